@@ -1,0 +1,25 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import type { Client } from '@temporalio/client';
+import type { Config } from '../../config.js';
+import type { Database } from '../../db/client.js';
+import { CONFIG, DATABASE, TEMPORAL_CLIENT } from './tokens.js';
+
+export interface ApiDependencies {
+  config: Config;
+  database: Database;
+  temporal: Client;
+}
+
+/** One provider each for the configuration, the database and the Temporal client, injected where needed. */
+@Global()
+@Module({})
+export class CoreModule {
+  static forRoot(deps: ApiDependencies): DynamicModule {
+    const providers = [
+      { provide: CONFIG, useValue: deps.config },
+      { provide: DATABASE, useValue: deps.database },
+      { provide: TEMPORAL_CLIENT, useValue: deps.temporal },
+    ];
+    return { module: CoreModule, providers, exports: providers.map((p) => p.provide) };
+  }
+}

@@ -1,0 +1,27 @@
+import 'reflect-metadata';
+import { loadConfigOrExit } from '../config.js';
+import { openDatabase } from '../db/client.js';
+import { createApiApp, createTemporalClient } from './bootstrap.js';
+
+/** The API process on its own (docker-compose's `api` service). It owns the schema: it migrates at start. */
+const config = loadConfigOrExit();
+const database = await openDatabase(config.database);
+await database.migrate();
+const temporal = createTemporalClient(config);
+const app = await createApiApp({ config, database, temporal });
+await app.listen(config.http.port, config.http.host);
+process.stdout.write(`custody api: GraphQL at http://${config.http.host}:${config.http.port}/graphql\n`);
+
+let closing = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (closing) return;
+    closing = true;
+    void (async () => {
+      await app.close();
+      await temporal.connection.close();
+      await database.close();
+      process.exit(0);
+    })();
+  });
+}

@@ -1,0 +1,102 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+import { MIGRATIONS_FOLDER } from '../paths.js';
+import * as schema from './schema/index.js';
+
+export type Schema = typeof schema;
+/** The Drizzle handle every repository takes; the same type on both drivers. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+
+export type DatabaseOptions = { kind: 'postgres'; url: string; maxConnections?: number } | { kind: 'pglite'; dataDir?: string };
+
+export interface Database {
+  db: Db;
+  driver: 'postgres' | 'pglite';
+  /** Applies pending migrations; safe to call from several processes at once. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Arbitrary constant key for the advisory lock that serialises migrations across processes. */
+const MIGRATION_LOCK_KEY = 7_233_001;
+
+/**
+ * Opens the database: Postgres through postgres.js when a URL is given, otherwise embedded PGlite
+ * persisted in `dataDir` (in memory when no directory is given).
+ */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.kind === 'postgres') {
+    const client = postgres(options.url, { max: options.maxConnections ?? 10, onnotice: () => {} });
+    const db = drizzlePostgres(client, { schema }) as unknown as Db;
+    return {
+      db,
+      driver: 'postgres',
+      async migrate() {
+        // A dedicated connection holds the lock and runs the migrator, so two processes never race.
+        const lockClient = postgres(options.url, { max: 1, onnotice: () => {} });
+        try {
+          await lockClient`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
+          await migratePostgres(drizzlePostgres(lockClient), { migrationsFolder: MIGRATIONS_FOLDER });
+          await lockClient`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`;
+        } finally {
+          await lockClient.end({ timeout: 5 });
+        }
+      },
+      close: () => client.end({ timeout: 5 }),
+    };
+  }
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const client = new PGlite(options.dataDir);
+  await client.waitReady;
+  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  return {
+    db,
+    driver: 'pglite',
+    // PGlite is one connection in this process, so there is nobody to race.
+    migrate: () => migratePglite(drizzlePglite(client), { migrationsFolder: MIGRATIONS_FOLDER }),
+    close: () => client.close(),
+  };
+}
+
+export interface MigrationState {
+  /** Tag of the newest applied migration, such as `0001_pipeline_runs`; null before any. */
+  latest: string | null;
+  applied: number;
+  pending: number;
+}
+
+/** Reads which committed migrations the database has applied. */
+export async function migrationState(db: Db): Promise<MigrationState> {
+  const journal = await readJournal();
+  const exists = rowsOf<{ present: boolean }>(await db.execute(sql`select to_regclass('drizzle.__drizzle_migrations') is not null as present`));
+  const appliedRows = exists[0]?.present
+    ? rowsOf<{ created_at: string }>(await db.execute(sql`select created_at from drizzle.__drizzle_migrations order by created_at`))
+    : [];
+  const appliedWhen = new Set(appliedRows.map((row) => Number(row.created_at)));
+  const applied = journal.filter((entry) => appliedWhen.has(entry.when));
+  return {
+    latest: applied.at(-1)?.tag ?? null,
+    applied: applied.length,
+    pending: journal.length - applied.length,
+  };
+}
+
+async function readJournal(): Promise<{ tag: string; when: number }[]> {
+  const { readFile } = await import('node:fs/promises');
+  const text = await readFile(path.join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8');
+  return (JSON.parse(text) as { entries: { tag: string; when: number }[] }).entries;
+}
+
+/** `db.execute` returns an array on postgres.js and `{ rows }` on PGlite; this reads either. */
+export function rowsOf<T>(result: unknown): T[] {
+  if (Array.isArray(result)) return result as T[];
+  return ((result as { rows?: T[] }).rows ?? []) as T[];
+}

@@ -1,0 +1,5 @@
+export * from './datasets.js';
+export * from './runs.js';
+export * from './training.js';
+export * from './models.js';
+export * from './governance.js';

@@ -1,0 +1,63 @@
+import { index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { id, timestamps, timestamptz } from './_columns.js';
+import { datasetVersions } from './datasets.js';
+import type { PipelineSpec } from '../../workflows/pipeline/spec.js';
+
+export const RUN_STATUSES = ['running', 'awaiting_approval', 'succeeded', 'failed', 'rejected', 'rolled_back', 'cancelled'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export const STEP_STATUSES = ['running', 'succeeded', 'failed', 'skipped', 'cancelled', 'reused'] as const;
+export type StepStatus = (typeof STEP_STATUSES)[number];
+
+export interface StepError {
+  type: string;
+  message: string;
+  details?: unknown;
+}
+
+/** One pipeline run: the queryable projection of a `pipeline` workflow. The workflow stays authoritative. */
+export const pipelineRuns = pgTable('pipeline_runs', {
+  id: uuid('id').primaryKey(),
+  workflowId: text('workflow_id').notNull(),
+  pipelineName: text('pipeline_name').notNull(),
+  modelName: text('model_name').notNull(),
+  spec: jsonb('spec').$type<PipelineSpec>().notNull(),
+  specHash: text('spec_hash').notNull(),
+  submittedBy: text('submitted_by').notNull(),
+  status: text('status').$type<RunStatus>().notNull(),
+  currentStep: text('current_step'),
+  error: jsonb('error').$type<StepError>(),
+  datasetVersionId: uuid('dataset_version_id').references(() => datasetVersions.id, { onDelete: 'restrict' }),
+  /** The run this one resumes or reproduces, if any. */
+  parentRunId: uuid('parent_run_id'),
+  trigger: text('trigger').notNull().default('manual'),
+  finishedAt: timestamptz('finished_at'),
+  ...timestamps,
+}, (t) => [
+  uniqueIndex('pipeline_runs_workflow_id_key').on(t.workflowId),
+  index('pipeline_runs_status_created_idx').on(t.status, t.createdAt),
+  index('pipeline_runs_pipeline_created_idx').on(t.pipelineName, t.createdAt),
+  index('pipeline_runs_model_created_idx').on(t.modelName, t.createdAt),
+  index('pipeline_runs_created_idx').on(t.createdAt, t.id),
+]);
+
+/** One row per step of a run; written idempotently keyed by (run, step name). */
+export const runSteps = pgTable('run_steps', {
+  id: id(),
+  runId: uuid('run_id').notNull().references(() => pipelineRuns.id, { onDelete: 'cascade' }),
+  name: text('name').notNull(),
+  position: integer('position').notNull(),
+  status: text('status').$type<StepStatus>().notNull(),
+  attempts: integer('attempts').notNull().default(0),
+  startedAt: timestamptz('started_at'),
+  finishedAt: timestamptz('finished_at'),
+  /** Small references only: ids, hashes, counts. */
+  output: jsonb('output').$type<Record<string, unknown>>(),
+  error: jsonb('error').$type<StepError>(),
+  ...timestamps,
+}, (t) => [uniqueIndex('run_steps_run_name_key').on(t.runId, t.name)]);
+
+export type PipelineRunRow = typeof pipelineRuns.$inferSelect;
+export type NewPipelineRunRow = typeof pipelineRuns.$inferInsert;
+export type RunStepRow = typeof runSteps.$inferSelect;
+export type NewRunStepRow = typeof runSteps.$inferInsert;

@@ -1,0 +1,36 @@
+import { index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { id, timestamps, timestamptz } from './_columns.js';
+import { pipelineRuns } from './runs.js';
+
+export const TRIAL_STATUSES = ['running', 'succeeded', 'failed', 'cancelled'] as const;
+export type TrialStatus = (typeof TRIAL_STATUSES)[number];
+
+/**
+ * One hyperparameter candidate of a run: experiment tracking. `cacheKey` is the sha256 of everything
+ * that determines the artifact (dataset hash, split, trainer, params, code version), so a later trial
+ * with the same key may reuse this one's artifact.
+ */
+export const trials = pgTable('trials', {
+  id: id(),
+  runId: uuid('run_id').notNull().references(() => pipelineRuns.id, { onDelete: 'cascade' }),
+  index: integer('trial_index').notNull(),
+  trainer: text('trainer').notNull(),
+  params: jsonb('params').$type<Record<string, unknown>>().notNull(),
+  cacheKey: text('cache_key').notNull(),
+  status: text('status').$type<TrialStatus>().notNull(),
+  metrics: jsonb('metrics').$type<Record<string, number>>(),
+  artifactSha256: text('artifact_sha256'),
+  /** Set when the artifact was reused from an earlier identical trial. */
+  reusedFromTrialId: uuid('reused_from_trial_id'),
+  attempts: integer('attempts').notNull().default(0),
+  error: text('error'),
+  startedAt: timestamptz('started_at'),
+  finishedAt: timestamptz('finished_at'),
+  ...timestamps,
+}, (t) => [
+  uniqueIndex('trials_run_index_key').on(t.runId, t.index),
+  index('trials_cache_key_idx').on(t.cacheKey, t.status),
+]);
+
+export type TrialRow = typeof trials.$inferSelect;
+export type NewTrialRow = typeof trials.$inferInsert;

@@ -1,0 +1,45 @@
+import tseslint from 'typescript-eslint';
+
+const sandboxBanned = [
+  { group: ['node:*', 'fs', 'path', 'crypto', 'os', 'child_process', 'http', 'https', 'net', 'url', 'util', 'stream', 'events'], message: 'Workflows run in a deterministic sandbox: no Node built-ins.' },
+  { group: ['@temporalio/activity', '@temporalio/client', '@temporalio/worker', '@temporalio/testing'], message: 'Workflows may import only @temporalio/workflow (and @temporalio/common).' },
+  { group: ['**/db/**', '**/api/**', 'drizzle-orm', 'drizzle-orm/*', 'postgres', 'uuid', '@nestjs/*'], message: 'Workflows must not reach the database, the API or I/O libraries.' },
+];
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', '.data/', 'db/migrations/', 'examples/**/*.py'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // NestJS reads constructor parameter types at run time: those imports must stay values.
+    files: ['api/**/*.ts'],
+    rules: { '@typescript-eslint/consistent-type-imports': 'off' },
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: sandboxBanned }],
+      'no-restricted-globals': ['error', { name: 'process', message: 'Use workflow inputs.' }, { name: 'setTimeout', message: 'Use sleep() from @temporalio/workflow.' }],
+    },
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    ignores: ['workflows/**/*.test.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', { selector: "MemberExpression[object.name='Date'][property.name='now']", message: 'Workflow time comes from the workflow sandbox; prefer workflow APIs.' }],
+    },
+  },
+  {
+    files: ['**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', fetch: 'readonly', AbortSignal: 'readonly', Buffer: 'readonly', setTimeout: 'readonly' } },
+  },
+);

@@ -1,0 +1,47 @@
+import 'reflect-metadata';
+import { createApiApp, createTemporalClient } from './api/bootstrap.js';
+import { loadConfigOrExit } from './config.js';
+import { openDatabase } from './db/client.js';
+import { connectWorker, createWorker } from './worker/create-worker.js';
+import { ensureSearchAttributes } from './worker/search-attributes.js';
+import { installRuntime } from './worker/runtime.js';
+import { onShutdownSignal } from './worker/shutdown.js';
+
+/**
+ * The all-in-one process `npm start` runs: the worker and the GraphQL API share one process and one
+ * database handle (the embedded PGlite allows a single one). Shutdown stops the API first, then lets
+ * the worker finish in-flight activities, then closes the database.
+ */
+const config = loadConfigOrExit();
+installRuntime(config);
+const database = await openDatabase(config.database);
+await database.migrate();
+
+const connection = await connectWorker(config);
+await ensureSearchAttributes(connection, config.temporal.namespace);
+const worker = await createWorker({ config, connection, deps: { database } });
+const temporal = createTemporalClient(config);
+const app = await createApiApp({ config, database, temporal });
+await app.listen(config.http.port, config.http.host);
+
+const url = `http://${config.http.host === '0.0.0.0' ? 'localhost' : config.http.host}:${config.http.port}`;
+process.stdout.write(
+  [
+    '',
+    `custody is running (database: ${database.driver === 'pglite' ? 'embedded PGlite' : 'Postgres'}, task queue: ${config.temporal.taskQueue})`,
+    `  GraphQL      ${url}/graphql`,
+    `  Temporal UI  ${config.temporal.uiUrl}/namespaces/${config.temporal.namespace}/workflows`,
+    '  Ctrl-C stops it; runs survive restarts.',
+    '',
+  ].join('\n'),
+);
+
+onShutdownSignal(async () => {
+  await app.close();
+  worker.shutdown();
+});
+await worker.run();
+await temporal.connection.close();
+await connection.close();
+await database.close();
+process.exit(0);

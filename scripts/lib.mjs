@@ -1,0 +1,82 @@
+// Helpers for the project's own commands. Node built-ins only, so they run before `npm ci`.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export function log(message) {
+  process.stdout.write(`custody: ${message}\n`);
+}
+
+export function fail(message) {
+  process.stderr.write(`custody: ${message}\n`);
+  process.exit(1);
+}
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { cwd: ROOT, stdio: 'inherit', ...options });
+  if (result.error) fail(`could not run ${command}: ${result.error.message}`);
+  return result.status ?? 1;
+}
+
+/** Installs dependencies when node_modules is missing or older than the lock file. */
+export function ensureDependencies() {
+  const marker = path.join(ROOT, 'node_modules', '.package-lock.json');
+  const lock = path.join(ROOT, 'package-lock.json');
+  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
+  log('installing dependencies (npm ci)…');
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  if (run(npm, ['ci', '--no-audit', '--no-fund', '--loglevel=error']) !== 0) fail('npm ci failed; see the output above');
+}
+
+/** Compiles the TypeScript sources into dist/ (incremental, so a second run is quick). */
+export function ensureBuild() {
+  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  if (run(process.execPath, [tsc, '-p', 'tsconfig.build.json']) !== 0) fail('the TypeScript build failed; see the errors above');
+}
+
+/** Asks the OS for a free TCP port on loopback. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** True when something accepts TCP connections on host:port. */
+export function isListening(host, port) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    socket.setTimeout(1000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Spawns a child that shares our terminal, and resolves its exit code when it ends. */
+export function spawnChild(command, args, options = {}) {
+  const child = spawn(command, args, { cwd: ROOT, stdio: 'inherit', ...options });
+  const exited = new Promise((resolve) => {
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+    child.once('error', (error) => {
+      process.stderr.write(`custody: could not start ${command}: ${error.message}\n`);
+      resolve(1);
+    });
+  });
+  return { child, exited };
+}

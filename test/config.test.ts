@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../config.js';
+
+describe('configuration', () => {
+  it('fills every default from an empty environment', () => {
+    const config = loadConfig({});
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 4000 });
+    expect(config.database.kind).toBe('pglite');
+    expect(config.temporal).toMatchObject({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'custody' });
+  });
+
+  it('uses Postgres when DATABASE_URL is set', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://u@db:5432/custody' });
+    expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://u@db:5432/custody' });
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT must be a number (got "abc")'],
+    [{ PORT: '70000' }, 'PORT must be between 0 and 65535 (got "70000")'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL must be a URL starting with postgres:// or postgresql:// (got "mysql://x")'],
+    [{ TEMPORAL_ADDRESS: 'localhost' }, 'TEMPORAL_ADDRESS must be host:port, for example 127.0.0.1:7233 (got "localhost")'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be debug, info, warn or error (got "loud")'],
+  ])('reports %o in one line naming the variable and the reason', (env, expected) => {
+    let caught: unknown;
+    try {
+      loadConfig(env);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as Error).message).toBe(`invalid configuration: ${expected}`);
+    expect((caught as Error).message).not.toContain('\n');
+  });
+
+  it('treats empty values as unset', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: '' }).http.port).toBe(4000);
+  });
+});

@@ -1,0 +1,54 @@
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import type { Config } from '../../config.js';
+import type { ActivityDependencies } from '../../activities/index.js';
+import { createWorker } from '../../worker/create-worker.js';
+import { installRuntime } from '../../worker/runtime.js';
+import { uniqueTaskQueue } from './config.js';
+
+export interface TestWorker {
+  worker: Worker;
+  client: Client;
+  taskQueue: string;
+  /** Stops polling, waits for in-flight work, and closes the connections. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A real worker on its own task queue against the run's Temporal server, with the real activities
+ * (some may be swapped for named fakes), and a client to start workflows on that queue.
+ */
+export async function startTestWorker(options: {
+  config: Config;
+  deps: ActivityDependencies;
+  taskQueue?: string;
+  activityOverrides?: Record<string, (...args: never[]) => unknown>;
+}): Promise<TestWorker> {
+  installRuntime({ logLevel: 'warn' });
+  const taskQueue = options.taskQueue ?? uniqueTaskQueue();
+  const address = inject('temporalAddress');
+  const nativeConnection = await NativeConnection.connect({ address });
+  const worker = await createWorker({
+    config: options.config,
+    connection: nativeConnection,
+    deps: options.deps,
+    taskQueue,
+    workflowBundlePath: inject('workflowBundlePath'),
+    activityOverrides: options.activityOverrides,
+  });
+  const running = worker.run();
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: options.config.temporal.namespace });
+  return {
+    worker,
+    client,
+    taskQueue,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await connection.close();
+      await nativeConnection.close();
+    },
+  };
+}

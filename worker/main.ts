@@ -1,0 +1,20 @@
+import { loadConfigOrExit } from '../config.js';
+import { openDatabase } from '../db/client.js';
+import { connectWorker, createWorker } from './create-worker.js';
+import { ensureSearchAttributes } from './search-attributes.js';
+import { installRuntime } from './runtime.js';
+import { onShutdownSignal } from './shutdown.js';
+
+/** The worker process on its own (docker-compose's `worker` service). */
+const config = loadConfigOrExit();
+installRuntime(config);
+const database = await openDatabase(config.database);
+await database.migrate();
+const connection = await connectWorker(config);
+await ensureSearchAttributes(connection, config.temporal.namespace);
+const worker = await createWorker({ config, connection, deps: { database } });
+onShutdownSignal(() => worker.shutdown());
+process.stdout.write(`custody worker: polling task queue ${config.temporal.taskQueue} on ${config.temporal.address}\n`);
+await worker.run();
+await connection.close();
+await database.close();

@@ -1,0 +1,2 @@
+// The single entry the worker bundles: every workflow type Custody runs.
+export { selfCheck } from './system/self-check.js';

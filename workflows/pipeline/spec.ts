@@ -1,0 +1,258 @@
+import { z } from 'zod';
+
+/**
+ * The pipeline spec: one declarative document (YAML or JSON) that names the data, the checks, the
+ * training search, the evaluation gates and the rollout. The API validates it, and the workflow
+ * validates it again as its input, with this one schema. Pure: safe in the workflow sandbox.
+ */
+
+const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const nameField = (what: string) =>
+  z.string().regex(NAME, `${what} must be 1-63 lowercase letters, digits or dashes, starting and ending with a letter or digit`);
+
+const DURATION = /^(\d+)(ms|s|m|h|d)$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** Parses `30s`, `5m`, `2h`, `7d` into milliseconds. */
+export function durationMs(text: string): number {
+  const match = DURATION.exec(text);
+  if (!match) throw new Error(`not a duration: ${text}`);
+  return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+}
+
+const duration = z.string().regex(DURATION, 'must be a duration such as 30s, 5m, 2h or 7d');
+
+export const CLASSIFICATION_METRICS = ['accuracy', 'precision', 'recall', 'f1', 'rocAuc', 'logLoss'] as const;
+export const REGRESSION_METRICS = ['rmse', 'mae', 'r2'] as const;
+export const METRICS = [...CLASSIFICATION_METRICS, ...REGRESSION_METRICS] as const;
+export type MetricName = (typeof METRICS)[number];
+/** Metrics where smaller is better; every other metric is better when larger. */
+export const LOWER_IS_BETTER: ReadonlySet<MetricName> = new Set(['logLoss', 'rmse', 'mae']);
+
+export const BUILT_IN_TRAINERS = ['logistic-regression', 'linear-regression', 'random-forest'] as const;
+export type BuiltInTrainer = (typeof BUILT_IN_TRAINERS)[number];
+export const TRAINERS = [...BUILT_IN_TRAINERS, 'command'] as const;
+export type TrainerName = (typeof TRAINERS)[number];
+
+const datasetRef = z.strictObject({
+  name: nameField('dataset name'),
+  /** A version number, or `latest`. Omit when `file` registers a new version. */
+  version: z.union([z.literal('latest'), z.number().int().positive()]).optional(),
+  /** A CSV or JSON Lines file to register as the next version (identical content resolves to its existing version). */
+  file: z.string().min(1).optional(),
+  format: z.enum(['csv', 'jsonl']).optional(),
+  source: z.string().max(2000).optional(),
+  license: z.string().max(200).optional(),
+  intendedUse: z.string().max(2000).optional(),
+});
+
+const columnRule = z.strictObject({
+  kind: z.enum(['numeric', 'categorical']).optional(),
+  required: z.boolean().default(true),
+  min: z.number().optional(),
+  max: z.number().optional(),
+  allowed: z.array(z.union([z.string(), z.number(), z.boolean()]).transform(String)).min(1).optional(),
+  maxMissingFraction: z.number().min(0).max(1).optional(),
+});
+
+const paramValue = z.union([z.number(), z.string(), z.boolean()]);
+const paramSpace = z.union([
+  z.array(paramValue).min(1),
+  z.strictObject({ min: z.number(), max: z.number(), integer: z.boolean().default(false), log: z.boolean().default(false) }),
+]);
+
+const thresholds = z.partialRecord(
+  z.enum(METRICS),
+  z.strictObject({ min: z.number().optional(), max: z.number().optional() }).refine((t) => t.min !== undefined || t.max !== undefined, {
+    message: 'give min, max or both',
+  }),
+);
+
+const stageChecks = z.strictObject({
+  /** Evaluate on this dataset instead of the run's held-out split, such as a recent production sample. */
+  dataset: z.strictObject({ name: nameField('dataset name'), version: z.union([z.literal('latest'), z.number().int().positive()]).default('latest') }).optional(),
+  thresholds: thresholds.optional(),
+});
+
+const gate = z.strictObject({
+  name: nameField('gate name'),
+  role: z.enum(['approver', 'admin']).default('approver'),
+  quorum: z.number().int().min(1).max(10).default(1),
+  timeout: duration.default('7d'),
+  onTimeout: z.enum(['reject', 'approve', 'escalate']).default('reject'),
+  escalateTo: z.enum(['approver', 'admin']).optional(),
+});
+
+export const pipelineSpecSchema = z
+  .strictObject({
+    apiVersion: z.literal('custody/v1').default('custody/v1'),
+    name: nameField('pipeline name'),
+    description: z.string().max(2000).optional(),
+    model: nameField('model name').optional(),
+    dataset: datasetRef,
+    task: z.enum(['classification', 'regression']),
+    target: z.string().min(1),
+    /** Feature columns; all but the target (and the sensitive attribute, if any) when omitted. */
+    features: z.array(z.string().min(1)).min(1).optional(),
+    split: z
+      .strictObject({
+        testFraction: z.number().gt(0).lt(1).default(0.2),
+        validationFraction: z.number().gt(0).lt(1).default(0.2),
+        seed: z.number().int().min(0).default(42),
+        stratify: z.boolean().optional(),
+      })
+      .prefault({}),
+    validation: z
+      .strictObject({
+        minRows: z.number().int().min(1).default(1),
+        maxMissingFraction: z.number().min(0).max(1).default(0),
+        columns: z.record(z.string().min(1), columnRule).default({}),
+        classBalance: z.strictObject({ minFraction: z.number().gt(0).lt(1) }).optional(),
+      })
+      .prefault({}),
+    training: z.strictObject({
+      trainer: z.enum(TRAINERS),
+      /** For the `command` trainer: the program and its arguments, run from the repository root. */
+      command: z.array(z.string().min(1)).min(1).optional(),
+      params: z.record(z.string(), paramValue).default({}),
+      search: z
+        .strictObject({
+          strategy: z.enum(['grid', 'random']).default('grid'),
+          trials: z.number().int().min(1).max(200).optional(),
+          parallelism: z.number().int().min(1).max(32).default(2),
+          space: z.record(z.string().min(1), paramSpace).default({}),
+        })
+        .prefault({}),
+      seed: z.number().int().min(0).default(42),
+      timeout: duration.default('30m'),
+    }),
+    evaluation: z.strictObject({
+      primaryMetric: z.enum(METRICS),
+      thresholds: thresholds.default({}),
+      champion: z
+        .strictObject({
+          /** The challenger must beat production by at least this much on the primary metric. */
+          minImprovement: z.number().default(0),
+          enabled: z.boolean().default(true),
+        })
+        .prefault({}),
+    }),
+    gates: z.array(gate).max(5).default([]),
+    deployment: z
+      .strictObject({
+        staging: z.strictObject({ bakeTime: duration.default('0s'), checks: stageChecks.optional() }).optional(),
+        production: z
+          .strictObject({
+            /** Canary percentages stepped through before 100, each held for `bakeTime`. */
+            canary: z.array(z.number().int().min(1).max(99)).max(10).default([]),
+            bakeTime: duration.default('0s'),
+            checks: stageChecks.optional(),
+          })
+          .optional(),
+      })
+      .prefault({}),
+  })
+  .superRefine((spec, ctx) => {
+    const isClassification = spec.task === 'classification';
+    const allowed: readonly string[] = isClassification ? CLASSIFICATION_METRICS : REGRESSION_METRICS;
+    const wrongMetric = (metric: string, path: (string | number)[]) => {
+      if (!allowed.includes(metric)) {
+        ctx.addIssue({ code: 'custom', path, message: `${metric} is not a ${spec.task} metric; use one of ${allowed.join(', ')}` });
+      }
+    };
+    wrongMetric(spec.evaluation.primaryMetric, ['evaluation', 'primaryMetric']);
+    for (const metric of Object.keys(spec.evaluation.thresholds)) wrongMetric(metric, ['evaluation', 'thresholds', metric]);
+    for (const stage of ['staging', 'production'] as const) {
+      for (const metric of Object.keys(spec.deployment[stage]?.checks?.thresholds ?? {})) {
+        wrongMetric(metric, ['deployment', stage, 'checks', 'thresholds', metric]);
+      }
+    }
+    const { trainer, command } = spec.training;
+    if (trainer === 'command' && !command) {
+      ctx.addIssue({ code: 'custom', path: ['training', 'command'], message: 'is required when trainer is command' });
+    }
+    if (trainer !== 'command' && command) {
+      ctx.addIssue({ code: 'custom', path: ['training', 'command'], message: `is only for the command trainer, not ${trainer}` });
+    }
+    if (trainer === 'logistic-regression' && !isClassification) {
+      ctx.addIssue({ code: 'custom', path: ['training', 'trainer'], message: 'logistic-regression is for classification tasks' });
+    }
+    if (trainer === 'linear-regression' && isClassification) {
+      ctx.addIssue({ code: 'custom', path: ['training', 'trainer'], message: 'linear-regression is for regression tasks' });
+    }
+    const { search } = spec.training;
+    const ranges = Object.entries(search.space).filter(([, space]) => !Array.isArray(space));
+    if (search.strategy === 'grid' && ranges.length > 0) {
+      for (const [key] of ranges) {
+        ctx.addIssue({ code: 'custom', path: ['training', 'search', 'space', key], message: 'grid search takes a list of values; ranges are for random search' });
+      }
+    }
+    if (search.strategy === 'random' && search.trials === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['training', 'search', 'trials'], message: 'is required for random search' });
+    }
+    for (const [key, space] of ranges) {
+      if (!Array.isArray(space) && space.min > space.max) {
+        ctx.addIssue({ code: 'custom', path: ['training', 'search', 'space', key, 'min'], message: 'must not exceed max' });
+      }
+      if (!Array.isArray(space) && space.log && space.min <= 0) {
+        ctx.addIssue({ code: 'custom', path: ['training', 'search', 'space', key, 'min'], message: 'must be positive for a log-scale range' });
+      }
+    }
+    if (search.strategy === 'grid') {
+      const size = Object.values(search.space).reduce((n, values) => n * (Array.isArray(values) ? values.length : 1), 1);
+      if (size > 200) {
+        ctx.addIssue({ code: 'custom', path: ['training', 'search', 'space'], message: `the grid has ${size} combinations; at most 200 are allowed` });
+      }
+    }
+    if (spec.features?.includes(spec.target)) {
+      ctx.addIssue({ code: 'custom', path: ['features'], message: `must not include the target column ${spec.target}` });
+    }
+    const { dataset } = spec;
+    if (dataset.file && dataset.version !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['dataset', 'version'], message: 'give either file (register a new version) or version, not both' });
+    }
+    const gateNames = new Set<string>();
+    spec.gates.forEach((g, i) => {
+      if (gateNames.has(g.name)) ctx.addIssue({ code: 'custom', path: ['gates', i, 'name'], message: `duplicate gate name ${g.name}` });
+      gateNames.add(g.name);
+      if (g.onTimeout === 'escalate' && !g.escalateTo) {
+        ctx.addIssue({ code: 'custom', path: ['gates', i, 'escalateTo'], message: 'is required when onTimeout is escalate' });
+      }
+    });
+    const canary = spec.deployment.production?.canary ?? [];
+    if (canary.some((p, i) => i > 0 && p <= canary[i - 1]!)) {
+      ctx.addIssue({ code: 'custom', path: ['deployment', 'production', 'canary'], message: 'percentages must increase' });
+    }
+  });
+
+/** A spec as submitted (defaults optional). */
+export type PipelineSpecInput = z.input<typeof pipelineSpecSchema>;
+/** A validated spec with every default filled in; what the workflow receives. */
+export type PipelineSpec = z.output<typeof pipelineSpecSchema>;
+export type GateSpec = PipelineSpec['gates'][number];
+export type Thresholds = PipelineSpec['evaluation']['thresholds'];
+
+export interface SpecIssue {
+  /** Dotted path of the offending field, such as `training.search.parallelism`. */
+  path: string;
+  message: string;
+}
+
+export type SpecParseResult = { ok: true; spec: PipelineSpec } | { ok: false; issues: SpecIssue[] };
+
+/** Validates a spec and reports every offending field with its path and reason. */
+export function parsePipelineSpec(input: unknown): SpecParseResult {
+  const result = pipelineSpecSchema.safeParse(input);
+  if (result.success) return { ok: true, spec: result.data };
+  const issues = result.error.issues.flatMap((issue): SpecIssue[] => {
+    const base = issue.path.map(String).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ path: base ? `${base}.${key}` : key, message: 'is not a known field' }));
+    }
+    return [{ path: base || '(spec)', message: issue.message }];
+  });
+  return { ok: false, issues };
+}
+
+/** The model a spec trains: `model`, or the pipeline name when omitted. */
+export const modelNameOf = (spec: PipelineSpec): string => spec.model ?? spec.name;

@@ -1,0 +1,12 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/**
+ * Custom search attributes, so operators can filter runs in the Temporal UI, for example
+ * `CustodyModel = "iris" AND CustodyStatus = "awaiting_approval"`. The worker registers them at start.
+ */
+export const CUSTODY_PIPELINE = defineSearchAttributeKey('CustodyPipeline', SearchAttributeType.KEYWORD);
+export const CUSTODY_MODEL = defineSearchAttributeKey('CustodyModel', SearchAttributeType.KEYWORD);
+export const CUSTODY_STAGE = defineSearchAttributeKey('CustodyStage', SearchAttributeType.KEYWORD);
+export const CUSTODY_STATUS = defineSearchAttributeKey('CustodyStatus', SearchAttributeType.KEYWORD);
+
+export const SEARCH_ATTRIBUTES = [CUSTODY_PIPELINE, CUSTODY_MODEL, CUSTODY_STAGE, CUSTODY_STATUS] as const;
