@@ -38,6 +38,7 @@ const envSchema = z.object({
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
   CUSTODY_DATA_DIR: z.string().min(1, 'must not be empty').default('.data'),
   CUSTODY_ARTIFACT_DIR: z.string().min(1, 'must not be empty').optional(),
+  CUSTODY_IMPORT_DIR: z.string().min(1, 'must not be empty').default('.'),
   TEMPORAL_ADDRESS: hostPort.default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1, 'must not be empty').default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1, 'must not be empty').default('custody'),
@@ -54,6 +55,8 @@ export interface Config {
   http: { host: string; port: number };
   database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
   artifactDir: string;
+  /** Dataset files named in specs are read from inside this directory only. */
+  importDir: string;
   temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
   worker: { maxConcurrentActivities: number };
 }
@@ -83,6 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     http: { host: e.HOST, port: e.PORT },
     database: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL } : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') },
     artifactDir: path.resolve(e.CUSTODY_ARTIFACT_DIR ?? path.join(dataDir, 'artifacts')),
+    importDir: path.resolve(e.CUSTODY_IMPORT_DIR),
     temporal: {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,

@@ -32,13 +32,6 @@ export default tseslint.config(
     },
   },
   {
-    files: ['workflows/**/*.ts'],
-    ignores: ['workflows/**/*.test.ts'],
-    rules: {
-      'no-restricted-syntax': ['error', { selector: "MemberExpression[object.name='Date'][property.name='now']", message: 'Workflow time comes from the workflow sandbox; prefer workflow APIs.' }],
-    },
-  },
-  {
     files: ['**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', fetch: 'readonly', AbortSignal: 'readonly', Buffer: 'readonly', setTimeout: 'readonly' } },
   },

@@ -19,7 +19,7 @@ await database.migrate();
 
 const connection = await connectWorker(config);
 await ensureSearchAttributes(connection, config.temporal.namespace);
-const worker = await createWorker({ config, connection, deps: { database } });
+const worker = await createWorker({ config, connection, database });
 const temporal = createTemporalClient(config);
 const app = await createApiApp({ config, database, temporal });
 await app.listen(config.http.port, config.http.host);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,3 +12,6 @@ export const MIGRATIONS_FOLDER = path.join(PROJECT_ROOT, 'db', 'migrations');
 
 /** The single workflows entry the worker bundles: compiled JS in the build, TypeScript from source. */
 export const WORKFLOWS_ENTRY = path.join(here, 'workflows', path.basename(here) === 'dist' ? 'index.js' : 'index.ts');
+
+/** Custody's own version, part of every trial's code version. */
+export const CUSTODY_VERSION = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;

@@ -1,15 +1,32 @@
 import type { Database } from '../db/client.js';
+import { createRepositories } from '../db/repositories.js';
+import { createDataActivities } from './data/data.activities.js';
+import { createEvaluationActivities } from './evaluation/evaluation.activities.js';
+import { createRegistryActivities } from './registry/registry.activities.js';
+import { createRunsActivities } from './runs/runs.activities.js';
+import { ArtifactStore } from './storage/artifact-store.js';
 import { createSystemActivities } from './system/system.activities.js';
+import { createTrainingActivities } from './training/training.activities.js';
 
-/** What every activity factory may depend on; the worker builds it once. */
+/** What the activity factories depend on; the worker builds it once. */
 export interface ActivityDependencies {
   database: Database;
+  artifactDir: string;
+  /** Dataset files named in specs are read from inside this directory only. */
+  importDir: string;
 }
 
 /** All activities, composed from the per-domain factories. */
 export function createActivities(deps: ActivityDependencies) {
+  const repos = createRepositories(deps.database.db);
+  const store = new ArtifactStore(deps.artifactDir);
   return {
     ...createSystemActivities(deps),
+    ...createRunsActivities({ repos }),
+    ...createDataActivities({ repos, store, importDir: deps.importDir }),
+    ...createTrainingActivities({ repos, store }),
+    ...createEvaluationActivities({ repos, store }),
+    ...createRegistryActivities({ repos }),
   };
 }
 

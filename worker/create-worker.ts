@@ -1,12 +1,13 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Config } from '../config.js';
-import { createActivities, type ActivityDependencies } from '../activities/index.js';
+import { createActivities } from '../activities/index.js';
+import type { Database } from '../db/client.js';
 import { WORKFLOWS_ENTRY } from '../paths.js';
 
 export interface CreateWorkerOptions {
   config: Config;
   connection: NativeConnection;
-  deps: ActivityDependencies;
+  database: Database;
   /** A pre-built workflow bundle (tests build one per run); otherwise workflows/ is bundled at start. */
   workflowBundlePath?: string;
   taskQueue?: string;
@@ -20,7 +21,7 @@ export interface CreateWorkerOptions {
  * to see their cancellation through a heartbeat.
  */
 export async function createWorker(options: CreateWorkerOptions): Promise<Worker> {
-  const { config, connection, deps } = options;
+  const { config, connection, database } = options;
   const workflowSource: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = options.workflowBundlePath
     ? { workflowBundle: { codePath: options.workflowBundlePath } }
     : { workflowsPath: WORKFLOWS_ENTRY };
@@ -29,7 +30,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     namespace: config.temporal.namespace,
     taskQueue: options.taskQueue ?? config.temporal.taskQueue,
     ...workflowSource,
-    activities: { ...createActivities(deps), ...options.activityOverrides },
+    activities: { ...createActivities({ database, artifactDir: config.artifactDir, importDir: config.importDir }), ...options.activityOverrides },
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
     shutdownGraceTime: '30 seconds',
   });

@@ -12,7 +12,7 @@ const database = await openDatabase(config.database);
 await database.migrate();
 const connection = await connectWorker(config);
 await ensureSearchAttributes(connection, config.temporal.namespace);
-const worker = await createWorker({ config, connection, deps: { database } });
+const worker = await createWorker({ config, connection, database });
 onShutdownSignal(() => worker.shutdown());
 process.stdout.write(`custody worker: polling task queue ${config.temporal.taskQueue} on ${config.temporal.address}\n`);
 await worker.run();

@@ -2,18 +2,15 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Client, WorkflowFailedError } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Config } from '../../config.js';
 import { migrationState, type Database } from '../../db/client.js';
-import { PROJECT_ROOT } from '../../paths.js';
+import { CUSTODY_VERSION } from '../../paths.js';
 import { CONFIG, DATABASE, TEMPORAL_CLIENT } from '../core/tokens.js';
 import { SystemError } from './system.error.js';
 import type { DatabaseHealth, Health, SelfCheck, TemporalHealth } from './models/health.model.js';
 
 const { temporal } = proto;
 
-const VERSION = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 /** Answers `health` and `runSelfCheck`. Never throws for an unreachable dependency: it reports it. */
 @Injectable()
@@ -28,7 +25,7 @@ export class HealthService {
     const [temporalHealth, databaseHealth] = await Promise.all([this.temporalHealth(), this.databaseHealth()]);
     return {
       status: temporalHealth.reachable && databaseHealth.reachable ? 'ok' : 'degraded',
-      version: VERSION,
+      version: CUSTODY_VERSION,
       temporal: temporalHealth,
       database: databaseHealth,
     };

@@ -17,6 +17,7 @@ export const trials = pgTable('trials', {
   trainer: text('trainer').notNull(),
   params: jsonb('params').$type<Record<string, unknown>>().notNull(),
   cacheKey: text('cache_key').notNull(),
+  codeVersion: text('code_version').notNull(),
   status: text('status').$type<TrialStatus>().notNull(),
   metrics: jsonb('metrics').$type<Record<string, number>>(),
   artifactSha256: text('artifact_sha256'),

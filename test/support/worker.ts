@@ -2,7 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import type { Config } from '../../config.js';
-import type { ActivityDependencies } from '../../activities/index.js';
+import type { Database } from '../../db/client.js';
 import { createWorker } from '../../worker/create-worker.js';
 import { installRuntime } from '../../worker/runtime.js';
 import { uniqueTaskQueue } from './config.js';
@@ -21,7 +21,7 @@ export interface TestWorker {
  */
 export async function startTestWorker(options: {
   config: Config;
-  deps: ActivityDependencies;
+  database: Database;
   taskQueue?: string;
   activityOverrides?: Record<string, (...args: never[]) => unknown>;
 }): Promise<TestWorker> {
@@ -32,7 +32,7 @@ export async function startTestWorker(options: {
   const worker = await createWorker({
     config: options.config,
     connection: nativeConnection,
-    deps: options.deps,
+    database: options.database,
     taskQueue,
     workflowBundlePath: inject('workflowBundlePath'),
     activityOverrides: options.activityOverrides,

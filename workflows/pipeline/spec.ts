@@ -124,7 +124,10 @@ export const pipelineSpecSchema = z
         })
         .prefault({}),
       seed: z.number().int().min(0).default(42),
+      /** Longest one candidate may train. */
       timeout: duration.default('30m'),
+      /** A candidate whose worker stops heartbeating for this long is restarted on another worker. */
+      heartbeatTimeout: duration.default('20s'),
     }),
     evaluation: z.strictObject({
       primaryMetric: z.enum(METRICS),
@@ -148,7 +151,7 @@ export const pipelineSpecSchema = z
             bakeTime: duration.default('0s'),
             checks: stageChecks.optional(),
           })
-          .optional(),
+          .prefault({}),
       })
       .prefault({}),
   })

@@ -1,0 +1,88 @@
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { heartbeat } from '@temporalio/activity';
+import type { Repositories } from '../../db/repositories.js';
+import type { DatasetVersionRow } from '../../db/schema/index.js';
+import type { PipelineSpec } from '../../workflows/pipeline/spec.js';
+import { FailureType, permanentFailure } from '../failures.js';
+import type { ArtifactStore } from '../storage/artifact-store.js';
+import { profileDataset } from './profile.js';
+import { DataFormatError, formatOf } from './read-rows.js';
+import { validateDataset, type ValidationReport } from './validate.js';
+
+/** A small reference to a dataset version: what the workflow keeps in its history instead of data. */
+export interface DatasetVersionRef {
+  id: string;
+  name: string;
+  version: number;
+  sha256: string;
+  rowCount: number;
+  /** True when this call registered new content; false when it resolved an existing version. */
+  created: boolean;
+}
+
+const refOf = (row: DatasetVersionRow, name: string, created: boolean): DatasetVersionRef => ({
+  id: row.id,
+  name,
+  version: row.version,
+  sha256: row.sha256,
+  rowCount: row.rowCount,
+  created,
+});
+
+export function createDataActivities({ repos, store, importDir }: { repos: Repositories; store: ArtifactStore; importDir: string }) {
+  return {
+    /**
+     * Registers the spec's file as a dataset version (content-addressed: identical bytes are one version)
+     * or resolves a named version. Streams the file into the store and profiles it without loading it whole.
+     */
+    async registerDataset(input: { dataset: PipelineSpec['dataset']; actor: string }): Promise<DatasetVersionRef> {
+      const { dataset } = input;
+      if (!dataset.file) {
+        const found = await repos.datasets.findVersion(dataset.name, dataset.version ?? 'latest');
+        if (!found) {
+          throw permanentFailure(FailureType.DatasetNotFound, `dataset ${dataset.name} has no version ${dataset.version ?? '(none registered yet)'}`);
+        }
+        return refOf(found, dataset.name, false);
+      }
+      const file = path.resolve(importDir, dataset.file);
+      if (path.relative(importDir, file).startsWith('..') || path.isAbsolute(path.relative(importDir, file))) {
+        throw permanentFailure(FailureType.BadInput, `dataset.file ${dataset.file} is outside the import directory`);
+      }
+      if (!existsSync(file) || !statSync(file).isFile()) throw permanentFailure(FailureType.BadInput, `dataset.file ${dataset.file} does not exist`);
+      const format = dataset.format ?? formatOf(file);
+      if (!format) throw permanentFailure(FailureType.BadInput, `dataset.format is needed: ${dataset.file} does not end in .csv or .jsonl`);
+      heartbeat({ stage: 'storing' });
+      const stored = await store.putFile(file);
+      let profile;
+      try {
+        profile = await profileDataset(store.pathOf(stored.sha256), format, (rows) => heartbeat({ stage: 'profiling', rows }));
+      } catch (error) {
+        if (error instanceof DataFormatError) throw permanentFailure(FailureType.DataFormat, `dataset.file ${dataset.file}: ${error.message}`);
+        throw error;
+      }
+      if (profile.rowCount === 0) throw permanentFailure(FailureType.DataFormat, `dataset.file ${dataset.file} has no rows`);
+      const { row, created } = await repos.datasets.register(dataset.name, {
+        sha256: stored.sha256,
+        format,
+        sizeBytes: stored.sizeBytes,
+        rowCount: profile.rowCount,
+        columns: profile.columns,
+        source: dataset.source ?? dataset.file,
+        license: dataset.license ?? null,
+        intendedUse: dataset.intendedUse ?? null,
+        registeredBy: input.actor,
+      });
+      return refOf(row, dataset.name, created);
+    },
+
+    /** Checks the version against the spec's rules; returns the full report, and the workflow decides. */
+    async validateData(input: { datasetVersionId: string; spec: Pick<PipelineSpec, 'validation' | 'features' | 'target' | 'task'> }): Promise<ValidationReport> {
+      const [version] = await repos.datasets.findVersionsByIds([input.datasetVersionId]);
+      if (!version) throw permanentFailure(FailureType.DatasetNotFound, `dataset version ${input.datasetVersionId} does not exist`);
+      return await validateDataset(store.pathOf(version.sha256), version.format, { rowCount: version.rowCount, columns: version.columns }, input.spec);
+    },
+  };
+}
+
+export type DataActivities = ReturnType<typeof createDataActivities>;

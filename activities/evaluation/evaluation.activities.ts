@@ -1,0 +1,88 @@
+import { cancellationSignal, heartbeat } from '@temporalio/activity';
+import type { Repositories } from '../../db/repositories.js';
+import type { Metrics } from '../../workflows/pipeline/decisions.js';
+import type { PipelineSpec } from '../../workflows/pipeline/spec.js';
+import { FailureType, permanentFailure } from '../failures.js';
+import type { ArtifactStore } from '../storage/artifact-store.js';
+import { loadRows, splitRows } from '../training/dataset-table.js';
+import { resolveModelInputs, splitOptionsOf } from '../training/model-inputs.js';
+import { loadArtifact, scoreRows } from './predict.js';
+
+type EvaluationSpec = Pick<PipelineSpec, 'task' | 'target' | 'features' | 'split'>;
+
+export interface EvaluationResult {
+  metrics: Metrics;
+  testRows: number;
+  /** The production version at evaluation time, scored on the same test rows; null when there is none. */
+  champion: { modelVersionId: string; version: number; metrics: Metrics; note?: string } | null;
+}
+
+export interface StageCheckResult {
+  metrics: Metrics;
+  rows: number;
+  /** What the check scored on: `test split` or `<dataset>@v<version>`. */
+  data: string;
+}
+
+export function createEvaluationActivities({ repos, store }: { repos: Repositories; store: ArtifactStore }) {
+  /** The held-out test rows of a run: the same split the trials were trained on. */
+  async function testRows(datasetVersionId: string, spec: EvaluationSpec) {
+    const { version, features } = await resolveModelInputs(repos, datasetVersionId, spec);
+    const rows = await loadRows(store.pathOf(version.sha256), version.format, [...features.map((f) => f.name), spec.target], spec.target);
+    return splitRows(rows, spec.target, splitOptionsOf(spec)).test;
+  }
+
+  return {
+    /**
+     * Scores the chosen candidate on the held-out test split and, for champion/challenger, the version
+     * now in production on the very same rows. Read-only, so retries are harmless.
+     */
+    async evaluateCandidate(input: { modelName: string; artifactSha256: string; datasetVersionId: string; spec: EvaluationSpec; compareChampion: boolean }): Promise<EvaluationResult> {
+      const rows = await testRows(input.datasetVersionId, input.spec);
+      if (rows.length === 0) throw permanentFailure(FailureType.BadInput, 'the test split is empty; raise split.testFraction or add rows');
+      heartbeat({ stage: 'scoring challenger' });
+      const metrics = await scoreRows(store, await loadArtifact(store, input.artifactSha256), rows, cancellationSignal());
+      let champion: EvaluationResult['champion'] = null;
+      const production = input.compareChampion ? await repos.registry.productionPrimary(input.modelName) : null;
+      if (production) {
+        heartbeat({ stage: 'scoring champion' });
+        const artifact = await loadArtifact(store, production.version.artifactSha256);
+        const available = new Set(Object.keys(rows[0]!));
+        const missing = artifact.features.map((f) => f.name).filter((name) => !available.has(name));
+        champion =
+          missing.length === 0
+            ? { modelVersionId: production.version.id, version: production.version.version, metrics: await scoreRows(store, artifact, rows, cancellationSignal()) }
+            : {
+                modelVersionId: production.version.id,
+                version: production.version.version,
+                metrics: production.version.metrics,
+                note: `the champion uses columns this run does not (${missing.join(', ')}); compared on its recorded metrics`,
+              };
+      }
+      return { metrics, testRows: rows.length, champion };
+    },
+
+    /** Scores a model version for a deployment stage check: on the check's dataset, or the run's test split. */
+    async checkStage(input: {
+      modelVersionId: string;
+      datasetVersionId: string;
+      spec: EvaluationSpec;
+      checkDataset?: { name: string; version: number | 'latest' };
+    }): Promise<StageCheckResult> {
+      const modelVersion = await repos.registry.findVersion(input.modelVersionId);
+      if (!modelVersion) throw permanentFailure(FailureType.ModelNotFound, `model version ${input.modelVersionId} does not exist`);
+      const artifact = await loadArtifact(store, modelVersion.artifactSha256);
+      if (!input.checkDataset) {
+        const rows = await testRows(input.datasetVersionId, input.spec);
+        return { metrics: await scoreRows(store, artifact, rows, cancellationSignal()), rows: rows.length, data: 'test split' };
+      }
+      const { name, version } = input.checkDataset;
+      const found = await repos.datasets.findVersion(name, version);
+      if (!found) throw permanentFailure(FailureType.DatasetNotFound, `check dataset ${name}@${version} does not exist`);
+      const rows = await loadRows(store.pathOf(found.sha256), found.format, [...artifact.features.map((f) => f.name), artifact.target], artifact.target);
+      return { metrics: await scoreRows(store, artifact, rows, cancellationSignal()), rows: rows.length, data: `${name}@v${found.version}` };
+    },
+  };
+}
+
+export type EvaluationActivities = ReturnType<typeof createEvaluationActivities>;

@@ -1,0 +1,25 @@
+import type { Row } from '../data/read-rows.js';
+import type { ArtifactStore } from '../storage/artifact-store.js';
+import { predictBuiltIn } from '../training/built-in-trainers.js';
+import { predictWithCommand } from '../training/command-trainer.js';
+import { parseArtifact, type ModelArtifact } from '../training/model-artifact.js';
+import { classificationMetrics, regressionMetrics, type Predictions } from './metrics.js';
+import type { Metrics } from '../../workflows/pipeline/decisions.js';
+
+export async function loadArtifact(store: ArtifactStore, sha256: string): Promise<ModelArtifact> {
+  return parseArtifact(await store.read(sha256));
+}
+
+/** Predicts with any model artifact: in process for built-in models, through the command for command models. */
+export async function predictRows(store: ArtifactStore, artifact: ModelArtifact, rows: Row[], signal?: AbortSignal): Promise<Predictions> {
+  if (artifact.kind === 'builtin') return predictBuiltIn(artifact, rows);
+  return await predictWithCommand(artifact, store.pathOf(artifact.modelSha256), rows, { signal });
+}
+
+/** The task's metrics of an artifact on labelled rows. */
+export async function scoreRows(store: ArtifactStore, artifact: ModelArtifact, rows: Row[], signal?: AbortSignal): Promise<Metrics> {
+  const predictions = await predictRows(store, artifact, rows, signal);
+  return artifact.task === 'classification'
+    ? classificationMetrics(rows.map((r) => String(r[artifact.target])), predictions)
+    : regressionMetrics(rows.map((r) => Number(r[artifact.target])), predictions.values.map(Number));
+}

@@ -1,0 +1,65 @@
+import type { Repositories } from '../../db/repositories.js';
+import type { DeploymentRole, DeploymentStage } from '../../db/schema/index.js';
+import type { PipelineSpec } from '../../workflows/pipeline/spec.js';
+import { FailureType, permanentFailure } from '../failures.js';
+import { resolveModelInputs } from '../training/model-inputs.js';
+
+export interface ModelVersionRef {
+  modelVersionId: string;
+  modelName: string;
+  version: number;
+  artifactSha256: string;
+}
+
+export function createRegistryActivities({ repos }: { repos: Repositories }) {
+  return {
+    /** Registers the winning trial as the next version of the model; once per run, whatever the retries. */
+    async registerModel(input: {
+      runId: string;
+      modelName: string;
+      trialId: string;
+      datasetVersionId: string;
+      metrics: Record<string, number>;
+      spec: Pick<PipelineSpec, 'task' | 'target' | 'features'>;
+    }): Promise<ModelVersionRef> {
+      const trial = await repos.trials.get(input.trialId);
+      if (!trial?.artifactSha256) throw permanentFailure(FailureType.BadInput, `trial ${input.trialId} has no artifact`);
+      const { features } = await resolveModelInputs(repos, input.datasetVersionId, input.spec);
+      const row = await repos.registry.registerVersion(input.modelName, {
+        artifactSha256: trial.artifactSha256,
+        trainer: trial.trainer,
+        params: trial.params,
+        metrics: input.metrics,
+        datasetVersionId: input.datasetVersionId,
+        runId: input.runId,
+        trialId: trial.id,
+        codeVersion: trial.codeVersion,
+        features,
+        target: input.spec.target,
+        task: input.spec.task,
+      });
+      return { modelVersionId: row.id, modelName: input.modelName, version: row.version, artifactSha256: row.artifactSha256 };
+    },
+
+    /** Points a stage (or a canary share of it) at a version. Keyed by `key`, so a retry never deploys twice. */
+    async deploy(input: {
+      key: string;
+      runId: string;
+      modelVersionId: string;
+      stage: DeploymentStage;
+      role: DeploymentRole;
+      trafficPercent: number;
+      approvedBy: string[];
+    }): Promise<{ deploymentId: string; startedAt: string }> {
+      const row = await repos.registry.deploy({ ...input, at: new Date() });
+      return { deploymentId: row.id, startedAt: row.startedAt.toISOString() };
+    },
+
+    /** Undoes the run's rollout on a stage and restores the version it replaced. Keyed by `key`. */
+    async rollback(input: { key: string; runId: string; stage: DeploymentStage }): Promise<{ restoredVersionId: string | null }> {
+      return await repos.registry.rollback({ ...input, at: new Date() });
+    },
+  };
+}
+
+export type RegistryActivities = ReturnType<typeof createRegistryActivities>;

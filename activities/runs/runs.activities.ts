@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+import type { Repositories } from '../../db/repositories.js';
+import { canonicalJson } from '../training/model-artifact.js';
+import { modelNameOf, type PipelineSpec } from '../../workflows/pipeline/spec.js';
+import type { GateDecision, RunStatus, StepError, StepStatus } from '../../db/schema/index.js';
+
+/**
+ * Writes the queryable projection of a pipeline workflow: its run row, its steps and its gate
+ * decisions. Every write is keyed (run id plus step name or decision sequence), so retries are harmless.
+ */
+export function createRunsActivities({ repos }: { repos: Repositories }) {
+  return {
+    /** Creates the run's row if the API did not (a pipeline started from the Temporal CLI, say). */
+    async ensureRun(input: { runId: string; workflowId: string; spec: PipelineSpec; submittedBy: string; trigger?: string }): Promise<void> {
+      await repos.runs.create({
+        id: input.runId,
+        workflowId: input.workflowId,
+        pipelineName: input.spec.name,
+        modelName: modelNameOf(input.spec),
+        spec: input.spec,
+        specHash: specHash(input.spec),
+        submittedBy: input.submittedBy,
+        status: 'running',
+        trigger: input.trigger ?? 'manual',
+      });
+    },
+
+    async recordStep(input: {
+      runId: string;
+      step: string;
+      position: number;
+      status: StepStatus;
+      attempt?: number;
+      output?: Record<string, unknown>;
+      error?: StepError;
+    }): Promise<void> {
+      await repos.runs.upsertStep({ runId: input.runId, name: input.step, position: input.position, status: input.status, attempt: input.attempt, output: input.output, error: input.error, at: new Date() });
+    },
+
+    async updateRun(input: { runId: string; status: RunStatus; currentStep?: string | null; error?: StepError | null; datasetVersionId?: string; finished?: boolean }): Promise<void> {
+      await repos.runs.update(input.runId, {
+        status: input.status,
+        ...(input.currentStep !== undefined ? { currentStep: input.currentStep } : {}),
+        ...(input.error !== undefined ? { error: input.error } : {}),
+        ...(input.datasetVersionId ? { datasetVersionId: input.datasetVersionId } : {}),
+        finishedAt: input.finished ? new Date() : null,
+      });
+    },
+
+    async recordGateDecision(input: {
+      runId: string;
+      gate: string;
+      sequence: number;
+      actor: string;
+      decision: GateDecision;
+      comment?: string;
+      accepted: boolean;
+      refusedReason?: string;
+      via: string;
+      decidedAt: string;
+    }): Promise<void> {
+      await repos.gates.record({
+        runId: input.runId,
+        gate: input.gate,
+        sequence: String(input.sequence),
+        actor: input.actor,
+        decision: input.decision,
+        comment: input.comment ?? null,
+        accepted: input.accepted,
+        refusedReason: input.refusedReason ?? null,
+        via: input.via,
+        decidedAt: new Date(input.decidedAt),
+      });
+    },
+
+    /** The outputs of the steps a run completed, so `resumeRun` can continue from the failed step. */
+    async loadCompletedSteps(input: { runId: string }): Promise<Record<string, Record<string, unknown>>> {
+      const steps = await repos.runs.stepsOf([input.runId]);
+      return Object.fromEntries(steps.filter((s) => (s.status === 'succeeded' || s.status === 'reused') && s.output).map((s) => [s.name, s.output!]));
+    },
+  };
+}
+
+/** The content hash of a validated spec, so identical submissions are recognisable. */
+export function specHash(spec: PipelineSpec): string {
+  return createHash('sha256').update(canonicalJson(spec)).digest('hex');
+}
+
+export type RunsActivities = ReturnType<typeof createRunsActivities>;

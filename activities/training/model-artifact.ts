@@ -1,0 +1,50 @@
+import type { BuiltInTrainer, PipelineSpec } from '../../workflows/pipeline/spec.js';
+import type { Params } from '../../workflows/pipeline/search.js';
+import type { ColumnKind } from '../data/profile-types.js';
+import type { FeatureEncoding } from './encoding.js';
+
+/**
+ * The portable model artifact: a JSON document, stored content-addressed, holding everything needed to
+ * predict without the training run: the input encoding, the classes and the library's own model JSON.
+ */
+export interface BuiltInModelArtifact {
+  format: 'custody-model/v1';
+  kind: 'builtin';
+  trainer: BuiltInTrainer;
+  task: PipelineSpec['task'];
+  target: string;
+  features: FeatureEncoding[];
+  classes?: string[];
+  params: Params;
+  seed: number;
+  model: unknown;
+}
+
+/** A model trained by an external command: its own file (stored by hash) plus how to call it to predict. */
+export interface CommandModelArtifact {
+  format: 'custody-model/v1';
+  kind: 'command';
+  command: string[];
+  modelSha256: string;
+  task: PipelineSpec['task'];
+  target: string;
+  features: { name: string; kind: ColumnKind }[];
+  classes?: string[];
+  params: Params;
+  seed: number;
+}
+
+export type ModelArtifact = BuiltInModelArtifact | CommandModelArtifact;
+
+/** JSON with object keys sorted, so the same model always serialises to the same bytes and hash. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as object).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
+
+export function parseArtifact(bytes: Buffer): ModelArtifact {
+  const artifact = JSON.parse(bytes.toString('utf8')) as ModelArtifact;
+  if (artifact.format !== 'custody-model/v1') throw new Error(`unknown model artifact format ${String(artifact.format)}`);
+  return artifact;
+}

@@ -1,0 +1,23 @@
+import type { PipelineSpec, TrainerName } from '../../workflows/pipeline/spec.js';
+import type { Params } from '../../workflows/pipeline/search.js';
+import type { ColumnKind, DatasetFormat } from '../data/profile-types.js';
+import type { SplitOptions } from './dataset-table.js';
+
+/** Everything that determines a trained model; its canonical hash is the trial's cache key. */
+export interface TrainJob {
+  datasetSha256: string;
+  format: DatasetFormat;
+  task: PipelineSpec['task'];
+  target: string;
+  features: { name: string; kind: ColumnKind }[];
+  split: SplitOptions;
+  trainer: TrainerName;
+  command?: string[];
+  params: Params;
+  seed: number;
+  codeVersion: string;
+}
+
+export type ThreadResult =
+  | { ok: true; artifactJson: string; metrics: Record<string, number> }
+  | { ok: false; errorType: string; message: string; retryable: boolean };

@@ -1,0 +1,34 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import type { BuiltInTrainer } from '../../workflows/pipeline/spec.js';
+import { DataFormatError } from '../data/read-rows.js';
+import { classificationMetrics, regressionMetrics } from '../evaluation/metrics.js';
+import { TrainerParamError, predictBuiltIn, trainBuiltIn } from './built-in-trainers.js';
+import { loadRows, splitRows } from './dataset-table.js';
+import { canonicalJson } from './model-artifact.js';
+import type { ThreadResult, TrainJob } from './train-job.js';
+
+/**
+ * Runs in a worker thread: trains one built-in candidate and scores it on the validation split.
+ * Training is synchronous CPU work; in a thread it leaves the activity free to heartbeat and to
+ * terminate the thread on cancellation.
+ */
+const { job, datasetPath } = workerData as { job: TrainJob; datasetPath: string };
+let result: ThreadResult;
+try {
+  const columns = [...job.features.map((f) => f.name), job.target];
+  const rows = await loadRows(datasetPath, job.format, columns, job.target);
+  const { train, validation } = splitRows(rows, job.target, job.split);
+  if (train.length === 0) throw new DataFormatError('the training split is empty; the dataset has too few rows');
+  const artifact = trainBuiltIn({ trainer: job.trainer as BuiltInTrainer, task: job.task, rows: train, target: job.target, features: job.features, params: job.params, seed: job.seed });
+  const scored = validation.length > 0 ? validation : train;
+  const predictions = predictBuiltIn(artifact, scored);
+  const metrics =
+    job.task === 'classification'
+      ? classificationMetrics(scored.map((r) => String(r[job.target])), predictions)
+      : regressionMetrics(scored.map((r) => Number(r[job.target])), predictions.values.map(Number));
+  result = { ok: true, artifactJson: canonicalJson(artifact), metrics: metrics as Record<string, number> };
+} catch (error) {
+  const permanent = error instanceof TrainerParamError || error instanceof DataFormatError;
+  result = { ok: false, errorType: (error as Error).name, message: (error as Error).message, retryable: !permanent };
+}
+parentPort!.postMessage(result);

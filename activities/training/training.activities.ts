@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto';
+import { activityInfo, cancellationSignal, heartbeat, log } from '@temporalio/activity';
+import type { Repositories } from '../../db/repositories.js';
+import { CUSTODY_VERSION } from '../../paths.js';
+import type { Params } from '../../workflows/pipeline/search.js';
+import type { PipelineSpec } from '../../workflows/pipeline/spec.js';
+import { classificationMetrics, regressionMetrics } from '../evaluation/metrics.js';
+import { FailureType, permanentFailure } from '../failures.js';
+import type { ArtifactStore } from '../storage/artifact-store.js';
+import { CommandTrainerError, commandCodeVersion, trainWithCommand } from './command-trainer.js';
+import { loadRows, splitRows } from './dataset-table.js';
+import { canonicalJson, type CommandModelArtifact } from './model-artifact.js';
+import { resolveModelInputs, splitOptionsOf } from './model-inputs.js';
+import { runInThread, siblingModule } from './run-thread.js';
+import type { ThreadResult, TrainJob } from './train-job.js';
+
+export interface TrainCandidateInput {
+  runId: string;
+  trialIndex: number;
+  datasetVersionId: string;
+  spec: Pick<PipelineSpec, 'task' | 'target' | 'features' | 'split' | 'training'>;
+  params: Params;
+}
+
+export interface TrialResult {
+  trialId: string;
+  trialIndex: number;
+  metrics: Record<string, number>;
+  artifactSha256: string;
+  /** Set when an earlier identical trial's artifact was reused instead of training again. */
+  reusedFromTrialId: string | null;
+}
+
+/** What a heartbeat carries, so a retry after a worker crash resumes instead of training again. */
+interface TrainingProgress {
+  stage: 'training' | 'stored';
+  elapsedMs?: number;
+  artifactSha256?: string;
+  metrics?: Record<string, number>;
+}
+
+const TRAIN_THREAD = siblingModule(import.meta.url, 'train-thread');
+
+export function createTrainingActivities({ repos, store }: { repos: Repositories; store: ArtifactStore }) {
+  return {
+    /**
+     * Trains one hyperparameter candidate and scores it on the validation split. Content-addressed
+     * caching: when an earlier successful trial had the same cache key (dataset hash, split, trainer,
+     * params, seed and code version), its artifact is reused and the trial says so.
+     */
+    async trainCandidate(input: TrainCandidateInput): Promise<TrialResult> {
+      const { spec, params } = input;
+      const { version, features } = await resolveModelInputs(repos, input.datasetVersionId, spec);
+      const codeVersion = spec.training.command ? `custody@${CUSTODY_VERSION}+${await commandCodeVersion(spec.training.command)}` : `custody@${CUSTODY_VERSION}`;
+      const job: TrainJob = {
+        datasetSha256: version.sha256,
+        format: version.format,
+        task: spec.task,
+        target: spec.target,
+        features,
+        split: splitOptionsOf(spec),
+        trainer: spec.training.trainer,
+        command: spec.training.command,
+        params,
+        seed: spec.training.seed,
+        codeVersion,
+      };
+      const cacheKey = createHash('sha256').update(canonicalJson(job)).digest('hex');
+      const info = activityInfo();
+      const trial = await repos.trials.start({ runId: input.runId, index: input.trialIndex, trainer: job.trainer, params, cacheKey, codeVersion, attempt: info.attempt });
+      const done = async (artifactSha256: string, metrics: Record<string, number>, reusedFromTrialId: string | null): Promise<TrialResult> => {
+        await repos.trials.succeed(trial.id, { metrics, artifactSha256, reusedFromTrialId });
+        return { trialId: trial.id, trialIndex: input.trialIndex, metrics, artifactSha256, reusedFromTrialId };
+      };
+
+      const cached = await repos.trials.findCached(cacheKey, trial.id);
+      if (cached && (await store.has(cached.artifactSha256!))) {
+        log.info('reusing the artifact of an identical earlier trial', { trialId: cached.id, cacheKey });
+        return await done(cached.artifactSha256!, cached.metrics ?? {}, cached.reusedFromTrialId ?? cached.id);
+      }
+      const resumed = info.heartbeatDetails as TrainingProgress | undefined;
+      if (resumed?.stage === 'stored' && resumed.artifactSha256 && resumed.metrics && (await store.has(resumed.artifactSha256))) {
+        log.info('resuming from the heartbeat of a previous attempt: the artifact is already stored');
+        return await done(resumed.artifactSha256, resumed.metrics, null);
+      }
+
+      const started = Date.now();
+      const beat = () => heartbeat({ stage: 'training', elapsedMs: Date.now() - started } satisfies TrainingProgress);
+      beat();
+      let artifactJson: string;
+      let metrics: Record<string, number>;
+      try {
+        if (job.trainer === 'command') {
+          ({ artifactJson, metrics } = await trainByCommand(job, store, store.pathOf(version.sha256), beat));
+        } else {
+          const ticker = setInterval(beat, 2000);
+          try {
+            const result = await runInThread<ThreadResult>(TRAIN_THREAD, { job, datasetPath: store.pathOf(version.sha256) }, cancellationSignal());
+            if (!result.ok) {
+              if (!result.retryable) throw permanentFailure(FailureType.TrainerParams, `trial ${input.trialIndex}: ${result.message}`);
+              throw new Error(`trial ${input.trialIndex}: ${result.message}`);
+            }
+            ({ artifactJson, metrics } = result);
+          } finally {
+            clearInterval(ticker);
+          }
+        }
+      } catch (error) {
+        const cancelled = cancellationSignal().aborted;
+        await repos.trials.fail(trial.id, cancelled ? 'cancelled' : 'failed', (error as Error).message);
+        if (error instanceof CommandTrainerError && !error.retryable) throw permanentFailure(FailureType.CommandTrainer, `trial ${input.trialIndex}: ${error.message}`);
+        throw error;
+      }
+      const stored = await store.putBytes(Buffer.from(artifactJson));
+      heartbeat({ stage: 'stored', artifactSha256: stored.sha256, metrics } satisfies TrainingProgress);
+      return await done(stored.sha256, metrics, null);
+    },
+  };
+}
+
+async function trainByCommand(job: TrainJob, store: ArtifactStore, datasetPath: string, beat: () => void): Promise<{ artifactJson: string; metrics: Record<string, number> }> {
+  const rows = await loadRows(datasetPath, job.format, [...job.features.map((f) => f.name), job.target], job.target);
+  const { train, validation } = splitRows(rows, job.target, job.split);
+  const scored = validation.length > 0 ? validation : train;
+  const { modelBytes, predictions, extraMetrics } = await trainWithCommand(job, { train, predict: scored }, { signal: cancellationSignal(), onTick: beat });
+  const model = await store.putBytes(modelBytes);
+  const classes = job.task === 'classification' ? [...new Set(train.map((r) => String(r[job.target])))].sort() : undefined;
+  const artifact: CommandModelArtifact = {
+    format: 'custody-model/v1',
+    kind: 'command',
+    command: job.command!,
+    modelSha256: model.sha256,
+    task: job.task,
+    target: job.target,
+    features: job.features,
+    classes: predictions.classes ?? classes,
+    params: job.params,
+    seed: job.seed,
+  };
+  const metrics =
+    job.task === 'classification'
+      ? classificationMetrics(scored.map((r) => String(r[job.target])), predictions)
+      : regressionMetrics(scored.map((r) => Number(r[job.target])), predictions.values.map(Number));
+  return { artifactJson: canonicalJson(artifact), metrics: { ...extraMetrics, ...(metrics as Record<string, number>) } };
+}
+
+export type TrainingActivities = ReturnType<typeof createTrainingActivities>;

@@ -1,0 +1,20 @@
+import type { Db } from './client.js';
+import { DatasetsRepository } from './repositories/datasets.js';
+import { GatesRepository } from './repositories/gates.js';
+import { RegistryRepository } from './repositories/registry.js';
+import { RunsRepository } from './repositories/runs.js';
+import { TrialsRepository } from './repositories/trials.js';
+
+
+/** Every repository over one database handle; activities and API services both take this. */
+export function createRepositories(db: Db) {
+  return {
+    datasets: new DatasetsRepository(db),
+    runs: new RunsRepository(db),
+    trials: new TrialsRepository(db),
+    registry: new RegistryRepository(db),
+    gates: new GatesRepository(db),
+  };
+}
+
+export type Repositories = ReturnType<typeof createRepositories>;

@@ -1,0 +1,74 @@
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { Db } from '../client.js';
+import { datasets, datasetVersions, type DatasetRow, type DatasetVersionRow, type NewDatasetVersionRow } from '../schema/index.js';
+
+export type NewVersion = Omit<NewDatasetVersionRow, 'id' | 'datasetId' | 'version' | 'createdAt' | 'updatedAt'>;
+
+/** Dataset versions: content-addressed (one row per distinct sha256), numbered per dataset name. */
+export class DatasetsRepository {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Registers content as the next version of `name`, or returns the existing version with the same
+   * sha256. Safe to repeat: identical content is always one version.
+   */
+  async register(name: string, version: NewVersion): Promise<{ row: DatasetVersionRow; created: boolean }> {
+    return await this.db.transaction(async (tx) => {
+      await tx.insert(datasets).values({ name }).onConflictDoNothing({ target: datasets.name });
+      const [dataset] = await tx.select().from(datasets).where(eq(datasets.name, name));
+      // Serialise registrations of one dataset so version numbers never collide.
+      await tx.execute(sql`select id from ${datasets} where id = ${dataset!.id} for update`);
+      const [existing] = await tx
+        .select()
+        .from(datasetVersions)
+        .where(and(eq(datasetVersions.datasetId, dataset!.id), eq(datasetVersions.sha256, version.sha256)));
+      if (existing) return { row: existing, created: false };
+      const [last] = await tx
+        .select({ version: datasetVersions.version })
+        .from(datasetVersions)
+        .where(eq(datasetVersions.datasetId, dataset!.id))
+        .orderBy(desc(datasetVersions.version))
+        .limit(1);
+      const [row] = await tx
+        .insert(datasetVersions)
+        .values({ ...version, datasetId: dataset!.id, version: (last?.version ?? 0) + 1 })
+        .returning();
+      return { row: row!, created: true };
+    });
+  }
+
+  async findVersion(name: string, version: number | 'latest'): Promise<(DatasetVersionRow & { datasetName: string }) | null> {
+    const query = this.db
+      .select({ version: datasetVersions, name: datasets.name })
+      .from(datasetVersions)
+      .innerJoin(datasets, eq(datasets.id, datasetVersions.datasetId))
+      .where(and(eq(datasets.name, name), version === 'latest' ? undefined : eq(datasetVersions.version, version)))
+      .orderBy(desc(datasetVersions.version))
+      .limit(1);
+    const [found] = await query;
+    return found ? { ...found.version, datasetName: found.name } : null;
+  }
+
+  async findVersionsByIds(ids: readonly string[]): Promise<(DatasetVersionRow & { datasetName: string })[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .select({ version: datasetVersions, name: datasets.name })
+      .from(datasetVersions)
+      .innerJoin(datasets, eq(datasets.id, datasetVersions.datasetId))
+      .where(inArray(datasetVersions.id, [...ids]));
+    return rows.map((r) => ({ ...r.version, datasetName: r.name }));
+  }
+
+  async list(): Promise<DatasetRow[]> {
+    return await this.db.select().from(datasets).orderBy(datasets.name);
+  }
+
+  async versionsOf(datasetIds: readonly string[]): Promise<DatasetVersionRow[]> {
+    if (datasetIds.length === 0) return [];
+    return await this.db
+      .select()
+      .from(datasetVersions)
+      .where(inArray(datasetVersions.datasetId, [...datasetIds]))
+      .orderBy(datasetVersions.datasetId, desc(datasetVersions.version));
+  }
+}

@@ -1,0 +1,123 @@
+import { and, asc, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../client.js';
+import {
+  pipelineRuns,
+  runSteps,
+  type NewPipelineRunRow,
+  type PipelineRunRow,
+  type RunStatus,
+  type RunStepRow,
+  type StepError,
+  type StepStatus,
+} from '../schema/index.js';
+
+export interface RunFilter {
+  status?: RunStatus;
+  pipelineName?: string;
+  modelName?: string;
+}
+
+export interface RunCursor {
+  createdAt: Date;
+  id: string;
+}
+
+/** Pipeline runs and their steps: the projection of the pipeline workflows. Every write is idempotent. */
+export class RunsRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Inserts the run, or leaves an existing row with the same id as it is. */
+  async create(run: NewPipelineRunRow): Promise<PipelineRunRow> {
+    await this.db.insert(pipelineRuns).values(run).onConflictDoNothing({ target: pipelineRuns.id });
+    return (await this.get(run.id))!;
+  }
+
+  async get(id: string): Promise<PipelineRunRow | null> {
+    const [row] = await this.db.select().from(pipelineRuns).where(eq(pipelineRuns.id, id));
+    return row ?? null;
+  }
+
+  async getMany(ids: readonly string[]): Promise<PipelineRunRow[]> {
+    if (ids.length === 0) return [];
+    return await this.db.select().from(pipelineRuns).where(inArray(pipelineRuns.id, [...ids]));
+  }
+
+  async update(
+    id: string,
+    patch: Partial<Pick<PipelineRunRow, 'status' | 'currentStep' | 'error' | 'datasetVersionId' | 'finishedAt'>>,
+  ): Promise<void> {
+    await this.db.update(pipelineRuns).set(patch).where(eq(pipelineRuns.id, id));
+  }
+
+  /** Newest first, keyset-paginated on (created_at, id). */
+  async list(filter: RunFilter, limit: number, after?: RunCursor): Promise<PipelineRunRow[]> {
+    const conditions: (SQL | undefined)[] = [
+      filter.status ? eq(pipelineRuns.status, filter.status) : undefined,
+      filter.pipelineName ? eq(pipelineRuns.pipelineName, filter.pipelineName) : undefined,
+      filter.modelName ? eq(pipelineRuns.modelName, filter.modelName) : undefined,
+      after
+        ? or(lt(pipelineRuns.createdAt, after.createdAt), and(eq(pipelineRuns.createdAt, after.createdAt), lt(pipelineRuns.id, after.id)))
+        : undefined,
+    ];
+    return await this.db
+      .select()
+      .from(pipelineRuns)
+      .where(and(...conditions))
+      .orderBy(desc(pipelineRuns.createdAt), desc(pipelineRuns.id))
+      .limit(limit);
+  }
+
+  /**
+   * Records a step's state, keyed by (run, step name). `attempt` only ever raises the count, so a
+   * retried or replayed write never lowers it; `startedAt` keeps the first start.
+   */
+  async upsertStep(input: {
+    runId: string;
+    name: string;
+    position: number;
+    status: StepStatus;
+    attempt?: number;
+    output?: Record<string, unknown> | null;
+    error?: StepError | null;
+    at: Date;
+  }): Promise<void> {
+    const finished = input.status !== 'running';
+    await this.db
+      .insert(runSteps)
+      .values({
+        runId: input.runId,
+        name: input.name,
+        position: input.position,
+        status: input.status,
+        attempts: input.attempt ?? (finished ? 0 : 1),
+        startedAt: input.at,
+        finishedAt: finished ? input.at : null,
+        output: input.output ?? null,
+        error: input.error ?? null,
+      })
+      .onConflictDoUpdate({
+        target: [runSteps.runId, runSteps.name],
+        set: {
+          status: input.status,
+          attempts: input.attempt === undefined ? runSteps.attempts : sql`greatest(${runSteps.attempts}, ${input.attempt})`,
+          startedAt: finished ? sql`coalesce(${runSteps.startedAt}, ${input.at.toISOString()}::timestamptz)` : input.at,
+          finishedAt: finished ? input.at : null,
+          output: input.output === undefined ? runSteps.output : (input.output as never),
+          error: input.error === undefined ? (finished ? runSteps.error : null) : (input.error as never),
+        },
+      });
+  }
+
+  /** Raises a step's attempt count as an activity attempt begins. */
+  async recordAttempt(runId: string, name: string, attempt: number): Promise<void> {
+    await this.db
+      .update(runSteps)
+      .set({ attempts: sql`greatest(${runSteps.attempts}, ${attempt})` })
+      .where(and(eq(runSteps.runId, runId), eq(runSteps.name, name)));
+  }
+
+  async stepsOf(runIds: readonly string[]): Promise<RunStepRow[]> {
+    if (runIds.length === 0) return [];
+    return await this.db.select().from(runSteps).where(inArray(runSteps.runId, [...runIds])).orderBy(asc(runSteps.position), asc(runSteps.startedAt));
+  }
+}

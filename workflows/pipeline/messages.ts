@@ -1,0 +1,50 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+
+/** Messages of the `pipeline` workflow: how people and the API talk to a running pipeline. */
+
+export interface GateDecisionInput {
+  /** Who decides: a person's id or e-mail. Required. */
+  actor: string;
+  comment?: string;
+  /** The gate to decide; optional while only one gate is open. */
+  gate?: string;
+}
+
+export interface DecideInput extends GateDecisionInput {
+  decision: 'approve' | 'reject';
+}
+
+export type GateStatus = 'pending' | 'open' | 'approved' | 'rejected' | 'timed_out';
+
+export interface GateState {
+  name: string;
+  role: string;
+  quorum: number;
+  status: GateStatus;
+  approvals: { actor: string; comment?: string; at: string }[];
+  rejection?: { actor: string; comment?: string; at: string };
+  openedAt?: string;
+  /** When the gate times out, while it is open. */
+  deadline?: string;
+  onTimeout: string;
+}
+
+export interface PipelineProgress {
+  status: string;
+  currentStep: string | null;
+  trialsDone: number;
+  trialsTotal: number;
+  gates: GateState[];
+}
+
+/**
+ * Approve the open gate. Works from the Temporal CLI too:
+ * `temporal workflow signal --workflow-id pipeline-<name>-<runId> --name approve --input '{"actor":"ana@example.com"}'`
+ */
+export const approveSignal = defineSignal<[GateDecisionInput]>('approve');
+/** Reject the open gate; one rejection closes it. */
+export const rejectSignal = defineSignal<[GateDecisionInput]>('reject');
+/** Approve or reject with an immediate answer: the validator refuses a decision that cannot count. */
+export const decideUpdate = defineUpdate<GateState, [DecideInput]>('decide');
+export const gatesQuery = defineQuery<GateState[]>('gates');
+export const progressQuery = defineQuery<PipelineProgress>('progress');

@@ -1,0 +1,478 @@
+import {
+  ActivityCancellationType,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type { DataActivities, DatasetVersionRef } from '../../activities/data/data.activities.js';
+import type { ValidationReport } from '../../activities/data/validate.js';
+import type { EvaluationActivities, EvaluationResult } from '../../activities/evaluation/evaluation.activities.js';
+import type { ModelVersionRef, RegistryActivities } from '../../activities/registry/registry.activities.js';
+import type { RunsActivities } from '../../activities/runs/runs.activities.js';
+import type { TrainingActivities, TrialResult } from '../../activities/training/training.activities.js';
+import { CUSTODY_STAGE, CUSTODY_STATUS } from '../search-attributes.js';
+import { bestIndex, championFailure, thresholdFailures, type Metrics } from './decisions.js';
+import {
+  approveSignal,
+  decideUpdate,
+  gatesQuery,
+  progressQuery,
+  rejectSignal,
+  type DecideInput,
+  type GateDecisionInput,
+  type GateState,
+} from './messages.js';
+import { searchCandidates, type Params } from './search.js';
+import { durationMs, modelNameOf, parsePipelineSpec, type GateSpec, type PipelineSpec } from './spec.js';
+
+export interface PipelineInput {
+  runId: string;
+  spec: PipelineSpec;
+  submittedBy: string;
+  /** Continue a failed or cancelled run: steps that succeeded before are reused, not run again. */
+  resume?: boolean;
+}
+
+export type PipelineOutcome = 'succeeded' | 'rejected' | 'rolled_back';
+
+export interface PipelineResult {
+  status: PipelineOutcome;
+  modelVersionId?: string;
+  modelVersion?: number;
+  reasons: string[];
+}
+
+// Short, retried database work: the projection must catch up however long the database is away.
+const projection: ActivityOptions = {
+  startToCloseTimeout: '15 seconds',
+  retry: { initialInterval: '200 ms', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+};
+const data: ActivityOptions = {
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 5 },
+};
+const evaluation: ActivityOptions = {
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '10 minutes',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 5 },
+};
+const registry: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '500 ms', maximumInterval: '30 seconds', maximumAttempts: 10 },
+};
+
+const runs = proxyActivities<RunsActivities>(projection);
+const datasets = proxyActivities<DataActivities>(data);
+const evaluations = proxyActivities<EvaluationActivities>(evaluation);
+const registries = proxyActivities<RegistryActivities>(registry);
+
+class Rejected extends Error {
+  constructor(
+    readonly reasons: string[],
+    readonly type: string,
+  ) {
+    super(reasons.join('; '));
+  }
+}
+
+class RolledBack extends Error {
+  constructor(readonly reasons: string[]) {
+    super(reasons.join('; '));
+  }
+}
+
+/**
+ * One pipeline run: data → validation → training with hyperparameter search → evaluation →
+ * registry → approval gates → staged deployment. Decisions live here; the work is in activities,
+ * which receive and return ids and hashes only. The run's rows in Postgres are a projection this
+ * workflow writes as it goes; its own state stays authoritative.
+ */
+export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
+  const parsed = parsePipelineSpec(input.spec);
+  if (!parsed.ok) {
+    throw ApplicationFailure.create({
+      type: 'InvalidSpec',
+      nonRetryable: true,
+      message: `invalid pipeline spec: ${parsed.issues.map((i) => `${i.path} ${i.message}`).join('; ')}`,
+      details: [parsed.issues],
+    });
+  }
+  const spec = parsed.spec;
+  const { runId } = input;
+  const modelName = modelNameOf(spec);
+  const workflowId = workflowInfo().workflowId;
+
+  const gates: GateState[] = spec.gates.map((g) => ({ name: g.name, role: g.role, quorum: g.quorum, status: 'pending', approvals: [], onTimeout: g.onTimeout }));
+  let status = 'running';
+  let currentStep: string | null = null;
+  let trialsDone = 0;
+  let trialsTotal = 0;
+  const decisionLog: Parameters<RunsActivities['recordGateDecision']>[0][] = [];
+  let decisionSequence = 0;
+
+  const openGate = () => gates.find((g) => g.status === 'open');
+  /** Why a decision cannot count, or null when it can. */
+  const refusal = (d: GateDecisionInput): string | null => {
+    if (typeof d?.actor !== 'string' || d.actor.trim() === '') return 'actor is required';
+    const gate = openGate();
+    if (!gate) return d.gate ? `gate ${d.gate} is not open` : 'no gate is open';
+    if (d.gate && d.gate !== gate.name) return `gate ${d.gate} is not open; the open gate is ${gate.name}`;
+    if (gate.approvals.some((a) => a.actor === d.actor.trim())) return `${d.actor.trim()} has already approved gate ${gate.name}`;
+    return null;
+  };
+  const decide = (d: GateDecisionInput, decision: 'approve' | 'reject', via: string): GateState | null => {
+    const at = new Date().toISOString();
+    const reason = refusal(d);
+    const gateName = openGate()?.name ?? d?.gate ?? '(none)';
+    decisionLog.push({
+      runId,
+      gate: gateName,
+      sequence: ++decisionSequence,
+      actor: typeof d?.actor === 'string' && d.actor.trim() ? d.actor.trim() : '(missing)',
+      decision,
+      comment: d?.comment,
+      accepted: reason === null,
+      refusedReason: reason ?? undefined,
+      via,
+      decidedAt: at,
+    });
+    if (reason) {
+      log.warn('gate decision refused', { reason, actor: d?.actor, via });
+      return null;
+    }
+    const gate = openGate()!;
+    const entry = { actor: d.actor.trim(), comment: d.comment, at };
+    if (decision === 'reject') {
+      gate.rejection = entry;
+      gate.status = 'rejected';
+    } else {
+      gate.approvals.push(entry);
+      if (gate.approvals.length >= gate.quorum) gate.status = 'approved';
+    }
+    return gate;
+  };
+
+  setHandler(approveSignal, (d) => void decide(d, 'approve', 'signal'));
+  setHandler(rejectSignal, (d) => void decide(d, 'reject', 'signal'));
+  setHandler(
+    decideUpdate,
+    (d: DecideInput) => {
+      const gate = decide(d, d.decision, 'api');
+      return { ...gate! };
+    },
+    {
+      validator: (d: DecideInput) => {
+        if (d?.decision !== 'approve' && d?.decision !== 'reject') throw new Error('decision must be approve or reject');
+        const reason = refusal(d);
+        if (reason) throw new Error(reason);
+      },
+    },
+  );
+  setHandler(gatesQuery, () => gates);
+  setHandler(progressQuery, () => ({ status, currentStep, trialsDone, trialsTotal, gates }));
+
+  // Decisions arrive in handlers; this loop writes each one (accepted or refused) to the database.
+  let finished = false;
+  const recorder = (async () => {
+    while (true) {
+      await condition(() => decisionLog.length > 0 || finished);
+      if (decisionLog.length === 0) return;
+      const next = decisionLog[0]!;
+      await CancellationScope.nonCancellable(() => runs.recordGateDecision(next));
+      decisionLog.shift();
+    }
+  })();
+
+  const completed = input.resume ? await runs.loadCompletedSteps({ runId }) : {};
+  let position = 0;
+  const setStatus = async (next: string, extra: Partial<Parameters<RunsActivities['updateRun']>[0]> = {}) => {
+    status = next;
+    upsertSearchAttributes([{ key: CUSTODY_STATUS, value: next }]);
+    await runs.updateRun({ runId, status: next as never, ...extra });
+  };
+
+  /** Runs one step: records it, reuses its output on resume, and records how it ended. */
+  async function step<T extends object>(name: string, work: () => Promise<T>): Promise<T> {
+    const at = ++position;
+    if (completed[name]) {
+      await runs.recordStep({ runId, step: name, position: at, status: 'reused', output: completed[name] });
+      return completed[name] as T;
+    }
+    currentStep = name;
+    upsertSearchAttributes([{ key: CUSTODY_STAGE, value: name }]);
+    await runs.recordStep({ runId, step: name, position: at, status: 'running' });
+    try {
+      const output = await work();
+      await runs.recordStep({ runId, step: name, position: at, status: 'succeeded', output: output as Record<string, unknown> });
+      return output;
+    } catch (error) {
+      const cancelled = isCancellation(error);
+      await CancellationScope.nonCancellable(() =>
+        runs.recordStep({ runId, step: name, position: at, status: cancelled ? 'cancelled' : 'failed', error: describe(error) }),
+      );
+      throw error;
+    }
+  }
+
+  let modelVersion: ModelVersionRef | undefined;
+  const deployed = new Set<'staging' | 'production'>();
+  try {
+    await runs.ensureRun({ runId, workflowId, spec, submittedBy: input.submittedBy });
+    await setStatus('running', { currentStep: null, error: null });
+
+    const dataset = await step('register-dataset', () =>
+      datasets.registerDataset.executeWithOptions({ ...data, summary: `dataset ${spec.dataset.name}` }, [{ dataset: spec.dataset, actor: input.submittedBy }]),
+    );
+    await runs.updateRun({ runId, status: 'running', datasetVersionId: dataset.id });
+
+    await step('validate-data', async () => {
+      const report: ValidationReport = await datasets.validateData.executeWithOptions({ ...data, summary: `validate ${dataset.name}@v${dataset.version}` }, [
+        { datasetVersionId: dataset.id, spec },
+      ]);
+      if (!report.passed) {
+        throw ApplicationFailure.create({
+          type: 'DataValidationFailed',
+          nonRetryable: true,
+          message: `data validation failed ${report.failures.length} of ${report.rulesChecked} rules: ${report.failures.map((f) => f.message).join('; ')}`,
+          details: [report],
+        });
+      }
+      return { passed: true, rulesChecked: report.rulesChecked, rowCount: report.rowCount };
+    });
+
+    const training = await step('train', () => train(spec, runId, dataset, (done, total) => ((trialsDone = done), (trialsTotal = total))));
+
+    const evaluated = await step('evaluate', async () => {
+      const result: EvaluationResult = await evaluations.evaluateCandidate.executeWithOptions({ ...evaluation, summary: `evaluate trial ${training.bestTrialIndex}` }, [
+        { modelName, artifactSha256: training.bestArtifactSha256, datasetVersionId: dataset.id, spec, compareChampion: spec.evaluation.champion.enabled },
+      ]);
+      const reasons = thresholdFailures(result.metrics, spec.evaluation.thresholds);
+      const metric = spec.evaluation.primaryMetric;
+      if (result.champion && result.metrics[metric] !== undefined && result.champion.metrics[metric] !== undefined) {
+        const failure = championFailure(metric, result.metrics[metric]!, result.champion.metrics[metric]!, spec.evaluation.champion.minImprovement, `v${result.champion.version}`);
+        if (failure) reasons.push(failure);
+      }
+      if (reasons.length > 0) throw new Rejected(reasons, 'ModelValidationFailed');
+      return result;
+    });
+
+    modelVersion = await step('register-model', () =>
+      registries.registerModel.executeWithOptions({ ...registry, summary: `register ${modelName}` }, [
+        { runId, modelName, trialId: training.bestTrialId, datasetVersionId: dataset.id, metrics: evaluated.metrics as Record<string, number>, spec },
+      ]),
+    );
+
+    const approvedBy: string[] = [];
+    for (const gateSpec of spec.gates) {
+      const outcome = await step(`gate:${gateSpec.name}`, () => awaitGate(gateSpec));
+      approvedBy.push(...outcome.approvedBy);
+    }
+
+    const version = modelVersion;
+    const { staging, production } = spec.deployment;
+    if (staging) {
+      await step('deploy:staging', async () => {
+        deployed.add('staging');
+        await deploy(version, 'staging', 'primary', 100, approvedBy, 'staging:primary');
+        await bakeAndCheck(version, 'staging', staging.bakeTime, staging.checks, dataset.id);
+        return { stage: 'staging', modelVersionId: version.modelVersionId };
+      });
+    }
+    await step('deploy:production', async () => {
+      deployed.add('production');
+      for (const percent of production.canary) {
+        await deploy(version, 'production', 'canary', percent, approvedBy, `production:canary:${percent}`);
+        await bakeAndCheck(version, 'production', production.bakeTime, production.checks, dataset.id, `canary ${percent}%`);
+      }
+      await deploy(version, 'production', 'primary', 100, approvedBy, 'production:primary');
+      await bakeAndCheck(version, 'production', production.canary.length > 0 ? '0s' : production.bakeTime, production.checks, dataset.id);
+      return { stage: 'production', modelVersionId: version.modelVersionId, canary: production.canary };
+    });
+
+    await setStatus('succeeded', { currentStep: null, finished: true });
+    return await finish({ status: 'succeeded', modelVersionId: version.modelVersionId, modelVersion: version.version, reasons: [] });
+  } catch (error) {
+    if (isCancellation(error)) {
+      await CancellationScope.nonCancellable(async () => {
+        await rollbackAll('cancelled');
+        await setStatus('cancelled', { finished: true, error: { type: 'Cancelled', message: 'the run was cancelled' } });
+        finished = true;
+        await recorder;
+      });
+      throw error;
+    }
+    if (error instanceof Rejected) {
+      await setStatus('rejected', { finished: true, error: { type: error.type, message: error.message, details: { reasons: error.reasons } } });
+      return await finish({ status: 'rejected', modelVersionId: modelVersion?.modelVersionId, modelVersion: modelVersion?.version, reasons: error.reasons });
+    }
+    if (error instanceof RolledBack) {
+      await rollbackAll('check failed');
+      await setStatus('rolled_back', { finished: true, error: { type: 'DeploymentCheckFailed', message: error.message, details: { reasons: error.reasons } } });
+      return await finish({ status: 'rolled_back', modelVersionId: modelVersion?.modelVersionId, modelVersion: modelVersion?.version, reasons: error.reasons });
+    }
+    await rollbackAll('failed');
+    await setStatus('failed', { finished: true, error: describe(error) });
+    finished = true;
+    await recorder;
+    throw error;
+  }
+
+  async function finish(result: PipelineResult): Promise<PipelineResult> {
+    finished = true;
+    await recorder;
+    return result;
+  }
+
+  async function rollbackAll(why: string): Promise<void> {
+    for (const stage of ['production', 'staging'] as const) {
+      if (!deployed.has(stage)) continue;
+      log.info('rolling back', { stage, why });
+      await registries.rollback.executeWithOptions({ ...registry, summary: `roll back ${stage} (${why})` }, [{ key: `${workflowId}:${runId}:${stage}:rollback`, runId, stage }]);
+    }
+  }
+
+  async function deploy(version: ModelVersionRef, stage: 'staging' | 'production', role: 'primary' | 'canary', percent: number, approvedBy: string[], key: string) {
+    await registries.deploy.executeWithOptions({ ...registry, summary: `${stage} ${role === 'canary' ? `canary ${percent}%` : 'primary'}: ${version.modelName} v${version.version}` }, [
+      { key: `${workflowId}:${runId}:${key}`, runId, modelVersionId: version.modelVersionId, stage, role, trafficPercent: percent, approvedBy },
+    ]);
+  }
+
+  async function bakeAndCheck(
+    version: ModelVersionRef,
+    stage: 'staging' | 'production',
+    bakeTime: string,
+    checks: PipelineSpec['deployment']['production']['checks'],
+    datasetVersionId: string,
+    label: string = stage,
+  ) {
+    const bake = durationMs(bakeTime);
+    if (bake > 0) await sleep(bake);
+    const result = await evaluations.checkStage.executeWithOptions({ ...evaluation, summary: `check ${label}` }, [
+      { modelVersionId: version.modelVersionId, datasetVersionId, spec, checkDataset: checks?.dataset },
+    ]);
+    const failures = thresholdFailures(result.metrics, checks?.thresholds ?? spec.evaluation.thresholds, result.data);
+    if (failures.length > 0) throw new RolledBack(failures.map((f) => `${label} check: ${f}`));
+  }
+
+  async function awaitGate(gateSpec: GateSpec): Promise<{ approvedBy: string[]; decidedBy: string }> {
+    const gate = gates.find((g) => g.name === gateSpec.name)!;
+    gate.status = 'open';
+    gate.openedAt = new Date().toISOString();
+    let timeout = durationMs(gateSpec.timeout);
+    gate.deadline = new Date(Date.now() + timeout).toISOString();
+    await setStatus('awaiting_approval', { currentStep: `gate:${gate.name}` });
+    let decided = await condition(() => gate.status !== 'open', timeout);
+    if (!decided && gateSpec.onTimeout === 'escalate' && gateSpec.escalateTo) {
+      log.info('gate timed out; escalating', { gate: gate.name, to: gateSpec.escalateTo });
+      gate.role = gateSpec.escalateTo;
+      timeout = durationMs(gateSpec.timeout);
+      gate.deadline = new Date(Date.now() + timeout).toISOString();
+      decided = await condition(() => gate.status !== 'open', timeout);
+    }
+    gate.deadline = undefined;
+    if (!decided) {
+      const at = new Date().toISOString();
+      decisionLog.push({ runId, gate: gate.name, sequence: ++decisionSequence, actor: 'system:timeout', decision: 'timeout', accepted: true, via: 'timer', decidedAt: at, comment: `no decision within ${gateSpec.timeout}; policy ${gateSpec.onTimeout}` });
+      if (gateSpec.onTimeout === 'approve') {
+        gate.status = 'approved';
+        gate.approvals.push({ actor: 'system:timeout', comment: 'approved by the timeout policy', at });
+      } else {
+        gate.status = 'timed_out';
+      }
+    }
+    await setStatus('running');
+    if (gate.status === 'approved') return { approvedBy: gate.approvals.map((a) => a.actor), decidedBy: gate.approvals.at(-1)!.actor };
+    if (gate.status === 'timed_out') throw new Rejected([`gate ${gate.name} timed out after ${gateSpec.timeout} without a decision`], 'GateTimedOut');
+    throw new Rejected([`gate ${gate.name} was rejected by ${gate.rejection!.actor}${gate.rejection!.comment ? `: ${gate.rejection!.comment}` : ''}`], 'GateRejected');
+  }
+}
+
+interface TrainingOutput {
+  bestTrialId: string;
+  bestTrialIndex: number;
+  bestArtifactSha256: string;
+  bestMetrics: Metrics;
+  succeeded: number;
+  failed: number;
+  reused: number;
+}
+
+/** Trains every candidate of the search, at most `parallelism` at once, and picks the best on validation. */
+async function train(
+  spec: PipelineSpec,
+  runId: string,
+  dataset: DatasetVersionRef,
+  onProgress: (done: number, total: number) => void,
+): Promise<TrainingOutput> {
+  const options: ActivityOptions = {
+    startToCloseTimeout: durationMs(spec.training.timeout),
+    heartbeatTimeout: durationMs(spec.training.heartbeatTimeout),
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 3, nonRetryableErrorTypes: ['TrainerParams', 'CommandTrainer', 'BadInput', 'DataFormat'] },
+  };
+  const { trainCandidate } = proxyActivities<TrainingActivities>(options);
+  const candidates = searchCandidates(spec.training);
+  let done = 0;
+  onProgress(0, candidates.length);
+  const settled = await pool(candidates, spec.training.search.parallelism, async (params: Params, index) => {
+    try {
+      return await trainCandidate.executeWithOptions({ ...options, summary: `trial ${index}: ${spec.training.trainer} ${JSON.stringify(params)}` }, [
+        { runId, trialIndex: index, datasetVersionId: dataset.id, spec, params },
+      ]);
+    } finally {
+      onProgress(++done, candidates.length);
+    }
+  });
+  const cancelled = settled.find((s) => s.status === 'rejected' && isCancellation(s.reason));
+  if (cancelled) throw (cancelled as PromiseRejectedResult).reason;
+  const ok = settled.filter((s): s is PromiseFulfilledResult<TrialResult> => s.status === 'fulfilled').map((s) => s.value);
+  if (ok.length === 0) throw (settled[0] as PromiseRejectedResult).reason;
+  const best = ok[bestIndex(ok, spec.evaluation.primaryMetric)] ?? ok[0]!;
+  return {
+    bestTrialId: best.trialId,
+    bestTrialIndex: best.trialIndex,
+    bestArtifactSha256: best.artifactSha256,
+    bestMetrics: best.metrics,
+    succeeded: ok.length,
+    failed: settled.length - ok.length,
+    reused: ok.filter((t) => t.reusedFromTrialId).length,
+  };
+}
+
+/** Runs `work` over the items with at most `limit` in flight, settling each; deterministic in a workflow. */
+async function pool<T, R>(items: T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+  const results: PromiseSettledResult<R>[] = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const index = next++;
+      try {
+        results[index] = { status: 'fulfilled', value: await work(items[index]!, index) };
+      } catch (reason) {
+        results[index] = { status: 'rejected', reason };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
+}
+
+/** A failure as the run's projection stores it: type, message and details, with the root cause's words. */
+function describe(error: unknown): { type: string; message: string; details?: unknown } {
+  if (error instanceof Rejected) return { type: error.type, message: error.message, details: { reasons: error.reasons } };
+  if (error instanceof RolledBack) return { type: 'DeploymentCheckFailed', message: error.message, details: { reasons: error.reasons } };
+  let cause: unknown = error;
+  while (cause && typeof cause === 'object' && 'cause' in cause && (cause as { cause?: unknown }).cause) cause = (cause as { cause: unknown }).cause;
+  if (cause instanceof ApplicationFailure) return { type: cause.type ?? 'Error', message: cause.message, details: cause.details?.[0] };
+  if (isCancellation(error)) return { type: 'Cancelled', message: 'the step was cancelled' };
+  return { type: (cause as Error)?.name ?? 'Error', message: (cause as Error)?.message ?? String(cause) };
+}
