@@ -1,9 +1,17 @@
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { CoreModule, type ApiDependencies } from './core/core.module.js';
+import { DomainErrorFilter } from './errors/domain-error.filter.js';
 import { formatGraphQLError } from './errors/graphql-errors.js';
+import type { Repositories } from '../db/repositories.js';
+import { createLoaders, type RequestContext } from './common/loaders.js';
+import { REPOSITORIES } from './core/tokens.js';
+import { DatasetsModule } from './datasets/datasets.module.js';
 import { HealthModule } from './health/health.module.js';
+import { PipelinesModule } from './pipelines/pipelines.module.js';
+import { RegistryModule } from './registry/registry.module.js';
 
 /** The API: one NestJS module per domain, GraphQL code-first on Apollo. */
 @Module({})
@@ -11,18 +19,27 @@ export class AppModule {
   static forRoot(deps: ApiDependencies): DynamicModule {
     return {
       module: AppModule,
+      providers: [{ provide: APP_FILTER, useClass: DomainErrorFilter }],
       imports: [
         CoreModule.forRoot(deps),
-        GraphQLModule.forRoot<ApolloDriverConfig>({
+        GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
-          autoSchemaFile: true,
-          sortSchema: true,
-          path: '/graphql',
-          introspection: true,
-          includeStacktraceInErrorResponses: false,
-          formatError: formatGraphQLError,
+          inject: [REPOSITORIES],
+          useFactory: (repos: Repositories) => ({
+            autoSchemaFile: true,
+            sortSchema: true,
+            path: '/graphql',
+            introspection: true,
+            includeStacktraceInErrorResponses: false,
+            formatError: formatGraphQLError,
+            // Fresh batch loaders per request, so field resolvers never run one query per row.
+            context: (): RequestContext => ({ loaders: createLoaders(repos) }),
+          }),
         }),
         HealthModule,
+        PipelinesModule,
+        DatasetsModule,
+        RegistryModule,
       ],
     };
   }

@@ -2,7 +2,8 @@ import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../../config.js';
 import type { Database } from '../../db/client.js';
-import { CONFIG, DATABASE, TEMPORAL_CLIENT } from './tokens.js';
+import { createRepositories } from '../../db/repositories.js';
+import { CONFIG, DATABASE, REPOSITORIES, TEMPORAL_CLIENT } from './tokens.js';
 
 export interface ApiDependencies {
   config: Config;
@@ -10,7 +11,7 @@ export interface ApiDependencies {
   temporal: Client;
 }
 
-/** One provider each for the configuration, the database and the Temporal client, injected where needed. */
+/** One provider each for the configuration, the database (and its repositories) and the Temporal client. */
 @Global()
 @Module({})
 export class CoreModule {
@@ -19,6 +20,7 @@ export class CoreModule {
       { provide: CONFIG, useValue: deps.config },
       { provide: DATABASE, useValue: deps.database },
       { provide: TEMPORAL_CLIENT, useValue: deps.temporal },
+      { provide: REPOSITORIES, useValue: createRepositories(deps.database.db) },
     ];
     return { module: CoreModule, providers, exports: providers.map((p) => p.provide) };
   }

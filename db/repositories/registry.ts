@@ -27,6 +27,11 @@ export interface DeploymentWithVersion extends DeploymentRow {
 export class RegistryRepository {
   constructor(private readonly db: Db) {}
 
+  async findModelsByIds(ids: readonly string[]): Promise<ModelRow[]> {
+    if (ids.length === 0) return [];
+    return await this.db.select().from(models).where(inArray(models.id, [...ids]));
+  }
+
   async findModel(name: string): Promise<ModelRow | null> {
     const [row] = await this.db.select().from(models).where(eq(models.name, name));
     return row ?? null;
@@ -67,6 +72,11 @@ export class RegistryRepository {
   async findVersionByRun(runId: string): Promise<ModelVersionRow | null> {
     const [row] = await this.db.select().from(modelVersions).where(eq(modelVersions.runId, runId));
     return row ?? null;
+  }
+
+  async versionsOfRuns(runIds: readonly string[]): Promise<ModelVersionRow[]> {
+    if (runIds.length === 0) return [];
+    return await this.db.select().from(modelVersions).where(inArray(modelVersions.runId, [...runIds]));
   }
 
   async versionsOfModels(modelIds: readonly string[]): Promise<ModelVersionRow[]> {

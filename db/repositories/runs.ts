@@ -32,6 +32,11 @@ export class RunsRepository {
     return (await this.get(run.id))!;
   }
 
+  /** Removes a run that never started (its workflow could not be started), so no half-submitted run remains. */
+  async delete(id: string): Promise<void> {
+    await this.db.delete(pipelineRuns).where(eq(pipelineRuns.id, id));
+  }
+
   async get(id: string): Promise<PipelineRunRow | null> {
     const [row] = await this.db.select().from(pipelineRuns).where(eq(pipelineRuns.id, id));
     return row ?? null;

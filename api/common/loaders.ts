@@ -1,0 +1,48 @@
+import DataLoader from 'dataloader';
+import type { Repositories } from '../../db/repositories.js';
+import type { DeploymentWithVersion } from '../../db/repositories/registry.js';
+import type { DatasetVersionRow, GateDecisionRow, ModelVersionRow, PipelineRunRow, RunStepRow, TrialRow } from '../../db/schema/index.js';
+
+const byKey = <K, V>(keys: readonly K[], rows: V[], keyOf: (row: V) => K): (V | null)[] => {
+  const map = new Map(rows.map((row) => [keyOf(row), row]));
+  return keys.map((key) => map.get(key) ?? null);
+};
+
+const groupBy = <K, V>(keys: readonly K[], rows: V[], keyOf: (row: V) => K): V[][] => {
+  const map = new Map<K, V[]>();
+  for (const row of rows) {
+    const list = map.get(keyOf(row)) ?? [];
+    list.push(row);
+    map.set(keyOf(row), list);
+  }
+  return keys.map((key) => map.get(key) ?? []);
+};
+
+/**
+ * Per-request batch loaders: field resolvers ask for one run's steps, and all the runs of a page are
+ * fetched in one query, so a list never costs one query per row (no N+1).
+ */
+export function createLoaders(repos: Repositories) {
+  return {
+    run: new DataLoader<string, PipelineRunRow | null>(async (ids) => byKey(ids, await repos.runs.getMany(ids), (r) => r.id)),
+    stepsOfRun: new DataLoader<string, RunStepRow[]>(async (ids) => groupBy(ids, await repos.runs.stepsOf(ids), (r) => r.runId)),
+    trialsOfRun: new DataLoader<string, TrialRow[]>(async (ids) => groupBy(ids, await repos.trials.ofRuns(ids), (r) => r.runId)),
+    decisionsOfRun: new DataLoader<string, GateDecisionRow[]>(async (ids) => groupBy(ids, await repos.gates.ofRuns(ids), (r) => r.runId)),
+    deploymentsOfRun: new DataLoader<string, DeploymentWithVersion[]>(async (ids) => groupBy(ids, await repos.registry.ofRuns(ids), (r) => r.runId!)),
+    datasetVersion: new DataLoader<string, (DatasetVersionRow & { datasetName: string }) | null>(async (ids) =>
+      byKey(ids, await repos.datasets.findVersionsByIds(ids), (r) => r.id),
+    ),
+    modelVersion: new DataLoader<string, ModelVersionRow | null>(async (ids) => byKey(ids, await repos.registry.findVersionsByIds(ids), (r) => r.id)),
+    modelVersionOfRun: new DataLoader<string, ModelVersionRow | null>(async (ids) => byKey(ids, await repos.registry.versionsOfRuns(ids), (r) => r.runId)),
+    versionsOfModel: new DataLoader<string, ModelVersionRow[]>(async (ids) => groupBy(ids, await repos.registry.versionsOfModels(ids), (r) => r.modelId)),
+    activeDeploymentsOfModel: new DataLoader<string, DeploymentWithVersion[]>(async (ids) => groupBy(ids, await repos.registry.activeOfModels(ids), (r) => r.modelId)),
+    versionsOfDataset: new DataLoader<string, DatasetVersionRow[]>(async (ids) => groupBy(ids, await repos.datasets.versionsOf(ids), (r) => r.datasetId)),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;
+
+/** What every resolver finds in the GraphQL context. */
+export interface RequestContext {
+  loaders: Loaders;
+}

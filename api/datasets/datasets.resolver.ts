@@ -1,0 +1,25 @@
+import { Args, Context, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import type { RequestContext } from '../common/loaders.js';
+import { DatasetsService } from './datasets.service.js';
+import { DatasetVersionInput } from './dto/dataset-version.input.js';
+import { Dataset, DatasetVersion } from './models/dataset.model.js';
+
+@Resolver(() => Dataset)
+export class DatasetsResolver {
+  constructor(private readonly service: DatasetsService) {}
+
+  @Query(() => [Dataset])
+  async datasets(): Promise<Dataset[]> {
+    return await this.service.list();
+  }
+
+  @Query(() => DatasetVersion)
+  async datasetVersion(@Args('input') input: DatasetVersionInput): Promise<DatasetVersion> {
+    return await this.service.version(input);
+  }
+
+  @ResolveField(() => [DatasetVersion], { description: 'Newest first.' })
+  async versions(@Parent() dataset: Dataset, @Context() ctx: RequestContext): Promise<DatasetVersion[]> {
+    return (await ctx.loaders.versionsOfDataset.load(dataset.id)).map((v) => ({ ...v, datasetName: dataset.name }));
+  }
+}

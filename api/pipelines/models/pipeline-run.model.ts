@@ -1,0 +1,118 @@
+import { Field, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { GraphQLJSON } from 'graphql-scalars';
+import { RUN_STATUSES } from '../../../db/schema/runs.js';
+
+export enum RunStatus {
+  running = 'running',
+  awaiting_approval = 'awaiting_approval',
+  succeeded = 'succeeded',
+  failed = 'failed',
+  rejected = 'rejected',
+  rolled_back = 'rolled_back',
+  cancelled = 'cancelled',
+}
+// Keep the GraphQL enum and the database's statuses in step.
+if (Object.values(RunStatus).join() !== RUN_STATUSES.join()) throw new Error('RunStatus is out of step with RUN_STATUSES');
+registerEnumType(RunStatus, { name: 'RunStatus' });
+
+@ObjectType()
+export class RunError {
+  @Field() type!: string;
+  @Field() message!: string;
+  @Field(() => GraphQLJSON, { nullable: true, description: 'Such as the full data validation report, or every rejection reason.' })
+  details?: unknown;
+}
+
+@ObjectType()
+export class RunStep {
+  @Field() name!: string;
+  @Field(() => Int) position!: number;
+  @Field({ description: 'running, succeeded, failed, cancelled, or reused (from the run this one resumed)' }) status!: string;
+  @Field(() => Int, { description: 'Times the step was started; activity retries show in the Temporal UI.' }) attempts!: number;
+  @Field(() => Date, { nullable: true }) startedAt?: Date | null;
+  @Field(() => Date, { nullable: true }) finishedAt?: Date | null;
+  @Field(() => GraphQLJSON, { nullable: true, description: 'Small references the step produced: ids, hashes, metrics.' }) output?: unknown;
+  @Field(() => RunError, { nullable: true }) error?: RunError | null;
+}
+
+@ObjectType({ description: 'One hyperparameter candidate: its params, its validation metrics and its artifact.' })
+export class Trial {
+  @Field(() => ID) id!: string;
+  @Field(() => Int) index!: number;
+  @Field() trainer!: string;
+  @Field(() => GraphQLJSON) params!: Record<string, unknown>;
+  @Field() status!: string;
+  @Field(() => GraphQLJSON, { nullable: true }) metrics?: Record<string, number> | null;
+  @Field(() => String, { nullable: true }) artifactSha256?: string | null;
+  @Field({ description: 'sha256 of everything that determines the artifact; equal keys share one artifact.' }) cacheKey!: string;
+  @Field() codeVersion!: string;
+  @Field(() => ID, { nullable: true, description: 'Set when this trial reused the artifact of an identical earlier trial.' })
+  reusedFromTrialId?: string | null;
+  @Field(() => Int) attempts!: number;
+  @Field(() => String, { nullable: true }) error?: string | null;
+  @Field(() => Date, { nullable: true }) startedAt?: Date | null;
+  @Field(() => Date, { nullable: true }) finishedAt?: Date | null;
+}
+
+@ObjectType()
+export class GateDecision {
+  @Field() gate!: string;
+  @Field() actor!: string;
+  @Field({ description: 'approve, reject or timeout' }) decision!: string;
+  @Field(() => String, { nullable: true }) comment?: string | null;
+  @Field({ description: 'False for a refused attempt, such as a second approval by the same person.' }) accepted!: boolean;
+  @Field(() => String, { nullable: true }) refusedReason?: string | null;
+  @Field({ description: 'api, signal (Temporal CLI or UI) or timer' }) via!: string;
+  @Field() decidedAt!: Date;
+}
+
+@ObjectType()
+export class GateApproval {
+  @Field() actor!: string;
+  @Field(() => String, { nullable: true }) comment?: string | null;
+  @Field() at!: Date;
+}
+
+@ObjectType({ description: 'An approval gate of a run.' })
+export class Gate {
+  @Field() name!: string;
+  @Field() role!: string;
+  @Field(() => Int) quorum!: number;
+  @Field({ description: 'pending, open, approved, rejected or timed_out' }) status!: string;
+  @Field(() => [GateApproval]) approvals!: GateApproval[];
+  @Field(() => GateApproval, { nullable: true }) rejection?: GateApproval | null;
+  @Field(() => Date, { nullable: true }) deadline?: Date | null;
+  @Field() onTimeout!: string;
+}
+
+@ObjectType({ description: 'A pipeline run: one execution of a spec as a durable Temporal workflow.' })
+export class PipelineRun {
+  @Field(() => ID) id!: string;
+  @Field({ description: 'pipeline-<name>-<runId>' }) workflowId!: string;
+  @Field({ description: "The run's page in the Temporal Web UI." }) temporalUiUrl!: string;
+  @Field() pipelineName!: string;
+  @Field() modelName!: string;
+  @Field(() => RunStatus) status!: RunStatus;
+  @Field(() => String, { nullable: true }) currentStep?: string | null;
+  @Field() submittedBy!: string;
+  @Field() trigger!: string;
+  @Field(() => GraphQLJSON, { description: 'The validated spec, defaults filled in.' }) spec!: unknown;
+  @Field() specHash!: string;
+  @Field(() => RunError, { nullable: true }) error?: RunError | null;
+  @Field() createdAt!: Date;
+  @Field() updatedAt!: Date;
+  @Field(() => Date, { nullable: true }) finishedAt?: Date | null;
+  datasetVersionId?: string | null;
+}
+
+@ObjectType()
+export class PageInfo {
+  @Field() hasNextPage!: boolean;
+  @Field(() => String, { nullable: true }) endCursor?: string | null;
+}
+
+@ObjectType()
+export class PipelineRunConnection {
+  @Field(() => [PipelineRun]) nodes!: PipelineRun[];
+  @Field(() => PageInfo) pageInfo!: PageInfo;
+}

@@ -1,0 +1,33 @@
+import { DomainError, type FieldIssue, type PublicErrorCode } from '../errors/domain-error.js';
+
+export type PipelineErrorCode =
+  | 'INVALID_SPEC'
+  | 'INVALID_INPUT'
+  | 'RUN_NOT_FOUND'
+  | 'GATE_DECISION_REFUSED'
+  | 'RUN_NOT_ACTIVE'
+  | 'RUN_NOT_RESUMABLE'
+  | 'TEMPORAL_UNAVAILABLE';
+
+export class PipelineError extends DomainError<PipelineErrorCode> {
+  readonly domain = 'pipelines';
+  publicCode(): PublicErrorCode {
+    switch (this.code) {
+      case 'INVALID_SPEC':
+      case 'INVALID_INPUT':
+        return 'BAD_USER_INPUT';
+      case 'RUN_NOT_FOUND':
+        return 'NOT_FOUND';
+      case 'GATE_DECISION_REFUSED':
+      case 'RUN_NOT_ACTIVE':
+      case 'RUN_NOT_RESUMABLE':
+        return 'CONFLICT';
+      case 'TEMPORAL_UNAVAILABLE':
+        return 'UNAVAILABLE';
+    }
+  }
+
+  static invalid(path: string, message: string): PipelineError {
+    return new PipelineError('INVALID_INPUT', `${path} ${message}`, [{ path, message } satisfies FieldIssue]);
+  }
+}

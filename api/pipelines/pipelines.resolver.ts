@@ -1,0 +1,91 @@
+import { Args, Context, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import type { RequestContext } from '../common/loaders.js';
+import { DatasetVersion } from '../datasets/models/dataset.model.js';
+import { toDatasetVersionModel } from '../datasets/datasets.service.js';
+import { Deployment, ModelVersion } from '../registry/models/model.model.js';
+import { toDeploymentModel, toModelVersionModel } from '../registry/registry.service.js';
+import { CancelRunInput, PipelineRunsInput, RunIdInput } from './dto/pipeline-runs.input.js';
+import { GateDecisionInput } from './dto/gate-decision.input.js';
+import { SubmitPipelineInput } from './dto/submit-pipeline.input.js';
+import { Gate, GateDecision, PipelineRun, PipelineRunConnection, RunStep, Trial } from './models/pipeline-run.model.js';
+import { PipelinesService } from './pipelines.service.js';
+
+@Resolver(() => PipelineRun)
+export class PipelinesResolver {
+  constructor(private readonly pipelines: PipelinesService) {}
+
+  @Mutation(() => PipelineRun, { description: 'Validates a pipeline spec and starts its run. Invalid fields are reported with their paths.' })
+  async submitPipeline(@Args('input') input: SubmitPipelineInput): Promise<PipelineRun> {
+    return await this.pipelines.submit(input);
+  }
+
+  @Query(() => PipelineRun)
+  async pipelineRun(@Args('input') input: RunIdInput): Promise<PipelineRun> {
+    return this.pipelines.toModel(await this.pipelines.get(input.runId));
+  }
+
+  @Query(() => PipelineRunConnection, { description: 'Runs, newest first, filtered and cursor-paginated.' })
+  async pipelineRuns(@Args('input', { nullable: true }) input?: PipelineRunsInput): Promise<PipelineRunConnection> {
+    return await this.pipelines.list(input ?? {});
+  }
+
+  @Mutation(() => Gate, { description: 'Approves the open gate. Refused at once when it cannot count (no open gate, already approved by you).' })
+  async approveGate(@Args('input') input: GateDecisionInput): Promise<Gate> {
+    return await this.pipelines.decide(input, 'approve');
+  }
+
+  @Mutation(() => Gate, { description: 'Rejects the open gate; the run ends as rejected.' })
+  async rejectGate(@Args('input') input: GateDecisionInput): Promise<Gate> {
+    return await this.pipelines.decide(input, 'reject');
+  }
+
+  @Mutation(() => PipelineRun, { description: 'Cancels a running run; a partial rollout is rolled back.' })
+  async cancelRun(@Args('input') input: CancelRunInput): Promise<PipelineRun> {
+    return await this.pipelines.cancel(input);
+  }
+
+  @Mutation(() => PipelineRun, { description: 'Continues a failed or cancelled run from the step that did not finish.' })
+  async resumeRun(@Args('input') input: RunIdInput): Promise<PipelineRun> {
+    return await this.pipelines.resume(input);
+  }
+
+  @ResolveField(() => [RunStep])
+  async steps(@Parent() run: PipelineRun, @Context() ctx: RequestContext): Promise<RunStep[]> {
+    return (await ctx.loaders.stepsOfRun.load(run.id)) as RunStep[];
+  }
+
+  @ResolveField(() => [Trial])
+  async trials(@Parent() run: PipelineRun, @Context() ctx: RequestContext): Promise<Trial[]> {
+    return await ctx.loaders.trialsOfRun.load(run.id);
+  }
+
+  @ResolveField(() => [GateDecision], { description: 'Every decision, accepted or refused, in order.' })
+  async gateDecisions(@Parent() run: PipelineRun, @Context() ctx: RequestContext): Promise<GateDecision[]> {
+    return await ctx.loaders.decisionsOfRun.load(run.id);
+  }
+
+  @ResolveField(() => [Gate])
+  async gates(@Parent() run: PipelineRun, @Context() ctx: RequestContext): Promise<Gate[]> {
+    const row = await ctx.loaders.run.load(run.id);
+    return await this.pipelines.gates(row!, await ctx.loaders.decisionsOfRun.load(run.id));
+  }
+
+  @ResolveField(() => DatasetVersion, { nullable: true })
+  async datasetVersion(@Parent() run: PipelineRun, @Context() ctx: RequestContext): Promise<DatasetVersion | null> {
+    const row = await ctx.loaders.run.load(run.id);
+    if (!row?.datasetVersionId) return null;
+    const version = await ctx.loaders.datasetVersion.load(row.datasetVersionId);
+    return version ? toDatasetVersionModel(version) : null;
+  }
+
+  @ResolveField(() => ModelVersion, { nullable: true })
+  async modelVersion(@Parent() run: PipelineRun, @Context() ctx: RequestContext): Promise<ModelVersion | null> {
+    const version = await ctx.loaders.modelVersionOfRun.load(run.id);
+    return version ? toModelVersionModel(version, run.modelName) : null;
+  }
+
+  @ResolveField(() => [Deployment], { description: 'Deployments this run made, including ended and rolled back ones.' })
+  async deployments(@Parent() run: PipelineRun, @Context() ctx: RequestContext): Promise<Deployment[]> {
+    return (await ctx.loaders.deploymentsOfRun.load(run.id)).map(toDeploymentModel);
+  }
+}

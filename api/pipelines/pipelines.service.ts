@@ -1,0 +1,271 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  Client,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import type { Config } from '../../config.js';
+import type { Repositories } from '../../db/repositories.js';
+import type { GateDecisionRow, PipelineRunRow } from '../../db/schema/index.js';
+import { specHash } from '../../activities/runs/runs.activities.js';
+import { decideUpdate, gatesQuery, type GateState } from '../../workflows/pipeline/messages.js';
+import type { pipeline } from '../../workflows/pipeline/pipeline.js';
+import { modelNameOf, parsePipelineSpec, type PipelineSpec } from '../../workflows/pipeline/spec.js';
+import { CUSTODY_MODEL, CUSTODY_PIPELINE, CUSTODY_STAGE, CUSTODY_STATUS } from '../../workflows/search-attributes.js';
+import { isUuid } from '../common/validate.js';
+import { CONFIG, REPOSITORIES, TEMPORAL_CLIENT } from '../core/tokens.js';
+import type { CancelRunInput, PipelineRunsInput, RunIdInput } from './dto/pipeline-runs.input.js';
+import type { GateDecisionInput } from './dto/gate-decision.input.js';
+import type { SubmitPipelineInput } from './dto/submit-pipeline.input.js';
+import { RunStatus, type Gate, type PipelineRun, type PipelineRunConnection } from './models/pipeline-run.model.js';
+import { PipelineError } from './pipelines.error.js';
+
+const ACTIVE: ReadonlySet<string> = new Set([RunStatus.running, RunStatus.awaiting_approval]);
+const RESUMABLE: ReadonlySet<string> = new Set([RunStatus.failed, RunStatus.cancelled]);
+
+/** Submits pipelines, relays gate decisions and cancellations to their workflows, and reads runs back. */
+@Injectable()
+export class PipelinesService {
+  private readonly logger = new Logger('Pipelines');
+
+  constructor(
+    @Inject(CONFIG) private readonly config: Config,
+    @Inject(REPOSITORIES) private readonly repos: Repositories,
+    @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
+  ) {}
+
+  workflowIdOf(spec: { name: string }, runId: string): string {
+    return `pipeline-${spec.name}-${runId}`;
+  }
+
+  toModel(row: PipelineRunRow): PipelineRun {
+    const { namespace, uiUrl } = this.config.temporal;
+    return {
+      ...row,
+      status: row.status as RunStatus,
+      temporalUiUrl: `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(row.workflowId)}`,
+    };
+  }
+
+  /**
+   * Validates the spec and starts its workflow. The run row is written first so the run is queryable at
+   * once; if the workflow cannot be started the row is removed again, so nothing half-submitted remains.
+   */
+  async submit(input: SubmitPipelineInput): Promise<PipelineRun> {
+    const spec = this.parseSpec(input);
+    const submittedBy = input.submittedBy?.trim() || 'anonymous';
+    const runId = randomUUID();
+    const workflowId = this.workflowIdOf(spec, runId);
+    const row = await this.repos.runs.create({
+      id: runId,
+      workflowId,
+      pipelineName: spec.name,
+      modelName: modelNameOf(spec),
+      spec,
+      specHash: specHash(spec),
+      submittedBy,
+      status: 'running',
+    });
+    try {
+      await this.temporal.workflow.start<typeof pipeline>('pipeline', {
+        workflowId,
+        taskQueue: this.config.temporal.taskQueue,
+        args: [{ runId, spec, submittedBy }],
+        memo: { spec: spec.name, submittedBy },
+        typedSearchAttributes: [
+          { key: CUSTODY_PIPELINE, value: spec.name },
+          { key: CUSTODY_MODEL, value: modelNameOf(spec) },
+          { key: CUSTODY_STAGE, value: 'submitted' },
+          { key: CUSTODY_STATUS, value: 'running' },
+        ],
+        staticSummary: `${spec.name}: train ${modelNameOf(spec)} on ${spec.dataset.name}`,
+      });
+    } catch (error) {
+      await this.repos.runs.delete(runId);
+      this.logger.error(`could not start workflow ${workflowId}: ${(error as Error).message}`);
+      throw new PipelineError('TEMPORAL_UNAVAILABLE', `The run could not be started because Temporal did not accept it: ${(error as Error).message}`);
+    }
+    return this.toModel(row);
+  }
+
+  private parseSpec(input: SubmitPipelineInput): PipelineSpec {
+    if ((input.spec === undefined || input.spec === null) === (input.specText === undefined || input.specText === null)) {
+      throw PipelineError.invalid('input', 'must give exactly one of spec (a JSON object) or specText (YAML or JSON text)');
+    }
+    let raw: unknown = input.spec;
+    if (input.specText !== undefined && input.specText !== null) {
+      try {
+        raw = parseYaml(input.specText);
+      } catch (error) {
+        const where = error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
+        throw PipelineError.invalid('input.specText', `is not valid YAML or JSON${where}`);
+      }
+    }
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw PipelineError.invalid(input.spec ? 'input.spec' : 'input.specText', 'must be an object');
+    const parsed = parsePipelineSpec(raw);
+    if (!parsed.ok) {
+      const issues = parsed.issues.map((i) => ({ path: `spec.${i.path}`, message: i.message }));
+      throw new PipelineError('INVALID_SPEC', `The pipeline spec is invalid: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`, issues);
+    }
+    return parsed.spec;
+  }
+
+  async get(runId: string): Promise<PipelineRunRow> {
+    if (!isUuid(runId)) throw PipelineError.invalid('input.runId', 'must be a UUID');
+    const row = await this.repos.runs.get(runId);
+    if (!row) throw new PipelineError('RUN_NOT_FOUND', `No pipeline run has id ${runId}`);
+    return row;
+  }
+
+  async list(input: PipelineRunsInput = {}): Promise<PipelineRunConnection> {
+    const first = input.first ?? 20;
+    if (!Number.isInteger(first) || first < 1 || first > 100) throw PipelineError.invalid('input.first', 'must be between 1 and 100');
+    const after = input.after ? decodeCursor(input.after) : undefined;
+    const rows = await this.repos.runs.list({ status: input.status, pipelineName: input.pipelineName, modelName: input.modelName }, first + 1, after);
+    const page = rows.slice(0, first);
+    const last = page.at(-1);
+    return {
+      nodes: page.map((row) => this.toModel(row)),
+      pageInfo: { hasNextPage: rows.length > first, endCursor: last ? encodeCursor(last) : null },
+    };
+  }
+
+  /**
+   * Delivers a decision through the workflow's `decide` Update, whose validator refuses what cannot
+   * count (no open gate, a second approval by the same person) before anything is written to history.
+   * A refusal is recorded here, since it never reaches the workflow.
+   */
+  async decide(input: GateDecisionInput, decision: 'approve' | 'reject'): Promise<Gate> {
+    const run = await this.get(input.runId);
+    const actor = input.actor?.trim();
+    if (!actor) throw PipelineError.invalid('input.actor', 'must not be empty');
+    if (!ACTIVE.has(run.status)) {
+      throw new PipelineError('RUN_NOT_ACTIVE', `Run ${run.id} is ${run.status}; only a running run has gates to decide`);
+    }
+    const handle = this.temporal.workflow.getHandle<typeof pipeline>(run.workflowId);
+    try {
+      const state = await handle.executeUpdate(decideUpdate, { args: [{ actor, decision, gate: input.gate, comment: input.comment }] });
+      return gateModel(state);
+    } catch (error) {
+      if (error instanceof WorkflowUpdateFailedError) {
+        const reason = error.cause?.message ?? error.message;
+        await this.repos.gates.record({
+          runId: run.id,
+          gate: input.gate ?? '(none open)',
+          sequence: `api-refused-${randomUUID()}`,
+          actor,
+          decision,
+          comment: input.comment ?? null,
+          accepted: false,
+          refusedReason: reason,
+          via: 'api',
+          decidedAt: new Date(),
+        });
+        throw new PipelineError('GATE_DECISION_REFUSED', `The decision was refused: ${reason}`);
+      }
+      if (error instanceof WorkflowNotFoundError) throw new PipelineError('RUN_NOT_ACTIVE', `Run ${run.id} is no longer running`);
+      throw new PipelineError('TEMPORAL_UNAVAILABLE', `The decision could not be delivered: ${(error as Error).message}`);
+    }
+  }
+
+  /** Asks the run's workflow to cancel: running activities see it on their next heartbeat, and a partial rollout is rolled back. */
+  async cancel(input: CancelRunInput): Promise<PipelineRun> {
+    const run = await this.get(input.runId);
+    if (!ACTIVE.has(run.status)) throw new PipelineError('RUN_NOT_ACTIVE', `Run ${run.id} is ${run.status}; only a running run can be cancelled`);
+    try {
+      await this.temporal.workflow.getHandle(run.workflowId).cancel();
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) throw new PipelineError('RUN_NOT_ACTIVE', `Run ${run.id} is no longer running`);
+      throw new PipelineError('TEMPORAL_UNAVAILABLE', `The cancellation could not be delivered: ${(error as Error).message}`);
+    }
+    return this.toModel(run);
+  }
+
+  /**
+   * Continues a failed or cancelled run from the step that did not finish: a new execution of the same
+   * workflow id, which reuses the outputs of the steps that succeeded.
+   */
+  async resume(input: RunIdInput): Promise<PipelineRun> {
+    const run = await this.get(input.runId);
+    if (!RESUMABLE.has(run.status)) {
+      throw new PipelineError('RUN_NOT_RESUMABLE', `Run ${run.id} is ${run.status}; only failed or cancelled runs can be resumed`);
+    }
+    try {
+      await this.temporal.workflow.start<typeof pipeline>('pipeline', {
+        workflowId: run.workflowId,
+        taskQueue: this.config.temporal.taskQueue,
+        args: [{ runId: run.id, spec: run.spec, submittedBy: run.submittedBy, resume: true }],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        memo: { spec: run.pipelineName, submittedBy: run.submittedBy, resumed: true },
+        typedSearchAttributes: [
+          { key: CUSTODY_PIPELINE, value: run.pipelineName },
+          { key: CUSTODY_MODEL, value: run.modelName },
+          { key: CUSTODY_STAGE, value: 'resumed' },
+          { key: CUSTODY_STATUS, value: 'running' },
+        ],
+      });
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) throw new PipelineError('RUN_NOT_RESUMABLE', `Run ${run.id} is already running again`);
+      throw new PipelineError('TEMPORAL_UNAVAILABLE', `The run could not be resumed: ${(error as Error).message}`);
+    }
+    await this.repos.runs.update(run.id, { status: 'running', finishedAt: null, error: null });
+    return this.toModel({ ...run, status: 'running', finishedAt: null, error: null });
+  }
+
+  /**
+   * The gates of a run: live from the workflow while it runs (its state is authoritative), otherwise
+   * rebuilt from the recorded decisions.
+   */
+  async gates(run: PipelineRunRow, decisions: GateDecisionRow[]): Promise<Gate[]> {
+    if (ACTIVE.has(run.status)) {
+      try {
+        const handle = this.temporal.workflow.getHandle<typeof pipeline>(run.workflowId);
+        const state = await this.temporal.connection.withDeadline(Date.now() + 3000, () => handle.query(gatesQuery));
+        return state.map(gateModel);
+      } catch (error) {
+        this.logger.warn(`gates of ${run.id} read from the database: ${(error as Error).message}`);
+      }
+    }
+    return (run.spec as PipelineSpec).gates.map((spec) => {
+      const mine = decisions.filter((d) => d.gate === spec.name && d.accepted);
+      const approvals = mine.filter((d) => d.decision === 'approve').map((d) => ({ actor: d.actor, comment: d.comment, at: d.decidedAt }));
+      const rejection = mine.find((d) => d.decision === 'reject');
+      const timedOut = mine.some((d) => d.decision === 'timeout');
+      const status = rejection ? 'rejected' : approvals.length >= spec.quorum ? 'approved' : timedOut ? 'timed_out' : 'pending';
+      return {
+        name: spec.name,
+        role: spec.role,
+        quorum: spec.quorum,
+        status,
+        approvals,
+        rejection: rejection ? { actor: rejection.actor, comment: rejection.comment, at: rejection.decidedAt } : null,
+        deadline: null,
+        onTimeout: spec.onTimeout,
+      };
+    });
+  }
+}
+
+function gateModel(state: GateState): Gate {
+  return {
+    ...state,
+    approvals: state.approvals.map((a) => ({ ...a, at: new Date(a.at) })),
+    rejection: state.rejection ? { ...state.rejection, at: new Date(state.rejection.at) } : null,
+    deadline: state.deadline ? new Date(state.deadline) : null,
+  };
+}
+
+function encodeCursor(row: PipelineRunRow): string {
+  return Buffer.from(`${row.createdAt.toISOString()}|${row.id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const createdAt = new Date(at ?? '');
+  if (!isUuid(id) || Number.isNaN(createdAt.getTime())) throw PipelineError.invalid('input.after', 'is not a cursor this API returned');
+  return { createdAt, id };
+}

@@ -1,0 +1,50 @@
+import { Field, ID, Int, ObjectType } from '@nestjs/graphql';
+import { GraphQLJSON } from 'graphql-scalars';
+
+@ObjectType()
+export class FeatureColumn {
+  @Field() name!: string;
+  @Field() kind!: string;
+}
+
+@ObjectType({ description: 'A registered, content-hashed model artifact and where it came from.' })
+export class ModelVersion {
+  @Field(() => ID) id!: string;
+  @Field() modelName!: string;
+  @Field(() => Int) version!: number;
+  @Field() artifactSha256!: string;
+  @Field() trainer!: string;
+  @Field(() => GraphQLJSON) params!: Record<string, unknown>;
+  @Field(() => GraphQLJSON, { description: 'Metrics on the held-out test split.' }) metrics!: Record<string, number>;
+  @Field() codeVersion!: string;
+  @Field() task!: string;
+  @Field() target!: string;
+  @Field(() => [FeatureColumn]) features!: FeatureColumn[];
+  @Field(() => ID) runId!: string;
+  @Field(() => ID) datasetVersionId!: string;
+  @Field(() => ID, { nullable: true }) trialId?: string | null;
+  @Field() createdAt!: Date;
+}
+
+@ObjectType({ description: 'A version serving a stage, from when to when, and who approved it.' })
+export class Deployment {
+  @Field(() => ID) id!: string;
+  @Field() modelName!: string;
+  @Field(() => ID) modelVersionId!: string;
+  @Field(() => Int) version!: number;
+  @Field({ description: 'staging or production' }) stage!: string;
+  @Field({ description: 'primary serves what the canaries do not; canary serves trafficPercent' }) role!: string;
+  @Field(() => Int) trafficPercent!: number;
+  @Field(() => ID, { nullable: true }) runId?: string | null;
+  @Field(() => [String]) approvedBy!: string[];
+  @Field() startedAt!: Date;
+  @Field(() => Date, { nullable: true }) endedAt?: Date | null;
+  @Field(() => String, { nullable: true, description: 'superseded, promoted, rolled_back or cancelled' }) endReason?: string | null;
+}
+
+@ObjectType()
+export class Model {
+  @Field(() => ID) id!: string;
+  @Field() name!: string;
+  @Field() createdAt!: Date;
+}

@@ -1,0 +1,53 @@
+import { Args, Context, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import type { RequestContext } from '../common/loaders.js';
+import { DeploymentHistoryInput, ModelInput, ModelVersionInput } from './dto/registry.input.js';
+import { Deployment, Model, ModelVersion } from './models/model.model.js';
+import { RegistryService, toDeploymentModel, toModelVersionModel } from './registry.service.js';
+
+@Resolver(() => Model)
+export class ModelsResolver {
+  constructor(private readonly registry: RegistryService) {}
+
+  @Query(() => Model)
+  async model(@Args('input') input: ModelInput): Promise<Model> {
+    return await this.registry.model(input.name);
+  }
+
+  @Query(() => [Model])
+  async models(): Promise<Model[]> {
+    return await this.registry.models();
+  }
+
+  @Query(() => [Deployment], { description: 'Every deployment of a model, newest first; with `at`, what was serving then.' })
+  async deploymentHistory(@Args('input') input: DeploymentHistoryInput): Promise<Deployment[]> {
+    return await this.registry.deploymentHistory(input.model, input.at);
+  }
+
+  @ResolveField(() => [ModelVersion], { description: 'Newest first.' })
+  async versions(@Parent() model: Model, @Context() ctx: RequestContext): Promise<ModelVersion[]> {
+    return (await ctx.loaders.versionsOfModel.load(model.id)).map((v) => toModelVersionModel(v, model.name));
+  }
+
+  @ResolveField(() => [Deployment], { description: 'What serves each stage now.' })
+  async currentDeployments(@Parent() model: Model, @Context() ctx: RequestContext): Promise<Deployment[]> {
+    return (await ctx.loaders.activeDeploymentsOfModel.load(model.id)).map(toDeploymentModel);
+  }
+
+  @ResolveField(() => ModelVersion, { nullable: true, description: 'The primary version in production.' })
+  async productionVersion(@Parent() model: Model, @Context() ctx: RequestContext): Promise<ModelVersion | null> {
+    const primary = (await ctx.loaders.activeDeploymentsOfModel.load(model.id)).find((d) => d.stage === 'production' && d.role === 'primary');
+    if (!primary) return null;
+    const version = await ctx.loaders.modelVersion.load(primary.modelVersionId);
+    return version ? toModelVersionModel(version, model.name) : null;
+  }
+}
+
+@Resolver(() => ModelVersion)
+export class ModelVersionsResolver {
+  constructor(private readonly registry: RegistryService) {}
+
+  @Query(() => ModelVersion)
+  async modelVersion(@Args('input') input: ModelVersionInput): Promise<ModelVersion> {
+    return await this.registry.modelVersion(input.id);
+  }
+}
