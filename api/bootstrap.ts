@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import type { INestApplication, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../config.js';
 import { AppModule } from './app.module.js';
@@ -21,9 +22,11 @@ export function createTemporalClient(config: Config): Client {
 
 /** Creates the NestJS application (not yet listening). */
 export async function createApiApp(deps: ApiDependencies): Promise<INestApplication> {
-  const app = await NestFactory.create(AppModule.forRoot(deps), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(deps), {
     logger: LOG_LEVELS[deps.config.logLevel],
     abortOnError: false,
   });
+  // Dataset uploads travel in GraphQL requests: allow bodies well beyond the 100 kB default.
+  app.useBodyParser('json', { limit: '64mb' });
   return app;
 }

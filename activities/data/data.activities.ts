@@ -6,7 +6,7 @@ import type { DatasetVersionRow } from '../../db/schema/index.js';
 import type { PipelineSpec } from '../../workflows/pipeline/spec.js';
 import { FailureType, permanentFailure } from '../failures.js';
 import type { ArtifactStore } from '../storage/artifact-store.js';
-import { profileDataset } from './profile.js';
+import { registerDatasetFile } from './register.js';
 import { DataFormatError, formatOf } from './read-rows.js';
 import { validateDataset, type ValidationReport } from './validate.js';
 
@@ -52,28 +52,23 @@ export function createDataActivities({ repos, store, importDir }: { repos: Repos
       if (!existsSync(file) || !statSync(file).isFile()) throw permanentFailure(FailureType.BadInput, `dataset.file ${dataset.file} does not exist`);
       const format = dataset.format ?? formatOf(file);
       if (!format) throw permanentFailure(FailureType.BadInput, `dataset.format is needed: ${dataset.file} does not end in .csv or .jsonl`);
-      heartbeat({ stage: 'storing' });
-      const stored = await store.putFile(file);
-      let profile;
       try {
-        profile = await profileDataset(store.pathOf(stored.sha256), format, (rows) => heartbeat({ stage: 'profiling', rows }));
+        const { row, created } = await registerDatasetFile(
+          { repos, store },
+          {
+            name: dataset.name,
+            file,
+            format,
+            metadata: { source: dataset.source ?? dataset.file, license: dataset.license, intendedUse: dataset.intendedUse },
+            actor: input.actor,
+            onProgress: (stage, rows) => heartbeat({ stage, rows }),
+          },
+        );
+        return refOf(row, dataset.name, created);
       } catch (error) {
         if (error instanceof DataFormatError) throw permanentFailure(FailureType.DataFormat, `dataset.file ${dataset.file}: ${error.message}`);
         throw error;
       }
-      if (profile.rowCount === 0) throw permanentFailure(FailureType.DataFormat, `dataset.file ${dataset.file} has no rows`);
-      const { row, created } = await repos.datasets.register(dataset.name, {
-        sha256: stored.sha256,
-        format,
-        sizeBytes: stored.sizeBytes,
-        rowCount: profile.rowCount,
-        columns: profile.columns,
-        source: dataset.source ?? dataset.file,
-        license: dataset.license ?? null,
-        intendedUse: dataset.intendedUse ?? null,
-        registeredBy: input.actor,
-      });
-      return refOf(row, dataset.name, created);
     },
 
     /** Checks the version against the spec's rules; returns the full report, and the workflow decides. */

@@ -1,7 +1,7 @@
-import { Args, Context, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, Context, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import type { RequestContext } from '../common/loaders.js';
 import { DatasetsService } from './datasets.service.js';
-import { DatasetVersionInput } from './dto/dataset-version.input.js';
+import { DatasetVersionInput, RegisterDatasetInput } from './dto/dataset-version.input.js';
 import { Dataset, DatasetVersion } from './models/dataset.model.js';
 
 @Resolver(() => Dataset)
@@ -11,6 +11,11 @@ export class DatasetsResolver {
   @Query(() => [Dataset])
   async datasets(): Promise<Dataset[]> {
     return await this.service.list();
+  }
+
+  @Mutation(() => DatasetVersion, { description: 'Registers data as the next version of a dataset; identical content returns its existing version.' })
+  async registerDataset(@Args('input') input: RegisterDatasetInput): Promise<DatasetVersion> {
+    return await this.service.register(input);
   }
 
   @Query(() => DatasetVersion)

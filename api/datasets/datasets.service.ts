@@ -1,18 +1,80 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { existsSync, statSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { registerDatasetFile } from '../../activities/data/register.js';
+import { DataFormatError, formatOf } from '../../activities/data/read-rows.js';
+import { ArtifactStore } from '../../activities/storage/artifact-store.js';
+import type { Config } from '../../config.js';
+import { NAME_PATTERN } from '../../workflows/pipeline/spec.js';
 import type { Repositories } from '../../db/repositories.js';
 import type { DatasetRow, DatasetVersionRow } from '../../db/schema/index.js';
 import { isUuid } from '../common/validate.js';
-import { REPOSITORIES } from '../core/tokens.js';
+import { CONFIG, REPOSITORIES } from '../core/tokens.js';
 import { DatasetError } from './datasets.error.js';
-import type { DatasetVersionInput } from './dto/dataset-version.input.js';
+import type { DatasetVersionInput, RegisterDatasetInput } from './dto/dataset-version.input.js';
 import type { DatasetVersion } from './models/dataset.model.js';
+
+function invalidName(): never {
+  throw invalid('input.name', 'must be 1-63 lowercase letters, digits or dashes, starting and ending with a letter or digit');
+}
 
 export const toDatasetVersionModel = (row: DatasetVersionRow & { datasetName: string }): DatasetVersion => ({ ...row });
 
-/** Reads datasets and their content-addressed versions. */
+const invalid = (field: string, message: string) => new DatasetError('INVALID_INPUT', `${field} ${message}`, [{ path: field, message }]);
+
+/** Registers datasets and reads their content-addressed versions. */
 @Injectable()
 export class DatasetsService {
-  constructor(@Inject(REPOSITORIES) private readonly repos: Repositories) {}
+  private readonly store: ArtifactStore;
+
+  constructor(
+    @Inject(REPOSITORIES) private readonly repos: Repositories,
+    @Inject(CONFIG) private readonly config: Config,
+  ) {
+    this.store = new ArtifactStore(config.artifactDir);
+  }
+
+  /** Registers uploaded content or a file under the import directory; identical content returns its existing version. */
+  async register(input: RegisterDatasetInput): Promise<DatasetVersion> {
+    if (!NAME_PATTERN.test(input.name)) invalidName();
+    if ((input.content === undefined || input.content === null) === (input.file === undefined || input.file === null)) {
+      throw invalid('input', 'must give exactly one of content or file');
+    }
+    const format = input.format ?? (input.file ? formatOf(input.file) : null);
+    if (format !== 'csv' && format !== 'jsonl') throw invalid('input.format', input.format ? 'must be csv or jsonl' : 'is required (csv or jsonl)');
+    let file: string;
+    let tmp: string | null = null;
+    if (input.file) {
+      file = path.resolve(this.config.importDir, input.file);
+      const relative = path.relative(this.config.importDir, file);
+      if (relative.startsWith('..') || path.isAbsolute(relative)) throw invalid('input.file', 'must be inside the import directory');
+      if (!existsSync(file) || !statSync(file).isFile()) throw invalid('input.file', 'does not exist');
+    } else {
+      tmp = await mkdtemp(path.join(os.tmpdir(), 'custody-upload-'));
+      file = path.join(tmp, `upload.${format}`);
+      await writeFile(file, input.content!);
+    }
+    try {
+      const { row } = await registerDatasetFile(
+        { repos: this.repos, store: this.store },
+        {
+          name: input.name,
+          file,
+          format,
+          metadata: { source: input.source ?? input.file ?? 'upload', license: input.license, intendedUse: input.intendedUse },
+          actor: input.registeredBy?.trim() || 'anonymous',
+        },
+      );
+      return toDatasetVersionModel({ ...row, datasetName: input.name });
+    } catch (error) {
+      if (error instanceof DataFormatError) throw invalid(input.file ? 'input.file' : 'input.content', `cannot be read as ${format}: ${error.message}`);
+      throw error;
+    } finally {
+      if (tmp) await rm(tmp, { recursive: true, force: true });
+    }
+  }
 
   async list(): Promise<DatasetRow[]> {
     return await this.repos.datasets.list();

@@ -110,6 +110,8 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
   const { runId } = input;
   const modelName = modelNameOf(spec);
   const workflowId = workflowInfo().workflowId;
+  // Deployment writes are keyed per execution: a retry reuses its key, a resumed run (a new execution) gets new ones.
+  const executionKey = `${workflowId}:${workflowInfo().runId}`;
 
   const gates: GateState[] = spec.gates.map((g) => ({ name: g.name, role: g.role, quorum: g.quorum, status: 'pending', approvals: [], onTimeout: g.onTimeout }));
   let status = 'running';
@@ -181,16 +183,16 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
   setHandler(progressQuery, () => ({ status, currentStep, trialsDone, trialsTotal, gates }));
 
   // Decisions arrive in handlers; this loop writes each one (accepted or refused) to the database.
+  // It is not cancellable: a cancelled run still records every decision it received.
   let finished = false;
-  const recorder = (async () => {
+  const recorder = CancellationScope.nonCancellable(async () => {
     while (true) {
       await condition(() => decisionLog.length > 0 || finished);
       if (decisionLog.length === 0) return;
-      const next = decisionLog[0]!;
-      await CancellationScope.nonCancellable(() => runs.recordGateDecision(next));
+      await runs.recordGateDecision(decisionLog[0]!);
       decisionLog.shift();
     }
-  })();
+  });
 
   const completed = input.resume ? await runs.loadCompletedSteps({ runId }) : {};
   let position = 0;
@@ -336,13 +338,13 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
     for (const stage of ['production', 'staging'] as const) {
       if (!deployed.has(stage)) continue;
       log.info('rolling back', { stage, why });
-      await registries.rollback.executeWithOptions({ ...registry, summary: `roll back ${stage} (${why})` }, [{ key: `${workflowId}:${runId}:${stage}:rollback`, runId, stage }]);
+      await registries.rollback.executeWithOptions({ ...registry, summary: `roll back ${stage} (${why})` }, [{ key: `${executionKey}:${stage}:rollback`, runId, stage }]);
     }
   }
 
   async function deploy(version: ModelVersionRef, stage: 'staging' | 'production', role: 'primary' | 'canary', percent: number, approvedBy: string[], key: string) {
     await registries.deploy.executeWithOptions({ ...registry, summary: `${stage} ${role === 'canary' ? `canary ${percent}%` : 'primary'}: ${version.modelName} v${version.version}` }, [
-      { key: `${workflowId}:${runId}:${key}`, runId, modelVersionId: version.modelVersionId, stage, role, trafficPercent: percent, approvedBy },
+      { key: `${executionKey}:${key}`, runId, modelVersionId: version.modelVersionId, stage, role, trafficPercent: percent, approvedBy },
     ]);
   }
 

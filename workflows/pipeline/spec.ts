@@ -6,9 +6,10 @@ import { z } from 'zod';
  * validates it again as its input, with this one schema. Pure: safe in the workflow sandbox.
  */
 
-const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+/** Names of pipelines, models, datasets and gates. */
+export const NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const nameField = (what: string) =>
-  z.string().regex(NAME, `${what} must be 1-63 lowercase letters, digits or dashes, starting and ending with a letter or digit`);
+  z.string().regex(NAME_PATTERN, `${what} must be 1-63 lowercase letters, digits or dashes, starting and ending with a letter or digit`);
 
 const DURATION = /^(\d+)(ms|s|m|h|d)$/;
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
