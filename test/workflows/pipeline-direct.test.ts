@@ -3,6 +3,7 @@ import { createRepositories } from '../../db/repositories.js';
 import { approveSignal, gatesQuery } from '../../workflows/pipeline/messages.js';
 import { testConfig } from '../support/config.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { recordHistory } from '../support/histories.js';
 import { eventually, exampleSpec, startPipelineWorkflow } from '../support/pipelines.js';
 import { startTestWorker, type TestWorker } from '../support/worker.js';
 
@@ -26,6 +27,7 @@ describe('pipeline workflow started from a Temporal client', () => {
     await handle.signal(approveSignal, { actor: 'approver@example.com', comment: 'looks good' });
     const result = await handle.result();
     expect(result.status).toBe('succeeded');
+    recordHistory(handle.workflowId, 'succeeded-after-signal');
     const repos = createRepositories(database.db);
     const run = await repos.runs.get(runId);
     expect(run!.status).toBe('succeeded');

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PipelineSpecInput } from '../../workflows/pipeline/spec.js';
 import { createImportDir } from '../support/imports.js';
+import { recordHistory } from '../support/histories.js';
 import { eventually, exampleSpec } from '../support/pipelines.js';
 import { startStack, type TestStack } from '../support/stack.js';
 
@@ -45,6 +46,12 @@ describe('pipeline lifecycle', () => {
     return response.data!.pipelineRun;
   };
   const until = (id: string, status: string, timeoutMs = 60_000) => eventually(() => read(id), (r) => r.status === status, timeoutMs);
+  const record = async (id: string, name: string) => {
+    const run = await read(id);
+    const { workflowId } = (await stack.api.gql<{ pipelineRun: { workflowId: string } }>('query($id: ID!) { pipelineRun(input: { runId: $id }) { workflowId } }', { id })).data!.pipelineRun;
+    recordHistory(workflowId, name);
+    return run;
+  };
   const INPUT_TYPES: Record<string, string> = { cancelRun: 'CancelRunInput', resumeRun: 'RunIdInput', registerDataset: 'RegisterDatasetInput' };
   const mutate = (name: string, input: Record<string, unknown>, fields = 'id status') =>
     stack.api.gql<Record<string, any>>(`mutation($input: ${INPUT_TYPES[name]}!) { ${name}(input: $input) { ${fields} } }`, { input });
@@ -60,6 +67,7 @@ describe('pipeline lifecycle', () => {
     expect(run.error).toMatchObject({ type: 'GateTimedOut', message: 'gate production-approval timed out after 2s without a decision' });
     expect(run.gateDecisions).toEqual([{ gate: 'production-approval', actor: 'system:timeout', decision: 'timeout', accepted: true, via: 'timer' }]);
     expect(run.deployments).toEqual([]);
+    await record(id, 'rejected-on-gate-timeout');
   });
 
   it('fails data validation with a report of every failed rule, before any training', async () => {
@@ -87,6 +95,7 @@ describe('pipeline lifecycle', () => {
       ['validate-data', 'failed'],
     ]);
     expect(run.trials).toEqual([]);
+    await record(id, 'failed-data-validation');
   });
 
   it('rejects a model that misses its thresholds, with every reason, and registers nothing', async () => {
@@ -123,6 +132,7 @@ describe('pipeline lifecycle', () => {
     expect(run.trials.map((t: any) => t.status)).toEqual(['cancelled']);
     expect(run.steps.at(-1)).toMatchObject({ name: 'train', status: 'cancelled' });
     await eventually(pids, (found) => found === '', 15_000);
+    await record(id, 'cancelled-during-training');
   });
 
   it('resumes a failed run from the failed step, reusing what succeeded', { timeout: 120_000 }, async () => {
@@ -157,6 +167,7 @@ describe('pipeline lifecycle', () => {
       ['staging', 'primary'],
       ['production', 'primary'],
     ]);
+    await record(id, 'resumed-after-failure');
   });
 
   it('rolls a failing canary back to the previous production version, and reuses identical trials', { timeout: 120_000 }, async () => {
@@ -195,5 +206,6 @@ describe('pipeline lifecycle', () => {
       ]),
     );
     expect(model.data!.model.currentDeployments.filter((d: any) => d.role === 'canary')).toEqual([]);
+    await record(second, 'rolled-back-canary');
   });
 });

@@ -1,0 +1,58 @@
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../paths.js';
+import { eventually } from './support/pipelines.js';
+import { startStack, type TestStack } from './support/stack.js';
+
+const examples = readdirSync(path.join(PROJECT_ROOT, 'examples')).filter((dir) => {
+  try {
+    return readFileSync(path.join(PROJECT_ROOT, 'examples', dir, 'pipeline.yaml')).length > 0;
+  } catch {
+    return false;
+  }
+});
+
+/** The first Python interpreter that has scikit-learn: `python3` on PATH, else the system one. */
+const sklearnPython = ['python3', '/usr/bin/python3'].find((python) => spawnSync(python, ['-c', 'import sklearn']).status === 0);
+
+describe('every example in examples/', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('has at least three examples', () => {
+    expect(examples.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it.for(examples)('%s runs through its gates to production', { timeout: 180_000 }, async (example, context) => {
+    const spec = parse(readFileSync(path.join(PROJECT_ROOT, 'examples', example, 'pipeline.yaml'), 'utf8'));
+    if (spec.training.command?.[0] === 'python3') {
+      // The sklearn example runs with whichever interpreter has scikit-learn (python3-sklearn on Debian).
+      if (!sklearnPython) return context.skip(`${example} needs python3 with scikit-learn (Debian: apt-get install python3-sklearn)`);
+      spec.training.command[0] = sklearnPython;
+    }
+    const submitted = await stack.api.gql<{ submitPipeline: { id: string } }>('mutation($input: SubmitPipelineInput!) { submitPipeline(input: $input) { id } }', {
+      input: { spec, submittedBy: 'ci@example.com' },
+    });
+    expect(submitted.errors).toBeUndefined();
+    const id = submitted.data!.submitPipeline.id;
+    const read = async () =>
+      (await stack.api.gql<{ pipelineRun: any }>('query($id: ID!) { pipelineRun(input: { runId: $id }) { status error { type message } gates { name status } modelVersion { version metrics } } }', { id })).data!.pipelineRun;
+    for (const gate of spec.gates ?? []) {
+      await eventually(read, (run) => run.status === 'awaiting_approval' || run.status === 'failed' || run.status === 'rejected', 150_000);
+      const decided = await stack.api.gql('mutation($id: ID!, $gate: String) { approveGate(input: { runId: $id, actor: "reviewer@example.com", gate: $gate }) { status } }', { id, gate: gate.name });
+      expect(decided.errors, JSON.stringify(await read())).toBeUndefined();
+    }
+    const done = await eventually(read, (run) => !['running', 'awaiting_approval'].includes(run.status), 150_000);
+    expect(done.error).toBeNull();
+    expect(done.status).toBe('succeeded');
+    expect(done.modelVersion.version).toBe(1);
+  });
+});

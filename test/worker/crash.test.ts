@@ -1,0 +1,108 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createRepositories } from '../../db/repositories.js';
+import { PROJECT_ROOT } from '../../paths.js';
+import { approveSignal, gatesQuery } from '../../workflows/pipeline/messages.js';
+import { uniqueTaskQueue } from '../support/config.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { eventually, exampleSpec, startPipelineWorkflow } from '../support/pipelines.js';
+import { Client, Connection } from '@temporalio/client';
+
+/** A real worker process (the compiled `npm run worker` entry point) in its own process group. */
+function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'dist/worker/main.js')], {
+    cwd: PROJECT_ROOT,
+    env: { PATH: process.env.PATH!, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the worker did not start: ${output}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('polling task queue')) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => reject(new Error(`the worker exited with ${code}: ${output}`)));
+  });
+}
+
+const killGroup = (child: ChildProcess, signal: NodeJS.Signals) => {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    // already gone
+  }
+};
+
+// Needs a Postgres server: two processes cannot share an in-memory PGlite.
+describe.skipIf(!inject('postgresAdminUrl'))('a worker process killed during training', () => {
+  let database: TestDatabase;
+  let client: Client;
+  const workers: ChildProcess[] = [];
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    client = new Client({ connection: await Connection.connect({ address: inject('temporalAddress') }) });
+  });
+  afterAll(async () => {
+    for (const worker of workers) killGroup(worker, 'SIGKILL');
+    await client?.connection.close();
+    await database?.close();
+  });
+
+  it('is replaced by another worker and the run completes with no duplicated rows', { timeout: 180_000 }, async () => {
+    const env = {
+      DATABASE_URL: database.url!,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_TASK_QUEUE: uniqueTaskQueue('crash'),
+      CUSTODY_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'custody-crash-')),
+      CUSTODY_IMPORT_DIR: PROJECT_ROOT,
+    };
+    workers.push(await startWorkerProcess(env));
+    const spec = exampleSpec('iris', (s) => ({
+      ...s,
+      name: 'crash-me',
+      model: 'crash-me',
+      training: {
+        trainer: 'command',
+        command: ['node', 'test/fixtures/slow-trainer.mjs'],
+        heartbeatTimeout: '3s',
+        search: { strategy: 'grid', parallelism: 2, space: { sleepMs: [4000, 4500] } },
+      },
+      evaluation: { primaryMetric: 'accuracy', thresholds: {}, champion: { enabled: false } },
+      deployment: { production: {} },
+    }));
+    const { runId, handle } = await startPipelineWorkflow(client, env.TEMPORAL_TASK_QUEUE, spec);
+    const repos = createRepositories(database.db);
+    await eventually(() => repos.trials.ofRuns([runId]), (trials) => trials.length === 2 && trials.every((t) => t.status === 'running'), 60_000);
+
+    killGroup(workers[0]!, 'SIGKILL');
+    workers.push(await startWorkerProcess(env));
+
+    await eventually(() => handle.query(gatesQuery), (gates) => gates[0]?.status === 'open', 90_000);
+    await handle.signal(approveSignal, { actor: 'approver@example.com' });
+    expect((await handle.result()).status).toBe('succeeded');
+
+    const trials = await repos.trials.ofRuns([runId]);
+    expect(trials.map((t) => [t.index, t.status])).toEqual([
+      [0, 'succeeded'],
+      [1, 'succeeded'],
+    ]);
+    expect(Math.max(...trials.map((t) => t.attempts))).toBeGreaterThanOrEqual(2);
+    const steps = await repos.runs.stepsOf([runId]);
+    expect(steps.map((s) => s.name)).toEqual(['register-dataset', 'validate-data', 'train', 'evaluate', 'register-model', 'gate:production-approval', 'deploy:production']);
+    const model = await repos.registry.findModel('crash-me');
+    expect(await repos.registry.versionsOfModels([model!.id])).toHaveLength(1);
+    expect((await repos.registry.ofRuns([runId])).map((d) => [d.stage, d.role])).toEqual([['production', 'primary']]);
+    expect(await repos.gates.ofRuns([runId])).toHaveLength(1);
+    expect((await repos.runs.get(runId))!.status).toBe('succeeded');
+  });
+});
