@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 const sandboxBanned = [
   { group: ['node:*', 'fs', 'path', 'crypto', 'os', 'child_process', 'http', 'https', 'net', 'url', 'util', 'stream', 'events'], message: 'Workflows run in a deterministic sandbox: no Node built-ins.' },
   { group: ['@temporalio/activity', '@temporalio/client', '@temporalio/worker', '@temporalio/testing'], message: 'Workflows may import only @temporalio/workflow (and @temporalio/common).' },
-  { group: ['**/db/**', '**/api/**', 'drizzle-orm', 'drizzle-orm/*', 'postgres', 'uuid', '@nestjs/*'], message: 'Workflows must not reach the database, the API or I/O libraries.' },
+  { group: ['**/db/**', '**/api/**', 'drizzle-orm', 'drizzle-orm/*', 'postgres', 'uuid', '@nestjs/*'], message: 'Workflows must not reach the database, the API or I/O libraries.', allowTypeImports: true },
 ];
 
 export default tseslint.config(

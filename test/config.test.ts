@@ -36,3 +36,12 @@ describe('configuration', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '' }).http.port).toBe(4000);
   });
 });
+
+describe('README configuration table', () => {
+  it('lists every variable the code reads', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { CONFIG_VARIABLES } = await import('../config.js');
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    for (const name of CONFIG_VARIABLES) expect(readme, name).toContain(`| \`${name}\` |`);
+  });
+});

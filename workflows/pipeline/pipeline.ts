@@ -18,7 +18,7 @@ import type { EvaluationActivities, EvaluationResult } from '../../activities/ev
 import type { ModelVersionRef, RegistryActivities } from '../../activities/registry/registry.activities.js';
 import type { RunsActivities } from '../../activities/runs/runs.activities.js';
 import type { TrainingActivities, TrialResult } from '../../activities/training/training.activities.js';
-import { CUSTODY_STAGE, CUSTODY_STATUS } from '../search-attributes.js';
+import { CUSTODY_STATUS } from '../search-attributes.js';
 import { bestIndex, championFailure, thresholdFailures, type Metrics } from './decisions.js';
 import {
   approveSignal,
@@ -31,6 +31,7 @@ import {
   type GateState,
 } from './messages.js';
 import { searchCandidates, type Params } from './search.js';
+import { createStepRunner, PROJECTION_OPTIONS } from './steps.js';
 import { durationMs, modelNameOf, parsePipelineSpec, type GateSpec, type PipelineSpec } from './spec.js';
 
 export interface PipelineInput {
@@ -50,11 +51,6 @@ export interface PipelineResult {
   reasons: string[];
 }
 
-// Short, retried database work: the projection must catch up however long the database is away.
-const projection: ActivityOptions = {
-  startToCloseTimeout: '15 seconds',
-  retry: { initialInterval: '200 ms', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-};
 const data: ActivityOptions = {
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '1 minute',
@@ -70,7 +66,7 @@ const registry: ActivityOptions = {
   retry: { initialInterval: '500 ms', maximumInterval: '30 seconds', maximumAttempts: 10 },
 };
 
-const runs = proxyActivities<RunsActivities>(projection);
+const runs = proxyActivities<RunsActivities>(PROJECTION_OPTIONS);
 const datasets = proxyActivities<DataActivities>(data);
 const evaluations = proxyActivities<EvaluationActivities>(evaluation);
 const registries = proxyActivities<RegistryActivities>(registry);
@@ -195,35 +191,12 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
   });
 
   const completed = input.resume ? await runs.loadCompletedSteps({ runId }) : {};
-  let position = 0;
+  const step = createStepRunner({ runId, completed, describe, onStart: (name) => (currentStep = name) });
   const setStatus = async (next: string, extra: Partial<Parameters<RunsActivities['updateRun']>[0]> = {}) => {
     status = next;
     upsertSearchAttributes([{ key: CUSTODY_STATUS, value: next }]);
     await runs.updateRun({ runId, status: next as never, ...extra });
   };
-
-  /** Runs one step: records it, reuses its output on resume, and records how it ended. */
-  async function step<T extends object>(name: string, work: () => Promise<T>): Promise<T> {
-    const at = ++position;
-    if (completed[name]) {
-      await runs.recordStep({ runId, step: name, position: at, status: 'reused', output: completed[name] });
-      return completed[name] as T;
-    }
-    currentStep = name;
-    upsertSearchAttributes([{ key: CUSTODY_STAGE, value: name }]);
-    await runs.recordStep({ runId, step: name, position: at, status: 'running' });
-    try {
-      const output = await work();
-      await runs.recordStep({ runId, step: name, position: at, status: 'succeeded', output: output as Record<string, unknown> });
-      return output;
-    } catch (error) {
-      const cancelled = isCancellation(error);
-      await CancellationScope.nonCancellable(() =>
-        runs.recordStep({ runId, step: name, position: at, status: cancelled ? 'cancelled' : 'failed', error: describe(error) }),
-      );
-      throw error;
-    }
-  }
 
   let modelVersion: ModelVersionRef | undefined;
   const deployed = new Set<'staging' | 'production'>();

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { bestIndex, championFailure, thresholdFailures } from '../../workflows/pipeline/decisions.js';
+import { searchCandidates } from '../../workflows/pipeline/search.js';
+import { parsePipelineSpec } from '../../workflows/pipeline/spec.js';
+
+const base = {
+  name: 'p',
+  dataset: { name: 'd', version: 'latest' },
+  task: 'classification',
+  target: 'y',
+  training: { trainer: 'random-forest' },
+  evaluation: { primaryMetric: 'accuracy' },
+};
+
+describe('pipeline spec', () => {
+  it('fills defaults', () => {
+    const parsed = parsePipelineSpec(base);
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    expect(parsed.spec.split).toEqual({ testFraction: 0.2, validationFraction: 0.2, seed: 42 });
+    expect(parsed.spec.training.search).toEqual({ strategy: 'grid', parallelism: 2, space: {} });
+    expect(parsed.spec.deployment.production).toEqual({ canary: [], bakeTime: '0s' });
+  });
+
+  it('reports every offending field with its path', () => {
+    const parsed = parsePipelineSpec({
+      ...base,
+      name: 'Not A Name',
+      task: 'regression',
+      extra: 1,
+      training: { trainer: 'command', search: { strategy: 'random', space: { depth: { min: 5, max: 1 } } } },
+      gates: [{ name: 'g' }, { name: 'g', onTimeout: 'escalate' }],
+      deployment: { production: { canary: [50, 10] } },
+    });
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    expect(parsed.issues.map((i) => i.path).sort()).toEqual([
+      'deployment.production.canary',
+      'evaluation.primaryMetric',
+      'extra',
+      'gates.1.escalateTo',
+      'gates.1.name',
+      'name',
+      'training.command',
+      'training.search.space.depth.min',
+      'training.search.trials',
+    ]);
+  });
+});
+
+describe('search candidates', () => {
+  it('expand a grid over the fixed params', () => {
+    const parsed = parsePipelineSpec({ ...base, training: { trainer: 'random-forest', params: { minNumSamples: 2 }, search: { space: { a: [1, 2], b: ['x', 'y'] } } } });
+    if (!parsed.ok) throw new Error('bad spec');
+    expect(searchCandidates(parsed.spec.training)).toEqual([
+      { minNumSamples: 2, a: 1, b: 'x' },
+      { minNumSamples: 2, a: 1, b: 'y' },
+      { minNumSamples: 2, a: 2, b: 'x' },
+      { minNumSamples: 2, a: 2, b: 'y' },
+    ]);
+  });
+
+  it('draw the same random candidates for the same seed, within their ranges', () => {
+    const spec = { ...base, training: { trainer: 'random-forest', seed: 7, search: { strategy: 'random', trials: 5, space: { n: { min: 10, max: 50, integer: true }, lr: { min: 0.001, max: 1, log: true } } } } };
+    const parsed = parsePipelineSpec(spec);
+    if (!parsed.ok) throw new Error('bad spec');
+    const first = searchCandidates(parsed.spec.training);
+    expect(first).toHaveLength(5);
+    expect(searchCandidates(parsed.spec.training)).toEqual(first);
+    for (const c of first) {
+      expect(Number.isInteger(c.n) && (c.n as number) >= 10 && (c.n as number) <= 50).toBe(true);
+      expect((c.lr as number) >= 0.001 && (c.lr as number) <= 1).toBe(true);
+    }
+  });
+});
+
+describe('decisions', () => {
+  it('name every missed threshold', () => {
+    expect(thresholdFailures({ accuracy: 0.8, rmse: 2 }, { accuracy: { min: 0.9 }, rmse: { max: 1 }, f1: { min: 0.5 } })).toEqual([
+      'accuracy 0.8 is below the minimum 0.9 on the test data',
+      'rmse 2 is above the maximum 1 on the test data',
+      'f1 could not be computed on the test data',
+    ]);
+  });
+
+  it('pick the best candidate in the metric direction', () => {
+    expect(bestIndex([{ metrics: { rmse: 3 } }, { metrics: { rmse: 1 } }, { metrics: { rmse: 2 } }], 'rmse')).toBe(1);
+    expect(bestIndex([{ metrics: { f1: 0.5 } }, { metrics: { f1: 0.9 } }], 'f1')).toBe(1);
+  });
+
+  it('require the challenger to beat the champion by the margin', () => {
+    expect(championFailure('accuracy', 0.91, 0.9, 0.005, 'v1')).toBeNull();
+    expect(championFailure('accuracy', 0.9, 0.9, 0.005, 'v1')).toBe('accuracy 0.9 does not beat the production champion v1 (0.9) by the required 0.005');
+    expect(championFailure('rmse', 1.5, 2, 0.1, 'v3')).toBeNull();
+    expect(championFailure('rmse', 2.5, 2, 0, 'v3')).not.toBeNull();
+  });
+});
