@@ -2,6 +2,7 @@ import type { Database } from '../db/client.js';
 import { createRepositories } from '../db/repositories.js';
 import { createDataActivities } from './data/data.activities.js';
 import { createEvaluationActivities } from './evaluation/evaluation.activities.js';
+import { createGovernanceActivities } from './governance/governance.activities.js';
 import { createRegistryActivities } from './registry/registry.activities.js';
 import { createRunsActivities } from './runs/runs.activities.js';
 import { ArtifactStore } from './storage/artifact-store.js';
@@ -27,6 +28,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createTrainingActivities({ repos, store }),
     ...createEvaluationActivities({ repos, store }),
     ...createRegistryActivities({ repos }),
+    ...createGovernanceActivities({ repos }),
   };
 }
 

@@ -8,6 +8,7 @@ import { formatGraphQLError } from './errors/graphql-errors.js';
 import type { Repositories } from '../db/repositories.js';
 import { createLoaders, type RequestContext } from './common/loaders.js';
 import { REPOSITORIES } from './core/tokens.js';
+import { AccessModule } from './access/access.module.js';
 import { DatasetsModule } from './datasets/datasets.module.js';
 import { HealthModule } from './health/health.module.js';
 import { PipelinesModule } from './pipelines/pipelines.module.js';
@@ -33,9 +34,10 @@ export class AppModule {
             includeStacktraceInErrorResponses: false,
             formatError: formatGraphQLError,
             // Fresh batch loaders per request, so field resolvers never run one query per row.
-            context: (): RequestContext => ({ loaders: createLoaders(repos) }),
+            context: ({ req }: { req: RequestContext['req'] }): RequestContext => ({ req, loaders: createLoaders(repos) }),
           }),
         }),
+        AccessModule,
         HealthModule,
         PipelinesModule,
         DatasetsModule,

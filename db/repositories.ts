@@ -1,4 +1,6 @@
 import type { Db } from './client.js';
+import { AccessRepository } from './repositories/access.js';
+import { AuditRepository } from './repositories/audit.js';
 import { DatasetsRepository } from './repositories/datasets.js';
 import { GatesRepository } from './repositories/gates.js';
 import { RegistryRepository } from './repositories/registry.js';
@@ -14,6 +16,8 @@ export function createRepositories(db: Db) {
     trials: new TrialsRepository(db),
     registry: new RegistryRepository(db),
     gates: new GatesRepository(db),
+    audit: new AuditRepository(db),
+    access: new AccessRepository(db),
   };
 }
 

@@ -39,15 +39,15 @@ describe('every example in examples/', () => {
       spec.training.command[0] = sklearnPython;
     }
     const submitted = await stack.api.gql<{ submitPipeline: { id: string } }>('mutation($input: SubmitPipelineInput!) { submitPipeline(input: $input) { id } }', {
-      input: { spec, submittedBy: 'ci@example.com' },
-    });
+      input: { spec },
+    }, { as: 'ci@example.com' });
     expect(submitted.errors).toBeUndefined();
     const id = submitted.data!.submitPipeline.id;
     const read = async () =>
       (await stack.api.gql<{ pipelineRun: any }>('query($id: ID!) { pipelineRun(input: { runId: $id }) { status error { type message } gates { name status } modelVersion { version metrics } } }', { id })).data!.pipelineRun;
     for (const gate of spec.gates ?? []) {
       await eventually(read, (run) => run.status === 'awaiting_approval' || run.status === 'failed' || run.status === 'rejected', 150_000);
-      const decided = await stack.api.gql('mutation($id: ID!, $gate: String) { approveGate(input: { runId: $id, actor: "reviewer@example.com", gate: $gate }) { status } }', { id, gate: gate.name });
+      const decided = await stack.api.gql('mutation($id: ID!, $gate: String) { approveGate(input: { runId: $id, gate: $gate }) { status } }', { id, gate: gate.name }, { as: 'reviewer@example.com' });
       expect(decided.errors, JSON.stringify(await read())).toBeUndefined();
     }
     const done = await eventually(read, (run) => !['running', 'awaiting_approval'].includes(run.status), 150_000);

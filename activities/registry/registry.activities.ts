@@ -1,6 +1,7 @@
 import type { Repositories } from '../../db/repositories.js';
 import type { DeploymentRole, DeploymentStage } from '../../db/schema/index.js';
 import type { PipelineSpec } from '../../workflows/pipeline/spec.js';
+import { auditFromActivity, type AuditMark } from '../audit.js';
 import { FailureType, permanentFailure } from '../failures.js';
 import { resolveModelInputs } from '../training/model-inputs.js';
 
@@ -38,6 +39,12 @@ export function createRegistryActivities({ repos }: { repos: Repositories }) {
         target: input.spec.target,
         task: input.spec.task,
       });
+      await auditFromActivity(repos, {
+        action: 'model.registered',
+        subjectType: 'model_version',
+        subjectId: row.id,
+        payload: { model: input.modelName, version: row.version, artifactSha256: row.artifactSha256, runId: input.runId },
+      });
       return { modelVersionId: row.id, modelName: input.modelName, version: row.version, artifactSha256: row.artifactSha256 };
     },
 
@@ -50,14 +57,27 @@ export function createRegistryActivities({ repos }: { repos: Repositories }) {
       role: DeploymentRole;
       trafficPercent: number;
       approvedBy: string[];
-    }): Promise<{ deploymentId: string; startedAt: string }> {
+    }): Promise<{ deploymentId: string; startedAt: string } & AuditMark> {
       const row = await repos.registry.deploy({ ...input, at: new Date() });
-      return { deploymentId: row.id, startedAt: row.startedAt.toISOString() };
+      const mark = await auditFromActivity(repos, {
+        action: 'deployment.started',
+        subjectType: 'model_version',
+        subjectId: input.modelVersionId,
+        payload: { stage: input.stage, role: input.role, trafficPercent: input.trafficPercent, runId: input.runId, approvedBy: input.approvedBy, deploymentId: row.id },
+      });
+      return { deploymentId: row.id, startedAt: row.startedAt.toISOString(), ...mark };
     },
 
     /** Undoes the run's rollout on a stage and restores the version it replaced. Keyed by `key`. */
-    async rollback(input: { key: string; runId: string; stage: DeploymentStage }): Promise<{ restoredVersionId: string | null }> {
-      return await repos.registry.rollback({ ...input, at: new Date() });
+    async rollback(input: { key: string; runId: string; stage: DeploymentStage }): Promise<{ restoredVersionId: string | null } & AuditMark> {
+      const result = await repos.registry.rollback({ ...input, at: new Date() });
+      const mark = await auditFromActivity(repos, {
+        action: 'deployment.rolled_back',
+        subjectType: 'run',
+        subjectId: input.runId,
+        payload: { stage: input.stage, restoredVersionId: result.restoredVersionId },
+      });
+      return { ...result, ...mark };
     },
   };
 }

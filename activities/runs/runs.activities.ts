@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { auditFromActivity, type AuditMark } from '../audit.js';
 import type { Repositories } from '../../db/repositories.js';
 import { canonicalJson } from '../training/model-artifact.js';
 import { modelNameOf, type PipelineSpec } from '../../workflows/pipeline/spec.js';
@@ -11,7 +12,7 @@ import type { GateDecision, RunStatus, StepError, StepStatus } from '../../db/sc
 export function createRunsActivities({ repos }: { repos: Repositories }) {
   return {
     /** Creates the run's row if the API did not (a pipeline started from the Temporal CLI, say). */
-    async ensureRun(input: { runId: string; workflowId: string; spec: PipelineSpec; submittedBy: string; trigger?: string }): Promise<void> {
+    async ensureRun(input: { runId: string; workflowId: string; spec: PipelineSpec; submittedBy: string; trigger?: string }): Promise<AuditMark> {
       await repos.runs.create({
         id: input.runId,
         workflowId: input.workflowId,
@@ -23,6 +24,7 @@ export function createRunsActivities({ repos }: { repos: Repositories }) {
         status: 'running',
         trigger: input.trigger ?? 'manual',
       });
+      return await auditFromActivity(repos, { action: 'run.started', subjectType: 'run', subjectId: input.runId, actor: input.submittedBy, payload: { pipeline: input.spec.name } });
     },
 
     async recordStep(input: {
@@ -33,17 +35,29 @@ export function createRunsActivities({ repos }: { repos: Repositories }) {
       attempt?: number;
       output?: Record<string, unknown>;
       error?: StepError;
-    }): Promise<void> {
+    }): Promise<AuditMark> {
       await repos.runs.upsertStep({ runId: input.runId, name: input.step, position: input.position, status: input.status, attempt: input.attempt, output: input.output, error: input.error, at: new Date() });
+      return await auditFromActivity(repos, {
+        action: `step.${input.status}`,
+        subjectType: 'run',
+        subjectId: input.runId,
+        payload: { step: input.step, ...(input.error ? { error: input.error } : {}) },
+      });
     },
 
-    async updateRun(input: { runId: string; status: RunStatus; currentStep?: string | null; error?: StepError | null; datasetVersionId?: string; finished?: boolean }): Promise<void> {
+    async updateRun(input: { runId: string; status: RunStatus; currentStep?: string | null; error?: StepError | null; datasetVersionId?: string; finished?: boolean }): Promise<AuditMark> {
       await repos.runs.update(input.runId, {
         status: input.status,
         ...(input.currentStep !== undefined ? { currentStep: input.currentStep } : {}),
         ...(input.error !== undefined ? { error: input.error } : {}),
         ...(input.datasetVersionId ? { datasetVersionId: input.datasetVersionId } : {}),
         finishedAt: input.finished ? new Date() : null,
+      });
+      return await auditFromActivity(repos, {
+        action: `run.${input.status}`,
+        subjectType: 'run',
+        subjectId: input.runId,
+        payload: { ...(input.currentStep ? { step: input.currentStep } : {}), ...(input.error ? { error: input.error } : {}) },
       });
     },
 
@@ -58,7 +72,7 @@ export function createRunsActivities({ repos }: { repos: Repositories }) {
       refusedReason?: string;
       via: string;
       decidedAt: string;
-    }): Promise<void> {
+    }): Promise<AuditMark> {
       await repos.gates.record({
         runId: input.runId,
         gate: input.gate,
@@ -70,6 +84,13 @@ export function createRunsActivities({ repos }: { repos: Repositories }) {
         refusedReason: input.refusedReason ?? null,
         via: input.via,
         decidedAt: new Date(input.decidedAt),
+      });
+      return await auditFromActivity(repos, {
+        action: input.accepted ? 'gate.decided' : 'gate.refused',
+        subjectType: 'run',
+        subjectId: input.runId,
+        actor: input.actor,
+        payload: { gate: input.gate, decision: input.decision, via: input.via, ...(input.comment ? { comment: input.comment } : {}), ...(input.refusedReason ? { reason: input.refusedReason } : {}) },
       });
     },
 

@@ -44,5 +44,6 @@ export type Loaders = ReturnType<typeof createLoaders>;
 
 /** What every resolver finds in the GraphQL context. */
 export interface RequestContext {
+  req: { headers: Record<string, string | string[] | undefined> };
   loaders: Loaders;
 }

@@ -1,4 +1,6 @@
 import { Args, Context, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { CurrentCaller, type Caller } from '../access/principal.js';
+import { MUTATION_ROLES, Roles } from '../access/roles.js';
 import type { RequestContext } from '../common/loaders.js';
 import { DatasetsService } from './datasets.service.js';
 import { DatasetVersionInput, RegisterDatasetInput } from './dto/dataset-version.input.js';
@@ -13,9 +15,10 @@ export class DatasetsResolver {
     return await this.service.list();
   }
 
+  @Roles(...MUTATION_ROLES.registerDataset)
   @Mutation(() => DatasetVersion, { description: 'Registers data as the next version of a dataset; identical content returns its existing version.' })
-  async registerDataset(@Args('input') input: RegisterDatasetInput): Promise<DatasetVersion> {
-    return await this.service.register(input);
+  async registerDataset(@Args('input') input: RegisterDatasetInput, @CurrentCaller() caller: Caller): Promise<DatasetVersion> {
+    return await this.service.register(input, caller.name);
   }
 
   @Query(() => DatasetVersion)

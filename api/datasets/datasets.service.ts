@@ -37,7 +37,7 @@ export class DatasetsService {
   }
 
   /** Registers uploaded content or a file under the import directory; identical content returns its existing version. */
-  async register(input: RegisterDatasetInput): Promise<DatasetVersion> {
+  async register(input: RegisterDatasetInput, actor: string): Promise<DatasetVersion> {
     if (!NAME_PATTERN.test(input.name)) invalidName();
     if ((input.content === undefined || input.content === null) === (input.file === undefined || input.file === null)) {
       throw invalid('input', 'must give exactly one of content or file');
@@ -64,7 +64,7 @@ export class DatasetsService {
           file,
           format,
           metadata: { source: input.source ?? input.file ?? 'upload', license: input.license, intendedUse: input.intendedUse },
-          actor: input.registeredBy?.trim() || 'anonymous',
+          actor,
         },
       );
       return toDatasetVersionModel({ ...row, datasetName: input.name });

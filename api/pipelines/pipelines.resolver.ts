@@ -1,4 +1,6 @@
 import { Args, Context, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { CurrentCaller, type Caller } from '../access/principal.js';
+import { MUTATION_ROLES, Roles } from '../access/roles.js';
 import type { RequestContext } from '../common/loaders.js';
 import { DatasetVersion } from '../datasets/models/dataset.model.js';
 import { toDatasetVersionModel } from '../datasets/datasets.service.js';
@@ -14,9 +16,10 @@ import { PipelinesService } from './pipelines.service.js';
 export class PipelinesResolver {
   constructor(private readonly pipelines: PipelinesService) {}
 
+  @Roles(...MUTATION_ROLES.submitPipeline)
   @Mutation(() => PipelineRun, { description: 'Validates a pipeline spec and starts its run. Invalid fields are reported with their paths.' })
-  async submitPipeline(@Args('input') input: SubmitPipelineInput): Promise<PipelineRun> {
-    return await this.pipelines.submit(input);
+  async submitPipeline(@Args('input') input: SubmitPipelineInput, @CurrentCaller() caller: Caller): Promise<PipelineRun> {
+    return await this.pipelines.submit(input, caller);
   }
 
   @Query(() => PipelineRun)
@@ -29,24 +32,28 @@ export class PipelinesResolver {
     return await this.pipelines.list(input ?? {});
   }
 
-  @Mutation(() => Gate, { description: 'Approves the open gate. Refused at once when it cannot count (no open gate, already approved by you).' })
-  async approveGate(@Args('input') input: GateDecisionInput): Promise<Gate> {
-    return await this.pipelines.decide(input, 'approve');
+  @Roles(...MUTATION_ROLES.approveGate)
+  @Mutation(() => Gate, { description: 'Approves the open gate as the caller. Refused at once when it cannot count: no open gate, already approved by you, you submitted the run, or your role is not the gate\'s.' })
+  async approveGate(@Args('input') input: GateDecisionInput, @CurrentCaller() caller: Caller): Promise<Gate> {
+    return await this.pipelines.decide(input, 'approve', caller);
   }
 
-  @Mutation(() => Gate, { description: 'Rejects the open gate; the run ends as rejected.' })
-  async rejectGate(@Args('input') input: GateDecisionInput): Promise<Gate> {
-    return await this.pipelines.decide(input, 'reject');
+  @Roles(...MUTATION_ROLES.rejectGate)
+  @Mutation(() => Gate, { description: 'Rejects the open gate as the caller; the run ends as rejected.' })
+  async rejectGate(@Args('input') input: GateDecisionInput, @CurrentCaller() caller: Caller): Promise<Gate> {
+    return await this.pipelines.decide(input, 'reject', caller);
   }
 
+  @Roles(...MUTATION_ROLES.cancelRun)
   @Mutation(() => PipelineRun, { description: 'Cancels a running run; a partial rollout is rolled back.' })
-  async cancelRun(@Args('input') input: CancelRunInput): Promise<PipelineRun> {
-    return await this.pipelines.cancel(input);
+  async cancelRun(@Args('input') input: CancelRunInput, @CurrentCaller() caller: Caller): Promise<PipelineRun> {
+    return await this.pipelines.cancel(input, caller);
   }
 
+  @Roles(...MUTATION_ROLES.resumeRun)
   @Mutation(() => PipelineRun, { description: 'Continues a failed or cancelled run from the step that did not finish.' })
-  async resumeRun(@Args('input') input: RunIdInput): Promise<PipelineRun> {
-    return await this.pipelines.resume(input);
+  async resumeRun(@Args('input') input: RunIdInput, @CurrentCaller() caller: Caller): Promise<PipelineRun> {
+    return await this.pipelines.resume(input, caller);
   }
 
   @ResolveField(() => [RunStep])

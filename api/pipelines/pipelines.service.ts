@@ -21,6 +21,7 @@ import { CONFIG, REPOSITORIES, TEMPORAL_CLIENT } from '../core/tokens.js';
 import type { CancelRunInput, PipelineRunsInput, RunIdInput } from './dto/pipeline-runs.input.js';
 import type { GateDecisionInput } from './dto/gate-decision.input.js';
 import type { SubmitPipelineInput } from './dto/submit-pipeline.input.js';
+import type { Caller } from '../access/principal.js';
 import { RunStatus, type Gate, type PipelineRun, type PipelineRunConnection } from './models/pipeline-run.model.js';
 import { PipelineError } from './pipelines.error.js';
 
@@ -37,6 +38,10 @@ export class PipelinesService {
     @Inject(REPOSITORIES) private readonly repos: Repositories,
     @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
   ) {}
+
+  private async audit(caller: Caller, action: string, runId: string, payload: Record<string, unknown>): Promise<void> {
+    await this.repos.audit.append({ actor: caller.name, action, subjectType: 'run', subjectId: runId, payload, idempotencyKey: `api:${action}:${randomUUID()}` });
+  }
 
   workflowIdOf(spec: { name: string }, runId: string): string {
     return `pipeline-${spec.name}-${runId}`;
@@ -55,9 +60,9 @@ export class PipelinesService {
    * Validates the spec and starts its workflow. The run row is written first so the run is queryable at
    * once; if the workflow cannot be started the row is removed again, so nothing half-submitted remains.
    */
-  async submit(input: SubmitPipelineInput): Promise<PipelineRun> {
+  async submit(input: SubmitPipelineInput, caller: Caller): Promise<PipelineRun> {
     const spec = this.parseSpec(input);
-    const submittedBy = input.submittedBy?.trim() || 'anonymous';
+    const submittedBy = caller.name;
     const runId = randomUUID();
     const workflowId = this.workflowIdOf(spec, runId);
     const row = await this.repos.runs.create({
@@ -89,6 +94,7 @@ export class PipelinesService {
       this.logger.error(`could not start workflow ${workflowId}: ${(error as Error).message}`);
       throw new PipelineError('TEMPORAL_UNAVAILABLE', `The run could not be started because Temporal did not accept it: ${(error as Error).message}`);
     }
+    await this.audit(caller, 'run.submitted', row.id, { pipeline: spec.name, model: modelNameOf(spec), specHash: row.specHash, workflowId });
     return this.toModel(row);
   }
 
@@ -139,10 +145,9 @@ export class PipelinesService {
    * count (no open gate, a second approval by the same person) before anything is written to history.
    * A refusal is recorded here, since it never reaches the workflow.
    */
-  async decide(input: GateDecisionInput, decision: 'approve' | 'reject'): Promise<Gate> {
+  async decide(input: GateDecisionInput, decision: 'approve' | 'reject', caller: Caller): Promise<Gate> {
     const run = await this.get(input.runId);
-    const actor = input.actor?.trim();
-    if (!actor) throw PipelineError.invalid('input.actor', 'must not be empty');
+    const actor = caller.name;
     if (!ACTIVE.has(run.status)) {
       throw new PipelineError('RUN_NOT_ACTIVE', `Run ${run.id} is ${run.status}; only a running run has gates to decide`);
     }
@@ -165,6 +170,7 @@ export class PipelinesService {
           via: 'api',
           decidedAt: new Date(),
         });
+        await this.audit(caller, 'gate.refused', run.id, { gate: input.gate ?? null, decision, via: 'api', reason });
         throw new PipelineError('GATE_DECISION_REFUSED', `The decision was refused: ${reason}`);
       }
       if (error instanceof WorkflowNotFoundError) throw new PipelineError('RUN_NOT_ACTIVE', `Run ${run.id} is no longer running`);
@@ -173,7 +179,7 @@ export class PipelinesService {
   }
 
   /** Asks the run's workflow to cancel: running activities see it on their next heartbeat, and a partial rollout is rolled back. */
-  async cancel(input: CancelRunInput): Promise<PipelineRun> {
+  async cancel(input: CancelRunInput, caller: Caller): Promise<PipelineRun> {
     const run = await this.get(input.runId);
     if (!ACTIVE.has(run.status)) throw new PipelineError('RUN_NOT_ACTIVE', `Run ${run.id} is ${run.status}; only a running run can be cancelled`);
     try {
@@ -182,6 +188,7 @@ export class PipelinesService {
       if (error instanceof WorkflowNotFoundError) throw new PipelineError('RUN_NOT_ACTIVE', `Run ${run.id} is no longer running`);
       throw new PipelineError('TEMPORAL_UNAVAILABLE', `The cancellation could not be delivered: ${(error as Error).message}`);
     }
+    await this.audit(caller, 'run.cancel_requested', run.id, { reason: input.reason ?? null });
     return this.toModel(run);
   }
 
@@ -189,7 +196,7 @@ export class PipelinesService {
    * Continues a failed or cancelled run from the step that did not finish: a new execution of the same
    * workflow id, which reuses the outputs of the steps that succeeded.
    */
-  async resume(input: RunIdInput): Promise<PipelineRun> {
+  async resume(input: RunIdInput, caller: Caller): Promise<PipelineRun> {
     const run = await this.get(input.runId);
     if (!RESUMABLE.has(run.status)) {
       throw new PipelineError('RUN_NOT_RESUMABLE', `Run ${run.id} is ${run.status}; only failed or cancelled runs can be resumed`);
@@ -213,6 +220,7 @@ export class PipelinesService {
       throw new PipelineError('TEMPORAL_UNAVAILABLE', `The run could not be resumed: ${(error as Error).message}`);
     }
     await this.repos.runs.update(run.id, { status: 'running', finishedAt: null, error: null });
+    await this.audit(caller, 'run.resume_requested', run.id, {});
     return this.toModel({ ...run, status: 'running', finishedAt: null, error: null });
   }
 
@@ -249,6 +257,7 @@ export class PipelinesService {
     });
   }
 }
+
 
 function gateModel(state: GateState): Gate {
   return {

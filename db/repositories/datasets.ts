@@ -1,5 +1,6 @@
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
+import { AuditRepository } from './audit.js';
 import { datasets, datasetVersions, type DatasetRow, type DatasetVersionRow, type NewDatasetVersionRow } from '../schema/index.js';
 
 export type NewVersion = Omit<NewDatasetVersionRow, 'id' | 'datasetId' | 'version' | 'createdAt' | 'updatedAt'>;
@@ -13,6 +14,7 @@ export class DatasetsRepository {
    * sha256. Safe to repeat: identical content is always one version.
    */
   async register(name: string, version: NewVersion): Promise<{ row: DatasetVersionRow; created: boolean }> {
+    // The audit event is written in the same transaction as the version, so it exists exactly when the version does.
     return await this.db.transaction(async (tx) => {
       await tx.insert(datasets).values({ name }).onConflictDoNothing({ target: datasets.name });
       const [dataset] = await tx.select().from(datasets).where(eq(datasets.name, name));
@@ -33,6 +35,14 @@ export class DatasetsRepository {
         .insert(datasetVersions)
         .values({ ...version, datasetId: dataset!.id, version: (last?.version ?? 0) + 1 })
         .returning();
+      await new AuditRepository(tx as unknown as Db).append({
+        actor: version.registeredBy,
+        action: 'dataset.registered',
+        subjectType: 'dataset_version',
+        subjectId: row!.id,
+        payload: { dataset: name, version: row!.version, sha256: version.sha256, rowCount: version.rowCount },
+        idempotencyKey: `dataset:${row!.id}`,
+      });
       return { row: row!, created: true };
     });
   }

@@ -3,3 +3,5 @@ export * from './runs.js';
 export * from './training.js';
 export * from './models.js';
 export * from './governance.js';
+export * from './access.js';
+export * from './audit.js';

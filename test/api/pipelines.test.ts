@@ -24,10 +24,11 @@ describe('pipelines over GraphQL', () => {
     await stack?.stop();
   });
 
-  const submit = async (specText: string, submittedBy = 'engineer@example.com') => {
+  const submit = async (specText: string, as = 'engineer@example.com') => {
     const response = await stack.api.gql<{ submitPipeline: { id: string; workflowId: string; temporalUiUrl: string; status: string } }>(
       'mutation($input: SubmitPipelineInput!) { submitPipeline(input: $input) { id workflowId temporalUiUrl status } }',
-      { input: { specText, submittedBy } },
+      { input: { specText } },
+      { as },
     );
     expect(response.errors).toBeUndefined();
     return response.data!.submitPipeline;
@@ -37,8 +38,8 @@ describe('pipelines over GraphQL', () => {
     expect(response.errors).toBeUndefined();
     return response.data!.pipelineRun;
   };
-  const decide = (mutation: 'approveGate' | 'rejectGate', input: Record<string, unknown>) =>
-    stack.api.gql<Record<string, { name: string; status: string }>>(`mutation($input: GateDecisionInput!) { ${mutation}(input: $input) { name status } }`, { input });
+  const decide = (mutation: 'approveGate' | 'rejectGate', as: string, input: Record<string, unknown>) =>
+    stack.api.gql<Record<string, { name: string; status: string }>>(`mutation($input: GateDecisionInput!) { ${mutation}(input: $input) { name status } }`, { input }, { as });
 
   it('submits the iris example, waits at the gate, is approved over GraphQL and reaches production', async () => {
     const submitted = await submit(irisText);
@@ -51,7 +52,7 @@ describe('pipelines over GraphQL', () => {
     expect(waiting.trials).toHaveLength(4);
     expect(waiting.trials.every((t: any) => t.status === 'succeeded' && t.metrics.accuracy > 0.8 && /^[0-9a-f]{64}$/.test(t.artifactSha256))).toBe(true);
 
-    const approved = await decide('approveGate', { runId: submitted.id, actor: 'approver@example.com', comment: 'ship it' });
+    const approved = await decide('approveGate', 'approver@example.com', { runId: submitted.id, comment: 'ship it'  });
     expect(approved.errors).toBeUndefined();
     expect(approved.data!.approveGate).toEqual({ name: 'production-approval', status: 'approved' });
 
@@ -118,13 +119,13 @@ describe('pipelines over GraphQL', () => {
   it('refuses a second approval by the same person, records it, and counts a quorum of distinct approvers', async () => {
     const submitted = await submit(irisText.replace('quorum: 1', 'quorum: 2').replace('name: iris-classifier', 'name: iris-quorum'));
     await eventually(() => run(submitted.id), (r) => r.status === 'awaiting_approval', 60_000);
-    expect((await decide('approveGate', { runId: submitted.id, actor: 'ana@example.com' })).data!.approveGate.status).toBe('open');
-    const again = await decide('approveGate', { runId: submitted.id, actor: 'ana@example.com' });
+    expect((await decide('approveGate', 'ana@example.com', { runId: submitted.id  })).data!.approveGate.status).toBe('open');
+    const again = await decide('approveGate', 'ana@example.com', { runId: submitted.id  });
     expect(again.errors![0]).toMatchObject({ extensions: { code: 'CONFLICT' } });
     expect(again.errors![0]!.message).toContain('ana@example.com has already approved gate production-approval');
-    const wrongGate = await decide('approveGate', { runId: submitted.id, actor: 'bo@example.com', gate: 'nope' });
+    const wrongGate = await decide('approveGate', 'bo@example.com', { runId: submitted.id, gate: 'nope'  });
     expect(wrongGate.errors![0]!.message).toContain('gate nope is not open; the open gate is production-approval');
-    expect((await decide('approveGate', { runId: submitted.id, actor: 'bo@example.com' })).data!.approveGate.status).toBe('approved');
+    expect((await decide('approveGate', 'bo@example.com', { runId: submitted.id  })).data!.approveGate.status).toBe('approved');
     const done = await eventually(() => run(submitted.id), (r) => r.status === 'succeeded', 60_000);
     expect(done.gateDecisions.map((d: any) => [d.actor, d.accepted])).toEqual(
       expect.arrayContaining([
@@ -140,12 +141,12 @@ describe('pipelines over GraphQL', () => {
   it('ends the run as rejected when the gate is rejected, and deploys nothing', async () => {
     const submitted = await submit(irisText.replace('name: iris-classifier', 'name: iris-rejected').replace('model: iris', 'model: iris-rejected'));
     await eventually(() => run(submitted.id), (r) => r.status === 'awaiting_approval', 60_000);
-    const rejected = await decide('rejectGate', { runId: submitted.id, actor: 'risk@example.com', comment: 'not yet' });
+    const rejected = await decide('rejectGate', 'risk@example.com', { runId: submitted.id, comment: 'not yet'  });
     expect(rejected.data!.rejectGate.status).toBe('rejected');
     const done = await eventually(() => run(submitted.id), (r) => r.status === 'rejected', 60_000);
     expect(done.error).toMatchObject({ type: 'GateRejected', message: 'gate production-approval was rejected by risk@example.com: not yet' });
     expect(done.deployments).toEqual([]);
-    const late = await decide('approveGate', { runId: submitted.id, actor: 'someone@example.com' });
+    const late = await decide('approveGate', 'reviewer@example.com', { runId: submitted.id  });
     expect(late.errors![0]!.extensions!.code).toBe('CONFLICT');
   });
 

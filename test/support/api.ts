@@ -3,6 +3,8 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../../config.js';
 import type { Database } from '../../db/client.js';
 import { createApiApp } from '../../api/bootstrap.js';
+import { TokensService } from '../../api/access/tokens.service.js';
+import { PEOPLE } from './principals.js';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
@@ -13,8 +15,13 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
 export interface TestApi {
   url: string;
   app: INestApplication;
-  /** POSTs a GraphQL operation over real HTTP, as a client would. */
-  gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  /** A token per test person (see principals.ts). */
+  tokens: Record<string, string>;
+  /**
+   * POSTs a GraphQL operation over real HTTP, as a client would, with the bearer token of `as`
+   * (engineer@example.com, a submitter, by default; `as: null` sends no token).
+   */
+  gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, options?: { as?: string | null; headers?: Record<string, string> }): Promise<GraphQLResponse<T>>;
   close(): Promise<void>;
 }
 
@@ -24,13 +31,19 @@ export async function startTestApi(deps: { config: Config; database: Database; t
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}/graphql`;
+  const access = app.get(TokensService);
+  const tokens: Record<string, string> = {};
+  for (const [name, role] of Object.entries(PEOPLE)) tokens[name] = (await access.create({ name, role }, 'test')).token;
   return {
     url,
     app,
-    async gql(query, variables, headers = {}) {
+    tokens,
+    async gql(query, variables, options = {}) {
+      const as = options.as === undefined ? 'engineer@example.com' : options.as;
+      const auth: Record<string, string> = as ? { authorization: `Bearer ${tokens[as]}` } : {};
       const response = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
+        headers: { 'content-type': 'application/json', ...auth, ...options.headers },
         body: JSON.stringify({ query, variables }),
       });
       const body = (await response.json()) as Omit<GraphQLResponse, 'status'>;

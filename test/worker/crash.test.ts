@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createRepositories } from '../../db/repositories.js';
+import { seedPrincipals } from '../support/principals.js';
 import { PROJECT_ROOT } from '../../paths.js';
 import { approveSignal, gatesQuery } from '../../workflows/pipeline/messages.js';
 import { uniqueTaskQueue } from '../support/config.js';
@@ -50,6 +51,7 @@ describe.skipIf(!inject('postgresAdminUrl'))('a worker process killed during tra
   const workers: ChildProcess[] = [];
   beforeAll(async () => {
     database = await createTestDatabase();
+    await seedPrincipals(createRepositories(database.db));
     client = new Client({ connection: await Connection.connect({ address: inject('temporalAddress') }) });
   });
   afterAll(async () => {

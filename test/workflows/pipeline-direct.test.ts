@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRepositories } from '../../db/repositories.js';
+import { seedPrincipals } from '../support/principals.js';
 import { approveSignal, gatesQuery } from '../../workflows/pipeline/messages.js';
 import { testConfig } from '../support/config.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -12,6 +13,7 @@ describe('pipeline workflow started from a Temporal client', () => {
   let worker: TestWorker;
   beforeAll(async () => {
     database = await createTestDatabase();
+    await seedPrincipals(createRepositories(database.db));
     worker = await startTestWorker({ config: testConfig(), database });
   });
   afterAll(async () => {

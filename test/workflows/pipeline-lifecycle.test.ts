@@ -35,7 +35,7 @@ describe('pipeline lifecycle', () => {
 
   const submit = async (spec: PipelineSpecInput): Promise<string> => {
     const response = await stack.api.gql<{ submitPipeline: { id: string } }>('mutation($input: SubmitPipelineInput!) { submitPipeline(input: $input) { id } }', {
-      input: { spec, submittedBy: 'engineer@example.com' },
+      input: { spec },
     });
     expect(response.errors).toBeUndefined();
     return response.data!.submitPipeline.id;
@@ -57,7 +57,7 @@ describe('pipeline lifecycle', () => {
     stack.api.gql<Record<string, any>>(`mutation($input: ${INPUT_TYPES[name]}!) { ${name}(input: $input) { ${fields} } }`, { input });
   const approve = async (id: string) => {
     await until(id, 'awaiting_approval');
-    const response = await stack.api.gql('mutation($id: ID!) { approveGate(input: { runId: $id, actor: "approver@example.com" }) { status } }', { id });
+    const response = await stack.api.gql('mutation($id: ID!) { approveGate(input: { runId: $id }) { status } }', { id }, { as: 'approver@example.com' });
     expect(response.errors).toBeUndefined();
   };
 

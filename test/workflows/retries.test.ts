@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRepositories } from '../../db/repositories.js';
+import { seedPrincipals } from '../support/principals.js';
 import { approveSignal } from '../../workflows/pipeline/messages.js';
 import { eventually, exampleSpec, startPipelineWorkflow } from '../support/pipelines.js';
 import { startStack, type TestStack } from '../support/stack.js';
@@ -12,6 +13,7 @@ describe('transient failures', () => {
   const artifacts = mkdtempSync(path.join(os.tmpdir(), 'custody-artifacts-'));
   beforeAll(async () => {
     stack = await startStack({ env: { CUSTODY_ARTIFACT_DIR: artifacts } });
+    await seedPrincipals(createRepositories(stack.database.db));
   });
   afterAll(async () => {
     await stack?.stop();

@@ -5,6 +5,7 @@ import {
   condition,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -16,6 +17,7 @@ import type { DataActivities, DatasetVersionRef } from '../../activities/data/da
 import type { ValidationReport } from '../../activities/data/validate.js';
 import type { EvaluationActivities, EvaluationResult } from '../../activities/evaluation/evaluation.activities.js';
 import type { ModelVersionRef, RegistryActivities } from '../../activities/registry/registry.activities.js';
+import type { GovernanceActivities } from '../../activities/governance/governance.activities.js';
 import type { RunsActivities } from '../../activities/runs/runs.activities.js';
 import type { TrainingActivities, TrialResult } from '../../activities/training/training.activities.js';
 import { CUSTODY_STATUS } from '../search-attributes.js';
@@ -70,6 +72,7 @@ const runs = proxyActivities<RunsActivities>(PROJECTION_OPTIONS);
 const datasets = proxyActivities<DataActivities>(data);
 const evaluations = proxyActivities<EvaluationActivities>(evaluation);
 const registries = proxyActivities<RegistryActivities>(registry);
+const governance = proxyActivities<GovernanceActivities>(PROJECTION_OPTIONS);
 
 class Rejected extends Error {
   constructor(
@@ -117,19 +120,24 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
   const decisionLog: Parameters<RunsActivities['recordGateDecision']>[0][] = [];
   let decisionSequence = 0;
 
+  // Runs started before governance checks existed replay without them; new runs verify every actor.
+  const verifyActors = patched('verify-gate-actors');
+
   const openGate = () => gates.find((g) => g.status === 'open');
-  /** Why a decision cannot count, or null when it can. */
-  const refusal = (d: GateDecisionInput): string | null => {
+  /** Why a decision cannot count (checks that need no database), or null when it can. */
+  const refusal = (d: GateDecisionInput, decision: 'approve' | 'reject'): string | null => {
     if (typeof d?.actor !== 'string' || d.actor.trim() === '') return 'actor is required';
     const gate = openGate();
     if (!gate) return d.gate ? `gate ${d.gate} is not open` : 'no gate is open';
     if (d.gate && d.gate !== gate.name) return `gate ${d.gate} is not open; the open gate is ${gate.name}`;
     if (gate.approvals.some((a) => a.actor === d.actor.trim())) return `${d.actor.trim()} has already approved gate ${gate.name}`;
+    if (verifyActors && decision === 'approve' && d.actor.trim() === input.submittedBy) return `${d.actor.trim()} submitted this run and cannot approve its gates`;
     return null;
   };
-  const decide = (d: GateDecisionInput, decision: 'approve' | 'reject', via: string): GateState | null => {
+  /** Applies a decision to the open gate, or records why it was refused. */
+  const apply = (d: GateDecisionInput, decision: 'approve' | 'reject', via: string, refused: string | null): GateState | null => {
     const at = new Date().toISOString();
-    const reason = refusal(d);
+    const reason = refused ?? refusal(d, decision);
     const gateName = openGate()?.name ?? d?.gate ?? '(none)';
     decisionLog.push({
       runId,
@@ -159,18 +167,50 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
     return gate;
   };
 
-  setHandler(approveSignal, (d) => void decide(d, 'approve', 'signal'));
-  setHandler(rejectSignal, (d) => void decide(d, 'reject', 'signal'));
+  // Verified decisions run one at a time, in arrival order, each checked against the principals
+  // and their roles by an activity; the gate state is checked again after that check returns.
+  let decisionQueue: Promise<unknown> = Promise.resolve();
+  let decisionsPending = 0;
+  const decideVerified = (d: GateDecisionInput, decision: 'approve' | 'reject', via: string): Promise<{ gate: GateState | null; reason?: string }> => {
+    decisionsPending++;
+    const result = decisionQueue.then(() =>
+      CancellationScope.nonCancellable(async () => {
+        const quick = refusal(d, decision);
+        if (quick) {
+          apply(d, decision, via, quick);
+          return { gate: null, reason: quick };
+        }
+        const required = openGate()!.role as 'approver' | 'admin';
+        const auth = await governance.authorizeDecision({ actor: d.actor.trim(), requiredRole: required, submittedBy: input.submittedBy, decision });
+        const reason = auth.allowed ? refusal(d, decision) : auth.reason!;
+        const gate = apply(d, decision, via, reason);
+        return { gate: gate ? { ...gate } : null, reason: reason ?? undefined };
+      }),
+    );
+    decisionQueue = result.catch(() => undefined).finally(() => decisionsPending--);
+    return result;
+  };
+
+  setHandler(approveSignal, (d) => {
+    if (verifyActors) void decideVerified(d, 'approve', 'signal');
+    else apply(d, 'approve', 'signal', null);
+  });
+  setHandler(rejectSignal, (d) => {
+    if (verifyActors) void decideVerified(d, 'reject', 'signal');
+    else apply(d, 'reject', 'signal', null);
+  });
   setHandler(
     decideUpdate,
-    (d: DecideInput) => {
-      const gate = decide(d, d.decision, 'api');
-      return { ...gate! };
+    async (d: DecideInput) => {
+      if (!verifyActors) return { ...apply(d, d.decision, 'api', null)! };
+      const { gate, reason } = await decideVerified(d, d.decision, 'api');
+      if (!gate) throw ApplicationFailure.create({ type: 'DecisionRefused', message: reason ?? 'refused', nonRetryable: true });
+      return gate;
     },
     {
       validator: (d: DecideInput) => {
         if (d?.decision !== 'approve' && d?.decision !== 'reject') throw new Error('decision must be approve or reject');
-        const reason = refusal(d);
+        const reason = refusal(d, d.decision);
         if (reason) throw new Error(reason);
       },
     },
@@ -302,6 +342,7 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
   }
 
   async function finish(result: PipelineResult): Promise<PipelineResult> {
+    await condition(() => decisionsPending === 0);
     finished = true;
     await recorder;
     return result;

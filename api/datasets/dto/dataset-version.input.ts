@@ -16,5 +16,4 @@ export class RegisterDatasetInput {
   @Field({ nullable: true }) source?: string;
   @Field({ nullable: true }) license?: string;
   @Field({ nullable: true }) intendedUse?: string;
-  @Field({ nullable: true }) registeredBy?: string;
 }

@@ -7,6 +7,4 @@ export class SubmitPipelineInput {
   spec?: unknown;
   @Field({ nullable: true, description: 'The spec as YAML or JSON text, such as the contents of examples/iris/pipeline.yaml.' })
   specText?: string;
-  @Field({ nullable: true, description: 'Who submits; recorded on the run.' })
-  submittedBy?: string;
 }

@@ -1,0 +1,20 @@
+import { DomainError, type PublicErrorCode } from '../errors/domain-error.js';
+
+export type AccessErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BOOTSTRAP_REFUSED' | 'TOKEN_NOT_FOUND' | 'INVALID_INPUT';
+
+export class AccessError extends DomainError<AccessErrorCode> {
+  readonly domain = 'access';
+  publicCode(): PublicErrorCode {
+    switch (this.code) {
+      case 'UNAUTHENTICATED':
+        return 'UNAUTHENTICATED';
+      case 'FORBIDDEN':
+      case 'BOOTSTRAP_REFUSED':
+        return 'FORBIDDEN';
+      case 'TOKEN_NOT_FOUND':
+        return 'NOT_FOUND';
+      case 'INVALID_INPUT':
+        return 'BAD_USER_INPUT';
+    }
+  }
+}

@@ -1,0 +1,53 @@
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { GqlExecutionContext } from '@nestjs/graphql';
+import type { Role } from '../../db/schema/access.js';
+import { AccessError } from './access.error.js';
+import type { Caller } from './principal.js';
+import { PUBLIC_KEY, ROLES_KEY, satisfies } from './roles.js';
+import { TokensService } from './tokens.service.js';
+
+interface AuthContext {
+  req?: { headers: Record<string, string | string[] | undefined> };
+  caller?: Caller | null;
+}
+
+/**
+ * Every root query and mutation needs a valid bearer token, except those marked @Public. Mutations
+ * marked @Roles also need one of those roles (admin always passes). A refusal is a clear GraphQL error
+ * (UNAUTHENTICATED or FORBIDDEN) and an audit event.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly tokens: TokensService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const gql = GqlExecutionContext.create(context);
+    const ctx = gql.getContext<AuthContext>();
+    const operation = gql.getInfo<{ fieldName: string }>().fieldName;
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, [context.getHandler(), context.getClass()])) return true;
+
+    if (ctx.caller === undefined) {
+      const header = ctx.req?.headers.authorization;
+      const value = Array.isArray(header) ? header[0] : header;
+      const token = value?.match(/^Bearer\s+(\S+)$/i)?.[1];
+      ctx.caller = token ? await this.tokens.authenticate(token) : null;
+      if (!ctx.caller) {
+        const reason = token ? 'the token is unknown or revoked' : 'an Authorization: Bearer <token> header is required';
+        await this.tokens.recordRefusal('anonymous', operation, 'UNAUTHENTICATED', reason);
+        throw new AccessError('UNAUTHENTICATED', `Not authenticated: ${reason}`);
+      }
+    }
+    if (!ctx.caller) throw new AccessError('UNAUTHENTICATED', 'Not authenticated');
+    const required = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [context.getHandler(), context.getClass()]);
+    if (required && !satisfies(ctx.caller.role, required)) {
+      const reason = `${operation} needs the role ${required.join(' or ')} (or admin); ${ctx.caller.name} is ${ctx.caller.role}`;
+      await this.tokens.recordRefusal(ctx.caller.name, operation, 'FORBIDDEN', reason);
+      throw new AccessError('FORBIDDEN', `Forbidden: ${reason}`);
+    }
+    return true;
+  }
+}

@@ -1,0 +1,30 @@
+import { Field, ID, InputType, Int } from '@nestjs/graphql';
+
+@InputType()
+export class CreateTokenInput {
+  @Field({ description: "The principal's name, such as a person's e-mail or `ci-pipeline`." }) name!: string;
+  @Field({ description: 'viewer, submitter, approver or admin' }) role!: string;
+  @Field({ nullable: true }) description?: string;
+}
+
+@InputType()
+export class FirstAdminInput {
+  @Field() name!: string;
+  @Field({ description: 'The one-time code the server printed at start.' }) bootstrapCode!: string;
+}
+
+@InputType()
+export class TokenIdInput {
+  @Field(() => ID) id!: string;
+}
+
+@InputType()
+export class AuditTrailInput {
+  @Field({ nullable: true, description: 'A run id, model version id, dataset version id, principal name…' }) subjectId?: string;
+  @Field({ nullable: true }) actor?: string;
+  @Field({ nullable: true, description: 'Such as run.submitted, step.succeeded, gate.decided, gate.refused, deployment.started, auth.refused.' }) action?: string;
+  @Field({ nullable: true }) from?: Date;
+  @Field({ nullable: true }) to?: Date;
+  @Field(() => Int, { nullable: true, description: '1 to 500; 50 when omitted.' }) first?: number;
+  @Field({ nullable: true }) after?: string;
+}

@@ -1,0 +1,13 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { GqlExecutionContext } from '@nestjs/graphql';
+import type { PrincipalRow } from '../../db/schema/access.js';
+
+/** The authenticated caller of this request, set by the auth guard. */
+export interface Caller {
+  name: string;
+  role: PrincipalRow['role'];
+}
+
+export const CurrentCaller = createParamDecorator((_data: unknown, context: ExecutionContext): Caller => {
+  return GqlExecutionContext.create(context).getContext<{ caller: Caller }>().caller;
+});

@@ -1,0 +1,26 @@
+import { SetMetadata } from '@nestjs/common';
+import { roleSatisfies, type Role } from '../../db/schema/access.js';
+
+export const ROLES_KEY = 'custody:roles';
+export const PUBLIC_KEY = 'custody:public';
+
+/** Who may call a mutation: admins always may, besides the roles named. Queries need any valid token. */
+export const Roles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);
+/** Reachable without a token (only `health`). */
+export const Public = () => SetMetadata(PUBLIC_KEY, true);
+
+/** Whether `role` satisfies a requirement of `required`: admin satisfies every one. */
+export const satisfies = roleSatisfies;
+
+/** Who may do what, in one table; the auth test walks it for every mutation and role. */
+export const MUTATION_ROLES = {
+  submitPipeline: ['submitter'],
+  cancelRun: ['submitter'],
+  resumeRun: ['submitter'],
+  registerDataset: ['submitter'],
+  runSelfCheck: ['submitter'],
+  approveGate: ['approver'],
+  rejectGate: ['approver'],
+  createToken: ['admin'],
+  revokeToken: ['admin'],
+} as const satisfies Record<string, readonly Role[]>;

@@ -1,0 +1,89 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Repositories } from '../../db/repositories.js';
+import { ROLES, type ApiTokenRow, type Role } from '../../db/schema/access.js';
+import { isUuid } from '../common/validate.js';
+import { REPOSITORIES } from '../core/tokens.js';
+import { AccessError } from './access.error.js';
+import type { Caller } from './principal.js';
+
+export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+
+/**
+ * API tokens: random 256-bit secrets shown once, stored as their sha256. While no admin exists, a
+ * one-time bootstrap code (random at every start, printed only on the server's console) lets the
+ * operator create the first admin token; there is no default password.
+ */
+@Injectable()
+export class TokensService {
+  private readonly logger = new Logger('Access');
+  private bootstrapCode: string | null = null;
+
+  constructor(@Inject(REPOSITORIES) private readonly repos: Repositories) {}
+
+  /** Returns a fresh bootstrap code when the database has no admin yet, else null. */
+  async prepareBootstrap(): Promise<string | null> {
+    if ((await this.repos.access.countAdmins()) > 0) return (this.bootstrapCode = null);
+    this.bootstrapCode = randomBytes(12).toString('base64url');
+    return this.bootstrapCode;
+  }
+
+  async authenticate(token: string): Promise<Caller | null> {
+    const found = await this.repos.access.principalForToken(hashToken(token));
+    return found ? { name: found.principal.name, role: found.principal.role } : null;
+  }
+
+  /** Creates (or re-roles) a principal and issues it a token. */
+  async create(input: { name: string; role: string; description?: string | null }, by: string): Promise<{ token: string; row: ApiTokenRow; role: Role; name: string }> {
+    const name = input.name?.trim();
+    if (!name || name.length > 200) throw new AccessError('INVALID_INPUT', 'input.name must be 1 to 200 characters', [{ path: 'input.name', message: 'must be 1 to 200 characters' }]);
+    if (name.startsWith('system')) throw new AccessError('INVALID_INPUT', 'input.name must not start with "system"; that prefix is reserved', [{ path: 'input.name', message: 'is reserved' }]);
+    if (!(ROLES as readonly string[]).includes(input.role)) {
+      throw new AccessError('INVALID_INPUT', `input.role must be one of ${ROLES.join(', ')}`, [{ path: 'input.role', message: `must be one of ${ROLES.join(', ')}` }]);
+    }
+    const role = input.role as Role;
+    const principal = await this.repos.access.upsertPrincipal(name, role, by);
+    const token = `cus_${randomBytes(32).toString('base64url')}`;
+    const row = await this.repos.access.insertToken({ principalId: principal.id, tokenHash: hashToken(token), prefix: token.slice(0, 8), description: input.description ?? null, createdBy: by });
+    await this.repos.audit.append({
+      actor: by,
+      action: 'token.created',
+      subjectType: 'principal',
+      subjectId: name,
+      payload: { role, tokenId: row.id, prefix: row.prefix },
+      idempotencyKey: `token:${row.id}:created`,
+    });
+    return { token, row, role, name };
+  }
+
+  async createFirstAdmin(input: { name: string; bootstrapCode: string }) {
+    if (!this.bootstrapCode || (await this.repos.access.countAdmins()) > 0) {
+      throw new AccessError('BOOTSTRAP_REFUSED', 'An admin already exists; ask an admin for a token');
+    }
+    if (input.bootstrapCode !== this.bootstrapCode) throw new AccessError('BOOTSTRAP_REFUSED', 'The bootstrap code is wrong; it is printed on the server console at start');
+    this.bootstrapCode = null;
+    this.logger.log(`first admin created: ${input.name}`);
+    return await this.create({ name: input.name, role: 'admin', description: 'first admin (bootstrap)' }, 'system:bootstrap');
+  }
+
+  async revoke(id: string, by: Caller): Promise<ApiTokenRow> {
+    if (!isUuid(id)) throw new AccessError('INVALID_INPUT', 'input.id must be a UUID', [{ path: 'input.id', message: 'must be a UUID' }]);
+    const row = await this.repos.access.revokeToken(id, by.name);
+    if (!row) {
+      const existing = await this.repos.access.findToken(id);
+      if (!existing) throw new AccessError('TOKEN_NOT_FOUND', `No token has id ${id}`);
+      return existing;
+    }
+    await this.repos.audit.append({ actor: by.name, action: 'token.revoked', subjectType: 'token', subjectId: id, payload: { prefix: row.prefix }, idempotencyKey: `token:${id}:revoked` });
+    return row;
+  }
+
+  async list() {
+    return await this.repos.access.listTokens();
+  }
+
+  /** Records a refused request in the audit history. */
+  async recordRefusal(actor: string, operation: string, code: string, reason: string): Promise<void> {
+    await this.repos.audit.append({ actor, action: 'auth.refused', subjectType: 'operation', subjectId: operation, payload: { code, reason }, idempotencyKey: `refused:${randomUUID()}` });
+  }
+}

@@ -1,0 +1,68 @@
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import type { Db } from '../client.js';
+import { apiTokens, principals, type ApiTokenRow, type PrincipalRow, type Role } from '../schema/index.js';
+
+/** People and systems, their roles, and their (hashed) API tokens. */
+export class AccessRepository {
+  constructor(private readonly db: Db) {}
+
+  async findPrincipal(name: string): Promise<PrincipalRow | null> {
+    const [row] = await this.db.select().from(principals).where(eq(principals.name, name));
+    return row ?? null;
+  }
+
+  /** Creates the principal, or sets the role of an existing one. */
+  async upsertPrincipal(name: string, role: Role, createdBy: string): Promise<PrincipalRow> {
+    const [row] = await this.db
+      .insert(principals)
+      .values({ name, role, createdBy })
+      .onConflictDoUpdate({ target: principals.name, set: { role } })
+      .returning();
+    return row!;
+  }
+
+  async countAdmins(): Promise<number> {
+    const [row] = await this.db.select({ n: sql<number>`count(*)::int` }).from(principals).where(eq(principals.role, 'admin'));
+    return row!.n;
+  }
+
+  async insertToken(token: { principalId: string; tokenHash: string; prefix: string; description: string | null; createdBy: string }): Promise<ApiTokenRow> {
+    const [row] = await this.db.insert(apiTokens).values(token).returning();
+    return row!;
+  }
+
+  /** The principal holding a live (unrevoked) token with this hash, and marks the token used. */
+  async principalForToken(tokenHash: string): Promise<{ principal: PrincipalRow; tokenId: string } | null> {
+    const [row] = await this.db
+      .select({ principal: principals, tokenId: apiTokens.id })
+      .from(apiTokens)
+      .innerJoin(principals, eq(principals.id, apiTokens.principalId))
+      .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt)));
+    if (!row) return null;
+    await this.db.update(apiTokens).set({ lastUsedAt: new Date() }).where(eq(apiTokens.id, row.tokenId));
+    return row;
+  }
+
+  async revokeToken(id: string, revokedBy: string): Promise<ApiTokenRow | null> {
+    const [row] = await this.db
+      .update(apiTokens)
+      .set({ revokedAt: new Date(), revokedBy })
+      .where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt)))
+      .returning();
+    return row ?? null;
+  }
+
+  async findToken(id: string): Promise<ApiTokenRow | null> {
+    const [row] = await this.db.select().from(apiTokens).where(eq(apiTokens.id, id));
+    return row ?? null;
+  }
+
+  async listTokens(): Promise<(ApiTokenRow & { principalName: string; role: Role })[]> {
+    const rows = await this.db
+      .select({ token: apiTokens, principalName: principals.name, role: principals.role })
+      .from(apiTokens)
+      .innerJoin(principals, eq(principals.id, apiTokens.principalId))
+      .orderBy(desc(apiTokens.createdAt));
+    return rows.map((r) => ({ ...r.token, principalName: r.principalName, role: r.role }));
+  }
+}

@@ -1,0 +1,35 @@
+import { index, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { id, timestamps, timestamptz } from './_columns.js';
+
+export const ROLES = ['viewer', 'submitter', 'approver', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Whether `role` satisfies a requirement of one of `required`: admin satisfies every one. */
+export const roleSatisfies = (role: Role, required: readonly Role[]): boolean => role === 'admin' || required.includes(role);
+
+/** A person or a system (such as a CI pipeline) that acts through the API or decides gates. */
+export const principals = pgTable('principals', {
+  id: id(),
+  name: text('name').notNull(),
+  role: text('role').$type<Role>().notNull(),
+  createdBy: text('created_by').notNull(),
+  ...timestamps,
+}, (t) => [uniqueIndex('principals_name_key').on(t.name)]);
+
+/** API tokens. Only the sha256 of a token is stored; the token itself is shown once, at creation. */
+export const apiTokens = pgTable('api_tokens', {
+  id: id(),
+  principalId: uuid('principal_id').notNull().references(() => principals.id, { onDelete: 'restrict' }),
+  tokenHash: text('token_hash').notNull(),
+  /** The first characters of the token, so people can tell their tokens apart. */
+  prefix: text('prefix').notNull(),
+  description: text('description'),
+  createdBy: text('created_by').notNull(),
+  revokedAt: timestamptz('revoked_at'),
+  revokedBy: text('revoked_by'),
+  lastUsedAt: timestamptz('last_used_at'),
+  ...timestamps,
+}, (t) => [uniqueIndex('api_tokens_hash_key').on(t.tokenHash), index('api_tokens_principal_idx').on(t.principalId)]);
+
+export type PrincipalRow = typeof principals.$inferSelect;
+export type ApiTokenRow = typeof apiTokens.$inferSelect;
