@@ -1,6 +1,7 @@
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { NoNulPipe } from './common/no-nul.pipe.js';
 import { GraphQLModule } from '@nestjs/graphql';
 import { CoreModule, type ApiDependencies } from './core/core.module.js';
 import { DomainErrorFilter } from './errors/domain-error.filter.js';
@@ -20,7 +21,10 @@ export class AppModule {
   static forRoot(deps: ApiDependencies): DynamicModule {
     return {
       module: AppModule,
-      providers: [{ provide: APP_FILTER, useClass: DomainErrorFilter }],
+      providers: [
+        { provide: APP_FILTER, useClass: DomainErrorFilter },
+        { provide: APP_PIPE, useClass: NoNulPipe },
+      ],
       imports: [
         CoreModule.forRoot(deps),
         GraphQLModule.forRootAsync<ApolloDriverConfig>({

@@ -24,7 +24,11 @@ if (!process.env.TEMPORAL_ADDRESS) {
   const cli = await findTemporalCli();
   const dbFile = path.join(path.resolve(ROOT, process.env.CUSTODY_DATA_DIR ?? '.data'), 'temporal', 'dev.db');
   log('starting the Temporal dev server…');
-  temporal = await startDevServer({ cli, ip: host, port, uiPort: 8233, dbFile });
+  try {
+    temporal = await startDevServer({ cli, ip: host, port, uiPort: 8233, dbFile });
+  } catch (error) {
+    fail(`${error.message}; is another Temporal server using ${dbFile}?`);
+  }
   env.TEMPORAL_ADDRESS = temporal.address;
   env.TEMPORAL_UI_URL ??= 'http://localhost:8233';
 } else {
@@ -47,8 +51,8 @@ async function stop(signal) {
   }
   process.exit(0);
 }
-process.on('SIGINT', () => void stop('SIGINT'));
-process.on('SIGTERM', () => void stop('SIGTERM'));
+// The children run in their own process groups, so every way this launcher is asked to stop must reach them.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => void stop(signal));
 
 const code = await app.exited;
 if (!stopping) {

@@ -1,7 +1,7 @@
 // `npm test`: installs what it needs, type-checks, lints, builds, obtains the Temporal CLI, then runs
 // the vitest suite against a real Temporal dev server and real Postgres (PGlite when none is reachable).
 // Extra arguments go to vitest, e.g. `npm test -- test/api`.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ensureBuild, ensureDependencies, log, ROOT, spawnChild } from './lib.mjs';
 import { findTemporalCli } from './temporal.mjs';
@@ -26,6 +26,7 @@ process.env.TEMPORAL_CLI = await findTemporalCli();
 const reportDir = path.join(ROOT, '.data', 'test-report');
 mkdirSync(reportDir, { recursive: true });
 const report = path.join(reportDir, 'vitest.json');
+rmSync(report, { force: true });
 const { exited } = spawnChild(process.execPath, [
   bin('vitest/vitest.mjs'),
   'run',

@@ -17,7 +17,12 @@ export async function* readRows(file: string, format: DatasetFormat): AsyncGener
   if (format === 'csv') {
     const parser = createReadStream(file).pipe(parse({ columns: true, skip_empty_lines: true, trim: true, bom: true, relax_column_count: false }));
     try {
-      for await (const record of parser as AsyncIterable<Record<string, string>>) yield record;
+      let line = 1;
+      for await (const record of parser as AsyncIterable<Record<string, string>>) {
+        line++;
+        refuseNul(record, `row ${line}`);
+        yield record;
+      }
     } catch (error) {
       throw new DataFormatError(`the CSV could not be parsed: ${(error as Error).message}`);
     }
@@ -41,7 +46,15 @@ export async function* readRows(file: string, format: DatasetFormat): AsyncGener
     for (const [key, cell] of Object.entries(value)) {
       row[key] = cell === null || ['string', 'number', 'boolean'].includes(typeof cell) ? (cell as Cell) : JSON.stringify(cell);
     }
+    refuseNul(row, `line ${lineNumber}`);
     yield row;
+  }
+}
+
+/** Postgres cannot store NUL characters, and no real dataset needs them: refuse them as a format error. */
+function refuseNul(row: Record<string, unknown>, where: string): void {
+  for (const [name, cell] of Object.entries(row)) {
+    if ((typeof cell === 'string' && cell.includes('\u0000')) || name.includes('\u0000')) throw new DataFormatError(`${where}, column ${JSON.stringify(name.replace(/\u0000/g, ''))} contains a NUL character`);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Repositories } from '../../db/repositories.js';
+import { UnknownModelVersionError } from '../../db/repositories/registry.js';
 import type { DeploymentRole, DeploymentStage } from '../../db/schema/index.js';
 import type { PipelineSpec } from '../../workflows/pipeline/spec.js';
 import { auditFromActivity, type AuditMark } from '../audit.js';
@@ -58,7 +59,13 @@ export function createRegistryActivities({ repos }: { repos: Repositories }) {
       trafficPercent: number;
       approvedBy: string[];
     }): Promise<{ deploymentId: string; startedAt: string } & AuditMark> {
-      const row = await repos.registry.deploy({ ...input, at: new Date() });
+      let row;
+      try {
+        row = await repos.registry.deploy({ ...input, at: new Date() });
+      } catch (error) {
+        if (error instanceof UnknownModelVersionError) throw permanentFailure(FailureType.ModelNotFound, error.message);
+        throw error;
+      }
       const mark = await auditFromActivity(repos, {
         action: 'deployment.started',
         subjectType: 'model_version',

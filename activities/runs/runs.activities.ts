@@ -64,7 +64,7 @@ export function createRunsActivities({ repos }: { repos: Repositories }) {
     async recordGateDecision(input: {
       runId: string;
       gate: string;
-      sequence: number;
+      sequence: number | string;
       actor: string;
       decision: GateDecision;
       comment?: string;

@@ -57,7 +57,7 @@ export async function trainWithCommand(
     await run(job.command!, { ...files, CUSTODY_MODE: 'train' }, options);
     if (!existsSync(files.CUSTODY_MODEL)) throw new CommandTrainerError('the command exited without writing its model to CUSTODY_MODEL', false);
     const predictions = await readPredictions(files.CUSTODY_PREDICTIONS, rows.predict.length);
-    const extraMetrics = existsSync(files.CUSTODY_METRICS) ? (JSON.parse(await readFile(files.CUSTODY_METRICS, 'utf8')) as Record<string, number>) : {};
+    const extraMetrics = existsSync(files.CUSTODY_METRICS) ? await readMetrics(files.CUSTODY_METRICS) : {};
     return { modelBytes: await readFile(files.CUSTODY_MODEL), predictions, extraMetrics };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -111,6 +111,17 @@ function toCsv(rows: Row[], columns: string[]): string {
   return stringify(rows.map((row) => columns.map((c) => row[c] ?? '')), { header: true, columns });
 }
 
+async function readMetrics(file: string): Promise<Record<string, number>> {
+  let body: unknown;
+  try {
+    body = JSON.parse(await readFile(file, 'utf8'));
+  } catch {
+    throw new CommandTrainerError('CUSTODY_METRICS is not valid JSON', false);
+  }
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new CommandTrainerError('CUSTODY_METRICS must hold a JSON object of name: number', false);
+  return Object.fromEntries(Object.entries(body).filter(([, v]) => typeof v === 'number' && Number.isFinite(v))) as Record<string, number>;
+}
+
 async function readPredictions(file: string, expected: number): Promise<Predictions> {
   if (!existsSync(file)) throw new CommandTrainerError('the command exited without writing CUSTODY_PREDICTIONS', false);
   let body: { predictions?: unknown; probabilities?: number[][]; classes?: unknown[] };
@@ -131,7 +142,15 @@ async function readPredictions(file: string, expected: number): Promise<Predicti
 
 async function run(command: string[], env: Record<string, string>, options: CommandRunOptions): Promise<void> {
   const [program, ...args] = command;
-  const child = spawn(program!, args, { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, so stopping it also stops anything it started (a shell's children, say).
+  const child = spawn(program!, args, { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // already gone
+    }
+  };
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);
@@ -140,8 +159,8 @@ async function run(command: string[], env: Record<string, string>, options: Comm
   child.stderr.on('data', keep);
   const tick = setInterval(() => options.onTick?.(), 2000);
   const onAbort = () => {
-    child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+    signalGroup('SIGTERM');
+    setTimeout(() => signalGroup('SIGKILL'), 5000).unref();
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
@@ -149,7 +168,10 @@ async function run(command: string[], env: Record<string, string>, options: Comm
       child.once('error', (error) => reject(new CommandTrainerError(`could not start ${program}: ${error.message}`, false)));
       child.once('exit', (exitCode) => resolve(exitCode));
     });
+    signalGroup('SIGKILL');
     if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
+    // Killed by a signal (no exit code), say by the machine running out of memory: worth another try.
+    if (code === null) throw new CommandTrainerError(`${command.join(' ')} was killed: ${output.trim().split('\n').slice(-10).join('\n')}`, true);
     if (code !== 0) throw new CommandTrainerError(`${command.join(' ')} exited with code ${code}: ${output.trim().split('\n').slice(-10).join('\n')}`, false);
   } finally {
     clearInterval(tick);

@@ -91,13 +91,21 @@ export function createTrainingActivities({ repos, store }: { repos: Repositories
       let metrics: Record<string, number>;
       try {
         if (job.trainer === 'command') {
-          ({ artifactJson, metrics } = await trainByCommand(job, store, store.pathOf(version.sha256), beat));
+          const ticker = setInterval(beat, 2000);
+          try {
+            ({ artifactJson, metrics } = await trainByCommand(job, store, store.pathOf(version.sha256), beat));
+          } finally {
+            clearInterval(ticker);
+          }
         } else {
           const ticker = setInterval(beat, 2000);
           try {
             const result = await runInThread<ThreadResult>(TRAIN_THREAD, { job, datasetPath: store.pathOf(version.sha256) }, cancellationSignal());
             if (!result.ok) {
-              if (!result.retryable) throw permanentFailure(FailureType.TrainerParams, `trial ${input.trialIndex}: ${result.message}`);
+              if (!result.retryable) {
+                const type = result.errorType === 'DataFormatError' ? FailureType.DataFormat : FailureType.TrainerParams;
+                throw permanentFailure(type, `trial ${input.trialIndex}: ${result.message}`);
+              }
               throw new Error(`trial ${input.trialIndex}: ${result.message}`);
             }
             ({ artifactJson, metrics } = result);

@@ -42,21 +42,24 @@ export class DatasetsService {
     if ((input.content === undefined || input.content === null) === (input.file === undefined || input.file === null)) {
       throw invalid('input', 'must give exactly one of content or file');
     }
+    for (const field of ['source', 'license', 'intendedUse'] as const) {
+      if ((input[field]?.length ?? 0) > 2000) throw invalid(`input.${field}`, 'must be at most 2000 characters');
+    }
     const format = input.format ?? (input.file ? formatOf(input.file) : null);
     if (format !== 'csv' && format !== 'jsonl') throw invalid('input.format', input.format ? 'must be csv or jsonl' : 'is required (csv or jsonl)');
     let file: string;
     let tmp: string | null = null;
-    if (input.file) {
-      file = path.resolve(this.config.importDir, input.file);
-      const relative = path.relative(this.config.importDir, file);
-      if (relative.startsWith('..') || path.isAbsolute(relative)) throw invalid('input.file', 'must be inside the import directory');
-      if (!existsSync(file) || !statSync(file).isFile()) throw invalid('input.file', 'does not exist');
-    } else {
-      tmp = await mkdtemp(path.join(os.tmpdir(), 'custody-upload-'));
-      file = path.join(tmp, `upload.${format}`);
-      await writeFile(file, input.content!);
-    }
     try {
+      if (input.file) {
+        file = path.resolve(this.config.importDir, input.file);
+        const relative = path.relative(this.config.importDir, file);
+        if (relative.startsWith('..') || path.isAbsolute(relative)) throw invalid('input.file', 'must be inside the import directory');
+        if (!existsSync(file) || !statSync(file).isFile()) throw invalid('input.file', 'does not exist');
+      } else {
+        tmp = await mkdtemp(path.join(os.tmpdir(), 'custody-upload-'));
+        file = path.join(tmp, `upload.${format}`);
+        await writeFile(file, input.content!);
+      }
       const { row } = await registerDatasetFile(
         { repos: this.repos, store: this.store },
         {

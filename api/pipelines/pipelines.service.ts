@@ -25,6 +25,7 @@ import type { Caller } from '../access/principal.js';
 import { RunStatus, type Gate, type PipelineRun, type PipelineRunConnection } from './models/pipeline-run.model.js';
 import { PipelineError } from './pipelines.error.js';
 
+const MAX_SPEC_BYTES = 256 * 1024;
 const ACTIVE: ReadonlySet<string> = new Set([RunStatus.running, RunStatus.awaiting_approval]);
 const RESUMABLE: ReadonlySet<string> = new Set([RunStatus.failed, RunStatus.cancelled]);
 
@@ -112,6 +113,8 @@ export class PipelinesService {
       }
     }
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw PipelineError.invalid(input.spec ? 'input.spec' : 'input.specText', 'must be an object');
+    // Specs travel in workflow histories: keep them far below Temporal's payload limits.
+    if (JSON.stringify(raw).length > MAX_SPEC_BYTES) throw PipelineError.invalid(input.spec ? 'input.spec' : 'input.specText', `must be at most ${MAX_SPEC_BYTES / 1024} KiB`);
     const parsed = parsePipelineSpec(raw);
     if (!parsed.ok) {
       const issues = parsed.issues.map((i) => ({ path: `spec.${i.path}`, message: i.message }));
@@ -148,6 +151,8 @@ export class PipelinesService {
   async decide(input: GateDecisionInput, decision: 'approve' | 'reject', caller: Caller): Promise<Gate> {
     const run = await this.get(input.runId);
     const actor = caller.name;
+    if (input.comment !== undefined && input.comment !== null && input.comment.length > 2000) throw PipelineError.invalid('input.comment', 'must be at most 2000 characters');
+    if (input.gate !== undefined && input.gate !== null && input.gate.length > 100) throw PipelineError.invalid('input.gate', 'must be a gate name');
     if (!ACTIVE.has(run.status)) {
       throw new PipelineError('RUN_NOT_ACTIVE', `Run ${run.id} is ${run.status}; only a running run has gates to decide`);
     }
@@ -219,7 +224,7 @@ export class PipelinesService {
       if (error instanceof WorkflowExecutionAlreadyStartedError) throw new PipelineError('RUN_NOT_RESUMABLE', `Run ${run.id} is already running again`);
       throw new PipelineError('TEMPORAL_UNAVAILABLE', `The run could not be resumed: ${(error as Error).message}`);
     }
-    await this.repos.runs.update(run.id, { status: 'running', finishedAt: null, error: null });
+    await this.repos.runs.resumeIfStill(run.id, [...RESUMABLE] as RunStatus[]);
     await this.audit(caller, 'run.resume_requested', run.id, {});
     return this.toModel({ ...run, status: 'running', finishedAt: null, error: null });
   }

@@ -15,6 +15,14 @@ import {
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
+/** A deployment named a model version that does not exist: bad input, never worth a retry. */
+export class UnknownModelVersionError extends Error {
+  override readonly name = 'UnknownModelVersionError';
+  constructor(id: string) {
+    super(`model version ${id} does not exist`);
+  }
+}
+
 export interface DeploymentWithVersion extends DeploymentRow {
   version: number;
   modelName: string;
@@ -112,11 +120,13 @@ export class RegistryRepository {
     at: Date;
   }): Promise<DeploymentRow> {
     return await this.db.transaction(async (tx) => {
+      const [version] = await tx.select().from(modelVersions).where(eq(modelVersions.id, input.modelVersionId));
+      if (!version) throw new UnknownModelVersionError(input.modelVersionId);
+      await tx.select().from(models).where(eq(models.id, version.modelId)).for('update');
+      // Checked under the model's lock, so a concurrent retry of the same write finds the first one.
       const [done] = await tx.select().from(deployments).where(eq(deployments.idempotencyKey, input.key));
       if (done) return done;
-      const [version] = await tx.select().from(modelVersions).where(eq(modelVersions.id, input.modelVersionId));
-      await tx.select().from(models).where(eq(models.id, version!.modelId)).for('update');
-      const active = and(eq(deployments.modelId, version!.modelId), eq(deployments.stage, input.stage), isNull(deployments.endedAt));
+      const active = and(eq(deployments.modelId, version.modelId), eq(deployments.stage, input.stage), isNull(deployments.endedAt));
       if (input.role === 'primary') {
         await this.end(tx, and(active, eq(deployments.role, 'primary'))!, 'superseded', input.at);
       }
@@ -126,7 +136,7 @@ export class RegistryRepository {
       const [row] = await tx
         .insert(deployments)
         .values({
-          modelId: version!.modelId,
+          modelId: version.modelId,
           modelVersionId: input.modelVersionId,
           stage: input.stage,
           role: input.role,
@@ -179,7 +189,8 @@ export class RegistryRepository {
         stage: input.stage,
         role: 'primary',
         trafficPercent: 100,
-        runId: previous.runId,
+        // Attributed to the run whose rollback restored it; the approvals are those of the original release.
+        runId: input.runId,
         approvedBy: previous.approvedBy,
         idempotencyKey: input.key,
         startedAt: input.at,

@@ -54,6 +54,14 @@ export class RunsRepository {
     await this.db.update(pipelineRuns).set(patch).where(eq(pipelineRuns.id, id));
   }
 
+  /** Marks a run running again, only if it is still in one of `from` (the workflow may already have moved it on). */
+  async resumeIfStill(id: string, from: RunStatus[]): Promise<void> {
+    await this.db
+      .update(pipelineRuns)
+      .set({ status: 'running', finishedAt: null, error: null })
+      .where(and(eq(pipelineRuns.id, id), inArray(pipelineRuns.status, from)));
+  }
+
   /** Newest first, keyset-paginated on (created_at, id). */
   async list(filter: RunFilter, limit: number, after?: RunCursor): Promise<PipelineRunRow[]> {
     const conditions: (SQL | undefined)[] = [

@@ -192,10 +192,12 @@ describe('pipeline lifecycle', () => {
     expect(run.error.details.reasons[0]).toMatch(/^canary 10% check: accuracy [\d.]+ is below the minimum 0.9 on the iris-rotated@v1 data$/);
     expect(run.trials.every((t: any) => t.reusedFromTrialId !== null)).toBe(true);
     expect(run.modelVersion.version).toBe(2);
-    // The whole release is undone: both stages this run touched go back to the version they had.
-    expect(run.deployments.map((d: any) => [d.stage, d.role, d.trafficPercent, d.endReason])).toEqual([
-      ['staging', 'primary', 100, 'rolled_back'],
-      ['production', 'canary', 10, 'rolled_back'],
+    // The whole release is undone: both stages this run touched go back to the version they had,
+    // and the restored staging primary is attributed to this run's rollback.
+    expect(run.deployments.map((d: any) => [d.stage, d.role, d.version, d.trafficPercent, d.endReason])).toEqual([
+      ['staging', 'primary', 2, 100, 'rolled_back'],
+      ['production', 'canary', 2, 10, 'rolled_back'],
+      ['staging', 'primary', 1, 100, null],
     ]);
     const model = await stack.api.gql<{ model: any }>('{ model(input: { name: "flowers" }) { productionVersion { version } currentDeployments { stage role version trafficPercent } } }');
     expect(model.data!.model.productionVersion).toEqual({ version: 1 });

@@ -19,6 +19,7 @@ import type { EvaluationActivities, EvaluationResult } from '../../activities/ev
 import type { ModelVersionRef, RegistryActivities } from '../../activities/registry/registry.activities.js';
 import type { GovernanceActivities } from '../../activities/governance/governance.activities.js';
 import type { RunsActivities } from '../../activities/runs/runs.activities.js';
+import type { StepError } from '../../db/schema/runs.js';
 import type { TrainingActivities, TrialResult } from '../../activities/training/training.activities.js';
 import { CUSTODY_STATUS } from '../search-attributes.js';
 import { bestIndex, championFailure, thresholdFailures, type Metrics } from './decisions.js';
@@ -60,7 +61,6 @@ const data: ActivityOptions = {
 };
 const evaluation: ActivityOptions = {
   startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '10 minutes',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 5 },
 };
 const registry: ActivityOptions = {
@@ -108,6 +108,8 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
   const spec = parsed.spec;
   const { runId } = input;
   const modelName = modelNameOf(spec);
+  // What evaluation and the registry need of the spec: activities get this slice, not the whole document.
+  const modelSpec = { task: spec.task, target: spec.target, features: spec.features, split: spec.split };
   const workflowId = workflowInfo().workflowId;
   // Deployment writes are keyed per execution: a retry reuses its key, a resumed run (a new execution) gets new ones.
   const executionKey = `${workflowId}:${workflowInfo().runId}`;
@@ -127,6 +129,8 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
   /** Why a decision cannot count (checks that need no database), or null when it can. */
   const refusal = (d: GateDecisionInput, decision: 'approve' | 'reject'): string | null => {
     if (typeof d?.actor !== 'string' || d.actor.trim() === '') return 'actor is required';
+    const malformed = malformedDecision(d);
+    if (malformed) return malformed;
     const gate = openGate();
     if (!gate) return d.gate ? `gate ${d.gate} is not open` : 'no gate is open';
     if (d.gate && d.gate !== gate.name) return `gate ${d.gate} is not open; the open gate is ${gate.name}`;
@@ -141,11 +145,11 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
     const gateName = openGate()?.name ?? d?.gate ?? '(none)';
     decisionLog.push({
       runId,
-      gate: gateName,
-      sequence: ++decisionSequence,
-      actor: typeof d?.actor === 'string' && d.actor.trim() ? d.actor.trim() : '(missing)',
+      gate: cleanText(gateName, 100),
+      sequence: `${workflowInfo().runId}:${++decisionSequence}`,
+      actor: typeof d?.actor === 'string' && d.actor.trim() ? cleanText(d.actor.trim(), 200) : '(missing)',
       decision,
-      comment: d?.comment,
+      comment: typeof d?.comment === 'string' ? cleanText(d.comment, 2000) : undefined,
       accepted: reason === null,
       refusedReason: reason ?? undefined,
       via,
@@ -231,6 +235,8 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
   });
 
   const completed = input.resume ? await runs.loadCompletedSteps({ runId }) : {};
+  // A resumed run always deploys again: an earlier deployment may have been rolled back since.
+  for (const name of Object.keys(completed)) if (name.startsWith('deploy:')) delete completed[name];
   const step = createStepRunner({ runId, completed, describe, onStart: (name) => (currentStep = name) });
   const setStatus = async (next: string, extra: Partial<Parameters<RunsActivities['updateRun']>[0]> = {}) => {
     status = next;
@@ -251,7 +257,7 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
 
     await step('validate-data', async () => {
       const report: ValidationReport = await datasets.validateData.executeWithOptions({ ...data, summary: `validate ${dataset.name}@v${dataset.version}` }, [
-        { datasetVersionId: dataset.id, spec },
+        { datasetVersionId: dataset.id, spec: { validation: spec.validation, features: spec.features, target: spec.target, task: spec.task } },
       ]);
       if (!report.passed) {
         throw ApplicationFailure.create({
@@ -268,7 +274,7 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
 
     const evaluated = await step('evaluate', async () => {
       const result: EvaluationResult = await evaluations.evaluateCandidate.executeWithOptions({ ...evaluation, summary: `evaluate trial ${training.bestTrialIndex}` }, [
-        { modelName, artifactSha256: training.bestArtifactSha256, datasetVersionId: dataset.id, spec, compareChampion: spec.evaluation.champion.enabled },
+        { modelName, artifactSha256: training.bestArtifactSha256, datasetVersionId: dataset.id, spec: modelSpec, compareChampion: spec.evaluation.champion.enabled },
       ]);
       const reasons = thresholdFailures(result.metrics, spec.evaluation.thresholds);
       const metric = spec.evaluation.primaryMetric;
@@ -282,7 +288,7 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
 
     modelVersion = await step('register-model', () =>
       registries.registerModel.executeWithOptions({ ...registry, summary: `register ${modelName}` }, [
-        { runId, modelName, trialId: training.bestTrialId, datasetVersionId: dataset.id, metrics: evaluated.metrics as Record<string, number>, spec },
+        { runId, modelName, trialId: training.bestTrialId, datasetVersionId: dataset.id, metrics: evaluated.metrics as Record<string, number>, spec: modelSpec },
       ]),
     );
 
@@ -316,13 +322,18 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
     await setStatus('succeeded', { currentStep: null, finished: true });
     return await finish({ status: 'succeeded', modelVersionId: version.modelVersionId, modelVersion: version.version, reasons: [] });
   } catch (error) {
-    if (isCancellation(error)) {
-      await CancellationScope.nonCancellable(async () => {
-        await rollbackAll('cancelled');
-        await setStatus('cancelled', { finished: true, error: { type: 'Cancelled', message: 'the run was cancelled' } });
-        finished = true;
-        await recorder;
+    // Cleanup never stops half-way: not by a cancellation, and not when a rollback itself fails.
+    const cleanUp = (why: string, next: string, error: StepError) =>
+      CancellationScope.nonCancellable(async () => {
+        try {
+          await rollbackAll(why);
+        } finally {
+          await setStatus(next, { finished: true, error });
+        }
       });
+    if (isCancellation(error)) {
+      await cleanUp('cancelled', 'cancelled', { type: 'Cancelled', message: 'the run was cancelled' });
+      await CancellationScope.nonCancellable(drain);
       throw error;
     }
     if (error instanceof Rejected) {
@@ -330,21 +341,23 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
       return await finish({ status: 'rejected', modelVersionId: modelVersion?.modelVersionId, modelVersion: modelVersion?.version, reasons: error.reasons });
     }
     if (error instanceof RolledBack) {
-      await rollbackAll('check failed');
-      await setStatus('rolled_back', { finished: true, error: { type: 'DeploymentCheckFailed', message: error.message, details: { reasons: error.reasons } } });
+      await cleanUp('check failed', 'rolled_back', { type: 'DeploymentCheckFailed', message: error.message, details: { reasons: error.reasons } });
       return await finish({ status: 'rolled_back', modelVersionId: modelVersion?.modelVersionId, modelVersion: modelVersion?.version, reasons: error.reasons });
     }
-    await rollbackAll('failed');
-    await setStatus('failed', { finished: true, error: describe(error) });
-    finished = true;
-    await recorder;
+    await cleanUp('failed', 'failed', describe(error));
+    await drain();
     throw error;
   }
 
-  async function finish(result: PipelineResult): Promise<PipelineResult> {
+  /** Waits until every decision received has been checked and written to the database. */
+  async function drain(): Promise<void> {
     await condition(() => decisionsPending === 0);
     finished = true;
     await recorder;
+  }
+
+  async function finish(result: PipelineResult): Promise<PipelineResult> {
+    await drain();
     return result;
   }
 
@@ -373,7 +386,7 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
     const bake = durationMs(bakeTime);
     if (bake > 0) await sleep(bake);
     const result = await evaluations.checkStage.executeWithOptions({ ...evaluation, summary: `check ${label}` }, [
-      { modelVersionId: version.modelVersionId, datasetVersionId, spec, checkDataset: checks?.dataset },
+      { modelVersionId: version.modelVersionId, datasetVersionId, spec: modelSpec, checkDataset: checks?.dataset },
     ]);
     const failures = thresholdFailures(result.metrics, checks?.thresholds ?? spec.evaluation.thresholds, result.data);
     if (failures.length > 0) throw new RolledBack(failures.map((f) => `${label} check: ${f}`));
@@ -397,7 +410,7 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
     gate.deadline = undefined;
     if (!decided) {
       const at = new Date().toISOString();
-      decisionLog.push({ runId, gate: gate.name, sequence: ++decisionSequence, actor: 'system:timeout', decision: 'timeout', accepted: true, via: 'timer', decidedAt: at, comment: `no decision within ${gateSpec.timeout}; policy ${gateSpec.onTimeout}` });
+      decisionLog.push({ runId, gate: gate.name, sequence: `${workflowInfo().runId}:${++decisionSequence}`, actor: 'system:timeout', decision: 'timeout', accepted: true, via: 'timer', decidedAt: at, comment: `no decision within ${gateSpec.timeout}; policy ${gateSpec.onTimeout}` });
       if (gateSpec.onTimeout === 'approve') {
         gate.status = 'approved';
         gate.approvals.push({ actor: 'system:timeout', comment: 'approved by the timeout policy', at });
@@ -442,7 +455,7 @@ async function train(
   const settled = await pool(candidates, spec.training.search.parallelism, async (params: Params, index) => {
     try {
       return await trainCandidate.executeWithOptions({ ...options, summary: `trial ${index}: ${spec.training.trainer} ${JSON.stringify(params)}` }, [
-        { runId, trialIndex: index, datasetVersionId: dataset.id, spec, params },
+        { runId, trialIndex: index, datasetVersionId: dataset.id, spec: { task: spec.task, target: spec.target, features: spec.features, split: spec.split, training: spec.training }, params },
       ]);
     } finally {
       onProgress(++done, candidates.length);
@@ -462,6 +475,20 @@ async function train(
     failed: settled.length - ok.length,
     reused: ok.filter((t) => t.reusedFromTrialId).length,
   };
+}
+
+/** Text from outside (signals, updates) made safe to store: no NUL characters, bounded length. */
+function cleanText(text: string, max: number): string {
+  return text.replace(/\u0000/g, '').slice(0, max);
+}
+
+/** Why a decision's fields are unusable, or null. */
+function malformedDecision(d: GateDecisionInput): string | null {
+  const bad = (value: unknown, max: number) => value !== undefined && value !== null && (typeof value !== 'string' || value.length > max || value.includes('\u0000'));
+  if (bad(d.actor, 200)) return 'actor must be text of at most 200 characters';
+  if (bad(d.comment, 2000)) return 'comment must be text of at most 2000 characters';
+  if (bad(d.gate, 100)) return 'gate must be a gate name';
+  return null;
 }
 
 /** Runs `work` over the items with at most `limit` in flight, settling each; deterministic in a workflow. */

@@ -22,6 +22,7 @@ export function durationMs(text: string): number {
 }
 
 const duration = z.string().regex(DURATION, 'must be a duration such as 30s, 5m, 2h or 7d');
+const positiveDuration = duration.refine((text) => !DURATION.test(text) || durationMs(text) > 0, 'must be longer than 0');
 
 export const CLASSIFICATION_METRICS = ['accuracy', 'precision', 'recall', 'f1', 'rocAuc', 'logLoss'] as const;
 export const REGRESSION_METRICS = ['rmse', 'mae', 'r2'] as const;
@@ -79,7 +80,7 @@ const gate = z.strictObject({
   name: nameField('gate name'),
   role: z.enum(['approver', 'admin']).default('approver'),
   quorum: z.number().int().min(1).max(10).default(1),
-  timeout: duration.default('7d'),
+  timeout: positiveDuration.default('7d'),
   onTimeout: z.enum(['reject', 'approve', 'escalate']).default('reject'),
   escalateTo: z.enum(['approver', 'admin']).optional(),
 });
@@ -126,9 +127,9 @@ export const pipelineSpecSchema = z
         .prefault({}),
       seed: z.number().int().min(0).default(42),
       /** Longest one candidate may train. */
-      timeout: duration.default('30m'),
+      timeout: positiveDuration.default('30m'),
       /** A candidate whose worker stops heartbeating for this long is restarted on another worker. */
-      heartbeatTimeout: duration.default('20s'),
+      heartbeatTimeout: positiveDuration.default('20s'),
     }),
     evaluation: z.strictObject({
       primaryMetric: z.enum(METRICS),
@@ -246,6 +247,8 @@ export type SpecParseResult = { ok: true; spec: PipelineSpec } | { ok: false; is
 
 /** Validates a spec and reports every offending field with its path and reason. */
 export function parsePipelineSpec(input: unknown): SpecParseResult {
+  const nul = nulPaths(input, []);
+  if (nul.length > 0) return { ok: false, issues: nul.map((path) => ({ path, message: 'must not contain NUL characters' })) };
   const result = pipelineSpecSchema.safeParse(input);
   if (result.success) return { ok: true, spec: result.data };
   const issues = result.error.issues.flatMap((issue): SpecIssue[] => {
@@ -256,6 +259,17 @@ export function parsePipelineSpec(input: unknown): SpecParseResult {
     return [{ path: base || '(spec)', message: issue.message }];
   });
   return { ok: false, issues };
+}
+
+/** Paths of strings (or keys) holding a NUL character, which no database text column can store. */
+function nulPaths(value: unknown, path: string[]): string[] {
+  if (typeof value === 'string') return value.includes('\u0000') ? [path.join('.') || '(spec)'] : [];
+  if (value && typeof value === 'object') {
+    return Object.entries(value as Record<string, unknown>).flatMap(([key, child]) =>
+      key.includes('\u0000') ? [[...path, key.replace(/\u0000/g, '')].join('.')] : nulPaths(child, [...path, key]),
+    );
+  }
+  return [];
 }
 
 /** The model a spec trains: `model`, or the pipeline name when omitted. */
