@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { createApiApp, createTemporalClient } from './api/bootstrap.js';
+import { announceFirstAdmin, createApiApp, createTemporalClient } from './api/bootstrap.js';
 import { loadConfigOrExit } from './config.js';
 import { openDatabase } from './db/client.js';
 import { connectWorker, createWorker } from './worker/create-worker.js';
@@ -35,6 +35,7 @@ process.stdout.write(
     '',
   ].join('\n'),
 );
+await announceFirstAdmin(app, `${url}/graphql`);
 
 onShutdownSignal(async () => {
   await app.close();

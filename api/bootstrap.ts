@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../config.js';
+import { TokensService } from './access/tokens.service.js';
 import { AppModule } from './app.module.js';
 import type { ApiDependencies } from './core/core.module.js';
 
@@ -18,6 +19,27 @@ const LOG_LEVELS: Record<Config['logLevel'], LogLevel[]> = {
 export function createTemporalClient(config: Config): Client {
   const connection = Connection.lazy({ address: config.temporal.address });
   return new Client({ connection, namespace: config.temporal.namespace });
+}
+
+/**
+ * On a database with no admin, prints how to create the first admin token: a one-time code, random at
+ * every start and shown only on this console. There is no default password.
+ */
+export async function announceFirstAdmin(app: INestApplication, graphqlUrl: string): Promise<void> {
+  const code = await app.get(TokensService).prepareBootstrap();
+  if (!code) return;
+  const body = JSON.stringify({
+    query: `mutation { createFirstAdminToken(input: { name: "you@example.com", bootstrapCode: "${code}" }) { token } }`,
+  });
+  process.stdout.write(
+    [
+      '',
+      'No admin exists yet. Create the first admin token (this code works once, until the next start):',
+      `  curl -s ${graphqlUrl} -H 'content-type: application/json' -d '${body}'`,
+      'Then send it as "Authorization: Bearer <token>"; an admin creates everyone else\'s tokens with createToken.',
+      '',
+    ].join('\n'),
+  );
 }
 
 /** Creates the NestJS application (not yet listening). */

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { loadConfigOrExit } from '../config.js';
 import { openDatabase } from '../db/client.js';
-import { createApiApp, createTemporalClient } from './bootstrap.js';
+import { announceFirstAdmin, createApiApp, createTemporalClient } from './bootstrap.js';
 
 /** The API process on its own (docker-compose's `api` service). It owns the schema: it migrates at start. */
 const config = loadConfigOrExit();
@@ -11,6 +11,7 @@ const temporal = createTemporalClient(config);
 const app = await createApiApp({ config, database, temporal });
 await app.listen(config.http.port, config.http.host);
 process.stdout.write(`custody api: GraphQL at http://${config.http.host}:${config.http.port}/graphql\n`);
+await announceFirstAdmin(app, `http://localhost:${config.http.port}/graphql`);
 
 let closing = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -44,7 +44,9 @@ export class AuthGuard implements CanActivate {
     if (!ctx.caller) throw new AccessError('UNAUTHENTICATED', 'Not authenticated');
     const required = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [context.getHandler(), context.getClass()]);
     if (required && !satisfies(ctx.caller.role, required)) {
-      const reason = `${operation} needs the role ${required.join(' or ')} (or admin); ${ctx.caller.name} is ${ctx.caller.role}`;
+      const others = required.filter((role) => role !== 'admin');
+      const needs = others.length > 0 ? `the role ${others.join(' or ')} (or admin)` : 'the role admin';
+      const reason = `${operation} needs ${needs}; ${ctx.caller.name} is ${ctx.caller.role}`;
       await this.tokens.recordRefusal(ctx.caller.name, operation, 'FORBIDDEN', reason);
       throw new AccessError('FORBIDDEN', `Forbidden: ${reason}`);
     }

@@ -26,14 +26,14 @@ export interface TestApi {
 }
 
 /** The real NestJS application, listening on a free loopback port. */
-export async function startTestApi(deps: { config: Config; database: Database; temporal: Client }): Promise<TestApi> {
+export async function startTestApi(deps: { config: Config; database: Database; temporal: Client }, options: { seedPeople?: boolean } = {}): Promise<TestApi> {
   const app = await createApiApp(deps);
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}/graphql`;
   const access = app.get(TokensService);
   const tokens: Record<string, string> = {};
-  for (const [name, role] of Object.entries(PEOPLE)) tokens[name] = (await access.create({ name, role }, 'test')).token;
+  if (options.seedPeople !== false) for (const [name, role] of Object.entries(PEOPLE)) tokens[name] = (await access.create({ name, role }, 'test')).token;
   return {
     url,
     app,

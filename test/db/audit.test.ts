@@ -1,0 +1,75 @@
+import { sql } from 'drizzle-orm';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createRepositories } from '../../db/repositories.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+describe.each(['default', 'pglite'] as const)('audit history on the %s driver', (kind) => {
+  let database: TestDatabase;
+  afterEach(async () => {
+    await database?.close();
+  });
+  const withEvents = async (count: number) => {
+    database = await createTestDatabase(kind);
+    const { audit } = createRepositories(database.db);
+    const rows = [];
+    for (let i = 1; i <= count; i++) {
+      rows.push(await audit.append({ actor: `person${i}@example.com`, action: 'test.event', subjectType: 'run', subjectId: `run-${i}`, payload: { i }, idempotencyKey: `k${i}` }));
+    }
+    return { audit, rows };
+  };
+  /** Changes rows the way an attacker with table rights could: with the trigger disabled. */
+  const tamper = async (statements: string) => {
+    const all = ['alter table audit_events disable trigger audit_events_no_update_or_delete', ...statements.split(';'), 'alter table audit_events enable trigger audit_events_no_update_or_delete'];
+    for (const statement of all) if (statement.trim()) await database.db.execute(sql.raw(statement));
+  };
+  /** The database's own words for a failed statement (Drizzle wraps them). */
+  const refusal = async (statement: string) => {
+    try {
+      await database.db.execute(sql.raw(statement));
+      return 'accepted';
+    } catch (error) {
+      return String((error as { cause?: Error }).cause?.message ?? (error as Error).message);
+    }
+  };
+
+  it('chains every event to the one before, exactly once per key', async () => {
+    const { audit, rows } = await withEvents(3);
+    expect(rows.map((r) => r.seq)).toEqual([1, 2, 3]);
+    expect(rows[0]!.prevHash).toBe('0'.repeat(64));
+    expect(rows[1]!.prevHash).toBe(rows[0]!.hash);
+    expect(rows[2]!.prevHash).toBe(rows[1]!.hash);
+    const again = await audit.append({ actor: 'someone', action: 'other', subjectType: 'run', subjectId: 'x', idempotencyKey: 'k2' });
+    expect(again.id).toBe(rows[1]!.id);
+    expect(await audit.count()).toBe(3);
+    expect(await audit.verify()).toEqual({ ok: true, checked: 3, headSeq: 3, headHash: rows[2]!.hash });
+  });
+
+  it('is append-only: the database refuses UPDATE, DELETE and TRUNCATE', async () => {
+    await withEvents(1);
+    expect(await refusal(`update audit_events set actor = 'mallory'`)).toBe('audit_events is append-only: UPDATE is not allowed');
+    expect(await refusal('delete from audit_events')).toBe('audit_events is append-only: DELETE is not allowed');
+    expect(await refusal('truncate audit_events')).toBe('audit_events is append-only: TRUNCATE is not allowed');
+  });
+
+  it('names an event altered behind the trigger', async () => {
+    const { audit, rows } = await withEvents(4);
+    await tamper(`update audit_events set payload = '{"i": 99}' where seq = 3`);
+    expect(await audit.verify()).toMatchObject({ ok: false, checked: 2, firstBad: { seq: 3, id: rows[2]!.id, reason: 'event 3 was altered: its content no longer matches its hash' } });
+  });
+
+  it('names an event removed from the middle, and events removed from the end', async () => {
+    const { audit } = await withEvents(4);
+    await tamper('delete from audit_events where seq = 2');
+    expect((await audit.verify()).firstBad).toEqual({ seq: 2, id: null, reason: 'event 2 is missing: the chain jumps from 1 to 3' });
+    await database.close();
+    const tail = await withEvents(3);
+    await tamper('delete from audit_events where seq = 3');
+    expect((await tail.audit.verify()).firstBad?.reason).toBe('the chain ends at event 2, but its head says 3: events were removed from the end');
+  });
+
+  it('names events that were reordered', async () => {
+    const { audit, rows } = await withEvents(3);
+    await tamper('update audit_events set seq = -seq where seq in (1, 2); update audit_events set seq = 2 where seq = -1; update audit_events set seq = 1 where seq = -2');
+    expect(await audit.verify()).toMatchObject({ ok: false, firstBad: { seq: 1, id: rows[1]!.id } });
+  });
+});
