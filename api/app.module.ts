@@ -12,6 +12,7 @@ import { REPOSITORIES } from './core/tokens.js';
 import { AccessModule } from './access/access.module.js';
 import { DatasetsModule } from './datasets/datasets.module.js';
 import { HealthModule } from './health/health.module.js';
+import { LineageModule } from './lineage/lineage.module.js';
 import { PipelinesModule } from './pipelines/pipelines.module.js';
 import { RegistryModule } from './registry/registry.module.js';
 
@@ -46,6 +47,7 @@ export class AppModule {
         PipelinesModule,
         DatasetsModule,
         RegistryModule,
+        LineageModule,
       ],
     };
   }

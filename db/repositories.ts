@@ -3,6 +3,7 @@ import { AccessRepository } from './repositories/access.js';
 import { AuditRepository } from './repositories/audit.js';
 import { DatasetsRepository } from './repositories/datasets.js';
 import { GatesRepository } from './repositories/gates.js';
+import { LineageRepository } from './repositories/lineage.js';
 import { RegistryRepository } from './repositories/registry.js';
 import { RunsRepository } from './repositories/runs.js';
 import { TrialsRepository } from './repositories/trials.js';
@@ -18,6 +19,7 @@ export function createRepositories(db: Db) {
     gates: new GatesRepository(db),
     audit: new AuditRepository(db),
     access: new AccessRepository(db),
+    lineage: new LineageRepository(db),
   };
 }
 

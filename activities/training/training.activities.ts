@@ -20,6 +20,8 @@ export interface TrainCandidateInput {
   datasetVersionId: string;
   spec: Pick<PipelineSpec, 'task' | 'target' | 'features' | 'split' | 'training'>;
   params: Params;
+  /** Reuse an identical earlier trial's artifact (true when omitted); a reproduction trains afresh. */
+  reuse?: boolean;
 }
 
 export interface TrialResult {
@@ -73,7 +75,7 @@ export function createTrainingActivities({ repos, store }: { repos: Repositories
         return { trialId: trial.id, trialIndex: input.trialIndex, metrics, artifactSha256, reusedFromTrialId };
       };
 
-      const cached = await repos.trials.findCached(cacheKey, trial.id);
+      const cached = input.reuse === false ? null : await repos.trials.findCached(cacheKey, trial.id);
       if (cached && (await store.has(cached.artifactSha256!))) {
         log.info('reusing the artifact of an identical earlier trial', { trialId: cached.id, cacheKey });
         return await done(cached.artifactSha256!, cached.metrics ?? {}, cached.reusedFromTrialId ?? cached.id);

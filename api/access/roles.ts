@@ -19,6 +19,7 @@ export const MUTATION_ROLES = {
   resumeRun: ['submitter'],
   registerDataset: ['submitter'],
   runSelfCheck: ['submitter'],
+  reproduce: ['submitter'],
   approveGate: ['approver'],
   rejectGate: ['approver'],
   createToken: ['admin'],

@@ -24,6 +24,8 @@ const groupBy = <K, V>(keys: readonly K[], rows: V[], keyOf: (row: V) => K): V[]
  */
 export function createLoaders(repos: Repositories) {
   return {
+    trial: new DataLoader<string, TrialRow | null>(async (ids) => byKey(ids, await repos.trials.getMany(ids), (r) => r.id)),
+    deployment: new DataLoader<string, DeploymentWithVersion | null>(async (ids) => byKey(ids, await repos.registry.deploymentsByIds(ids), (r) => r.id)),
     run: new DataLoader<string, PipelineRunRow | null>(async (ids) => byKey(ids, await repos.runs.getMany(ids), (r) => r.id)),
     stepsOfRun: new DataLoader<string, RunStepRow[]>(async (ids) => groupBy(ids, await repos.runs.stepsOf(ids), (r) => r.runId)),
     trialsOfRun: new DataLoader<string, TrialRow[]>(async (ids) => groupBy(ids, await repos.trials.ofRuns(ids), (r) => r.runId)),

@@ -7,6 +7,7 @@ export type PipelineErrorCode =
   | 'GATE_DECISION_REFUSED'
   | 'RUN_NOT_ACTIVE'
   | 'RUN_NOT_RESUMABLE'
+  | 'RUN_NOT_REPRODUCIBLE'
   | 'TEMPORAL_UNAVAILABLE';
 
 export class PipelineError extends DomainError<PipelineErrorCode> {
@@ -21,6 +22,7 @@ export class PipelineError extends DomainError<PipelineErrorCode> {
       case 'GATE_DECISION_REFUSED':
       case 'RUN_NOT_ACTIVE':
       case 'RUN_NOT_RESUMABLE':
+      case 'RUN_NOT_REPRODUCIBLE':
         return 'CONFLICT';
       case 'TEMPORAL_UNAVAILABLE':
         return 'UNAVAILABLE';

@@ -9,7 +9,7 @@ import { toDeploymentModel, toModelVersionModel } from '../registry/registry.ser
 import { CancelRunInput, PipelineRunsInput, RunIdInput } from './dto/pipeline-runs.input.js';
 import { GateDecisionInput } from './dto/gate-decision.input.js';
 import { SubmitPipelineInput } from './dto/submit-pipeline.input.js';
-import { Gate, GateDecision, PipelineRun, PipelineRunConnection, RunStep, Trial } from './models/pipeline-run.model.js';
+import { Gate, GateDecision, PipelineRun, PipelineRunConnection, Reproduction, RunStep, Trial } from './models/pipeline-run.model.js';
 import { PipelinesService } from './pipelines.service.js';
 
 @Resolver(() => PipelineRun)
@@ -42,6 +42,28 @@ export class PipelinesResolver {
   @Mutation(() => Gate, { description: 'Rejects the open gate as the caller; the run ends as rejected.' })
   async rejectGate(@Args('input') input: GateDecisionInput, @CurrentCaller() caller: Caller): Promise<Gate> {
     return await this.pipelines.decide(input, 'reject', caller);
+  }
+
+  @Roles(...MUTATION_ROLES.reproduce)
+  @Mutation(() => PipelineRun, { description: 'Re-runs a run from its lineage (same dataset version, spec, seeds), training afresh; see its reproduction field.' })
+  async reproduce(@Args('input') input: RunIdInput, @CurrentCaller() caller: Caller): Promise<PipelineRun> {
+    return await this.pipelines.reproduce(input, caller);
+  }
+
+  @ResolveField(() => Reproduction, { nullable: true, description: 'For a reproduction: whether its artifact equals the original\'s.' })
+  async reproduction(@Parent() run: PipelineRun, @Context() ctx: RequestContext): Promise<Reproduction | null> {
+    if (run.trigger !== 'reproduce' || !run.parentRunId) return null;
+    const original = await ctx.loaders.modelVersionOfRun.load(run.parentRunId);
+    if (!original) return null;
+    const train = (await ctx.loaders.stepsOfRun.load(run.id)).find((s) => s.name === 'train' && s.status === 'succeeded');
+    const artifactSha256 = (train?.output?.bestArtifactSha256 as string | undefined) ?? null;
+    return {
+      originalRunId: run.parentRunId,
+      originalArtifactSha256: original.artifactSha256,
+      artifactSha256,
+      identical: artifactSha256 === null ? null : artifactSha256 === original.artifactSha256,
+      originalCodeVersion: original.codeVersion,
+    };
   }
 
   @Roles(...MUTATION_ROLES.cancelRun)

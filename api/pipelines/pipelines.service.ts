@@ -57,12 +57,31 @@ export class PipelinesService {
     };
   }
 
-  /**
-   * Validates the spec and starts its workflow. The run row is written first so the run is queryable at
-   * once; if the workflow cannot be started the row is removed again, so nothing half-submitted remains.
-   */
+  /** Validates the spec and starts its workflow. */
   async submit(input: SubmitPipelineInput, caller: Caller): Promise<PipelineRun> {
-    const spec = this.parseSpec(input);
+    return await this.start(this.parseSpec(input), caller, {});
+  }
+
+  /**
+   * Re-runs a run from its lineage: the same spec, pinned to the same dataset version, the same seeds,
+   * trained afresh (the trial cache is bypassed), stopping after training. Its `reproduction` field then
+   * says whether the new artifact's hash equals the original's.
+   */
+  async reproduce(input: RunIdInput, caller: Caller): Promise<PipelineRun> {
+    const original = await this.get(input.runId);
+    const modelVersion = await this.repos.registry.findVersionByRun(original.id);
+    if (!modelVersion) throw new PipelineError('RUN_NOT_REPRODUCIBLE', `Run ${original.id} registered no model version, so there is nothing to reproduce`);
+    const [dataset] = await this.repos.datasets.findVersionsByIds([modelVersion.datasetVersionId]);
+    const spec = parsePipelineSpec({ ...original.spec, dataset: { name: dataset!.datasetName, version: dataset!.version }, gates: [] });
+    if (!spec.ok) throw new PipelineError('RUN_NOT_REPRODUCIBLE', `Run ${original.id}'s spec no longer validates: ${spec.issues.map((i) => `${i.path} ${i.message}`).join('; ')}`);
+    return await this.start(spec.spec, caller, { purpose: 'reproduce', parentRunId: original.id, trigger: 'reproduce' });
+  }
+
+  /**
+   * Starts a run's workflow. The run row is written first so the run is queryable at once; if the
+   * workflow cannot be started the row is removed again, so nothing half-submitted remains.
+   */
+  private async start(spec: PipelineSpec, caller: Caller, how: { purpose?: 'reproduce'; parentRunId?: string; trigger?: string }): Promise<PipelineRun> {
     const submittedBy = caller.name;
     const runId = randomUUID();
     const workflowId = this.workflowIdOf(spec, runId);
@@ -75,27 +94,35 @@ export class PipelinesService {
       specHash: specHash(spec),
       submittedBy,
       status: 'running',
+      trigger: how.trigger ?? 'manual',
+      parentRunId: how.parentRunId ?? null,
     });
     try {
       await this.temporal.workflow.start<typeof pipeline>('pipeline', {
         workflowId,
         taskQueue: this.config.temporal.taskQueue,
-        args: [{ runId, spec, submittedBy }],
-        memo: { spec: spec.name, submittedBy },
+        args: [{ runId, spec, submittedBy, ...how }],
+        memo: { spec: spec.name, submittedBy, ...(how.trigger ? { trigger: how.trigger } : {}) },
         typedSearchAttributes: [
           { key: CUSTODY_PIPELINE, value: spec.name },
           { key: CUSTODY_MODEL, value: modelNameOf(spec) },
           { key: CUSTODY_STAGE, value: 'submitted' },
           { key: CUSTODY_STATUS, value: 'running' },
         ],
-        staticSummary: `${spec.name}: train ${modelNameOf(spec)} on ${spec.dataset.name}`,
+        staticSummary: `${spec.name}: ${how.purpose === 'reproduce' ? 'reproduce' : 'train'} ${modelNameOf(spec)} on ${spec.dataset.name}`,
       });
     } catch (error) {
       await this.repos.runs.delete(runId);
       this.logger.error(`could not start workflow ${workflowId}: ${(error as Error).message}`);
       throw new PipelineError('TEMPORAL_UNAVAILABLE', `The run could not be started because Temporal did not accept it: ${(error as Error).message}`);
     }
-    await this.audit(caller, 'run.submitted', row.id, { pipeline: spec.name, model: modelNameOf(spec), specHash: row.specHash, workflowId });
+    await this.audit(caller, how.purpose === 'reproduce' ? 'run.reproduce_requested' : 'run.submitted', row.id, {
+      pipeline: spec.name,
+      model: modelNameOf(spec),
+      specHash: row.specHash,
+      workflowId,
+      ...(how.parentRunId ? { parentRunId: how.parentRunId } : {}),
+    });
     return this.toModel(row);
   }
 

@@ -226,6 +226,17 @@ export class RegistryRepository {
     return rows.map((r) => ({ ...r.deployment, version: r.version, modelName: r.modelName }));
   }
 
+  async deploymentsByIds(ids: readonly string[]): Promise<DeploymentWithVersion[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .select({ deployment: deployments, version: modelVersions.version, modelName: models.name })
+      .from(deployments)
+      .innerJoin(models, eq(models.id, deployments.modelId))
+      .innerJoin(modelVersions, eq(modelVersions.id, deployments.modelVersionId))
+      .where(inArray(deployments.id, [...ids]));
+    return rows.map((r) => ({ ...r.deployment, version: r.version, modelName: r.modelName }));
+  }
+
   async ofRuns(runIds: readonly string[]): Promise<DeploymentWithVersion[]> {
     if (runIds.length === 0) return [];
     const rows = await this.db

@@ -42,6 +42,11 @@ export class TrialsRepository {
     return row ?? null;
   }
 
+  async getMany(ids: readonly string[]): Promise<TrialRow[]> {
+    if (ids.length === 0) return [];
+    return await this.db.select().from(trials).where(inArray(trials.id, [...ids]));
+  }
+
   async get(id: string): Promise<TrialRow | null> {
     const [row] = await this.db.select().from(trials).where(eq(trials.id, id));
     return row ?? null;

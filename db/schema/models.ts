@@ -32,6 +32,8 @@ export const modelVersions = pgTable('model_versions', {
   uniqueIndex('model_versions_model_version_key').on(t.modelId, t.version),
   uniqueIndex('model_versions_run_key').on(t.runId),
   index('model_versions_artifact_idx').on(t.artifactSha256),
+  index('model_versions_trial_idx').on(t.trialId),
+  index('model_versions_dataset_version_idx').on(t.datasetVersionId),
 ]);
 
 export const DEPLOYMENT_STAGES = ['staging', 'production'] as const;

@@ -39,6 +39,8 @@ export const pipelineRuns = pgTable('pipeline_runs', {
   index('pipeline_runs_pipeline_created_idx').on(t.pipelineName, t.createdAt),
   index('pipeline_runs_model_created_idx').on(t.modelName, t.createdAt),
   index('pipeline_runs_created_idx').on(t.createdAt, t.id),
+  index('pipeline_runs_dataset_version_idx').on(t.datasetVersionId),
+  index('pipeline_runs_parent_idx').on(t.parentRunId),
 ]);
 
 /** One row per step of a run; written idempotently keyed by (run, step name). */

@@ -16,6 +16,7 @@ const CALLS: Record<keyof typeof MUTATION_ROLES, string> = {
   resumeRun: `mutation { resumeRun(input: { runId: "${ZERO}" }) { id } }`,
   registerDataset: 'mutation { registerDataset(input: { name: "Not Valid", content: "a" }) { id } }',
   runSelfCheck: 'mutation { runSelfCheck { workflowId } }',
+  reproduce: `mutation { reproduce(input: { runId: "${ZERO}" }) { id } }`,
   approveGate: `mutation { approveGate(input: { runId: "${ZERO}" }) { status } }`,
   rejectGate: `mutation { rejectGate(input: { runId: "${ZERO}" }) { status } }`,
   createToken: 'mutation { createToken(input: { name: "", role: "viewer" }) { token } }',

@@ -43,12 +43,19 @@ export interface PipelineInput {
   submittedBy: string;
   /** Continue a failed or cancelled run: steps that succeeded before are reused, not run again. */
   resume?: boolean;
+  /** `reproduce` retrains from the same inputs without the trial cache and stops after training. */
+  purpose?: 'release' | 'reproduce';
+  /** The run this one came from (reproduce, retrain), and why it started. */
+  parentRunId?: string;
+  trigger?: string;
 }
 
 export type PipelineOutcome = 'succeeded' | 'rejected' | 'rolled_back';
 
 export interface PipelineResult {
   status: PipelineOutcome;
+  /** The best trial's artifact; what a reproduction compares with the original. */
+  artifactSha256?: string;
   modelVersionId?: string;
   modelVersion?: number;
   reasons: string[];
@@ -247,7 +254,7 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
   let modelVersion: ModelVersionRef | undefined;
   const deployed = new Set<'staging' | 'production'>();
   try {
-    await runs.ensureRun({ runId, workflowId, spec, submittedBy: input.submittedBy });
+    await runs.ensureRun({ runId, workflowId, spec, submittedBy: input.submittedBy, trigger: input.trigger, parentRunId: input.parentRunId });
     await setStatus('running', { currentStep: null, error: null });
 
     const dataset = await step('register-dataset', () =>
@@ -270,7 +277,12 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
       return { passed: true, rulesChecked: report.rulesChecked, rowCount: report.rowCount };
     });
 
-    const training = await step('train', () => train(spec, runId, dataset, (done, total) => ((trialsDone = done), (trialsTotal = total))));
+    const reproducing = input.purpose === 'reproduce';
+    const training = await step('train', () => train(spec, runId, dataset, (done, total) => ((trialsDone = done), (trialsTotal = total)), !reproducing));
+    if (reproducing) {
+      await setStatus('succeeded', { currentStep: null, finished: true });
+      return await finish({ status: 'succeeded', artifactSha256: training.bestArtifactSha256, reasons: [] });
+    }
 
     const evaluated = await step('evaluate', async () => {
       const result: EvaluationResult = await evaluations.evaluateCandidate.executeWithOptions({ ...evaluation, summary: `evaluate trial ${training.bestTrialIndex}` }, [
@@ -441,6 +453,7 @@ async function train(
   runId: string,
   dataset: DatasetVersionRef,
   onProgress: (done: number, total: number) => void,
+  reuse: boolean,
 ): Promise<TrainingOutput> {
   const options: ActivityOptions = {
     startToCloseTimeout: durationMs(spec.training.timeout),
@@ -455,7 +468,7 @@ async function train(
   const settled = await pool(candidates, spec.training.search.parallelism, async (params: Params, index) => {
     try {
       return await trainCandidate.executeWithOptions({ ...options, summary: `trial ${index}: ${spec.training.trainer} ${JSON.stringify(params)}` }, [
-        { runId, trialIndex: index, datasetVersionId: dataset.id, spec: { task: spec.task, target: spec.target, features: spec.features, split: spec.split, training: spec.training }, params },
+        { runId, trialIndex: index, datasetVersionId: dataset.id, spec: { task: spec.task, target: spec.target, features: spec.features, split: spec.split, training: spec.training }, params, reuse },
       ]);
     } finally {
       onProgress(++done, candidates.length);

@@ -85,6 +85,15 @@ export class Gate {
   @Field() onTimeout!: string;
 }
 
+@ObjectType({ description: 'How a reproduction compares with the run it reproduces.' })
+export class Reproduction {
+  @Field(() => ID) originalRunId!: string;
+  @Field() originalArtifactSha256!: string;
+  @Field(() => String, { nullable: true, description: 'Null until the reproduction has trained.' }) artifactSha256?: string | null;
+  @Field(() => Boolean, { nullable: true, description: 'Whether the artifacts are byte for byte the same; null until trained.' }) identical?: boolean | null;
+  @Field() originalCodeVersion!: string;
+}
+
 @ObjectType({ description: 'A pipeline run: one execution of a spec as a durable Temporal workflow.' })
 export class PipelineRun {
   @Field(() => ID) id!: string;
@@ -102,6 +111,7 @@ export class PipelineRun {
   @Field() createdAt!: Date;
   @Field() updatedAt!: Date;
   @Field(() => Date, { nullable: true }) finishedAt?: Date | null;
+  @Field(() => ID, { nullable: true, description: 'The run this one resumed, reproduced or retrained.' }) parentRunId?: string | null;
   datasetVersionId?: string | null;
 }
 
