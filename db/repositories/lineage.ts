@@ -11,9 +11,9 @@ export interface LineageGraph {
 }
 
 /**
- * The lineage graph around one node, computed in Postgres with a recursive CTE over the
- * `lineage_edges` view: upstream (what it came from), downstream (what came from it) or both,
- * up to `depth` hops.
+ * The lineage graph around one node, computed in Postgres with a recursive CTE: upstream (what it
+ * came from), downstream (what came from it) or both, up to `depth` hops. The `lineage_edges` view
+ * names the same edges for listing them.
  */
 export class LineageRepository {
   constructor(private readonly db: Db) {}
@@ -24,20 +24,34 @@ export class LineageRepository {
   }
 
   async graph(rootId: string, rootType: LineageNodeType, direction: LineageDirection, depth: number): Promise<LineageGraph> {
-    const walk = async (down: boolean) => {
-      const step = down
-        ? sql`select e.to_id, e.to_type, w.depth + 1 from walk w join lineage_edges e on e.from_id = w.id where w.depth < ${depth}`
-        : sql`select e.from_id, e.from_type, w.depth + 1 from walk w join lineage_edges e on e.to_id = w.id where w.depth < ${depth}`;
-      return rowsOf<{ id: string; type: LineageNodeType; depth: number }>(
+    // One LATERAL branch per kind of edge, each an index lookup keyed by the node's type: the planner
+    // then walks the graph with index scans instead of joining whole tables through the edges view.
+    const downstream = sql`
+      select r.id, 'run'::text from pipeline_runs r where w.type = 'dataset_version' and r.dataset_version_id = w.id
+      union all select r.id, 'run' from pipeline_runs r where w.type = 'run' and r.parent_run_id = w.id
+      union all select t.id, 'trial' from trials t where w.type = 'run' and t.run_id = w.id
+      union all select m.id, 'model_version' from model_versions m where w.type = 'run' and m.run_id = w.id
+      union all select m.id, 'model_version' from model_versions m where w.type = 'trial' and m.trial_id = w.id
+      union all select d.id, 'deployment' from deployments d where w.type = 'model_version' and d.model_version_id = w.id`;
+    const upstream = sql`
+      select r.dataset_version_id, 'dataset_version'::text from pipeline_runs r where w.type = 'run' and r.id = w.id and r.dataset_version_id is not null
+      union all select r.parent_run_id, 'run' from pipeline_runs r where w.type = 'run' and r.id = w.id and r.parent_run_id is not null
+      union all select t.run_id, 'run' from trials t where w.type = 'trial' and t.id = w.id
+      union all select m.run_id, 'run' from model_versions m where w.type = 'model_version' and m.id = w.id
+      union all select m.trial_id, 'trial' from model_versions m where w.type = 'model_version' and m.id = w.id and m.trial_id is not null
+      union all select d.model_version_id, 'model_version' from deployments d where w.type = 'deployment' and d.id = w.id`;
+    const walk = async (down: boolean) =>
+      rowsOf<{ id: string; type: LineageNodeType; depth: number }>(
         await this.db.execute(sql`
           with recursive walk(id, type, depth) as (
             select ${rootId}::uuid, ${rootType}::text, 0
             union
-            ${step}
+            select next.id, next.type, w.depth + 1
+            from walk w cross join lateral (${down ? downstream : upstream}) as next(id, type)
+            where w.depth < ${depth}
           )
           select id, type, min(depth)::int as depth from walk group by id, type`),
       );
-    };
     const found = new Map<string, { id: string; type: LineageNodeType; depth: number }>();
     const parts = direction === 'BOTH' ? [await walk(false), await walk(true)] : [await walk(direction === 'DOWNSTREAM')];
     for (const node of parts.flat()) {
