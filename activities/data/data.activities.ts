@@ -72,7 +72,7 @@ export function createDataActivities({ repos, store, importDir }: { repos: Repos
     },
 
     /** Checks the version against the spec's rules; returns the full report, and the workflow decides. */
-    async validateData(input: { datasetVersionId: string; spec: Pick<PipelineSpec, 'validation' | 'features' | 'target' | 'task'> }): Promise<ValidationReport> {
+    async validateData(input: { datasetVersionId: string; spec: Pick<PipelineSpec, 'validation' | 'features' | 'target' | 'task' | 'fairness'> }): Promise<ValidationReport> {
       const [version] = await repos.datasets.findVersionsByIds([input.datasetVersionId]);
       if (!version) throw permanentFailure(FailureType.DatasetNotFound, `dataset version ${input.datasetVersionId} does not exist`);
       return await validateDataset(store.pathOf(version.sha256), version.format, { rowCount: version.rowCount, columns: version.columns }, input.spec);

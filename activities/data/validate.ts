@@ -15,9 +15,10 @@ export interface ValidationReport {
   failures: ValidationFailure[];
 }
 
-/** The feature columns a spec trains on: its list, or every column but the target. */
-export function featureColumns(spec: Pick<PipelineSpec, 'features' | 'target'>, columns: ColumnProfile[]): string[] {
-  return spec.features ?? columns.map((c) => c.name).filter((name) => name !== spec.target);
+/** The feature columns a spec trains on: its list, or every column but the target and the sensitive attribute. */
+export function featureColumns(spec: Pick<PipelineSpec, 'features' | 'target'> & { fairness?: PipelineSpec['fairness'] }, columns: ColumnProfile[]): string[] {
+  const sensitive = spec.fairness?.sensitiveAttribute;
+  return spec.features ?? columns.map((c) => c.name).filter((name) => name !== spec.target && name !== sensitive);
 }
 
 /**
@@ -28,7 +29,7 @@ export async function validateDataset(
   file: string,
   format: DatasetFormat,
   profile: { rowCount: number; columns: ColumnProfile[] },
-  spec: Pick<PipelineSpec, 'validation' | 'features' | 'target' | 'task'>,
+  spec: Pick<PipelineSpec, 'validation' | 'features' | 'target' | 'task'> & { fairness?: PipelineSpec['fairness'] },
 ): Promise<ValidationReport> {
   const failures: ValidationFailure[] = [];
   let rulesChecked = 0;
@@ -44,7 +45,7 @@ export async function validateDataset(
     message: `the dataset has ${profile.rowCount} rows; at least ${validation.minRows} are required`,
   });
 
-  const used = [...new Set([...featureColumns(spec, profile.columns), spec.target])];
+  const used = [...new Set([...featureColumns(spec, profile.columns), spec.target, ...(spec.fairness ? [spec.fairness.sensitiveAttribute] : [])])];
   for (const name of used) {
     check(byName.has(name), { rule: 'schema', column: name, message: `column ${name} is used by the spec but missing from the dataset` });
   }

@@ -6,13 +6,19 @@ import { FailureType, permanentFailure } from '../failures.js';
 import type { ArtifactStore } from '../storage/artifact-store.js';
 import { loadRows, splitRows } from '../training/dataset-table.js';
 import { resolveModelInputs, splitOptionsOf } from '../training/model-inputs.js';
-import { loadArtifact, scoreRows } from './predict.js';
+import type { MetricName } from '../../workflows/pipeline/spec.js';
+import { metricsOf, loadArtifact, predictRows, scoreRows } from './predict.js';
+import { fairnessReport, permutationImportance, type FairnessReport, type FeatureImportance } from './responsible.js';
 
-type EvaluationSpec = Pick<PipelineSpec, 'task' | 'target' | 'features' | 'split'>;
+type EvaluationSpec = Pick<PipelineSpec, 'task' | 'target' | 'features' | 'split'> & { fairness?: PipelineSpec['fairness'] };
 
 export interface EvaluationResult {
   metrics: Metrics;
   testRows: number;
+  /** Group fairness on the test split, when the spec names a sensitive attribute. */
+  fairness?: FairnessReport;
+  /** Permutation importance of each feature on the test split, for the primary metric. */
+  importances: FeatureImportance[];
   /** The production version at evaluation time, scored on the same test rows; null when there is none. */
   champion: { modelVersionId: string; version: number; metrics: Metrics; note?: string } | null;
 }
@@ -28,7 +34,8 @@ export function createEvaluationActivities({ repos, store }: { repos: Repositori
   /** The held-out test rows of a run: the same split the trials were trained on. */
   async function testRows(datasetVersionId: string, spec: EvaluationSpec) {
     const { version, features } = await resolveModelInputs(repos, datasetVersionId, spec);
-    const rows = await loadRows(store.pathOf(version.sha256), version.format, [...features.map((f) => f.name), spec.target], spec.target);
+    const extra = spec.fairness ? [spec.fairness.sensitiveAttribute] : [];
+    const rows = await loadRows(store.pathOf(version.sha256), version.format, [...features.map((f) => f.name), spec.target, ...extra], spec.target);
     return splitRows(rows, spec.target, splitOptionsOf(spec)).test;
   }
 
@@ -37,11 +44,41 @@ export function createEvaluationActivities({ repos, store }: { repos: Repositori
      * Scores the chosen candidate on the held-out test split and, for champion/challenger, the version
      * now in production on the very same rows. Read-only, so retries are harmless.
      */
-    async evaluateCandidate(input: { modelName: string; artifactSha256: string; datasetVersionId: string; spec: EvaluationSpec; compareChampion: boolean }): Promise<EvaluationResult> {
+    async evaluateCandidate(input: {
+      modelName: string;
+      artifactSha256: string;
+      datasetVersionId: string;
+      spec: EvaluationSpec;
+      primaryMetric: MetricName;
+      compareChampion: boolean;
+    }): Promise<EvaluationResult> {
       const rows = await testRows(input.datasetVersionId, input.spec);
       if (rows.length === 0) throw permanentFailure(FailureType.BadInput, 'the test split is empty; raise split.testFraction or add rows');
       heartbeat({ stage: 'scoring challenger' });
-      const metrics = await scoreRows(store, await loadArtifact(store, input.artifactSha256), rows, cancellationSignal());
+      const candidate = await loadArtifact(store, input.artifactSha256);
+      const predictions = await predictRows(store, candidate, rows, cancellationSignal());
+      const metrics = metricsOf(candidate, rows, predictions);
+      let fairness: FairnessReport | undefined;
+      if (input.spec.fairness && candidate.task === 'classification') {
+        const { sensitiveAttribute, positiveClass } = input.spec.fairness;
+        const classes = candidate.classes ?? [];
+        const positive = positiveClass ?? (classes.length === 2 ? classes[1]! : undefined);
+        if (positive === undefined) throw permanentFailure(FailureType.BadInput, `fairness.positiveClass is required: the target has ${classes.length} classes`);
+        fairness = fairnessReport(
+          sensitiveAttribute,
+          rows.map((r) => String(r[sensitiveAttribute] ?? '(missing)')),
+          rows.map((r) => String(r[candidate.target])),
+          predictions.values.map(String),
+          positive,
+        );
+      }
+      const importances = await permutationImportance(
+        rows,
+        candidate.features.map((f) => f.name),
+        input.primaryMetric,
+        async (permuted) => (await scoreRows(store, candidate, permuted, cancellationSignal()))[input.primaryMetric],
+        { seed: input.spec.split.seed, onFeature: () => heartbeat({ stage: 'feature importance' }) },
+      );
       let champion: EvaluationResult['champion'] = null;
       const production = input.compareChampion ? await repos.registry.productionPrimary(input.modelName) : null;
       if (production) {
@@ -59,7 +96,7 @@ export function createEvaluationActivities({ repos, store }: { repos: Repositori
                 note: `the champion uses columns this run does not (${missing.join(', ')}); compared on its recorded metrics`,
               };
       }
-      return { metrics, testRows: rows.length, champion };
+      return { metrics, testRows: rows.length, fairness, importances, champion };
     },
 
     /** Scores a model version for a deployment stage check: on the check's dataset, or the run's test split. */

@@ -16,10 +16,14 @@ export async function predictRows(store: ArtifactStore, artifact: ModelArtifact,
   return await predictWithCommand(artifact, store.pathOf(artifact.modelSha256), rows, { signal });
 }
 
-/** The task's metrics of an artifact on labelled rows. */
-export async function scoreRows(store: ArtifactStore, artifact: ModelArtifact, rows: Row[], signal?: AbortSignal): Promise<Metrics> {
-  const predictions = await predictRows(store, artifact, rows, signal);
+/** The task's metrics of predictions on labelled rows. */
+export function metricsOf(artifact: ModelArtifact, rows: Row[], predictions: Predictions): Metrics {
   return artifact.task === 'classification'
     ? classificationMetrics(rows.map((r) => String(r[artifact.target])), predictions)
     : regressionMetrics(rows.map((r) => Number(r[artifact.target])), predictions.values.map(Number));
+}
+
+/** The task's metrics of an artifact on labelled rows. */
+export async function scoreRows(store: ArtifactStore, artifact: ModelArtifact, rows: Row[], signal?: AbortSignal): Promise<Metrics> {
+  return metricsOf(artifact, rows, await predictRows(store, artifact, rows, signal));
 }

@@ -4,6 +4,7 @@ import type { DeploymentRole, DeploymentStage } from '../../db/schema/index.js';
 import type { PipelineSpec } from '../../workflows/pipeline/spec.js';
 import { auditFromActivity, type AuditMark } from '../audit.js';
 import { FailureType, permanentFailure } from '../failures.js';
+import type { FairnessReport, FeatureImportance } from '../evaluation/responsible.js';
 import { resolveModelInputs } from '../training/model-inputs.js';
 
 export interface ModelVersionRef {
@@ -22,7 +23,9 @@ export function createRegistryActivities({ repos }: { repos: Repositories }) {
       trialId: string;
       datasetVersionId: string;
       metrics: Record<string, number>;
-      spec: Pick<PipelineSpec, 'task' | 'target' | 'features'>;
+      fairness?: FairnessReport;
+      importances?: FeatureImportance[];
+      spec: Pick<PipelineSpec, 'task' | 'target' | 'features'> & { fairness?: PipelineSpec['fairness'] };
     }): Promise<ModelVersionRef> {
       const trial = await repos.trials.get(input.trialId);
       if (!trial?.artifactSha256) throw permanentFailure(FailureType.BadInput, `trial ${input.trialId} has no artifact`);
@@ -32,6 +35,8 @@ export function createRegistryActivities({ repos }: { repos: Repositories }) {
         trainer: trial.trainer,
         params: trial.params,
         metrics: input.metrics,
+        fairness: input.fairness ?? null,
+        importances: input.importances ?? [],
         datasetVersionId: input.datasetVersionId,
         runId: input.runId,
         trialId: trial.id,

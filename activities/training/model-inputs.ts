@@ -10,7 +10,7 @@ import type { SplitOptions } from './dataset-table.js';
 export async function resolveModelInputs(
   repos: Repositories,
   datasetVersionId: string,
-  spec: Pick<PipelineSpec, 'features' | 'target'>,
+  spec: Pick<PipelineSpec, 'features' | 'target'> & { fairness?: PipelineSpec['fairness'] },
 ): Promise<{ version: DatasetVersionRow; features: { name: string; kind: ColumnKind }[] }> {
   const [version] = await repos.datasets.findVersionsByIds([datasetVersionId]);
   if (!version) throw permanentFailure(FailureType.DatasetNotFound, `dataset version ${datasetVersionId} does not exist`);

@@ -18,7 +18,7 @@ export interface TrainCandidateInput {
   runId: string;
   trialIndex: number;
   datasetVersionId: string;
-  spec: Pick<PipelineSpec, 'task' | 'target' | 'features' | 'split' | 'training'>;
+  spec: Pick<PipelineSpec, 'task' | 'target' | 'features' | 'split' | 'training'> & { fairness?: PipelineSpec['fairness'] };
   params: Params;
   /** Reuse an identical earlier trial's artifact (true when omitted); a reproduction trains afresh. */
   reuse?: boolean;

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { DatasetsResolver } from './datasets.resolver.js';
+import { DatasetsResolver, DatasetVersionsResolver } from './datasets.resolver.js';
 import { DatasetsService } from './datasets.service.js';
 
-@Module({ providers: [DatasetsResolver, DatasetsService] })
+@Module({ providers: [DatasetsResolver, DatasetVersionsResolver, DatasetsService] })
 export class DatasetsModule {}

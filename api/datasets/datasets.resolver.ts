@@ -2,9 +2,18 @@ import { Args, Context, Mutation, Parent, Query, ResolveField, Resolver } from '
 import { CurrentCaller, type Caller } from '../access/principal.js';
 import { MUTATION_ROLES, Roles } from '../access/roles.js';
 import type { RequestContext } from '../common/loaders.js';
+import { datasheetMarkdown } from '../registry/model-card.js';
 import { DatasetsService } from './datasets.service.js';
 import { DatasetVersionInput, RegisterDatasetInput } from './dto/dataset-version.input.js';
 import { Dataset, DatasetVersion } from './models/dataset.model.js';
+
+@Resolver(() => DatasetVersion)
+export class DatasetVersionsResolver {
+  @ResolveField(() => String, { description: 'The datasheet as Markdown: source, license, intended use and profile.' })
+  datasheet(@Parent() version: DatasetVersion): string {
+    return datasheetMarkdown(version as never);
+  }
+}
 
 @Resolver(() => Dataset)
 export class DatasetsResolver {

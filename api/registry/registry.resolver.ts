@@ -2,6 +2,7 @@ import { Args, Context, Parent, Query, ResolveField, Resolver } from '@nestjs/gr
 import type { RequestContext } from '../common/loaders.js';
 import { DeploymentHistoryInput, ModelInput, ModelVersionInput } from './dto/registry.input.js';
 import { Deployment, Model, ModelVersion } from './models/model.model.js';
+import { modelCardMarkdown } from './model-card.js';
 import { RegistryService, toDeploymentModel, toModelVersionModel } from './registry.service.js';
 
 @Resolver(() => Model)
@@ -49,5 +50,16 @@ export class ModelVersionsResolver {
   @Query(() => ModelVersion)
   async modelVersion(@Args('input') input: ModelVersionInput): Promise<ModelVersion> {
     return await this.registry.modelVersion(input.id);
+  }
+
+  @ResolveField(() => String, { description: 'The model card as Markdown: intended use, data, metrics, fairness, feature importances, approvals and lineage.' })
+  async modelCard(@Parent() version: ModelVersion, @Context() ctx: RequestContext): Promise<string> {
+    const [row, dataset, run, decisions] = await Promise.all([
+      ctx.loaders.modelVersion.load(version.id),
+      ctx.loaders.datasetVersion.load(version.datasetVersionId),
+      ctx.loaders.run.load(version.runId),
+      ctx.loaders.decisionsOfRun.load(version.runId),
+    ]);
+    return modelCardMarkdown({ modelName: version.modelName, version: row!, dataset, run, decisions });
   }
 }

@@ -3,6 +3,7 @@ import { id, timestamps, timestamptz } from './_columns.js';
 import { datasetVersions } from './datasets.js';
 import { pipelineRuns } from './runs.js';
 import { trials } from './training.js';
+import type { FairnessReport, FeatureImportance } from '../../activities/evaluation/responsible.js';
 
 export const models = pgTable('models', {
   id: id(),
@@ -19,6 +20,10 @@ export const modelVersions = pgTable('model_versions', {
   trainer: text('trainer').notNull(),
   params: jsonb('params').$type<Record<string, unknown>>().notNull(),
   metrics: jsonb('metrics').$type<Record<string, number>>().notNull(),
+  /** Group fairness on the test split, when the spec named a sensitive attribute. */
+  fairness: jsonb('fairness').$type<FairnessReport>(),
+  /** Permutation feature importance on the test split, most important first. */
+  importances: jsonb('importances').$type<FeatureImportance[]>().notNull().default([]),
   datasetVersionId: uuid('dataset_version_id').notNull().references(() => datasetVersions.id, { onDelete: 'restrict' }),
   runId: uuid('run_id').notNull().references(() => pipelineRuns.id, { onDelete: 'restrict' }),
   trialId: uuid('trial_id').references(() => trials.id, { onDelete: 'set null' }),

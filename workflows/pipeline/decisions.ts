@@ -19,6 +19,19 @@ export function thresholdFailures(metrics: Metrics, thresholds: Thresholds, cont
   return failures;
 }
 
+/** Every fairness threshold the report exceeds, as a sentence. */
+export function fairnessFailures(
+  report: { attribute: string; demographicParityDifference: number; equalOpportunityDifference: number },
+  thresholds: { demographicParityDifference?: number; equalOpportunityDifference?: number },
+): string[] {
+  const failures: string[] = [];
+  for (const key of ['demographicParityDifference', 'equalOpportunityDifference'] as const) {
+    const max = thresholds[key];
+    if (max !== undefined && report[key] > max) failures.push(`${key} ${fmt(report[key])} across ${report.attribute} exceeds the maximum ${max}`);
+  }
+  return failures;
+}
+
 /** True when `a` is strictly better than `b` on `metric`. */
 export function isBetter(metric: MetricName, a: number, b: number): boolean {
   return LOWER_IS_BETTER.has(metric) ? a < b : a > b;

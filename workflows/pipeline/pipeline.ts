@@ -22,7 +22,7 @@ import type { RunsActivities } from '../../activities/runs/runs.activities.js';
 import type { StepError } from '../../db/schema/runs.js';
 import type { TrainingActivities, TrialResult } from '../../activities/training/training.activities.js';
 import { CUSTODY_STATUS } from '../search-attributes.js';
-import { bestIndex, championFailure, thresholdFailures, type Metrics } from './decisions.js';
+import { bestIndex, championFailure, fairnessFailures, thresholdFailures, type Metrics } from './decisions.js';
 import {
   approveSignal,
   decideUpdate,
@@ -116,7 +116,7 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
   const { runId } = input;
   const modelName = modelNameOf(spec);
   // What evaluation and the registry need of the spec: activities get this slice, not the whole document.
-  const modelSpec = { task: spec.task, target: spec.target, features: spec.features, split: spec.split };
+  const modelSpec = { task: spec.task, target: spec.target, features: spec.features, split: spec.split, fairness: spec.fairness };
   const workflowId = workflowInfo().workflowId;
   // Deployment writes are keyed per execution: a retry reuses its key, a resumed run (a new execution) gets new ones.
   const executionKey = `${workflowId}:${workflowInfo().runId}`;
@@ -264,7 +264,7 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
 
     await step('validate-data', async () => {
       const report: ValidationReport = await datasets.validateData.executeWithOptions({ ...data, summary: `validate ${dataset.name}@v${dataset.version}` }, [
-        { datasetVersionId: dataset.id, spec: { validation: spec.validation, features: spec.features, target: spec.target, task: spec.task } },
+        { datasetVersionId: dataset.id, spec: { validation: spec.validation, features: spec.features, target: spec.target, task: spec.task, fairness: spec.fairness } },
       ]);
       if (!report.passed) {
         throw ApplicationFailure.create({
@@ -286,9 +286,10 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
 
     const evaluated = await step('evaluate', async () => {
       const result: EvaluationResult = await evaluations.evaluateCandidate.executeWithOptions({ ...evaluation, summary: `evaluate trial ${training.bestTrialIndex}` }, [
-        { modelName, artifactSha256: training.bestArtifactSha256, datasetVersionId: dataset.id, spec: modelSpec, compareChampion: spec.evaluation.champion.enabled },
+        { modelName, artifactSha256: training.bestArtifactSha256, datasetVersionId: dataset.id, spec: modelSpec, primaryMetric: spec.evaluation.primaryMetric, compareChampion: spec.evaluation.champion.enabled },
       ]);
       const reasons = thresholdFailures(result.metrics, spec.evaluation.thresholds);
+      if (result.fairness && spec.fairness) reasons.push(...fairnessFailures(result.fairness, spec.fairness.thresholds));
       const metric = spec.evaluation.primaryMetric;
       if (result.champion && result.metrics[metric] !== undefined && result.champion.metrics[metric] !== undefined) {
         const failure = championFailure(metric, result.metrics[metric]!, result.champion.metrics[metric]!, spec.evaluation.champion.minImprovement, `v${result.champion.version}`);
@@ -300,7 +301,16 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
 
     modelVersion = await step('register-model', () =>
       registries.registerModel.executeWithOptions({ ...registry, summary: `register ${modelName}` }, [
-        { runId, modelName, trialId: training.bestTrialId, datasetVersionId: dataset.id, metrics: evaluated.metrics as Record<string, number>, spec: modelSpec },
+        {
+          runId,
+          modelName,
+          trialId: training.bestTrialId,
+          datasetVersionId: dataset.id,
+          metrics: evaluated.metrics as Record<string, number>,
+          fairness: evaluated.fairness,
+          importances: evaluated.importances,
+          spec: modelSpec,
+        },
       ]),
     );
 
@@ -468,7 +478,7 @@ async function train(
   const settled = await pool(candidates, spec.training.search.parallelism, async (params: Params, index) => {
     try {
       return await trainCandidate.executeWithOptions({ ...options, summary: `trial ${index}: ${spec.training.trainer} ${JSON.stringify(params)}` }, [
-        { runId, trialIndex: index, datasetVersionId: dataset.id, spec: { task: spec.task, target: spec.target, features: spec.features, split: spec.split, training: spec.training }, params, reuse },
+        { runId, trialIndex: index, datasetVersionId: dataset.id, spec: { task: spec.task, target: spec.target, features: spec.features, split: spec.split, training: spec.training, fairness: spec.fairness }, params, reuse },
       ]);
     } finally {
       onProgress(++done, candidates.length);

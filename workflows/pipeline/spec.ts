@@ -142,6 +142,20 @@ export const pipelineSpecSchema = z
         })
         .prefault({}),
     }),
+    /** Group fairness on the test split with respect to a sensitive attribute (classification only). */
+    fairness: z
+      .strictObject({
+        sensitiveAttribute: z.string().min(1),
+        /** The favourable outcome; required when there are more than two classes, else the second class in sorted order. */
+        positiveClass: z.union([z.string(), z.number(), z.boolean()]).transform(String).optional(),
+        thresholds: z
+          .strictObject({
+            demographicParityDifference: z.number().min(0).max(1).optional(),
+            equalOpportunityDifference: z.number().min(0).max(1).optional(),
+          })
+          .default({}),
+      })
+      .optional(),
     gates: z.array(gate).max(5).default([]),
     deployment: z
       .strictObject({
@@ -208,6 +222,12 @@ export const pipelineSpecSchema = z
       if (size > 200) {
         ctx.addIssue({ code: 'custom', path: ['training', 'search', 'space'], message: `the grid has ${size} combinations; at most 200 are allowed` });
       }
+    }
+    if (spec.fairness && !isClassification) {
+      ctx.addIssue({ code: 'custom', path: ['fairness'], message: 'is for classification tasks' });
+    }
+    if (spec.fairness && spec.fairness.sensitiveAttribute === spec.target) {
+      ctx.addIssue({ code: 'custom', path: ['fairness', 'sensitiveAttribute'], message: 'must not be the target' });
     }
     if (spec.features?.includes(spec.target)) {
       ctx.addIssue({ code: 'custom', path: ['features'], message: `must not include the target column ${spec.target}` });

@@ -34,6 +34,8 @@ export class DatasetVersion {
   @Field() createdAt!: Date;
 }
 
+
+
 @ObjectType()
 export class Dataset {
   @Field(() => ID) id!: string;

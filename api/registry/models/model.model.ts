@@ -1,10 +1,17 @@
-import { Field, ID, Int, ObjectType } from '@nestjs/graphql';
+import { Field, Float, ID, Int, ObjectType } from '@nestjs/graphql';
 import { GraphQLJSON } from 'graphql-scalars';
 
 @ObjectType()
 export class FeatureColumn {
   @Field() name!: string;
   @Field() kind!: string;
+}
+
+@ObjectType({ description: 'How much a metric drops when the feature is shuffled.' })
+export class FeatureImportance {
+  @Field() feature!: string;
+  @Field(() => Float) importance!: number;
+  @Field(() => Float) std!: number;
 }
 
 @ObjectType({ description: 'A registered, content-hashed model artifact and where it came from.' })
@@ -23,6 +30,10 @@ export class ModelVersion {
   @Field(() => ID) runId!: string;
   @Field(() => ID) datasetVersionId!: string;
   @Field(() => ID, { nullable: true }) trialId?: string | null;
+  @Field(() => GraphQLJSON, { nullable: true, description: 'Group fairness on the test split: per group, demographic parity and equal opportunity differences.' })
+  fairness?: unknown;
+  @Field(() => [FeatureImportance], { description: 'Permutation feature importance on the test split, most important first.' })
+  importances!: FeatureImportance[];
   @Field() createdAt!: Date;
 }
 

@@ -1,0 +1,104 @@
+import type { DatasetVersionRow, GateDecisionRow, ModelVersionRow, PipelineRunRow } from '../../db/schema/index.js';
+import type { PipelineSpec } from '../../workflows/pipeline/spec.js';
+
+const num = (value: number) => Number(value.toPrecision(4)).toString();
+const cell = (text: unknown) => String(text ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+/** A dataset version's datasheet: where the data came from, what it may be used for, and its profile. */
+export function datasheetMarkdown(version: DatasetVersionRow & { datasetName: string }): string {
+  const lines = [
+    `# Datasheet: ${version.datasetName} v${version.version}`,
+    '',
+    `- **Content hash (sha256):** \`${version.sha256}\``,
+    `- **Format:** ${version.format}, ${version.rowCount} rows, ${version.sizeBytes} bytes`,
+    `- **Source:** ${version.source ?? 'not recorded'}`,
+    `- **License:** ${version.license ?? 'not recorded'}`,
+    `- **Intended use:** ${version.intendedUse ?? 'not recorded'}`,
+    `- **Registered by:** ${version.registeredBy} on ${version.createdAt.toISOString()}`,
+    '',
+    '## Profile',
+    '',
+    '| column | kind | present | missing | min | max | mean | std | top values |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...version.columns.map((c) => {
+      const top = c.categories ? Object.entries(c.categories).slice(0, 5).map(([k, v]) => `${k} (${v})`).join(', ') : '';
+      const stat = (v?: number) => (v === undefined ? '' : num(v));
+      return `| ${cell(c.name)} | ${c.kind} | ${c.count} | ${c.nullCount + c.nanCount} | ${stat(c.min)} | ${stat(c.max)} | ${stat(c.mean)} | ${stat(c.std)} | ${cell(top)} |`;
+    }),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+/** A model version's card: intended use, data, metrics, fairness, feature importances, approvals and lineage. */
+export function modelCardMarkdown(input: {
+  modelName: string;
+  version: ModelVersionRow;
+  dataset: (DatasetVersionRow & { datasetName: string }) | null;
+  run: PipelineRunRow | null;
+  decisions: GateDecisionRow[];
+}): string {
+  const { modelName, version, dataset, run, decisions } = input;
+  const spec = run?.spec as PipelineSpec | undefined;
+  const fairness = version.fairness;
+  const lines = [
+    `# Model card: ${modelName} v${version.version}`,
+    '',
+    spec?.description ?? '',
+    '',
+    '## Intended use',
+    '',
+    dataset?.intendedUse ? `Trained on data whose stated intended use is: ${dataset.intendedUse}` : 'No intended use was recorded with the training data.',
+    '',
+    '## Model',
+    '',
+    `- **Task:** ${version.task}, predicting \`${version.target}\` from ${version.features.length} features`,
+    `- **Trainer:** ${version.trainer} with ${JSON.stringify(version.params)}`,
+    `- **Artifact (sha256):** \`${version.artifactSha256}\``,
+    `- **Code version:** ${version.codeVersion}`,
+    '',
+    '## Data',
+    '',
+    dataset
+      ? `${dataset.datasetName} v${dataset.version} (\`${dataset.sha256}\`), ${dataset.rowCount} rows; see its datasheet (\`datasetVersion(input: { id: "${dataset.id}" }) { datasheet }\`).`
+      : 'unknown',
+    '',
+    '## Metrics (held-out test split)',
+    '',
+    '| metric | value |',
+    '| --- | --- |',
+    ...Object.entries(version.metrics).map(([k, v]) => `| ${k} | ${num(v)} |`),
+    '',
+    '## Fairness',
+    '',
+    ...(fairness
+      ? [
+          `Sensitive attribute \`${fairness.attribute}\`, favourable outcome \`${fairness.positiveClass}\`: demographic parity difference ${num(fairness.demographicParityDifference)}, equal opportunity difference ${num(fairness.equalOpportunityDifference)}.`,
+          '',
+          '| group | rows | selection rate | true positive rate |',
+          '| --- | --- | --- | --- |',
+          ...fairness.groups.map((g) => `| ${cell(g.group)} | ${g.count} | ${num(g.selectionRate)} | ${g.truePositiveRate === null ? '' : num(g.truePositiveRate)} |`),
+        ]
+      : ['No sensitive attribute was named in the spec, so no fairness figures were computed.']),
+    '',
+    '## Feature importance (permutation, test split)',
+    '',
+    '| feature | importance | std |',
+    '| --- | --- | --- |',
+    ...version.importances.map((f) => `| ${cell(f.feature)} | ${num(f.importance)} | ${num(f.std)} |`),
+    '',
+    '## Approvals',
+    '',
+    ...(decisions.filter((d) => d.accepted).length > 0
+      ? decisions.filter((d) => d.accepted).map((d) => `- ${d.gate}: ${d.decision} by ${d.actor} (${d.via}) at ${d.decidedAt.toISOString()}${d.comment ? `: "${d.comment}"` : ''}`)
+      : ['No gate decisions.']),
+    '',
+    '## Lineage',
+    '',
+    `- Run \`${version.runId}\`${run ? ` (${run.pipelineName}, submitted by ${run.submittedBy}${run.parentRunId ? `, from run \`${run.parentRunId}\`` : ''})` : ''}`,
+    `- Trial \`${version.trialId ?? 'unknown'}\``,
+    `- Dataset version \`${version.datasetVersionId}\``,
+    '',
+  ];
+  return lines.join('\n');
+}
