@@ -121,8 +121,22 @@ describe('lineage and reproduce', () => {
     ]);
   });
 
-  it('reproduces a logistic-regression run to the same artifact hash', { timeout: 120_000 }, async () => {
-    const original = await run(spec('lineage-logistic', 1, 'logistic-regression'));
+  it.each([
+    ['logistic-regression', () => spec('lineage-logistic', 1, 'logistic-regression')],
+    [
+      'linear-regression',
+      (): PipelineSpecInput => ({
+        name: 'lineage-linear',
+        dataset: { name: 'diabetes', file: 'examples/diabetes/diabetes.csv' },
+        task: 'regression',
+        target: 'progression',
+        training: { trainer: 'linear-regression' },
+        evaluation: { primaryMetric: 'rmse', champion: { enabled: false } },
+        deployment: { production: {} },
+      }),
+    ],
+  ] as const)('reproduces a %s run to the same artifact hash', { timeout: 120_000 }, async (_trainer, make) => {
+    const original = await run(make());
     const { reproduce } = await gql<{ reproduce: { id: string } }>('mutation($id: ID!) { reproduce(input: { runId: $id }) { id } }', { id: original });
     expect(await finished(reproduce.id)).toBe('succeeded');
     const { pipelineRun } = await gql<{ pipelineRun: { trials: { reusedFromTrialId: string | null }[]; reproduction: any } }>(
