@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { auditFromActivity, type AuditMark } from '../audit.js';
 import type { Repositories } from '../../db/repositories.js';
-import { canonicalJson } from '../training/model-artifact.js';
+import { canonicalJson } from '../../db/canonical-json.js';
 import { modelNameOf, type PipelineSpec } from '../../workflows/pipeline/spec.js';
 import type { GateDecision, RunStatus, StepError, StepStatus } from '../../db/schema/index.js';
 

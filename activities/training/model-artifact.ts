@@ -36,12 +36,6 @@ export interface CommandModelArtifact {
 
 export type ModelArtifact = BuiltInModelArtifact | CommandModelArtifact;
 
-/** JSON with object keys sorted, so the same model always serialises to the same bytes and hash. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as object).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
-  );
-}
 
 export function parseArtifact(bytes: Buffer): ModelArtifact {
   const artifact = JSON.parse(bytes.toString('utf8')) as ModelArtifact;

@@ -4,7 +4,7 @@ import { DataFormatError } from '../data/read-rows.js';
 import { classificationMetrics, regressionMetrics } from '../evaluation/metrics.js';
 import { TrainerParamError, predictBuiltIn, trainBuiltIn } from './built-in-trainers.js';
 import { loadRows, splitRows } from './dataset-table.js';
-import { canonicalJson } from './model-artifact.js';
+import { canonicalJson } from '../../db/canonical-json.js';
 import type { ThreadResult, TrainJob } from './train-job.js';
 
 /**

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { and, asc, eq, gt, gte, lte, sql, type SQL } from 'drizzle-orm';
+import { canonicalJson as canonical } from '../canonical-json.js';
 import type { Db } from '../client.js';
 import { auditEvents, auditHead, type AuditEventRow } from '../schema/index.js';
 
@@ -32,13 +33,6 @@ export interface AuditVerification {
 }
 
 const GENESIS = '0'.repeat(64);
-
-/** JSON with object keys sorted, so the same content always hashes the same. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as object).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
-  );
-}
 
 /** The hash of an event: its content and the hash of the event before it. */
 export function eventHash(event: Pick<AuditEventRow, 'seq' | 'at' | 'actor' | 'action' | 'subjectType' | 'subjectId' | 'payload' | 'prevHash'>): string {

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, inArray, isNull, lte, ne, or, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, lte, ne, or, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import {
   deployments,
@@ -203,49 +203,36 @@ export class RegistryRepository {
     await tx.update(deployments).set({ endedAt: at, endReason: reason }).where(and(where, isNull(deployments.endedAt)));
   }
 
-  /** Deployments of a model, newest first; with `at`, only those serving at that instant. */
-  async history(modelName: string, at?: Date): Promise<DeploymentWithVersion[]> {
+  /** Deployments with their version number and model name, matching `where`, in `order`. */
+  private async deploymentsWhere(where: SQL | undefined, order: SQL[] = [desc(deployments.startedAt), desc(deployments.createdAt)]): Promise<DeploymentWithVersion[]> {
     const rows = await this.db
       .select({ deployment: deployments, version: modelVersions.version, modelName: models.name })
       .from(deployments)
       .innerJoin(models, eq(models.id, deployments.modelId))
       .innerJoin(modelVersions, eq(modelVersions.id, deployments.modelVersionId))
-      .where(and(eq(models.name, modelName), at ? and(lte(deployments.startedAt, at), or(isNull(deployments.endedAt), gt(deployments.endedAt, at))) : undefined))
-      .orderBy(desc(deployments.startedAt), desc(deployments.createdAt));
+      .where(where)
+      .orderBy(...order);
     return rows.map((r) => ({ ...r.deployment, version: r.version, modelName: r.modelName }));
+  }
+
+  /** Deployments of a model, newest first; with `at`, only those serving at that instant. */
+  async history(modelName: string, at?: Date): Promise<DeploymentWithVersion[]> {
+    const serving = at ? and(lte(deployments.startedAt, at), or(isNull(deployments.endedAt), gt(deployments.endedAt, at))) : undefined;
+    return await this.deploymentsWhere(and(eq(models.name, modelName), serving));
   }
 
   async activeOfModels(modelIds: readonly string[]): Promise<DeploymentWithVersion[]> {
     if (modelIds.length === 0) return [];
-    const rows = await this.db
-      .select({ deployment: deployments, version: modelVersions.version, modelName: models.name })
-      .from(deployments)
-      .innerJoin(models, eq(models.id, deployments.modelId))
-      .innerJoin(modelVersions, eq(modelVersions.id, deployments.modelVersionId))
-      .where(and(inArray(deployments.modelId, [...modelIds]), isNull(deployments.endedAt)));
-    return rows.map((r) => ({ ...r.deployment, version: r.version, modelName: r.modelName }));
+    return await this.deploymentsWhere(and(inArray(deployments.modelId, [...modelIds]), isNull(deployments.endedAt)));
   }
 
   async deploymentsByIds(ids: readonly string[]): Promise<DeploymentWithVersion[]> {
     if (ids.length === 0) return [];
-    const rows = await this.db
-      .select({ deployment: deployments, version: modelVersions.version, modelName: models.name })
-      .from(deployments)
-      .innerJoin(models, eq(models.id, deployments.modelId))
-      .innerJoin(modelVersions, eq(modelVersions.id, deployments.modelVersionId))
-      .where(inArray(deployments.id, [...ids]));
-    return rows.map((r) => ({ ...r.deployment, version: r.version, modelName: r.modelName }));
+    return await this.deploymentsWhere(inArray(deployments.id, [...ids]));
   }
 
   async ofRuns(runIds: readonly string[]): Promise<DeploymentWithVersion[]> {
     if (runIds.length === 0) return [];
-    const rows = await this.db
-      .select({ deployment: deployments, version: modelVersions.version, modelName: models.name })
-      .from(deployments)
-      .innerJoin(models, eq(models.id, deployments.modelId))
-      .innerJoin(modelVersions, eq(modelVersions.id, deployments.modelVersionId))
-      .where(inArray(deployments.runId, [...runIds]))
-      .orderBy(deployments.startedAt);
-    return rows.map((r) => ({ ...r.deployment, version: r.version, modelName: r.modelName }));
+    return await this.deploymentsWhere(inArray(deployments.runId, [...runIds]), [asc(deployments.startedAt)]);
   }
 }
