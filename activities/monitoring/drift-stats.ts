@@ -1,0 +1,139 @@
+import { binOf } from '../data/profile.js';
+
+/**
+ * Drift statistics between a reference sample (the training data's profile or values) and a current one
+ * (what serving sees). Pure functions, checked against scipy and numpy reference values in
+ * test/activities/drift-stats.test.ts.
+ */
+
+/** Two-sample Kolmogorov–Smirnov statistic: the largest gap between the two empirical distributions. */
+export function ksStatistic(reference: readonly number[], current: readonly number[]): number {
+  const a = Float64Array.from(reference).sort();
+  const b = Float64Array.from(current).sort();
+  let i = 0;
+  let j = 0;
+  let d = 0;
+  while (i < a.length && j < b.length) {
+    // Step past every copy of the smaller value in both samples, so ties move the two curves together.
+    const value = Math.min(a[i]!, b[j]!);
+    while (i < a.length && a[i] === value) i++;
+    while (j < b.length && b[j] === value) j++;
+    d = Math.max(d, Math.abs(i / a.length - j / b.length));
+  }
+  return d;
+}
+
+/**
+ * The Kolmogorov distribution's survival function, P(K > x): the limiting distribution of
+ * sqrt(n·m/(n+m))·D. Matches scipy.special.kolmogorov.
+ */
+export function kolmogorovSf(x: number): number {
+  if (!(x > 0)) return 1;
+  if (x < 1) {
+    // P(K <= x) = sqrt(2π)/x · Σ exp(-(2k-1)²π²/(8x²)), which converges fast for small x.
+    const c = (Math.PI * Math.PI) / (8 * x * x);
+    let sum = 0;
+    for (let k = 1; k < 100; k++) {
+      const term = Math.exp(-((2 * k - 1) ** 2) * c);
+      sum += term;
+      if (term < 1e-17) break;
+    }
+    return 1 - (Math.sqrt(2 * Math.PI) / x) * sum;
+  }
+  let sum = 0;
+  for (let k = 1; k < 100; k++) {
+    const term = Math.exp(-2 * k * k * x * x);
+    sum += (k % 2 === 1 ? 1 : -1) * term;
+    if (term < 1e-17) break;
+  }
+  return Math.min(1, Math.max(0, 2 * sum));
+}
+
+/**
+ * Two-sample KS test. The statistic is exact; the p-value is the asymptotic one (the Kolmogorov
+ * limiting distribution), which is what drift monitoring's large windows call for.
+ */
+export function ksTest(reference: readonly number[], current: readonly number[]): { statistic: number; pValue: number } {
+  const statistic = ksStatistic(reference, current);
+  const en = (reference.length * current.length) / (reference.length + current.length);
+  return { statistic, pValue: kolmogorovSf(Math.sqrt(en) * statistic) };
+}
+
+/**
+ * Population Stability Index between two distributions over the same bins:
+ * Σ (actual − expected) · ln(actual / expected), with empty bins floored at `epsilon`.
+ */
+export function psi(expected: readonly number[], actual: readonly number[], epsilon = 1e-4): number {
+  let total = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const e = Math.max(expected[i]!, epsilon);
+    const a = Math.max(actual[i] ?? 0, epsilon);
+    total += (a - e) * Math.log(a / e);
+  }
+  return total;
+}
+
+/** Share of `values` in each bin of `edges` (values outside fall into the first or last bin). */
+export function binShares(values: readonly number[], edges: readonly number[]): number[] {
+  const counts = new Array<number>(Math.max(1, edges.length - 1)).fill(0);
+  for (const value of values) counts[binOf(value, edges as number[])]!++;
+  return counts.map((c) => c / Math.max(1, values.length));
+}
+
+/** Pearson's chi-square goodness-of-fit test of observed counts against expected counts. */
+export function chiSquare(observed: readonly number[], expected: readonly number[]): { statistic: number; pValue: number } {
+  let statistic = 0;
+  for (let i = 0; i < observed.length; i++) statistic += (observed[i]! - expected[i]!) ** 2 / expected[i]!;
+  return { statistic, pValue: chi2Sf(statistic, observed.length - 1) };
+}
+
+/** P(X > x) for X ~ chi-square with `df` degrees of freedom: the regularized upper incomplete gamma Q(df/2, x/2). */
+export function chi2Sf(x: number, df: number): number {
+  if (!(x > 0)) return 1;
+  return gammaQ(df / 2, x / 2);
+}
+
+/** ln Γ(z) by the Lanczos approximation (g = 7, 9 terms), accurate to about 1e-15. */
+function lnGamma(z: number): number {
+  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+  if (z < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * z)) - lnGamma(1 - z);
+  const x = z - 1;
+  let sum = c[0]!;
+  for (let i = 1; i < 9; i++) sum += c[i]! / (x + i);
+  const t = x + 7.5;
+  return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(sum);
+}
+
+/** Regularized upper incomplete gamma Q(a, x): a series below a + 1, a continued fraction above. */
+function gammaQ(a: number, x: number): number {
+  const logPrefix = -x + a * Math.log(x) - lnGamma(a);
+  if (x < a + 1) {
+    let term = 1 / a;
+    let sum = term;
+    for (let n = 1; n < 10_000; n++) {
+      term *= x / (a + n);
+      sum += term;
+      if (Math.abs(term) < Math.abs(sum) * 1e-17) break;
+    }
+    return 1 - sum * Math.exp(logPrefix);
+  }
+  // Modified Lentz's method for the continued fraction of Q.
+  const tiny = 1e-300;
+  let b = x + 1 - a;
+  let c = 1 / tiny;
+  let d = 1 / b;
+  let h = d;
+  for (let i = 1; i < 10_000; i++) {
+    const an = -i * (i - a);
+    b += 2;
+    d = an * d + b;
+    if (Math.abs(d) < tiny) d = tiny;
+    c = b + an / c;
+    if (Math.abs(c) < tiny) c = tiny;
+    d = 1 / d;
+    const delta = d * c;
+    h *= delta;
+    if (Math.abs(delta - 1) < 1e-16) break;
+  }
+  return Math.exp(logPrefix) * h;
+}
