@@ -8,7 +8,10 @@ import { loadRows, splitRows } from '../training/dataset-table.js';
 import { resolveModelInputs, splitOptionsOf } from '../training/model-inputs.js';
 import type { MetricName } from '../../workflows/pipeline/spec.js';
 import { metricsOf, loadArtifact, predictRows, scoreRows } from './predict.js';
+import { seededRandom, shuffled } from '../../workflows/pipeline/random.js';
 import { fairnessReport, permutationImportance, type FairnessReport, type FeatureImportance } from './responsible.js';
+
+const IMPORTANCE_ROWS = 2000;
 
 type EvaluationSpec = Pick<PipelineSpec, 'task' | 'target' | 'features' | 'split'> & { fairness?: PipelineSpec['fairness'] };
 
@@ -64,6 +67,7 @@ export function createEvaluationActivities({ repos, store }: { repos: Repositori
         const classes = candidate.classes ?? [];
         const positive = positiveClass ?? (classes.length === 2 ? classes[1]! : undefined);
         if (positive === undefined) throw permanentFailure(FailureType.BadInput, `fairness.positiveClass is required: the target has ${classes.length} classes`);
+        if (!classes.includes(positive)) throw permanentFailure(FailureType.BadInput, `fairness.positiveClass ${positive} is not a class of the target (${classes.join(', ')})`);
         fairness = fairnessReport(
           sensitiveAttribute,
           rows.map((r) => String(r[sensitiveAttribute] ?? '(missing)')),
@@ -72,11 +76,14 @@ export function createEvaluationActivities({ repos, store }: { repos: Repositori
           positive,
         );
       }
+      // On at most IMPORTANCE_ROWS test rows, so models behind a command stay quick to explain.
+      const sample = rows.length > IMPORTANCE_ROWS ? shuffled(rows, seededRandom(input.spec.split.seed)).slice(0, IMPORTANCE_ROWS) : rows;
       const importances = await permutationImportance(
-        rows,
+        sample,
         candidate.features.map((f) => f.name),
         input.primaryMetric,
-        async (permuted) => (await scoreRows(store, candidate, permuted, cancellationSignal()))[input.primaryMetric],
+        async (permuted) =>
+          permuted === sample && sample === rows ? metrics[input.primaryMetric] : (await scoreRows(store, candidate, permuted, cancellationSignal()))[input.primaryMetric],
         { seed: input.spec.split.seed, onFeature: () => heartbeat({ stage: 'feature importance' }) },
       );
       let champion: EvaluationResult['champion'] = null;

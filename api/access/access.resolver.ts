@@ -45,7 +45,10 @@ export class AccessResolver {
 
   @Query(() => [ApiToken], { description: 'Every token, without secrets. Admins only.' })
   async tokens(@CurrentCaller() caller: Caller): Promise<ApiToken[]> {
-    if (caller.role !== 'admin') throw new AccessError('FORBIDDEN', 'Forbidden: tokens needs the role admin');
+    if (caller.role !== 'admin') {
+      await this.access.recordRefusal(caller.name, 'tokens', 'FORBIDDEN', `tokens needs the role admin; ${caller.name} is ${caller.role}`);
+      throw new AccessError('FORBIDDEN', `Forbidden: tokens needs the role admin; ${caller.name} is ${caller.role}`);
+    }
     return await this.access.list();
   }
 

@@ -62,8 +62,15 @@ export class TokensService {
     }
     if (input.bootstrapCode !== this.bootstrapCode) throw new AccessError('BOOTSTRAP_REFUSED', 'The bootstrap code is wrong; it is printed on the server console at start');
     this.bootstrapCode = null;
-    this.logger.log(`first admin created: ${input.name}`);
-    return await this.create({ name: input.name, role: 'admin', description: 'first admin (bootstrap)' }, 'system:bootstrap');
+    try {
+      const created = await this.create({ name: input.name, role: 'admin', description: 'first admin (bootstrap)' }, 'system:bootstrap');
+      this.logger.log(`first admin created: ${input.name}`);
+      return created;
+    } catch (error) {
+      // A refused name (empty, reserved) does not use up the code.
+      this.bootstrapCode = input.bootstrapCode;
+      throw error;
+    }
   }
 
   async revoke(id: string, by: Caller): Promise<ApiTokenRow> {

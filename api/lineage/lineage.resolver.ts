@@ -14,6 +14,9 @@ import { toDeploymentModel, toModelVersionModel } from '../registry/registry.ser
 import { LineageInput } from './dto/lineage.input.js';
 import { Lineage, LineageDirection, LineageNode } from './models/lineage.model.js';
 
+/** Larger answers are refused with advice, rather than sent whole. */
+const MAX_LINEAGE_NODES = 10_000;
+
 @Resolver(() => LineageNode)
 export class LineageResolver {
   constructor(
@@ -29,6 +32,9 @@ export class LineageResolver {
     const type = await this.repos.lineage.nodeType(input.nodeId);
     if (!type) throw InputError.field('input.nodeId', 'is not a dataset version, run, trial, model version or deployment');
     const graph = await this.repos.lineage.graph(input.nodeId, type, input.direction ?? LineageDirection.BOTH, depth);
+    if (graph.nodes.length > MAX_LINEAGE_NODES) {
+      throw InputError.field('input.depth', `gives ${graph.nodes.length} nodes, more than ${MAX_LINEAGE_NODES}; ask for fewer hops or one direction`);
+    }
     return { root: { ...graph.root, depth: 0 }, nodes: graph.nodes, edges: graph.edges };
   }
 

@@ -190,6 +190,9 @@ export class PipelinesService {
     } catch (error) {
       if (error instanceof WorkflowUpdateFailedError) {
         const reason = error.cause?.message ?? error.message;
+        // Refused by the workflow's own check (after its validator): the workflow has recorded it already.
+        const recordedByWorkflow = (error.cause as { type?: string } | undefined)?.type === 'DecisionRefused';
+        if (recordedByWorkflow) throw new PipelineError('GATE_DECISION_REFUSED', `The decision was refused: ${reason}`);
         await this.repos.gates.record({
           runId: run.id,
           gate: input.gate ?? '(none open)',

@@ -64,7 +64,7 @@ export class AuditRepository {
       const [head] = await tx.select().from(auditHead).where(eq(auditHead.id, 1)).for('update');
       const [again] = await tx.select().from(auditEvents).where(eq(auditEvents.idempotencyKey, input.idempotencyKey));
       if (again) return again;
-      // Millisecond precision, as Postgres stores it, so the hash recomputes from the stored row.
+      // Millisecond precision (what a JS Date holds), so the hash recomputes exactly from the stored row.
       const at = new Date(Math.floor((input.at ?? new Date()).getTime()));
       const draft = {
         seq: head!.seq + 1,
@@ -112,7 +112,13 @@ export class AuditRepository {
     let expectedSeq = 1;
     let checked = 0;
     for (let after = 0; ; ) {
-      const batch = await this.db.select().from(auditEvents).where(gt(auditEvents.seq, after)).orderBy(asc(auditEvents.seq)).limit(batchSize);
+      // Only up to the head read above: events appended while we walk belong to the next verification.
+      const batch = await this.db
+        .select()
+        .from(auditEvents)
+        .where(and(gt(auditEvents.seq, after), lte(auditEvents.seq, head.seq)))
+        .orderBy(asc(auditEvents.seq))
+        .limit(batchSize);
       for (const event of batch) {
         const bad = (reason: string): AuditVerification => ({ ok: false, checked, headSeq: head.seq, headHash: head.hash, firstBad: { seq: event.seq, id: event.id, reason } });
         if (event.seq !== expectedSeq) return { ...bad(`event ${expectedSeq} is missing: the chain jumps from ${expectedSeq - 1} to ${event.seq}`), firstBad: { seq: expectedSeq, id: null, reason: `event ${expectedSeq} is missing: the chain jumps from ${expectedSeq - 1} to ${event.seq}` } };

@@ -59,6 +59,7 @@ export class LineageRepository {
       if (!seen || node.depth < seen.depth) found.set(node.id, node);
     }
     const ids = [...found.keys()];
+    if (ids.length > 10_000) return { root: { id: rootId, type: rootType }, nodes: [...found.values()], edges: [] };
     const edges = rowsOf<{ from_id: string; to_id: string; relation: string }>(
       await this.db.execute(sql`
         select from_id, to_id, relation from lineage_edges

@@ -107,9 +107,11 @@ describe('the first admin', () => {
     try {
       const code = await api.app.get(TokensService).prepareBootstrap();
       expect(code).toMatch(/^[\w-]{16}$/);
-      const attempt = (bootstrapCode: string) =>
-        api.gql<{ createFirstAdminToken: { token: string } }>('mutation($code: String!) { createFirstAdminToken(input: { name: "owner@example.com", bootstrapCode: $code }) { token } }', { code: bootstrapCode }, { as: null });
+      const attempt = (bootstrapCode: string, name = 'owner@example.com') =>
+        api.gql<{ createFirstAdminToken: { token: string } }>('mutation($code: String!, $name: String!) { createFirstAdminToken(input: { name: $name, bootstrapCode: $code }) { token } }', { code: bootstrapCode, name }, { as: null });
       expect((await attempt('guess')).errors![0]!.extensions!.code).toBe('FORBIDDEN');
+      // A refused name does not use up the one-time code.
+      expect((await attempt(code!, 'system-owner')).errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
       const first = await attempt(code!);
       expect(first.data!.createFirstAdminToken.token).toMatch(/^cus_/);
       expect((await attempt(code!)).errors![0]!.message).toBe('An admin already exists; ask an admin for a token');

@@ -191,11 +191,15 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
           apply(d, decision, via, quick);
           return { gate: null, reason: quick };
         }
-        const required = openGate()!.role as 'approver' | 'admin';
+        const gate = openGate()!;
+        const [gateName, required] = [gate.name, gate.role as 'approver' | 'admin'];
         const auth = await governance.authorizeDecision({ actor: d.actor.trim(), requiredRole: required, submittedBy: input.submittedBy, decision });
-        const reason = auth.allowed ? refusal(d, decision) : auth.reason!;
-        const gate = apply(d, decision, via, reason);
-        return { gate: gate ? { ...gate } : null, reason: reason ?? undefined };
+        // The gate may have timed out, escalated or been decided while the check ran: it must still be the same gate, wanting the same role.
+        const still = openGate();
+        const changed = !still || still.name !== gateName || still.role !== required ? `gate ${gateName} changed while the decision was checked; decide again` : null;
+        const reason = auth.allowed ? (changed ?? refusal(d, decision)) : auth.reason!;
+        const applied = apply(d, decision, via, reason);
+        return { gate: applied ? { ...applied } : null, reason: reason ?? undefined };
       }),
     );
     decisionQueue = result.catch(() => undefined).finally(() => decisionsPending--);
@@ -344,6 +348,8 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
     await setStatus('succeeded', { currentStep: null, finished: true });
     return await finish({ status: 'succeeded', modelVersionId: version.modelVersionId, modelVersion: version.version, reasons: [] });
   } catch (error) {
+    // No decision counts once the run is ending: close any open gate before cleaning up.
+    for (const gate of gates) if (gate.status === 'open') gate.status = 'pending';
     // Cleanup never stops half-way: not by a cancellation, and not when a rollback itself fails.
     const cleanUp = (why: string, next: string, error: StepError) =>
       CancellationScope.nonCancellable(async () => {
@@ -355,7 +361,7 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
       });
     if (isCancellation(error)) {
       await cleanUp('cancelled', 'cancelled', { type: 'Cancelled', message: 'the run was cancelled' });
-      await CancellationScope.nonCancellable(drain);
+      await drain();
       throw error;
     }
     if (error instanceof Rejected) {
@@ -371,11 +377,13 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
     throw error;
   }
 
-  /** Waits until every decision received has been checked and written to the database. */
+  /** Waits until every decision received has been checked and written to the database; a cancellation cannot cut it short. */
   async function drain(): Promise<void> {
-    await condition(() => decisionsPending === 0);
-    finished = true;
-    await recorder;
+    await CancellationScope.nonCancellable(async () => {
+      await condition(() => decisionsPending === 0);
+      finished = true;
+      await recorder;
+    });
   }
 
   async function finish(result: PipelineResult): Promise<PipelineResult> {
