@@ -15,6 +15,7 @@ import { HealthModule } from './health/health.module.js';
 import { LineageModule } from './lineage/lineage.module.js';
 import { PipelinesModule } from './pipelines/pipelines.module.js';
 import { RegistryModule } from './registry/registry.module.js';
+import { ServingModule } from './serving/serving.module.js';
 
 /** The API: one NestJS module per domain, GraphQL code-first on Apollo. */
 @Module({})
@@ -48,6 +49,7 @@ export class AppModule {
         DatasetsModule,
         RegistryModule,
         LineageModule,
+        ServingModule,
       ],
     };
   }

@@ -4,6 +4,7 @@ import { AuditRepository } from './repositories/audit.js';
 import { DatasetsRepository } from './repositories/datasets.js';
 import { GatesRepository } from './repositories/gates.js';
 import { LineageRepository } from './repositories/lineage.js';
+import { PredictionsRepository } from './repositories/predictions.js';
 import { RegistryRepository } from './repositories/registry.js';
 import { RunsRepository } from './repositories/runs.js';
 import { TrialsRepository } from './repositories/trials.js';
@@ -20,6 +21,7 @@ export function createRepositories(db: Db) {
     audit: new AuditRepository(db),
     access: new AccessRepository(db),
     lineage: new LineageRepository(db),
+    predictions: new PredictionsRepository(db),
   };
 }
 

@@ -25,9 +25,18 @@ export class AuthGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const gql = GqlExecutionContext.create(context);
-    const ctx = gql.getContext<AuthContext>();
-    const operation = gql.getInfo<{ fieldName: string }>().fieldName;
+    // GraphQL keeps the caller on its context; REST (serving) on the request itself.
+    let ctx: AuthContext;
+    let operation: string;
+    if (context.getType() === 'http') {
+      const req = context.switchToHttp().getRequest<AuthContext['req'] & { method: string; path: string; caller?: Caller | null }>();
+      ctx = Object.assign(req, { req });
+      operation = `${req.method} ${req.path}`;
+    } else {
+      const gql = GqlExecutionContext.create(context);
+      ctx = gql.getContext<AuthContext>();
+      operation = gql.getInfo<{ fieldName: string }>().fieldName;
+    }
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, [context.getHandler(), context.getClass()])) return true;
 
     if (ctx.caller === undefined) {

@@ -9,5 +9,6 @@ export interface Caller {
 }
 
 export const CurrentCaller = createParamDecorator((_data: unknown, context: ExecutionContext): Caller => {
+  if (context.getType() === 'http') return context.switchToHttp().getRequest<{ caller: Caller }>().caller;
   return GqlExecutionContext.create(context).getContext<{ caller: Caller }>().caller;
 });

@@ -22,6 +22,8 @@ export const MUTATION_ROLES = {
   reproduce: ['submitter'],
   approveGate: ['approver'],
   rejectGate: ['approver'],
+  predict: ['viewer', 'submitter', 'approver'],
+  recordFeedback: ['submitter'],
   createToken: ['admin'],
   revokeToken: ['admin'],
 } as const satisfies Record<string, readonly Role[]>;

@@ -5,3 +5,4 @@ export * from './models.js';
 export * from './governance.js';
 export * from './access.js';
 export * from './audit.js';
+export * from './serving.js';

@@ -19,6 +19,8 @@ const CALLS: Record<keyof typeof MUTATION_ROLES, string> = {
   reproduce: `mutation { reproduce(input: { runId: "${ZERO}" }) { id } }`,
   approveGate: `mutation { approveGate(input: { runId: "${ZERO}" }) { status } }`,
   rejectGate: `mutation { rejectGate(input: { runId: "${ZERO}" }) { status } }`,
+  predict: 'mutation { predict(input: { model: "nope", inputs: [{}] }) { predictionId } }',
+  recordFeedback: 'mutation { recordFeedback(input: { predictionId: "x", label: 1 }) { predictionId } }',
   createToken: 'mutation { createToken(input: { name: "", role: "viewer" }) { token } }',
   revokeToken: 'mutation { revokeToken(input: { id: "not-a-uuid" }) { id } }',
 };

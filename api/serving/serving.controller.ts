@@ -1,0 +1,20 @@
+import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { MUTATION_ROLES, Roles } from '../access/roles.js';
+import { ServingError } from './serving.error.js';
+import { ServingService, type ServedPrediction } from './serving.service.js';
+
+/** REST for applications: POST /v1/models/{name}/predict with { "inputs": [ … ], "key"?: "…" }. */
+@Controller('v1/models')
+export class ServingController {
+  constructor(private readonly serving: ServingService) {}
+
+  @Roles(...MUTATION_ROLES.predict)
+  @Post(':name/predict')
+  @HttpCode(200)
+  async predict(@Param('name') name: string, @Body() body: unknown): Promise<{ predictions: ServedPrediction[] }> {
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw ServingError.field('body', 'must be a JSON object with "inputs"');
+    const { inputs, key } = body as { inputs?: unknown; key?: unknown };
+    if (key !== undefined && key !== null && typeof key !== 'string') throw ServingError.field('key', 'must be a string');
+    return { predictions: await this.serving.predict(name, inputs, key as string | undefined) };
+  }
+}

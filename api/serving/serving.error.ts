@@ -1,0 +1,22 @@
+import { DomainError, type PublicErrorCode } from '../errors/domain-error.js';
+
+export type ServingErrorCode = 'INVALID_INPUT' | 'MODEL_NOT_DEPLOYED' | 'PREDICTION_NOT_FOUND' | 'ALREADY_LABELLED';
+
+export class ServingError extends DomainError<ServingErrorCode> {
+  readonly domain = 'serving';
+  publicCode(): PublicErrorCode {
+    switch (this.code) {
+      case 'INVALID_INPUT':
+        return 'BAD_USER_INPUT';
+      case 'MODEL_NOT_DEPLOYED':
+      case 'PREDICTION_NOT_FOUND':
+        return 'NOT_FOUND';
+      case 'ALREADY_LABELLED':
+        return 'CONFLICT';
+    }
+  }
+
+  static field(path: string, message: string): ServingError {
+    return new ServingError('INVALID_INPUT', `${path} ${message}`, [{ path, message }]);
+  }
+}

@@ -1,0 +1,166 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createHash, randomUUID } from 'node:crypto';
+import type { Repositories } from '../../db/repositories.js';
+import type { DeploymentWithVersion } from '../../db/repositories/registry.js';
+import type { NewPredictionRow } from '../../db/schema/index.js';
+import { loadArtifact, predictRows } from '../../activities/evaluation/predict.js';
+import type { Row } from '../../activities/data/read-rows.js';
+import { ArtifactStore } from '../../activities/storage/artifact-store.js';
+import type { ModelArtifact } from '../../activities/training/model-artifact.js';
+import type { Config } from '../../config.js';
+import { isUuid } from '../common/validate.js';
+import { CONFIG, REPOSITORIES } from '../core/tokens.js';
+import { PredictionLog } from './prediction-log.js';
+import { ServingError } from './serving.error.js';
+
+export interface ServedPrediction {
+  predictionId: string;
+  modelVersionId: string;
+  version: number;
+  role: string;
+  value: string | number;
+  probabilities: Record<string, number> | null;
+  latencyMs: number;
+}
+
+const ROUTES_TTL_MS = 1000;
+const MAX_INPUTS = 1000;
+
+/**
+ * Serves a model's production deployment: canary rows take their share of traffic (sticky by request key
+ * when one is given), the primary the rest. Models are loaded once per version and kept warm.
+ */
+@Injectable()
+export class ServingService {
+  private readonly store: ArtifactStore;
+  private readonly models = new Map<string, Promise<ModelArtifact>>();
+  private readonly routes = new Map<string, { at: number; deployments: Promise<DeploymentWithVersion[]> }>();
+
+  constructor(
+    @Inject(REPOSITORIES) private readonly repos: Repositories,
+    @Inject(CONFIG) config: Config,
+    private readonly log: PredictionLog,
+  ) {
+    this.store = new ArtifactStore(config.artifactDir);
+  }
+
+  async predict(modelName: string, inputs: unknown, key?: string | null): Promise<ServedPrediction[]> {
+    if (!Array.isArray(inputs) || inputs.length === 0) throw ServingError.field('inputs', 'must be a non-empty list of objects');
+    if (inputs.length > MAX_INPUTS) throw ServingError.field('inputs', `must hold at most ${MAX_INPUTS} objects`);
+    const deployments = (await this.productionOf(modelName)).sort((a, b) => a.id.localeCompare(b.id));
+    const primary = deployments.find((d) => d.role === 'primary');
+    const canaries = deployments.filter((d) => d.role === 'canary');
+    if (!primary && canaries.length === 0) throw new ServingError('MODEL_NOT_DEPLOYED', `Model ${modelName} has no production deployment`);
+
+    // Route each input: a bucket in [0, 100) from the key (sticky) or at random; canaries own the lowest buckets.
+    const routeOf = (index: number): DeploymentWithVersion => {
+      const bucket = key ? createHash('sha256').update(`${key}:${index === 0 ? '' : index}`).digest().readUInt32BE(0) % 100 : Math.random() * 100;
+      let edge = 0;
+      for (const canary of canaries) {
+        edge += canary.trafficPercent;
+        if (bucket < edge) return canary;
+      }
+      return primary ?? canaries.at(-1)!;
+    };
+    const groups = new Map<DeploymentWithVersion, { index: number; row: Row }[]>();
+    for (let i = 0; i < inputs.length; i++) {
+      const route = key ? routeOf(0) : routeOf(i);
+      const list = groups.get(route) ?? [];
+      list.push({ index: i, row: inputs[i] as Row });
+      groups.set(route, list);
+    }
+
+    const out: ServedPrediction[] = new Array(inputs.length);
+    const logRows: NewPredictionRow[] = [];
+    for (const [deployment, items] of groups) {
+      const artifact = await this.model(deployment.modelVersionId);
+      const rows = items.map(({ index, row }) => validate(row, index, artifact));
+      const started = performance.now();
+      const predictions = await predictRows(this.store, artifact, rows);
+      const latencyMs = (performance.now() - started) / rows.length;
+      const at = new Date();
+      items.forEach(({ index }, i) => {
+        const probabilities = predictions.probabilities && predictions.classes ? Object.fromEntries(predictions.classes.map((c, k) => [c, predictions.probabilities![i]![k]!])) : null;
+        const served: ServedPrediction = {
+          predictionId: randomUUID(),
+          modelVersionId: deployment.modelVersionId,
+          version: deployment.version,
+          role: deployment.role,
+          value: predictions.values[i]!,
+          probabilities,
+          latencyMs,
+        };
+        out[index] = served;
+        logRows.push({
+          id: served.predictionId,
+          modelId: deployment.modelId,
+          modelVersionId: deployment.modelVersionId,
+          role: deployment.role,
+          requestKey: key ?? null,
+          inputs: rows[i]!,
+          output: { value: served.value, ...(probabilities ? { probabilities } : {}) },
+          latencyMs,
+          createdAt: at,
+        });
+      });
+    }
+    this.log.add(logRows);
+    return out;
+  }
+
+  async recordFeedback(predictionId: string, label: unknown): Promise<{ predictionId: string; label: string | number }> {
+    if (!isUuid(predictionId)) throw ServingError.field('input.predictionId', 'must be a UUID');
+    if (typeof label !== 'string' && typeof label !== 'number') throw ServingError.field('input.label', 'must be a string or a number');
+    await this.log.flush();
+    const row = await this.repos.predictions.label(predictionId, label);
+    if (!row) {
+      const existing = await this.repos.predictions.get(predictionId);
+      if (!existing) throw new ServingError('PREDICTION_NOT_FOUND', `No prediction has id ${predictionId}`);
+      throw new ServingError('ALREADY_LABELLED', `Prediction ${predictionId} already has a label`);
+    }
+    return { predictionId, label };
+  }
+
+  stats(): { logged: number; lost: number; pending: number } {
+    return { ...this.log.stats, pending: this.log.pending };
+  }
+
+  private async productionOf(modelName: string): Promise<DeploymentWithVersion[]> {
+    const cached = this.routes.get(modelName);
+    if (cached && Date.now() - cached.at < ROUTES_TTL_MS) return [...(await cached.deployments)];
+    const deployments = this.repos.registry.history(modelName, new Date()).then((rows) => rows.filter((d) => d.stage === 'production'));
+    this.routes.set(modelName, { at: Date.now(), deployments });
+    return [...(await deployments)];
+  }
+
+  private model(versionId: string): Promise<ModelArtifact> {
+    let model = this.models.get(versionId);
+    if (!model) {
+      model = this.repos.registry.findVersion(versionId).then((version) => loadArtifact(this.store, version!.artifactSha256));
+      model.catch(() => this.models.delete(versionId));
+      this.models.set(versionId, model);
+    }
+    return model;
+  }
+}
+
+/** Checks one input against the features the model was trained on; the error names the field. */
+function validate(input: unknown, index: number, artifact: ModelArtifact): Row {
+  if (!input || typeof input !== 'object' || Array.isArray(input)) throw ServingError.field(`inputs[${index}]`, 'must be an object of feature values');
+  const source = input as Record<string, unknown>;
+  const row: Row = {};
+  for (const feature of artifact.features) {
+    const value = source[feature.name];
+    const path = `inputs[${index}].${feature.name}`;
+    if (value === undefined || value === null || value === '') throw ServingError.field(path, 'is missing');
+    if (feature.kind === 'numeric') {
+      const number = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : Number.NaN;
+      if (!Number.isFinite(number)) throw ServingError.field(path, `must be a number (got ${JSON.stringify(value)})`);
+      row[feature.name] = number;
+    } else {
+      if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') throw ServingError.field(path, 'must be a string, number or boolean');
+      row[feature.name] = String(value);
+    }
+  }
+  return row;
+}

@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PipelineSpecInput } from '../../workflows/pipeline/spec.js';
+import { eventually, exampleSpec } from '../support/pipelines.js';
+import { startStack, type TestStack } from '../support/stack.js';
+
+const flower = { sepal_length: 5.9, sepal_width: 3.0, petal_length: 5.1, petal_width: 1.8 };
+
+describe('serving', () => {
+  let stack: TestStack;
+  let canaryRunId: string;
+  beforeAll(async () => {
+    stack = await startStack();
+    const release = async (change: (s: PipelineSpecInput) => void) => {
+      const spec = exampleSpec('iris') as PipelineSpecInput;
+      spec.name = 'serve-iris';
+      spec.model = 'served';
+      spec.gates = [];
+      change(spec);
+      const response = await stack.api.gql<{ submitPipeline: { id: string } }>('mutation($input: SubmitPipelineInput!) { submitPipeline(input: $input) { id } }', { input: { spec } });
+      return response.data!.submitPipeline.id;
+    };
+    const status = async (id: string) => (await stack.api.gql<{ pipelineRun: { status: string } }>('query($id: ID!) { pipelineRun(input: { runId: $id }) { status } }', { id })).data!.pipelineRun.status;
+    // Version 1 in production, then version 2 held at a 30% canary for long enough to test against.
+    const first = await release((s) => (s.deployment = { production: {} }));
+    await eventually(() => status(first), (s) => s === 'succeeded', 60_000);
+    canaryRunId = await release((s) => (s.deployment = { production: { canary: [30], bakeTime: '10m' } }));
+    await eventually(
+      async () => (await stack.api.gql<{ model: { currentDeployments: { role: string }[] } }>('{ model(input: { name: "served" }) { currentDeployments { role } } }')).data!.model.currentDeployments,
+      (deployments) => deployments.some((d) => d.role === 'canary'),
+      60_000,
+    );
+  }, 180_000);
+  afterAll(async () => {
+    if (canaryRunId) await stack?.api.gql('mutation($id: ID!) { cancelRun(input: { runId: $id }) { id } }', { id: canaryRunId });
+    await stack?.stop();
+  });
+
+  const predict = (inputs: unknown[], key?: string) =>
+    stack.api.gql<{ predict: { predictionId: string; version: number; role: string; value: string; probabilities: Record<string, number> }[] }>(
+      'mutation($input: PredictInput!) { predict(input: $input) { predictionId version role value probabilities } }',
+      { input: { model: 'served', inputs, key } },
+      { as: 'viewer@example.com' },
+    );
+
+  it('splits traffic by the canary percentage within a binomial bound on 2,000 requests', async () => {
+    const roles: string[] = [];
+    for (let i = 0; i < 2; i++) roles.push(...(await predict(Array(1000).fill(flower))).data!.predict.map((p) => p.role));
+    const canary = roles.filter((r) => r === 'canary').length;
+    // 30% of 2,000, within 4.5 standard deviations of a binomial (σ ≈ 20.5): a false alarm is about 1 in 150,000.
+    expect(Math.abs(canary - 600)).toBeLessThan(4.5 * Math.sqrt(2000 * 0.3 * 0.7));
+  });
+
+  it('serves the same request key from the same version every time', async () => {
+    const versions = new Set<number>();
+    for (let i = 0; i < 20; i++) versions.add((await predict([flower], 'customer-42')).data!.predict[0]!.version);
+    expect(versions.size).toBe(1);
+  });
+
+  it('answers over REST with classes and probabilities', async () => {
+    const response = await fetch(stack.api.url.replace('/graphql', '/v1/models/served/predict'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.api.tokens['viewer@example.com']}` },
+      body: JSON.stringify({ inputs: [flower, { ...flower, petal_length: 1.4, petal_width: 0.2 }] }),
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { predictions: { value: string; probabilities: Record<string, number> }[] };
+    expect(body.predictions.map((p) => p.value)).toEqual(['virginica', 'setosa']);
+    expect(Object.values(body.predictions[0]!.probabilities).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+  });
+
+  it('refuses bad input with an error naming the field, over GraphQL and REST', async () => {
+    const gql = await predict([flower, { ...flower, petal_length: 'long' }]);
+    expect(gql.errors![0]).toMatchObject({ message: 'inputs[1].petal_length must be a number (got "long")', extensions: { code: 'BAD_USER_INPUT' } });
+    const rest = await fetch(stack.api.url.replace('/graphql', '/v1/models/served/predict'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.api.tokens['viewer@example.com']}` },
+      body: JSON.stringify({ inputs: [{ sepal_length: 5 }] }),
+    });
+    expect(rest.status).toBe(400);
+    expect(await rest.json()).toEqual({ error: { code: 'BAD_USER_INPUT', message: 'inputs[0].sepal_width is missing', issues: [{ path: 'inputs[0].sepal_width', message: 'is missing' }] } });
+    const anonymous = await fetch(stack.api.url.replace('/graphql', '/v1/models/served/predict'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"inputs":[]}' });
+    expect(anonymous.status).toBe(401);
+    const unknown = await stack.api.gql('mutation { predict(input: { model: "nothing-here", inputs: [{}] }) { value } }');
+    expect(unknown.errors![0]!.message).toBe('Model nothing-here has no production deployment');
+  });
+
+  it('logs every prediction and takes its label later, once', async () => {
+    const [served] = (await predict([flower])).data!.predict;
+    await eventually(async () => (await stack.api.gql<{ servingStats: { pending: number; logged: number; lost: number } }>('{ servingStats { pending logged lost } }')).data!.servingStats, (s) => s.pending === 0 && s.logged > 2000, 10_000);
+    const label = await stack.api.gql<{ recordFeedback: { label: string } }>('mutation($id: ID!) { recordFeedback(input: { predictionId: $id, label: "virginica" }) { label } }', { id: served!.predictionId });
+    expect(label.data!.recordFeedback.label).toBe('virginica');
+    const again = await stack.api.gql('mutation($id: ID!) { recordFeedback(input: { predictionId: $id, label: "setosa" }) { label } }', { id: served!.predictionId });
+    expect(again.errors![0]!.extensions!.code).toBe('CONFLICT');
+    const stats = await stack.api.gql<{ servingStats: { lost: number } }>('{ servingStats { lost } }');
+    expect(stats.data!.servingStats.lost).toBe(0);
+  });
+});
