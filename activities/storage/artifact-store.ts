@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { access, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
@@ -70,10 +70,6 @@ export class ArtifactStore {
 
   async read(sha256: string): Promise<Buffer> {
     return await readFile(this.pathOf(sha256));
-  }
-
-  async size(sha256: string): Promise<number> {
-    return (await stat(this.pathOf(sha256))).size;
   }
 
   private async commit(tmp: string, sha256: string): Promise<void> {

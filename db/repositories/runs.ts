@@ -121,14 +121,6 @@ export class RunsRepository {
       });
   }
 
-  /** Raises a step's attempt count as an activity attempt begins. */
-  async recordAttempt(runId: string, name: string, attempt: number): Promise<void> {
-    await this.db
-      .update(runSteps)
-      .set({ attempts: sql`greatest(${runSteps.attempts}, ${attempt})` })
-      .where(and(eq(runSteps.runId, runId), eq(runSteps.name, name)));
-  }
-
   async stepsOf(runIds: readonly string[]): Promise<RunStepRow[]> {
     if (runIds.length === 0) return [];
     return await this.db.select().from(runSteps).where(inArray(runSteps.runId, [...runIds])).orderBy(asc(runSteps.position), asc(runSteps.startedAt));

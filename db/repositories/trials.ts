@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNotNull, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { trials, type TrialRow } from '../schema/index.js';
 
@@ -57,7 +57,4 @@ export class TrialsRepository {
     return await this.db.select().from(trials).where(inArray(trials.runId, [...runIds])).orderBy(asc(trials.index));
   }
 
-  async latestOfRun(runId: string): Promise<TrialRow[]> {
-    return await this.db.select().from(trials).where(eq(trials.runId, runId)).orderBy(desc(trials.index));
-  }
 }
