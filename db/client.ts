@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
@@ -89,10 +90,15 @@ export async function migrationState(db: Db): Promise<MigrationState> {
   };
 }
 
-async function readJournal(): Promise<{ tag: string; when: number }[]> {
-  const { readFile } = await import('node:fs/promises');
-  const text = await readFile(path.join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8');
-  return (JSON.parse(text) as { entries: { tag: string; when: number }[] }).entries;
+let journal: Promise<{ tag: string; when: number }[]> | null = null;
+
+/** The committed migrations, read once per process: they cannot change while it runs. */
+function readJournal(): Promise<{ tag: string; when: number }[]> {
+  journal ??= readFile(path.join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8').then(
+    (text) => (JSON.parse(text) as { entries: { tag: string; when: number }[] }).entries,
+  );
+  journal.catch(() => (journal = null));
+  return journal;
 }
 
 /** `db.execute` returns an array on postgres.js and `{ rows }` on PGlite; this reads either. */
