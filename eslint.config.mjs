@@ -1,7 +1,10 @@
 import tseslint from 'typescript-eslint';
 
+const nodeBuiltIns = 'Workflows run in a deterministic sandbox: no Node built-ins.';
+// Exact module names (a pattern would also catch our own folders of the same name, such as events/).
+const sandboxBannedPaths = ['fs', 'path', 'crypto', 'os', 'child_process', 'http', 'https', 'net', 'url', 'util', 'stream', 'events'].map((name) => ({ name, message: nodeBuiltIns }));
 const sandboxBanned = [
-  { group: ['node:*', 'fs', 'path', 'crypto', 'os', 'child_process', 'http', 'https', 'net', 'url', 'util', 'stream', 'events'], message: 'Workflows run in a deterministic sandbox: no Node built-ins.' },
+  { group: ['node:*'], message: nodeBuiltIns },
   { group: ['@temporalio/activity', '@temporalio/client', '@temporalio/worker', '@temporalio/testing'], message: 'Workflows may import only @temporalio/workflow (and @temporalio/common).' },
   { group: ['**/db/**', '**/api/**', 'drizzle-orm', 'drizzle-orm/*', 'postgres', 'uuid', '@nestjs/*'], message: 'Workflows must not reach the database, the API or I/O libraries.', allowTypeImports: true },
 ];
@@ -27,7 +30,7 @@ export default tseslint.config(
   {
     files: ['workflows/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: sandboxBanned }],
+      'no-restricted-imports': ['error', { paths: sandboxBannedPaths, patterns: sandboxBanned }],
       'no-restricted-globals': ['error', { name: 'process', message: 'Use workflow inputs.' }, { name: 'setTimeout', message: 'Use sleep() from @temporalio/workflow.' }],
     },
   },

@@ -2,7 +2,9 @@ import type { Database } from '../db/client.js';
 import { createRepositories } from '../db/repositories.js';
 import { createDataActivities } from './data/data.activities.js';
 import { createEvaluationActivities } from './evaluation/evaluation.activities.js';
+import { createEventsActivities } from './events/events.activities.js';
 import { createGovernanceActivities } from './governance/governance.activities.js';
+import { createMonitoringActivities } from './monitoring/monitoring.activities.js';
 import { createRegistryActivities } from './registry/registry.activities.js';
 import { createRunsActivities } from './runs/runs.activities.js';
 import { ArtifactStore } from './storage/artifact-store.js';
@@ -29,6 +31,8 @@ export function createActivities(deps: ActivityDependencies) {
     ...createEvaluationActivities({ repos, store }),
     ...createRegistryActivities({ repos }),
     ...createGovernanceActivities({ repos }),
+    ...createMonitoringActivities({ repos, store }),
+    ...createEventsActivities({ repos }),
   };
 }
 

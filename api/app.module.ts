@@ -11,8 +11,10 @@ import { createLoaders, type RequestContext } from './common/loaders.js';
 import { REPOSITORIES } from './core/tokens.js';
 import { AccessModule } from './access/access.module.js';
 import { DatasetsModule } from './datasets/datasets.module.js';
+import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LineageModule } from './lineage/lineage.module.js';
+import { MonitoringModule } from './monitoring/monitoring.module.js';
 import { PipelinesModule } from './pipelines/pipelines.module.js';
 import { RegistryModule } from './registry/registry.module.js';
 import { ServingModule } from './serving/serving.module.js';
@@ -50,6 +52,8 @@ export class AppModule {
         RegistryModule,
         LineageModule,
         ServingModule,
+        MonitoringModule,
+        EventsModule,
       ],
     };
   }

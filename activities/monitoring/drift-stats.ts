@@ -49,14 +49,79 @@ export function kolmogorovSf(x: number): number {
   return Math.min(1, Math.max(0, 2 * sum));
 }
 
+/** Samples this large or smaller get scipy's exact p-value, as `ks_2samp(method="auto")` does. */
+export const KS_EXACT_MAX_N = 10_000;
+
 /**
- * Two-sample KS test. The statistic is exact; the p-value is the asymptotic one (the Kolmogorov
- * limiting distribution), which is what drift monitoring's large windows call for.
+ * Two-sample KS test, two-sided, as scipy's `ks_2samp` computes it. Up to {@link KS_EXACT_MAX_N} values a
+ * side, the p-value is the exact one: the share of lattice paths that leave the band |x/m − y/n| < d
+ * (Hodges' inside method, with Viehmann's recursion for 1 − p). Larger samples, and the rare case where
+ * the exact sum overflows, fall back to the asymptotic Kolmogorov limit.
  */
-export function ksTest(reference: readonly number[], current: readonly number[]): { statistic: number; pValue: number } {
+export function ksTest(reference: readonly number[], current: readonly number[]): { statistic: number; pValue: number; method: 'exact' | 'asymptotic' } {
   const statistic = ksStatistic(reference, current);
-  const en = (reference.length * current.length) / (reference.length + current.length);
-  return { statistic, pValue: kolmogorovSf(Math.sqrt(en) * statistic) };
+  const n1 = reference.length;
+  const n2 = current.length;
+  if (Math.max(n1, n2) <= KS_EXACT_MAX_N) {
+    const exact = ksExactPValue(n1, n2, statistic);
+    if (exact !== null) return { statistic, pValue: exact, method: 'exact' };
+  }
+  const en = (n1 * n2) / (n1 + n2);
+  return { statistic, pValue: kolmogorovSf(Math.sqrt(en) * statistic), method: 'asymptotic' };
+}
+
+/** The exact two-sided p-value P(D ≥ d) for samples of sizes n1 and n2, or null when it cannot be computed in doubles. */
+export function ksExactPValue(n1: number, n2: number, d: number): number | null {
+  const g = gcd(n1, n2);
+  const lcm = (n1 / g) * n2;
+  const h = Math.round(d * lcm);
+  if (h === 0) return 1;
+  const p = n1 === n2 ? probOutsideSquare(n1, h) : probOutsideBand(n1, n2, g, h);
+  return Number.isFinite(p) && p >= 0 && p <= 1 ? p : null;
+}
+
+function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b];
+  return a;
+}
+
+/** Equal sizes: P(D_{n,n} ≥ h/n) = 2·Σ (−1)^(k−1) C(2n, n−kh)/C(2n, n), summed by a Horner-like scheme. */
+function probOutsideSquare(n: number, h: number): number {
+  let p = 0;
+  for (let k = Math.floor(n / h); k >= 0; k--) {
+    let term = 1;
+    for (let j = 0; j < h; j++) term = ((n - k * h - j) * term) / (n + k * h + j + 1);
+    p = term * (1 - p);
+  }
+  return 2 * p;
+}
+
+/** Unequal sizes: the share of paths from (0,0) to (m,n) that do not stay strictly inside the band, as 1 − p directly. */
+function probOutsideBand(m0: number, n0: number, g: number, h: number): number {
+  const [m, n] = m0 >= n0 ? [m0, n0] : [n0, m0];
+  const mg = m / g;
+  const ng = n / g;
+  let minj = 0;
+  let maxj = Math.min(Math.ceil(h / mg), n + 1);
+  let curlen = maxj - minj;
+  const a = new Float64Array(Math.min(2 * maxj + 2, n + 1)).fill(1);
+  a.fill(0, minj, maxj);
+  for (let i = 1; i <= m; i++) {
+    const lastminj = minj;
+    const lastlen = curlen;
+    minj = Math.min(Math.max(Math.floor((ng * i - h) / mg) + 1, 0), n);
+    maxj = Math.min(Math.ceil((ng * i + h) / mg), n + 1);
+    if (maxj <= minj) return 1;
+    let value = minj === 0 ? 0 : 1;
+    for (let jj = 0; jj < maxj - minj; jj++) {
+      const j = jj + minj;
+      value = (a[jj + minj - lastminj]! * i + value * j) / (i + j);
+      a[jj] = value;
+    }
+    curlen = maxj - minj;
+    if (lastlen > curlen) a.fill(1, maxj - minj, maxj - minj + (lastlen - curlen));
+  }
+  return a[maxj - minj - 1]!;
 }
 
 /**

@@ -3,6 +3,7 @@ import { UnknownModelVersionError } from '../../db/repositories/registry.js';
 import type { DeploymentRole, DeploymentStage } from '../../db/schema/index.js';
 import type { PipelineSpec } from '../../workflows/pipeline/spec.js';
 import { auditFromActivity, type AuditMark } from '../audit.js';
+import { publishFromActivity } from '../events/publish.js';
 import { FailureType, permanentFailure } from '../failures.js';
 import type { FairnessReport, FeatureImportance } from '../evaluation/responsible.js';
 import { resolveModelInputs } from '../training/model-inputs.js';
@@ -51,6 +52,12 @@ export function createRegistryActivities({ repos }: { repos: Repositories }) {
         subjectId: row.id,
         payload: { model: input.modelName, version: row.version, artifactSha256: row.artifactSha256, runId: input.runId },
       });
+      await publishFromActivity(repos, {
+        type: 'model.registered',
+        modelName: input.modelName,
+        message: `${input.modelName} v${row.version} registered by run ${input.runId}`,
+        data: { modelVersionId: row.id, version: row.version, artifactSha256: row.artifactSha256, runId: input.runId, trainer: row.trainer, metrics: row.metrics },
+      });
       return { modelVersionId: row.id, modelName: input.modelName, version: row.version, artifactSha256: row.artifactSha256 };
     },
 
@@ -77,6 +84,13 @@ export function createRegistryActivities({ repos }: { repos: Repositories }) {
         subjectId: input.modelVersionId,
         payload: { stage: input.stage, role: input.role, trafficPercent: input.trafficPercent, runId: input.runId, approvedBy: input.approvedBy, deploymentId: row.id },
       });
+      const version = (await repos.registry.deploymentsByIds([row.id]))[0]!;
+      await publishFromActivity(repos, {
+        type: 'deployment.started',
+        modelName: version.modelName,
+        message: `${version.modelName} v${version.version} serves ${input.stage}${input.role === 'canary' ? ` as a ${input.trafficPercent}% canary` : ''}`,
+        data: { deploymentId: row.id, modelVersionId: input.modelVersionId, version: version.version, stage: input.stage, role: input.role, trafficPercent: input.trafficPercent, runId: input.runId, approvedBy: input.approvedBy },
+      });
       return { deploymentId: row.id, startedAt: row.startedAt.toISOString(), ...mark };
     },
 
@@ -88,6 +102,14 @@ export function createRegistryActivities({ repos }: { repos: Repositories }) {
         subjectType: 'run',
         subjectId: input.runId,
         payload: { stage: input.stage, restoredVersionId: result.restoredVersionId },
+      });
+      const run = await repos.runs.get(input.runId);
+      const restored = result.restoredVersionId ? await repos.registry.findVersion(result.restoredVersionId) : null;
+      await publishFromActivity(repos, {
+        type: 'deployment.rolled_back',
+        modelName: run?.modelName ?? null,
+        message: `${run?.modelName ?? 'a model'}: run ${input.runId}'s rollout on ${input.stage} was rolled back${restored ? `; v${restored.version} serves again` : ''}`,
+        data: { runId: input.runId, stage: input.stage, restoredVersionId: result.restoredVersionId, restoredVersion: restored?.version ?? null },
       });
       return { ...result, ...mark };
     },

@@ -12,7 +12,7 @@ import type { GateDecision, RunStatus, StepError, StepStatus } from '../../db/sc
 export function createRunsActivities({ repos }: { repos: Repositories }) {
   return {
     /** Creates the run's row if the API did not (a pipeline started from the Temporal CLI, say). */
-    async ensureRun(input: { runId: string; workflowId: string; spec: PipelineSpec; submittedBy: string; trigger?: string; parentRunId?: string }): Promise<AuditMark> {
+    async ensureRun(input: { runId: string; workflowId: string; spec: PipelineSpec; submittedBy: string; trigger?: string; parentRunId?: string; driftReportId?: string }): Promise<AuditMark> {
       await repos.runs.create({
         id: input.runId,
         workflowId: input.workflowId,
@@ -24,8 +24,15 @@ export function createRunsActivities({ repos }: { repos: Repositories }) {
         status: 'running',
         trigger: input.trigger ?? 'manual',
         parentRunId: input.parentRunId ?? null,
+        driftReportId: input.driftReportId ?? null,
       });
-      return await auditFromActivity(repos, { action: 'run.started', subjectType: 'run', subjectId: input.runId, actor: input.submittedBy, payload: { pipeline: input.spec.name } });
+      return await auditFromActivity(repos, {
+        action: 'run.started',
+        subjectType: 'run',
+        subjectId: input.runId,
+        actor: input.submittedBy,
+        payload: { pipeline: input.spec.name, ...(input.trigger ? { trigger: input.trigger } : {}), ...(input.driftReportId ? { driftReportId: input.driftReportId } : {}) },
+      });
     },
 
     async recordStep(input: {

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Repositories } from '../../db/repositories.js';
 import type { DeploymentWithVersion } from '../../db/repositories/registry.js';
-import type { DatasetVersionRow, GateDecisionRow, ModelVersionRow, PipelineRunRow, RunStepRow, TrialRow } from '../../db/schema/index.js';
+import type { DatasetVersionRow, DriftReportRow, EventRow, GateDecisionRow, ModelRow, ModelVersionRow, PipelineRunRow, RunStepRow, TrialRow } from '../../db/schema/index.js';
 
 const byKey = <K, V>(keys: readonly K[], rows: V[], keyOf: (row: V) => K): (V | null)[] => {
   const map = new Map(rows.map((row) => [keyOf(row), row]));
@@ -38,6 +38,10 @@ export function createLoaders(repos: Repositories) {
     modelVersionOfRun: new DataLoader<string, ModelVersionRow | null>(async (ids) => byKey(ids, await repos.registry.versionsOfRuns(ids), (r) => r.runId)),
     versionsOfModel: new DataLoader<string, ModelVersionRow[]>(async (ids) => groupBy(ids, await repos.registry.versionsOfModels(ids), (r) => r.modelId)),
     activeDeploymentsOfModel: new DataLoader<string, DeploymentWithVersion[]>(async (ids) => groupBy(ids, await repos.registry.activeOfModels(ids), (r) => r.modelId)),
+    runsOfDriftReport: new DataLoader<string, PipelineRunRow[]>(async (ids) => groupBy(ids, await repos.runs.ofDriftReports(ids), (r) => r.driftReportId!)),
+    driftReport: new DataLoader<string, DriftReportRow | null>(async (ids) => byKey(ids, await repos.monitoring.reportsByIds(ids), (r) => r.id)),
+    model: new DataLoader<string, ModelRow | null>(async (ids) => byKey(ids, await repos.registry.findModelsByIds(ids), (r) => r.id)),
+    event: new DataLoader<string, EventRow | null>(async (ids) => byKey(ids, await repos.events.getMany(ids), (r) => r.id)),
     versionsOfDataset: new DataLoader<string, DatasetVersionRow[]>(async (ids) => groupBy(ids, await repos.datasets.versionsOf(ids), (r) => r.datasetId)),
   };
 }

@@ -11,6 +11,8 @@ import { PipelineRun, Trial } from '../pipelines/models/pipeline-run.model.js';
 import { PipelinesService } from '../pipelines/pipelines.service.js';
 import { Deployment, ModelVersion } from '../registry/models/model.model.js';
 import { toDeploymentModel, toModelVersionModel } from '../registry/registry.service.js';
+import { DriftReport } from '../monitoring/models/drift-report.model.js';
+import { MonitoringService } from '../monitoring/monitoring.service.js';
 import { LineageInput } from './dto/lineage.input.js';
 import { Lineage, LineageDirection, LineageNode } from './models/lineage.model.js';
 
@@ -22,6 +24,7 @@ export class LineageResolver {
   constructor(
     @Inject(REPOSITORIES) private readonly repos: Repositories,
     private readonly pipelines: PipelinesService,
+    private readonly monitoring: MonitoringService,
   ) {}
 
   @Query(() => Lineage, { description: 'The lineage graph around any artifact: what it came from, what came from it, or both.' })
@@ -30,7 +33,7 @@ export class LineageResolver {
     const depth = input.depth ?? 5;
     if (!Number.isInteger(depth) || depth < 1 || depth > 10) throw InputError.field('input.depth', 'must be between 1 and 10');
     const type = await this.repos.lineage.nodeType(input.nodeId);
-    if (!type) throw InputError.field('input.nodeId', 'is not a dataset version, run, trial, model version or deployment');
+    if (!type) throw InputError.field('input.nodeId', 'is not a dataset version, run, trial, model version, deployment or drift report');
     const graph = await this.repos.lineage.graph(input.nodeId, type, input.direction ?? LineageDirection.BOTH, depth);
     if (graph.nodes.length > MAX_LINEAGE_NODES) {
       throw InputError.field('input.depth', `gives ${graph.nodes.length} nodes, more than ${MAX_LINEAGE_NODES}; ask for fewer hops or one direction`);
@@ -71,5 +74,14 @@ export class LineageResolver {
     if (node.type !== 'deployment') return null;
     const row = await ctx.loaders.deployment.load(node.id);
     return row ? toDeploymentModel(row) : null;
+  }
+
+  @ResolveField(() => DriftReport, { nullable: true })
+  async driftReport(@Parent() node: LineageNode, @Context() ctx: RequestContext): Promise<DriftReport | null> {
+    if (node.type !== 'drift_report') return null;
+    const row = await ctx.loaders.driftReport.load(node.id);
+    if (!row) return null;
+    const model = await ctx.loaders.model.load(row.modelId);
+    return this.monitoring.toModel(row, model?.name ?? '');
   }
 }

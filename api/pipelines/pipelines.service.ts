@@ -16,6 +16,7 @@ import { decideUpdate, gatesQuery, type GateState } from '../../workflows/pipeli
 import type { pipeline } from '../../workflows/pipeline/pipeline.js';
 import { modelNameOf, parsePipelineSpec, type PipelineSpec } from '../../workflows/pipeline/spec.js';
 import { CUSTODY_MODEL, CUSTODY_PIPELINE, CUSTODY_STAGE, CUSTODY_STATUS } from '../../workflows/search-attributes.js';
+import { decodeCursor, pageOf, pageSize } from '../common/pagination.js';
 import { isUuid } from '../common/validate.js';
 import { CONFIG, REPOSITORIES, TEMPORAL_CLIENT } from '../core/tokens.js';
 import type { CancelRunInput, PipelineRunsInput, RunIdInput } from './dto/pipeline-runs.input.js';
@@ -158,16 +159,10 @@ export class PipelinesService {
   }
 
   async list(input: PipelineRunsInput = {}): Promise<PipelineRunConnection> {
-    const first = input.first ?? 20;
-    if (!Number.isInteger(first) || first < 1 || first > 100) throw PipelineError.invalid('input.first', 'must be between 1 and 100');
+    const first = pageSize(input.first);
     const after = input.after ? decodeCursor(input.after) : undefined;
     const rows = await this.repos.runs.list({ status: input.status, pipelineName: input.pipelineName, modelName: input.modelName }, first + 1, after);
-    const page = rows.slice(0, first);
-    const last = page.at(-1);
-    return {
-      nodes: page.map((row) => this.toModel(row)),
-      pageInfo: { hasNextPage: rows.length > first, endCursor: last ? encodeCursor(last) : null },
-    };
+    return pageOf(rows, first, (row) => this.toModel(row));
   }
 
   /**
@@ -301,15 +296,4 @@ function gateModel(state: GateState): Gate {
     rejection: state.rejection ? { ...state.rejection, at: new Date(state.rejection.at) } : null,
     deadline: state.deadline ? new Date(state.deadline) : null,
   };
-}
-
-function encodeCursor(row: PipelineRunRow): string {
-  return Buffer.from(`${row.createdAt.toISOString()}|${row.id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const createdAt = new Date(at ?? '');
-  if (!isUuid(id) || Number.isNaN(createdAt.getTime())) throw PipelineError.invalid('input.after', 'is not a cursor this API returned');
-  return { createdAt, id };
 }

@@ -1,4 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, lte } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { predictions, type NewPredictionRow, type PredictionRow } from '../schema/index.js';
 
@@ -10,6 +10,16 @@ export class PredictionsRepository {
   async insertMany(rows: NewPredictionRow[]): Promise<void> {
     if (rows.length === 0) return;
     await this.db.insert(predictions).values(rows).onConflictDoNothing({ target: predictions.id });
+  }
+
+  /** The newest predictions of a model served in (from, to], at most `limit`: what a monitoring check reads. */
+  async window(modelId: string, from: Date, to: Date, limit: number): Promise<Pick<PredictionRow, 'modelVersionId' | 'inputs' | 'output' | 'label'>[]> {
+    return await this.db
+      .select({ modelVersionId: predictions.modelVersionId, inputs: predictions.inputs, output: predictions.output, label: predictions.label })
+      .from(predictions)
+      .where(and(eq(predictions.modelId, modelId), gt(predictions.createdAt, from), lte(predictions.createdAt, to)))
+      .orderBy(desc(predictions.createdAt))
+      .limit(limit);
   }
 
   async get(id: string): Promise<PredictionRow | null> {

@@ -47,6 +47,12 @@ export class RunsRepository {
     return await this.db.select().from(pipelineRuns).where(inArray(pipelineRuns.id, [...ids]));
   }
 
+  /** The runs each drift report started (retrainings), oldest first. */
+  async ofDriftReports(reportIds: readonly string[]): Promise<PipelineRunRow[]> {
+    if (reportIds.length === 0) return [];
+    return await this.db.select().from(pipelineRuns).where(inArray(pipelineRuns.driftReportId, [...reportIds])).orderBy(asc(pipelineRuns.createdAt));
+  }
+
   async update(
     id: string,
     patch: Partial<Pick<PipelineRunRow, 'status' | 'currentStep' | 'error' | 'datasetVersionId' | 'finishedAt'>>,

@@ -6,3 +6,5 @@ export * from './governance.js';
 export * from './access.js';
 export * from './audit.js';
 export * from './serving.js';
+export * from './monitoring.js';
+export * from './events.js';

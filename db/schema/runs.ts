@@ -28,9 +28,11 @@ export const pipelineRuns = pgTable('pipeline_runs', {
   currentStep: text('current_step'),
   error: jsonb('error').$type<StepError>(),
   datasetVersionId: uuid('dataset_version_id').references(() => datasetVersions.id, { onDelete: 'restrict' }),
-  /** The run this one resumes or reproduces, if any. */
+  /** The run this one resumes, reproduces or retrains, if any. */
   parentRunId: uuid('parent_run_id'),
   trigger: text('trigger').notNull().default('manual'),
+  /** The drift report whose findings started this run (a retraining), if one did. */
+  driftReportId: uuid('drift_report_id'),
   finishedAt: timestamptz('finished_at'),
   ...timestamps,
 }, (t) => [
@@ -41,6 +43,7 @@ export const pipelineRuns = pgTable('pipeline_runs', {
   index('pipeline_runs_created_idx').on(t.createdAt, t.id),
   index('pipeline_runs_dataset_version_idx').on(t.datasetVersionId),
   index('pipeline_runs_parent_idx').on(t.parentRunId),
+  index('pipeline_runs_drift_report_idx').on(t.driftReportId),
 ]);
 
 /** One row per step of a run; written idempotently keyed by (run, step name). */

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { binShares, chi2Sf, chiSquare, kolmogorovSf, ksStatistic, ksTest, psi } from '../../activities/monitoring/drift-stats.js';
+import { binShares, chi2Sf, chiSquare, kolmogorovSf, ksExactPValue, ksStatistic, ksTest, psi } from '../../activities/monitoring/drift-stats.js';
 import { PROJECT_ROOT } from '../../paths.js';
 
-// Reference values computed once with scipy 1.10 and numpy (test/fixtures/drift/generate.py).
+// Reference values computed once with scipy 1.10 (ks_2samp, chisquare, chi2, kolmogorov) and numpy (test/fixtures/drift/generate.py).
 const reference = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'test/fixtures/drift/reference.json'), 'utf8')) as {
   psi_epsilon: number;
-  cases: { name: string; reference: number[]; current: number[]; ks_statistic: number; kolmogorov_sf: number; psi_edges: number[]; psi: number }[];
+  cases: { name: string; reference: number[]; current: number[]; ks_statistic: number; ks_pvalue: number; kolmogorov_sf: number; psi_edges: number[]; psi: number }[];
   chisquare: { observed: number[]; expected: number[]; statistic: number; pvalue: number };
   chi2_sf: { x: number; df: number; sf: number }[];
 };
@@ -18,8 +18,15 @@ describe.each(reference.cases)('drift statistics on $name', (c) => {
     expect(Math.abs(ksStatistic(c.reference, c.current) - c.ks_statistic)).toBeLessThan(TOLERANCE);
   });
 
-  it('asymptotic KS p-value equals scipy.special.kolmogorov(sqrt(en)·D)', () => {
-    expect(Math.abs(ksTest(c.reference, c.current).pValue - c.kolmogorov_sf)).toBeLessThan(TOLERANCE);
+  it('KS p-value equals scipy.stats.ks_2samp (its exact method, as samples up to 10,000 get)', () => {
+    const result = ksTest(c.reference, c.current);
+    expect(result.method).toBe('exact');
+    expect(Math.abs(result.pValue - c.ks_pvalue)).toBeLessThan(TOLERANCE);
+  });
+
+  it('the asymptotic Kolmogorov tail equals scipy.special.kolmogorov(sqrt(en)·D)', () => {
+    const en = (c.reference.length * c.current.length) / (c.reference.length + c.current.length);
+    expect(Math.abs(kolmogorovSf(Math.sqrt(en) * c.ks_statistic) - c.kolmogorov_sf)).toBeLessThan(TOLERANCE);
   });
 
   it('PSI over the reference deciles equals numpy', () => {
@@ -45,5 +52,13 @@ describe('edge cases', () => {
     expect(ksStatistic([1, 2, 3], [1, 2, 3])).toBe(0);
     expect(kolmogorovSf(0)).toBe(1);
     expect(psi([0.5, 0.5], [0.5, 0.5])).toBe(0);
+    expect(ksExactPValue(10, 12, 0)).toBe(1);
+  });
+
+  it('samples larger than the exact limit use the asymptotic tail', () => {
+    const big = Array.from({ length: 10_001 }, (_, i) => i / 10_001);
+    const result = ksTest(big, [0.1, 0.2, 0.3]);
+    expect(result.method).toBe('asymptotic');
+    expect(result.pValue).toBeCloseTo(kolmogorovSf(Math.sqrt((10_001 * 3) / 10_004) * result.statistic), 12);
   });
 });

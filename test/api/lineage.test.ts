@@ -152,7 +152,7 @@ describe('lineage and reproduce', () => {
     const bad = await stack.api.gql('{ lineage(input: { nodeId: "x" }) { nodes { id } } }');
     expect(bad.errors![0]).toMatchObject({ message: 'input.nodeId must be a UUID', extensions: { code: 'BAD_USER_INPUT' } });
     const unknown = await stack.api.gql('{ lineage(input: { nodeId: "00000000-0000-4000-8000-000000000000" }) { nodes { id } } }');
-    expect(unknown.errors![0]!.message).toBe('input.nodeId is not a dataset version, run, trial, model version or deployment');
+    expect(unknown.errors![0]!.message).toBe('input.nodeId is not a dataset version, run, trial, model version, deployment or drift report');
     const deep = await stack.api.gql(`{ lineage(input: { nodeId: "${ids.runA}", depth: 50 }) { nodes { id } } }`);
     expect(deep.errors![0]!.message).toBe('input.depth must be between 1 and 10');
   });

@@ -48,6 +48,8 @@ export interface PipelineInput {
   /** The run this one came from (reproduce, retrain), and why it started. */
   parentRunId?: string;
   trigger?: string;
+  /** The drift report whose findings started this retraining, if one did. */
+  driftReportId?: string;
 }
 
 export type PipelineOutcome = 'succeeded' | 'rejected' | 'rolled_back';
@@ -258,7 +260,7 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
   let modelVersion: ModelVersionRef | undefined;
   const deployed = new Set<'staging' | 'production'>();
   try {
-    await runs.ensureRun({ runId, workflowId, spec, submittedBy: input.submittedBy, trigger: input.trigger, parentRunId: input.parentRunId });
+    await runs.ensureRun({ runId, workflowId, spec, submittedBy: input.submittedBy, trigger: input.trigger, parentRunId: input.parentRunId, driftReportId: input.driftReportId });
     await setStatus('running', { currentStep: null, error: null });
 
     const dataset = await step('register-dataset', () =>

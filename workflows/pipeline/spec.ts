@@ -85,6 +85,60 @@ const gate = z.strictObject({
   escalateTo: z.enum(['approver', 'admin']).optional(),
 });
 
+const driftLimits = {
+  /** A feature drifts when its PSI against the training reference reaches this. */
+  psi: z.number().positive().optional(),
+  /** …or when its two-sample KS p-value (numeric features) falls below this; 0 turns the test off. */
+  ksPValue: z.number().min(0).max(1).optional(),
+  /** …or when its chi-square p-value (categorical features) falls below this; 0 turns the test off. */
+  chiSquarePValue: z.number().min(0).max(1).optional(),
+};
+
+export const RETRAIN_TRIGGERS = ['drift', 'prediction', 'performance'] as const;
+export type RetrainTrigger = (typeof RETRAIN_TRIGGERS)[number];
+
+/**
+ * How a deployed model is watched: the window of served predictions each check reads, the drift limits
+ * per feature, prediction drift, performance on labelled feedback, and what starts a retraining.
+ */
+const monitoringSpec = z
+  .strictObject({
+    /** Each check reads the predictions served in this window before it. */
+    window: positiveDuration.default('24h'),
+    /** At most this many of the newest predictions in the window (KS p-values are exact up to 10,000). */
+    maxRows: z.number().int().min(10).max(10_000).default(10_000),
+    /** Fewer predictions than this in the window: the check reports insufficient data and decides nothing. */
+    minRows: z.number().int().min(1).max(10_000).default(100),
+    drift: z
+      .strictObject({
+        psi: z.number().positive().default(0.2),
+        ksPValue: z.number().min(0).max(1).default(0.01),
+        chiSquarePValue: z.number().min(0).max(1).default(0.01),
+        /** Per-feature limits, overriding the ones above; `ignore: true` leaves a feature out. */
+        features: z.record(z.string().min(1), z.strictObject({ ...driftLimits, ignore: z.boolean().default(false) })).default({}),
+        /** How many features must drift for the model's input to count as drifted. */
+        minFeatures: z.number().int().min(1).default(1),
+      })
+      .prefault({}),
+    /** Drift of the model's own output against its predictions on the training reference. */
+    prediction: z.strictObject({ ...driftLimits, psi: z.number().positive().default(0.2) }).prefault({}),
+    performance: z
+      .strictObject({
+        /** Fewer labelled predictions than this in the window: performance is not judged. */
+        minLabels: z.number().int().min(1).default(30),
+        /** Limits on the metrics of labelled predictions; the evaluation thresholds when omitted. */
+        thresholds: thresholds.optional(),
+      })
+      .prefault({}),
+    retrain: z
+      .strictObject({
+        /** Which findings start a retraining (through the same validation and gates); [] only alerts. */
+        on: z.array(z.enum(RETRAIN_TRIGGERS)).default(['drift', 'performance']),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
 export const pipelineSpecSchema = z
   .strictObject({
     apiVersion: z.literal('custody/v1').default('custody/v1'),
@@ -170,6 +224,8 @@ export const pipelineSpecSchema = z
           .prefault({}),
       })
       .prefault({}),
+    /** Thresholds for the monitoring checks a schedule runs once the model serves. */
+    monitoring: monitoringSpec,
   })
   .superRefine((spec, ctx) => {
     const isClassification = spec.task === 'classification';
@@ -244,6 +300,12 @@ export const pipelineSpecSchema = z
         ctx.addIssue({ code: 'custom', path: ['gates', i, 'escalateTo'], message: 'is required when onTimeout is escalate' });
       }
     });
+    for (const metric of Object.keys(spec.monitoring.performance.thresholds ?? {})) {
+      wrongMetric(metric, ['monitoring', 'performance', 'thresholds', metric]);
+    }
+    if (spec.monitoring.minRows > spec.monitoring.maxRows) {
+      ctx.addIssue({ code: 'custom', path: ['monitoring', 'minRows'], message: `must not exceed maxRows (${spec.monitoring.maxRows})` });
+    }
     const canary = spec.deployment.production?.canary ?? [];
     if (canary.some((p, i) => i > 0 && p <= canary[i - 1]!)) {
       ctx.addIssue({ code: 'custom', path: ['deployment', 'production', 'canary'], message: 'percentages must increase' });
@@ -256,6 +318,7 @@ export type PipelineSpecInput = z.input<typeof pipelineSpecSchema>;
 export type PipelineSpec = z.output<typeof pipelineSpecSchema>;
 export type GateSpec = PipelineSpec['gates'][number];
 export type Thresholds = PipelineSpec['evaluation']['thresholds'];
+export type MonitoringSpec = PipelineSpec['monitoring'];
 
 export interface SpecIssue {
   /** Dotted path of the offending field, such as `training.search.parallelism`. */

@@ -7,10 +7,10 @@ export enum LineageDirection {
 }
 registerEnumType(LineageDirection, { name: 'LineageDirection', description: 'UPSTREAM: what it came from; DOWNSTREAM: what came from it.' });
 
-@ObjectType({ description: 'A dataset version, run, trial, model version or deployment in the lineage graph.' })
+@ObjectType({ description: 'A dataset version, run, trial, model version, deployment or drift report in the lineage graph.' })
 export class LineageNode {
   @Field(() => ID) id!: string;
-  @Field({ description: 'dataset_version, run, trial, model_version or deployment' }) type!: string;
+  @Field({ description: 'dataset_version, run, trial, model_version, deployment or drift_report' }) type!: string;
   @Field(() => Int, { description: 'Hops from the node asked about.' }) depth!: number;
 }
 
@@ -18,7 +18,7 @@ export class LineageNode {
 export class LineageEdge {
   @Field(() => ID) fromId!: string;
   @Field(() => ID) toId!: string;
-  @Field({ description: 'input_of, trained, registered_as, produced, deployed_as, or how a run came from another (resume, reproduce, retrain)' })
+  @Field({ description: 'input_of, trained, registered_as, produced, deployed_as, monitored (version → drift report), triggered (drift report → retraining), or how a run came from another (resume, reproduce, retrain)' })
   relation!: string;
 }
 

@@ -104,7 +104,7 @@ export class PipelineRun {
   @Field(() => RunStatus) status!: RunStatus;
   @Field(() => String, { nullable: true }) currentStep?: string | null;
   @Field() submittedBy!: string;
-  @Field() trigger!: string;
+  @Field({ description: 'manual, resume, reproduce or retrain: how the run came about.' }) trigger!: string;
   @Field(() => GraphQLJSON, { description: 'The validated spec, defaults filled in.' }) spec!: unknown;
   @Field() specHash!: string;
   @Field(() => RunError, { nullable: true }) error?: RunError | null;
@@ -112,6 +112,8 @@ export class PipelineRun {
   @Field() updatedAt!: Date;
   @Field(() => Date, { nullable: true }) finishedAt?: Date | null;
   @Field(() => ID, { nullable: true, description: 'The run this one resumed, reproduced or retrained.' }) parentRunId?: string | null;
+  @Field(() => ID, { nullable: true, description: 'For a retraining started by monitoring: the drift report whose findings started it.' })
+  driftReportId?: string | null;
   datasetVersionId?: string | null;
 }
 

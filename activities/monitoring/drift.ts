@@ -1,0 +1,232 @@
+import type { FeatureDrift, PerformanceCheck, PredictionDrift } from '../../db/schema/monitoring.js';
+import { thresholdFailures, type Metrics } from '../../workflows/pipeline/decisions.js';
+import type { MonitoringSpec, Thresholds } from '../../workflows/pipeline/spec.js';
+import type { Cell } from '../data/read-rows.js';
+import { classificationMetrics, regressionMetrics } from '../evaluation/metrics.js';
+import { binShares, chiSquare, ksTest, psi } from './drift-stats.js';
+
+/**
+ * Drift of served data against a model's training reference: per feature, of the predictions, and of
+ * performance on labelled feedback. Pure functions of their inputs; the monitoring activity loads the
+ * data and stores the result as a drift report.
+ */
+
+/** Empty bins are floored at this share in PSI and chi-square, so one unseen value cannot make them infinite. */
+export const PSI_EPSILON = 1e-4;
+/** The bucket for categories the reference never saw. */
+export const OTHER = '(other)';
+const QUANTILE_BINS = 10;
+
+/** One column of the training reference: a sorted sample and its decile edges, or category counts. */
+export type ReferenceColumn =
+  | { kind: 'numeric'; values: number[]; edges: number[] }
+  | { kind: 'categorical'; counts: Record<string, number>; total: number };
+
+/** A model version's training reference: its features and its own predictions on the same rows. */
+export interface ReferenceProfile {
+  format: 'custody-reference/v1';
+  modelVersionId: string;
+  rows: number;
+  features: ({ name: string } & ReferenceColumn)[];
+  prediction: ReferenceColumn;
+}
+
+/** numpy's default (linear) quantile of sorted values. */
+export function quantile(sorted: readonly number[], q: number): number {
+  const position = q * (sorted.length - 1);
+  const lower = Math.floor(position);
+  const upper = Math.ceil(position);
+  return sorted[lower]! + (sorted[upper]! - sorted[lower]!) * (position - lower);
+}
+
+/** The reference column of some values: numeric values sorted with their (distinct) decile edges, or category counts. */
+export function referenceColumn(kind: 'numeric' | 'categorical', cells: readonly Cell[]): ReferenceColumn {
+  if (kind === 'numeric') {
+    const values = cells.map(Number).filter(Number.isFinite).sort((a, b) => a - b);
+    const edges = values.length === 0 ? [] : [...new Set(Array.from({ length: QUANTILE_BINS + 1 }, (_, i) => quantile(values, i / QUANTILE_BINS)))];
+    return { kind, values, edges };
+  }
+  const counts: Record<string, number> = {};
+  let total = 0;
+  for (const cell of cells) {
+    if (cell === null || cell === undefined || cell === '') continue;
+    const key = String(cell);
+    counts[key] = (counts[key] ?? 0) + 1;
+    total++;
+  }
+  return { kind, counts, total };
+}
+
+export interface DriftLimits {
+  psi: number;
+  ksPValue: number;
+  chiSquarePValue: number;
+}
+
+/** Compares current values of one column with its reference and says, with reasons, whether it drifted. */
+export function compareColumn(reference: ReferenceColumn, cells: readonly Cell[], limits: DriftLimits): PredictionDrift {
+  if (reference.kind === 'numeric') {
+    const current = cells.map((c) => (typeof c === 'number' ? c : Number(c))).filter(Number.isFinite);
+    if (reference.values.length === 0 || current.length === 0) {
+      return { kind: 'numeric', referenceCount: reference.values.length, currentCount: current.length, psi: 0, drifted: false, reasons: [] };
+    }
+    const value = psi(binShares(reference.values, reference.edges), binShares(current, reference.edges), PSI_EPSILON);
+    const ks = ksTest(reference.values, current);
+    const reasons: string[] = [];
+    if (value >= limits.psi) reasons.push(`PSI ${fmt(value)} ≥ ${limits.psi}`);
+    if (ks.pValue < limits.ksPValue) reasons.push(`KS p-value ${fmt(ks.pValue)} < ${limits.ksPValue} (D = ${fmt(ks.statistic)})`);
+    return {
+      kind: 'numeric',
+      referenceCount: reference.values.length,
+      currentCount: current.length,
+      psi: value,
+      ksStatistic: ks.statistic,
+      ksPValue: ks.pValue,
+      drifted: reasons.length > 0,
+      reasons,
+    };
+  }
+  const observed = new Map<string, number>();
+  let n = 0;
+  for (const cell of cells) {
+    if (cell === null || cell === undefined || cell === '') continue;
+    const key = String(cell) in reference.counts ? String(cell) : OTHER;
+    observed.set(key, (observed.get(key) ?? 0) + 1);
+    n++;
+  }
+  if (reference.total === 0 || n === 0) return { kind: 'categorical', referenceCount: reference.total, currentCount: n, psi: 0, drifted: false, reasons: [] };
+  const categories = Object.keys(reference.counts).sort();
+  if (observed.has(OTHER)) categories.push(OTHER);
+  const expectedShares = categories.map((c) => (reference.counts[c] ?? 0) / reference.total);
+  const actualShares = categories.map((c) => (observed.get(c) ?? 0) / n);
+  const value = psi(expectedShares, actualShares, PSI_EPSILON);
+  // Chi-square needs expected counts above zero that sum to what was observed: floor, then renormalise.
+  const floored = expectedShares.map((s) => Math.max(s, PSI_EPSILON));
+  const scale = n / floored.reduce((a, b) => a + b, 0);
+  const chi = categories.length > 1 ? chiSquare(categories.map((c) => observed.get(c) ?? 0), floored.map((s) => s * scale)) : { statistic: 0, pValue: 1 };
+  const reasons: string[] = [];
+  if (value >= limits.psi) reasons.push(`PSI ${fmt(value)} ≥ ${limits.psi}`);
+  if (chi.pValue < limits.chiSquarePValue) reasons.push(`chi-square p-value ${fmt(chi.pValue)} < ${limits.chiSquarePValue} (χ² = ${fmt(chi.statistic)})`);
+  return {
+    kind: 'categorical',
+    referenceCount: reference.total,
+    currentCount: n,
+    psi: value,
+    chiSquare: chi.statistic,
+    chiSquarePValue: chi.pValue,
+    drifted: reasons.length > 0,
+    reasons,
+  };
+}
+
+/** A served prediction as the log holds it, with its label when feedback arrived. */
+export interface ServedRow {
+  modelVersionId: string;
+  inputs: Record<string, unknown>;
+  output: { value: string | number; probabilities?: Record<string, number> };
+  label: string | number | null;
+}
+
+export interface DriftAssessment {
+  status: 'ok' | 'drift' | 'degraded' | 'insufficient_data';
+  rows: number;
+  labelledRows: number;
+  features: FeatureDrift[];
+  driftedFeatures: string[];
+  prediction: PredictionDrift | null;
+  performance: PerformanceCheck;
+  /** What counts towards retraining, by the spec's `retrain.on`. */
+  findings: { drift: boolean; prediction: boolean; performance: boolean };
+  reasons: string[];
+}
+
+/**
+ * Judges a window of served predictions against the reference of the version in production: per-feature
+ * drift (all versions' inputs), prediction drift and performance (that version's own predictions).
+ */
+export function assessDrift(input: {
+  reference: ReferenceProfile;
+  rows: readonly ServedRow[];
+  monitoring: MonitoringSpec;
+  /** The limits performance is judged by when the spec's monitoring gives none: the evaluation thresholds. */
+  evaluationThresholds: Thresholds;
+  task: 'classification' | 'regression';
+}): DriftAssessment {
+  const { reference, rows, monitoring } = input;
+  const own = rows.filter((r) => r.modelVersionId === input.reference.modelVersionId);
+  const labelled = own.filter((r) => r.label !== null && r.label !== undefined);
+  const performance = judgePerformance(labelled, input.task, monitoring.performance.thresholds ?? input.evaluationThresholds, monitoring.performance.minLabels);
+  if (rows.length < monitoring.minRows) {
+    return {
+      status: 'insufficient_data',
+      rows: rows.length,
+      labelledRows: labelled.length,
+      features: [],
+      driftedFeatures: [],
+      prediction: null,
+      performance,
+      findings: { drift: false, prediction: false, performance: false },
+      reasons: [`only ${rows.length} predictions were served in the window; a check needs at least ${monitoring.minRows}`],
+    };
+  }
+  const { drift } = monitoring;
+  const features: FeatureDrift[] = [];
+  for (const column of reference.features) {
+    const override = drift.features[column.name];
+    if (override?.ignore) continue;
+    const limits = {
+      psi: override?.psi ?? drift.psi,
+      ksPValue: override?.ksPValue ?? drift.ksPValue,
+      chiSquarePValue: override?.chiSquarePValue ?? drift.chiSquarePValue,
+    };
+    features.push({ name: column.name, ...compareColumn(column, rows.map((r) => (r.inputs[column.name] ?? null) as Cell), limits) });
+  }
+  const driftedFeatures = features.filter((f) => f.drifted).map((f) => f.name);
+  const predictionLimits = {
+    psi: monitoring.prediction.psi,
+    ksPValue: monitoring.prediction.ksPValue ?? 0,
+    chiSquarePValue: monitoring.prediction.chiSquarePValue ?? 0,
+  };
+  const prediction = own.length > 0 ? compareColumn(reference.prediction, own.map((r) => r.output.value), predictionLimits) : null;
+
+  const findings = {
+    drift: driftedFeatures.length >= drift.minFeatures,
+    prediction: prediction?.drifted ?? false,
+    performance: performance.failures.length > 0,
+  };
+  const reasons = [
+    ...features.filter((f) => f.drifted).map((f) => `feature ${f.name} drifted: ${f.reasons.join(', ')}`),
+    ...(findings.drift ? [] : driftedFeatures.length > 0 ? [`${driftedFeatures.length} feature(s) drifted; ${drift.minFeatures} must for the input to count as drifted`] : []),
+    ...(prediction?.drifted ? [`predictions drifted: ${prediction.reasons.join(', ')}`] : []),
+    ...performance.failures.map((f) => `performance: ${f}`),
+  ];
+  const status = findings.drift || findings.prediction ? 'drift' : findings.performance ? 'degraded' : 'ok';
+  return { status, rows: rows.length, labelledRows: labelled.length, features, driftedFeatures, prediction, performance, findings, reasons };
+}
+
+function judgePerformance(labelled: readonly ServedRow[], task: 'classification' | 'regression', thresholds: Thresholds, minLabels: number): PerformanceCheck {
+  if (labelled.length === 0) return { labelled: 0, judged: false, metrics: {}, failures: [] };
+  let metrics: Metrics;
+  if (task === 'classification') {
+    const withProbabilities = labelled.every((r) => r.output.probabilities);
+    const classes = withProbabilities ? Object.keys(labelled[0]!.output.probabilities!).sort() : undefined;
+    metrics = classificationMetrics(
+      labelled.map((r) => String(r.label)),
+      {
+        values: labelled.map((r) => String(r.output.value)),
+        ...(classes ? { classes, probabilities: labelled.map((r) => classes.map((c) => r.output.probabilities![c] ?? 0)) } : {}),
+      },
+    );
+  } else {
+    metrics = regressionMetrics(labelled.map((r) => Number(r.label)), labelled.map((r) => Number(r.output.value)));
+  }
+  const clean = Object.fromEntries(Object.entries(metrics).filter(([, v]) => typeof v === 'number' && Number.isFinite(v))) as Record<string, number>;
+  const judged = labelled.length >= minLabels;
+  return { labelled: labelled.length, judged, metrics: clean, failures: judged ? thresholdFailures(metrics, thresholds, 'labelled production') : [] };
+}
+
+/** Short numbers for sentences: 4 significant digits, exponents for the very small. */
+function fmt(value: number): string {
+  if (value !== 0 && Math.abs(value) < 1e-3) return value.toExponential(2);
+  return Number(value.toPrecision(4)).toString();
+}

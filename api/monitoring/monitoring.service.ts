@@ -1,0 +1,95 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Client } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import { publishEvent } from '../../activities/events/publish.js';
+import { requestRetraining } from '../../activities/monitoring/retraining-request.js';
+import type { Config } from '../../config.js';
+import type { Repositories } from '../../db/repositories.js';
+import type { DriftReportRow } from '../../db/schema/index.js';
+import { NAME_PATTERN } from '../../workflows/pipeline/spec.js';
+import type { Caller } from '../access/principal.js';
+import { decodeCursor, pageOf, pageSize } from '../common/pagination.js';
+import { isUuid } from '../common/validate.js';
+import { CONFIG, REPOSITORIES, TEMPORAL_CLIENT } from '../core/tokens.js';
+import type { DriftReportInput, DriftReportsInput, RetrainModelInput } from './dto/monitoring.input.js';
+import type { DriftReport, DriftReportConnection, RetrainingAnswer } from './models/drift-report.model.js';
+import { MonitoringError } from './monitoring.error.js';
+
+const MAX_REASON = 1000;
+
+/** Drift reports, and retraining asked for by a person. */
+@Injectable()
+export class MonitoringService {
+  constructor(
+    @Inject(CONFIG) private readonly config: Config,
+    @Inject(REPOSITORIES) private readonly repos: Repositories,
+    @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
+  ) {}
+
+  toModel(row: DriftReportRow, model: string): DriftReport {
+    const { uiUrl, namespace } = this.config.temporal;
+    return {
+      ...row,
+      model,
+      workflowId: row.key,
+      temporalUiUrl: `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(row.key)}`,
+      prediction: row.prediction ? { ...row.prediction } : null,
+    };
+  }
+
+  async reports(input: DriftReportsInput): Promise<DriftReportConnection> {
+    const model = this.modelName(input.model);
+    const first = pageSize(input.first);
+    const rows = await this.repos.monitoring.reportsOfModel(model, first + 1, input.after ? decodeCursor(input.after) : undefined);
+    return pageOf(rows, first, (row) => this.toModel(row, model));
+  }
+
+  async report(input: DriftReportInput): Promise<DriftReport> {
+    if (!isUuid(input.id)) throw MonitoringError.invalid('input.id', 'must be a UUID');
+    const [row] = await this.repos.monitoring.reportsByIds([input.id]);
+    if (!row) throw new MonitoringError('REPORT_NOT_FOUND', `No drift report has id ${input.id}`);
+    const [model] = await this.repos.registry.findModelsByIds([row.modelId]);
+    return this.toModel(row, model!.name);
+  }
+
+  /**
+   * Asks the model's retrainer for a retraining now, as `caller` (who then cannot approve its gates). The
+   * answer says which run started, or why none did; either way an alert records it.
+   */
+  async retrain(input: RetrainModelInput, caller: Caller): Promise<RetrainingAnswer> {
+    const model = this.modelName(input.model);
+    if (input.reason !== undefined && input.reason !== null && input.reason.length > MAX_REASON) throw MonitoringError.invalid('input.reason', `must be at most ${MAX_REASON} characters`);
+    if (!(await this.repos.registry.findModel(model))) throw new MonitoringError('MODEL_NOT_FOUND', `Model ${model} is not registered`);
+    const id = `api-retrain-${randomUUID()}`;
+    const reason = `requested by ${caller.name}${input.reason ? `: ${input.reason}` : ''}`;
+    const starter = { client: this.temporal, taskQueue: this.config.temporal.taskQueue };
+    let answer;
+    try {
+      answer = await requestRetraining(starter.client, starter.taskQueue, { id, model, kind: 'manual', reason, requestedBy: caller.name });
+    } catch (error) {
+      throw new MonitoringError('TEMPORAL_UNAVAILABLE', `The retraining could not be requested: ${(error as Error).message}`);
+    }
+    const run = answer.status === 'started' ? { runId: answer.runId, workflowId: answer.workflowId } : null;
+    await publishEvent(this.repos, starter, {
+      key: `${id}:alert`,
+      type: run ? 'alert.retraining_started' : 'alert.retraining_skipped',
+      modelName: model,
+      message: run ? `Retraining of ${model} started (run ${run.runId}): ${reason}` : `Retraining of ${model} skipped: ${answer.reason}`,
+      data: { kind: 'manual', requestedBy: caller.name, ...run },
+    });
+    await this.repos.audit.append({
+      actor: caller.name,
+      action: 'model.retrain_requested',
+      subjectType: 'model',
+      subjectId: model,
+      payload: { answer: answer.status, reason: answer.reason, ...run },
+      idempotencyKey: `api:model.retrain_requested:${id}`,
+    });
+    return { status: answer.status, reason: answer.reason, ...run };
+  }
+
+  private modelName(name: string): string {
+    if (typeof name !== 'string' || !NAME_PATTERN.test(name)) throw MonitoringError.invalid('input.model', 'must be a model name: 1-63 lowercase letters, digits or dashes');
+    return name;
+  }
+}

@@ -1,0 +1,220 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../../config.js';
+import type { Repositories } from '../../db/repositories.js';
+import type { MonitorInput } from '../../workflows/monitoring/messages.js';
+import { scheduleIdOf } from '../../workflows/monitoring/messages.js';
+import type { monitorModel } from '../../workflows/monitoring/monitor-model.js';
+import { durationMs, NAME_PATTERN } from '../../workflows/pipeline/spec.js';
+import { CUSTODY_MODEL } from '../../workflows/search-attributes.js';
+import type { Caller } from '../access/principal.js';
+import { CONFIG, REPOSITORIES, TEMPORAL_CLIENT } from '../core/tokens.js';
+import { ScheduleAction, type CreateScheduleInput, type ScheduleIdInput, type SchedulesInput } from './dto/monitoring.input.js';
+import type { Schedule } from './models/schedule.model.js';
+import { MonitoringError } from './monitoring.error.js';
+
+const DURATION = /^(\d+)(s|m|h|d)$/;
+const SCHEDULE_ID = /^(monitor|retrain)-([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)$/;
+const MIN_INTERVAL_MS = 10_000;
+const MIN_CATCHUP_MS = 10_000;
+const MAX_NOTE = 500;
+
+/** What the schedule's memo keeps: the spec as it was asked for (Temporal stores crons as calendars). */
+interface ScheduleMemo {
+  model: string;
+  action: MonitorInput['action'];
+  cron?: string | null;
+  interval?: string | null;
+  timeZone: string;
+  catchupWindow: string;
+  createdBy: string;
+}
+
+/**
+ * Temporal Schedules of models, through GraphQL: create (cron or interval, in a time zone), pause, resume,
+ * trigger now, delete. Temporal is the only record of a schedule; every call reads it back from there,
+ * so schedules changed from the Temporal CLI or UI show as they are.
+ */
+@Injectable()
+export class SchedulesService {
+  constructor(
+    @Inject(CONFIG) private readonly config: Config,
+    @Inject(REPOSITORIES) private readonly repos: Repositories,
+    @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
+  ) {}
+
+  async create(input: CreateScheduleInput, caller: Caller): Promise<Schedule> {
+    const model = this.modelName(input.model);
+    const action = input.action ?? ScheduleAction.MONITOR;
+    const hasCron = input.cron !== undefined && input.cron !== null;
+    const hasInterval = input.interval !== undefined && input.interval !== null;
+    if (hasCron === hasInterval) throw MonitoringError.invalid('input', 'give exactly one of cron or interval');
+    if (hasCron && (input.cron!.trim() === '' || input.cron!.length > 200)) throw MonitoringError.invalid('input.cron', 'must be a cron expression such as "0 * * * *"');
+    if (hasInterval) {
+      if (!DURATION.test(input.interval!)) throw MonitoringError.invalid('input.interval', 'must be a duration such as 30s, 15m, 1h or 7d');
+      if (durationMs(input.interval!) < MIN_INTERVAL_MS) throw MonitoringError.invalid('input.interval', 'must be at least 10s');
+    }
+    const timeZone = input.timeZone ?? 'UTC';
+    if (!isTimeZone(timeZone)) throw MonitoringError.invalid('input.timeZone', `must be an IANA time zone such as UTC or Europe/Berlin (got ${JSON.stringify(timeZone)})`);
+    const catchupWindow = input.catchupWindow ?? '1h';
+    if (!DURATION.test(catchupWindow)) throw MonitoringError.invalid('input.catchupWindow', 'must be a duration such as 10m, 1h or 1d');
+    if (durationMs(catchupWindow) < MIN_CATCHUP_MS) throw MonitoringError.invalid('input.catchupWindow', 'must be at least 10s (Temporal’s minimum)');
+    const note = this.note(input.note, 'input.note');
+    if (!(await this.repos.registry.findModel(model))) {
+      throw new MonitoringError('MODEL_NOT_FOUND', `Model ${model} is not registered; a schedule needs a model that a pipeline has registered`);
+    }
+
+    const id = scheduleIdOf(action, model);
+    const memo: ScheduleMemo = { model, action, cron: hasCron ? input.cron!.trim() : null, interval: hasInterval ? input.interval! : null, timeZone, catchupWindow, createdBy: caller.name };
+    try {
+      await this.temporal.schedule.create<typeof monitorModel>({
+        scheduleId: id,
+        spec: { ...(hasCron ? { cronExpressions: [memo.cron!] } : { intervals: [{ every: durationMs(memo.interval!) }] }), timezone: timeZone },
+        action: {
+          type: 'startWorkflow',
+          workflowType: 'monitorModel',
+          args: [{ model, action, scheduleId: id }],
+          taskQueue: this.config.temporal.taskQueue,
+          // Temporal appends the tick's time to this id, so every tick is its own workflow.
+          workflowId: id,
+          typedSearchAttributes: [{ key: CUSTODY_MODEL, value: model }],
+          staticSummary: action === 'monitor' ? `check ${model} for drift` : `retrain ${model}`,
+        },
+        policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: durationMs(catchupWindow) },
+        state: { paused: input.paused ?? false, note: note ?? `created by ${caller.name}` },
+        memo: memo as unknown as Record<string, unknown>,
+        typedSearchAttributes: [{ key: CUSTODY_MODEL, value: model }],
+      });
+    } catch (error) {
+      if (error instanceof ScheduleAlreadyRunning) {
+        throw new MonitoringError('SCHEDULE_EXISTS', `Schedule ${id} exists already; delete it first to change it`);
+      }
+      const message = (error as Error).message ?? String(error);
+      if (/invalid|parse|cron|calendar/i.test(message) && hasCron) throw MonitoringError.invalid('input.cron', `is not a cron expression Temporal accepts: ${message}`);
+      throw new MonitoringError('TEMPORAL_UNAVAILABLE', `The schedule could not be created: ${message}`);
+    }
+    await this.audit(caller, 'schedule.created', id, { model, action, cron: memo.cron, interval: memo.interval, timeZone, catchupWindow, paused: input.paused ?? false });
+    return await this.get(id);
+  }
+
+  async pause(input: ScheduleIdInput, caller: Caller): Promise<Schedule> {
+    const id = this.scheduleId(input.id);
+    const note = this.note(input.note, 'input.note') ?? `paused by ${caller.name}`;
+    await this.call(id, (handle) => handle.pause(note));
+    await this.audit(caller, 'schedule.paused', id, { note });
+    return await this.get(id);
+  }
+
+  async resume(input: ScheduleIdInput, caller: Caller): Promise<Schedule> {
+    const id = this.scheduleId(input.id);
+    const note = this.note(input.note, 'input.note') ?? `resumed by ${caller.name}`;
+    await this.call(id, (handle) => handle.unpause(note));
+    await this.audit(caller, 'schedule.resumed', id, { note });
+    return await this.get(id);
+  }
+
+  /** Takes one action now, whatever the spec; a tick still running makes it skip (the overlap policy). */
+  async trigger(input: ScheduleIdInput, caller: Caller): Promise<Schedule> {
+    const id = this.scheduleId(input.id);
+    await this.call(id, (handle) => handle.trigger());
+    await this.audit(caller, 'schedule.triggered', id, {});
+    return await this.get(id);
+  }
+
+  async delete(input: ScheduleIdInput, caller: Caller): Promise<Schedule> {
+    const id = this.scheduleId(input.id);
+    const before = await this.get(id);
+    await this.call(id, (handle) => handle.delete());
+    await this.audit(caller, 'schedule.deleted', id, { model: before.model });
+    return before;
+  }
+
+  /** The schedules of one model, or of every registered model. */
+  async list(input: SchedulesInput = {}): Promise<Schedule[]> {
+    const names = input.model !== undefined && input.model !== null ? [this.modelName(input.model, 'input.model')] : (await this.repos.registry.listModels()).map((m) => m.name);
+    const found = await Promise.all(
+      names.flatMap((model) => (['monitor', 'retrain'] as const).map((action) => this.find(scheduleIdOf(action, model)))),
+    );
+    return found.filter((s): s is Schedule => s !== null);
+  }
+
+  async get(id: string): Promise<Schedule> {
+    const schedule = await this.find(id);
+    if (!schedule) throw new MonitoringError('SCHEDULE_NOT_FOUND', `No schedule has id ${id}`);
+    return schedule;
+  }
+
+  private async find(id: string): Promise<Schedule | null> {
+    try {
+      return this.toModel(id, await this.temporal.schedule.getHandle(id).describe());
+    } catch (error) {
+      if (error instanceof ScheduleNotFoundError) return null;
+      throw new MonitoringError('TEMPORAL_UNAVAILABLE', `Schedule ${id} could not be read from Temporal: ${(error as Error).message}`);
+    }
+  }
+
+  private async call(id: string, operation: (handle: ReturnType<Client['schedule']['getHandle']>) => Promise<void>): Promise<void> {
+    try {
+      await operation(this.temporal.schedule.getHandle(id));
+    } catch (error) {
+      if (error instanceof ScheduleNotFoundError) throw new MonitoringError('SCHEDULE_NOT_FOUND', `No schedule has id ${id}`);
+      throw new MonitoringError('TEMPORAL_UNAVAILABLE', `Temporal did not accept the change to schedule ${id}: ${(error as Error).message}`);
+    }
+  }
+
+  private toModel(id: string, d: ScheduleDescription): Schedule {
+    const memo = (d.memo ?? {}) as Partial<ScheduleMemo>;
+    const [, action, model] = SCHEDULE_ID.exec(id) ?? [];
+    const { uiUrl, namespace } = this.config.temporal;
+    return {
+      id,
+      model: memo.model ?? model!,
+      action: (memo.action ?? action) === 'retrain' ? ScheduleAction.RETRAIN : ScheduleAction.MONITOR,
+      cron: memo.cron ?? null,
+      interval: memo.interval ?? null,
+      timeZone: d.spec.timezone ?? memo.timeZone ?? 'UTC',
+      catchupWindow: memo.catchupWindow ?? `${Math.round(d.policies.catchupWindow / 1000)}s`,
+      overlap: d.policies.overlap ?? 'SKIP',
+      paused: d.state.paused,
+      note: d.state.note ?? null,
+      nextRuns: d.info.nextActionTimes,
+      recentRuns: d.info.recentActions.map((a) => ({ workflowId: a.action.workflow.workflowId, scheduledAt: a.scheduledAt, takenAt: a.takenAt })),
+      actionsTaken: d.info.numActionsTaken,
+      actionsSkipped: d.info.numActionsSkippedOverlap,
+      actionsMissed: d.info.numActionsMissedCatchupWindow,
+      createdBy: memo.createdBy ?? null,
+      createdAt: d.info.createdAt,
+      temporalUiUrl: `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/schedules/${encodeURIComponent(id)}`,
+    };
+  }
+
+  private modelName(name: string, path = 'input.model'): string {
+    if (typeof name !== 'string' || !NAME_PATTERN.test(name)) throw MonitoringError.invalid(path, 'must be a model name: 1-63 lowercase letters, digits or dashes');
+    return name;
+  }
+
+  private scheduleId(id: string): string {
+    if (typeof id !== 'string' || !SCHEDULE_ID.test(id)) throw MonitoringError.invalid('input.id', 'must be a schedule id: monitor-<model> or retrain-<model>');
+    return id;
+  }
+
+  private note(note: string | null | undefined, path: string): string | undefined {
+    if (note === undefined || note === null) return undefined;
+    if (note.length > MAX_NOTE) throw MonitoringError.invalid(path, `must be at most ${MAX_NOTE} characters`);
+    return note;
+  }
+
+  private async audit(caller: Caller, action: string, scheduleId: string, payload: Record<string, unknown>): Promise<void> {
+    await this.repos.audit.append({ actor: caller.name, action, subjectType: 'schedule', subjectId: scheduleId, payload, idempotencyKey: `api:${action}:${randomUUID()}` });
+  }
+}
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return name.length <= 100;
+  } catch {
+    return false;
+  }
+}
