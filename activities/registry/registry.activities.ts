@@ -105,11 +105,18 @@ export function createRegistryActivities({ repos }: { repos: Repositories }) {
       });
       const run = await repos.runs.get(input.runId);
       const restored = result.restoredVersionId ? await repos.registry.findVersion(result.restoredVersionId) : null;
+      const serving = run ? (await repos.registry.history(run.modelName, new Date())).find((d) => d.stage === input.stage && d.role === 'primary') : undefined;
       await publishFromActivity(repos, {
         type: 'deployment.rolled_back',
         modelName: run?.modelName ?? null,
-        message: `${run?.modelName ?? 'a model'}: run ${input.runId}'s rollout on ${input.stage} was rolled back${restored ? `; v${restored.version} serves again` : ''}`,
-        data: { runId: input.runId, stage: input.stage, restoredVersionId: result.restoredVersionId, restoredVersion: restored?.version ?? null },
+        message: `${run?.modelName ?? 'a model'}: run ${input.runId}'s rollout on ${input.stage} was rolled back; ${serving ? `v${serving.version} serves ${input.stage}` : `nothing serves ${input.stage}`}`,
+        data: {
+          runId: input.runId,
+          stage: input.stage,
+          restoredVersionId: result.restoredVersionId,
+          restoredVersion: restored?.version ?? null,
+          servingVersion: serving?.version ?? null,
+        },
       });
       return { ...result, ...mark };
     },

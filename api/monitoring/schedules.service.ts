@@ -19,6 +19,7 @@ const SCHEDULE_ID = /^(monitor|retrain)-([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)$/;
 const MIN_INTERVAL_MS = 10_000;
 const MIN_CATCHUP_MS = 10_000;
 const MAX_NOTE = 500;
+const INVALID_ARGUMENT = 3;
 
 /** What the schedule's memo keeps: the spec as it was asked for (Temporal stores crons as calendars). */
 interface ScheduleMemo {
@@ -91,7 +92,10 @@ export class SchedulesService {
         throw new MonitoringError('SCHEDULE_EXISTS', `Schedule ${id} exists already; delete it first to change it`);
       }
       const message = (error as Error).message ?? String(error);
-      if (/invalid|parse|cron|calendar/i.test(message) && hasCron) throw MonitoringError.invalid('input.cron', `is not a cron expression Temporal accepts: ${message}`);
+      // The client parses crons itself (a TypeError naming the fault); the server answers INVALID_ARGUMENT.
+      if (hasCron && (error instanceof TypeError || grpcCode(error) === INVALID_ARGUMENT)) {
+        throw MonitoringError.invalid('input.cron', `is not a cron expression Temporal accepts: ${message}`);
+      }
       throw new MonitoringError('TEMPORAL_UNAVAILABLE', `The schedule could not be created: ${message}`);
     }
     await this.audit(caller, 'schedule.created', id, { model, action, cron: memo.cron, interval: memo.interval, timeZone, catchupWindow, paused: input.paused ?? false });
@@ -208,6 +212,12 @@ export class SchedulesService {
   private async audit(caller: Caller, action: string, scheduleId: string, payload: Record<string, unknown>): Promise<void> {
     await this.repos.audit.append({ actor: caller.name, action, subjectType: 'schedule', subjectId: scheduleId, payload, idempotencyKey: `api:${action}:${randomUUID()}` });
   }
+}
+
+/** The gRPC status code of a Temporal call's failure, if it carries one. */
+function grpcCode(error: unknown): number | undefined {
+  const code = (error as { code?: unknown })?.code ?? ((error as { cause?: { code?: unknown } })?.cause)?.code;
+  return typeof code === 'number' ? code : undefined;
 }
 
 function isTimeZone(name: string): boolean {
