@@ -42,7 +42,7 @@ export function quantile(sorted: readonly number[], q: number): number {
 /** The reference column of some values: numeric values sorted with their (distinct) decile edges, or category counts. */
 export function referenceColumn(kind: 'numeric' | 'categorical', cells: readonly Cell[]): ReferenceColumn {
   if (kind === 'numeric') {
-    const values = cells.map(Number).filter(Number.isFinite).sort((a, b) => a - b);
+    const values = numbersOf(cells).sort((a, b) => a - b);
     const edges = values.length === 0 ? [] : [...new Set(Array.from({ length: QUANTILE_BINS + 1 }, (_, i) => quantile(values, i / QUANTILE_BINS)))];
     return { kind, values, edges };
   }
@@ -57,6 +57,17 @@ export function referenceColumn(kind: 'numeric' | 'categorical', cells: readonly
   return { kind, counts, total };
 }
 
+/** The finite numbers among cells; missing values (null, empty) are not zeros. */
+function numbersOf(cells: readonly Cell[]): number[] {
+  const out: number[] = [];
+  for (const cell of cells) {
+    if (cell === null || cell === undefined || cell === '' || typeof cell === 'boolean') continue;
+    const value = typeof cell === 'number' ? cell : Number(cell);
+    if (Number.isFinite(value)) out.push(value);
+  }
+  return out;
+}
+
 export interface DriftLimits {
   psi: number;
   ksPValue: number;
@@ -66,7 +77,7 @@ export interface DriftLimits {
 /** Compares current values of one column with its reference and says, with reasons, whether it drifted. */
 export function compareColumn(reference: ReferenceColumn, cells: readonly Cell[], limits: DriftLimits): PredictionDrift {
   if (reference.kind === 'numeric') {
-    const current = cells.map((c) => (typeof c === 'number' ? c : Number(c))).filter(Number.isFinite);
+    const current = numbersOf(cells);
     if (reference.values.length === 0 || current.length === 0) {
       return { kind: 'numeric', referenceCount: reference.values.length, currentCount: current.length, psi: 0, drifted: false, reasons: [] };
     }

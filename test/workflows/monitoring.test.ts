@@ -184,4 +184,37 @@ describe('monitoring, drift and retraining', () => {
     expect(runs.pipelineRuns.nodes.map((r: any) => r.trigger)).toEqual(['manual']);
     recordHistory(report.workflowId, 'monitor-no-drift');
   });
+
+  it('judges performance on feedback and, where the spec does not retrain on it, only alerts', { timeout: 180_000 }, async () => {
+    const model = 'judged-iris';
+    const spec = monitoredSpec(model);
+    spec.monitoring = { window: '1h', minRows: 100, retrain: { on: ['drift'] } };
+    const { submitPipeline } = await gql('mutation($input: SubmitPipelineInput!) { submitPipeline(input: $input) { id } }', { input: { spec } });
+    await approveWhenWaiting(submitPipeline.id);
+    await eventually(() => run(submitPipeline.id), (r) => r.status === 'succeeded', 90_000);
+
+    // Unshifted traffic, but the outcomes that come back days later say the model is wrong: every label is another class.
+    const served: { predictionId: string; value: string }[] = [];
+    const rows = traffic(200, 31);
+    for (let i = 0; i < rows.length; i += 100) {
+      served.push(...(await gql('mutation($input: PredictInput!) { predict(input: $input) { predictionId value } }', { input: { model, inputs: rows.slice(i, i + 100) } }, 'viewer@example.com')).predict);
+    }
+    const other = (value: string) => (value === 'setosa' ? 'virginica' : 'setosa');
+    for (const p of served.slice(0, 60)) {
+      await gql('mutation($id: ID!, $label: JSON!) { recordFeedback(input: { predictionId: $id, label: $label }) { label } }', { id: p.predictionId, label: other(p.value) });
+    }
+    await gql('mutation { createSchedule(input: { model: "judged-iris", interval: "1d" }) { id } }');
+    await trigger('monitor-judged-iris');
+    const [report] = await eventually(() => reports(model), (r) => r.length === 1, 60_000);
+    expect(report.status).toBe('degraded');
+    expect(report.driftedFeatures).toEqual([]);
+    const full = await gql('query($id: ID!) { driftReport(input: { id: $id }) { labelledRows performance { labelled judged metrics failures } } }', { id: report.id });
+    expect(full.driftReport).toMatchObject({ labelledRows: 60, performance: { labelled: 60, judged: true, metrics: { accuracy: 0 } } });
+    expect(full.driftReport.performance.failures).toContain('accuracy 0 is below the minimum 0.85 on the labelled production data');
+    const [alert] = await eventually(() => alerts(model), (a) => a.length === 1, 30_000);
+    expect(alert.type).toBe('alert.retraining_skipped');
+    expect(alert.message).toMatch(/^Retraining of judged-iris skipped: monitoring.retrain.on does not include performance. Found: .*performance: accuracy 0 is below the minimum 0.85/);
+    const runs = await gql('query($model: String) { pipelineRuns(input: { modelName: $model }) { nodes { trigger } } }', { model });
+    expect(runs.pipelineRuns.nodes).toHaveLength(1);
+  });
 });

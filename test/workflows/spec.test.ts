@@ -95,3 +95,53 @@ describe('decisions', () => {
     expect(championFailure('rmse', 2.5, 2, 0, 'v3')).not.toBeNull();
   });
 });
+
+describe('monitoring section of the spec', () => {
+  it('fills the monitoring defaults', () => {
+    const parsed = parsePipelineSpec(base);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+    expect(parsed.spec.monitoring).toEqual({
+      window: '24h',
+      maxRows: 10_000,
+      minRows: 100,
+      drift: { psi: 0.2, ksPValue: 0.01, chiSquarePValue: 0.01, features: {}, minFeatures: 1 },
+      prediction: { psi: 0.2 },
+      performance: { minLabels: 30 },
+      retrain: { on: ['drift', 'performance'] },
+    });
+  });
+
+  it('names every bad monitoring field', () => {
+    const parsed = parsePipelineSpec({
+      ...base,
+      monitoring: {
+        window: 'daily',
+        maxRows: 20_000,
+        drift: { psi: -1, features: { x: { ksPValue: 2, colour: 'red' } } },
+        retrain: { on: ['drift', 'moon phase'] },
+      },
+    });
+    if (parsed.ok) throw new Error('expected issues');
+    expect(parsed.issues.map((i) => i.path).sort()).toEqual([
+      'monitoring.drift.features.x.colour',
+      'monitoring.drift.features.x.ksPValue',
+      'monitoring.drift.psi',
+      'monitoring.maxRows',
+      'monitoring.retrain.on.1',
+      'monitoring.window',
+    ]);
+  });
+
+  it('refuses performance limits on metrics of the other task', () => {
+    const parsed = parsePipelineSpec({ ...base, monitoring: { performance: { thresholds: { rmse: { max: 1 } } } } });
+    expect(parsed).toEqual({
+      ok: false,
+      issues: [{ path: 'monitoring.performance.thresholds.rmse', message: 'rmse is not a classification metric; use one of accuracy, precision, recall, f1, rocAuc, logLoss' }],
+    });
+  });
+
+  it('refuses minRows above maxRows', () => {
+    const parsed = parsePipelineSpec({ ...base, monitoring: { minRows: 500, maxRows: 200 } });
+    expect(parsed).toEqual({ ok: false, issues: [{ path: 'monitoring.minRows', message: 'must not exceed maxRows (200)' }] });
+  });
+});

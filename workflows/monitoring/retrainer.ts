@@ -31,7 +31,10 @@ const RETRAININGS_PER_RUN = 25;
 
 export interface RetrainerInput {
   model: string;
+  /** Answers carried over from the previous execution. */
   answers?: [string, RetrainAnswer][];
+  /** Retrainings before continuing as new (25 when omitted); Temporal may suggest it sooner. */
+  retrainingsPerRun?: number;
 }
 
 /**
@@ -45,6 +48,7 @@ export async function retrainer(input: RetrainerInput): Promise<void> {
   const { model } = input;
   if (!NAME_PATTERN.test(model)) throw ApplicationFailure.create({ type: 'BadInput', nonRetryable: true, message: `${model} is not a model name` });
   const answers = new Map<string, RetrainAnswer>(input.answers ?? []);
+  const perRun = Math.max(1, input.retrainingsPerRun ?? RETRAININGS_PER_RUN);
   // Set by the update handler; cast so the loop below does not narrow them to their initial null.
   let current = null as RetrainerState['current'];
   let running = null as Promise<PipelineResult> | null;
@@ -129,9 +133,9 @@ export async function retrainer(input: RetrainerInput): Promise<void> {
       current = null;
       retrainings++;
     }
-    if ((workflowInfo().continueAsNewSuggested || retrainings >= RETRAININGS_PER_RUN) && !preparing && !current) {
+    if ((workflowInfo().continueAsNewSuggested || retrainings >= perRun) && !preparing && !current) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof retrainer>({ model, answers: [...answers] });
+      await continueAsNew<typeof retrainer>({ model, answers: [...answers], retrainingsPerRun: input.retrainingsPerRun });
     }
   }
 }
