@@ -1,12 +1,14 @@
-// `npm run bench`: starts a private Temporal dev server (in memory, free port), then runs bench/run.ts,
-// which writes BENCHMARKS.md. Not part of `npm test`: benchmarks measure, tests check.
+// `npm run bench`: builds, starts a private Temporal dev server (in memory, free port), then runs the
+// compiled bench/run.ts (NestJS needs the decorator metadata tsc emits), which writes BENCHMARKS.md.
+// Not part of `npm test`: benchmarks measure, tests check.
 import path from 'node:path';
-import { ensureDependencies, fail, freePort, ROOT, spawnChild } from './lib.mjs';
+import { ensureBuild, ensureDependencies, fail, freePort, ROOT, spawnChild } from './lib.mjs';
 import { findTemporalCli, startDevServer } from './temporal.mjs';
 
 ensureDependencies();
+ensureBuild();
 const server = await startDevServer({ cli: await findTemporalCli(), port: await freePort(), headless: true, quiet: true }).catch((error) => fail(error.message));
-const { exited } = spawnChild(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'run.ts')], {
+const { exited } = spawnChild(process.execPath, ['--enable-source-maps', path.join(ROOT, 'dist', 'bench', 'run.js')], {
   env: { ...process.env, TEMPORAL_ADDRESS: server.address },
 });
 const code = await exited;

@@ -8,8 +8,11 @@ import { binOf } from '../data/profile.js';
 
 /** Two-sample Kolmogorov–Smirnov statistic: the largest gap between the two empirical distributions. */
 export function ksStatistic(reference: readonly number[], current: readonly number[]): number {
-  const a = Float64Array.from(reference).sort();
-  const b = Float64Array.from(current).sort();
+  return ksStatisticSorted(Float64Array.from(reference).sort(), Float64Array.from(current).sort());
+}
+
+/** The KS statistic of two samples already sorted ascending: one linear walk. */
+export function ksStatisticSorted(a: Float64Array, b: Float64Array): number {
   let i = 0;
   let j = 0;
   let d = 0;
@@ -58,8 +61,19 @@ export const KS_EXACT_MAX_N = 10_000;
  * (Hodges' inside method, with Viehmann's recursion for 1 − p). Larger samples, and the rare case where
  * the exact sum overflows, fall back to the asymptotic Kolmogorov limit.
  */
-export function ksTest(reference: readonly number[], current: readonly number[]): { statistic: number; pValue: number; method: 'exact' | 'asymptotic' } {
-  const statistic = ksStatistic(reference, current);
+export function ksTest(reference: readonly number[], current: readonly number[]): KsResult {
+  return ksTestSorted(Float64Array.from(reference).sort(), Float64Array.from(current).sort());
+}
+
+export interface KsResult {
+  statistic: number;
+  pValue: number;
+  method: 'exact' | 'asymptotic';
+}
+
+/** {@link ksTest} on samples already sorted ascending. */
+export function ksTestSorted(reference: Float64Array, current: Float64Array): KsResult {
+  const statistic = ksStatisticSorted(reference, current);
   const n1 = reference.length;
   const n2 = current.length;
   if (Math.max(n1, n2) <= KS_EXACT_MAX_N) {
@@ -143,6 +157,18 @@ export function binShares(values: readonly number[], edges: readonly number[]): 
   const counts = new Array<number>(Math.max(1, edges.length - 1)).fill(0);
   for (const value of values) counts[binOf(value, edges as number[])]!++;
   return counts.map((c) => c / Math.max(1, values.length));
+}
+
+/** {@link binShares} of values already sorted ascending: one walk instead of a search per value. */
+export function binSharesSorted(sorted: Float64Array, edges: readonly number[]): number[] {
+  const last = Math.max(0, edges.length - 2);
+  const counts = new Array<number>(last + 1).fill(0);
+  let bin = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    while (bin < last && sorted[i]! >= edges[bin + 1]!) bin++;
+    counts[bin]!++;
+  }
+  return counts.map((c) => c / Math.max(1, sorted.length));
 }
 
 /** Pearson's chi-square goodness-of-fit test of observed counts against expected counts. */

@@ -3,7 +3,7 @@ import { thresholdFailures, type Metrics } from '../../workflows/pipeline/decisi
 import type { MonitoringSpec, Thresholds } from '../../workflows/pipeline/spec.js';
 import type { Cell } from '../data/read-rows.js';
 import { classificationMetrics, regressionMetrics } from '../evaluation/metrics.js';
-import { binShares, chiSquare, ksTest, psi } from './drift-stats.js';
+import { binSharesSorted, chiSquare, ksTestSorted, psi } from './drift-stats.js';
 
 /**
  * Drift of served data against a model's training reference: per feature, of the predictions, and of
@@ -42,7 +42,7 @@ export function quantile(sorted: readonly number[], q: number): number {
 /** The reference column of some values: numeric values sorted with their (distinct) decile edges, or category counts. */
 export function referenceColumn(kind: 'numeric' | 'categorical', cells: readonly Cell[]): ReferenceColumn {
   if (kind === 'numeric') {
-    const values = numbersOf(cells).sort((a, b) => a - b);
+    const values = Array.from(sortedNumbers(cells));
     const edges = values.length === 0 ? [] : [...new Set(Array.from({ length: QUANTILE_BINS + 1 }, (_, i) => quantile(values, i / QUANTILE_BINS)))];
     return { kind, values, edges };
   }
@@ -57,15 +57,17 @@ export function referenceColumn(kind: 'numeric' | 'categorical', cells: readonly
   return { kind, counts, total };
 }
 
-/** The finite numbers among cells; missing values (null, empty) are not zeros. */
-function numbersOf(cells: readonly Cell[]): number[] {
-  const out: number[] = [];
+/** The finite numbers among cells, sorted ascending; missing values (null, empty) are not zeros. */
+function sortedNumbers(cells: readonly Cell[]): Float64Array {
+  const out = new Float64Array(cells.length);
+  let n = 0;
   for (const cell of cells) {
     if (cell === null || cell === undefined || cell === '' || typeof cell === 'boolean') continue;
     const value = typeof cell === 'number' ? cell : Number(cell);
-    if (Number.isFinite(value)) out.push(value);
+    if (Number.isFinite(value)) out[n++] = value;
   }
-  return out;
+  // A typed array sorts numbers natively, several times faster than Array.prototype.sort with a comparator.
+  return out.subarray(0, n).sort();
 }
 
 export interface DriftLimits {
@@ -77,12 +79,14 @@ export interface DriftLimits {
 /** Compares current values of one column with its reference and says, with reasons, whether it drifted. */
 export function compareColumn(reference: ReferenceColumn, cells: readonly Cell[], limits: DriftLimits): PredictionDrift {
   if (reference.kind === 'numeric') {
-    const current = numbersOf(cells);
+    const current = sortedNumbers(cells);
     if (reference.values.length === 0 || current.length === 0) {
       return { kind: 'numeric', referenceCount: reference.values.length, currentCount: current.length, psi: 0, drifted: false, reasons: [] };
     }
-    const value = psi(binShares(reference.values, reference.edges), binShares(current, reference.edges), PSI_EPSILON);
-    const ks = ksTest(reference.values, current);
+    // The reference is stored sorted; sorting the current values once serves both PSI's bins and KS.
+    const sortedReference = Float64Array.from(reference.values);
+    const value = psi(binSharesSorted(sortedReference, reference.edges), binSharesSorted(current, reference.edges), PSI_EPSILON);
+    const ks = ksTestSorted(sortedReference, current);
     const reasons: string[] = [];
     if (value >= limits.psi) reasons.push(`PSI ${fmt(value)} ≥ ${limits.psi}`);
     if (ks.pValue < limits.ksPValue) reasons.push(`KS p-value ${fmt(ks.pValue)} < ${limits.ksPValue} (D = ${fmt(ks.statistic)})`);

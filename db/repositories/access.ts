@@ -2,6 +2,9 @@ import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { apiTokens, principals, type ApiTokenRow, type PrincipalRow, type Role } from '../schema/index.js';
 
+/** How stale a token's lastUsedAt may be: it is written at most this often. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
 /** People and systems, their roles, and their (hashed) API tokens. */
 export class AccessRepository {
   constructor(private readonly db: Db) {}
@@ -31,16 +34,22 @@ export class AccessRepository {
     return row!;
   }
 
-  /** The principal holding a live (unrevoked) token with this hash, and marks the token used. */
+  /**
+   * The principal holding a live (unrevoked) token with this hash. Marks the token used at most once a
+   * minute, so a busy client (serving, say) costs a read per request, not a write.
+   */
   async principalForToken(tokenHash: string): Promise<{ principal: PrincipalRow; tokenId: string } | null> {
     const [row] = await this.db
-      .select({ principal: principals, tokenId: apiTokens.id })
+      .select({ principal: principals, tokenId: apiTokens.id, lastUsedAt: apiTokens.lastUsedAt })
       .from(apiTokens)
       .innerJoin(principals, eq(principals.id, apiTokens.principalId))
       .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt)));
     if (!row) return null;
-    await this.db.update(apiTokens).set({ lastUsedAt: new Date() }).where(eq(apiTokens.id, row.tokenId));
-    return row;
+    const now = new Date();
+    if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
+      await this.db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.tokenId));
+    }
+    return { principal: row.principal, tokenId: row.tokenId };
   }
 
   async revokeToken(id: string, revokedBy: string): Promise<ApiTokenRow | null> {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { binShares, chi2Sf, chiSquare, kolmogorovSf, ksExactPValue, ksStatistic, ksTest, psi } from '../../activities/monitoring/drift-stats.js';
+import { binShares, binSharesSorted, chi2Sf, chiSquare, kolmogorovSf, ksExactPValue, ksStatistic, ksTest, psi } from '../../activities/monitoring/drift-stats.js';
 import { PROJECT_ROOT } from '../../paths.js';
 
 // Reference values computed once with scipy 1.10 (ks_2samp, chisquare, chi2, kolmogorov) and numpy (test/fixtures/drift/generate.py).
@@ -32,6 +32,10 @@ describe.each(reference.cases)('drift statistics on $name', (c) => {
   it('PSI over the reference deciles equals numpy', () => {
     const value = psi(binShares(c.reference, c.psi_edges), binShares(c.current, c.psi_edges), reference.psi_epsilon);
     expect(Math.abs(value - c.psi)).toBeLessThan(TOLERANCE);
+    // The single-walk binning of sorted values gives the same shares.
+    const sorted = (values: number[]) => Float64Array.from(values).sort();
+    expect(binSharesSorted(sorted(c.current), c.psi_edges)).toEqual(binShares(c.current, c.psi_edges));
+    expect(binSharesSorted(sorted(c.reference), c.psi_edges)).toEqual(binShares(c.reference, c.psi_edges));
   });
 });
 

@@ -11,7 +11,7 @@ export class ApiToken {
   @Field() createdBy!: string;
   @Field() createdAt!: Date;
   @Field(() => Date, { nullable: true }) revokedAt?: Date | null;
-  @Field(() => Date, { nullable: true }) lastUsedAt?: Date | null;
+  @Field(() => Date, { nullable: true, description: 'When the token was last used, to the minute.' }) lastUsedAt?: Date | null;
 }
 
 @ObjectType()
