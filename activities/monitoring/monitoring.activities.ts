@@ -62,8 +62,8 @@ export function createMonitoringActivities({ repos, store }: { repos: Repositori
       }
       const version = production.version;
       const spec = await specOfVersion(repos, version);
-      heartbeat({ stage: 'reference' });
-      const { profile, sha256 } = await referenceOf(repos, store, version);
+      // Building a reference reads the whole training dataset once: keep heartbeating while it does.
+      const { profile, sha256 } = await whileHeartbeating({ stage: 'reference' }, () => referenceOf(repos, store, version));
       const windowEnd = new Date(input.windowEnd);
       if (Number.isNaN(windowEnd.getTime())) throw permanentFailure(FailureType.BadInput, `windowEnd ${input.windowEnd} is not a time`);
       const windowStart = new Date(windowEnd.getTime() - durationMs(spec.monitoring.window));
@@ -129,6 +129,17 @@ export function createMonitoringActivities({ repos, store }: { repos: Repositori
       return { eventId: row.id };
     },
   };
+}
+
+/** Runs `work`, heartbeating every few seconds until it ends, so a long wait is not taken for a dead worker. */
+async function whileHeartbeating<T>(details: unknown, work: () => Promise<T>): Promise<T> {
+  heartbeat(details);
+  const timer = setInterval(() => heartbeat(details), 5_000);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 function resultOf(

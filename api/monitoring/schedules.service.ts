@@ -98,23 +98,29 @@ export class SchedulesService {
       }
       throw new MonitoringError('TEMPORAL_UNAVAILABLE', `The schedule could not be created: ${message}`);
     }
-    await this.audit(caller, 'schedule.created', id, { model, action, cron: memo.cron, interval: memo.interval, timeZone, catchupWindow, paused: input.paused ?? false });
+    try {
+      await this.audit(caller, 'schedule.created', id, { model, action, cron: memo.cron, interval: memo.interval, timeZone, catchupWindow, paused: input.paused ?? false });
+    } catch (error) {
+      // No schedule without its audit event: take it back, so a retry starts clean.
+      await this.temporal.schedule.getHandle(id).delete().catch(() => undefined);
+      throw error;
+    }
     return await this.get(id);
   }
 
   async pause(input: ScheduleIdInput, caller: Caller): Promise<Schedule> {
-    const id = this.scheduleId(input.id);
-    const note = this.note(input.note, 'input.note') ?? `paused by ${caller.name}`;
-    await this.call(id, (handle) => handle.pause(note));
-    await this.audit(caller, 'schedule.paused', id, { note });
-    return await this.get(id);
+    return await this.setPaused(input, caller, true);
   }
 
   async resume(input: ScheduleIdInput, caller: Caller): Promise<Schedule> {
+    return await this.setPaused(input, caller, false);
+  }
+
+  private async setPaused(input: ScheduleIdInput, caller: Caller, paused: boolean): Promise<Schedule> {
     const id = this.scheduleId(input.id);
-    const note = this.note(input.note, 'input.note') ?? `resumed by ${caller.name}`;
-    await this.call(id, (handle) => handle.unpause(note));
-    await this.audit(caller, 'schedule.resumed', id, { note });
+    const note = this.note(input.note, 'input.note') ?? `${paused ? 'paused' : 'resumed'} by ${caller.name}`;
+    await this.call(id, (handle) => (paused ? handle.pause(note) : handle.unpause(note)));
+    await this.audit(caller, paused ? 'schedule.paused' : 'schedule.resumed', id, { note });
     return await this.get(id);
   }
 
