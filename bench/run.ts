@@ -216,7 +216,7 @@ ${drift.features} numeric features × ${drift.rows.toLocaleString('en')} rows of
 | Custody: reference + PSI + KS | **${drift.seconds.toFixed(2)}** | ${(drift.seconds / drift.sortSeconds).toFixed(2)}× |
 | sorting every column once (baseline) | ${drift.sortSeconds.toFixed(2)} | 1.00× |
 ${drift.scipySeconds === null ? '' : `| scipy ks_2samp + numpy PSI (baseline) | ${drift.scipySeconds.toFixed(2)} | ${(drift.scipySeconds / drift.sortSeconds).toFixed(2)}× |\n\nCustody takes **${(drift.seconds / drift.scipySeconds).toFixed(2)}×** scipy's time.\n`}
-A monitoring check reads at most 10,000 predictions against a reference of at most 10,000 rows, where the KS p-value is scipy's exact one; at this size it is the asymptotic one.
+At this size the KS p-value takes scipy's asymptotic route (\`kstwo\`); a monitoring check reads at most 10,000 predictions against a reference of at most 10,000 rows, where it is the exact one.
 `;
   writeFileSync(path.join(PROJECT_ROOT, 'BENCHMARKS.md'), report);
   process.stdout.write(`${report}\ncustody: wrote BENCHMARKS.md\n`);

@@ -7,7 +7,7 @@ import type { ArtifactStore } from '../storage/artifact-store.js';
 import { loadRows, splitRows } from '../training/dataset-table.js';
 import { resolveModelInputs, splitOptionsOf } from '../training/model-inputs.js';
 import type { MetricName } from '../../workflows/pipeline/spec.js';
-import { metricsOf, loadArtifact, predictRows, scoreRows } from './predict.js';
+import { metricsOf, loadArtifact, predictRows, scoreMany, scoreRows } from './predict.js';
 import { seededRandom, shuffled } from '../../workflows/pipeline/random.js';
 import { fairnessReport, permutationImportance, type FairnessReport, type FeatureImportance } from './responsible.js';
 
@@ -82,9 +82,11 @@ export function createEvaluationActivities({ repos, store }: { repos: Repositori
         sample,
         candidate.features.map((f) => f.name),
         input.primaryMetric,
-        async (permuted) =>
-          permuted === sample && sample === rows ? metrics[input.primaryMetric] : (await scoreRows(store, candidate, permuted, cancellationSignal()))[input.primaryMetric],
-        { seed: input.spec.split.seed, onFeature: () => heartbeat({ stage: 'feature importance' }) },
+        async (datasets) =>
+          datasets.length === 1 && datasets[0] === sample && sample === rows
+            ? [metrics[input.primaryMetric]]
+            : (await scoreMany(store, candidate, datasets, cancellationSignal())).map((m) => m[input.primaryMetric]),
+        { seed: input.spec.split.seed, onBatch: () => heartbeat({ stage: 'feature importance' }) },
       );
       let champion: EvaluationResult['champion'] = null;
       const production = input.compareChampion ? await repos.registry.productionPrimary(input.modelName) : null;

@@ -23,6 +23,24 @@ export function metricsOf(artifact: ModelArtifact, rows: Row[], predictions: Pre
     : regressionMetrics(rows.map((r) => Number(r[artifact.target])), predictions.values.map(Number));
 }
 
+/**
+ * The task's metrics on several sets of labelled rows, predicted in one call: a model behind a command
+ * starts once for all of them.
+ */
+export async function scoreMany(store: ArtifactStore, artifact: ModelArtifact, datasets: Row[][], signal?: AbortSignal): Promise<Metrics[]> {
+  const predictions = await predictRows(store, artifact, datasets.flat(), signal);
+  let offset = 0;
+  return datasets.map((rows) => {
+    const slice: Predictions = {
+      values: predictions.values.slice(offset, offset + rows.length),
+      ...(predictions.probabilities ? { probabilities: predictions.probabilities.slice(offset, offset + rows.length) } : {}),
+      ...(predictions.classes ? { classes: predictions.classes } : {}),
+    };
+    offset += rows.length;
+    return metricsOf(artifact, rows, slice);
+  });
+}
+
 /** The task's metrics of an artifact on labelled rows. */
 export async function scoreRows(store: ArtifactStore, artifact: ModelArtifact, rows: Row[], signal?: AbortSignal): Promise<Metrics> {
   return metricsOf(artifact, rows, await predictRows(store, artifact, rows, signal));

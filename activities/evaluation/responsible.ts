@@ -39,34 +39,45 @@ export interface FeatureImportance {
   std: number;
 }
 
+/** Permuted rows scored in one batch at most: a model behind a command starts once per batch, not once per shuffle. */
+const MAX_BATCH_ROWS = 50_000;
+
 /**
  * Permutation feature importance: how much `metric` worsens when one feature's column is shuffled,
- * averaged over `repeats` seeded shuffles. Works for any model, through its scoring function.
+ * averaged over `repeats` seeded shuffles. Works for any model, through its scoring function, which
+ * scores several datasets at once (every shuffle of every feature, in batches).
  */
 export async function permutationImportance(
   rows: Row[],
   features: string[],
   metric: MetricName,
-  score: (rows: Row[]) => Promise<number | undefined>,
-  options: { repeats?: number; seed?: number; onFeature?: () => void } = {},
+  scoreAll: (datasets: Row[][]) => Promise<(number | undefined)[]>,
+  options: { repeats?: number; seed?: number; onBatch?: () => void } = {},
 ): Promise<FeatureImportance[]> {
-  const baseline = await score(rows);
+  const [baseline] = await scoreAll([rows]);
   if (baseline === undefined) return [];
   const random = seededRandom(options.seed ?? 1);
   const sign = LOWER_IS_BETTER.has(metric) ? -1 : 1;
-  const out: FeatureImportance[] = [];
-  for (const feature of features) {
-    const drops: number[] = [];
-    for (let r = 0; r < (options.repeats ?? 3); r++) {
+  const repeats = options.repeats ?? 3;
+  // The shuffles in a fixed order (feature by feature, repeat by repeat), so the seed decides them all.
+  const jobs = features.flatMap((feature) =>
+    Array.from({ length: repeats }, () => {
       const column = shuffled(rows.map((row) => row[feature] ?? null), random);
-      const permuted = rows.map((row, i) => ({ ...row, [feature]: column[i]! }));
-      const value = await score(permuted);
-      if (value !== undefined) drops.push(sign * (baseline - value));
-    }
-    options.onFeature?.();
-    const mean = drops.reduce((a, b) => a + b, 0) / Math.max(1, drops.length);
-    const std = Math.sqrt(drops.reduce((a, d) => a + (d - mean) ** 2, 0) / Math.max(1, drops.length));
-    out.push({ feature, importance: mean, std });
+      return { feature, permuted: rows.map((row, i) => ({ ...row, [feature]: column[i]! })) };
+    }),
+  );
+  const values: (number | undefined)[] = [];
+  const perBatch = Math.max(1, Math.floor(MAX_BATCH_ROWS / Math.max(1, rows.length)));
+  for (let start = 0; start < jobs.length; start += perBatch) {
+    values.push(...(await scoreAll(jobs.slice(start, start + perBatch).map((j) => j.permuted))));
+    options.onBatch?.();
   }
-  return out.sort((a, b) => b.importance - a.importance);
+  return features
+    .map((feature) => {
+      const drops = jobs.flatMap((job, i) => (job.feature === feature && values[i] !== undefined ? [sign * (baseline - values[i]!)] : []));
+      const mean = drops.reduce((a, b) => a + b, 0) / Math.max(1, drops.length);
+      const std = Math.sqrt(drops.reduce((a, d) => a + (d - mean) ** 2, 0) / Math.max(1, drops.length));
+      return { feature, importance: mean, std };
+    })
+    .sort((a, b) => b.importance - a.importance);
 }

@@ -1,4 +1,5 @@
 import { binOf } from '../data/profile.js';
+import { kstwoSf } from './kstwo.js';
 
 /**
  * Drift statistics between a reference sample (the training data's profile or values) and a current one
@@ -26,40 +27,15 @@ export function ksStatisticSorted(a: Float64Array, b: Float64Array): number {
   return d;
 }
 
-/**
- * The Kolmogorov distribution's survival function, P(K > x): the limiting distribution of
- * sqrt(n·m/(n+m))·D. Matches scipy.special.kolmogorov.
- */
-export function kolmogorovSf(x: number): number {
-  if (!(x > 0)) return 1;
-  if (x < 1) {
-    // P(K <= x) = sqrt(2π)/x · Σ exp(-(2k-1)²π²/(8x²)), which converges fast for small x.
-    const c = (Math.PI * Math.PI) / (8 * x * x);
-    let sum = 0;
-    for (let k = 1; k < 100; k++) {
-      const term = Math.exp(-((2 * k - 1) ** 2) * c);
-      sum += term;
-      if (term < 1e-17) break;
-    }
-    return 1 - (Math.sqrt(2 * Math.PI) / x) * sum;
-  }
-  let sum = 0;
-  for (let k = 1; k < 100; k++) {
-    const term = Math.exp(-2 * k * k * x * x);
-    sum += (k % 2 === 1 ? 1 : -1) * term;
-    if (term < 1e-17) break;
-  }
-  return Math.min(1, Math.max(0, 2 * sum));
-}
-
 /** Samples this large or smaller get scipy's exact p-value, as `ks_2samp(method="auto")` does. */
 export const KS_EXACT_MAX_N = 10_000;
 
 /**
- * Two-sample KS test, two-sided, as scipy's `ks_2samp` computes it. Up to {@link KS_EXACT_MAX_N} values a
- * side, the p-value is the exact one: the share of lattice paths that leave the band |x/m − y/n| < d
- * (Hodges' inside method, with Viehmann's recursion for 1 − p). Larger samples, and the rare case where
- * the exact sum overflows, fall back to the asymptotic Kolmogorov limit.
+ * Two-sample KS test, two-sided, as scipy's `ks_2samp` (method auto) computes it. Up to
+ * {@link KS_EXACT_MAX_N} values a side the p-value is the exact one: the share of lattice paths that leave
+ * the band |x/m − y/n| < d (Hodges' inside method, with Viehmann's recursion for 1 − p). Larger samples,
+ * and the rare case where the exact sum overflows, take scipy's asymptotic route: the one-sample
+ * distribution `kstwo` at n = round(n1·n2/(n1+n2)).
  */
 export function ksTest(reference: readonly number[], current: readonly number[]): KsResult {
   return ksTestSorted(Float64Array.from(reference).sort(), Float64Array.from(current).sort());
@@ -80,8 +56,8 @@ export function ksTestSorted(reference: Float64Array, current: Float64Array): Ks
     const exact = ksExactPValue(n1, n2, statistic);
     if (exact !== null) return { statistic, pValue: exact, method: 'exact' };
   }
-  const en = (n1 * n2) / (n1 + n2);
-  return { statistic, pValue: kolmogorovSf(Math.sqrt(en) * statistic), method: 'asymptotic' };
+  const [m, n] = n1 >= n2 ? [n1, n2] : [n2, n1];
+  return { statistic, pValue: Math.min(1, Math.max(0, kstwoSf(roundHalfEven((m * n) / (m + n)), statistic))), method: 'asymptotic' };
 }
 
 /** The exact two-sided p-value P(D ≥ d) for samples of sizes n1 and n2, or null when it cannot be computed in doubles. */
@@ -92,6 +68,15 @@ export function ksExactPValue(n1: number, n2: number, d: number): number | null 
   if (h === 0) return 1;
   const p = n1 === n2 ? probOutsideSquare(n1, h) : probOutsideBand(n1, n2, g, h);
   return Number.isFinite(p) && p >= 0 && p <= 1 ? p : null;
+}
+
+/** numpy's round: halves go to the even neighbour. */
+function roundHalfEven(x: number): number {
+  const floor = Math.floor(x);
+  const diff = x - floor;
+  if (diff > 0.5) return floor + 1;
+  if (diff < 0.5) return floor;
+  return floor % 2 === 0 ? floor : floor + 1;
 }
 
 function gcd(a: number, b: number): number {

@@ -122,6 +122,10 @@ export async function retrainer(input: RetrainerInput): Promise<void> {
         outcome = `failed: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`;
       }
       log.info('retraining finished', { model, runId: started.runId, outcome });
+      // Free for the next request at once; the alert below need not hold it up.
+      running = null;
+      current = null;
+      retrainings++;
       await alerts.recordAlert({
         key: `${workflowInfo().workflowId}:${started.runId}:finished`,
         model,
@@ -129,13 +133,11 @@ export async function retrainer(input: RetrainerInput): Promise<void> {
         message: `Retraining of ${model} (run ${started.runId}) ${outcome}`,
         data: { runId: started.runId, workflowId: started.workflowId, kind: started.kind, outcome },
       });
-      running = null;
-      current = null;
-      retrainings++;
     }
-    if ((workflowInfo().continueAsNewSuggested || retrainings >= perRun) && !preparing && !current) {
+    if ((workflowInfo().continueAsNewSuggested || retrainings >= perRun) && !preparing && !current && !running) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof retrainer>({ model, answers: [...answers], retrainingsPerRun: input.retrainingsPerRun });
+      // A request accepted while the handlers finished may have started a retraining: then wait for it first.
+      if (!current && !running) await continueAsNew<typeof retrainer>({ model, answers: [...answers], retrainingsPerRun: input.retrainingsPerRun });
     }
   }
 }
