@@ -59,17 +59,16 @@ export async function permutationImportance(
   const random = seededRandom(options.seed ?? 1);
   const sign = LOWER_IS_BETTER.has(metric) ? -1 : 1;
   const repeats = options.repeats ?? 3;
-  // The shuffles in a fixed order (feature by feature, repeat by repeat), so the seed decides them all.
+  // The shuffles in a fixed order (feature by feature, repeat by repeat), so the seed decides them all;
+  // only their row orders are kept, and the permuted rows are built one batch at a time.
   const jobs = features.flatMap((feature) =>
-    Array.from({ length: repeats }, () => {
-      const column = shuffled(rows.map((row) => row[feature] ?? null), random);
-      return { feature, permuted: rows.map((row, i) => ({ ...row, [feature]: column[i]! })) };
-    }),
+    Array.from({ length: repeats }, () => ({ feature, order: shuffled(rows.map((_, i) => i), random) })),
   );
   const values: (number | undefined)[] = [];
   const perBatch = Math.max(1, Math.floor(MAX_BATCH_ROWS / Math.max(1, rows.length)));
   for (let start = 0; start < jobs.length; start += perBatch) {
-    values.push(...(await scoreAll(jobs.slice(start, start + perBatch).map((j) => j.permuted))));
+    const batch = jobs.slice(start, start + perBatch).map(({ feature, order }) => rows.map((row, i) => ({ ...row, [feature]: rows[order[i]!]![feature] ?? null })));
+    values.push(...(await scoreAll(batch)));
     options.onBatch?.();
   }
   return features

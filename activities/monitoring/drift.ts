@@ -46,15 +46,16 @@ export function referenceColumn(kind: 'numeric' | 'categorical', cells: readonly
     const edges = values.length === 0 ? [] : [...new Set(Array.from({ length: QUANTILE_BINS + 1 }, (_, i) => quantile(values, i / QUANTILE_BINS)))];
     return { kind, values, edges };
   }
-  const counts: Record<string, number> = {};
+  const tally = new Map<string, number>();
   let total = 0;
   for (const cell of cells) {
     if (cell === null || cell === undefined || cell === '') continue;
     const key = String(cell);
-    counts[key] = (counts[key] ?? 0) + 1;
+    tally.set(key, (tally.get(key) ?? 0) + 1);
     total++;
   }
-  return { kind, counts, total };
+  // Sorted keys, so the same values always give the same JSON (and the same reference hash).
+  return { kind, counts: Object.fromEntries([...tally].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), total };
 }
 
 /** The finite numbers among cells, sorted ascending; missing values (null, empty) are not zeros. */
@@ -101,18 +102,20 @@ export function compareColumn(reference: ReferenceColumn, cells: readonly Cell[]
       reasons,
     };
   }
+  // Own keys only: a category named like an Object.prototype member ("constructor") is just a category.
+  const known = new Map(Object.entries(reference.counts));
   const observed = new Map<string, number>();
   let n = 0;
   for (const cell of cells) {
     if (cell === null || cell === undefined || cell === '') continue;
-    const key = String(cell) in reference.counts ? String(cell) : OTHER;
+    const key = known.has(String(cell)) ? String(cell) : OTHER;
     observed.set(key, (observed.get(key) ?? 0) + 1);
     n++;
   }
   if (reference.total === 0 || n === 0) return { kind: 'categorical', referenceCount: reference.total, currentCount: n, psi: 0, drifted: false, reasons: [] };
-  const categories = Object.keys(reference.counts).sort();
+  const categories = [...known.keys()].sort();
   if (observed.has(OTHER)) categories.push(OTHER);
-  const expectedShares = categories.map((c) => (reference.counts[c] ?? 0) / reference.total);
+  const expectedShares = categories.map((c) => (known.get(c) ?? 0) / reference.total);
   const actualShares = categories.map((c) => (observed.get(c) ?? 0) / n);
   const value = psi(expectedShares, actualShares, PSI_EPSILON);
   // Chi-square needs expected counts above zero that sum to what was observed: floor, then renormalise.
@@ -166,6 +169,8 @@ export function assessDrift(input: {
   /** The limits performance is judged by when the spec's monitoring gives none: the evaluation thresholds. */
   evaluationThresholds: Thresholds;
   task: 'classification' | 'regression';
+  /** Called before each feature's statistics: a long check heartbeats here. */
+  onFeature?: (name: string) => void;
 }): DriftAssessment {
   const { reference, rows, monitoring } = input;
   const own = rows.filter((r) => r.modelVersionId === input.reference.modelVersionId);
@@ -187,7 +192,8 @@ export function assessDrift(input: {
   const { drift } = monitoring;
   const features: FeatureDrift[] = [];
   for (const column of reference.features) {
-    const override = drift.features[column.name];
+    input.onFeature?.(column.name);
+    const override = Object.hasOwn(drift.features, column.name) ? drift.features[column.name] : undefined;
     if (override?.ignore) continue;
     const limits = {
       psi: override?.psi ?? drift.psi,

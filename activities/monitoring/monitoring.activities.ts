@@ -49,10 +49,12 @@ export function createMonitoringActivities({ repos, store }: { repos: Repositori
       if (existing) {
         const checked = (await repos.registry.findVersion(existing.modelVersionId))!;
         const spec = await specOfVersion(repos, checked);
+        // The same rule as assessDrift: a window with too few predictions decides nothing.
+        const judged = existing.status !== 'insufficient_data';
         const findings = {
-          drift: existing.driftedFeatures.length >= spec.monitoring.drift.minFeatures,
-          prediction: existing.prediction?.drifted ?? false,
-          performance: existing.performance.failures.length > 0,
+          drift: judged && existing.driftedFeatures.length >= spec.monitoring.drift.minFeatures,
+          prediction: judged && (existing.prediction?.drifted ?? false),
+          performance: judged && existing.performance.failures.length > 0,
         };
         return resultOf(existing.status, existing.id, checked, existing.driftedFeatures, findings, spec, existing.reasons);
       }
@@ -69,8 +71,14 @@ export function createMonitoringActivities({ repos, store }: { repos: Repositori
       const windowStart = new Date(windowEnd.getTime() - durationMs(spec.monitoring.window));
       heartbeat({ stage: 'window' });
       const rows = (await repos.predictions.window(production.deployment.modelId, windowStart, windowEnd, spec.monitoring.maxRows)) as ServedRow[];
-      heartbeat({ stage: 'statistics' });
-      const assessment = assessDrift({ reference: profile, rows, monitoring: spec.monitoring, evaluationThresholds: spec.evaluation.thresholds, task: version.task });
+      const assessment = assessDrift({
+        reference: profile,
+        rows,
+        monitoring: spec.monitoring,
+        evaluationThresholds: spec.evaluation.thresholds,
+        task: version.task,
+        onFeature: (name) => heartbeat({ stage: 'statistics', feature: name }),
+      });
       const report = await repos.monitoring.insertReport({
         key: input.key,
         modelId: production.deployment.modelId,

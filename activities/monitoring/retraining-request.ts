@@ -18,9 +18,17 @@ export async function requestRetraining(client: Client, taskQueue: string, reque
     staticSummary: `retrainer of ${request.model}: one retraining at a time`,
   });
   try {
-    return await client.workflow.executeUpdateWithStart(requestRetrainingUpdate, { args: [request], startWorkflowOperation: start });
+    // The request id is the update id: a retried request joins the update already in flight.
+    return await client.workflow.executeUpdateWithStart(requestRetrainingUpdate, { args: [request], updateId: request.id, startWorkflowOperation: start });
   } catch (error) {
-    if (error instanceof WorkflowUpdateFailedError) return { status: 'skipped', reason: error.cause?.message ?? error.message };
+    if (error instanceof WorkflowUpdateFailedError) return { status: 'skipped', reason: rootMessage(error) };
     throw error;
   }
+}
+
+/** The innermost cause's message: the validator's refusal, or what made the preparation fail. */
+function rootMessage(error: Error): string {
+  let cause: unknown = error;
+  while (cause instanceof Error && cause.cause instanceof Error) cause = cause.cause;
+  return cause instanceof Error ? cause.message : String(cause);
 }

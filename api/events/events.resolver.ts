@@ -20,12 +20,15 @@ export class EventsResolver {
     return await this.service.alerts(input ?? {});
   }
 
-  @Query(() => [Webhook])
+  // Webhook URLs may carry a receiver's credentials, and delivery errors describe the network: admins only.
+  @Roles('admin')
+  @Query(() => [Webhook], { description: 'Admins only.' })
   async webhooks(): Promise<Webhook[]> {
     return await this.service.webhooks();
   }
 
-  @Query(() => [WebhookDelivery], { description: 'A webhook’s deliveries, newest first.' })
+  @Roles('admin')
+  @Query(() => [WebhookDelivery], { description: 'A webhook’s deliveries, newest first. Admins only.' })
   async webhookDeliveries(@Args('input') input: WebhookDeliveriesInput): Promise<WebhookDelivery[]> {
     return await this.service.deliveries(input);
   }

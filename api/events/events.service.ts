@@ -58,7 +58,8 @@ export class EventsService {
       description: input.description ?? null,
       createdBy: caller.name,
     });
-    await this.audit(caller, 'webhook.created', row.id, { url: row.url, events: row.events, model: row.modelName });
+    // The audit history is readable by every token holder: it keeps the URL's origin, not its path or query.
+    await this.audit(caller, 'webhook.created', row.id, { origin: url.origin, events: row.events, model: row.modelName });
     return { webhook: toWebhook(row), secret };
   }
 
@@ -66,7 +67,7 @@ export class EventsService {
     if (!isUuid(input.id)) throw EventsError.invalid('input.id', 'must be a UUID');
     const row = await this.repos.events.disableWebhook(input.id);
     if (!row) throw new EventsError('WEBHOOK_NOT_FOUND', `No webhook has id ${input.id}`);
-    await this.audit(caller, 'webhook.disabled', row.id, { url: row.url });
+    await this.audit(caller, 'webhook.disabled', row.id, { origin: new URL(row.url).origin });
     return toWebhook(row);
   }
 

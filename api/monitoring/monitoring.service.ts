@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { publishEvent } from '../../activities/events/publish.js';
@@ -20,6 +20,8 @@ const MAX_REASON = 1000;
 /** Drift reports, and retraining asked for by a person. */
 @Injectable()
 export class MonitoringService {
+  private readonly logger = new Logger('Monitoring');
+
   constructor(
     @Inject(CONFIG) private readonly config: Config,
     @Inject(REPOSITORIES) private readonly repos: Repositories,
@@ -70,21 +72,26 @@ export class MonitoringService {
       throw new MonitoringError('TEMPORAL_UNAVAILABLE', `The retraining could not be requested: ${(error as Error).message}`);
     }
     const run = answer.status === 'started' ? { runId: answer.runId, workflowId: answer.workflowId } : null;
-    await publishEvent(this.repos, starter, {
-      key: `${id}:alert`,
-      type: run ? 'alert.retraining_started' : 'alert.retraining_skipped',
-      modelName: model,
-      message: run ? `Retraining of ${model} started (run ${run.runId}): ${reason}` : `Retraining of ${model} skipped: ${answer.reason}`,
-      data: { kind: 'manual', requestedBy: caller.name, ...run },
-    });
-    await this.repos.audit.append({
-      actor: caller.name,
-      action: 'model.retrain_requested',
-      subjectType: 'model',
-      subjectId: model,
-      payload: { answer: answer.status, reason: answer.reason, ...run },
-      idempotencyKey: `api:model.retrain_requested:${id}`,
-    });
+    // The retrainer has answered (and may have started a run): the answer goes back even if recording it fails.
+    try {
+      await publishEvent(this.repos, starter, {
+        key: `${id}:alert`,
+        type: run ? 'alert.retraining_started' : 'alert.retraining_skipped',
+        modelName: model,
+        message: run ? `Retraining of ${model} started (run ${run.runId}): ${reason}` : `Retraining of ${model} skipped: ${answer.reason}`,
+        data: { kind: 'manual', requestedBy: caller.name, ...run },
+      });
+      await this.repos.audit.append({
+        actor: caller.name,
+        action: 'model.retrain_requested',
+        subjectType: 'model',
+        subjectId: model,
+        payload: { answer: answer.status, reason: answer.reason, ...run },
+        idempotencyKey: `api:model.retrain_requested:${id}`,
+      });
+    } catch (error) {
+      this.logger.error(`the answer to retraining request ${id} (${answer.status}) could not be recorded: ${(error as Error).message}`);
+    }
     return { status: answer.status, reason: answer.reason, ...run };
   }
 

@@ -56,8 +56,8 @@ export class SchedulesService {
       if (!DURATION.test(input.interval!)) throw MonitoringError.invalid('input.interval', 'must be a duration such as 30s, 15m, 1h or 7d');
       if (durationMs(input.interval!) < MIN_INTERVAL_MS) throw MonitoringError.invalid('input.interval', 'must be at least 10s');
     }
-    const timeZone = input.timeZone ?? 'UTC';
-    if (!isTimeZone(timeZone)) throw MonitoringError.invalid('input.timeZone', `must be an IANA time zone such as UTC or Europe/Berlin (got ${JSON.stringify(timeZone)})`);
+    const timeZone = canonicalTimeZone(input.timeZone ?? 'UTC');
+    if (!timeZone) throw MonitoringError.invalid('input.timeZone', `must be an IANA time zone such as UTC or Europe/Berlin (got ${JSON.stringify(input.timeZone)})`);
     const catchupWindow = input.catchupWindow ?? '1h';
     if (!DURATION.test(catchupWindow)) throw MonitoringError.invalid('input.catchupWindow', 'must be a duration such as 10m, 1h or 1d');
     if (durationMs(catchupWindow) < MIN_CATCHUP_MS) throw MonitoringError.invalid('input.catchupWindow', 'must be at least 10s (Temporal’s minimum)');
@@ -92,10 +92,9 @@ export class SchedulesService {
         throw new MonitoringError('SCHEDULE_EXISTS', `Schedule ${id} exists already; delete it first to change it`);
       }
       const message = (error as Error).message ?? String(error);
-      // The client parses crons itself (a TypeError naming the fault); the server answers INVALID_ARGUMENT.
-      if (hasCron && (error instanceof TypeError || grpcCode(error) === INVALID_ARGUMENT)) {
-        throw MonitoringError.invalid('input.cron', `is not a cron expression Temporal accepts: ${message}`);
-      }
+      // A cron Temporal cannot read comes back as a TypeError naming the fault; other refusals as INVALID_ARGUMENT.
+      if (hasCron && error instanceof TypeError) throw MonitoringError.invalid('input.cron', `is not a cron expression Temporal accepts: ${message}`);
+      if (grpcCode(error) === INVALID_ARGUMENT) throw MonitoringError.invalid('input', `is not a schedule Temporal accepts: ${message}`);
       throw new MonitoringError('TEMPORAL_UNAVAILABLE', `The schedule could not be created: ${message}`);
     }
     try {
@@ -124,10 +123,10 @@ export class SchedulesService {
     return await this.get(id);
   }
 
-  /** Takes one action now, whatever the spec; a tick still running makes it skip (the overlap policy). */
+  /** Takes one tick now, whatever the spec; skipped if a tick still runs (overlap policy SKIP). */
   async trigger(input: ScheduleIdInput, caller: Caller): Promise<Schedule> {
     const id = this.scheduleId(input.id);
-    await this.call(id, (handle) => handle.trigger());
+    await this.call(id, (handle) => handle.trigger(ScheduleOverlapPolicy.SKIP));
     await this.audit(caller, 'schedule.triggered', id, {});
     return await this.get(id);
   }
@@ -226,11 +225,12 @@ function grpcCode(error: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
-function isTimeZone(name: string): boolean {
+/** The canonical IANA name of a time zone (`europe/berlin` → `Europe/Berlin`), or null when there is none. */
+function canonicalTimeZone(name: string): string | null {
+  if (typeof name !== 'string' || name.length === 0 || name.length > 100) return null;
   try {
-    new Intl.DateTimeFormat('en', { timeZone: name });
-    return name.length <= 100;
+    return new Intl.DateTimeFormat('en', { timeZone: name }).resolvedOptions().timeZone;
   } catch {
-    return false;
+    return null;
   }
 }

@@ -14,3 +14,12 @@ export const timestamps = {
     .defaultNow()
     .$onUpdate(() => new Date()),
 };
+
+/**
+ * The timestamps of a table listed page by page on (created_at, id): created_at to the millisecond, the
+ * precision of the cursor a client gets back (a JavaScript Date), so no row falls between two pages.
+ */
+export const pagedTimestamps = {
+  ...timestamps,
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
+};

@@ -1,5 +1,5 @@
 import { index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { id, timestamps, timestamptz } from './_columns.js';
+import { id, pagedTimestamps, timestamps, timestamptz } from './_columns.js';
 
 /**
  * Registry changes and monitoring alerts, as events subscribers can receive: `model.registered`,
@@ -14,7 +14,7 @@ export const events = pgTable('events', {
   /** One readable sentence: what happened and why. */
   message: text('message').notNull(),
   data: jsonb('data').$type<Record<string, unknown>>().notNull(),
-  createdAt: timestamptz('created_at').notNull().defaultNow(),
+  createdAt: pagedTimestamps.createdAt,
 }, (t) => [
   uniqueIndex('events_key').on(t.key),
   index('events_created_idx').on(t.createdAt, t.id),

@@ -1,5 +1,5 @@
 import { index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { id, timestamps, timestamptz } from './_columns.js';
+import { id, pagedTimestamps, timestamps, timestamptz } from './_columns.js';
 import { models, modelVersions } from './models.js';
 
 export const DRIFT_STATUSES = ['ok', 'drift', 'degraded', 'insufficient_data'] as const;
@@ -59,7 +59,7 @@ export const driftReports = pgTable('drift_reports', {
   /** Every finding as a sentence: the drifted features with their figures, prediction drift, metrics below their limits. */
   reasons: jsonb('reasons').$type<string[]>().notNull(),
   referenceSha256: text('reference_sha256').notNull(),
-  ...timestamps,
+  ...pagedTimestamps,
 }, (t) => [
   uniqueIndex('drift_reports_key').on(t.key),
   index('drift_reports_model_created_idx').on(t.modelId, t.createdAt),

@@ -1,5 +1,5 @@
 import { index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { id, timestamps, timestamptz } from './_columns.js';
+import { id, pagedTimestamps, timestamps, timestamptz } from './_columns.js';
 import { datasetVersions } from './datasets.js';
 import type { PipelineSpec } from '../../workflows/pipeline/spec.js';
 
@@ -34,7 +34,7 @@ export const pipelineRuns = pgTable('pipeline_runs', {
   /** The drift report whose findings started this run (a retraining), if one did. */
   driftReportId: uuid('drift_report_id'),
   finishedAt: timestamptz('finished_at'),
-  ...timestamps,
+  ...pagedTimestamps,
 }, (t) => [
   uniqueIndex('pipeline_runs_workflow_id_key').on(t.workflowId),
   index('pipeline_runs_status_created_idx').on(t.status, t.createdAt),

@@ -36,7 +36,16 @@ describe('reference columns', () => {
   });
 
   it('counts categories, leaving out missing values', () => {
-    expect(referenceColumn('categorical', ['a', 'b', 'a', null, ''])).toEqual({ kind: 'categorical', counts: { a: 2, b: 1 }, total: 3 });
+    expect(referenceColumn('categorical', ['b', 'a', 'a', null, ''])).toEqual({ kind: 'categorical', counts: { a: 2, b: 1 }, total: 3 });
+  });
+
+  it('treats categories named like object members as plain categories', () => {
+    const column = referenceColumn('categorical', ['constructor', 'constructor', 'toString', 'nurse']);
+    expect(column).toEqual({ kind: 'categorical', counts: { constructor: 2, nurse: 1, toString: 1 }, total: 4 });
+    const drift = compareColumn(column, ['constructor', 'nurse', 'valueOf', '__proto__'], LIMITS);
+    expect(Number.isFinite(drift.psi)).toBe(true);
+    expect(Number.isFinite(drift.chiSquarePValue)).toBe(true);
+    expect(drift.currentCount).toBe(4);
   });
 });
 

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signPayload, verifySignature } from '../../activities/events/signature.js';
 import type { PipelineSpecInput } from '../../workflows/pipeline/spec.js';
@@ -133,8 +134,25 @@ describe('registry events and webhooks', () => {
     });
     const engineer = await stack.api.gql('mutation { createWebhook(input: { url: "https://example.com/", events: ["*"] }) { secret } }');
     expect(engineer.errors![0]!.extensions!.code).toBe('FORBIDDEN');
+    const viewer = await stack.api.gql('{ webhooks { url } }', {}, { as: 'viewer@example.com' });
+    expect(viewer.errors![0]!.message).toBe('Forbidden: webhooks needs the role admin; viewer@example.com is viewer');
     const unknown = await stack.api.gql('mutation { disableWebhook(input: { id: "00000000-0000-4000-8000-000000000000" }) { id } }', {}, { as: 'admin@example.com' });
     expect(unknown.errors![0]).toMatchObject({ extensions: { code: 'NOT_FOUND' } });
+  });
+
+  it('pages through events written within one millisecond without losing any', async () => {
+    // Three events a few microseconds apart: the cursor (a JavaScript Date) holds milliseconds only.
+    for (const [i, at] of ['2026-01-01 00:00:00.123401+00', '2026-01-01 00:00:00.123402+00', '2026-01-01 00:00:00.123403+00'].entries()) {
+      await stack.database.db.execute(sql`insert into events (key, type, model_name, message, data, created_at) values (${`paging-${i}`}, 'alert.retraining_skipped', 'paged', 'm', '{}', ${at}::timestamptz)`);
+    }
+    const seen: string[] = [];
+    let after: string | null = null;
+    do {
+      const page: any = await gql('query($after: String) { events(input: { model: "paged", first: 1, after: $after }) { nodes { id } pageInfo { hasNextPage endCursor } } }', { after });
+      seen.push(...page.events.nodes.map((n: { id: string }) => n.id));
+      after = page.events.pageInfo.hasNextPage ? page.events.pageInfo.endCursor : null;
+    } while (after);
+    expect(new Set(seen).size).toBe(3);
   });
 
   it('signatures expire: a captured request replayed later does not verify', () => {
