@@ -1,4 +1,4 @@
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 
 /**
  * Custom search attributes, so operators can filter runs in the Temporal UI, for example
@@ -10,3 +10,13 @@ export const CUSTODY_STAGE = defineSearchAttributeKey('CustodyStage', SearchAttr
 export const CUSTODY_STATUS = defineSearchAttributeKey('CustodyStatus', SearchAttributeType.KEYWORD);
 
 export const SEARCH_ATTRIBUTES = [CUSTODY_PIPELINE, CUSTODY_MODEL, CUSTODY_STAGE, CUSTODY_STATUS] as const;
+
+/** The search attributes a pipeline run starts with, however it is started (API, resume, retrainer). */
+export function pipelineSearchAttributes(run: { pipeline: string; model: string; stage: string }): SearchAttributePair[] {
+  return [
+    { key: CUSTODY_PIPELINE, value: run.pipeline },
+    { key: CUSTODY_MODEL, value: run.model },
+    { key: CUSTODY_STAGE, value: run.stage },
+    { key: CUSTODY_STATUS, value: 'running' },
+  ];
+}

@@ -11,7 +11,7 @@ export interface DeliveryOutcome {
 }
 
 /** The JSON body a webhook receives: the event, whole. */
-export function webhookBody(event: { id: string; type: string; modelName: string | null; message: string; data: Record<string, unknown>; createdAt: Date }): string {
+function webhookBody(event: { id: string; type: string; modelName: string | null; message: string; data: Record<string, unknown>; createdAt: Date }): string {
   return JSON.stringify({ id: event.id, type: event.type, model: event.modelName, message: event.message, data: event.data, createdAt: event.createdAt.toISOString() });
 }
 

@@ -1,4 +1,3 @@
-import { binOf } from '../data/profile.js';
 import { kstwoSf } from './kstwo.js';
 
 /**
@@ -7,12 +6,7 @@ import { kstwoSf } from './kstwo.js';
  * test/activities/drift-stats.test.ts.
  */
 
-/** Two-sample Kolmogorov–Smirnov statistic: the largest gap between the two empirical distributions. */
-export function ksStatistic(reference: readonly number[], current: readonly number[]): number {
-  return ksStatisticSorted(Float64Array.from(reference).sort(), Float64Array.from(current).sort());
-}
-
-/** The KS statistic of two samples already sorted ascending: one linear walk. */
+/** Two-sample Kolmogorov–Smirnov statistic of samples sorted ascending: the largest gap between their empirical distributions. */
 export function ksStatisticSorted(a: Float64Array, b: Float64Array): number {
   let i = 0;
   let j = 0;
@@ -137,14 +131,10 @@ export function psi(expected: readonly number[], actual: readonly number[], epsi
   return total;
 }
 
-/** Share of `values` in each bin of `edges` (values outside fall into the first or last bin). */
-export function binShares(values: readonly number[], edges: readonly number[]): number[] {
-  const counts = new Array<number>(Math.max(1, edges.length - 1)).fill(0);
-  for (const value of values) counts[binOf(value, edges as number[])]!++;
-  return counts.map((c) => c / Math.max(1, values.length));
-}
-
-/** {@link binShares} of values already sorted ascending: one walk instead of a search per value. */
+/**
+ * Share of `sorted` (ascending) values in each bin of `edges`, in one walk; values outside the edges fall
+ * into the first or last bin.
+ */
 export function binSharesSorted(sorted: Float64Array, edges: readonly number[]): number[] {
   const last = Math.max(0, edges.length - 2);
   const counts = new Array<number>(last + 1).fill(0);

@@ -159,6 +159,21 @@ export interface DriftAssessment {
 }
 
 /**
+ * What a check found that can start a retraining. A window with too few predictions decides nothing; the
+ * same rule serves a fresh assessment and a stored report read back.
+ */
+export function findingsOf(
+  check: { judged: boolean; driftedFeatures: readonly string[]; prediction: { drifted: boolean } | null; performance: { failures: readonly string[] } },
+  minFeatures: number,
+): DriftAssessment['findings'] {
+  return {
+    drift: check.judged && check.driftedFeatures.length >= minFeatures,
+    prediction: check.judged && (check.prediction?.drifted ?? false),
+    performance: check.judged && check.performance.failures.length > 0,
+  };
+}
+
+/**
  * Judges a window of served predictions against the reference of the version in production: per-feature
  * drift (all versions' inputs), prediction drift and performance (that version's own predictions).
  */
@@ -185,7 +200,7 @@ export function assessDrift(input: {
       driftedFeatures: [],
       prediction: null,
       performance,
-      findings: { drift: false, prediction: false, performance: false },
+      findings: findingsOf({ judged: false, driftedFeatures: [], prediction: null, performance }, monitoring.drift.minFeatures),
       reasons: [`only ${rows.length} predictions were served in the window; a check needs at least ${monitoring.minRows}`],
     };
   }
@@ -210,11 +225,7 @@ export function assessDrift(input: {
   };
   const prediction = own.length > 0 ? compareColumn(reference.prediction, own.map((r) => r.output.value), predictionLimits) : null;
 
-  const findings = {
-    drift: driftedFeatures.length >= drift.minFeatures,
-    prediction: prediction?.drifted ?? false,
-    performance: performance.failures.length > 0,
-  };
+  const findings = findingsOf({ judged: true, driftedFeatures, prediction, performance }, drift.minFeatures);
   const reasons = [
     ...features.filter((f) => f.drifted).map((f) => `feature ${f.name} drifted: ${f.reasons.join(', ')}`),
     ...(findings.drift ? [] : driftedFeatures.length > 0 ? [`${driftedFeatures.length} feature(s) drifted; ${drift.minFeatures} must for the input to count as drifted`] : []),
@@ -241,9 +252,9 @@ function judgePerformance(labelled: readonly ServedRow[], task: 'classification'
   } else {
     metrics = regressionMetrics(labelled.map((r) => Number(r.label)), labelled.map((r) => Number(r.output.value)));
   }
-  const clean = Object.fromEntries(Object.entries(metrics).filter(([, v]) => typeof v === 'number' && Number.isFinite(v))) as Record<string, number>;
+  // The metric functions leave out what they could not compute, so every value here is a finite number.
   const judged = labelled.length >= minLabels;
-  return { labelled: labelled.length, judged, metrics: clean, failures: judged ? thresholdFailures(metrics, thresholds, 'labelled production') : [] };
+  return { labelled: labelled.length, judged, metrics: metrics as Record<string, number>, failures: judged ? thresholdFailures(metrics, thresholds, 'labelled production') : [] };
 }
 
 /** Short numbers for sentences: 4 significant digits, exponents for the very small. */

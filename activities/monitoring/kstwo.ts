@@ -67,7 +67,7 @@ function logFactorialOverPower(n: number): number {
  * The one-sided Smirnov survival function P(D+_n > x) (cephes `smirnov`): Birnbaum and Tingey's sum of
  * positive terms, each taken through logarithms, so neither the binomial coefficients nor the powers overflow.
  */
-export function smirnovSf(n: number, x: number): number {
+function smirnovSf(n: number, x: number): number {
   if (!(n > 0) || !(x >= 0 && x <= 1)) return Number.NaN;
   if (n === 1) return x;
   if (x === 0) return 1;

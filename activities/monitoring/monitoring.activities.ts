@@ -6,7 +6,7 @@ import { durationMs, parsePipelineSpec, type PipelineSpec, type RetrainTrigger }
 import { publishEvent } from '../events/publish.js';
 import { FailureType, permanentFailure } from '../failures.js';
 import type { ArtifactStore } from '../storage/artifact-store.js';
-import { assessDrift, type ServedRow } from './drift.js';
+import { assessDrift, findingsOf, type ServedRow } from './drift.js';
 import { referenceOf, specOfVersion } from './reference.js';
 import { requestRetraining } from './retraining-request.js';
 
@@ -28,7 +28,6 @@ export interface CheckResult {
 export interface PreparedRetraining {
   spec: PipelineSpec;
   parentRunId: string;
-  productionVersion: number;
   datasetVersion: number;
 }
 
@@ -49,13 +48,7 @@ export function createMonitoringActivities({ repos, store }: { repos: Repositori
       if (existing) {
         const checked = (await repos.registry.findVersion(existing.modelVersionId))!;
         const spec = await specOfVersion(repos, checked);
-        // The same rule as assessDrift: a window with too few predictions decides nothing.
-        const judged = existing.status !== 'insufficient_data';
-        const findings = {
-          drift: judged && existing.driftedFeatures.length >= spec.monitoring.drift.minFeatures,
-          prediction: judged && (existing.prediction?.drifted ?? false),
-          performance: judged && existing.performance.failures.length > 0,
-        };
+        const findings = findingsOf({ ...existing, judged: existing.status !== 'insufficient_data' }, spec.monitoring.drift.minFeatures);
         return resultOf(existing.status, existing.id, checked, existing.driftedFeatures, findings, spec, existing.reasons);
       }
       const production = await repos.registry.productionPrimary(input.model);
@@ -65,7 +58,7 @@ export function createMonitoringActivities({ repos, store }: { repos: Repositori
       const version = production.version;
       const spec = await specOfVersion(repos, version);
       // Building a reference reads the whole training dataset once: keep heartbeating while it does.
-      const { profile, sha256 } = await whileHeartbeating({ stage: 'reference' }, () => referenceOf(repos, store, version));
+      const { profile, sha256 } = await whileHeartbeating({ stage: 'reference' }, () => referenceOf(repos, store, version, spec));
       const windowEnd = new Date(input.windowEnd);
       if (Number.isNaN(windowEnd.getTime())) throw permanentFailure(FailureType.BadInput, `windowEnd ${input.windowEnd} is not a time`);
       const windowStart = new Date(windowEnd.getTime() - durationMs(spec.monitoring.window));
@@ -117,7 +110,7 @@ export function createMonitoringActivities({ repos, store }: { repos: Repositori
       const { file: _file, format: _format, version: _version, ...dataset } = spec.dataset;
       const parsed = parsePipelineSpec({ ...spec, dataset: { ...dataset, version: newest.version } });
       if (!parsed.ok) return { skip: `the spec of ${input.model} v${version.version} does not validate: ${parsed.issues.map((i) => `${i.path} ${i.message}`).join('; ')}` };
-      return { spec: parsed.spec, parentRunId: version.runId, productionVersion: version.version, datasetVersion: newest.version };
+      return { spec: parsed.spec, parentRunId: version.runId, datasetVersion: newest.version };
     },
 
     /** Asks the model's retrainer for a retraining (starting it if needed) and returns its answer. */

@@ -22,14 +22,19 @@ export async function specOfVersion(repos: Repositories, version: ModelVersionRo
 /**
  * The training reference of a model version: a seeded sample (at most 10,000 rows, so KS p-values stay
  * exact) of the very training split the version learned from, its feature values and the model's own
- * predictions on them. Built once per version, stored content-addressed, found again by its row.
+ * predictions on them. Built once per version (`spec` is the version's own, from specOfVersion), stored
+ * content-addressed, found again by its row.
  */
-export async function referenceOf(repos: Repositories, store: ArtifactStore, version: ModelVersionRow): Promise<{ sha256: string; profile: ReferenceProfile }> {
+export async function referenceOf(
+  repos: Repositories,
+  store: ArtifactStore,
+  version: ModelVersionRow,
+  spec: PipelineSpec,
+): Promise<{ sha256: string; profile: ReferenceProfile }> {
   const existing = await repos.monitoring.findReference(version.id);
   if (existing && (await store.has(existing.sha256))) {
     return { sha256: existing.sha256, profile: JSON.parse((await store.read(existing.sha256)).toString('utf8')) as ReferenceProfile };
   }
-  const spec = await specOfVersion(repos, version);
   const [dataset] = await repos.datasets.findVersionsByIds([version.datasetVersionId]);
   if (!dataset) throw permanentFailure(FailureType.DatasetNotFound, `dataset version ${version.datasetVersionId} does not exist`);
   const artifact = await loadArtifact(store, version.artifactSha256);

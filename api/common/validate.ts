@@ -1,4 +1,13 @@
+import { NAME_PATTERN } from '../../workflows/pipeline/spec.js';
+import { InputError } from '../errors/input-error.js';
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** True for a canonical UUID; ids are checked before they reach a uuid column, so bad ids are a 400, not a 500. */
 export const isUuid = (value: unknown): value is string => typeof value === 'string' && UUID.test(value);
+
+/** A model name as the registry spells it (the spec's name pattern), or a field error on `path`. */
+export function modelNameField(name: unknown, path = 'input.model'): string {
+  if (typeof name !== 'string' || !NAME_PATTERN.test(name)) throw InputError.field(path, 'must be a model name: 1-63 lowercase letters, digits or dashes');
+  return name;
+}

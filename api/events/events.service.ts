@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { deliveryWorkflowId } from '../../activities/events/publish.js';
 import type { Repositories } from '../../db/repositories.js';
 import type { EventRow, WebhookDeliveryRow, WebhookRow } from '../../db/schema/index.js';
-import { NAME_PATTERN } from '../../workflows/pipeline/spec.js';
 import type { Caller } from '../access/principal.js';
 import { decodeCursor, pageOf, pageSize } from '../common/pagination.js';
-import { isUuid } from '../common/validate.js';
+import { auditRequest } from '../common/audit.js';
+import { isUuid, modelNameField } from '../common/validate.js';
 import { REPOSITORIES } from '../core/tokens.js';
 import type { AlertsInput, CreateWebhookInput, EventsInput, WebhookDeliveriesInput, WebhookIdInput } from './dto/events.input.js';
 import type { CreatedWebhook, Event, EventConnection, Webhook, WebhookDelivery } from './models/event.model.js';
@@ -83,13 +83,11 @@ export class EventsService {
   }
 
   private model(name: string | null | undefined): string | undefined {
-    if (name === undefined || name === null) return undefined;
-    if (!NAME_PATTERN.test(name)) throw EventsError.invalid('input.model', 'must be a model name: 1-63 lowercase letters, digits or dashes');
-    return name;
+    return name === undefined || name === null ? undefined : modelNameField(name);
   }
 
   private async audit(caller: Caller, action: string, webhookId: string, payload: Record<string, unknown>): Promise<void> {
-    await this.repos.audit.append({ actor: caller.name, action, subjectType: 'webhook', subjectId: webhookId, payload, idempotencyKey: `api:${action}:${randomUUID()}` });
+    await auditRequest(this.repos, caller, { action, subjectType: 'webhook', subjectId: webhookId, payload });
   }
 }
 

@@ -6,10 +6,10 @@ import { requestRetraining } from '../../activities/monitoring/retraining-reques
 import type { Config } from '../../config.js';
 import type { Repositories } from '../../db/repositories.js';
 import type { DriftReportRow } from '../../db/schema/index.js';
-import { NAME_PATTERN } from '../../workflows/pipeline/spec.js';
 import type { Caller } from '../access/principal.js';
 import { decodeCursor, pageOf, pageSize } from '../common/pagination.js';
-import { isUuid } from '../common/validate.js';
+import { auditRequest } from '../common/audit.js';
+import { isUuid, modelNameField } from '../common/validate.js';
 import { CONFIG, REPOSITORIES, TEMPORAL_CLIENT } from '../core/tokens.js';
 import type { DriftReportInput, DriftReportsInput, RetrainModelInput } from './dto/monitoring.input.js';
 import type { DriftReport, DriftReportConnection, RetrainingAnswer } from './models/drift-report.model.js';
@@ -35,12 +35,11 @@ export class MonitoringService {
       model,
       workflowId: row.key,
       temporalUiUrl: `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(row.key)}`,
-      prediction: row.prediction ? { ...row.prediction } : null,
     };
   }
 
   async reports(input: DriftReportsInput): Promise<DriftReportConnection> {
-    const model = this.modelName(input.model);
+    const model = modelNameField(input.model);
     const first = pageSize(input.first);
     const rows = await this.repos.monitoring.reportsOfModel(model, first + 1, input.after ? decodeCursor(input.after) : undefined);
     return pageOf(rows, first, (row) => this.toModel(row, model));
@@ -59,7 +58,7 @@ export class MonitoringService {
    * answer says which run started, or why none did; either way an alert records it.
    */
   async retrain(input: RetrainModelInput, caller: Caller): Promise<RetrainingAnswer> {
-    const model = this.modelName(input.model);
+    const model = modelNameField(input.model);
     if (input.reason !== undefined && input.reason !== null && input.reason.length > MAX_REASON) throw MonitoringError.invalid('input.reason', `must be at most ${MAX_REASON} characters`);
     if (!(await this.repos.registry.findModel(model))) throw new MonitoringError('MODEL_NOT_FOUND', `Model ${model} is not registered`);
     const id = `api-retrain-${randomUUID()}`;
@@ -81,13 +80,12 @@ export class MonitoringService {
         message: run ? `Retraining of ${model} started (run ${run.runId}): ${reason}` : `Retraining of ${model} skipped: ${answer.reason}`,
         data: { kind: 'manual', requestedBy: caller.name, ...run },
       });
-      await this.repos.audit.append({
-        actor: caller.name,
+      await auditRequest(this.repos, caller, {
         action: 'model.retrain_requested',
         subjectType: 'model',
         subjectId: model,
         payload: { answer: answer.status, reason: answer.reason, ...run },
-        idempotencyKey: `api:model.retrain_requested:${id}`,
+        key: `api:model.retrain_requested:${id}`,
       });
     } catch (error) {
       this.logger.error(`the answer to retraining request ${id} (${answer.status}) could not be recorded: ${(error as Error).message}`);
@@ -95,8 +93,4 @@ export class MonitoringService {
     return { status: answer.status, reason: answer.reason, ...run };
   }
 
-  private modelName(name: string): string {
-    if (typeof name !== 'string' || !NAME_PATTERN.test(name)) throw MonitoringError.invalid('input.model', 'must be a model name: 1-63 lowercase letters, digits or dashes');
-    return name;
-  }
 }

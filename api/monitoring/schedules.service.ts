@@ -1,14 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription } from '@temporalio/client';
-import { randomUUID } from 'node:crypto';
 import type { Config } from '../../config.js';
 import type { Repositories } from '../../db/repositories.js';
 import type { MonitorInput } from '../../workflows/monitoring/messages.js';
 import { scheduleIdOf } from '../../workflows/monitoring/messages.js';
 import type { monitorModel } from '../../workflows/monitoring/monitor-model.js';
-import { durationMs, NAME_PATTERN } from '../../workflows/pipeline/spec.js';
+import { durationMs } from '../../workflows/pipeline/spec.js';
 import { CUSTODY_MODEL } from '../../workflows/search-attributes.js';
 import type { Caller } from '../access/principal.js';
+import { auditRequest } from '../common/audit.js';
+import { modelNameField } from '../common/validate.js';
 import { CONFIG, REPOSITORIES, TEMPORAL_CLIENT } from '../core/tokens.js';
 import { ScheduleAction, type CreateScheduleInput, type ScheduleIdInput, type SchedulesInput } from './dto/monitoring.input.js';
 import type { Schedule } from './models/schedule.model.js';
@@ -46,7 +47,7 @@ export class SchedulesService {
   ) {}
 
   async create(input: CreateScheduleInput, caller: Caller): Promise<Schedule> {
-    const model = this.modelName(input.model);
+    const model = modelNameField(input.model);
     const action = input.action ?? ScheduleAction.MONITOR;
     const hasCron = input.cron !== undefined && input.cron !== null;
     const hasInterval = input.interval !== undefined && input.interval !== null;
@@ -141,7 +142,7 @@ export class SchedulesService {
 
   /** The schedules of one model, or of every registered model. */
   async list(input: SchedulesInput = {}): Promise<Schedule[]> {
-    const names = input.model !== undefined && input.model !== null ? [this.modelName(input.model, 'input.model')] : (await this.repos.registry.listModels()).map((m) => m.name);
+    const names = input.model !== undefined && input.model !== null ? [modelNameField(input.model)] : (await this.repos.registry.listModels()).map((m) => m.name);
     const found = await Promise.all(
       names.flatMap((model) => (['monitor', 'retrain'] as const).map((action) => this.find(scheduleIdOf(action, model)))),
     );
@@ -198,11 +199,6 @@ export class SchedulesService {
     };
   }
 
-  private modelName(name: string, path = 'input.model'): string {
-    if (typeof name !== 'string' || !NAME_PATTERN.test(name)) throw MonitoringError.invalid(path, 'must be a model name: 1-63 lowercase letters, digits or dashes');
-    return name;
-  }
-
   private scheduleId(id: string): string {
     if (typeof id !== 'string' || !SCHEDULE_ID.test(id)) throw MonitoringError.invalid('input.id', 'must be a schedule id: monitor-<model> or retrain-<model>');
     return id;
@@ -215,7 +211,7 @@ export class SchedulesService {
   }
 
   private async audit(caller: Caller, action: string, scheduleId: string, payload: Record<string, unknown>): Promise<void> {
-    await this.repos.audit.append({ actor: caller.name, action, subjectType: 'schedule', subjectId: scheduleId, payload, idempotencyKey: `api:${action}:${randomUUID()}` });
+    await auditRequest(this.repos, caller, { action, subjectType: 'schedule', subjectId: scheduleId, payload });
   }
 }
 

@@ -12,10 +12,11 @@ import type { Config } from '../../config.js';
 import type { Repositories } from '../../db/repositories.js';
 import type { GateDecisionRow, PipelineRunRow } from '../../db/schema/index.js';
 import { specHash } from '../../activities/runs/runs.activities.js';
-import { decideUpdate, gatesQuery, type GateState } from '../../workflows/pipeline/messages.js';
+import { decideUpdate, gatesQuery, pipelineWorkflowId, type GateState } from '../../workflows/pipeline/messages.js';
 import type { pipeline } from '../../workflows/pipeline/pipeline.js';
 import { modelNameOf, parsePipelineSpec, type PipelineSpec } from '../../workflows/pipeline/spec.js';
-import { CUSTODY_MODEL, CUSTODY_PIPELINE, CUSTODY_STAGE, CUSTODY_STATUS } from '../../workflows/search-attributes.js';
+import { pipelineSearchAttributes } from '../../workflows/search-attributes.js';
+import { auditRequest } from '../common/audit.js';
 import { decodeCursor, pageOf, pageSize } from '../common/pagination.js';
 import { isUuid } from '../common/validate.js';
 import { CONFIG, REPOSITORIES, TEMPORAL_CLIENT } from '../core/tokens.js';
@@ -42,11 +43,7 @@ export class PipelinesService {
   ) {}
 
   private async audit(caller: Caller, action: string, runId: string, payload: Record<string, unknown>): Promise<void> {
-    await this.repos.audit.append({ actor: caller.name, action, subjectType: 'run', subjectId: runId, payload, idempotencyKey: `api:${action}:${randomUUID()}` });
-  }
-
-  workflowIdOf(spec: { name: string }, runId: string): string {
-    return `pipeline-${spec.name}-${runId}`;
+    await auditRequest(this.repos, caller, { action, subjectType: 'run', subjectId: runId, payload });
   }
 
   toModel(row: PipelineRunRow): PipelineRun {
@@ -85,7 +82,7 @@ export class PipelinesService {
   private async start(spec: PipelineSpec, caller: Caller, how: { purpose?: 'reproduce'; parentRunId?: string; trigger?: string }): Promise<PipelineRun> {
     const submittedBy = caller.name;
     const runId = randomUUID();
-    const workflowId = this.workflowIdOf(spec, runId);
+    const workflowId = pipelineWorkflowId(spec.name, runId);
     const row = await this.repos.runs.create({
       id: runId,
       workflowId,
@@ -104,12 +101,7 @@ export class PipelinesService {
         taskQueue: this.config.temporal.taskQueue,
         args: [{ runId, spec, submittedBy, ...how }],
         memo: { spec: spec.name, submittedBy, ...(how.trigger ? { trigger: how.trigger } : {}) },
-        typedSearchAttributes: [
-          { key: CUSTODY_PIPELINE, value: spec.name },
-          { key: CUSTODY_MODEL, value: modelNameOf(spec) },
-          { key: CUSTODY_STAGE, value: 'submitted' },
-          { key: CUSTODY_STATUS, value: 'running' },
-        ],
+        typedSearchAttributes: pipelineSearchAttributes({ pipeline: spec.name, model: modelNameOf(spec), stage: 'submitted' }),
         staticSummary: `${spec.name}: ${how.purpose === 'reproduce' ? 'reproduce' : 'train'} ${modelNameOf(spec)} on ${spec.dataset.name}`,
       });
     } catch (error) {
@@ -238,12 +230,7 @@ export class PipelinesService {
         args: [{ runId: run.id, spec: run.spec, submittedBy: run.submittedBy, resume: true }],
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
         memo: { spec: run.pipelineName, submittedBy: run.submittedBy, resumed: true },
-        typedSearchAttributes: [
-          { key: CUSTODY_PIPELINE, value: run.pipelineName },
-          { key: CUSTODY_MODEL, value: run.modelName },
-          { key: CUSTODY_STAGE, value: 'resumed' },
-          { key: CUSTODY_STATUS, value: 'running' },
-        ],
+        typedSearchAttributes: pipelineSearchAttributes({ pipeline: run.pipelineName, model: run.modelName, stage: 'resumed' }),
       });
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) throw new PipelineError('RUN_NOT_RESUMABLE', `Run ${run.id} is already running again`);

@@ -23,7 +23,7 @@ export interface EventCursor {
 }
 
 /** True when a subscription pattern (`deployment.started`, `deployment.*`, `*`) covers an event type. */
-export function patternMatches(pattern: string, type: string): boolean {
+function patternMatches(pattern: string, type: string): boolean {
   if (pattern === '*') return true;
   if (pattern.endsWith('.*')) return type.startsWith(pattern.slice(0, -1));
   return pattern === type;
@@ -56,11 +56,6 @@ export class EventsRepository {
         .onConflictDoNothing({ target: [webhookDeliveries.webhookId, webhookDeliveries.eventId] });
     }
     return await this.db.select().from(webhookDeliveries).where(and(eq(webhookDeliveries.eventId, event.id), eq(webhookDeliveries.status, 'pending')));
-  }
-
-  async get(id: string): Promise<EventRow | null> {
-    const [row] = await this.db.select().from(events).where(eq(events.id, id));
-    return row ?? null;
   }
 
   async getMany(ids: readonly string[]): Promise<EventRow[]> {

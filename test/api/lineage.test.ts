@@ -32,11 +32,7 @@ describe('lineage and reproduce', () => {
     await stack?.stop();
   });
 
-  const gql = async <T>(query: string, variables: Record<string, unknown> = {}) => {
-    const response = await stack.api.gql<T>(query, variables);
-    expect(response.errors).toBeUndefined();
-    return response.data!;
-  };
+  const gql = <T>(query: string, variables: Record<string, unknown> = {}) => stack.api.data<T>(query, variables);
   const finished = (id: string) =>
     eventually(
       async () => (await gql<{ pipelineRun: { status: string } }>('query($id: ID!) { pipelineRun(input: { runId: $id }) { status } }', { id })).pipelineRun.status,

@@ -33,11 +33,7 @@ describe('schedules through GraphQL', () => {
     await stack?.stop();
   });
 
-  const gql = async (query: string, variables: Record<string, unknown> = {}) => {
-    const response = await stack.api.gql<any>(query, variables);
-    expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
-    return response.data!;
-  };
+  const gql = (query: string, variables: Record<string, unknown> = {}) => stack.api.data(query, variables);
   const temporal = (id: string) => stack.worker.client.schedule.getHandle(id).describe();
 
   it('creates a cron schedule in a time zone, paused, and Temporal holds exactly that', async () => {

@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import { expect } from 'vitest';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../../config.js';
 import type { Database } from '../../db/client.js';
@@ -22,6 +23,8 @@ export interface TestApi {
    * (engineer@example.com, a submitter, by default; `as: null` sends no token).
    */
   gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, options?: { as?: string | null; headers?: Record<string, string> }): Promise<GraphQLResponse<T>>;
+  /** As `gql`, expecting no errors (the test fails showing them), and returning the data. */
+  data<T = any>(query: string, variables?: Record<string, unknown>, as?: string): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -34,20 +37,26 @@ export async function startTestApi(deps: { config: Config; database: Database; t
   const access = app.get(TokensService);
   const tokens: Record<string, string> = {};
   if (options.seedPeople !== false) for (const [name, role] of Object.entries(PEOPLE)) tokens[name] = (await access.create({ name, role }, 'test')).token;
+  const gql: TestApi['gql'] = async (query, variables, options = {}) => {
+    const as = options.as === undefined ? 'engineer@example.com' : options.as;
+    const auth: Record<string, string> = as ? { authorization: `Bearer ${tokens[as]}` } : {};
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...auth, ...options.headers },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await response.json()) as Omit<GraphQLResponse, 'status'>;
+    return { status: response.status, ...body } as GraphQLResponse<never>;
+  };
   return {
     url,
     app,
     tokens,
-    async gql(query, variables, options = {}) {
-      const as = options.as === undefined ? 'engineer@example.com' : options.as;
-      const auth: Record<string, string> = as ? { authorization: `Bearer ${tokens[as]}` } : {};
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...auth, ...options.headers },
-        body: JSON.stringify({ query, variables }),
-      });
-      const body = (await response.json()) as Omit<GraphQLResponse, 'status'>;
-      return { status: response.status, ...body } as GraphQLResponse<never>;
+    gql,
+    async data(query, variables, as) {
+      const response = await gql(query, variables, as === undefined ? {} : { as });
+      expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
+      return response.data as never;
     },
     close: () => app.close(),
   };

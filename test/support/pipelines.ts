@@ -5,6 +5,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { parse } from 'yaml';
 import { PROJECT_ROOT } from '../../paths.js';
 import { parsePipelineSpec, type PipelineSpec, type PipelineSpecInput } from '../../workflows/pipeline/spec.js';
+import { pipelineWorkflowId } from '../../workflows/pipeline/messages.js';
 import type { pipeline } from '../../workflows/pipeline/pipeline.js';
 
 /** An example spec from examples/, parsed, with overrides merged on top. */
@@ -25,7 +26,7 @@ export async function startPipelineWorkflow(
   const runId = options.runId ?? randomUUID();
   const handle = await client.workflow.start<typeof pipeline>('pipeline', {
     taskQueue,
-    workflowId: `pipeline-${spec.name}-${runId}`,
+    workflowId: pipelineWorkflowId(spec.name, runId),
     args: [{ runId, spec, submittedBy: options.submittedBy ?? 'submitter@example.com' }],
   });
   return { runId, handle };

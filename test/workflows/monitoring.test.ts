@@ -71,11 +71,7 @@ describe('monitoring, drift and retraining', () => {
     await hooks?.close();
   });
 
-  const gql = async <T = any>(query: string, variables: Record<string, unknown> = {}, as?: string) => {
-    const response = await stack.api.gql<T>(query, variables, as ? { as } : {});
-    expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
-    return response.data!;
-  };
+  const gql = <T = any>(query: string, variables: Record<string, unknown> = {}, as?: string) => stack.api.data<T>(query, variables, as);
   const run = async (id: string) =>
     (await gql<{ pipelineRun: any }>('query($id: ID!) { pipelineRun(input: { runId: $id }) { id status trigger parentRunId driftReportId submittedBy datasetVersion { version } modelVersion { id version } } }', { id })).pipelineRun;
   const release = async (name: string): Promise<string> => {

@@ -39,7 +39,7 @@ export async function monitorModel(input: MonitorInput): Promise<MonitorResult> 
 
   if (input.action === 'retrain') {
     const answer = await retraining.requestRetraining({ id: workflowId, model, kind: 'schedule', reason: `scheduled retraining${by}`, requestedBy: 'system:schedule' });
-    return { retraining: answer, alert: await alert(model, workflowId, 'schedule', answer) };
+    return { retraining: answer, alert: await alert('schedule', answer) };
   }
 
   const check = await checks.checkModel({ model, key: workflowId, windowEnd: startTime.toISOString(), scheduleId });
@@ -57,15 +57,16 @@ export async function monitorModel(input: MonitorInput): Promise<MonitorResult> 
     driftReportId: check.reportId,
     requestedBy: 'system:monitor',
   });
-  return { check, retraining: answer, alert: await alert(model, workflowId, 'drift', answer, check.reportId, check.summary) };
+  return { check, retraining: answer, alert: await alert('drift', answer, check.reportId, check.summary) };
 
-  async function alert(model: string, key: string, kind: RetrainKind, answer: RetrainAnswer, driftReportId?: string, found?: string): Promise<string> {
+  /** Records why the retraining started or was skipped, once per tick. */
+  async function alert(kind: RetrainKind, answer: RetrainAnswer, driftReportId?: string, found?: string): Promise<string> {
     const message =
       answer.status === 'started'
         ? `Retraining of ${model} started (run ${answer.runId}): ${answer.reason}`
         : `Retraining of ${model} skipped: ${answer.reason}${found ? `. Found: ${found}` : ''}`;
     await alerts.recordAlert({
-      key: `${key}:alert`,
+      key: `${workflowId}:alert`,
       model,
       type: answer.status === 'started' ? 'alert.retraining_started' : 'alert.retraining_skipped',
       message,

@@ -15,7 +15,8 @@ import type { MonitoringActivities } from '../../activities/monitoring/monitorin
 import { PROJECTION_OPTIONS } from '../pipeline/steps.js';
 import { modelNameOf, NAME_PATTERN } from '../pipeline/spec.js';
 import type { pipeline, PipelineResult } from '../pipeline/pipeline.js';
-import { CUSTODY_MODEL, CUSTODY_PIPELINE, CUSTODY_STAGE, CUSTODY_STATUS } from '../search-attributes.js';
+import { pipelineWorkflowId } from '../pipeline/messages.js';
+import { pipelineSearchAttributes } from '../search-attributes.js';
 import { requestRetrainingUpdate, retrainerStateQuery, type RetrainAnswer, type RetrainerState, type RetrainRequest } from './messages.js';
 
 const monitoring = proxyActivities<MonitoringActivities>({
@@ -74,19 +75,14 @@ export async function retrainer(input: RetrainerInput): Promise<void> {
           return answer;
         }
         const runId = uuid4();
-        const workflowId = `pipeline-${prepared.spec.name}-${runId}`;
+        const workflowId = pipelineWorkflowId(prepared.spec.name, runId);
         const child = await startChild<typeof pipeline>('pipeline', {
           workflowId,
           args: [{ runId, spec: prepared.spec, submittedBy: request.requestedBy, trigger: 'retrain', parentRunId: prepared.parentRunId, driftReportId: request.driftReportId }],
           // A retraining waiting days at its gate outlives anything that happens to this retrainer.
           parentClosePolicy: ParentClosePolicy.ABANDON,
           memo: { spec: prepared.spec.name, submittedBy: request.requestedBy, trigger: 'retrain', reason: request.reason },
-          typedSearchAttributes: [
-            { key: CUSTODY_PIPELINE, value: prepared.spec.name },
-            { key: CUSTODY_MODEL, value: modelNameOf(prepared.spec) },
-            { key: CUSTODY_STAGE, value: 'submitted' },
-            { key: CUSTODY_STATUS, value: 'running' },
-          ],
+          typedSearchAttributes: pipelineSearchAttributes({ pipeline: prepared.spec.name, model: modelNameOf(prepared.spec), stage: 'submitted' }),
           staticSummary: `retrain ${model} on ${prepared.spec.dataset.name} v${prepared.datasetVersion} (${request.kind})`,
         });
         current = { runId, workflowId, requestId: request.id, kind: request.kind };

@@ -2,6 +2,9 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
 /** Messages of the `pipeline` workflow: how people and the API talk to a running pipeline. */
 
+/** Every run's workflow id: `pipeline-<name>-<runId>`, whoever starts it. */
+export const pipelineWorkflowId = (pipelineName: string, runId: string): string => `pipeline-${pipelineName}-${runId}`;
+
 export interface GateDecisionInput {
   /** Who decides: a person's id or e-mail. Required. */
   actor: string;
