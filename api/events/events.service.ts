@@ -21,7 +21,8 @@ export class EventsService {
 
   async list(input: EventsInput): Promise<EventConnection> {
     if (input.type !== undefined && input.type !== null && !EVENT_PATTERN.test(input.type)) throw EventsError.invalid('input.type', 'must be an event type or a prefix such as alert.*');
-    return await this.page({ modelName: this.model(input.model), type: input.type ?? undefined }, input);
+    // '*' is every type, as in a webhook's subscription.
+    return await this.page({ modelName: this.model(input.model), type: input.type === '*' ? undefined : (input.type ?? undefined) }, input);
   }
 
   async alerts(input: AlertsInput): Promise<EventConnection> {

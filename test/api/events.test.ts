@@ -111,6 +111,8 @@ describe('registry events and webhooks', () => {
       expect(events[1]).toMatchObject({ type: 'deployment.started', data: { version: 2, role: 'canary', trafficPercent: 20 } });
       const received = await eventually(async () => hooks.accepted(), (r) => r.length === 5, 30_000);
       expect(received.map((r) => r.json.type).sort()).toEqual([...events.map((e) => e.type)].sort());
+      const everything = await gql('{ events(input: { model: "rolled", type: "*" }) { nodes { type } } }');
+      expect(everything.events.nodes).toHaveLength(5);
       const onlyDeployments = await gql('{ events(input: { model: "rolled", type: "deployment.*" }) { nodes { type } } }');
       expect(onlyDeployments.events.nodes.map((e: { type: string }) => e.type)).toEqual(['deployment.rolled_back', 'deployment.started', 'deployment.started']);
     } finally {
