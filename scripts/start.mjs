@@ -1,10 +1,14 @@
 // `npm start`: the whole stack on one machine. Installs dependencies when missing, builds, starts
 // the Temporal dev server (persisted under the data directory, Web UI on :8233) unless
 // TEMPORAL_ADDRESS names another one, then runs the worker and the GraphQL API in one process.
-// Ctrl-C stops everything cleanly; the next `npm start` finds the same runs again.
+// Ctrl-C stops everything cleanly; the next `npm start` finds the same runs again. The children stop
+// themselves if this launcher dies, and a start after a crash stops whatever of its own is left.
+// TEMPORAL_DEV_PORT and TEMPORAL_DEV_UI_PORT move the dev server off 7233 and 8233.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { rmSync } from 'node:fs';
 import { ensureBuild, ensureDependencies, fail, isListening, log, ROOT, spawnChild } from './lib.mjs';
+import { reclaim, writePidFile } from './processes.mjs';
 
 ensureDependencies();
 ensureBuild();
@@ -14,29 +18,42 @@ const { loadConfigOrExit } = await import(pathToFileURL(path.join(ROOT, 'dist', 
 const config = loadConfigOrExit();
 const env = { ...process.env };
 
+// Pid files of the servers this data directory's last start ran. After a crash (the launcher killed
+// with SIGKILL, say), whatever of them still runs is stopped here; nothing else is touched.
+const dataDir = path.resolve(ROOT, process.env.CUSTODY_DATA_DIR ?? '.data');
+const pidFiles = { app: path.join(dataDir, 'run', 'app.json'), temporal: path.join(dataDir, 'run', 'temporal.json') };
+for (const [name, file] of Object.entries(pidFiles)) {
+  if ((await reclaim(file)) === 'stopped') log(`stopped the ${name === 'app' ? 'app' : 'Temporal dev server'} an earlier start left running`);
+}
+
 let temporal = null;
 if (!process.env.TEMPORAL_ADDRESS) {
   const { findTemporalCli, startDevServer } = await import('./temporal.mjs');
-  const [host, port] = ['127.0.0.1', 7233];
+  const [host, port, uiPort] = ['127.0.0.1', devPort('TEMPORAL_DEV_PORT', 7233), devPort('TEMPORAL_DEV_UI_PORT', 8233)];
   if (await isListening(host, port)) {
     fail(`port ${port} is already in use. If a Temporal server runs there, set TEMPORAL_ADDRESS=${host}:${port} to use it.`);
   }
   const cli = await findTemporalCli();
-  const dbFile = path.join(path.resolve(ROOT, process.env.CUSTODY_DATA_DIR ?? '.data'), 'temporal', 'dev.db');
+  const dbFile = path.join(dataDir, 'temporal', 'dev.db');
   log('starting the Temporal dev server…');
   try {
-    temporal = await startDevServer({ cli, ip: host, port, uiPort: 8233, dbFile });
+    temporal = await startDevServer({ cli, ip: host, port, uiPort, dbFile, pidFile: pidFiles.temporal });
   } catch (error) {
     fail(`${error.message}; is another Temporal server using ${dbFile}?`);
   }
   env.TEMPORAL_ADDRESS = temporal.address;
-  env.TEMPORAL_UI_URL ??= 'http://localhost:8233';
+  env.TEMPORAL_UI_URL ??= `http://localhost:${uiPort}`;
 } else {
   log(`using the Temporal server at ${config.temporal.address}`);
 }
 
-// Its own process group, so a Ctrl-C arrives once, from us, and shutdown runs in order.
-const app = spawnChild(process.execPath, ['--enable-source-maps', path.join('dist', 'main.js')], { env, detached: true });
+// Its own process group, so a Ctrl-C arrives once, from us, and shutdown runs in order. The IPC
+// channel closes when this launcher dies, however it dies, and the app then shuts itself down.
+const appCommand = [process.execPath, '--enable-source-maps', path.join(ROOT, 'dist', 'main.js')];
+const app = spawnChild(appCommand[0], appCommand.slice(1), { env, detached: true, stdio: ['inherit', 'inherit', 'inherit', 'ipc'] });
+app.child.channel?.unref();
+if (app.child.pid) writePidFile(pidFiles.app, { pid: app.child.pid, command: appCommand });
+void app.exited.then(() => rmSync(pidFiles.app, { force: true }));
 
 let stopping = false;
 async function stop(signal) {
@@ -59,4 +76,13 @@ if (!stopping) {
   temporal?.child.kill('SIGTERM');
   if (temporal) await temporal.exited;
   process.exit(code);
+}
+
+/** A port for the dev server from the launcher's environment, or the default. */
+function devPort(name, fallback) {
+  const value = process.env[name];
+  if (value === undefined || value === '') return fallback;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`${name} must be a port between 1 and 65535 (got ${JSON.stringify(value)})`);
+  return port;
 }

@@ -99,10 +99,12 @@ export async function findTemporalCli() {
 }
 
 /**
- * Starts `temporal server start-dev` and resolves once its frontend accepts connections.
- * Without `dbFile` the server keeps everything in memory.
+ * Starts `temporal server start-dev` under a guard (scripts/guard.mjs) that stops it when this
+ * process exits, however it exits, and resolves once its frontend accepts connections. `child` is
+ * the guard: a SIGTERM to it stops the server. Without `dbFile` the server keeps everything in
+ * memory; with `pidFile` the server's pid is recorded there while it runs.
  */
-export async function startDevServer({ cli, ip = '127.0.0.1', port, uiPort, dbFile, headless = false, quiet = false }) {
+export async function startDevServer({ cli, ip = '127.0.0.1', port, uiPort, dbFile, pidFile, headless = false, quiet = false }) {
   const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--log-level', 'error'];
   if (headless) args.push('--headless');
   else args.push('--ui-port', String(uiPort));
@@ -111,7 +113,13 @@ export async function startDevServer({ cli, ip = '127.0.0.1', port, uiPort, dbFi
     args.push('--db-filename', dbFile);
   }
   // Its own process group: a Ctrl-C reaches our launcher, which stops the server last, after the app.
-  const child = spawn(cli, args, { stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'inherit'], detached: true });
+  const guard = path.join(path.dirname(fileURLToPath(import.meta.url)), 'guard.mjs');
+  const child = spawn(process.execPath, [guard, pidFile ?? '-', '--', cli, ...args], {
+    stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'inherit', 'ipc'],
+    detached: true,
+  });
+  // The channel only tells the guard when we are gone; it must not keep us alive.
+  child.channel?.unref();
   const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
@@ -119,7 +127,7 @@ export async function startDevServer({ cli, ip = '127.0.0.1', port, uiPort, dbFi
     if (await isListening(ip, port)) return { child, exited, address: `${ip}:${port}` };
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  child.kill('SIGKILL');
+  child.kill('SIGTERM');
   throw new Error('the Temporal dev server did not start listening within 60 s');
 }
 

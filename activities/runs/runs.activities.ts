@@ -3,7 +3,7 @@ import { auditFromActivity, type AuditMark } from '../audit.js';
 import type { Repositories } from '../../db/repositories.js';
 import { canonicalJson } from '../../db/canonical-json.js';
 import { modelNameOf, type PipelineSpec } from '../../workflows/pipeline/spec.js';
-import type { GateDecision, RunStatus, StepError, StepStatus } from '../../db/schema/index.js';
+import type { GateDecision, RunPurpose, RunStatus, StepError, StepStatus } from '../../db/schema/index.js';
 
 /**
  * Writes the queryable projection of a pipeline workflow: its run row, its steps and its gate
@@ -11,9 +11,21 @@ import type { GateDecision, RunStatus, StepError, StepStatus } from '../../db/sc
  */
 export function createRunsActivities({ repos }: { repos: Repositories }) {
   return {
-    /** Creates the run's row if the API did not (a pipeline started from the Temporal CLI, say). */
-    async ensureRun(input: { runId: string; workflowId: string; spec: PipelineSpec; submittedBy: string; trigger?: string; parentRunId?: string; driftReportId?: string }): Promise<AuditMark> {
-      await repos.runs.create({
+    /**
+     * Creates the run's row if the API did not (a pipeline started from the Temporal CLI, say), and
+     * returns its stored purpose, which the workflow honours over whatever its input says.
+     */
+    async ensureRun(input: {
+      runId: string;
+      workflowId: string;
+      spec: PipelineSpec;
+      submittedBy: string;
+      purpose?: RunPurpose;
+      trigger?: string;
+      parentRunId?: string;
+      driftReportId?: string;
+    }): Promise<AuditMark & { purpose: RunPurpose }> {
+      const row = await repos.runs.create({
         id: input.runId,
         workflowId: input.workflowId,
         pipelineName: input.spec.name,
@@ -23,16 +35,18 @@ export function createRunsActivities({ repos }: { repos: Repositories }) {
         submittedBy: input.submittedBy,
         status: 'running',
         trigger: input.trigger ?? 'manual',
+        purpose: input.purpose ?? (input.trigger === 'reproduce' ? 'reproduce' : 'release'),
         parentRunId: input.parentRunId ?? null,
         driftReportId: input.driftReportId ?? null,
       });
-      return await auditFromActivity(repos, {
+      const mark = await auditFromActivity(repos, {
         action: 'run.started',
         subjectType: 'run',
         subjectId: input.runId,
         actor: input.submittedBy,
         payload: { pipeline: input.spec.name, ...(input.trigger ? { trigger: input.trigger } : {}), ...(input.driftReportId ? { driftReportId: input.driftReportId } : {}) },
       });
+      return { ...mark, purpose: row.purpose };
     },
 
     async recordStep(input: {

@@ -10,12 +10,12 @@ import { randomUUID } from 'node:crypto';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { Config } from '../../config.js';
 import type { Repositories } from '../../db/repositories.js';
-import type { GateDecisionRow, PipelineRunRow } from '../../db/schema/index.js';
+import type { GateDecisionRow, PipelineRunRow, RunPurpose } from '../../db/schema/index.js';
 import { specHash } from '../../activities/runs/runs.activities.js';
 import { decideUpdate, gatesQuery, pipelineWorkflowId, type GateState } from '../../workflows/pipeline/messages.js';
 import type { pipeline } from '../../workflows/pipeline/pipeline.js';
 import { modelNameOf, parsePipelineSpec, type PipelineSpec } from '../../workflows/pipeline/spec.js';
-import { pipelineSearchAttributes } from '../../workflows/search-attributes.js';
+import { pipelineStart } from '../../workflows/pipeline/start.js';
 import { auditRequest } from '../common/audit.js';
 import { decodeCursor, pageOf, pageSize } from '../common/pagination.js';
 import { isUuid } from '../common/validate.js';
@@ -76,44 +76,38 @@ export class PipelinesService {
   }
 
   /**
-   * Starts a run's workflow. The run row is written first so the run is queryable at once; if the
-   * workflow cannot be started the row is removed again, so nothing half-submitted remains.
+   * Stores a new run, then starts its workflow from the stored row. The row is written first so the run
+   * is queryable at once; if the workflow cannot be started the row is removed again, so nothing
+   * half-submitted remains.
    */
-  private async start(spec: PipelineSpec, caller: Caller, how: { purpose?: 'reproduce'; parentRunId?: string; trigger?: string }): Promise<PipelineRun> {
-    const submittedBy = caller.name;
+  private async start(spec: PipelineSpec, caller: Caller, how: { purpose?: RunPurpose; parentRunId?: string; trigger?: string }): Promise<PipelineRun> {
     const runId = randomUUID();
-    const workflowId = pipelineWorkflowId(spec.name, runId);
     const row = await this.repos.runs.create({
       id: runId,
-      workflowId,
+      workflowId: pipelineWorkflowId(spec.name, runId),
       pipelineName: spec.name,
       modelName: modelNameOf(spec),
       spec,
       specHash: specHash(spec),
-      submittedBy,
+      submittedBy: caller.name,
       status: 'running',
+      purpose: how.purpose ?? 'release',
       trigger: how.trigger ?? 'manual',
       parentRunId: how.parentRunId ?? null,
     });
+    const start = pipelineStart(row);
     try {
-      await this.temporal.workflow.start<typeof pipeline>('pipeline', {
-        workflowId,
-        taskQueue: this.config.temporal.taskQueue,
-        args: [{ runId, spec, submittedBy, ...how }],
-        memo: { spec: spec.name, submittedBy, ...(how.trigger ? { trigger: how.trigger } : {}) },
-        typedSearchAttributes: pipelineSearchAttributes({ pipeline: spec.name, model: modelNameOf(spec), stage: 'submitted' }),
-        staticSummary: `${spec.name}: ${how.purpose === 'reproduce' ? 'reproduce' : 'train'} ${modelNameOf(spec)} on ${spec.dataset.name}`,
-      });
+      await this.temporal.workflow.start<typeof pipeline>('pipeline', { ...start, taskQueue: this.config.temporal.taskQueue });
     } catch (error) {
       await this.repos.runs.delete(runId);
-      this.logger.error(`could not start workflow ${workflowId}: ${(error as Error).message}`);
+      this.logger.error(`could not start workflow ${start.workflowId}: ${(error as Error).message}`);
       throw new PipelineError('TEMPORAL_UNAVAILABLE', `The run could not be started because Temporal did not accept it: ${(error as Error).message}`);
     }
-    await this.audit(caller, how.purpose === 'reproduce' ? 'run.reproduce_requested' : 'run.submitted', row.id, {
+    await this.audit(caller, row.purpose === 'reproduce' ? 'run.reproduce_requested' : 'run.submitted', row.id, {
       pipeline: spec.name,
-      model: modelNameOf(spec),
+      model: row.modelName,
       specHash: row.specHash,
-      workflowId,
+      workflowId: row.workflowId,
       ...(how.parentRunId ? { parentRunId: how.parentRunId } : {}),
     });
     return this.toModel(row);
@@ -225,12 +219,9 @@ export class PipelinesService {
     }
     try {
       await this.temporal.workflow.start<typeof pipeline>('pipeline', {
-        workflowId: run.workflowId,
+        ...pipelineStart(run, { resume: true }),
         taskQueue: this.config.temporal.taskQueue,
-        args: [{ runId: run.id, spec: run.spec, submittedBy: run.submittedBy, resume: true }],
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-        memo: { spec: run.pipelineName, submittedBy: run.submittedBy, resumed: true },
-        typedSearchAttributes: pipelineSearchAttributes({ pipeline: run.pipelineName, model: run.modelName, stage: 'resumed' }),
       });
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) throw new PipelineError('RUN_NOT_RESUMABLE', `Run ${run.id} is already running again`);

@@ -9,6 +9,10 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 export const STEP_STATUSES = ['running', 'succeeded', 'failed', 'skipped', 'cancelled', 'reused'] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
 
+/** Why a run exists: a release may deploy; a reproduction retrains from the same inputs and never deploys. */
+export const RUN_PURPOSES = ['release', 'reproduce'] as const;
+export type RunPurpose = (typeof RUN_PURPOSES)[number];
+
 export interface StepError {
   type: string;
   message: string;
@@ -31,6 +35,8 @@ export const pipelineRuns = pgTable('pipeline_runs', {
   /** The run this one resumes, reproduces or retrains, if any. */
   parentRunId: uuid('parent_run_id'),
   trigger: text('trigger').notNull().default('manual'),
+  /** Stored with the run and honoured by every path that starts it (submit, resume, reproduce, retrain). */
+  purpose: text('purpose').$type<RunPurpose>().notNull().default('release'),
   /** The drift report whose findings started this run (a retraining), if one did. */
   driftReportId: uuid('drift_report_id'),
   finishedAt: timestamptz('finished_at'),

@@ -13,10 +13,9 @@ import {
 } from '@temporalio/workflow';
 import type { MonitoringActivities } from '../../activities/monitoring/monitoring.activities.js';
 import { PROJECTION_OPTIONS } from '../pipeline/steps.js';
-import { modelNameOf, NAME_PATTERN } from '../pipeline/spec.js';
+import { NAME_PATTERN } from '../pipeline/spec.js';
 import type { pipeline, PipelineResult } from '../pipeline/pipeline.js';
-import { pipelineWorkflowId } from '../pipeline/messages.js';
-import { pipelineSearchAttributes } from '../search-attributes.js';
+import { pipelineStart } from '../pipeline/start.js';
 import { requestRetrainingUpdate, retrainerStateQuery, type RetrainAnswer, type RetrainerState, type RetrainRequest } from './messages.js';
 
 const monitoring = proxyActivities<MonitoringActivities>({
@@ -74,17 +73,13 @@ export async function retrainer(input: RetrainerInput): Promise<void> {
           remember(request.id, answer);
           return answer;
         }
-        const runId = uuid4();
-        const workflowId = pipelineWorkflowId(prepared.spec.name, runId);
-        const child = await startChild<typeof pipeline>('pipeline', {
-          workflowId,
-          args: [{ runId, spec: prepared.spec, submittedBy: request.requestedBy, trigger: 'retrain', parentRunId: prepared.parentRunId, driftReportId: request.driftReportId }],
-          // A retraining waiting days at its gate outlives anything that happens to this retrainer.
-          parentClosePolicy: ParentClosePolicy.ABANDON,
-          memo: { spec: prepared.spec.name, submittedBy: request.requestedBy, trigger: 'retrain', reason: request.reason },
-          typedSearchAttributes: pipelineSearchAttributes({ pipeline: prepared.spec.name, model: modelNameOf(prepared.spec), stage: 'submitted' }),
-          staticSummary: `retrain ${model} on ${prepared.spec.dataset.name} v${prepared.datasetVersion} (${request.kind})`,
-        });
+        const start = pipelineStart(
+          { id: uuid4(), spec: prepared.spec, submittedBy: request.requestedBy, purpose: 'release', trigger: 'retrain', parentRunId: prepared.parentRunId, driftReportId: request.driftReportId ?? null },
+          { reason: request.reason },
+        );
+        const [{ runId }, { workflowId }] = [start.args[0], start];
+        // A retraining waiting days at its gate outlives anything that happens to this retrainer.
+        const child = await startChild<typeof pipeline>('pipeline', { ...start, parentClosePolicy: ParentClosePolicy.ABANDON });
         current = { runId, workflowId, requestId: request.id, kind: request.kind };
         running = child.result();
         const answer: RetrainAnswer = { status: 'started', runId, workflowId, reason: request.reason };

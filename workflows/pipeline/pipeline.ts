@@ -19,7 +19,7 @@ import type { EvaluationActivities, EvaluationResult } from '../../activities/ev
 import type { ModelVersionRef, RegistryActivities } from '../../activities/registry/registry.activities.js';
 import type { GovernanceActivities } from '../../activities/governance/governance.activities.js';
 import type { RunsActivities } from '../../activities/runs/runs.activities.js';
-import type { StepError } from '../../db/schema/runs.js';
+import type { RunPurpose, StepError } from '../../db/schema/runs.js';
 import type { TrainingActivities, TrialResult } from '../../activities/training/training.activities.js';
 import { CUSTODY_STATUS } from '../search-attributes.js';
 import { bestIndex, championFailure, fairnessFailures, thresholdFailures, type Metrics } from './decisions.js';
@@ -44,7 +44,7 @@ export interface PipelineInput {
   /** Continue a failed or cancelled run: steps that succeeded before are reused, not run again. */
   resume?: boolean;
   /** `reproduce` retrains from the same inputs without the trial cache and stops after training. */
-  purpose?: 'release' | 'reproduce';
+  purpose?: RunPurpose;
   /** The run this one came from (reproduce, retrain), and why it started. */
   parentRunId?: string;
   trigger?: string;
@@ -260,7 +260,9 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
   let modelVersion: ModelVersionRef | undefined;
   const deployed = new Set<'staging' | 'production'>();
   try {
-    await runs.ensureRun({ runId, workflowId, spec, submittedBy: input.submittedBy, trigger: input.trigger, parentRunId: input.parentRunId, driftReportId: input.driftReportId });
+    const stored = await runs.ensureRun({ runId, workflowId, spec, submittedBy: input.submittedBy, purpose: input.purpose, trigger: input.trigger, parentRunId: input.parentRunId, driftReportId: input.driftReportId });
+    // The stored purpose wins over the input's: a reproduction stays one however its workflow is started again.
+    const reproducing = input.purpose === 'reproduce' || (patched('stored-run-purpose') && stored.purpose === 'reproduce');
     await setStatus('running', { currentStep: null, error: null });
 
     const dataset = await step('register-dataset', () =>
@@ -283,7 +285,6 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
       return { passed: true, rulesChecked: report.rulesChecked, rowCount: report.rowCount };
     });
 
-    const reproducing = input.purpose === 'reproduce';
     const training = await step('train', () => train(spec, runId, dataset, (done, total) => ((trialsDone = done), (trialsTotal = total)), !reproducing));
     if (reproducing) {
       await setStatus('succeeded', { currentStep: null, finished: true });

@@ -105,6 +105,8 @@ export class PipelineRun {
   @Field(() => String, { nullable: true }) currentStep?: string | null;
   @Field() submittedBy!: string;
   @Field({ description: 'manual, resume, reproduce or retrain: how the run came about.' }) trigger!: string;
+  @Field({ description: 'release (may deploy) or reproduce (retrains, compares artifacts, never deploys), however the run is started again.' })
+  purpose!: string;
   @Field(() => GraphQLJSON, { description: 'The validated spec, defaults filled in.' }) spec!: unknown;
   @Field() specHash!: string;
   @Field(() => RunError, { nullable: true }) error?: RunError | null;

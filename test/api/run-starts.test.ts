@@ -1,0 +1,113 @@
+import { WorkflowIdReusePolicy } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { pipeline } from '../../workflows/pipeline/pipeline.js';
+import type { PipelineSpecInput } from '../../workflows/pipeline/spec.js';
+import { recordHistory } from '../support/histories.js';
+import { eventually } from '../support/pipelines.js';
+import { startStack, type TestStack } from '../support/stack.js';
+
+const RUN = `status purpose trigger workflowId spec
+  steps { name status }
+  gates { name status }
+  modelVersion { id }
+  deployments { stage role }`;
+
+/** A gate-free release on iris whose trainer sleeps `sleepMs`, long enough to cancel it mid-training. */
+function slowRelease(name: string, sleepMs: number): PipelineSpecInput {
+  return {
+    name,
+    model: name,
+    dataset: { name: 'iris', file: 'examples/iris/iris.csv' },
+    task: 'classification',
+    target: 'species',
+    training: { trainer: 'command', command: ['node', 'test/fixtures/slow-trainer.mjs'], params: { sleepMs }, heartbeatTimeout: '5s' },
+    evaluation: { primaryMetric: 'accuracy', champion: { enabled: false } },
+    deployment: { production: {} },
+  };
+}
+
+/**
+ * Every way a run can start again must keep the rules its first start had: a reproduction never
+ * deploys, and a release waits at its gates for someone other than its submitter.
+ */
+describe('runs started again keep their purpose and their gates', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  const gql = <T = any>(query: string, variables: Record<string, unknown> = {}, as?: string) => stack.api.data<T>(query, variables, as);
+  const read = async (id: string): Promise<any> => (await gql('query($id: ID!) { pipelineRun(input: { runId: $id }) { ' + RUN + ' } }', { id })).pipelineRun;
+  const until = (id: string, statuses: string[], timeoutMs = 90_000) => eventually(() => read(id), (r) => statuses.includes(r.status), timeoutMs);
+  const submit = async (spec: PipelineSpecInput, as?: string): Promise<string> =>
+    (await gql('mutation($input: SubmitPipelineInput!) { submitPipeline(input: $input) { id } }', { input: { spec } }, as)).submitPipeline.id;
+  const reproduce = async (id: string): Promise<string> => (await gql('mutation($id: ID!) { reproduce(input: { runId: $id }) { id } }', { id })).reproduce.id;
+  const cancelWhileTraining = async (id: string) => {
+    await eventually(() => read(id), (r) => r.steps.some((s: any) => s.name === 'train' && s.status === 'running'), 60_000);
+    await gql('mutation($id: ID!) { cancelRun(input: { runId: $id }) { id } }', { id });
+    return await until(id, ['cancelled']);
+  };
+  const neverDeployed = (run: any) => {
+    expect(run.status).toBe('succeeded');
+    expect(run.purpose).toBe('reproduce');
+    expect(run.modelVersion).toBeNull();
+    expect(run.deployments).toEqual([]);
+    expect(run.steps.map((s: any) => s.name)).toEqual(['register-dataset', 'validate-data', 'train']);
+  };
+
+  it('a reproduction that is cancelled and resumed still stops after training and never deploys', { timeout: 180_000 }, async () => {
+    const original = await submit(slowRelease('reproduce-resume', 2500));
+    expect((await until(original, ['succeeded'])).deployments).toEqual([{ stage: 'production', role: 'primary' }]);
+    const copy = await reproduce(original);
+    expect((await read(copy)).purpose).toBe('reproduce');
+    await cancelWhileTraining(copy);
+
+    await gql('mutation($id: ID!) { resumeRun(input: { runId: $id }) { id } }', { id: copy });
+    const resumed = await until(copy, ['succeeded', 'failed', 'rejected', 'rolled_back']);
+    neverDeployed(resumed);
+    recordHistory(resumed.workflowId, 'reproduction-resumed');
+    const { model } = await gql('query { model(input: { name: "reproduce-resume" }) { versions { version } productionVersion { version } } }');
+    expect(model).toEqual({ versions: [{ version: 1 }], productionVersion: { version: 1 } });
+  });
+
+  it('a reproduction restarted straight from Temporal without its purpose still never deploys: the stored purpose wins', { timeout: 180_000 }, async () => {
+    const original = await submit(slowRelease('reproduce-raw-start', 2500));
+    await until(original, ['succeeded']);
+    const copy = await reproduce(original);
+    const cancelled = await cancelWhileTraining(copy);
+
+    // What resume did before the purpose was stored: the same workflow id, without `purpose`.
+    await stack.worker.client.workflow.start<typeof pipeline>('pipeline', {
+      taskQueue: stack.worker.taskQueue,
+      workflowId: cancelled.workflowId,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      args: [{ runId: copy, spec: cancelled.spec, submittedBy: 'engineer@example.com', resume: true }],
+    });
+    neverDeployed(await until(copy, ['succeeded', 'failed', 'rejected', 'rolled_back']));
+    recordHistory(cancelled.workflowId, 'reproduction-restarted-without-purpose');
+  });
+
+  it('a gated release cancelled at its gate and resumed waits at the gate again, and its submitter still cannot approve it', { timeout: 120_000 }, async () => {
+    const spec = { ...slowRelease('resume-at-gate', 0), gates: [{ name: 'production-approval' }] };
+    // An admin may approve gates, but never those of a run it submitted.
+    const id = await submit(spec, 'admin@example.com');
+    await until(id, ['awaiting_approval']);
+    await gql('mutation($id: ID!) { cancelRun(input: { runId: $id }) { id } }', { id });
+    await until(id, ['cancelled']);
+
+    await gql('mutation($id: ID!) { resumeRun(input: { runId: $id }) { id } }', { id });
+    const waiting = await until(id, ['awaiting_approval', 'succeeded']);
+    expect(waiting.status).toBe('awaiting_approval');
+    expect(waiting.purpose).toBe('release');
+    expect(waiting.deployments).toEqual([]);
+    const self = await stack.api.gql('mutation($id: ID!) { approveGate(input: { runId: $id }) { status } }', { id }, { as: 'admin@example.com' });
+    expect(self.errors![0]!.message).toBe('The decision was refused: admin@example.com submitted this run and cannot approve its gates');
+    await gql('mutation($id: ID!) { approveGate(input: { runId: $id }) { status } }', { id }, 'approver@example.com');
+    const done = await until(id, ['succeeded', 'failed', 'rejected', 'rolled_back']);
+    expect(done.status).toBe('succeeded');
+    expect(done.deployments).toEqual([{ stage: 'production', role: 'primary' }]);
+  });
+});

@@ -1,0 +1,130 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../paths.js';
+import { eventually } from '../support/pipelines.js';
+// @ts-expect-error: plain ESM helper shared with `npm start`, without type declarations
+import { freePort } from '../../scripts/lib.mjs';
+// @ts-expect-error: plain ESM helper shared with `npm start`, without type declarations
+import { isAlive, writePidFile } from '../../scripts/processes.mjs';
+
+interface Launch {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** `npm start` as a person runs it, on its own data directory and ports, killed however a test needs. */
+describe('npm start after a crash', () => {
+  let dataDir: string;
+  let env: Record<string, string>;
+  let port: number;
+  const launches: Launch[] = [];
+  const foreign: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'custody-start-'));
+    port = await freePort();
+    env = {
+      PATH: process.env.PATH!,
+      HOME: process.env.HOME ?? os.homedir(),
+      TEMPORAL_CLI: process.env.TEMPORAL_CLI!,
+      CUSTODY_DATA_DIR: dataDir,
+      PORT: String(port),
+      TEMPORAL_DEV_PORT: String(await freePort()),
+      TEMPORAL_DEV_UI_PORT: String(await freePort()),
+      LOG_LEVEL: 'warn',
+    };
+  });
+  afterAll(async () => {
+    for (const { child } of launches) if (child.exitCode === null) child.kill('SIGTERM');
+    await Promise.all(launches.map((l) => l.exited));
+    for (const child of foreign) child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const launch = (extra: Record<string, string> = {}): Launch => {
+    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'scripts', 'start.mjs')], { cwd: PROJECT_ROOT, env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let text = '';
+    child.stdout!.on('data', (chunk) => (text += chunk));
+    child.stderr!.on('data', (chunk) => (text += chunk));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const result = { child, output: () => text, exited };
+    launches.push(result);
+    return result;
+  };
+  const healthy = async (launched: Launch) => {
+    const health = async () => {
+      if (launched.child.exitCode !== null) throw new Error(`npm start exited ${launched.child.exitCode}:\n${launched.output()}`);
+      try {
+        const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query: '{ health { status } }' }),
+        });
+        return ((await response.json()) as { data?: { health: { status: string } } }).data?.health.status ?? 'none';
+      } catch {
+        return 'unreachable';
+      }
+    };
+    await eventually(health, (status) => status === 'ok', 120_000);
+  };
+  const pids = () => {
+    const read = (name: string) => JSON.parse(readFileSync(path.join(dataDir, 'run', `${name}.json`), 'utf8')) as { pid: number; guard?: number };
+    const temporal = read('temporal');
+    return { app: read('app').pid, temporal: temporal.pid, guard: temporal.guard! };
+  };
+  const gone = (pidList: number[]) => eventually(async () => pidList.filter(isAlive), (alive) => alive.length === 0, 30_000);
+
+  it('stops its children when the launcher is SIGKILLed, and starts cleanly again', { timeout: 300_000 }, async () => {
+    const first = launch();
+    await healthy(first);
+    const before = pids();
+    first.child.kill('SIGKILL');
+    await gone([before.app, before.temporal, before.guard]);
+
+    const second = launch();
+    await healthy(second);
+    const after = pids();
+    expect(after.temporal).not.toBe(before.temporal);
+
+    // The guard killed with the launcher: the dev server outlives both, and the next start must stop it.
+    second.child.kill('SIGKILL');
+    process.kill(after.guard, 'SIGKILL');
+    await gone([after.app]);
+    expect(isAlive(after.temporal)).toBe(true);
+
+    // A pid file naming a process that is not ours is only removed: that process is left alone.
+    const bystander = spawn('sleep', ['300'], { stdio: 'ignore' });
+    foreign.push(bystander);
+    writePidFile(path.join(dataDir, 'run', 'app.json'), { pid: bystander.pid, command: [process.execPath, 'dist/main.js'] });
+
+    const third = launch();
+    await healthy(third);
+    expect(third.output()).toContain('stopped the Temporal dev server an earlier start left running');
+    expect(isAlive(after.temporal)).toBe(false);
+    expect(isAlive(bystander.pid!)).toBe(true);
+
+    const last = pids();
+    third.child.kill('SIGTERM');
+    expect(await third.exited).toBe(0);
+    expect([last.app, last.temporal, last.guard].filter(isAlive)).toEqual([]);
+  });
+
+  it('leaves a server that is not its own alone and says why it cannot start', { timeout: 120_000 }, async () => {
+    const server = net.createServer((socket) => socket.end());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const taken = (server.address() as net.AddressInfo).port;
+    try {
+      const launched = launch({ TEMPORAL_DEV_PORT: String(taken) });
+      expect(await launched.exited).toBe(1);
+      expect(launched.output()).toContain(`custody: port ${taken} is already in use. If a Temporal server runs there, set TEMPORAL_ADDRESS=127.0.0.1:${taken} to use it.`);
+      expect(server.listening).toBe(true);
+    } finally {
+      server.close();
+    }
+  });
+});
