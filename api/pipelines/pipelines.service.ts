@@ -95,7 +95,8 @@ export class PipelinesService {
       trigger: how.trigger ?? 'manual',
       parentRunId: how.parentRunId ?? null,
     });
-    const start = pipelineStart(row);
+    // The spec as given, not as read back: Postgres jsonb reorders keys, and the order of thresholds and rules is the user's.
+    const start = pipelineStart({ ...row, spec });
     try {
       await this.temporal.workflow.start<typeof pipeline>('pipeline', { ...start, taskQueue: this.config.temporal.taskQueue });
     } catch (error) {
@@ -217,6 +218,9 @@ export class PipelinesService {
     if (!RESUMABLE.has(run.status)) {
       throw new PipelineError('RUN_NOT_RESUMABLE', `Run ${run.id} is ${run.status}; only failed or cancelled runs can be resumed`);
     }
+    // The projection reads failed or cancelled a moment before the execution itself closes: let it close first.
+    const previous = this.temporal.workflow.getHandle(run.workflowId);
+    await this.temporal.connection.withDeadline(Date.now() + 10_000, () => previous.result()).catch(() => undefined);
     try {
       await this.temporal.workflow.start<typeof pipeline>('pipeline', {
         ...pipelineStart(run, { resume: true }),

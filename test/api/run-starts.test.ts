@@ -80,6 +80,7 @@ describe('runs started again keep their purpose and their gates', () => {
     const cancelled = await cancelWhileTraining(copy);
 
     // What resume did before the purpose was stored: the same workflow id, without `purpose`.
+    await stack.worker.client.workflow.getHandle(cancelled.workflowId).result().catch(() => undefined);
     await stack.worker.client.workflow.start<typeof pipeline>('pipeline', {
       taskQueue: stack.worker.taskQueue,
       workflowId: cancelled.workflowId,
