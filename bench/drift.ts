@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { compareColumn, referenceColumn } from '../activities/monitoring/drift.js';
-import { seededRandom } from '../workflows/pipeline/random.js';
+import { seededRandom } from '../domain/random.js';
 
 export interface DriftFigures {
   rows: number;

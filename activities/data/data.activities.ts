@@ -75,7 +75,10 @@ export function createDataActivities({ repos, store, importDir }: { repos: Repos
     async validateData(input: { datasetVersionId: string; spec: Pick<PipelineSpec, 'validation' | 'features' | 'target' | 'task' | 'fairness'> }): Promise<ValidationReport> {
       const [version] = await repos.datasets.findVersionsByIds([input.datasetVersionId]);
       if (!version) throw permanentFailure(FailureType.DatasetNotFound, `dataset version ${input.datasetVersionId} does not exist`);
-      return await validateDataset(store.pathOf(version.sha256), version.format, { rowCount: version.rowCount, columns: version.columns }, input.spec);
+      heartbeat({ stage: 'validate', rows: 0 });
+      return await validateDataset(store.pathOf(version.sha256), version.format, { rowCount: version.rowCount, columns: version.columns }, input.spec, (rows) =>
+        heartbeat({ stage: 'validate', rows }),
+      );
     },
   };
 }

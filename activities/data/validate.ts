@@ -21,6 +21,8 @@ export function featureColumns(spec: Pick<PipelineSpec, 'features' | 'target'> &
   return spec.features ?? columns.map((c) => c.name).filter((name) => name !== spec.target && name !== sensitive);
 }
 
+const PROGRESS_EVERY = 5000;
+
 /**
  * Checks a dataset version against the spec's rules and reports every failure, not just the first.
  * Counts come from the stored profile; range and category rules stream the file once more for exact counts.
@@ -30,6 +32,8 @@ export async function validateDataset(
   format: DatasetFormat,
   profile: { rowCount: number; columns: ColumnProfile[] },
   spec: Pick<PipelineSpec, 'validation' | 'features' | 'target' | 'task'> & { fairness?: PipelineSpec['fairness'] },
+  /** Called every few thousand rows while the file streams, so a long check can heartbeat. */
+  onProgress: (rows: number) => void = () => {},
 ): Promise<ValidationReport> {
   const failures: ValidationFailure[] = [];
   let rulesChecked = 0;
@@ -87,7 +91,9 @@ export async function validateDataset(
   if (streamed.length > 0) {
     const outOfRange = new Map<string, { count: number; low: number; high: number }>();
     const unknown = new Map<string, Map<string, number>>();
+    let rows = 0;
     for await (const row of readRows(file, format)) {
+      if (++rows % PROGRESS_EVERY === 0) onProgress(rows);
       for (const rule of streamed) {
         const cell = row[rule.name];
         if (isMissing(cell)) continue;

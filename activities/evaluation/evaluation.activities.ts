@@ -8,7 +8,7 @@ import { loadRows, splitRows } from '../training/dataset-table.js';
 import { resolveModelInputs, splitOptionsOf } from '../training/model-inputs.js';
 import type { MetricName } from '../../workflows/pipeline/spec.js';
 import { metricsOf, loadArtifact, predictRows, scoreMany, scoreRows } from './predict.js';
-import { seededRandom, shuffled } from '../../workflows/pipeline/random.js';
+import { seededRandom, shuffled } from '../../domain/random.js';
 import { fairnessReport, permutationImportance, type FairnessReport, type FeatureImportance } from './responsible.js';
 
 const IMPORTANCE_ROWS = 2000;

@@ -1,4 +1,4 @@
-import { seededRandom, shuffled } from '../../workflows/pipeline/random.js';
+import { seededRandom, shuffled } from '../../domain/random.js';
 import type { MetricName } from '../../workflows/pipeline/spec.js';
 import { LOWER_IS_BETTER } from '../../workflows/pipeline/spec.js';
 import type { Row } from '../data/read-rows.js';

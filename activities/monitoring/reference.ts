@@ -1,6 +1,6 @@
 import type { Repositories } from '../../db/repositories.js';
 import type { ModelVersionRow } from '../../db/schema/index.js';
-import { seededRandom, shuffled } from '../../workflows/pipeline/random.js';
+import { seededRandom, shuffled } from '../../domain/random.js';
 import { parsePipelineSpec, type PipelineSpec } from '../../workflows/pipeline/spec.js';
 import { loadArtifact, predictRows } from '../evaluation/predict.js';
 import { FailureType, permanentFailure } from '../failures.js';

@@ -1,125 +1,173 @@
-import LogisticRegression from 'ml-logistic-regression';
-import { Matrix } from 'ml-matrix';
-import { RandomForestClassifier, RandomForestRegression } from 'ml-random-forest';
-import MultivariateLinearRegression from 'ml-regression-multivariate-linear';
+import { matrix, type Matrix } from '../../ml/matrix.js';
+import { classWeights, fitLogistic, predictLogistic, type LogisticModel } from '../../ml/linear/logistic.js';
+import { fitRidge, predictLinear, type LinearModel } from '../../ml/linear/ridge.js';
+import { binMatrix } from '../../ml/trees/bins.js';
+import { fitBoosting, predictBoosting, type BoostedModel } from '../../ml/trees/boosting.js';
+import { fitForest, predictForest } from '../../ml/trees/forest.js';
+import { decodeTree, encodeTree, type EncodedTree, type Tree } from '../../ml/trees/tree.js';
 import type { BuiltInTrainer, PipelineSpec } from '../../workflows/pipeline/spec.js';
 import type { Params } from '../../workflows/pipeline/search.js';
 import type { ColumnKind } from '../data/profile-types.js';
 import type { Row } from '../data/read-rows.js';
 import type { Predictions } from '../evaluation/metrics.js';
-import { encodeRows, fitEncoding } from './encoding.js';
-import type { BuiltInModelArtifact } from './model-artifact.js';
+import { encodeRows, fitEncoding, type FeatureEncoding } from './encoding.js';
+import { predictLegacy } from './legacy-trainers.js';
+import { ENGINE, type BuiltInModelArtifact } from './model-artifact.js';
+import { readParams, TrainerParamError } from './trainer-params.js';
 
-/** Thrown for parameters a trainer cannot take: bad input, never worth a retry. */
-export class TrainerParamError extends Error {
-  override readonly name = 'TrainerParamError';
-}
+export { TrainerParamError };
 
-const num = (params: Params, key: string, fallback: number, check: (v: number) => boolean, rule: string): number => {
-  const value = params[key] ?? fallback;
-  if (typeof value !== 'number' || !check(value)) throw new TrainerParamError(`parameter ${key} must be ${rule} (got ${JSON.stringify(value)})`);
-  return value;
-};
-
-/** Trains one built-in model on the rows. Deterministic given the seed. */
-export function trainBuiltIn(input: {
+interface TrainInput {
   trainer: BuiltInTrainer;
   task: PipelineSpec['task'];
   rows: Row[];
+  /** Held-out rows for early stopping (gradient boosting); scored by the caller, never trained on. */
+  validation?: Row[];
   target: string;
   features: { name: string; kind: ColumnKind }[];
   params: Params;
   seed: number;
-}): BuiltInModelArtifact {
-  const { trainer, task, rows, target, params, seed } = input;
-  const known = KNOWN_PARAMS[trainer];
-  const unknown = Object.keys(params).filter((key) => !known.includes(key));
-  if (unknown.length > 0) throw new TrainerParamError(`${trainer} does not take ${unknown.join(', ')}; it takes ${known.join(', ')}`);
-  const standardize = trainer === 'logistic-regression';
-  const encoding = fitEncoding(rows, input.features);
-  const X = encodeRows(rows, encoding, standardize);
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Whether a trainer's numeric inputs are standardised (for a penalised linear model the scale matters). */
+const STANDARDISED: ReadonlySet<BuiltInTrainer> = new Set(['logistic-regression']);
+
+/**
+ * Trains one built-in model on the rows with Custody's own learners (`ml/`), each checked against
+ * scikit-learn's equivalent estimator on stored reference values. Deterministic given the seed.
+ */
+export function trainBuiltIn(input: TrainInput): BuiltInModelArtifact {
+  const { trainer, task, rows, target, seed } = input;
+  const params = readParams(trainer, task, input.params);
+  const features = fitEncoding(rows, input.features);
+  const X = encodedMatrix(rows, features, STANDARDISED.has(trainer));
   const classes = task === 'classification' ? [...new Set(rows.map((r) => String(r[target])))].sort() : undefined;
-  const classIndex = new Map(classes?.map((c, i) => [c, i]));
-  const yClass = () => rows.map((r) => classIndex.get(String(r[target]))!);
-  const yNumber = () => rows.map((r) => Number(r[target]));
+  const yClass = () => classIndices(rows, target, classes!);
+  const yValue = () => Float64Array.from(rows, (r) => Number(r[target]));
+  const weightsOf = (y: Int32Array) => (params.classWeight === 'balanced' ? classWeights(y, classes!.length, 'balanced') : undefined);
   let model: unknown;
+  let report: Record<string, unknown>;
   switch (trainer) {
     case 'logistic-regression': {
-      const lr = new LogisticRegression({
-        numSteps: num(params, 'numSteps', 1000, (v) => Number.isInteger(v) && v >= 1 && v <= 1_000_000, 'a whole number from 1 to 1000000'),
-        learningRate: num(params, 'learningRate', 0.1, (v) => v > 0 && v <= 10, 'a number in (0, 10]'),
-      });
-      lr.train(new Matrix(X), Matrix.columnVector(yClass()));
-      model = lr.toJSON();
+      const y = yClass();
+      const fitted = fitLogistic(X, y, classes!.length, { C: params.C as number, maxIterations: params.maxIter as number, tolerance: params.tol as number, sampleWeight: weightsOf(y) });
+      [model, report] = [fitted, { ...fitted.fit }];
       break;
     }
-    case 'linear-regression': {
-      const intercept = params.intercept ?? true;
-      if (typeof intercept !== 'boolean') throw new TrainerParamError(`parameter intercept must be true or false (got ${JSON.stringify(intercept)})`);
-      model = new MultivariateLinearRegression(X, yNumber().map((v) => [v]), { intercept }).toJSON();
+    case 'linear-regression':
+    case 'ridge-regression': {
+      const alpha = trainer === 'ridge-regression' ? (params.alpha as number) : 0;
+      [model, report] = [fitRidge(X, yValue(), alpha, params.intercept as boolean), { solver: 'cholesky', alpha }];
       break;
     }
     case 'random-forest': {
-      const inputs = X[0]?.length ?? 0;
-      const options = {
+      const y = task === 'classification' ? yClass() : null;
+      const trees = fitForest(binMatrix(X, params.maxBins as number), y ? { kind: 'classes', y, classes: classes!.length } : { kind: 'values', y: yValue() }, {
+        trees: params.nEstimators as number,
+        maxDepth: params.maxDepth as number,
+        minSamplesSplit: params.minSamplesSplit as number,
+        minSamplesLeaf: params.minSamplesLeaf as number,
+        maxFeatures: maxFeaturesOf(params.maxFeatures!, X.cols),
+        bootstrap: params.bootstrap as boolean,
         seed,
-        nEstimators: num(params, 'nEstimators', 50, (v) => Number.isInteger(v) && v >= 1 && v <= 1000, 'a whole number from 1 to 1000'),
-        maxFeatures: num(params, 'maxFeatures', 1, (v) => (v > 0 && v <= 1) || (Number.isInteger(v) && v >= 1 && v <= inputs), `a fraction in (0, 1] or a whole number up to ${inputs}`),
-        replacement: true,
-        useSampleBagging: true,
-        noOOB: true,
-        treeOptions: {
-          maxDepth: num(params, 'maxDepth', 10, (v) => Number.isInteger(v) && v >= 1 && v <= 64, 'a whole number from 1 to 64'),
-          minNumSamples: num(params, 'minNumSamples', 3, (v) => Number.isInteger(v) && v >= 1, 'a whole number of at least 1'),
-        },
-      };
-      const forest = task === 'classification' ? new RandomForestClassifier(options) : new RandomForestRegression(options);
-      forest.train(X, task === 'classification' ? yClass() : yNumber());
-      model = forest.toJSON();
+        sampleWeight: y ? weightsOf(y) : undefined,
+        onTree: (done) => input.onProgress?.(done, params.nEstimators as number),
+      });
+      [model, report] = [{ trees: trees.map(encodeTree) }, { trees: trees.length, nodes: trees.reduce((a, t) => a + t.feature.length, 0) }];
+      break;
+    }
+    case 'gradient-boosting': {
+      const y = task === 'classification' ? yClass() : yValue();
+      const loss = task === 'regression' ? 'squared' : classes!.length === 2 ? 'binary' : 'multinomial';
+      const validation = params.earlyStopping && input.validation && input.validation.length > 0 ? input.validation : null;
+      const fitted = fitBoosting(binMatrix(X, params.maxBins as number), y, loss, classes?.length ?? 1, {
+        maxIterations: params.maxIter as number,
+        learningRate: params.learningRate as number,
+        maxLeafNodes: params.maxLeafNodes as number,
+        maxDepth: params.maxDepth as number,
+        minSamplesLeaf: params.minSamplesLeaf as number,
+        l2: params.l2Regularization as number,
+        sampleWeight: y instanceof Int32Array ? weightsOf(y) : undefined,
+        earlyStopping: validation
+          ? {
+              X: encodedMatrix(validation, features, false),
+              y: task === 'classification' ? classIndices(validation, target, classes!) : Float64Array.from(validation, (r) => Number(r[target])),
+              patience: params.nIterNoChange as number,
+              tolerance: params.validationTolerance as number,
+            }
+          : undefined,
+        onIteration: (done) => input.onProgress?.(done, params.maxIter as number),
+      });
+      const { rounds, ...rest } = fitted;
+      model = { ...rest, rounds: rounds.map((trees) => trees.map(encodeTree)) };
+      report = { rounds: rounds.length, iterationsRun: fitted.iterationsRun, earlyStopping: validation !== null };
       break;
     }
   }
-  return { format: 'custody-model/v1', kind: 'builtin', trainer, task, target, features: encoding, classes, params, seed, model };
+  return { format: 'custody-model/v1', kind: 'builtin', engine: ENGINE, trainer, task, target, features, classes, params: input.params, seed, model, report };
 }
-
-export const KNOWN_PARAMS: Record<BuiltInTrainer, string[]> = {
-  'logistic-regression': ['numSteps', 'learningRate'],
-  'linear-regression': ['intercept'],
-  'random-forest': ['nEstimators', 'maxFeatures', 'maxDepth', 'minNumSamples'],
-};
 
 /** Predicts with a built-in artifact; classification includes class probabilities. */
 export function predictBuiltIn(artifact: BuiltInModelArtifact, rows: Row[]): Predictions {
-  const X = encodeRows(rows, artifact.features, artifact.trainer === 'logistic-regression');
+  if (artifact.engine !== ENGINE) return predictLegacy(artifact, rows);
+  const X = encodedMatrix(rows, artifact.features, STANDARDISED.has(artifact.trainer));
+  const model = decoded(artifact);
   const classes = artifact.classes;
+  const labelled = (probabilities: number[][]): Predictions => ({ values: probabilities.map((p) => classes![argmax(p)]!), probabilities, classes });
   switch (artifact.trainer) {
-    case 'logistic-regression': {
-      const lr = LogisticRegression.load(artifact.model as never);
-      const m = new Matrix(X);
-      // One-vs-rest: classifier k scores "not class k"; 1 - score is the evidence for k, normalised per row.
-      const evidence = (lr.classifiers as { testScores(x: Matrix): number[] }[]).map((c) => c.testScores(m).map((s) => 1 - s));
-      const probabilities = X.map((_, i) => normalise(evidence.map((scores) => scores[i]!)));
-      return { values: probabilities.map((p) => classes![argmax(p)]!), probabilities, classes };
-    }
-    case 'linear-regression': {
-      const mlr = MultivariateLinearRegression.load(artifact.model as never);
-      return { values: (mlr.predict(X) as number[][]).map((row) => row[0]!) };
-    }
+    case 'logistic-regression':
+      return labelled(predictLogistic(model as LogisticModel, X));
+    case 'linear-regression':
+    case 'ridge-regression':
+      return { values: predictLinear(model as LinearModel, X) };
     case 'random-forest': {
-      if (artifact.task === 'regression') {
-        return { values: RandomForestRegression.load(artifact.model as never).predict(X) as number[] };
-      }
-      const forest = RandomForestClassifier.load(artifact.model as never);
-      const perClass = classes!.map((_, k) => forest.predictProbability(X, k) as number[]);
-      const probabilities = X.map((_, i) => normalise(perClass.map((p) => p[i]!)));
-      return { values: probabilities.map((p) => classes![argmax(p)]!), probabilities, classes };
+      const out = predictForest(model as Tree[], X).map((row) => Array.from(row));
+      return artifact.task === 'regression' ? { values: out.map((row) => row[0]!) } : labelled(out);
+    }
+    case 'gradient-boosting': {
+      const out = predictBoosting(model as BoostedModel, X);
+      return artifact.task === 'regression' ? { values: out.map((row) => row[0]!) } : labelled(out);
     }
   }
 }
 
-function normalise(values: number[]): number[] {
-  const sum = values.reduce((a, b) => a + Math.max(0, b), 0);
-  return sum > 0 ? values.map((v) => Math.max(0, v) / sum) : values.map(() => 1 / values.length);
+/** Decoded trees, kept per artifact object: a served model decodes its trees once, not per request. */
+const decodedModels = new WeakMap<object, unknown>();
+function decoded(artifact: BuiltInModelArtifact): unknown {
+  const key = artifact.model as object;
+  if (!decodedModels.has(key)) {
+    let value: unknown = artifact.model;
+    if (artifact.trainer === 'random-forest') value = (artifact.model as { trees: EncodedTree[] }).trees.map(decodeTree);
+    if (artifact.trainer === 'gradient-boosting') {
+      const stored = artifact.model as Omit<BoostedModel, 'rounds'> & { rounds: EncodedTree[][] };
+      value = { ...stored, rounds: stored.rounds.map((trees) => trees.map(decodeTree)) };
+    }
+    decodedModels.set(key, value);
+  }
+  return decodedModels.get(key);
+}
+
+function encodedMatrix(rows: Row[], features: FeatureEncoding[], standardise: boolean): Matrix {
+  const encoded = encodeRows(rows, features, standardise);
+  const cols = encoded[0]?.length ?? features.reduce((a, f) => a + (f.kind === 'numeric' ? 1 : f.categories!.length), 0);
+  const data = new Float64Array(rows.length * cols);
+  encoded.forEach((row, i) => data.set(row, i * cols));
+  return matrix(rows.length, cols, data);
+}
+
+function classIndices(rows: Row[], target: string, classes: string[]): Int32Array {
+  const index = new Map(classes.map((c, i) => [c, i]));
+  // A class unseen in training (validation rows only) counts as class 0 for the early-stopping loss.
+  return Int32Array.from(rows, (r) => index.get(String(r[target])) ?? 0);
+}
+
+/** `sqrt`, `log2`, a fraction in (0, 1], or a whole number of features. */
+function maxFeaturesOf(value: number | string | boolean, features: number): number {
+  if (value === 'sqrt') return Math.max(1, Math.floor(Math.sqrt(features)));
+  if (value === 'log2') return Math.max(1, Math.floor(Math.log2(features)));
+  const n = value as number;
+  return n <= 1 ? Math.max(1, Math.floor(n * features)) : Math.min(features, n);
 }
 
 const argmax = (values: number[]) => values.reduce((best, v, i) => (v > values[best]! ? i : best), 0);

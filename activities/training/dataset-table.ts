@@ -1,4 +1,4 @@
-import { seededRandom, shuffled } from '../../workflows/pipeline/random.js';
+import { seededRandom, shuffled } from '../../domain/random.js';
 import type { DatasetFormat } from '../data/profile-types.js';
 import { isMissing, readRows, type Row } from '../data/read-rows.js';
 

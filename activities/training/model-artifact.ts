@@ -7,9 +7,13 @@ import type { FeatureEncoding } from './encoding.js';
  * The portable model artifact: a JSON document, stored content-addressed, holding everything needed to
  * predict without the training run: the input encoding, the classes and the library's own model JSON.
  */
+/** The learners of `ml/`; an artifact without `engine` was trained by the earlier libraries. */
+export const ENGINE = 'custody-ml/2';
+
 export interface BuiltInModelArtifact {
   format: 'custody-model/v1';
   kind: 'builtin';
+  engine?: typeof ENGINE;
   trainer: BuiltInTrainer;
   task: PipelineSpec['task'];
   target: string;
@@ -18,6 +22,8 @@ export interface BuiltInModelArtifact {
   params: Params;
   seed: number;
   model: unknown;
+  /** How the fit went: solver iterations and convergence, trees grown, boosting rounds kept. */
+  report?: Record<string, unknown>;
 }
 
 /** A model trained by an external command: its own file (stored by hash) plus how to call it to predict. */

@@ -19,7 +19,7 @@ try {
   const rows = await loadRows(datasetPath, job.format, columns, job.target);
   const { train, validation } = splitRows(rows, job.target, job.split);
   if (train.length === 0) throw new DataFormatError('the training split is empty; the dataset has too few rows');
-  const artifact = trainBuiltIn({ trainer: job.trainer as BuiltInTrainer, task: job.task, rows: train, target: job.target, features: job.features, params: job.params, seed: job.seed });
+  const artifact = trainBuiltIn({ trainer: job.trainer as BuiltInTrainer, task: job.task, rows: train, validation, target: job.target, features: job.features, params: job.params, seed: job.seed });
   const scored = validation.length > 0 ? validation : train;
   const predictions = predictBuiltIn(artifact, scored);
   const metrics =

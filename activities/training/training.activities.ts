@@ -10,7 +10,7 @@ import type { ArtifactStore } from '../storage/artifact-store.js';
 import { CommandTrainerError, commandCodeVersion, trainWithCommand } from './command-trainer.js';
 import { loadRows, splitRows } from './dataset-table.js';
 import { canonicalJson } from '../../db/canonical-json.js';
-import type { CommandModelArtifact } from './model-artifact.js';
+import { ENGINE, type CommandModelArtifact } from './model-artifact.js';
 import { resolveModelInputs, splitOptionsOf } from './model-inputs.js';
 import { runInThread, siblingModule } from './run-thread.js';
 import type { ThreadResult, TrainJob } from './train-job.js';
@@ -54,7 +54,7 @@ export function createTrainingActivities({ repos, store }: { repos: Repositories
     async trainCandidate(input: TrainCandidateInput): Promise<TrialResult> {
       const { spec, params } = input;
       const { version, features } = await resolveModelInputs(repos, input.datasetVersionId, spec);
-      const codeVersion = spec.training.command ? `custody@${CUSTODY_VERSION}+${await commandCodeVersion(spec.training.command)}` : `custody@${CUSTODY_VERSION}`;
+      const codeVersion = spec.training.command ? `custody@${CUSTODY_VERSION}+${await commandCodeVersion(spec.training.command)}` : `custody@${CUSTODY_VERSION}+${ENGINE}`;
       const job: TrainJob = {
         datasetSha256: version.sha256,
         format: version.format,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { assessDrift, compareColumn, OTHER, quantile, referenceColumn, type ReferenceProfile, type ServedRow } from '../../activities/monitoring/drift.js';
 import { parsePipelineSpec, type MonitoringSpec } from '../../workflows/pipeline/spec.js';
-import { seededRandom } from '../../workflows/pipeline/random.js';
+import { seededRandom } from '../../domain/random.js';
 
 /** Standard normal draws (Box–Muller) from a seeded generator: the same sample on every run. */
 function normal(n: number, seed: number, mean = 0, sd = 1): number[] {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifySignature } from '../../activities/events/signature.js';
 import { PROJECT_ROOT } from '../../paths.js';
-import { seededRandom } from '../../workflows/pipeline/random.js';
+import { seededRandom } from '../../domain/random.js';
 import type { PipelineSpecInput } from '../../workflows/pipeline/spec.js';
 import { recordHistory } from '../support/histories.js';
 import { createImportDir } from '../support/imports.js';

@@ -1,4 +1,4 @@
-import { seededRandom } from './random.js';
+import { seededRandom } from '../../domain/random.js';
 import type { PipelineSpec } from './spec.js';
 
 export type Params = Record<string, number | string | boolean>;

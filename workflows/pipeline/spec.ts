@@ -31,7 +31,7 @@ export type MetricName = (typeof METRICS)[number];
 /** Metrics where smaller is better; every other metric is better when larger. */
 export const LOWER_IS_BETTER: ReadonlySet<MetricName> = new Set(['logLoss', 'rmse', 'mae']);
 
-export const BUILT_IN_TRAINERS = ['logistic-regression', 'linear-regression', 'random-forest'] as const;
+export const BUILT_IN_TRAINERS = ['logistic-regression', 'linear-regression', 'ridge-regression', 'random-forest', 'gradient-boosting'] as const;
 export type BuiltInTrainer = (typeof BUILT_IN_TRAINERS)[number];
 export const TRAINERS = [...BUILT_IN_TRAINERS, 'command'] as const;
 export type TrainerName = (typeof TRAINERS)[number];
@@ -252,8 +252,8 @@ export const pipelineSpecSchema = z
     if (trainer === 'logistic-regression' && !isClassification) {
       ctx.addIssue({ code: 'custom', path: ['training', 'trainer'], message: 'logistic-regression is for classification tasks' });
     }
-    if (trainer === 'linear-regression' && isClassification) {
-      ctx.addIssue({ code: 'custom', path: ['training', 'trainer'], message: 'linear-regression is for regression tasks' });
+    if ((trainer === 'linear-regression' || trainer === 'ridge-regression') && isClassification) {
+      ctx.addIssue({ code: 'custom', path: ['training', 'trainer'], message: `${trainer} is for regression tasks` });
     }
     const { search } = spec.training;
     const ranges = Object.entries(search.space).filter(([, space]) => !Array.isArray(space));
