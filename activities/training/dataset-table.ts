@@ -54,3 +54,10 @@ export function splitRows(rows: Row[], target: string, options: SplitOptions): S
   const pick = (indices: number[]) => indices.sort((a, b) => a - b).map((i) => rows[i]!);
   return { train: pick(parts.train), validation: pick(parts.validation), test: pick(parts.test) };
 }
+
+/** A seeded sample of `fraction` of the rows (at least one), in their original order: the rows a halving rung trains on. */
+export function sampleRows(rows: Row[], fraction: number, seed: number): Row[] {
+  const count = Math.max(1, Math.round(rows.length * fraction));
+  const picked = shuffled(rows.map((_, i) => i), seededRandom(seed ^ 0x4a1f)).slice(0, count).sort((a, b) => a - b);
+  return picked.map((i) => rows[i]!);
+}

@@ -3,7 +3,7 @@ import type { BuiltInTrainer } from '../../workflows/pipeline/spec.js';
 import { DataFormatError } from '../data/read-rows.js';
 import { classificationMetrics, regressionMetrics } from '../evaluation/metrics.js';
 import { TrainerParamError, predictBuiltIn, trainBuiltIn } from './built-in-trainers.js';
-import { loadRows, splitRows } from './dataset-table.js';
+import { loadRows, sampleRows, splitRows } from './dataset-table.js';
 import { canonicalJson } from '../../db/canonical-json.js';
 import type { ThreadResult, TrainJob } from './train-job.js';
 
@@ -17,7 +17,8 @@ let result: ThreadResult;
 try {
   const columns = [...job.features.map((f) => f.name), job.target];
   const rows = await loadRows(datasetPath, job.format, columns, job.target);
-  const { train, validation } = splitRows(rows, job.target, job.split);
+  const { train: all, validation } = splitRows(rows, job.target, job.split);
+  const train = job.sampleFraction ? sampleRows(all, job.sampleFraction, job.seed) : all;
   if (train.length === 0) throw new DataFormatError('the training split is empty; the dataset has too few rows');
   const artifact = trainBuiltIn({ trainer: job.trainer as BuiltInTrainer, task: job.task, rows: train, validation, target: job.target, features: job.features, params: job.params, seed: job.seed });
   const scored = validation.length > 0 ? validation : train;

@@ -3,12 +3,12 @@ import { activityInfo, cancellationSignal, heartbeat, log } from '@temporalio/ac
 import type { Repositories } from '../../db/repositories.js';
 import { CUSTODY_VERSION } from '../../paths.js';
 import type { Params } from '../../workflows/pipeline/search.js';
-import type { PipelineSpec } from '../../workflows/pipeline/spec.js';
+import type { PipelineSpec, TrainerName } from '../../workflows/pipeline/spec.js';
 import { classificationMetrics, regressionMetrics } from '../evaluation/metrics.js';
 import { FailureType, permanentFailure } from '../failures.js';
 import type { ArtifactStore } from '../storage/artifact-store.js';
 import { CommandTrainerError, commandCodeVersion, trainWithCommand } from './command-trainer.js';
-import { loadRows, splitRows } from './dataset-table.js';
+import { loadRows, sampleRows, splitRows } from './dataset-table.js';
 import { canonicalJson } from '../../db/canonical-json.js';
 import { ENGINE, type CommandModelArtifact } from './model-artifact.js';
 import { resolveModelInputs, splitOptionsOf } from './model-inputs.js';
@@ -20,9 +20,14 @@ export interface TrainCandidateInput {
   trialIndex: number;
   datasetVersionId: string;
   spec: Pick<PipelineSpec, 'task' | 'target' | 'features' | 'split' | 'training'> & { fairness?: PipelineSpec['fairness'] };
+  /** The trial's trainer and command; runs from before `training.candidates` carry them in the spec only. */
+  trainer?: TrainerName;
+  command?: string[];
   params: Params;
   /** Reuse an identical earlier trial's artifact (true when omitted); a reproduction trains afresh. */
   reuse?: boolean;
+  /** Successive halving: train on this share of the training rows (a seeded sample); all rows when omitted. */
+  sampleFraction?: number;
 }
 
 export interface TrialResult {
@@ -53,8 +58,10 @@ export function createTrainingActivities({ repos, store }: { repos: Repositories
      */
     async trainCandidate(input: TrainCandidateInput): Promise<TrialResult> {
       const { spec, params } = input;
+      const trainer = input.trainer ?? spec.training.trainer!;
+      const command = input.trainer ? input.command : spec.training.command;
       const { version, features } = await resolveModelInputs(repos, input.datasetVersionId, spec);
-      const codeVersion = spec.training.command ? `custody@${CUSTODY_VERSION}+${await commandCodeVersion(spec.training.command)}` : `custody@${CUSTODY_VERSION}+${ENGINE}`;
+      const codeVersion = command ? `custody@${CUSTODY_VERSION}+${await commandCodeVersion(command)}` : `custody@${CUSTODY_VERSION}+${ENGINE}`;
       const job: TrainJob = {
         datasetSha256: version.sha256,
         format: version.format,
@@ -62,15 +69,16 @@ export function createTrainingActivities({ repos, store }: { repos: Repositories
         target: spec.target,
         features,
         split: splitOptionsOf(spec),
-        trainer: spec.training.trainer,
-        command: spec.training.command,
+        trainer,
+        command,
         params,
         seed: spec.training.seed,
         codeVersion,
+        ...(input.sampleFraction !== undefined && input.sampleFraction < 1 ? { sampleFraction: input.sampleFraction } : {}),
       };
       const cacheKey = createHash('sha256').update(canonicalJson(job)).digest('hex');
       const info = activityInfo();
-      const trial = await repos.trials.start({ runId: input.runId, index: input.trialIndex, trainer: job.trainer, params, cacheKey, codeVersion, attempt: info.attempt });
+      const trial = await repos.trials.start({ runId: input.runId, index: input.trialIndex, trainer: job.trainer, params, cacheKey, codeVersion, attempt: info.attempt, sampleFraction: job.sampleFraction ?? 1 });
       const done = async (artifactSha256: string, metrics: Record<string, number>, reusedFromTrialId: string | null): Promise<TrialResult> => {
         await repos.trials.succeed(trial.id, { metrics, artifactSha256, reusedFromTrialId });
         return { trialId: trial.id, trialIndex: input.trialIndex, metrics, artifactSha256, reusedFromTrialId };
@@ -131,7 +139,8 @@ export function createTrainingActivities({ repos, store }: { repos: Repositories
 
 async function trainByCommand(job: TrainJob, store: ArtifactStore, datasetPath: string, beat: () => void): Promise<{ artifactJson: string; metrics: Record<string, number> }> {
   const rows = await loadRows(datasetPath, job.format, [...job.features.map((f) => f.name), job.target], job.target);
-  const { train, validation } = splitRows(rows, job.target, job.split);
+  const { train: all, validation } = splitRows(rows, job.target, job.split);
+  const train = job.sampleFraction ? sampleRows(all, job.sampleFraction, job.seed) : all;
   const scored = validation.length > 0 ? validation : train;
   const { modelBytes, predictions, extraMetrics } = await trainWithCommand(job, { train, predict: scored }, { signal: cancellationSignal(), onTick: beat });
   const model = await store.putBytes(modelBytes);

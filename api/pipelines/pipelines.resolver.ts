@@ -9,7 +9,9 @@ import { toDeploymentModel, toModelVersionModel } from '../registry/registry.ser
 import { CancelRunInput, PipelineRunsInput, RunIdInput } from './dto/pipeline-runs.input.js';
 import { GateDecisionInput } from './dto/gate-decision.input.js';
 import { SubmitPipelineInput } from './dto/submit-pipeline.input.js';
-import { Gate, GateDecision, PipelineRun, PipelineRunConnection, Reproduction, RunStep, Trial } from './models/pipeline-run.model.js';
+import { Gate, GateDecision, LeaderboardEntry, PipelineRun, PipelineRunConnection, Reproduction, RunStep, Trial } from './models/pipeline-run.model.js';
+import { leaderboard } from './leaderboard.js';
+import type { PipelineSpec } from '../../workflows/pipeline/spec.js';
 import { PipelinesService } from './pipelines.service.js';
 
 @Resolver(() => PipelineRun)
@@ -86,6 +88,11 @@ export class PipelinesResolver {
   @ResolveField(() => [Trial])
   async trials(@Parent() run: PipelineRun, @Context() ctx: RequestContext): Promise<Trial[]> {
     return await ctx.loaders.trialsOfRun.load(run.id);
+  }
+
+  @ResolveField(() => [LeaderboardEntry], { description: 'Succeeded trials, best first on the validation split by the primary metric; every trainer of the search.' })
+  async leaderboard(@Parent() run: PipelineRun, @Context() ctx: RequestContext): Promise<LeaderboardEntry[]> {
+    return leaderboard(await ctx.loaders.trialsOfRun.load(run.id), (run.spec as PipelineSpec).evaluation.primaryMetric);
   }
 
   @ResolveField(() => [GateDecision], { description: 'Every decision, accepted or refused, in order.' })

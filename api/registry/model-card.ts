@@ -1,4 +1,5 @@
-import type { DatasetVersionRow, GateDecisionRow, ModelVersionRow, PipelineRunRow } from '../../db/schema/index.js';
+import type { DatasetVersionRow, GateDecisionRow, ModelVersionRow, PipelineRunRow, TrialRow } from '../../db/schema/index.js';
+import { leaderboard } from '../pipelines/leaderboard.js';
 import type { PipelineSpec } from '../../workflows/pipeline/spec.js';
 
 const num = (value: number) => Number(value.toPrecision(4)).toString();
@@ -37,8 +38,9 @@ export function modelCardMarkdown(input: {
   dataset: (DatasetVersionRow & { datasetName: string }) | null;
   run: PipelineRunRow | null;
   decisions: GateDecisionRow[];
+  trials: TrialRow[];
 }): string {
-  const { modelName, version, dataset, run, decisions } = input;
+  const { modelName, version, dataset, run, decisions, trials } = input;
   const spec = run?.spec as PipelineSpec | undefined;
   const fairness = version.fairness;
   const lines = [
@@ -57,6 +59,7 @@ export function modelCardMarkdown(input: {
     `- **Artifact (sha256):** \`${version.artifactSha256}\``,
     `- **Code version:** ${version.codeVersion}`,
     '',
+    ...leaderboardSection(trials, spec),
     '## Data',
     '',
     dataset
@@ -101,4 +104,22 @@ export function modelCardMarkdown(input: {
     '',
   ];
   return lines.join('\n');
+}
+
+/** The search that chose the model: every succeeded trial of every trainer, best first. */
+function leaderboardSection(trials: TrialRow[], spec: PipelineSpec | undefined): string[] {
+  if (!spec || trials.length === 0) return [];
+  const metric = spec.evaluation.primaryMetric;
+  const entries = leaderboard(trials, metric);
+  return [
+    `## Model selection (${entries.length} trials, ranked by validation ${metric})`,
+    '',
+    `| rank | trial | trainer | params | ${metric} | rows seen | seconds |`,
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...entries.map(
+      (e) =>
+        `| ${e.rank} | ${e.trialIndex} | ${e.trainer} | ${cell(JSON.stringify(e.params))} | ${e.value === null ? '' : num(e.value)} | ${Math.round(e.sampleFraction * 100)}% | ${e.durationMs === null ? '' : (e.durationMs / 1000).toFixed(1)} |`,
+    ),
+    '',
+  ];
 }

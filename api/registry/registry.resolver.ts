@@ -54,12 +54,13 @@ export class ModelVersionsResolver {
 
   @ResolveField(() => String, { description: 'The model card as Markdown: intended use, data, metrics, fairness, feature importances, approvals and lineage.' })
   async modelCard(@Parent() version: ModelVersion, @Context() ctx: RequestContext): Promise<string> {
-    const [row, dataset, run, decisions] = await Promise.all([
+    const [row, dataset, run, decisions, trials] = await Promise.all([
       ctx.loaders.modelVersion.load(version.id),
       ctx.loaders.datasetVersion.load(version.datasetVersionId),
       ctx.loaders.run.load(version.runId),
       ctx.loaders.decisionsOfRun.load(version.runId),
+      ctx.loaders.trialsOfRun.load(version.runId),
     ]);
-    return modelCardMarkdown({ modelName: version.modelName, version: row!, dataset, run, decisions });
+    return modelCardMarkdown({ modelName: version.modelName, version: row!, dataset, run, decisions, trials });
   }
 }

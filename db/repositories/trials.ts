@@ -7,7 +7,7 @@ export class TrialsRepository {
   constructor(private readonly db: Db) {}
 
   /** Marks trial `index` of a run as running (creating its row once), raising its attempt count. */
-  async start(input: { runId: string; index: number; trainer: string; params: Record<string, unknown>; cacheKey: string; codeVersion: string; attempt: number }): Promise<TrialRow> {
+  async start(input: { runId: string; index: number; trainer: string; params: Record<string, unknown>; cacheKey: string; codeVersion: string; attempt: number; sampleFraction?: number }): Promise<TrialRow> {
     const now = new Date();
     const [row] = await this.db
       .insert(trials)

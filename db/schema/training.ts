@@ -1,4 +1,4 @@
-import { index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { doublePrecision, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { id, timestamps, timestamptz } from './_columns.js';
 import { pipelineRuns } from './runs.js';
 
@@ -23,6 +23,8 @@ export const trials = pgTable('trials', {
   artifactSha256: text('artifact_sha256'),
   /** Set when the artifact was reused from an earlier identical trial. */
   reusedFromTrialId: uuid('reused_from_trial_id'),
+  /** The share of the training rows the trial saw: below 1 on the early rungs of successive halving. */
+  sampleFraction: doublePrecision('sample_fraction').notNull().default(1),
   attempts: integer('attempts').notNull().default(0),
   error: text('error'),
   startedAt: timestamptz('started_at'),

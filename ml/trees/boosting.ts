@@ -43,11 +43,12 @@ export function fitBoosting(data: Binned, y: Float64Array | Int32Array, loss: Bo
   const rounds: Tree[][] = [];
   const validationLoss: number[] = [];
   let best = { loss: Number.POSITIVE_INFINITY, rounds: 0 };
+  const pool: Float64Array[] = [];
   for (let round = 0; round < options.maxIterations; round++) {
     lossGradients(loss, y, raw, sw, gradients, hessians);
     const trees: Tree[] = [];
     for (let k = 0; k < scores; k++) {
-      const { tree, added } = growLeafwise(data, gradients[k]!, hessians[k]!, options);
+      const { tree, added } = growLeafwise(data, gradients[k]!, hessians[k]!, options, pool);
       const scoresK = raw[k]!;
       for (let i = 0; i < n; i++) scoresK[i]! += added[i]!;
       trees.push(tree);

@@ -31,7 +31,14 @@ interface Node {
  * Returns the tree and, for every row, the value it added (so the caller updates its predictions
  * without walking the tree).
  */
-export function growLeafwise(data: Binned, gradient: Float64Array, hessian: Float64Array, options: LeafwiseOptions): { tree: Tree; added: Float64Array } {
+export function growLeafwise(
+  data: Binned,
+  gradient: Float64Array,
+  hessian: Float64Array,
+  options: LeafwiseOptions,
+  /** Spare histograms from earlier trees, reused instead of allocated. */
+  pool: Float64Array[] = [],
+): { tree: Tree; added: Float64Array } {
   const n = data.rows;
   const d = data.features;
   const bins = Math.max(...data.counts);
@@ -39,7 +46,6 @@ export function growLeafwise(data: Binned, gradient: Float64Array, hessian: Floa
   const order = Uint32Array.from({ length: n }, (_, i) => i);
   const scratch = new Uint32Array(n);
   const builder = new TreeBuilder(1);
-  const pool: Float64Array[] = [];
   const newHist = () => pool.pop()?.fill(0) ?? new Float64Array(d * stride);
 
   const buildHist = (start: number, end: number): Float64Array => {
@@ -75,6 +81,7 @@ export function growLeafwise(data: Binned, gradient: Float64Array, hessian: Floa
       let [GL, HL, CL] = [0, 0, 0];
       for (let b = 0; b < data.counts[f]! - 1; b++) {
         const at = base + b * 3;
+        if (hist[at + 2] === 0) continue;
         GL += hist[at]!;
         HL += hist[at + 1]!;
         CL += hist[at + 2]!;

@@ -6,7 +6,7 @@ import { classificationMetrics, regressionMetrics } from '../../activities/evalu
 import { PROJECT_ROOT } from '../../paths.js';
 import type { BuiltInTrainer } from '../../workflows/pipeline/spec.js';
 import type { Params } from '../../workflows/pipeline/search.js';
-import { benchmarkDatasets, splitIndices, splitOf, type BenchmarkDataset } from '../fixtures/trainers/datasets.js';
+import { benchmarkDatasets, splitIndices, splitOf, type BenchmarkDataset } from '../../bench/datasets.js';
 
 type Score = number | { mean: number; min: number; max: number };
 interface Reference {

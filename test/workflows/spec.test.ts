@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bestIndex, championFailure, thresholdFailures } from '../../workflows/pipeline/decisions.js';
-import { searchCandidates } from '../../workflows/pipeline/search.js';
+import { halvingRungs, searchCandidates, searchTrials } from '../../workflows/pipeline/search.js';
 import { parsePipelineSpec } from '../../workflows/pipeline/spec.js';
 
 const base = {
@@ -143,5 +143,75 @@ describe('monitoring section of the spec', () => {
   it('refuses minRows above maxRows', () => {
     const parsed = parsePipelineSpec({ ...base, monitoring: { minRows: 500, maxRows: 200 } });
     expect(parsed).toEqual({ ok: false, issues: [{ path: 'monitoring.minRows', message: 'must not exceed maxRows (200)' }] });
+  });
+});
+
+describe('training candidates', () => {
+  const candidates = [
+    { trainer: 'logistic-regression', params: { C: 1 }, space: { C: [0.1, 1] } },
+    { trainer: 'gradient-boosting', space: { learningRate: [0.05, 0.1], maxLeafNodes: [15, 31] } },
+  ];
+
+  it('search every candidate, each over its own space, in order', () => {
+    const parsed = parsePipelineSpec({ ...base, training: { candidates } });
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+    expect(searchTrials(parsed.spec.training)).toEqual([
+      { trainer: 'logistic-regression', params: { C: 0.1 } },
+      { trainer: 'logistic-regression', params: { C: 1 } },
+      { trainer: 'gradient-boosting', params: { learningRate: 0.05, maxLeafNodes: 15 } },
+      { trainer: 'gradient-boosting', params: { learningRate: 0.05, maxLeafNodes: 31 } },
+      { trainer: 'gradient-boosting', params: { learningRate: 0.1, maxLeafNodes: 15 } },
+      { trainer: 'gradient-boosting', params: { learningRate: 0.1, maxLeafNodes: 31 } },
+    ]);
+  });
+
+  it('read the one-trainer form as one candidate, with the configurations it always had', () => {
+    const parsed = parsePipelineSpec({ ...base, training: { trainer: 'random-forest', params: { nEstimators: 5 }, search: { space: { maxDepth: [3, 6] } } } });
+    if (!parsed.ok) throw new Error('bad spec');
+    expect(searchTrials(parsed.spec.training)).toEqual([
+      { trainer: 'random-forest', params: { nEstimators: 5, maxDepth: 3 } },
+      { trainer: 'random-forest', params: { nEstimators: 5, maxDepth: 6 } },
+    ]);
+  });
+
+  it('refuse mixing the two forms, naming the field', () => {
+    const mixed = parsePipelineSpec({ ...base, training: { trainer: 'random-forest', candidates } });
+    expect(mixed.ok).toBe(false);
+    if (mixed.ok) return;
+    expect(mixed.issues).toEqual([{ path: 'training.candidates', message: 'give either training.trainer (one trainer) or training.candidates (several), not both' }]);
+    const neither = parsePipelineSpec({ ...base, training: {} });
+    expect(neither.ok || neither.issues).toEqual([{ path: 'training.trainer', message: 'is required (or give training.candidates to search several trainers)' }]);
+    const stray = parsePipelineSpec({ ...base, training: { candidates, params: { C: 2 }, search: { space: { C: [1] } } } });
+    expect(stray.ok || stray.issues.map((i) => i.path)).toEqual(['training.params', 'training.search.space']);
+  });
+
+  it('check each candidate on its own path', () => {
+    const parsed = parsePipelineSpec({ ...base, training: { candidates: [{ trainer: 'linear-regression' }, { trainer: 'command' }, { trainer: 'random-forest', space: { maxDepth: { min: 2, max: 9 } } }] } });
+    expect(parsed.ok || parsed.issues.map((i) => `${i.path} ${i.message}`)).toEqual([
+      'training.candidates.0.trainer linear-regression is for regression tasks',
+      'training.candidates.1.command is required when trainer is command',
+      'training.candidates.2.space.maxDepth grid search takes a list of values; ranges are for random search',
+    ]);
+  });
+});
+
+describe('successive halving', () => {
+  it('keeps a third after each rung and trains the last on all rows', () => {
+    expect(halvingRungs(27, 3, 100_000)).toEqual([
+      { fraction: 1 / 27, keep: 9 },
+      { fraction: 1 / 9, keep: 3 },
+      { fraction: 1 / 3, keep: 1 },
+      { fraction: 1, keep: 1 },
+    ]);
+    expect(halvingRungs(50, 3, 100_000).map((r) => r.keep)).toEqual([16, 5, 1, 1]);
+  });
+
+  it('has fewer rungs when the rows are few, and one when there is one configuration', () => {
+    expect(halvingRungs(27, 3, 3000)).toEqual([
+      { fraction: 1 / 9, keep: 9 },
+      { fraction: 1 / 3, keep: 3 },
+      { fraction: 1, keep: 1 },
+    ]);
+    expect(halvingRungs(1, 3, 100_000)).toEqual([{ fraction: 1, keep: 1 }]);
   });
 });

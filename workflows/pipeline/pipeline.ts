@@ -33,9 +33,9 @@ import {
   type GateDecisionInput,
   type GateState,
 } from './messages.js';
-import { searchCandidates, type Params } from './search.js';
+import { halvingRungs, searchTrials, type TrialPlan } from './search.js';
 import { createStepRunner, PROJECTION_OPTIONS } from './steps.js';
-import { durationMs, modelNameOf, parsePipelineSpec, type GateSpec, type PipelineSpec } from './spec.js';
+import { durationMs, modelNameOf, parsePipelineSpec, type GateSpec, type MetricName, type PipelineSpec } from './spec.js';
 
 export interface PipelineInput {
   runId: string;
@@ -468,7 +468,11 @@ interface TrainingOutput {
   reused: number;
 }
 
-/** Trains every candidate of the search, at most `parallelism` at once, and picks the best on validation. */
+/**
+ * Trains every configuration of the search (one trainer or several candidates), at most `parallelism`
+ * at once, and picks the best on the validation split; successive halving trains them on growing
+ * shares of the rows and drops the weakest after each rung.
+ */
 async function train(
   spec: PipelineSpec,
   runId: string,
@@ -483,32 +487,70 @@ async function train(
     retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 3, nonRetryableErrorTypes: ['TrainerParams', 'CommandTrainer', 'BadInput', 'DataFormat'] },
   };
   const { trainCandidate } = proxyActivities<TrainingActivities>(options);
-  const candidates = searchCandidates(spec.training);
+  const { search } = spec.training;
+  const plans = searchTrials(spec.training);
+  const rungs = search.strategy === 'halving' ? halvingRungs(plans.length, search.eta ?? 3, trainRowsOf(spec, dataset.rowCount)) : [{ fraction: 1, keep: plans.length }];
+  const total = rungs.reduce((n, _rung, r) => n + (r === 0 ? plans.length : rungs[r - 1]!.keep), 0);
   let done = 0;
-  onProgress(0, candidates.length);
-  const settled = await pool(candidates, spec.training.search.parallelism, async (params: Params, index) => {
+  let nextIndex = 0;
+  onProgress(0, total);
+  const trainOne = async (plan: TrialPlan, index: number, fraction: number): Promise<TrialResult> => {
+    const share = fraction < 1 ? ` on ${Number((fraction * 100).toPrecision(3))}% of the rows` : '';
     try {
-      return await trainCandidate.executeWithOptions({ ...options, summary: `trial ${index}: ${spec.training.trainer} ${JSON.stringify(params)}` }, [
-        { runId, trialIndex: index, datasetVersionId: dataset.id, spec: { task: spec.task, target: spec.target, features: spec.features, split: spec.split, training: spec.training, fairness: spec.fairness }, params, reuse },
+      return await trainCandidate.executeWithOptions({ ...options, summary: `trial ${index}: ${plan.trainer} ${JSON.stringify(plan.params)}${share}` }, [
+        {
+          runId,
+          trialIndex: index,
+          datasetVersionId: dataset.id,
+          spec: { task: spec.task, target: spec.target, features: spec.features, split: spec.split, training: spec.training, fairness: spec.fairness },
+          trainer: plan.trainer,
+          ...(plan.command ? { command: plan.command } : {}),
+          params: plan.params,
+          reuse,
+          ...(fraction < 1 ? { sampleFraction: fraction } : {}),
+        },
       ]);
     } finally {
-      onProgress(++done, candidates.length);
+      onProgress(++done, total);
     }
-  });
-  const cancelled = settled.find((s) => s.status === 'rejected' && isCancellation(s.reason));
-  if (cancelled) throw (cancelled as PromiseRejectedResult).reason;
-  const ok = settled.filter((s): s is PromiseFulfilledResult<TrialResult> => s.status === 'fulfilled').map((s) => s.value);
-  if (ok.length === 0) throw (settled[0] as PromiseRejectedResult).reason;
-  const best = ok[bestIndex(ok, spec.evaluation.primaryMetric)] ?? ok[0]!;
+  };
+  let alive = plans;
+  let ranked: TrialResult[] = [];
+  let counts = { succeeded: 0, failed: 0, reused: 0 };
+  for (const rung of rungs) {
+    const base = nextIndex;
+    nextIndex += alive.length;
+    const settled = await pool(alive, search.parallelism, (plan: TrialPlan, k) => trainOne(plan, base + k, rung.fraction));
+    const cancelled = settled.find((s) => s.status === 'rejected' && isCancellation(s.reason));
+    if (cancelled) throw (cancelled as PromiseRejectedResult).reason;
+    const ok = settled.filter((s): s is PromiseFulfilledResult<TrialResult> => s.status === 'fulfilled').map((s) => s.value);
+    if (ok.length === 0) throw (settled[0] as PromiseRejectedResult).reason;
+    counts = { succeeded: counts.succeeded + ok.length, failed: counts.failed + settled.length - ok.length, reused: counts.reused + ok.filter((t) => t.reusedFromTrialId).length };
+    ranked = rank(ok, spec.evaluation.primaryMetric);
+    const planOf = new Map(ok.map((t) => [t.trialIndex, alive[t.trialIndex - base]!]));
+    alive = ranked.slice(0, rung.keep).map((t) => planOf.get(t.trialIndex)!);
+  }
+  const best = ranked[0]!;
   return {
     bestTrialId: best.trialId,
     bestTrialIndex: best.trialIndex,
     bestArtifactSha256: best.artifactSha256,
     bestMetrics: best.metrics,
-    succeeded: ok.length,
-    failed: settled.length - ok.length,
-    reused: ok.filter((t) => t.reusedFromTrialId).length,
+    ...counts,
   };
+}
+
+/** Trials best first on `metric` (the earlier trial first on ties, so the choice is deterministic). */
+function rank(trials: TrialResult[], metric: MetricName): TrialResult[] {
+  const order: TrialResult[] = [];
+  const left = [...trials];
+  while (left.length > 0) order.push(left.splice(bestIndex(left, metric), 1)[0]!);
+  return order;
+}
+
+/** About how many rows the training split has: what successive halving divides. */
+function trainRowsOf(spec: PipelineSpec, rowCount: number): number {
+  return Math.floor(rowCount * (1 - spec.split.testFraction) * (1 - spec.split.validationFraction));
 }
 
 /** Text from outside (signals, updates) made safe to store: no NUL characters, bounded length. */

@@ -63,6 +63,14 @@ const paramSpace = z.union([
   z.strictObject({ min: z.number(), max: z.number(), integer: z.boolean().default(false), log: z.boolean().default(false) }),
 ]);
 
+/** One entry of `training.candidates`: a trainer with its fixed params and its own search space. */
+const candidate = z.strictObject({
+  trainer: z.enum(TRAINERS),
+  command: z.array(z.string().min(1)).min(1).optional(),
+  params: z.record(z.string(), paramValue).default({}),
+  space: z.record(z.string().min(1), paramSpace).default({}),
+});
+
 const thresholds = z.partialRecord(
   z.enum(METRICS),
   z.strictObject({ min: z.number().optional(), max: z.number().optional() }).refine((t) => t.min !== undefined || t.max !== undefined, {
@@ -167,16 +175,22 @@ export const pipelineSpecSchema = z
       })
       .prefault({}),
     training: z.strictObject({
-      trainer: z.enum(TRAINERS),
+      /** One trainer; or several in `candidates`, never both. */
+      trainer: z.enum(TRAINERS).optional(),
       /** For the `command` trainer: the program and its arguments, run from the repository root. */
       command: z.array(z.string().min(1)).min(1).optional(),
       params: z.record(z.string(), paramValue).default({}),
+      /** Algorithm selection: one search across several trainers, the best picked on the validation split. */
+      candidates: z.array(candidate).min(1).max(10).optional(),
       search: z
         .strictObject({
-          strategy: z.enum(['grid', 'random']).default('grid'),
+          /** grid, random (`trials` draws per candidate), or halving: successive halving over those draws. */
+          strategy: z.enum(['grid', 'random', 'halving']).default('grid'),
           trials: z.number().int().min(1).max(200).optional(),
           parallelism: z.number().int().min(1).max(32).default(2),
           space: z.record(z.string().min(1), paramSpace).default({}),
+          /** Halving: the share of configurations kept after each rung is 1/eta (3 when omitted). */
+          eta: z.number().int().min(2).max(10).optional(),
         })
         .prefault({}),
       seed: z.number().int().min(0).default(42),
@@ -242,43 +256,7 @@ export const pipelineSpecSchema = z
         wrongMetric(metric, ['deployment', stage, 'checks', 'thresholds', metric]);
       }
     }
-    const { trainer, command } = spec.training;
-    if (trainer === 'command' && !command) {
-      ctx.addIssue({ code: 'custom', path: ['training', 'command'], message: 'is required when trainer is command' });
-    }
-    if (trainer !== 'command' && command) {
-      ctx.addIssue({ code: 'custom', path: ['training', 'command'], message: `is only for the command trainer, not ${trainer}` });
-    }
-    if (trainer === 'logistic-regression' && !isClassification) {
-      ctx.addIssue({ code: 'custom', path: ['training', 'trainer'], message: 'logistic-regression is for classification tasks' });
-    }
-    if ((trainer === 'linear-regression' || trainer === 'ridge-regression') && isClassification) {
-      ctx.addIssue({ code: 'custom', path: ['training', 'trainer'], message: `${trainer} is for regression tasks` });
-    }
-    const { search } = spec.training;
-    const ranges = Object.entries(search.space).filter(([, space]) => !Array.isArray(space));
-    if (search.strategy === 'grid' && ranges.length > 0) {
-      for (const [key] of ranges) {
-        ctx.addIssue({ code: 'custom', path: ['training', 'search', 'space', key], message: 'grid search takes a list of values; ranges are for random search' });
-      }
-    }
-    if (search.strategy === 'random' && search.trials === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['training', 'search', 'trials'], message: 'is required for random search' });
-    }
-    for (const [key, space] of ranges) {
-      if (!Array.isArray(space) && space.min > space.max) {
-        ctx.addIssue({ code: 'custom', path: ['training', 'search', 'space', key, 'min'], message: 'must not exceed max' });
-      }
-      if (!Array.isArray(space) && space.log && space.min <= 0) {
-        ctx.addIssue({ code: 'custom', path: ['training', 'search', 'space', key, 'min'], message: 'must be positive for a log-scale range' });
-      }
-    }
-    if (search.strategy === 'grid') {
-      const size = Object.values(search.space).reduce((n, values) => n * (Array.isArray(values) ? values.length : 1), 1);
-      if (size > 200) {
-        ctx.addIssue({ code: 'custom', path: ['training', 'search', 'space'], message: `the grid has ${size} combinations; at most 200 are allowed` });
-      }
-    }
+    checkTraining(spec, ctx);
     if (spec.fairness && !isClassification) {
       ctx.addIssue({ code: 'custom', path: ['fairness'], message: 'is for classification tasks' });
     }
@@ -357,3 +335,69 @@ function nulPaths(value: unknown, path: string[]): string[] {
 
 /** The model a spec trains: `model`, or the pipeline name when omitted. */
 export const modelNameOf = (spec: PipelineSpec): string => spec.model ?? spec.name;
+
+/** A trainer to search: one entry of `training.candidates`, or the one-trainer form read as one. */
+export interface TrainingCandidate {
+  trainer: TrainerName;
+  command?: string[];
+  params: Record<string, number | string | boolean>;
+  space: Record<string, z.infer<typeof paramSpace>>;
+}
+
+/** The candidates of a training section, whichever form it takes. */
+export function trainingCandidates(training: PipelineSpec['training']): TrainingCandidate[] {
+  if (training.candidates) return training.candidates;
+  return [{ trainer: training.trainer!, ...(training.command ? { command: training.command } : {}), params: training.params, space: training.search.space }];
+}
+
+type Issues = { addIssue(issue: { code: 'custom'; path: (string | number)[]; message: string }): void };
+
+function checkTraining(spec: PipelineSpec, ctx: Issues): void {
+  const { training } = spec;
+  if (training.candidates && training.trainer) {
+    ctx.addIssue({ code: 'custom', path: ['training', 'candidates'], message: 'give either training.trainer (one trainer) or training.candidates (several), not both' });
+    return;
+  }
+  if (!training.candidates && !training.trainer) {
+    ctx.addIssue({ code: 'custom', path: ['training', 'trainer'], message: 'is required (or give training.candidates to search several trainers)' });
+    return;
+  }
+  if (training.candidates) {
+    if (training.command) ctx.addIssue({ code: 'custom', path: ['training', 'command'], message: 'belongs in each candidate when training.candidates is used' });
+    if (Object.keys(training.params).length > 0) ctx.addIssue({ code: 'custom', path: ['training', 'params'], message: 'belongs in each candidate when training.candidates is used' });
+    if (Object.keys(training.search.space).length > 0) ctx.addIssue({ code: 'custom', path: ['training', 'search', 'space'], message: 'belongs in each candidate (as space) when training.candidates is used' });
+  }
+  const prefixOf = (i: number) => (training.candidates ? ['training', 'candidates', i] : ['training']);
+  trainingCandidates(training).forEach((c, i) => {
+    const prefix = prefixOf(i);
+    checkCandidate(spec, c, prefix, training.candidates ? [...prefix, 'space'] : ['training', 'search', 'space'], ctx);
+  });
+  const { search } = training;
+  if (search.strategy === 'halving' && search.trials === undefined && trainingCandidates(training).some((c) => Object.values(c.space).some((v) => !Array.isArray(v)))) {
+    ctx.addIssue({ code: 'custom', path: ['training', 'search', 'trials'], message: `is required for ${search.strategy} search over ranges` });
+  }
+  if (search.strategy === 'random' && search.trials === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['training', 'search', 'trials'], message: 'is required for random search' });
+  }
+}
+
+function checkCandidate(spec: PipelineSpec, c: TrainingCandidate, prefix: (string | number)[], spacePath: (string | number)[], ctx: Issues): void {
+  const isClassification = spec.task === 'classification';
+  const { trainer, command } = c;
+  if (trainer === 'command' && !command) ctx.addIssue({ code: 'custom', path: [...prefix, 'command'], message: 'is required when trainer is command' });
+  if (trainer !== 'command' && command) ctx.addIssue({ code: 'custom', path: [...prefix, 'command'], message: `is only for the command trainer, not ${trainer}` });
+  if (trainer === 'logistic-regression' && !isClassification) ctx.addIssue({ code: 'custom', path: [...prefix, 'trainer'], message: 'logistic-regression is for classification tasks' });
+  if ((trainer === 'linear-regression' || trainer === 'ridge-regression') && isClassification) {
+    ctx.addIssue({ code: 'custom', path: [...prefix, 'trainer'], message: `${trainer} is for regression tasks` });
+  }
+  const ranges = Object.entries(c.space).filter(([, space]) => !Array.isArray(space));
+  if (spec.training.search.strategy === 'grid') {
+    for (const [key] of ranges) ctx.addIssue({ code: 'custom', path: [...spacePath, key], message: 'grid search takes a list of values; ranges are for random search' });
+    const size = Object.values(c.space).reduce((n, values) => n * (Array.isArray(values) ? values.length : 1), 1);
+    if (size > 200) ctx.addIssue({ code: 'custom', path: spacePath, message: `the grid has ${size} combinations; at most 200 are allowed` });
+  }
+  for (const [key, space] of ranges) {
+    if (!Array.isArray(space) && space.min > space.max) ctx.addIssue({ code: 'custom', path: [...spacePath, key, 'min'], message: 'must not exceed max' });
+    if (!Array.isArray(space) && space.log && space.min <= 0) ctx.addIssue({ code: 'custom', path: [...spacePath, key, 'min'], message: 'must be positive for a log-scale range' });
+  }
+}

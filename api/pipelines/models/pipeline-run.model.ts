@@ -1,4 +1,4 @@
-import { Field, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { GraphQLJSON } from 'graphql-scalars';
 import { RUN_STATUSES } from '../../../db/schema/runs.js';
 
@@ -52,6 +52,21 @@ export class Trial {
   @Field(() => String, { nullable: true }) error?: string | null;
   @Field(() => Date, { nullable: true }) startedAt?: Date | null;
   @Field(() => Date, { nullable: true }) finishedAt?: Date | null;
+  @Field(() => Float, { description: 'The share of the training rows the trial saw: below 1 on the early rungs of successive halving.' })
+  sampleFraction!: number;
+}
+
+@ObjectType({ description: 'A succeeded trial ranked on the validation split by the primary metric.' })
+export class LeaderboardEntry {
+  @Field(() => Int) rank!: number;
+  @Field(() => Int) trialIndex!: number;
+  @Field() trainer!: string;
+  @Field(() => GraphQLJSON) params!: Record<string, unknown>;
+  @Field({ description: 'The primary metric it is ranked by.' }) metric!: string;
+  @Field(() => Float, { nullable: true }) value?: number | null;
+  @Field(() => Float) sampleFraction!: number;
+  @Field(() => Int, { nullable: true }) durationMs?: number | null;
+  @Field({ description: 'True when the trial reused an identical earlier trial\'s artifact.' }) reused!: boolean;
 }
 
 @ObjectType()

@@ -1,0 +1,1 @@
+ALTER TABLE "trials" ADD COLUMN "sample_fraction" double precision DEFAULT 1 NOT NULL;

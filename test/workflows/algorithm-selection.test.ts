@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PipelineSpecInput } from '../../workflows/pipeline/spec.js';
+import { claims } from '../../bench/datasets.js';
+import { recordHistory } from '../support/histories.js';
+import { createImportDir } from '../support/imports.js';
+import { eventually } from '../support/pipelines.js';
+import { startStack, type TestStack } from '../support/stack.js';
+
+/** The claims set (6,000 policies, 17% with a claim) as the CSV a person would register. */
+function claimsCsv(): string {
+  const dataset = claims();
+  const columns = [...dataset.features.map((f) => f.name), dataset.target];
+  return [columns.join(','), ...dataset.rows.map((r) => columns.map((c) => (r[c] === null ? '' : String(r[c]))).join(','))].join('\n');
+}
+
+/**
+ * Algorithm selection end to end: three trainers searched together by successive halving, every
+ * trial recorded, the best on validation evaluated, approved at the gate and deployed, and the model
+ * card listing the leaderboard.
+ */
+describe('a search across three trainers', () => {
+  let stack: TestStack;
+  const imports = createImportDir();
+  beforeAll(async () => {
+    imports.write('claims.csv', claimsCsv());
+    stack = await startStack({ env: { CUSTODY_IMPORT_DIR: imports.dir } });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  const spec: PipelineSpecInput = {
+    name: 'claims-selection',
+    dataset: { name: 'claims', file: 'claims.csv' },
+    task: 'classification',
+    target: 'claim',
+    validation: { maxMissingFraction: 0.1 },
+    training: {
+      candidates: [
+        { trainer: 'logistic-regression', space: { C: [0.01, 0.1, 1] } },
+        { trainer: 'random-forest', params: { nEstimators: 40 }, space: { maxDepth: [4, 12], minSamplesLeaf: [1, 20] } },
+        { trainer: 'gradient-boosting', space: { learningRate: [0.05, 0.1], maxIter: [40, 80] } },
+      ],
+      search: { strategy: 'halving', parallelism: 2 },
+    },
+    evaluation: { primaryMetric: 'rocAuc', thresholds: { rocAuc: { min: 0.6 } }, champion: { enabled: false } },
+    gates: [{ name: 'release' }],
+    deployment: { production: {} },
+  };
+
+  it('halves 11 configurations to one, records every trial, and takes the winner through the gate to production', { timeout: 240_000 }, async () => {
+    const { submitPipeline } = await stack.api.data('mutation($input: SubmitPipelineInput!) { submitPipeline(input: $input) { id } }', { input: { spec } });
+    const id = submitPipeline.id as string;
+    const read = async () =>
+      (
+        await stack.api.data(
+          `query($id: ID!) { pipelineRun(input: { runId: $id }) { status workflowId error { type message }
+            trials { index trainer params status sampleFraction metrics }
+            leaderboard { rank trialIndex trainer params metric value sampleFraction durationMs }
+            modelVersion { id trainer params metrics } deployments { stage role } } }`,
+          { id },
+        )
+      ).pipelineRun;
+    const waiting = await eventually(read, (r) => r.status !== 'running', 200_000);
+    expect(waiting.status, JSON.stringify(waiting)).toBe('awaiting_approval');
+    await stack.api.data('mutation($id: ID!) { approveGate(input: { runId: $id }) { status } }', { id }, 'approver@example.com');
+    const run = await eventually(read, (r) => !['running', 'awaiting_approval'].includes(r.status), 60_000);
+    expect(run.status).toBe('succeeded');
+
+    // 3 + 4 + 4 configurations: 11 on a ninth of the rows, the best 3 on a third, the best 1 on all of them.
+    const fractions = run.trials.map((t: any) => t.sampleFraction);
+    expect(fractions.filter((f: number) => Math.abs(f - 1 / 9) < 1e-9)).toHaveLength(11);
+    expect(fractions.filter((f: number) => Math.abs(f - 1 / 3) < 1e-9)).toHaveLength(3);
+    expect(fractions.filter((f: number) => f === 1)).toHaveLength(1);
+    expect(run.trials.every((t: any) => t.status === 'succeeded')).toBe(true);
+    expect(new Set(run.trials.slice(0, 11).map((t: any) => t.trainer))).toEqual(new Set(['logistic-regression', 'random-forest', 'gradient-boosting']));
+
+    // The leaderboard puts the full-data winner first, then each earlier rung best first.
+    const [winner] = run.leaderboard;
+    expect(winner).toMatchObject({ rank: 1, trialIndex: 14, sampleFraction: 1, metric: 'rocAuc' });
+    expect(run.leaderboard).toHaveLength(15);
+    const thirds = run.leaderboard.filter((e: any) => Math.abs(e.sampleFraction - 1 / 3) < 1e-9).map((e: any) => e.value);
+    expect(thirds).toEqual([...thirds].sort((a, b) => b - a));
+    const finalist = run.trials.find((t: any) => t.index === 14);
+    expect(run.modelVersion).toMatchObject({ trainer: finalist.trainer, params: finalist.params });
+    expect(run.modelVersion.metrics.rocAuc).toBeGreaterThan(0.6);
+    expect(run.deployments).toEqual([{ stage: 'production', role: 'primary' }]);
+
+    const { modelVersion } = await stack.api.data('query($id: ID!) { modelVersion(input: { id: $id }) { modelCard } }', { id: run.modelVersion.id });
+    expect(modelVersion.modelCard).toContain('## Model selection (15 trials, ranked by validation rocAuc)');
+    recordHistory(run.workflowId, 'halving-across-three-trainers');
+    for (const trainer of ['logistic-regression', 'random-forest', 'gradient-boosting']) expect(modelVersion.modelCard).toContain(`| ${trainer} |`);
+  });
+});
