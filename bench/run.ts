@@ -20,6 +20,7 @@ import { benchActivities } from './activities.js';
 import { driftBench } from './drift.js';
 import { lineageBench } from './lineage.js';
 import { servingBench } from './serving.js';
+import { commandServingBench, type CommandServingFigures } from './command-serving.js';
 import { searchBench } from './search.js';
 import { trainingBench, type TrainingFigure } from './training.js';
 
@@ -163,6 +164,9 @@ async function main() {
   // 7. Search: 50 configurations fitted in full against successive halving.
   const search = searchBench();
 
+  // 8. A command model (the scikit-learn example) served per call against its warm serve mode.
+  const commandServing = await commandServingBench();
+
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}; database: ${kind}; Temporal dev server (in memory) on the same machine`;
   const report = `# Benchmarks
 
@@ -243,9 +247,29 @@ ${search.configurations} gradient-boosting configurations drawn at random (learn
 | every configuration in full (baseline) | ${search.full.fits} | ${search.full.fits} | ${search.full.seconds.toFixed(1)} | ${search.full.validationAuc.toFixed(4)} | ${search.full.testAuc.toFixed(4)} |
 | successive halving | ${search.halving.fits} | ${search.halving.rowShare.toFixed(1)} | ${search.halving.seconds.toFixed(1)} | ${search.halving.validationAuc.toFixed(4)} | ${search.halving.testAuc.toFixed(4)} |
 | **ratio (halving / baseline)** | | ${(search.halving.rowShare / search.full.fits).toFixed(2)} | **${(search.halving.seconds / search.full.seconds).toFixed(2)}×** | | |
+
+## Serving a command model
+
+${commandServingSection(commandServing)}
 `;
   writeFileSync(path.join(PROJECT_ROOT, 'BENCHMARKS.md'), report);
   process.stdout.write(`${report}\ncustody: wrote BENCHMARKS.md\n`);
+}
+
+function commandServingSection(figures: CommandServingFigures | null): string {
+  if (!figures) return 'Not run: no python3 with scikit-learn here.';
+  const { perCall, served } = figures;
+  return [
+    'The scikit-learn example (`examples/breast-cancer-sklearn`, a pickled pipeline behind `train.py`) predicting one row per call, one call at a time. Baseline: a process started per call, as command models were served before the serve mode; against it, the serve mode\'s warm process that `predict` uses.',
+    '',
+    '| path | calls | predictions/s | p50 per call |',
+    '| --- | --- | --- | --- |',
+    `| a process per call (baseline) | ${perCall.calls} | ${perCall.perSecond.toFixed(2)} | ${ms(perCall.p50)} |`,
+    `| serve mode, one warm process | ${served.calls} | ${served.perSecond.toFixed(0)} | ${ms(served.p50)} |`,
+    `| **ratio (serve / per call)** | | **${(served.perSecond / perCall.perSecond).toFixed(0)}×** | |`,
+    '',
+    'Goal: at least 50×.',
+  ].join('\n');
 }
 
 function trainingTable(figures: TrainingFigure[]): string {

@@ -54,5 +54,21 @@ describe('every example in examples/', () => {
     expect(done.error).toBeNull();
     expect(done.status).toBe('succeeded');
     expect(done.modelVersion.version).toBe(1);
+    if (spec.training.command) {
+      // A command trainer's interpreter and every installed package are recorded with each trial.
+      const { pipelineRun } = await stack.api.data('query($id: ID!) { pipelineRun(input: { runId: $id }) { trials { environment } } }', { id });
+      const environment = pipelineRun.trials[0].environment;
+      expect(environment.interpreter.command).toBe(spec.training.command[0]);
+      expect(environment.packages['scikit-learn']).toMatch(/^\d+\.\d+/);
+
+      // Served through the script's serve mode: the same answers as the model gave on its own rows.
+      const rows = readFileSync(path.join(PROJECT_ROOT, spec.dataset.file), 'utf8').trim().split('\n').slice(0, 5).map((line) => JSON.parse(line));
+      const inputs = rows.map((row) => Object.fromEntries(Object.entries(row).filter(([key]) => key !== spec.target)));
+      for (let call = 0; call < 3; call++) {
+        const { predict } = await stack.api.data('mutation($input: PredictInput!) { predict(input: $input) { value probabilities } }', { input: { model: spec.model ?? spec.name, inputs } }, 'viewer@example.com');
+        expect(predict.map((p: any) => p.value)).toEqual(rows.map((row) => String(row[spec.target])));
+        for (const p of predict) expect(Object.values(p.probabilities as Record<string, number>).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+      }
+    }
   });
 });

@@ -16,6 +16,8 @@ export interface TrainJob {
   params: Params;
   seed: number;
   codeVersion: string;
+  /** The short hash of the trial's environment (see environment.ts). */
+  environment?: string;
   /** Set below 1 by successive halving: the share of training rows this trial sees. */
   sampleFraction?: number;
 }

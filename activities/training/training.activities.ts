@@ -9,6 +9,7 @@ import { FailureType, permanentFailure } from '../failures.js';
 import type { ArtifactStore } from '../storage/artifact-store.js';
 import { CommandTrainerError, commandCodeVersion, trainWithCommand } from './command-trainer.js';
 import { loadRows, sampleRows, splitRows } from './dataset-table.js';
+import { captureEnvironment, environmentHash } from './environment.js';
 import { canonicalJson } from '../../db/canonical-json.js';
 import { ENGINE, type CommandModelArtifact } from './model-artifact.js';
 import { resolveModelInputs, splitOptionsOf } from './model-inputs.js';
@@ -61,6 +62,9 @@ export function createTrainingActivities({ repos, store }: { repos: Repositories
       const trainer = input.trainer ?? spec.training.trainer!;
       const command = input.trainer ? input.command : spec.training.command;
       const { version, features } = await resolveModelInputs(repos, input.datasetVersionId, spec);
+      const environment = await captureEnvironment(command, spec.training.environment?.lockfile).catch((error: Error) => {
+        throw permanentFailure(FailureType.BadInput, `trial ${input.trialIndex}: the environment could not be read: ${error.message}`);
+      });
       const codeVersion = command ? `custody@${CUSTODY_VERSION}+${await commandCodeVersion(command)}` : `custody@${CUSTODY_VERSION}+${ENGINE}`;
       const job: TrainJob = {
         datasetSha256: version.sha256,
@@ -74,11 +78,12 @@ export function createTrainingActivities({ repos, store }: { repos: Repositories
         params,
         seed: spec.training.seed,
         codeVersion,
+        environment: environmentHash(environment),
         ...(input.sampleFraction !== undefined && input.sampleFraction < 1 ? { sampleFraction: input.sampleFraction } : {}),
       };
       const cacheKey = createHash('sha256').update(canonicalJson(job)).digest('hex');
       const info = activityInfo();
-      const trial = await repos.trials.start({ runId: input.runId, index: input.trialIndex, trainer: job.trainer, params, cacheKey, codeVersion, attempt: info.attempt, sampleFraction: job.sampleFraction ?? 1 });
+      const trial = await repos.trials.start({ runId: input.runId, index: input.trialIndex, trainer: job.trainer, params, cacheKey, codeVersion, attempt: info.attempt, sampleFraction: job.sampleFraction ?? 1, environment });
       const done = async (artifactSha256: string, metrics: Record<string, number>, reusedFromTrialId: string | null): Promise<TrialResult> => {
         await repos.trials.succeed(trial.id, { metrics, artifactSha256, reusedFromTrialId });
         return { trialId: trial.id, trialIndex: input.trialIndex, metrics, artifactSha256, reusedFromTrialId };

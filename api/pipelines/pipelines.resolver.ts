@@ -11,6 +11,7 @@ import { GateDecisionInput } from './dto/gate-decision.input.js';
 import { SubmitPipelineInput } from './dto/submit-pipeline.input.js';
 import { Gate, GateDecision, LeaderboardEntry, PipelineRun, PipelineRunConnection, Reproduction, RunStep, Trial } from './models/pipeline-run.model.js';
 import { leaderboard } from './leaderboard.js';
+import { environmentDifferences } from '../../domain/environment.js';
 import type { PipelineSpec } from '../../workflows/pipeline/spec.js';
 import { PipelinesService } from './pipelines.service.js';
 
@@ -59,12 +60,16 @@ export class PipelinesResolver {
     if (!original) return null;
     const train = (await ctx.loaders.stepsOfRun.load(run.id)).find((s) => s.name === 'train' && s.status === 'succeeded');
     const artifactSha256 = (train?.output?.bestArtifactSha256 as string | undefined) ?? null;
+    const [originalTrials, trials] = await Promise.all([ctx.loaders.trialsOfRun.load(run.parentRunId), ctx.loaders.trialsOfRun.load(run.id)]);
+    const originalTrial = originalTrials.find((t) => t.id === original.trialId);
+    const trial = trials.find((t) => t.id === train?.output?.bestTrialId);
     return {
       originalRunId: run.parentRunId,
       originalArtifactSha256: original.artifactSha256,
       artifactSha256,
       identical: artifactSha256 === null ? null : artifactSha256 === original.artifactSha256,
       originalCodeVersion: original.codeVersion,
+      environmentDifferences: originalTrial?.environment && trial?.environment ? environmentDifferences(originalTrial.environment, trial.environment) : [],
     };
   }
 

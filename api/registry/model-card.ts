@@ -1,5 +1,6 @@
 import type { DatasetVersionRow, GateDecisionRow, ModelVersionRow, PipelineRunRow, TrialRow } from '../../db/schema/index.js';
 import { leaderboard } from '../pipelines/leaderboard.js';
+import { flatEnvironment, type TrialEnvironment } from '../../domain/environment.js';
 import type { PipelineSpec } from '../../workflows/pipeline/spec.js';
 
 const num = (value: number) => Number(value.toPrecision(4)).toString();
@@ -60,6 +61,7 @@ export function modelCardMarkdown(input: {
     `- **Code version:** ${version.codeVersion}`,
     '',
     ...leaderboardSection(trials, spec),
+    ...environmentSection(trials.find((t) => t.id === version.trialId)?.environment ?? null),
     '## Data',
     '',
     dataset
@@ -120,6 +122,20 @@ function leaderboardSection(trials: TrialRow[], spec: PipelineSpec | undefined):
       (e) =>
         `| ${e.rank} | ${e.trialIndex} | ${e.trainer} | ${cell(JSON.stringify(e.params))} | ${e.value === null ? '' : num(e.value)} | ${Math.round(e.sampleFraction * 100)}% | ${e.durationMs === null ? '' : (e.durationMs / 1000).toFixed(1)} |`,
     ),
+    '',
+  ];
+}
+
+/** What the chosen trial was trained with; a command trainer's packages are many, so they fold into one line. */
+function environmentSection(environment: TrialEnvironment | null): string[] {
+  if (!environment) return [];
+  const lines = [...flatEnvironment(environment)].filter(([key]) => !key.startsWith('package '));
+  const packages = Object.entries(environment.packages ?? {});
+  return [
+    '## Environment',
+    '',
+    ...lines.map(([key, value]) => `- **${cell(key)}:** ${cell(value)}`),
+    ...(packages.length > 0 ? [`- **packages (${packages.length}):** ${cell(packages.map(([name, v]) => `${name} ${v}`).join(', '))}`] : []),
     '',
   ];
 }

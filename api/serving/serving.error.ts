@@ -1,6 +1,6 @@
 import { DomainError, type PublicErrorCode } from '../errors/domain-error.js';
 
-export type ServingErrorCode = 'INVALID_INPUT' | 'MODEL_NOT_DEPLOYED' | 'PREDICTION_NOT_FOUND' | 'ALREADY_LABELLED';
+export type ServingErrorCode = 'INVALID_INPUT' | 'MODEL_NOT_DEPLOYED' | 'PREDICTION_NOT_FOUND' | 'ALREADY_LABELLED' | 'MODEL_UNAVAILABLE';
 
 export class ServingError extends DomainError<ServingErrorCode> {
   readonly domain = 'serving';
@@ -13,6 +13,8 @@ export class ServingError extends DomainError<ServingErrorCode> {
         return 'NOT_FOUND';
       case 'ALREADY_LABELLED':
         return 'CONFLICT';
+      case 'MODEL_UNAVAILABLE':
+        return 'UNAVAILABLE';
     }
   }
 

@@ -1,9 +1,12 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Repositories } from '../../db/repositories.js';
 import type { DeploymentWithVersion } from '../../db/repositories/registry.js';
 import type { NewPredictionRow } from '../../db/schema/index.js';
-import { loadArtifact, predictRows } from '../../activities/evaluation/predict.js';
+import { loadArtifact } from '../../activities/evaluation/predict.js';
+import type { Predictions } from '../../activities/evaluation/metrics.js';
+import { predictBuiltIn } from '../../activities/training/built-in-trainers.js';
+import { CommandServerError, CommandServers } from '../../activities/training/command-server.js';
 import type { Row } from '../../activities/data/read-rows.js';
 import { ArtifactStore } from '../../activities/storage/artifact-store.js';
 import type { ModelArtifact } from '../../activities/training/model-artifact.js';
@@ -31,8 +34,10 @@ const MAX_INPUTS = 1000;
  * when one is given), the primary the rest. Models are loaded once per version and kept warm.
  */
 @Injectable()
-export class ServingService {
+export class ServingService implements OnModuleDestroy {
   private readonly store: ArtifactStore;
+  /** Command models' serving processes, one per served version, kept warm between calls. */
+  private readonly commands = new CommandServers();
   private readonly models = new Map<string, Promise<ModelArtifact>>();
   private readonly routes = new Map<string, { at: number; deployments: Promise<DeploymentWithVersion[]> }>();
 
@@ -76,7 +81,7 @@ export class ServingService {
       const artifact = await this.model(deployment.modelVersionId);
       const rows = items.map(({ index, row }) => validate(row, index, artifact));
       const started = performance.now();
-      const predictions = await predictRows(this.store, artifact, rows);
+      const predictions = await this.predictWith(artifact, rows);
       const latencyMs = (performance.now() - started) / rows.length;
       const at = new Date();
       items.forEach(({ index }, i) => {
@@ -121,6 +126,20 @@ export class ServingService {
     return { predictionId, label };
   }
 
+  onModuleDestroy(): void {
+    this.commands.stopAll();
+  }
+
+  private async predictWith(artifact: ModelArtifact, rows: Row[]): Promise<Predictions> {
+    if (artifact.kind === 'builtin') return predictBuiltIn(artifact, rows);
+    try {
+      return await this.commands.predict(artifact, this.store.pathOf(artifact.modelSha256), rows);
+    } catch (error) {
+      if (error instanceof CommandServerError) throw new ServingError('MODEL_UNAVAILABLE', error.message);
+      throw error;
+    }
+  }
+
   stats(): { logged: number; lost: number; pending: number } {
     return { ...this.log.stats, pending: this.log.pending };
   }
@@ -130,7 +149,21 @@ export class ServingService {
     if (cached && Date.now() - cached.at < ROUTES_TTL_MS) return [...(await cached.deployments)];
     const deployments = this.repos.registry.history(modelName, new Date()).then((rows) => rows.filter((d) => d.stage === 'production'));
     this.routes.set(modelName, { at: Date.now(), deployments });
-    return [...(await deployments)];
+    const current = [...(await deployments)];
+    void this.retainServing();
+    return current;
+  }
+
+  /** Stops the serving processes of command models whose versions no longer serve any production route. */
+  private async retainServing(): Promise<void> {
+    const serving = new Set<string>();
+    for (const { deployments } of this.routes.values()) {
+      for (const deployment of await deployments.catch(() => [])) {
+        const artifact = await this.models.get(deployment.modelVersionId)?.catch(() => null);
+        if (artifact?.kind === 'command') serving.add(artifact.modelSha256);
+      }
+    }
+    this.commands.retain(serving);
   }
 
   private model(versionId: string): Promise<ModelArtifact> {

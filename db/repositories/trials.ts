@@ -7,14 +7,14 @@ export class TrialsRepository {
   constructor(private readonly db: Db) {}
 
   /** Marks trial `index` of a run as running (creating its row once), raising its attempt count. */
-  async start(input: { runId: string; index: number; trainer: string; params: Record<string, unknown>; cacheKey: string; codeVersion: string; attempt: number; sampleFraction?: number }): Promise<TrialRow> {
+  async start(input: { runId: string; index: number; trainer: string; params: Record<string, unknown>; cacheKey: string; codeVersion: string; attempt: number; sampleFraction?: number; environment?: TrialRow['environment'] }): Promise<TrialRow> {
     const now = new Date();
     const [row] = await this.db
       .insert(trials)
       .values({ ...input, status: 'running', attempts: input.attempt, startedAt: now })
       .onConflictDoUpdate({
         target: [trials.runId, trials.index],
-        set: { status: 'running', attempts: sql`greatest(${trials.attempts}, ${input.attempt})`, error: null },
+        set: { status: 'running', attempts: sql`greatest(${trials.attempts}, ${input.attempt})`, error: null, environment: input.environment ?? null },
       })
       .returning();
     return row!;

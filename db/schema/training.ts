@@ -1,6 +1,7 @@
 import { doublePrecision, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { id, timestamps, timestamptz } from './_columns.js';
 import { pipelineRuns } from './runs.js';
+import type { TrialEnvironment } from '../../domain/environment.js';
 
 export const TRIAL_STATUSES = ['running', 'succeeded', 'failed', 'cancelled'] as const;
 export type TrialStatus = (typeof TRIAL_STATUSES)[number];
@@ -23,6 +24,8 @@ export const trials = pgTable('trials', {
   artifactSha256: text('artifact_sha256'),
   /** Set when the artifact was reused from an earlier identical trial. */
   reusedFromTrialId: uuid('reused_from_trial_id'),
+  /** What the trial was trained with: Custody, Node, the machine, a command's interpreter and packages. */
+  environment: jsonb('environment').$type<TrialEnvironment>(),
   /** The share of the training rows the trial saw: below 1 on the early rungs of successive halving. */
   sampleFraction: doublePrecision('sample_fraction').notNull().default(1),
   attempts: integer('attempts').notNull().default(0),

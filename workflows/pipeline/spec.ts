@@ -194,6 +194,8 @@ export const pipelineSpecSchema = z
         })
         .prefault({}),
       seed: z.number().int().min(0).default(42),
+      /** What a command trainer's environment is pinned by: a lock or requirements file, hashed into every trial's fingerprint. */
+      environment: z.strictObject({ lockfile: z.string().min(1).max(500) }).optional(),
       /** Longest one candidate may train. */
       timeout: positiveDuration.default('30m'),
       /** A candidate whose worker stops heartbeating for this long is restarted on another worker. */

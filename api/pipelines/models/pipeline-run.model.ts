@@ -54,6 +54,8 @@ export class Trial {
   @Field(() => Date, { nullable: true }) finishedAt?: Date | null;
   @Field(() => Float, { description: 'The share of the training rows the trial saw: below 1 on the early rungs of successive halving.' })
   sampleFraction!: number;
+  @Field(() => GraphQLJSON, { nullable: true, description: 'What the trial was trained with: Custody, Node, OS and architecture, and a command trainer\'s interpreter and packages or lock file.' })
+  environment?: unknown;
 }
 
 @ObjectType({ description: 'A succeeded trial ranked on the validation split by the primary metric.' })
@@ -107,6 +109,15 @@ export class Reproduction {
   @Field(() => String, { nullable: true, description: 'Null until the reproduction has trained.' }) artifactSha256?: string | null;
   @Field(() => Boolean, { nullable: true, description: 'Whether the artifacts are byte for byte the same; null until trained.' }) identical?: boolean | null;
   @Field() originalCodeVersion!: string;
+  @Field(() => [EnvironmentDifference], { description: 'How the reproduction\'s environment differs from the original trial\'s (Node, OS, interpreter, each package, lock file); empty when identical or unknown.' })
+  environmentDifferences!: EnvironmentDifference[];
+}
+
+@ObjectType({ description: 'One environment fact that differs between an original trial and its reproduction.' })
+export class EnvironmentDifference {
+  @Field({ description: 'node, os, arch, interpreter, "package <name>" or "lockfile <path>".' }) key!: string;
+  @Field(() => String, { nullable: true }) original?: string | null;
+  @Field(() => String, { nullable: true }) reproduction?: string | null;
 }
 
 @ObjectType({ description: 'A pipeline run: one execution of a spec as a durable Temporal workflow.' })

@@ -1,0 +1,228 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { PROJECT_ROOT } from '../../paths.js';
+import type { Row } from '../data/read-rows.js';
+import type { Predictions } from '../evaluation/metrics.js';
+import { predictWithCommand } from './command-trainer.js';
+import type { CommandModelArtifact } from './model-artifact.js';
+
+/**
+ * The `serve` mode of the command contract: one long-lived process per model version, started on
+ * first use with `CUSTODY_MODE=serve`, `CUSTODY_MODEL` and `CUSTODY_PARAMS`. It prints one line
+ * `{"ready": true}` once its model is loaded, then answers one JSON line per request line:
+ *
+ *   request   {"id": 7, "rows": [{"feature": value, …}, …]}
+ *   answer    {"id": 7, "predictions": [...], "probabilities"?: [[...]], "classes"?: [...]}
+ *             {"id": 7, "error": "why"}
+ *
+ * A program that does not know the mode (it exits, or never says ready) is served the old way, one
+ * process per call. A process that dies fails the calls in flight with a clear error, never a hang,
+ * and the next call starts a new one. At most `maxPending` calls wait per process: more are refused
+ * as busy. A process unused for `idleMs` is stopped.
+ */
+export class CommandServerError extends Error {
+  override readonly name = 'CommandServerError';
+  constructor(
+    message: string,
+    /** busy: too many calls waiting; failed: the process died or answered an error. */
+    readonly reason: 'busy' | 'failed' | 'timeout',
+  ) {
+    super(message);
+  }
+}
+
+export interface CommandServerOptions {
+  readyTimeoutMs: number;
+  requestTimeoutMs: number;
+  maxPending: number;
+  idleMs: number;
+}
+
+const DEFAULTS: CommandServerOptions = { readyTimeoutMs: 60_000, requestTimeoutMs: 30_000, maxPending: 64, idleMs: 10 * 60_000 };
+
+interface Pending {
+  resolve: (p: Predictions) => void;
+  reject: (e: Error) => void;
+  rows: number;
+  timer: NodeJS.Timeout;
+}
+
+/** One serving process of one model version. */
+class CommandServer {
+  private child: ChildProcessWithoutNullStreams | null = null;
+  private ready: Promise<boolean> | null = null;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private idle: NodeJS.Timeout | null = null;
+  /** Set once the program showed it has no serve mode: then every call starts a process, as before. */
+  unsupported = false;
+
+  constructor(
+    private readonly artifact: CommandModelArtifact,
+    private readonly modelPath: string,
+    private readonly options: CommandServerOptions,
+  ) {}
+
+  async predict(rows: Row[]): Promise<Predictions> {
+    if (this.unsupported || !(await this.start())) return await predictWithCommand(this.artifact, this.modelPath, rows);
+    if (this.pending.size >= this.options.maxPending) {
+      throw new CommandServerError(`the model server of ${this.label()} is busy (${this.pending.size} calls waiting); retry shortly`, 'busy');
+    }
+    this.touch();
+    const id = this.nextId++;
+    const features = this.artifact.features.map((f) => f.name);
+    const line = JSON.stringify({ id, rows: rows.map((row) => Object.fromEntries(features.map((name) => [name, row[name] ?? null]))) });
+    return await new Promise<Predictions>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new CommandServerError(`the model server of ${this.label()} did not answer within ${this.options.requestTimeoutMs} ms; it is restarted`, 'timeout'));
+        this.stop();
+      }, this.options.requestTimeoutMs);
+      this.pending.set(id, { resolve, reject, rows: rows.length, timer });
+      this.child!.stdin.write(`${line}\n`);
+    });
+  }
+
+  stop(): void {
+    if (this.idle) clearTimeout(this.idle);
+    const child = this.child;
+    this.child = null;
+    this.ready = null;
+    if (child && child.exitCode === null) {
+      child.stdin.end();
+      child.kill('SIGTERM');
+      setTimeout(() => child.exitCode === null && child.kill('SIGKILL'), 5000).unref();
+    }
+  }
+
+  private label(): string {
+    return `model ${this.artifact.modelSha256.slice(0, 12)}`;
+  }
+
+  private touch(): void {
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = setTimeout(() => this.stop(), this.options.idleMs);
+    this.idle.unref();
+  }
+
+  /** Starts the process if none runs; true once it said ready, false when it has no serve mode. */
+  private start(): Promise<boolean> {
+    if (this.ready) return this.ready;
+    const [program, ...args] = this.artifact.command;
+    // The same CUSTODY_PARAMS file as the other modes, kept for the process's life.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'custody-serve-'));
+    const paramsFile = path.join(dir, 'params.json');
+    writeFileSync(paramsFile, JSON.stringify({ params: this.artifact.params, seed: this.artifact.seed, task: this.artifact.task, target: this.artifact.target, features: this.artifact.features }));
+    const child = spawn(program!, args, {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, CUSTODY_MODE: 'serve', CUSTODY_MODEL: this.modelPath, CUSTODY_PARAMS: paramsFile },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    child.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    this.child = child;
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+    child.stdin.on('error', () => undefined);
+    const lines = createInterface({ input: child.stdout });
+    let saidReady = false;
+    this.ready = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        this.unsupported = true;
+        this.stop();
+        resolve(false);
+      }, this.options.readyTimeoutMs);
+      lines.on('line', (text) => {
+        const message = parseLine(text);
+        if (message?.ready === true) {
+          saidReady = true;
+          clearTimeout(timer);
+          resolve(true);
+        } else if (message && typeof message.id === 'number') this.answer(message);
+      });
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        if (this.child === child) {
+          this.child = null;
+          this.ready = null;
+        }
+        const why = `the model server of ${this.label()} exited (${code ?? signal})${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`;
+        for (const [id, waiting] of this.pending) {
+          clearTimeout(waiting.timer);
+          waiting.reject(new CommandServerError(`${why}; the call was not answered, retry it`, 'failed'));
+          this.pending.delete(id);
+        }
+        // Exited before it ever said ready: this program has no serve mode (after ready, resolve does nothing).
+        if (!saidReady) this.unsupported = true;
+        resolve(false);
+      });
+      child.once('error', () => {
+        clearTimeout(timer);
+        this.unsupported = true;
+        resolve(false);
+      });
+    });
+    return this.ready;
+  }
+
+  private answer(message: Record<string, unknown>): void {
+    const waiting = this.pending.get(message.id as number);
+    if (!waiting) return;
+    this.pending.delete(message.id as number);
+    clearTimeout(waiting.timer);
+    if (typeof message.error === 'string') return waiting.reject(new CommandServerError(`the model server of ${this.label()} refused the call: ${message.error}`, 'failed'));
+    const predictions = message.predictions;
+    if (!Array.isArray(predictions) || predictions.length !== waiting.rows) {
+      return waiting.reject(new CommandServerError(`the model server of ${this.label()} answered ${Array.isArray(predictions) ? predictions.length : 'no'} predictions for ${waiting.rows} rows`, 'failed'));
+    }
+    waiting.resolve({
+      values: predictions as (string | number)[],
+      probabilities: message.probabilities as number[][] | undefined,
+      classes: (message.classes as unknown[] | undefined)?.map(String),
+    });
+  }
+}
+
+function parseLine(text: string): Record<string, unknown> | null {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The serving processes of command models, one per model file, started on first use. */
+export class CommandServers {
+  private readonly servers = new Map<string, CommandServer>();
+  private readonly options: CommandServerOptions;
+
+  constructor(options: Partial<CommandServerOptions> = {}) {
+    this.options = { ...DEFAULTS, ...options };
+  }
+
+  async predict(artifact: CommandModelArtifact, modelPath: string, rows: Row[]): Promise<Predictions> {
+    let server = this.servers.get(artifact.modelSha256);
+    if (!server) {
+      server = new CommandServer(artifact, modelPath, this.options);
+      this.servers.set(artifact.modelSha256, server);
+    }
+    return await server.predict(rows);
+  }
+
+  /** Stops the processes of models that no longer serve. */
+  retain(modelSha256s: ReadonlySet<string>): void {
+    for (const [sha, server] of this.servers) {
+      if (!modelSha256s.has(sha)) {
+        server.stop();
+        this.servers.delete(sha);
+      }
+    }
+  }
+
+  stopAll(): void {
+    this.retain(new Set());
+  }
+}

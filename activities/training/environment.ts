@@ -1,0 +1,61 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { canonicalJson } from '../../db/canonical-json.js';
+import type { TrialEnvironment } from '../../domain/environment.js';
+import { CUSTODY_VERSION, PROJECT_ROOT } from '../../paths.js';
+
+const PYTHON = /^python(\d+(\.\d+)?)?$/;
+const PROBE_PYTHON =
+  'import sys, json, importlib.metadata as m\n' +
+  "print(json.dumps({'version': sys.version.split()[0], 'packages': {(d.metadata['Name'] or '').lower(): d.version for d in m.distributions() if d.metadata['Name']}}))";
+const CACHE_MS = 60_000;
+const probes = new Map<string, { at: number; value: Promise<Pick<TrialEnvironment, 'interpreter' | 'packages'>> }>();
+
+/**
+ * The environment of a trial (see domain/environment.ts): of `command` (none for a built-in trainer), with the lock file's hash if
+ * one is named. An interpreter's packages are read at most once a minute.
+ */
+export async function captureEnvironment(command?: string[], lockfile?: string): Promise<TrialEnvironment> {
+  const base: TrialEnvironment = { custody: CUSTODY_VERSION, node: process.version, os: `${os.platform()} ${os.release()}`, arch: os.arch() };
+  if (!command) return base;
+  const interpreter = await probeInterpreter(command[0]!);
+  return { ...base, ...interpreter, ...(lockfile ? { lockfile: { path: lockfile, sha256: await fileSha256(lockfile) } } : {}) };
+}
+
+/** The short content hash of an environment, for cache keys. */
+export function environmentHash(environment: TrialEnvironment): string {
+  return createHash('sha256').update(canonicalJson(environment)).digest('hex').slice(0, 16);
+}
+
+function probeInterpreter(command: string): Promise<Pick<TrialEnvironment, 'interpreter' | 'packages'>> {
+  const cached = probes.get(command);
+  if (cached && Date.now() - cached.at < CACHE_MS) return cached.value;
+  const value = PYTHON.test(path.basename(command))
+    ? run(command, ['-c', PROBE_PYTHON]).then((out) => {
+        const parsed = JSON.parse(out) as { version: string; packages: Record<string, string> };
+        return { interpreter: { command, version: parsed.version }, packages: Object.fromEntries(Object.entries(parsed.packages).sort(([x], [y]) => (x < y ? -1 : 1))) };
+      })
+    : run(command, ['--version']).then((out) => ({ interpreter: { command, version: out.trim().split('\n')[0]!.slice(0, 200) } }));
+  const settled = value.catch(() => ({ interpreter: { command, version: 'unknown' } }));
+  probes.set(command, { at: Date.now(), value: settled });
+  return settled;
+}
+
+function run(command: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'ignore'], timeout: 30_000 });
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.once('error', reject);
+    child.once('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} exited ${code}`))));
+  });
+}
+
+async function fileSha256(file: string): Promise<string> {
+  const resolved = path.resolve(PROJECT_ROOT, file);
+  if (path.relative(PROJECT_ROOT, resolved).startsWith('..')) throw new Error(`training.environment.lockfile ${file} is outside the repository`);
+  return createHash('sha256').update(await readFile(resolved)).digest('hex');
+}

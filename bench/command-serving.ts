@@ -1,0 +1,59 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Row } from '../activities/data/read-rows.js';
+import { CommandServers } from '../activities/training/command-server.js';
+import { predictWithCommand, trainWithCommand } from '../activities/training/command-trainer.js';
+import type { CommandModelArtifact } from '../activities/training/model-artifact.js';
+import { PROJECT_ROOT } from '../paths.js';
+
+export interface CommandServingFigures {
+  python: string | null;
+  perCall: { calls: number; perSecond: number; p50: number };
+  served: { calls: number; perSecond: number; p50: number };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+async function measure(calls: number, predict: () => Promise<unknown>): Promise<{ calls: number; perSecond: number; p50: number }> {
+  const times: number[] = [];
+  const started = performance.now();
+  for (let i = 0; i < calls; i++) {
+    const t = performance.now();
+    await predict();
+    times.push(performance.now() - t);
+  }
+  return { calls, perSecond: calls / ((performance.now() - started) / 1000), p50: median(times) };
+}
+
+/**
+ * The scikit-learn example's model (examples/breast-cancer-sklearn) predicting one row per call: the
+ * first version's way, a process started per call, against the serve mode's warm process, which is
+ * what `predict` uses for a command model.
+ */
+export async function commandServingBench(): Promise<CommandServingFigures | null> {
+  const python = ['python3', '/usr/bin/python3'].find((p) => spawnSync(p, ['-c', 'import sklearn']).status === 0) ?? null;
+  if (!python) return null;
+  const rows = readFileSync(path.join(PROJECT_ROOT, 'examples/breast-cancer-sklearn/breast-cancer.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Row);
+  const target = 'diagnosis';
+  const features = Object.keys(rows[0]!).filter((c) => c !== target).map((name) => ({ name, kind: 'numeric' as const }));
+  const command = [python, 'examples/breast-cancer-sklearn/train.py'];
+  const job = { datasetSha256: '', format: 'jsonl' as const, task: 'classification' as const, target, features, split: { testFraction: 0.2, validationFraction: 0.2, seed: 1, stratify: true }, trainer: 'command' as const, command, params: { C: 1 }, seed: 1, codeVersion: 'bench' };
+  const trained = await trainWithCommand(job, { train: rows, predict: rows.slice(0, 1) }, {});
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'custody-bench-command-'));
+  const servers = new CommandServers();
+  try {
+    const modelPath = path.join(dir, 'model.bin');
+    writeFileSync(modelPath, trained.modelBytes);
+    const artifact: CommandModelArtifact = { format: 'custody-model/v1', kind: 'command', command, modelSha256: 'bench', task: 'classification', target, features, params: { C: 1 }, seed: 1 };
+    const one = [rows[0]!];
+    const perCall = await measure(20, () => predictWithCommand(artifact, modelPath, one));
+    await servers.predict(artifact, modelPath, one);
+    const served = await measure(1000, () => servers.predict(artifact, modelPath, one));
+    return { python, perCall, served };
+  } finally {
+    servers.stopAll();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
