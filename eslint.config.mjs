@@ -35,6 +35,20 @@ export default tseslint.config(
     },
   },
   {
+    // The layers' walls: domain/ is pure and imports nothing of ours; ml/ (the learners) only domain/.
+    files: ['domain/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../*', '../**'], message: 'domain/ imports nothing else of ours.' }] }] },
+  },
+  {
+    files: ['ml/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/activities/**', '**/api/**', '**/db/**', '**/workflows/**', '**/worker/**', '**/bench/**'], message: 'ml/ may import only domain/ and itself.' }] },
+      ],
+    },
+  },
+  {
     files: ['**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', fetch: 'readonly', AbortSignal: 'readonly', Buffer: 'readonly', setTimeout: 'readonly' } },
   },

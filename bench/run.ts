@@ -159,7 +159,7 @@ async function main() {
   const drift = driftBench();
 
   // 6. Training: random forest and gradient boosting against scikit-learn on the same rows.
-  const training = trainingBench();
+  const training = await trainingBench();
 
   // 7. Search: 50 configurations fitted in full against successive halving.
   const search = searchBench();

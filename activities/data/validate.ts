@@ -1,4 +1,4 @@
-import type { PipelineSpec } from '../../workflows/pipeline/spec.js';
+import { featureColumnList, featureSectionColumns, featureSectionOf, type PipelineSpec } from '../../workflows/pipeline/spec.js';
 import type { ColumnProfile, DatasetFormat } from './profile-types.js';
 import { isMissing, numericValue, readRows } from './read-rows.js';
 
@@ -18,7 +18,7 @@ export interface ValidationReport {
 /** The feature columns a spec trains on: its list, or every column but the target and the sensitive attribute. */
 export function featureColumns(spec: Pick<PipelineSpec, 'features' | 'target'> & { fairness?: PipelineSpec['fairness'] }, columns: ColumnProfile[]): string[] {
   const sensitive = spec.fairness?.sensitiveAttribute;
-  return spec.features ?? columns.map((c) => c.name).filter((name) => name !== spec.target && name !== sensitive);
+  return featureColumnList(spec) ?? columns.map((c) => c.name).filter((name) => name !== spec.target && name !== sensitive);
 }
 
 const PROGRESS_EVERY = 5000;
@@ -49,7 +49,9 @@ export async function validateDataset(
     message: `the dataset has ${profile.rowCount} rows; at least ${validation.minRows} are required`,
   });
 
-  const used = [...new Set([...featureColumns(spec, profile.columns), spec.target, ...(spec.fairness ? [spec.fairness.sensitiveAttribute] : [])])];
+  const section = featureSectionOf(spec);
+  const named = section ? featureSectionColumns(section).map((c) => c.column) : [];
+  const used = [...new Set([...featureColumns(spec, profile.columns), ...named, spec.target, ...(spec.fairness ? [spec.fairness.sensitiveAttribute] : [])])];
   for (const name of used) {
     check(byName.has(name), { rule: 'schema', column: name, message: `column ${name} is used by the spec but missing from the dataset` });
   }

@@ -1,3 +1,5 @@
+import { fitFeatures, transformFeatures } from '../../ml/features/pipeline.js';
+import type { FeatureSection } from '../../ml/features/spec.js';
 import { matrix, type Matrix } from '../../ml/matrix.js';
 import { classWeights, fitLogistic, predictLogistic, type LogisticModel } from '../../ml/linear/logistic.js';
 import { fitRidge, predictLinear, type LinearModel } from '../../ml/linear/ridge.js';
@@ -27,6 +29,8 @@ interface TrainInput {
   features: { name: string; kind: ColumnKind }[];
   params: Params;
   seed: number;
+  /** The spec's `features` section, when it has one: generation and selection learned on these rows. */
+  featureSection?: FeatureSection;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -41,10 +45,14 @@ export function trainBuiltIn(input: TrainInput): BuiltInModelArtifact {
   const { trainer, task, rows, target, seed } = input;
   const params = readParams(trainer, task, input.params);
   const features = fitEncoding(rows, input.features);
-  const X = encodedMatrix(rows, features, STANDARDISED.has(trainer));
   const classes = task === 'classification' ? [...new Set(rows.map((r) => String(r[target])))].sort() : undefined;
   const yClass = () => classIndices(rows, target, classes!);
   const yValue = () => Float64Array.from(rows, (r) => Number(r[target]));
+  const featurePipeline = input.featureSection
+    ? fitFeatures(rows, input.features, { y: task === 'classification' ? yClass() : yValue(), classification: task === 'classification' }, input.featureSection, STANDARDISED.has(trainer))
+    : undefined;
+  const inputsOf = (r: Row[]) => (featurePipeline ? transformFeatures(featurePipeline, r) : encodedMatrix(r, features, STANDARDISED.has(trainer)));
+  const X = inputsOf(rows);
   const weightsOf = (y: Int32Array) => (params.classWeight === 'balanced' ? classWeights(y, classes!.length, 'balanced') : undefined);
   let model: unknown;
   let report: Record<string, unknown>;
@@ -91,7 +99,7 @@ export function trainBuiltIn(input: TrainInput): BuiltInModelArtifact {
         sampleWeight: y instanceof Int32Array ? weightsOf(y) : undefined,
         earlyStopping: validation
           ? {
-              X: encodedMatrix(validation, features, false),
+              X: inputsOf(validation),
               y: task === 'classification' ? classIndices(validation, target, classes!) : Float64Array.from(validation, (r) => Number(r[target])),
               patience: params.nIterNoChange as number,
               tolerance: params.validationTolerance as number,
@@ -105,13 +113,13 @@ export function trainBuiltIn(input: TrainInput): BuiltInModelArtifact {
       break;
     }
   }
-  return { format: 'custody-model/v1', kind: 'builtin', engine: ENGINE, trainer, task, target, features, classes, params: input.params, seed, model, report };
+  return { format: 'custody-model/v1', kind: 'builtin', engine: ENGINE, trainer, task, target, features, ...(featurePipeline ? { featurePipeline } : {}), classes, params: input.params, seed, model, report };
 }
 
 /** Predicts with a built-in artifact; classification includes class probabilities. */
 export function predictBuiltIn(artifact: BuiltInModelArtifact, rows: Row[]): Predictions {
   if (artifact.engine !== ENGINE) return predictLegacy(artifact, rows);
-  const X = encodedMatrix(rows, artifact.features, STANDARDISED.has(artifact.trainer));
+  const X = artifact.featurePipeline ? transformFeatures(artifact.featurePipeline, rows) : encodedMatrix(rows, artifact.features, STANDARDISED.has(artifact.trainer));
   const model = decoded(artifact);
   const classes = artifact.classes;
   const labelled = (probabilities: number[][]): Predictions => ({ values: probabilities.map((p) => classes![argmax(p)]!), probabilities, classes });

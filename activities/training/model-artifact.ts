@@ -1,6 +1,7 @@
 import type { BuiltInTrainer, PipelineSpec } from '../../workflows/pipeline/spec.js';
 import type { Params } from '../../workflows/pipeline/search.js';
 import type { ColumnKind } from '../data/profile-types.js';
+import type { FittedFeatures } from '../../ml/features/pipeline.js';
 import type { FeatureEncoding } from './encoding.js';
 
 /**
@@ -18,6 +19,8 @@ export interface BuiltInModelArtifact {
   task: PipelineSpec['task'];
   target: string;
   features: FeatureEncoding[];
+  /** The fitted `features` section, when the spec had one: how every row becomes the model's inputs. */
+  featurePipeline?: FittedFeatures;
   classes?: string[];
   params: Params;
   seed: number;

@@ -1,6 +1,8 @@
 import type { PipelineSpec, TrainerName } from '../../workflows/pipeline/spec.js';
 import type { Params } from '../../workflows/pipeline/search.js';
 import type { ColumnKind, DatasetFormat } from '../data/profile-types.js';
+import type { FeatureDecision } from '../../ml/features/pipeline.js';
+import type { FeatureSection } from '../../ml/features/spec.js';
 import type { SplitOptions } from './dataset-table.js';
 
 /** Everything that determines a trained model; its canonical hash is the trial's cache key. */
@@ -10,6 +12,8 @@ export interface TrainJob {
   task: PipelineSpec['task'];
   target: string;
   features: { name: string; kind: ColumnKind }[];
+  /** The spec's `features` section, when it has one (built-in trainers). */
+  featureSection?: FeatureSection;
   split: SplitOptions;
   trainer: TrainerName;
   command?: string[];
@@ -23,5 +27,5 @@ export interface TrainJob {
 }
 
 export type ThreadResult =
-  | { ok: true; artifactJson: string; metrics: Record<string, number> }
+  | { ok: true; artifactJson: string; metrics: Record<string, number>; featureDecisions?: FeatureDecision[] }
   | { ok: false; errorType: string; message: string; retryable: boolean };

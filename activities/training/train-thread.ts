@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { BuiltInTrainer } from '../../workflows/pipeline/spec.js';
+import { FeatureSpecError } from '../../ml/features/pipeline.js';
 import { DataFormatError } from '../data/read-rows.js';
 import { classificationMetrics, regressionMetrics } from '../evaluation/metrics.js';
 import { TrainerParamError, predictBuiltIn, trainBuiltIn } from './built-in-trainers.js';
@@ -20,16 +21,16 @@ try {
   const { train: all, validation } = splitRows(rows, job.target, job.split);
   const train = job.sampleFraction ? sampleRows(all, job.sampleFraction, job.seed) : all;
   if (train.length === 0) throw new DataFormatError('the training split is empty; the dataset has too few rows');
-  const artifact = trainBuiltIn({ trainer: job.trainer as BuiltInTrainer, task: job.task, rows: train, validation, target: job.target, features: job.features, params: job.params, seed: job.seed });
+  const artifact = trainBuiltIn({ trainer: job.trainer as BuiltInTrainer, task: job.task, rows: train, validation, target: job.target, features: job.features, params: job.params, seed: job.seed, featureSection: job.featureSection });
   const scored = validation.length > 0 ? validation : train;
   const predictions = predictBuiltIn(artifact, scored);
   const metrics =
     job.task === 'classification'
       ? classificationMetrics(scored.map((r) => String(r[job.target])), predictions)
       : regressionMetrics(scored.map((r) => Number(r[job.target])), predictions.values.map(Number));
-  result = { ok: true, artifactJson: canonicalJson(artifact), metrics: metrics as Record<string, number> };
+  result = { ok: true, artifactJson: canonicalJson(artifact), metrics: metrics as Record<string, number>, featureDecisions: artifact.featurePipeline?.decisions };
 } catch (error) {
-  const permanent = error instanceof TrainerParamError || error instanceof DataFormatError;
+  const permanent = error instanceof TrainerParamError || error instanceof DataFormatError || error instanceof FeatureSpecError;
   result = { ok: false, errorType: (error as Error).name, message: (error as Error).message, retryable: !permanent };
 }
 parentPort!.postMessage(result);

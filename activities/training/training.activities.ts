@@ -3,7 +3,8 @@ import { activityInfo, cancellationSignal, heartbeat, log } from '@temporalio/ac
 import type { Repositories } from '../../db/repositories.js';
 import { CUSTODY_VERSION } from '../../paths.js';
 import type { Params } from '../../workflows/pipeline/search.js';
-import type { PipelineSpec, TrainerName } from '../../workflows/pipeline/spec.js';
+import { featureSectionOf, type PipelineSpec, type TrainerName } from '../../workflows/pipeline/spec.js';
+import type { FeatureDecision } from '../../ml/features/pipeline.js';
 import { classificationMetrics, regressionMetrics } from '../evaluation/metrics.js';
 import { FailureType, permanentFailure } from '../failures.js';
 import type { ArtifactStore } from '../storage/artifact-store.js';
@@ -46,6 +47,7 @@ interface TrainingProgress {
   elapsedMs?: number;
   artifactSha256?: string;
   metrics?: Record<string, number>;
+  featureDecisions?: FeatureDecision[];
 }
 
 const TRAIN_THREAD = siblingModule(import.meta.url, 'train-thread');
@@ -72,6 +74,7 @@ export function createTrainingActivities({ repos, store }: { repos: Repositories
         task: spec.task,
         target: spec.target,
         features,
+        ...(featureSectionOf(spec) ? { featureSection: featureSectionOf(spec) } : {}),
         split: splitOptionsOf(spec),
         trainer,
         command,
@@ -84,20 +87,20 @@ export function createTrainingActivities({ repos, store }: { repos: Repositories
       const cacheKey = createHash('sha256').update(canonicalJson(job)).digest('hex');
       const info = activityInfo();
       const trial = await repos.trials.start({ runId: input.runId, index: input.trialIndex, trainer: job.trainer, params, cacheKey, codeVersion, attempt: info.attempt, sampleFraction: job.sampleFraction ?? 1, environment });
-      const done = async (artifactSha256: string, metrics: Record<string, number>, reusedFromTrialId: string | null): Promise<TrialResult> => {
-        await repos.trials.succeed(trial.id, { metrics, artifactSha256, reusedFromTrialId });
+      const done = async (artifactSha256: string, metrics: Record<string, number>, reusedFromTrialId: string | null, featureDecisions?: FeatureDecision[] | null): Promise<TrialResult> => {
+        await repos.trials.succeed(trial.id, { metrics, artifactSha256, reusedFromTrialId, featureDecisions: featureDecisions ?? null });
         return { trialId: trial.id, trialIndex: input.trialIndex, metrics, artifactSha256, reusedFromTrialId };
       };
 
       const cached = input.reuse === false ? null : await repos.trials.findCached(cacheKey, trial.id);
       if (cached && (await store.has(cached.artifactSha256!))) {
         log.info('reusing the artifact of an identical earlier trial', { trialId: cached.id, cacheKey });
-        return await done(cached.artifactSha256!, cached.metrics ?? {}, cached.reusedFromTrialId ?? cached.id);
+        return await done(cached.artifactSha256!, cached.metrics ?? {}, cached.reusedFromTrialId ?? cached.id, cached.featureDecisions);
       }
       const resumed = info.heartbeatDetails as TrainingProgress | undefined;
       if (resumed?.stage === 'stored' && resumed.artifactSha256 && resumed.metrics && (await store.has(resumed.artifactSha256))) {
         log.info('resuming from the heartbeat of a previous attempt: the artifact is already stored');
-        return await done(resumed.artifactSha256, resumed.metrics, null);
+        return await done(resumed.artifactSha256, resumed.metrics, null, resumed.featureDecisions);
       }
 
       const started = Date.now();
@@ -105,6 +108,7 @@ export function createTrainingActivities({ repos, store }: { repos: Repositories
       beat();
       let artifactJson: string;
       let metrics: Record<string, number>;
+      let featureDecisions: FeatureDecision[] | undefined;
       try {
         if (job.trainer === 'command') {
           const ticker = setInterval(beat, 2000);
@@ -124,7 +128,7 @@ export function createTrainingActivities({ repos, store }: { repos: Repositories
               }
               throw new Error(`trial ${input.trialIndex}: ${result.message}`);
             }
-            ({ artifactJson, metrics } = result);
+            ({ artifactJson, metrics, featureDecisions } = result);
           } finally {
             clearInterval(ticker);
           }
@@ -136,8 +140,8 @@ export function createTrainingActivities({ repos, store }: { repos: Repositories
         throw error;
       }
       const stored = await store.putBytes(Buffer.from(artifactJson));
-      heartbeat({ stage: 'stored', artifactSha256: stored.sha256, metrics } satisfies TrainingProgress);
-      return await done(stored.sha256, metrics, null);
+      heartbeat({ stage: 'stored', artifactSha256: stored.sha256, metrics, featureDecisions } satisfies TrainingProgress);
+      return await done(stored.sha256, metrics, null, featureDecisions);
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { DatasetVersionRow, GateDecisionRow, ModelVersionRow, PipelineRunRow, TrialRow } from '../../db/schema/index.js';
+import type { DatasetVersionRow, FeatureDecisionRecord, GateDecisionRow, ModelVersionRow, PipelineRunRow, TrialRow } from '../../db/schema/index.js';
 import { leaderboard } from '../pipelines/leaderboard.js';
 import { flatEnvironment, type TrialEnvironment } from '../../domain/environment.js';
 import type { PipelineSpec } from '../../workflows/pipeline/spec.js';
@@ -61,6 +61,7 @@ export function modelCardMarkdown(input: {
     `- **Code version:** ${version.codeVersion}`,
     '',
     ...leaderboardSection(trials, spec),
+    ...featureSection(trials.find((t) => t.id === version.trialId)?.featureDecisions ?? null),
     ...environmentSection(trials.find((t) => t.id === version.trialId)?.environment ?? null),
     '## Data',
     '',
@@ -136,6 +137,20 @@ function environmentSection(environment: TrialEnvironment | null): string[] {
     '',
     ...lines.map(([key, value]) => `- **${cell(key)}:** ${cell(value)}`),
     ...(packages.length > 0 ? [`- **packages (${packages.length}):** ${cell(packages.map(([name, v]) => `${name} ${v}`).join(', '))}`] : []),
+    '',
+  ];
+}
+
+/** What the features section generated, kept and dropped for the chosen trial, and why. */
+function featureSection(decisions: FeatureDecisionRecord[] | null): string[] {
+  if (!decisions || decisions.length === 0) return [];
+  const kept = decisions.filter((d) => d.action === 'kept').length;
+  return [
+    `## Features (${kept} kept of ${decisions.length})`,
+    '',
+    '| feature | from | how | decision | why |',
+    '| --- | --- | --- | --- | --- |',
+    ...decisions.map((d) => `| ${cell(d.feature)} | ${cell(d.source)} | ${cell(d.how)} | ${d.action} | ${cell(d.reason)} |`),
     '',
   ];
 }

@@ -185,7 +185,12 @@ function validate(input: unknown, index: number, artifact: ModelArtifact): Row {
   for (const feature of artifact.features) {
     const value = source[feature.name];
     const path = `inputs[${index}].${feature.name}`;
-    if (value === undefined || value === null || value === '') throw ServingError.field(path, 'is missing');
+    // A built-in model imputes a missing value as it learned to in training; null says "missing" on purpose.
+    if (value === null && artifact.kind === 'builtin') {
+      row[feature.name] = null;
+      continue;
+    }
+    if (value === undefined || value === null || value === '') throw ServingError.field(path, artifact.kind === 'builtin' ? 'is missing (send null for a value that is missing on purpose)' : 'is missing');
     if (feature.kind === 'numeric') {
       const number = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : Number.NaN;
       if (!Number.isFinite(number)) throw ServingError.field(path, `must be a number (got ${JSON.stringify(value)})`);

@@ -3,6 +3,15 @@ import { id, timestamps, timestamptz } from './_columns.js';
 import { pipelineRuns } from './runs.js';
 import type { TrialEnvironment } from '../../domain/environment.js';
 
+/** One feature decision as stored (ml/features/pipeline.ts makes them). */
+export interface FeatureDecisionRecord {
+  feature: string;
+  source: string;
+  how: string;
+  action: 'kept' | 'dropped';
+  reason: string;
+}
+
 export const TRIAL_STATUSES = ['running', 'succeeded', 'failed', 'cancelled'] as const;
 export type TrialStatus = (typeof TRIAL_STATUSES)[number];
 
@@ -26,6 +35,8 @@ export const trials = pgTable('trials', {
   reusedFromTrialId: uuid('reused_from_trial_id'),
   /** What the trial was trained with: Custody, Node, the machine, a command's interpreter and packages. */
   environment: jsonb('environment').$type<TrialEnvironment>(),
+  /** What the `features` section generated, kept and dropped, and why (when the spec had one). */
+  featureDecisions: jsonb('feature_decisions').$type<FeatureDecisionRecord[]>(),
   /** The share of the training rows the trial saw: below 1 on the early rungs of successive halving. */
   sampleFraction: doublePrecision('sample_fraction').notNull().default(1),
   attempts: integer('attempts').notNull().default(0),

@@ -11,6 +11,8 @@ export interface Binned {
   features: number;
   /** Per feature: the bin of every row. */
   columns: Uint8Array[];
+  /** The same bins row by row (rows × features): what histogram building reads, one row at a time. */
+  rowBins: Uint8Array;
   /** Per feature: upper edges; a value v is in bin b when edges[b-1] < v <= edges[b]. */
   edges: Float64Array[];
   /** Per feature: how many bins it has (edges + 1). */
@@ -38,7 +40,12 @@ export function binMatrix(X: Matrix, maxBins = MAX_BINS, sampleRows = 200_000): 
     for (let i = 0; i < rows; i++) column[i] = binOf(featureEdges, X.data[i * cols + j]!);
     columns.push(column);
   }
-  return { rows, features: cols, columns, edges, counts };
+  const rowBins = new Uint8Array(rows * cols);
+  for (let j = 0; j < cols; j++) {
+    const column = columns[j]!;
+    for (let i = 0; i < rows; i++) rowBins[i * cols + j] = column[i]!;
+  }
+  return { rows, features: cols, columns, rowBins, edges, counts };
 }
 
 function edgesOf(sorted: Float64Array, maxBins: number): Float64Array {

@@ -13,6 +13,8 @@ export interface BoostOptions extends LeafwiseOptions {
   /** Stop when the validation loss has not improved by `tolerance` for `patience` rounds, keeping the best round. */
   earlyStopping?: { X: Matrix; y: Float64Array | Int32Array; patience: number; tolerance: number };
   onIteration?: (done: number) => void;
+  /** When given (one entry per feature), receives every split's gain: the model's gain importance. */
+  gains?: Float64Array;
 }
 
 /**
@@ -48,7 +50,7 @@ export function fitBoosting(data: Binned, y: Float64Array | Int32Array, loss: Bo
     lossGradients(loss, y, raw, sw, gradients, hessians);
     const trees: Tree[] = [];
     for (let k = 0; k < scores; k++) {
-      const { tree, added } = growLeafwise(data, gradients[k]!, hessians[k]!, options, pool);
+      const { tree, added } = growLeafwise(data, gradients[k]!, hessians[k]!, options, pool, options.gains);
       const scoresK = raw[k]!;
       for (let i = 0; i < n; i++) scoresK[i]! += added[i]!;
       trees.push(tree);

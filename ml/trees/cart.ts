@@ -1,4 +1,5 @@
 import type { Binned } from './bins.js';
+import { partitionByBin } from './partition.js';
 import { TreeBuilder, type Tree } from './tree.js';
 
 /** What a CART tree learns: class shares (Gini) or a mean (squared error). */
@@ -77,7 +78,7 @@ export function growCart(data: Binned, target: CartTarget, weights: Float64Array
       builder.leaf(node, leafValue(total, W));
       continue;
     }
-    const mid = partition(start, end, data.columns[split.feature]!, split.bin);
+    const mid = partitionByBin(order, scratch, start, end, data.columns[split.feature]!, split.bin);
     const [l, r] = [builder.add(), builder.add()];
     builder.split(node, split.feature, data.edges[split.feature]![split.bin]!, l, r);
     stack.push({ node: r, start: mid, end, depth: depth + 1 }, { node: l, start, end: mid, depth: depth + 1 });
@@ -164,18 +165,6 @@ export function growCart(data: Binned, target: CartTarget, weights: Float64Array
     }
   }
 
-  /** Stable partition of order[start, end): rows with bin ≤ `bin` first. Returns where the right part begins. */
-  function partition(start: number, end: number, column: Uint8Array, bin: number): number {
-    let l = start;
-    let r = 0;
-    for (let p = start; p < end; p++) {
-      const i = order[p]!;
-      if (column[i]! <= bin) order[l++] = i;
-      else scratch[r++] = i;
-    }
-    order.set(scratch.subarray(0, r), l);
-    return l;
-  }
 }
 
 function weightedMean(y: Float64Array, weights: Float64Array): number {

@@ -1,4 +1,5 @@
 import type { Binned } from './bins.js';
+import { partitionByBin } from './partition.js';
 import { TreeBuilder, type Tree } from './tree.js';
 
 export interface LeafwiseOptions {
@@ -38,33 +39,32 @@ export function growLeafwise(
   options: LeafwiseOptions,
   /** Spare histograms from earlier trees, reused instead of allocated. */
   pool: Float64Array[] = [],
+  /** When given, each split adds its gain to its feature's entry: gain importance. */
+  gains?: Float64Array,
 ): { tree: Tree; added: Float64Array } {
   const n = data.rows;
   const d = data.features;
   const bins = Math.max(...data.counts);
   const stride = bins * 3;
-  const order = Uint32Array.from({ length: n }, (_, i) => i);
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
   const scratch = new Uint32Array(n);
   const builder = new TreeBuilder(1);
   const newHist = () => pool.pop()?.fill(0) ?? new Float64Array(d * stride);
 
+  const { rowBins } = data;
+  /** The histogram of a node's rows: row by row, each row's gradient and hessian added to its bin of every feature. */
   const buildHist = (start: number, end: number): Float64Array => {
     const hist = newHist();
-    const count = end - start;
-    const g = new Float64Array(count);
-    const h = new Float64Array(count);
-    for (let p = 0; p < count; p++) {
-      g[p] = gradient[order[start + p]!]!;
-      h[p] = hessian[order[start + p]!]!;
-    }
-    for (let f = 0; f < d; f++) {
-      const column = data.columns[f]!;
-      const base = f * stride;
-      for (let p = 0; p < count; p++) {
-        const at = base + column[order[start + p]!]! * 3;
-        hist[at]! += g[p]!;
-        hist[at + 1]! += h[p]!;
-        hist[at + 2]!++;
+    for (let p = start; p < end; p++) {
+      const i = order[p]!;
+      const g = gradient[i]!;
+      const h = hessian[i]!;
+      for (let f = 0, r = i * d, base = 0; f < d; f++, r++, base += stride) {
+        const at = base + rowBins[r]! * 3;
+        hist[at]! += g;
+        hist[at + 1]! += h;
+        hist[at + 2]! += 1;
       }
     }
     return hist;
@@ -114,10 +114,11 @@ export function growLeafwise(
     if (pick < 0) break;
     const node = leaves[pick]!;
     const split = node.split!;
-    const mid = partition(node.start, node.end, data.columns[split.feature]!, split.bin);
+    const mid = partitionByBin(order, scratch, node.start, node.end, data.columns[split.feature]!, split.bin);
     const left: Node = { id: builder.add(), start: node.start, end: mid, depth: node.depth + 1, G: split.GL, H: split.HL, hist: null, split: null };
     const right: Node = { id: builder.add(), start: mid, end: node.end, depth: node.depth + 1, G: node.G - split.GL, H: node.H - split.HL, hist: null, split: null };
     builder.split(node.id, split.feature, data.edges[split.feature]![split.bin]!, left.id, right.id);
+    if (gains) gains[split.feature]! += split.gain;
     const [small, large] = mid - node.start <= node.end - mid ? [left, right] : [right, left];
     small.hist = buildHist(small.start, small.end);
     const parentHist = node.hist!;
@@ -138,15 +139,4 @@ export function growLeafwise(
   }
   return { tree: builder.build(), added };
 
-  function partition(start: number, end: number, column: Uint8Array, bin: number): number {
-    let l = start;
-    let r = 0;
-    for (let p = start; p < end; p++) {
-      const i = order[p]!;
-      if (column[i]! <= bin) order[l++] = i;
-      else scratch[r++] = i;
-    }
-    order.set(scratch.subarray(0, r), l);
-    return l;
-  }
 }

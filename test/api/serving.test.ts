@@ -77,7 +77,12 @@ describe('serving', () => {
       body: JSON.stringify({ inputs: [{ sepal_length: 5 }] }),
     });
     expect(rest.status).toBe(400);
-    expect(await rest.json()).toEqual({ error: { code: 'BAD_USER_INPUT', message: 'inputs[0].sepal_width is missing', issues: [{ path: 'inputs[0].sepal_width', message: 'is missing' }] } });
+    const why = 'is missing (send null for a value that is missing on purpose)';
+    expect(await rest.json()).toEqual({ error: { code: 'BAD_USER_INPUT', message: `inputs[0].sepal_width ${why}`, issues: [{ path: 'inputs[0].sepal_width', message: why }] } });
+    // null is a value missing on purpose: the model imputes it as it learned to in training.
+    const imputed = await predict([{ ...flower, sepal_width: null }]);
+    expect(imputed.errors).toBeUndefined();
+    expect(imputed.data!.predict).toHaveLength(1);
     const anonymous = await fetch(stack.api.url.replace('/graphql', '/v1/models/served/predict'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"inputs":[]}' });
     expect(anonymous.status).toBe(401);
     const unknown = await stack.api.gql('mutation { predict(input: { model: "nothing-here", inputs: [{}] }) { value } }');

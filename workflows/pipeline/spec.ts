@@ -63,6 +63,41 @@ const paramSpace = z.union([
   z.strictObject({ min: z.number(), max: z.number(), integer: z.boolean().default(false), log: z.boolean().default(false) }),
 ]);
 
+const columnTransform = z.union([
+  z.enum(['log', 'sqrt', 'dateparts']),
+  z.strictObject({ power: z.number().refine((p) => p !== 0, 'must not be 0') }),
+  z.strictObject({ bucketize: z.union([z.array(z.number()).min(1).max(100), z.strictObject({ quantiles: z.number().int().min(2).max(100) })]) }),
+]);
+
+/**
+ * Feature generation and selection, learned on the training split and stored in the model (built-in
+ * trainers). A plain list of columns is the short form: those columns, encoded as always.
+ */
+const featureSection = z.strictObject({
+  columns: z.array(z.string().min(1)).min(1).optional(),
+  impute: z
+    .strictObject({
+      numeric: z.enum(['mean', 'median', 'constant']).default('mean'),
+      categorical: z.enum(['missing', 'most_frequent', 'constant']).default('missing'),
+      constant: z.union([z.number(), z.string()]).optional(),
+      indicators: z.boolean().default(false),
+    })
+    .prefault({}),
+  scale: z.enum(['auto', 'standard', 'minmax', 'none']).default('auto'),
+  oneHot: z.strictObject({ minFrequency: z.number().min(0).max(0.5).default(0) }).prefault({}),
+  transforms: z.record(z.string().min(1), columnTransform).default({}),
+  interactions: z.array(z.tuple([z.string().min(1), z.string().min(1)])).max(50).default([]),
+  select: z
+    .strictObject({
+      dropConstant: z.boolean().default(true),
+      nearConstant: z.number().gt(0.5).max(1).optional(),
+      maxMissing: z.number().min(0).max(1).optional(),
+      maxCorrelation: z.number().gt(0).max(1).optional(),
+      topK: z.strictObject({ k: z.number().int().min(1).max(10_000), by: z.enum(['mutual_information', 'importance']).default('mutual_information') }).optional(),
+    })
+    .prefault({}),
+});
+
 /** One entry of `training.candidates`: a trainer with its fixed params and its own search space. */
 const candidate = z.strictObject({
   trainer: z.enum(TRAINERS),
@@ -157,7 +192,7 @@ export const pipelineSpecSchema = z
     task: z.enum(['classification', 'regression']),
     target: z.string().min(1),
     /** Feature columns; all but the target (and the sensitive attribute, if any) when omitted. */
-    features: z.array(z.string().min(1)).min(1).optional(),
+    features: z.union([z.array(z.string().min(1)).min(1), featureSection]).optional(),
     split: z
       .strictObject({
         testFraction: z.number().gt(0).lt(1).default(0.2),
@@ -265,8 +300,9 @@ export const pipelineSpecSchema = z
     if (spec.fairness && spec.fairness.sensitiveAttribute === spec.target) {
       ctx.addIssue({ code: 'custom', path: ['fairness', 'sensitiveAttribute'], message: 'must not be the target' });
     }
-    if (spec.features?.includes(spec.target)) {
-      ctx.addIssue({ code: 'custom', path: ['features'], message: `must not include the target column ${spec.target}` });
+    checkFeatures(spec, ctx);
+    if (featureColumnList(spec)?.includes(spec.target)) {
+      ctx.addIssue({ code: 'custom', path: Array.isArray(spec.features) ? ['features'] : ['features', 'columns'], message: `must not include the target column ${spec.target}` });
     }
     const { dataset } = spec;
     if (dataset.file && dataset.version !== undefined) {
@@ -401,5 +437,40 @@ function checkCandidate(spec: PipelineSpec, c: TrainingCandidate, prefix: (strin
   for (const [key, space] of ranges) {
     if (!Array.isArray(space) && space.min > space.max) ctx.addIssue({ code: 'custom', path: [...spacePath, key, 'min'], message: 'must not exceed max' });
     if (!Array.isArray(space) && space.log && space.min <= 0) ctx.addIssue({ code: 'custom', path: [...spacePath, key, 'min'], message: 'must be positive for a log-scale range' });
+  }
+}
+
+export type FeatureSectionSpec = z.infer<typeof featureSection>;
+
+/** The feature columns a spec names, whichever form its `features` takes; undefined means all but the target. */
+export function featureColumnList(spec: Pick<PipelineSpec, 'features'>): string[] | undefined {
+  return Array.isArray(spec.features) ? spec.features : spec.features?.columns;
+}
+
+/** The `features` section when the spec has one (not the short list form). */
+export function featureSectionOf(spec: Pick<PipelineSpec, 'features'>): FeatureSectionSpec | undefined {
+  return spec.features && !Array.isArray(spec.features) ? spec.features : undefined;
+}
+
+/** Every column the section refers to, with where: what the data must have. */
+export function featureSectionColumns(section: FeatureSectionSpec): { column: string; path: (string | number)[] }[] {
+  return [
+    ...Object.keys(section.transforms).map((column) => ({ column, path: ['features', 'transforms', column] })),
+    ...section.interactions.flatMap(([a, b], i) => [
+      { column: a, path: ['features', 'interactions', i, 0] },
+      { column: b, path: ['features', 'interactions', i, 1] },
+    ]),
+  ];
+}
+
+function checkFeatures(spec: PipelineSpec, ctx: Issues): void {
+  const section = featureSectionOf(spec);
+  if (!section) return;
+  const commands = trainingCandidates(spec.training).filter((c) => c.trainer === 'command');
+  if (commands.length > 0) ctx.addIssue({ code: 'custom', path: ['features'], message: 'a features section applies to the built-in trainers; a command trainer reads the raw columns (give features as a list of columns)' });
+  const columns = section.columns;
+  if (!columns) return;
+  for (const { column, path } of featureSectionColumns(section)) {
+    if (!columns.includes(column)) ctx.addIssue({ code: 'custom', path, message: `${column} is not in features.columns` });
   }
 }

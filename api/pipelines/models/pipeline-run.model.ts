@@ -56,6 +56,17 @@ export class Trial {
   sampleFraction!: number;
   @Field(() => GraphQLJSON, { nullable: true, description: 'What the trial was trained with: Custody, Node, OS and architecture, and a command trainer\'s interpreter and packages or lock file.' })
   environment?: unknown;
+  @Field(() => [FeatureDecision], { nullable: true, description: 'With a features section: every column generated, kept or dropped, and why.' })
+  featureDecisions?: FeatureDecision[] | null;
+}
+
+@ObjectType({ description: 'What the features section did with one input or generated column.' })
+export class FeatureDecision {
+  @Field() feature!: string;
+  @Field({ description: 'The input column (or columns) it came from.' }) source!: string;
+  @Field({ description: 'How it was generated: as given, a transform, one-hot, a bucket, a date part, an interaction.' }) how!: string;
+  @Field({ description: 'kept or dropped' }) action!: string;
+  @Field() reason!: string;
 }
 
 @ObjectType({ description: 'A succeeded trial ranked on the validation split by the primary metric.' })
