@@ -40,7 +40,7 @@ export function searchBench(configurations = 50): SearchFigures {
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
   const plans = searchTrials(parsed.spec.training);
   const auc = (plan: TrialPlan, train: Row[], scored: Row[]) => {
-    const artifact = trainBuiltIn({ trainer: 'gradient-boosting', task: 'classification', rows: train, validation: split.validation, target: dataset.target, features: dataset.features, params: plan.params, seed: 5 });
+    const artifact = trainBuiltIn({ trainer: 'gradient-boosting', task: 'classification', rows: train, target: dataset.target, features: dataset.features, params: plan.params, seed: 5 });
     return classificationMetrics(scored.map((r) => String(r[dataset.target])), predictBuiltIn(artifact, scored)).rocAuc!;
   };
   const best = (scored: { plan: TrialPlan; value: number }[]) => scored.reduce((a, b) => (b.value > a.value ? b : a));

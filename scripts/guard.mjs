@@ -23,7 +23,7 @@ server.once('error', (error) => {
   process.stderr.write(`custody: could not start ${command}: ${error.message}\n`);
   process.exit(1);
 });
-if (pidFile !== '-' && server.pid) writePidFile(pidFile, { pid: server.pid, guard: process.pid, command: [command, ...args] });
+if (pidFile !== '-' && server.pid) writePidFile(pidFile, { pid: server.pid, guard: process.pid, launcher: process.ppid, command: [command, ...args] });
 
 let stopping = false;
 function stop(signal) {

@@ -59,10 +59,25 @@ async function waitForExit(pid, ms) {
   return !isAlive(pid);
 }
 
+function signal(pid, name) {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // gone in the meantime, or not ours to signal: either way nothing to stop
+  }
+}
+
+/** True while the launcher that wrote a record (an `npm start`) still runs: its servers are not left over. */
+export function launcherAlive(record) {
+  if (!Number.isInteger(record?.launcher) || record.launcher === process.pid || !isAlive(record.launcher)) return false;
+  return (commandLine(record.launcher) ?? '').includes('start.mjs');
+}
+
 /**
- * Stops the process a pid file names if it still runs the recorded command: SIGTERM, then SIGKILL
- * after `graceMs`. A pid file whose process is gone, or now runs something else, is only removed.
- * Returns what it did: 'stopped', 'stale' or 'none'.
+ * Stops the process a pid file names if it is left over: it still runs the recorded command and the
+ * launcher that started it is gone. SIGTERM, then SIGKILL after `graceMs`. A pid file whose process is
+ * gone, or now runs something else, is only removed; one whose launcher still runs is left alone.
+ * Returns what it did: 'stopped', 'stale', 'none', or 'live' (another start owns it).
  */
 export async function reclaim(file, graceMs = 10_000) {
   const record = readPidFile(file);
@@ -70,11 +85,12 @@ export async function reclaim(file, graceMs = 10_000) {
     rmSync(file, { force: true });
     return 'none';
   }
+  if (launcherAlive(record)) return 'live';
   let outcome = 'stale';
   if (isAlive(record.pid) && runsRecordedCommand(record)) {
-    process.kill(record.pid, 'SIGTERM');
+    signal(record.pid, 'SIGTERM');
     if (!(await waitForExit(record.pid, graceMs))) {
-      process.kill(record.pid, 'SIGKILL');
+      signal(record.pid, 'SIGKILL');
       await waitForExit(record.pid, 5_000);
     }
     outcome = 'stopped';

@@ -23,7 +23,9 @@ const env = { ...process.env };
 const dataDir = path.resolve(ROOT, process.env.CUSTODY_DATA_DIR ?? '.data');
 const pidFiles = { app: path.join(dataDir, 'run', 'app.json'), temporal: path.join(dataDir, 'run', 'temporal.json') };
 for (const [name, file] of Object.entries(pidFiles)) {
-  if ((await reclaim(file)) === 'stopped') log(`stopped the ${name === 'app' ? 'app' : 'Temporal dev server'} an earlier start left running`);
+  const outcome = await reclaim(file);
+  if (outcome === 'live') fail(`another npm start is running on ${dataDir}; stop it first, or set CUSTODY_DATA_DIR to start another`);
+  if (outcome === 'stopped') log(`stopped the ${name === 'app' ? 'app' : 'Temporal dev server'} an earlier start left running`);
 }
 
 let temporal = null;
@@ -52,7 +54,7 @@ if (!process.env.TEMPORAL_ADDRESS) {
 const appCommand = [process.execPath, '--enable-source-maps', path.join(ROOT, 'dist', 'main.js')];
 const app = spawnChild(appCommand[0], appCommand.slice(1), { env, detached: true, stdio: ['inherit', 'inherit', 'inherit', 'ipc'] });
 app.child.channel?.unref();
-if (app.child.pid) writePidFile(pidFiles.app, { pid: app.child.pid, command: appCommand });
+if (app.child.pid) writePidFile(pidFiles.app, { pid: app.child.pid, command: appCommand, launcher: process.pid });
 void app.exited.then(() => rmSync(pidFiles.app, { force: true }));
 
 let stopping = false;

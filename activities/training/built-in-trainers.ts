@@ -1,6 +1,7 @@
 import { fitFeatures, transformFeatures } from '../../ml/features/pipeline.js';
 import type { FeatureSection } from '../../ml/features/spec.js';
 import { matrix, type Matrix } from '../../ml/matrix.js';
+import { seededRandom, shuffled } from '../../domain/random.js';
 import { classWeights, fitLogistic, predictLogistic, type LogisticModel } from '../../ml/linear/logistic.js';
 import { fitRidge, predictLinear, type LinearModel } from '../../ml/linear/ridge.js';
 import { binMatrix } from '../../ml/trees/bins.js';
@@ -23,8 +24,6 @@ interface TrainInput {
   trainer: BuiltInTrainer;
   task: PipelineSpec['task'];
   rows: Row[];
-  /** Held-out rows for early stopping (gradient boosting); scored by the caller, never trained on. */
-  validation?: Row[];
   target: string;
   features: { name: string; kind: ColumnKind }[];
   params: Params;
@@ -51,8 +50,7 @@ export function trainBuiltIn(input: TrainInput): BuiltInModelArtifact {
   const featurePipeline = input.featureSection
     ? fitFeatures(rows, input.features, { y: task === 'classification' ? yClass() : yValue(), classification: task === 'classification' }, input.featureSection, STANDARDISED.has(trainer))
     : undefined;
-  const inputsOf = (r: Row[]) => (featurePipeline ? transformFeatures(featurePipeline, r) : encodedMatrix(r, features, STANDARDISED.has(trainer)));
-  const X = inputsOf(rows);
+  const X = featurePipeline ? transformFeatures(featurePipeline, rows) : encodedMatrix(rows, features, STANDARDISED.has(trainer));
   const weightsOf = (y: Int32Array) => (params.classWeight === 'balanced' ? classWeights(y, classes!.length, 'balanced') : undefined);
   let model: unknown;
   let report: Record<string, unknown>;
@@ -88,28 +86,24 @@ export function trainBuiltIn(input: TrainInput): BuiltInModelArtifact {
     case 'gradient-boosting': {
       const y = task === 'classification' ? yClass() : yValue();
       const loss = task === 'regression' ? 'squared' : classes!.length === 2 ? 'binary' : 'multinomial';
-      const validation = params.earlyStopping && input.validation && input.validation.length > 0 ? input.validation : null;
-      const fitted = fitBoosting(binMatrix(X, params.maxBins as number), y, loss, classes?.length ?? 1, {
+      // Early stopping watches a tenth of the training rows held out here, as scikit-learn's
+      // validation_fraction does: the validation split stays unseen, so trials are ranked fairly.
+      const held = params.earlyStopping && rows.length >= 50 ? holdout(rows.length, 0.1, seed) : null;
+      const fitOn = held ? held.fit : null;
+      const fitted = fitBoosting(binMatrix(fitOn ? rowsOf(X, fitOn) : X, params.maxBins as number), fitOn ? pick(y, fitOn) : y, loss, classes?.length ?? 1, {
         maxIterations: params.maxIter as number,
         learningRate: params.learningRate as number,
         maxLeafNodes: params.maxLeafNodes as number,
         maxDepth: params.maxDepth as number,
         minSamplesLeaf: params.minSamplesLeaf as number,
         l2: params.l2Regularization as number,
-        sampleWeight: y instanceof Int32Array ? weightsOf(y) : undefined,
-        earlyStopping: validation
-          ? {
-              X: inputsOf(validation),
-              y: task === 'classification' ? classIndices(validation, target, classes!) : Float64Array.from(validation, (r) => Number(r[target])),
-              patience: params.nIterNoChange as number,
-              tolerance: params.validationTolerance as number,
-            }
-          : undefined,
+        sampleWeight: y instanceof Int32Array ? weightsOf(fitOn ? pick(y, fitOn) : y) : undefined,
+        earlyStopping: held ? { X: rowsOf(X, held.stop), y: pick(y, held.stop), patience: params.nIterNoChange as number, tolerance: params.validationTolerance as number } : undefined,
         onIteration: (done) => input.onProgress?.(done, params.maxIter as number),
       });
       const { rounds, ...rest } = fitted;
       model = { ...rest, rounds: rounds.map((trees) => trees.map(encodeTree)) };
-      report = { rounds: rounds.length, iterationsRun: fitted.iterationsRun, earlyStopping: validation !== null };
+      report = { rounds: rounds.length, iterationsRun: fitted.iterationsRun, earlyStopping: held !== null, earlyStoppingRows: held?.stop.length ?? 0 };
       break;
     }
   }
@@ -166,8 +160,27 @@ function encodedMatrix(rows: Row[], features: FeatureEncoding[], standardise: bo
 
 function classIndices(rows: Row[], target: string, classes: string[]): Int32Array {
   const index = new Map(classes.map((c, i) => [c, i]));
-  // A class unseen in training (validation rows only) counts as class 0 for the early-stopping loss.
   return Int32Array.from(rows, (r) => index.get(String(r[target])) ?? 0);
+}
+
+/** A seeded split of row positions: `share` of them held out (`stop`), the rest to fit on, each in order. */
+function holdout(rows: number, share: number, seed: number): { fit: Int32Array; stop: Int32Array } {
+  const positions = shuffled(Array.from({ length: rows }, (_, i) => i), seededRandom(seed ^ 0x57a9));
+  const count = Math.max(1, Math.round(rows * share));
+  const sorted = (list: number[]) => Int32Array.from(list.sort((a, b) => a - b));
+  return { stop: sorted(positions.slice(0, count)), fit: sorted(positions.slice(count)) };
+}
+
+function rowsOf(X: Matrix, positions: Int32Array): Matrix {
+  const data = new Float64Array(positions.length * X.cols);
+  positions.forEach((p, i) => data.set(X.data.subarray(p * X.cols, (p + 1) * X.cols), i * X.cols));
+  return matrix(positions.length, X.cols, data);
+}
+
+function pick<T extends Int32Array | Float64Array>(values: T, positions: Int32Array): T {
+  const out = new (values.constructor as new (n: number) => T)(positions.length);
+  positions.forEach((p, i) => (out[i] = values[p]!));
+  return out;
 }
 
 /** `sqrt`, `log2`, a fraction in (0, 1], or a whole number of features. */

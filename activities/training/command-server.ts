@@ -1,8 +1,10 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { canonicalJson } from '../../db/canonical-json.js';
 import { PROJECT_ROOT } from '../../paths.js';
 import type { Row } from '../data/read-rows.js';
 import type { Predictions } from '../evaluation/metrics.js';
@@ -19,7 +21,7 @@ import type { CommandModelArtifact } from './model-artifact.js';
  *             {"id": 7, "error": "why"}
  *
  * A program that does not know the mode (it exits, or never says ready) is served the old way, one
- * process per call. A process that dies fails the calls in flight with a clear error, never a hang,
+ * process per call within the same timeout, and serve mode is tried again five minutes later. A process that dies fails the calls in flight with a clear error, never a hang,
  * and the next call starts a new one. At most `maxPending` calls wait per process: more are refused
  * as busy. A process unused for `idleMs` is stopped.
  */
@@ -48,7 +50,12 @@ interface Pending {
   reject: (e: Error) => void;
   rows: number;
   timer: NodeJS.Timeout;
+  /** The process the call was sent to: only its exit fails the call. */
+  child: ChildProcessWithoutNullStreams;
 }
+
+/** How long a program that showed no serve mode is served a process per call before serve mode is tried again. */
+const RETRY_SERVE_MS = 5 * 60_000;
 
 /** One serving process of one model version. */
 class CommandServer {
@@ -57,8 +64,8 @@ class CommandServer {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private idle: NodeJS.Timeout | null = null;
-  /** Set once the program showed it has no serve mode: then every call starts a process, as before. */
-  unsupported = false;
+  /** When the program last showed no serve mode (it exited or never said ready): calls then start a process each. */
+  private unsupportedAt: number | null = null;
 
   constructor(
     private readonly artifact: CommandModelArtifact,
@@ -67,7 +74,8 @@ class CommandServer {
   ) {}
 
   async predict(rows: Row[]): Promise<Predictions> {
-    if (this.unsupported || !(await this.start())) return await predictWithCommand(this.artifact, this.modelPath, rows);
+    const retrying = this.unsupportedAt !== null && Date.now() - this.unsupportedAt < RETRY_SERVE_MS;
+    if (retrying || !(await this.start())) return await this.predictPerCall(rows);
     if (this.pending.size >= this.options.maxPending) {
       throw new CommandServerError(`the model server of ${this.label()} is busy (${this.pending.size} calls waiting); retry shortly`, 'busy');
     }
@@ -81,11 +89,23 @@ class CommandServer {
         reject(new CommandServerError(`the model server of ${this.label()} did not answer within ${this.options.requestTimeoutMs} ms; it is restarted`, 'timeout'));
         this.stop();
       }, this.options.requestTimeoutMs);
-      this.pending.set(id, { resolve, reject, rows: rows.length, timer });
+      this.pending.set(id, { resolve, reject, rows: rows.length, timer, child: this.child! });
       this.child!.stdin.write(`${line}\n`);
     });
   }
 
+  /** The way before serve mode: a process per call, still bounded by the call timeout. */
+  private async predictPerCall(rows: Row[]): Promise<Predictions> {
+    const signal = AbortSignal.timeout(this.options.requestTimeoutMs);
+    try {
+      return await predictWithCommand(this.artifact, this.modelPath, rows, { signal });
+    } catch (error) {
+      if (signal.aborted) throw new CommandServerError(`${this.label()} did not answer within ${this.options.requestTimeoutMs} ms`, 'timeout');
+      throw new CommandServerError(`${this.label()} failed: ${(error as Error).message}`, 'failed');
+    }
+  }
+
+  /** Stops the process and everything it started (its process group): SIGTERM, then SIGKILL. */
   stop(): void {
     if (this.idle) clearTimeout(this.idle);
     const child = this.child;
@@ -93,8 +113,8 @@ class CommandServer {
     this.ready = null;
     if (child && child.exitCode === null) {
       child.stdin.end();
-      child.kill('SIGTERM');
-      setTimeout(() => child.exitCode === null && child.kill('SIGKILL'), 5000).unref();
+      signalGroup(child, 'SIGTERM');
+      setTimeout(() => child.exitCode === null && signalGroup(child, 'SIGKILL'), 5000).unref();
     }
   }
 
@@ -120,6 +140,8 @@ class CommandServer {
       cwd: PROJECT_ROOT,
       env: { ...process.env, CUSTODY_MODE: 'serve', CUSTODY_MODEL: this.modelPath, CUSTODY_PARAMS: paramsFile },
       stdio: ['pipe', 'pipe', 'pipe'],
+      // Its own process group, so stopping it also stops what it started (a wrapper script's server, say).
+      detached: true,
     });
     child.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     this.child = child;
@@ -130,7 +152,7 @@ class CommandServer {
     let saidReady = false;
     this.ready = new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {
-        this.unsupported = true;
+        this.unsupportedAt = Date.now();
         this.stop();
         resolve(false);
       }, this.options.readyTimeoutMs);
@@ -140,7 +162,7 @@ class CommandServer {
           saidReady = true;
           clearTimeout(timer);
           resolve(true);
-        } else if (message && typeof message.id === 'number') this.answer(message);
+        } else if (message && typeof message.id === 'number') this.answer(message, child);
       });
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
@@ -150,26 +172,27 @@ class CommandServer {
         }
         const why = `the model server of ${this.label()} exited (${code ?? signal})${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`;
         for (const [id, waiting] of this.pending) {
+          if (waiting.child !== child) continue;
           clearTimeout(waiting.timer);
           waiting.reject(new CommandServerError(`${why}; the call was not answered, retry it`, 'failed'));
           this.pending.delete(id);
         }
         // Exited before it ever said ready: this program has no serve mode (after ready, resolve does nothing).
-        if (!saidReady) this.unsupported = true;
+        if (!saidReady) this.unsupportedAt = Date.now();
         resolve(false);
       });
       child.once('error', () => {
         clearTimeout(timer);
-        this.unsupported = true;
+        this.unsupportedAt = Date.now();
         resolve(false);
       });
     });
     return this.ready;
   }
 
-  private answer(message: Record<string, unknown>): void {
+  private answer(message: Record<string, unknown>, from: ChildProcessWithoutNullStreams): void {
     const waiting = this.pending.get(message.id as number);
-    if (!waiting) return;
+    if (!waiting || waiting.child !== from) return;
     this.pending.delete(message.id as number);
     clearTimeout(waiting.timer);
     if (typeof message.error === 'string') return waiting.reject(new CommandServerError(`the model server of ${this.label()} refused the call: ${message.error}`, 'failed'));
@@ -182,6 +205,14 @@ class CommandServer {
       probabilities: message.probabilities as number[][] | undefined,
       classes: (message.classes as unknown[] | undefined)?.map(String),
     });
+  }
+}
+
+function signalGroup(child: ChildProcessWithoutNullStreams, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    // already gone
   }
 }
 
@@ -204,18 +235,19 @@ export class CommandServers {
   }
 
   async predict(artifact: CommandModelArtifact, modelPath: string, rows: Row[]): Promise<Predictions> {
-    let server = this.servers.get(artifact.modelSha256);
+    const key = serverKey(artifact);
+    let server = this.servers.get(key);
     if (!server) {
       server = new CommandServer(artifact, modelPath, this.options);
-      this.servers.set(artifact.modelSha256, server);
+      this.servers.set(key, server);
     }
     return await server.predict(rows);
   }
 
-  /** Stops the processes of models that no longer serve. */
-  retain(modelSha256s: ReadonlySet<string>): void {
+  /** Stops the processes of models that no longer serve (`keys` from serverKey). */
+  retain(keys: ReadonlySet<string>): void {
     for (const [sha, server] of this.servers) {
-      if (!modelSha256s.has(sha)) {
+      if (!keys.has(sha)) {
         server.stop();
         this.servers.delete(sha);
       }
@@ -225,4 +257,12 @@ export class CommandServers {
   stopAll(): void {
     this.retain(new Set());
   }
+}
+
+/**
+ * One server per artifact, not per model file: two versions with the same model bytes but another
+ * command, parameters or feature list must not share a process.
+ */
+export function serverKey(artifact: CommandModelArtifact): string {
+  return createHash('sha256').update(canonicalJson(artifact)).digest('hex');
 }

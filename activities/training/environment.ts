@@ -30,32 +30,67 @@ export function environmentHash(environment: TrialEnvironment): string {
   return createHash('sha256').update(canonicalJson(environment)).digest('hex').slice(0, 16);
 }
 
+/** The interpreters whose version Custody asks for; a program of any other kind is pinned by a lock file. */
+const VERSIONED = /^(node|Rscript|julia|ruby|java)$/;
+
 function probeInterpreter(command: string): Promise<Pick<TrialEnvironment, 'interpreter' | 'packages'>> {
   const cached = probes.get(command);
   if (cached && Date.now() - cached.at < CACHE_MS) return cached.value;
-  const value = PYTHON.test(path.basename(command))
+  const name = path.basename(command);
+  const value = PYTHON.test(name)
     ? run(command, ['-c', PROBE_PYTHON]).then((out) => {
         const parsed = JSON.parse(out) as { version: string; packages: Record<string, string> };
         return { interpreter: { command, version: parsed.version }, packages: Object.fromEntries(Object.entries(parsed.packages).sort(([x], [y]) => (x < y ? -1 : 1))) };
       })
-    : run(command, ['--version']).then((out) => ({ interpreter: { command, version: out.trim().split('\n')[0]!.slice(0, 200) } }));
-  const settled = value.catch(() => ({ interpreter: { command, version: 'unknown' } }));
-  probes.set(command, { at: Date.now(), value: settled });
-  return settled;
+    : VERSIONED.test(name)
+      ? run(command, ['--version']).then((out) => ({ interpreter: { command, version: out.trim().split('\n')[0]!.slice(0, 200) } }))
+      : Promise.resolve({ interpreter: { command, version: 'not probed (name training.environment.lockfile to pin it)' } });
+  // A failed probe is not remembered: the trial fails, Temporal retries it, and the next probe starts afresh.
+  value.catch(() => probes.delete(command));
+  probes.set(command, { at: Date.now(), value });
+  return value;
 }
 
+/** Runs a probe to completion within 30 s; its process group is killed if it takes longer. */
 function run(command: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'ignore'], timeout: 30_000 });
+    const child = spawn(command, args, { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'ignore'], detached: true });
     let out = '';
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      reject(new Error(`${command} ${args[0]} did not answer within 30 s`));
+    }, 30_000);
     child.stdout.on('data', (chunk) => (out += chunk));
-    child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} exited ${code}`))));
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      // Let the pipe drain what the process wrote before it exited.
+      setImmediate(() => (code === 0 ? resolve(out) : reject(new Error(`${command} exited ${code}`))));
+    });
   });
+}
+
+/** Thrown when the spec's lock file is outside the repository or does not exist: bad input, never retried. */
+export class LockfileError extends Error {
+  override readonly name = 'LockfileError';
 }
 
 async function fileSha256(file: string): Promise<string> {
   const resolved = path.resolve(PROJECT_ROOT, file);
-  if (path.relative(PROJECT_ROOT, resolved).startsWith('..')) throw new Error(`training.environment.lockfile ${file} is outside the repository`);
-  return createHash('sha256').update(await readFile(resolved)).digest('hex');
+  if (path.relative(PROJECT_ROOT, resolved).startsWith('..')) throw new LockfileError(`training.environment.lockfile ${file} is outside the repository`);
+  try {
+    return createHash('sha256').update(await readFile(resolved)).digest('hex');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EISDIR') {
+      throw new LockfileError(`training.environment.lockfile ${file} does not exist`);
+    }
+    throw error;
+  }
 }

@@ -21,7 +21,7 @@ try {
   const { train: all, validation } = splitRows(rows, job.target, job.split);
   const train = job.sampleFraction ? sampleRows(all, job.sampleFraction, job.seed) : all;
   if (train.length === 0) throw new DataFormatError('the training split is empty; the dataset has too few rows');
-  const artifact = trainBuiltIn({ trainer: job.trainer as BuiltInTrainer, task: job.task, rows: train, validation, target: job.target, features: job.features, params: job.params, seed: job.seed, featureSection: job.featureSection });
+  const artifact = trainBuiltIn({ trainer: job.trainer as BuiltInTrainer, task: job.task, rows: train, target: job.target, features: job.features, params: job.params, seed: job.seed, featureSection: job.featureSection });
   const scored = validation.length > 0 ? validation : train;
   const predictions = predictBuiltIn(artifact, scored);
   const metrics =

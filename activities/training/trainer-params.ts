@@ -84,8 +84,10 @@ export function readParams(trainer: BuiltInTrainer, task: PipelineSpec['task'], 
     const name = renamed[key] ?? key;
     const rule = rules[name];
     if (!rule) throw new TrainerParamError(`${trainer} does not take ${key}; it takes ${Object.keys(rules).join(', ')}`);
-    if (!rule.check(value)) throw new TrainerParamError(`parameter ${key} must be ${rule.rule} (got ${JSON.stringify(value)})`);
-    out[name] = value;
+    // The earlier minNumSamples took 1 where today's minimum is 2: both mean "any node of two rows may split".
+    const read = key === 'minNumSamples' && value === 1 ? 2 : value;
+    if (!rule.check(read)) throw new TrainerParamError(`parameter ${key} must be ${rule.rule} (got ${JSON.stringify(value)})`);
+    out[name] = read;
   }
   for (const [name, rule] of Object.entries(rules)) if (!(name in out)) out[name] = typeof rule.fallback === 'function' ? rule.fallback(task) : rule.fallback;
   return out;

@@ -10,7 +10,7 @@ import { FailureType, permanentFailure } from '../failures.js';
 import type { ArtifactStore } from '../storage/artifact-store.js';
 import { CommandTrainerError, commandCodeVersion, trainWithCommand } from './command-trainer.js';
 import { loadRows, sampleRows, splitRows } from './dataset-table.js';
-import { captureEnvironment, environmentHash } from './environment.js';
+import { captureEnvironment, environmentHash, LockfileError } from './environment.js';
 import { canonicalJson } from '../../db/canonical-json.js';
 import { ENGINE, type CommandModelArtifact } from './model-artifact.js';
 import { resolveModelInputs, splitOptionsOf } from './model-inputs.js';
@@ -65,7 +65,9 @@ export function createTrainingActivities({ repos, store }: { repos: Repositories
       const command = input.trainer ? input.command : spec.training.command;
       const { version, features } = await resolveModelInputs(repos, input.datasetVersionId, spec);
       const environment = await captureEnvironment(command, spec.training.environment?.lockfile).catch((error: Error) => {
-        throw permanentFailure(FailureType.BadInput, `trial ${input.trialIndex}: the environment could not be read: ${error.message}`);
+        // A missing lock file is bad input; a probe that failed (a busy machine, say) is worth another try.
+        if (error instanceof LockfileError) throw permanentFailure(FailureType.BadInput, `trial ${input.trialIndex}: the environment could not be read: ${error.message}`);
+        throw new Error(`trial ${input.trialIndex}: the environment could not be read: ${error.message}`);
       });
       const codeVersion = command ? `custody@${CUSTODY_VERSION}+${await commandCodeVersion(command)}` : `custody@${CUSTODY_VERSION}+${ENGINE}`;
       const job: TrainJob = {

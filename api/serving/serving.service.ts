@@ -6,7 +6,7 @@ import type { NewPredictionRow } from '../../db/schema/index.js';
 import { loadArtifact } from '../../activities/evaluation/predict.js';
 import type { Predictions } from '../../activities/evaluation/metrics.js';
 import { predictBuiltIn } from '../../activities/training/built-in-trainers.js';
-import { CommandServerError, CommandServers } from '../../activities/training/command-server.js';
+import { CommandServerError, CommandServers, serverKey } from '../../activities/training/command-server.js';
 import type { Row } from '../../activities/data/read-rows.js';
 import { ArtifactStore } from '../../activities/storage/artifact-store.js';
 import type { ModelArtifact } from '../../activities/training/model-artifact.js';
@@ -160,7 +160,7 @@ export class ServingService implements OnModuleDestroy {
     for (const { deployments } of this.routes.values()) {
       for (const deployment of await deployments.catch(() => [])) {
         const artifact = await this.models.get(deployment.modelVersionId)?.catch(() => null);
-        if (artifact?.kind === 'command') serving.add(artifact.modelSha256);
+        if (artifact?.kind === 'command') serving.add(serverKey(artifact));
       }
     }
     this.commands.retain(serving);

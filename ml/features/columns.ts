@@ -11,7 +11,8 @@ export type DatePart = 'year' | 'month' | 'day' | 'weekday' | 'hour';
  */
 export type Generator =
   | { kind: 'number'; column: string; transform?: NumericTransform; fill: number }
-  | { kind: 'missing'; column: string }
+  /** `numeric`: missing when the cell is not a number at all ("NA" in a CSV reads as missing, as null does when served). */
+  | { kind: 'missing'; column: string; numeric?: boolean }
   | { kind: 'category'; column: string; value: string; fill?: string }
   /** The column of categories grouped as rare, and of categories never seen in training. */
   | { kind: 'other'; column: string; known: string[]; fill?: string }
@@ -40,10 +41,14 @@ export function transformed(value: number, transform?: NumericTransform): number
   return Math.sign(value) * Math.abs(value) ** transform.power;
 }
 
-/** A date part of a cell holding an ISO date (or time), or epoch milliseconds; NaN when it is not a date. */
+/**
+ * A date part of a cell: a number, or text of digits only, is epoch milliseconds (so "1700000000000"
+ * from a CSV and 1700000000000 from a served row agree); other text is parsed as an ISO date or time.
+ */
 export function datePart(cell: Cell, part: DatePart): number {
   if (isMissing(cell) || typeof cell === 'boolean') return Number.NaN;
-  const date = new Date(typeof cell === 'number' ? cell : String(cell));
+  const text = String(cell).trim();
+  const date = new Date(/^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text);
   if (Number.isNaN(date.getTime())) return Number.NaN;
   switch (part) {
     case 'year':
@@ -69,7 +74,7 @@ export function generate(g: Generator, row: Row): number {
       return Number.isNaN(value) ? g.fill : value;
     }
     case 'missing':
-      return isMissing(row[g.column]) ? 1 : 0;
+      return (g.numeric ? Number.isNaN(numberOf(row[g.column])) : isMissing(row[g.column])) ? 1 : 0;
     case 'category':
       return categoryOf(row[g.column], g.fill) === g.value ? 1 : 0;
     case 'other': {

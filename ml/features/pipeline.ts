@@ -60,7 +60,7 @@ const DATE_PARTS: DatePart[] = ['year', 'month', 'day', 'weekday', 'hour'];
 export function fitFeatures(rows: Row[], inputs: { name: string; kind: 'numeric' | 'categorical' }[], target: FeatureTarget, section: FeatureSection, standardise: boolean): FittedFeatures {
   const decisions: FeatureDecision[] = [];
   const kept = inputs.filter((input) => {
-    const share = rows.length ? rows.filter((r) => isMissing(r[input.name])).length / rows.length : 0;
+    const share = rows.length ? rows.filter((r) => absent(r, input)).length / rows.length : 0;
     if (section.select.maxMissing === undefined || share <= section.select.maxMissing) return true;
     decisions.push({ feature: input.name, source: input.name, how: 'input column', action: 'dropped', reason: `${pct(share)} missing, above the ${pct(section.select.maxMissing)} allowed` });
     return false;
@@ -90,7 +90,9 @@ function generated(rows: Row[], input: { name: string; kind: 'numeric' | 'catego
   const transform = section.transforms[input.name];
   const make = (name: string, generator: Generator): Candidate => ({ name, source: input.name, generator, values: Float64Array.from(rows, (r) => generate(generator, r)) });
   const out: Candidate[] = [];
-  if (section.impute.indicators && rows.some((r) => isMissing(r[input.name]))) out.push(make(`${input.name}_missing`, { kind: 'missing', column: input.name }));
+  if (section.impute.indicators && rows.some((r) => absent(r, input))) {
+    out.push(make(`${input.name}_missing`, { kind: 'missing', column: input.name, ...(input.kind === 'numeric' ? { numeric: true } : {}) }));
+  }
   if (transform === 'dateparts') {
     for (const part of DATE_PARTS) {
       const values = rows.map((r) => datePart(r[input.name], part)).filter((v) => !Number.isNaN(v));
@@ -200,7 +202,8 @@ function importanceScores(candidates: Candidate[], target: FeatureTarget): numbe
   const data = new Float64Array(n * candidates.length);
   candidates.forEach((c, j) => c.values.forEach((v, i) => (data[i * candidates.length + j] = v)));
   const gains = new Float64Array(candidates.length);
-  const classes = target.classification ? Math.max(...target.y) + 1 : 1;
+  let classes = 1;
+  if (target.classification) for (const k of target.y) classes = Math.max(classes, k + 1);
   const loss = !target.classification ? 'squared' : classes === 2 ? 'binary' : 'multinomial';
   fitBoosting(binMatrix(matrix(n, candidates.length, data)), target.y, loss, classes, { maxIterations: 50, learningRate: 0.1, maxLeafNodes: 15, maxDepth: 1e9, minSamplesLeaf: 20, l2: 0, gains });
   return Array.from(gains);
@@ -234,6 +237,8 @@ function quantileEdges(values: number[], quantiles: number): number[] {
   return edges;
 }
 
+/** Missing as the model sees it: for a numeric column, anything that is not a number. */
+const absent = (row: Row, input: { name: string; kind: string }) => (input.kind === 'numeric' ? Number.isNaN(numberOf(row[input.name])) : isMissing(row[input.name]));
 const pct = (share: number) => `${Number((share * 100).toPrecision(3))}%`;
 const mean = (values: number[]) => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0);
 function median(values: number[]): number {

@@ -30,7 +30,8 @@ export function mutualInformation(a: Int32Array, b: Int32Array): number {
   const joint = new Map<number, number>();
   const ca = new Map<number, number>();
   const cb = new Map<number, number>();
-  const width = Math.max(...b) + 1;
+  let width = 0;
+  for (let i = 0; i < n; i++) width = Math.max(width, b[i]! + 1);
   for (let i = 0; i < n; i++) {
     const key = a[i]! * width + b[i]!;
     joint.set(key, (joint.get(key) ?? 0) + 1);

@@ -79,6 +79,14 @@ describe('command model servers', () => {
     expect(starts()).toHaveLength(0);
   });
 
+  it('gives versions that share a model file but not their feature list a process each', async () => {
+    servers = new CommandServers();
+    const other = { ...model(), features: [{ name: 'y', kind: 'categorical' as const }] };
+    expect((await servers.predict(model(), path.join(dir, 'model.bin'), [{ x: 'from-x', y: 'from-y' }])).values).toEqual(['from-x']);
+    expect((await servers.predict(other, path.join(dir, 'model.bin'), [{ x: 'from-x', y: 'from-y' }])).values).toEqual(['from-y']);
+    expect(starts()).toHaveLength(2);
+  });
+
   it('stops the processes of versions that no longer serve', async () => {
     servers = new CommandServers();
     await call('warm');

@@ -58,7 +58,7 @@ describe.each(datasets.map((d) => [d.name, d] as const))('built-in trainers agai
   });
 
   it.each(Object.keys(expected.estimators) as BuiltInTrainer[])('%s is within tolerance of scikit-learn', { timeout: 300_000 }, (trainer) => {
-    const artifact = trainBuiltIn({ trainer, task: dataset.task, rows: split.train, validation: split.validation, target: dataset.target, features: dataset.features, params: PARAMS[trainer], seed: 0 });
+    const artifact = trainBuiltIn({ trainer, task: dataset.task, rows: split.train, target: dataset.target, features: dataset.features, params: PARAMS[trainer], seed: 0 });
     const predictions = predictBuiltIn(artifact, split.test);
     const ours =
       dataset.task === 'classification'

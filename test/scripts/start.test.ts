@@ -91,6 +91,12 @@ describe('npm start after a crash', () => {
     const after = pids();
     expect(after.temporal).not.toBe(before.temporal);
 
+    // A second start on the same data directory while this one runs is refused, and stops nothing.
+    const rival = launch({ PORT: String(await freePort()) });
+    expect(await rival.exited).toBe(1);
+    expect(rival.output()).toContain('custody: another npm start is running on');
+    expect([after.app, after.temporal, after.guard].every(isAlive)).toBe(true);
+
     // The guard killed with the launcher: the dev server outlives both, and the next start must stop it.
     second.child.kill('SIGKILL');
     process.kill(after.guard, 'SIGKILL');

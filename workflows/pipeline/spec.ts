@@ -466,6 +466,9 @@ export function featureSectionColumns(section: FeatureSectionSpec): { column: st
 function checkFeatures(spec: PipelineSpec, ctx: Issues): void {
   const section = featureSectionOf(spec);
   if (!section) return;
+  if (section.impute.numeric === 'constant' && typeof (section.impute.constant ?? 0) !== 'number') {
+    ctx.addIssue({ code: 'custom', path: ['features', 'impute', 'constant'], message: 'must be a number when impute.numeric is constant' });
+  }
   const commands = trainingCandidates(spec.training).filter((c) => c.trainer === 'command');
   if (commands.length > 0) ctx.addIssue({ code: 'custom', path: ['features'], message: 'a features section applies to the built-in trainers; a command trainer reads the raw columns (give features as a list of columns)' });
   const columns = section.columns;
