@@ -59,6 +59,8 @@ export function createRunsActivities({ repos }: { repos: Repositories }) {
       error?: StepError;
     }): Promise<AuditMark> {
       await repos.runs.upsertStep({ runId: input.runId, name: input.step, position: input.position, status: input.status, attempt: input.attempt, output: input.output, error: input.error, at: new Date() });
+      // The run's current step is the step that last started: set here, where the step is recorded, so it is never stale.
+      if (input.status === 'running') await repos.runs.update(input.runId, { currentStep: input.step });
       return await auditFromActivity(repos, {
         action: `step.${input.status}`,
         subjectType: 'run',

@@ -6,7 +6,7 @@ import { recordHistory } from '../support/histories.js';
 import { eventually } from '../support/pipelines.js';
 import { startStack, type TestStack } from '../support/stack.js';
 
-const RUN = `status purpose trigger workflowId spec
+const RUN = `status currentStep purpose trigger workflowId spec
   steps { name status }
   gates { name status }
   modelVersion { id }
@@ -46,7 +46,8 @@ describe('runs started again keep their purpose and their gates', () => {
     (await gql('mutation($input: SubmitPipelineInput!) { submitPipeline(input: $input) { id } }', { input: { spec } }, as)).submitPipeline.id;
   const reproduce = async (id: string): Promise<string> => (await gql('mutation($id: ID!) { reproduce(input: { runId: $id }) { id } }', { id })).reproduce.id;
   const cancelWhileTraining = async (id: string) => {
-    await eventually(() => read(id), (r) => r.steps.some((s: any) => s.name === 'train' && s.status === 'running'), 60_000);
+    const training = await eventually(() => read(id), (r) => r.steps.some((s: any) => s.name === 'train' && s.status === 'running'), 60_000);
+    expect(training.currentStep).toBe('train');
     await gql('mutation($id: ID!) { cancelRun(input: { runId: $id }) { id } }', { id });
     return await until(id, ['cancelled']);
   };
