@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { announceFirstAdmin, createApiApp, createTemporalClient } from './api/bootstrap.js';
+import { temporalUiLink } from './api/common/temporal-ui.js';
 import { loadConfigOrExit } from './config.js';
 import { openDatabase } from './db/client.js';
 import { connectWorker, createWorker } from './worker/create-worker.js';
@@ -30,7 +31,7 @@ process.stdout.write(
     '',
     `custody is running (database: ${database.driver === 'pglite' ? 'embedded PGlite' : 'Postgres'}, task queue: ${config.temporal.taskQueue})`,
     `  GraphQL      ${url}/graphql`,
-    `  Temporal UI  ${config.temporal.uiUrl}/namespaces/${config.temporal.namespace}/workflows`,
+    `  Temporal UI  ${temporalUiLink(config.temporal, 'workflows')}`,
     '  Ctrl-C stops it; runs survive restarts.',
     '',
   ].join('\n'),

@@ -3,7 +3,8 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../../config.js';
 import type { Database } from '../../db/client.js';
 import { createRepositories } from '../../db/repositories.js';
-import { CONFIG, DATABASE, REPOSITORIES, TEMPORAL_CLIENT } from './tokens.js';
+import { ArtifactStore } from '../../activities/storage/artifact-store.js';
+import { ARTIFACT_STORE, CONFIG, DATABASE, REPOSITORIES, TEMPORAL_CLIENT } from './tokens.js';
 
 export interface ApiDependencies {
   config: Config;
@@ -11,7 +12,7 @@ export interface ApiDependencies {
   temporal: Client;
 }
 
-/** One provider each for the configuration, the database (and its repositories) and the Temporal client. */
+/** One provider each for the configuration, the database (and its repositories), the Temporal client and the artifact store. */
 @Global()
 @Module({})
 export class CoreModule {
@@ -21,6 +22,7 @@ export class CoreModule {
       { provide: DATABASE, useValue: deps.database },
       { provide: TEMPORAL_CLIENT, useValue: deps.temporal },
       { provide: REPOSITORIES, useValue: createRepositories(deps.database.db) },
+      { provide: ARTIFACT_STORE, useValue: new ArtifactStore(deps.config.artifactDir) },
     ];
     return { module: CoreModule, providers, exports: providers.map((p) => p.provide) };
   }

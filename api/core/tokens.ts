@@ -3,3 +3,4 @@ export const CONFIG = Symbol('CONFIG');
 export const DATABASE = Symbol('DATABASE');
 export const TEMPORAL_CLIENT = Symbol('TEMPORAL_CLIENT');
 export const REPOSITORIES = Symbol('REPOSITORIES');
+export const ARTIFACT_STORE = Symbol('ARTIFACT_STORE');

@@ -11,7 +11,7 @@ import { NAME_PATTERN } from '../../workflows/pipeline/spec.js';
 import type { Repositories } from '../../db/repositories.js';
 import type { DatasetRow, DatasetVersionRow } from '../../db/schema/index.js';
 import { isUuid } from '../common/validate.js';
-import { CONFIG, REPOSITORIES } from '../core/tokens.js';
+import { ARTIFACT_STORE, CONFIG, REPOSITORIES } from '../core/tokens.js';
 import { DatasetError } from './datasets.error.js';
 import type { DatasetVersionInput, RegisterDatasetInput } from './dto/dataset-version.input.js';
 import type { DatasetVersion } from './models/dataset.model.js';
@@ -27,14 +27,11 @@ const invalid = (field: string, message: string) => new DatasetError('INVALID_IN
 /** Registers datasets and reads their content-addressed versions. */
 @Injectable()
 export class DatasetsService {
-  private readonly store: ArtifactStore;
-
   constructor(
     @Inject(REPOSITORIES) private readonly repos: Repositories,
     @Inject(CONFIG) private readonly config: Config,
-  ) {
-    this.store = new ArtifactStore(config.artifactDir);
-  }
+    @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
+  ) {}
 
   /** Registers uploaded content or a file under the import directory; identical content returns its existing version. */
   async register(input: RegisterDatasetInput, actor: string): Promise<DatasetVersion> {

@@ -8,6 +8,7 @@ import type { Repositories } from '../../db/repositories.js';
 import type { DriftReportRow } from '../../db/schema/index.js';
 import type { Caller } from '../access/principal.js';
 import { decodeCursor, pageOf, pageSize } from '../common/pagination.js';
+import { temporalUiLink } from '../common/temporal-ui.js';
 import { auditRequest } from '../common/audit.js';
 import { isUuid, modelNameField } from '../common/validate.js';
 import { CONFIG, REPOSITORIES, TEMPORAL_CLIENT } from '../core/tokens.js';
@@ -29,12 +30,11 @@ export class MonitoringService {
   ) {}
 
   toModel(row: DriftReportRow, model: string): DriftReport {
-    const { uiUrl, namespace } = this.config.temporal;
     return {
       ...row,
       model,
       workflowId: row.key,
-      temporalUiUrl: `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(row.key)}`,
+      temporalUiUrl: temporalUiLink(this.config.temporal, 'workflows', row.key),
     };
   }
 

@@ -11,6 +11,7 @@ import type { Caller } from '../access/principal.js';
 import { auditRequest } from '../common/audit.js';
 import { modelNameField } from '../common/validate.js';
 import { CONFIG, REPOSITORIES, TEMPORAL_CLIENT } from '../core/tokens.js';
+import { temporalUiLink } from '../common/temporal-ui.js';
 import { ScheduleAction, type CreateScheduleInput, type ScheduleIdInput, type SchedulesInput } from './dto/monitoring.input.js';
 import type { Schedule } from './models/schedule.model.js';
 import { MonitoringError } from './monitoring.error.js';
@@ -176,7 +177,6 @@ export class SchedulesService {
   private toModel(id: string, d: ScheduleDescription): Schedule {
     const memo = (d.memo ?? {}) as Partial<ScheduleMemo>;
     const [, action, model] = SCHEDULE_ID.exec(id) ?? [];
-    const { uiUrl, namespace } = this.config.temporal;
     return {
       id,
       model: memo.model ?? model!,
@@ -195,7 +195,7 @@ export class SchedulesService {
       actionsMissed: d.info.numActionsMissedCatchupWindow,
       createdBy: memo.createdBy ?? null,
       createdAt: d.info.createdAt,
-      temporalUiUrl: `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/schedules/${encodeURIComponent(id)}`,
+      temporalUiUrl: temporalUiLink(this.config.temporal, 'schedules', id),
     };
   }
 

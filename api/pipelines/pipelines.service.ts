@@ -18,6 +18,7 @@ import { modelNameOf, parsePipelineSpec, type PipelineSpec } from '../../workflo
 import { pipelineStart } from '../../workflows/pipeline/start.js';
 import { auditRequest } from '../common/audit.js';
 import { decodeCursor, pageOf, pageSize } from '../common/pagination.js';
+import { temporalUiLink } from '../common/temporal-ui.js';
 import { isUuid } from '../common/validate.js';
 import { CONFIG, REPOSITORIES, TEMPORAL_CLIENT } from '../core/tokens.js';
 import type { CancelRunInput, PipelineRunsInput, RunIdInput } from './dto/pipeline-runs.input.js';
@@ -47,11 +48,10 @@ export class PipelinesService {
   }
 
   toModel(row: PipelineRunRow): PipelineRun {
-    const { namespace, uiUrl } = this.config.temporal;
     return {
       ...row,
       status: row.status as RunStatus,
-      temporalUiUrl: `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(row.workflowId)}`,
+      temporalUiUrl: temporalUiLink(this.config.temporal, 'workflows', row.workflowId),
     };
   }
 

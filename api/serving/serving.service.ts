@@ -10,9 +10,8 @@ import { CommandServerError, CommandServers, serverKey } from '../../activities/
 import type { Row } from '../../activities/data/read-rows.js';
 import { ArtifactStore } from '../../activities/storage/artifact-store.js';
 import type { ModelArtifact } from '../../activities/training/model-artifact.js';
-import type { Config } from '../../config.js';
 import { isUuid } from '../common/validate.js';
-import { CONFIG, REPOSITORIES } from '../core/tokens.js';
+import { ARTIFACT_STORE, REPOSITORIES } from '../core/tokens.js';
 import { PredictionLog } from './prediction-log.js';
 import { ServingError } from './serving.error.js';
 
@@ -35,7 +34,6 @@ const MAX_INPUTS = 1000;
  */
 @Injectable()
 export class ServingService implements OnModuleDestroy {
-  private readonly store: ArtifactStore;
   /** Command models' serving processes, one per served version, kept warm between calls. */
   private readonly commands = new CommandServers();
   private readonly models = new Map<string, Promise<ModelArtifact>>();
@@ -43,11 +41,9 @@ export class ServingService implements OnModuleDestroy {
 
   constructor(
     @Inject(REPOSITORIES) private readonly repos: Repositories,
-    @Inject(CONFIG) config: Config,
+    @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
     private readonly log: PredictionLog,
-  ) {
-    this.store = new ArtifactStore(config.artifactDir);
-  }
+  ) {}
 
   async predict(modelName: string, inputs: unknown, key?: string | null): Promise<ServedPrediction[]> {
     if (!Array.isArray(inputs) || inputs.length === 0) throw ServingError.field('inputs', 'must be a non-empty list of objects');
