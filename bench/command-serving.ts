@@ -7,24 +7,12 @@ import { CommandServers } from '../activities/training/command-server.js';
 import { predictWithCommand, trainWithCommand } from '../activities/training/command-trainer.js';
 import type { CommandModelArtifact } from '../activities/training/model-artifact.js';
 import { PROJECT_ROOT } from '../paths.js';
+import { time, type Timing } from './timing.js';
 
 export interface CommandServingFigures {
   python: string | null;
-  perCall: { calls: number; perSecond: number; p50: number };
-  served: { calls: number; perSecond: number; p50: number };
-}
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-
-async function measure(calls: number, predict: () => Promise<unknown>): Promise<{ calls: number; perSecond: number; p50: number }> {
-  const times: number[] = [];
-  const started = performance.now();
-  for (let i = 0; i < calls; i++) {
-    const t = performance.now();
-    await predict();
-    times.push(performance.now() - t);
-  }
-  return { calls, perSecond: calls / ((performance.now() - started) / 1000), p50: median(times) };
+  perCall: Timing & { calls: number };
+  served: Timing & { calls: number };
 }
 
 /**
@@ -48,9 +36,9 @@ export async function commandServingBench(): Promise<CommandServingFigures | nul
     writeFileSync(modelPath, trained.modelBytes);
     const artifact: CommandModelArtifact = { format: 'custody-model/v1', kind: 'command', command, modelSha256: 'bench', task: 'classification', target, features, params: { C: 1 }, seed: 1 };
     const one = [rows[0]!];
-    const perCall = await measure(20, () => predictWithCommand(artifact, modelPath, one));
-    await servers.predict(artifact, modelPath, one);
-    const served = await measure(1000, () => servers.predict(artifact, modelPath, one));
+    // One warm-up call each: the per-call path has nothing to warm, and a call of it takes a second.
+    const perCall = { calls: 20, ...(await time(20, 1, () => predictWithCommand(artifact, modelPath, one), 1)) };
+    const served = { calls: 1000, ...(await time(1000, 1, () => servers.predict(artifact, modelPath, one), 1)) };
     return { python, perCall, served };
   } finally {
     servers.stopAll();

@@ -5,6 +5,7 @@ import { PredictionLog } from '../api/serving/prediction-log.js';
 import { ServingService } from '../api/serving/serving.service.js';
 import { loadArtifact } from '../activities/evaluation/predict.js';
 import { ArtifactStore } from '../activities/storage/artifact-store.js';
+import { time, type Timing } from './timing.js';
 import { predictBuiltIn } from '../activities/training/built-in-trainers.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
@@ -20,12 +21,6 @@ export interface ServingFigures {
   bare: Timing;
 }
 
-export interface Timing {
-  perSecond: number;
-  p50: number;
-  p99: number;
-}
-
 export interface ServingBench {
   figures: ServingFigures[];
   logged: number;
@@ -34,20 +29,6 @@ export interface ServingBench {
 
 const FLOWER = { sepal_length: 5.9, sepal_width: 3.0, petal_length: 5.1, petal_width: 1.8 };
 
-async function time(calls: number, batch: number, call: () => Promise<unknown> | unknown): Promise<Timing> {
-  for (let i = 0; i < Math.min(50, calls); i++) await call(); // warm-up: JIT, caches, connections
-  const latencies: number[] = [];
-  const t0 = performance.now();
-  for (let i = 0; i < calls; i++) {
-    const t = performance.now();
-    await call();
-    latencies.push(performance.now() - t);
-  }
-  const wall = performance.now() - t0;
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
-  return { perSecond: (calls * batch) / (wall / 1000), p50: at(0.5), p99: at(0.99) };
-}
 
 /**
  * Predictions per second and latency for a model in production, at batch 1 and batch 100, with the

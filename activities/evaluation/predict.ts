@@ -1,6 +1,7 @@
 import type { Row } from '../data/read-rows.js';
 import type { ArtifactStore } from '../storage/artifact-store.js';
 import { predictBuiltIn } from '../training/built-in-trainers.js';
+import type { CommandServers } from '../training/command-server.js';
 import { predictWithCommand } from '../training/command-trainer.js';
 import { parseArtifact, type ModelArtifact } from '../training/model-artifact.js';
 import { classificationMetrics, regressionMetrics, type Predictions } from './metrics.js';
@@ -10,9 +11,13 @@ export async function loadArtifact(store: ArtifactStore, sha256: string): Promis
   return parseArtifact(await store.read(sha256));
 }
 
-/** Predicts with any model artifact: in process for built-in models, through the command for command models. */
-export async function predictRows(store: ArtifactStore, artifact: ModelArtifact, rows: Row[], signal?: AbortSignal): Promise<Predictions> {
+/**
+ * Predicts with any model artifact: in process for built-in models; for command models through their
+ * warm serve-mode process when `commands` is given (serving), else a process for this call (batch scoring).
+ */
+export async function predictRows(store: ArtifactStore, artifact: ModelArtifact, rows: Row[], signal?: AbortSignal, commands?: CommandServers): Promise<Predictions> {
   if (artifact.kind === 'builtin') return predictBuiltIn(artifact, rows);
+  if (commands) return await commands.predict(artifact, store.pathOf(artifact.modelSha256), rows);
   return await predictWithCommand(artifact, store.pathOf(artifact.modelSha256), rows, { signal });
 }
 

@@ -16,9 +16,7 @@ import type { Predictions } from '../evaluation/metrics.js';
 import { encodeRows, fitEncoding, type FeatureEncoding } from './encoding.js';
 import { predictLegacy } from './legacy-trainers.js';
 import { ENGINE, type BuiltInModelArtifact } from './model-artifact.js';
-import { readParams, TrainerParamError } from './trainer-params.js';
-
-export { TrainerParamError };
+import { readParams } from './trainer-params.js';
 
 interface TrainInput {
   trainer: BuiltInTrainer;

@@ -69,6 +69,7 @@ export function createTrainingActivities({ repos, store }: { repos: Repositories
         if (error instanceof LockfileError) throw permanentFailure(FailureType.BadInput, `trial ${input.trialIndex}: the environment could not be read: ${error.message}`);
         throw new Error(`trial ${input.trialIndex}: the environment could not be read: ${error.message}`);
       });
+      const featureSection = featureSectionOf(spec);
       const codeVersion = command ? `custody@${CUSTODY_VERSION}+${await commandCodeVersion(command)}` : `custody@${CUSTODY_VERSION}+${ENGINE}`;
       const job: TrainJob = {
         datasetSha256: version.sha256,
@@ -76,7 +77,7 @@ export function createTrainingActivities({ repos, store }: { repos: Repositories
         task: spec.task,
         target: spec.target,
         features,
-        ...(featureSectionOf(spec) ? { featureSection: featureSectionOf(spec) } : {}),
+        ...(featureSection ? { featureSection } : {}),
         split: splitOptionsOf(spec),
         trainer,
         command,

@@ -3,9 +3,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Repositories } from '../../db/repositories.js';
 import type { DeploymentWithVersion } from '../../db/repositories/registry.js';
 import type { NewPredictionRow } from '../../db/schema/index.js';
-import { loadArtifact } from '../../activities/evaluation/predict.js';
+import { loadArtifact, predictRows } from '../../activities/evaluation/predict.js';
 import type { Predictions } from '../../activities/evaluation/metrics.js';
-import { predictBuiltIn } from '../../activities/training/built-in-trainers.js';
 import { CommandServerError, CommandServers, serverKey } from '../../activities/training/command-server.js';
 import type { Row } from '../../activities/data/read-rows.js';
 import { ArtifactStore } from '../../activities/storage/artifact-store.js';
@@ -127,9 +126,8 @@ export class ServingService implements OnModuleDestroy {
   }
 
   private async predictWith(artifact: ModelArtifact, rows: Row[]): Promise<Predictions> {
-    if (artifact.kind === 'builtin') return predictBuiltIn(artifact, rows);
     try {
-      return await this.commands.predict(artifact, this.store.pathOf(artifact.modelSha256), rows);
+      return await predictRows(this.store, artifact, rows, undefined, this.commands);
     } catch (error) {
       if (error instanceof CommandServerError) throw new ServingError('MODEL_UNAVAILABLE', error.message);
       throw error;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bestIndex, championFailure, thresholdFailures } from '../../workflows/pipeline/decisions.js';
-import { halvingRungs, searchCandidates, searchTrials } from '../../workflows/pipeline/search.js';
+import { halvingRungs, searchTrials } from '../../workflows/pipeline/search.js';
 import { parsePipelineSpec } from '../../workflows/pipeline/spec.js';
 
 const base = {
@@ -47,6 +47,9 @@ describe('pipeline spec', () => {
     ]);
   });
 });
+
+/** The parameter sets a one-trainer spec searches. */
+const searchCandidates = (training: Parameters<typeof searchTrials>[0]) => searchTrials(training).map((plan) => plan.params);
 
 describe('search candidates', () => {
   it('expand a grid over the fixed params', () => {

@@ -22,11 +22,6 @@ export function searchTrials(training: PipelineSpec['training']): TrialPlan[] {
   );
 }
 
-/** The parameter sets of the one-trainer form (its first and only candidate). */
-export function searchCandidates(training: PipelineSpec['training']): Params[] {
-  return configurations(trainingCandidates(training)[0]!, training, 0);
-}
-
 function configurations(candidate: TrainingCandidate, training: PipelineSpec['training'], index: number): Params[] {
   const { search } = training;
   const { params, space } = candidate;
