@@ -98,8 +98,10 @@ describe('npm start after a crash', () => {
     expect([after.app, after.temporal, after.guard].every(isAlive)).toBe(true);
 
     // The guard killed with the launcher: the dev server outlives both, and the next start must stop it.
-    second.child.kill('SIGKILL');
+    // The guard goes first: killed after the launcher, it could notice the launcher gone and stop the server itself.
     process.kill(after.guard, 'SIGKILL');
+    await gone([after.guard]);
+    second.child.kill('SIGKILL');
     await gone([after.app]);
     expect(isAlive(after.temporal)).toBe(true);
 
@@ -125,7 +127,8 @@ describe('npm start after a crash', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const taken = (server.address() as net.AddressInfo).port;
     try {
-      const launched = launch({ TEMPORAL_DEV_PORT: String(taken) });
+      // A data directory of its own, so nothing the other test left can answer for this one.
+      const launched = launch({ TEMPORAL_DEV_PORT: String(taken), CUSTODY_DATA_DIR: path.join(dataDir, 'alone') });
       expect(await launched.exited).toBe(1);
       expect(launched.output()).toContain(`custody: port ${taken} is already in use. If a Temporal server runs there, set TEMPORAL_ADDRESS=127.0.0.1:${taken} to use it.`);
       expect(server.listening).toBe(true);
