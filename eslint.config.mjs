@@ -1,3 +1,5 @@
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 const nodeBuiltIns = 'Workflows run in a deterministic sandbox: no Node built-ins.';
@@ -8,6 +10,12 @@ const sandboxBanned = [
   { group: ['@temporalio/activity', '@temporalio/client', '@temporalio/worker', '@temporalio/testing'], message: 'Workflows may import only @temporalio/workflow (and @temporalio/common).' },
   { group: ['**/db/**', '**/api/**', 'drizzle-orm', 'drizzle-orm/*', 'postgres', 'uuid', '@nestjs/*'], message: 'Workflows must not reach the database, the API or I/O libraries.', allowTypeImports: true },
 ];
+
+/** Forbids files matching `files` from importing any of the named top-level folders. */
+function wall(files, folders, message) {
+  const group = folders.flatMap((folder) => [`**/${folder}/**`, `../${folder}/**`]);
+  return { files, rules: { 'no-restricted-imports': ['error', { patterns: [{ group, message }] }] } };
+}
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', '.data/', 'db/migrations/', 'examples/**/*.py'] },
@@ -23,6 +31,13 @@ export default tseslint.config(
     },
   },
   {
+    // No import cycles between our modules (type-only imports included: they are how layers leak).
+    files: ['**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: { ...importX.flatConfigs.typescript.settings, 'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })] },
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
+  },
+  {
     // NestJS reads constructor parameter types at run time: those imports must stay values.
     files: ['api/**/*.ts'],
     rules: { '@typescript-eslint/consistent-type-imports': 'off' },
@@ -34,20 +49,16 @@ export default tseslint.config(
       'no-restricted-globals': ['error', { name: 'process', message: 'Use workflow inputs.' }, { name: 'setTimeout', message: 'Use sleep() from @temporalio/workflow.' }],
     },
   },
-  {
-    // The layers' walls: domain/ is pure and imports nothing of ours; ml/ (the learners) only domain/.
-    files: ['domain/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../*', '../**'], message: 'domain/ imports nothing else of ours.' }] }] },
-  },
-  {
-    files: ['ml/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ group: ['**/activities/**', '**/api/**', '**/db/**', '**/workflows/**', '**/worker/**', '**/bench/**'], message: 'ml/ may import only domain/ and itself.' }] },
-      ],
-    },
-  },
+  // The layers' walls, from the bottom: domain/ (pure: spec, messages, decisions, report types) imports
+  // nothing else of ours; db/ only domain/; storage/ (artifacts, dataset files) db/ and domain/; ml/ (the
+  // learners, trainers and prediction) those three; clients/ (starting our workflows from outside) adds
+  // workflows' message types. The API never reaches into worker code: what both need lives below both.
+  wall(['domain/**/*.ts'], ['activities', 'api', 'db', 'workflows', 'worker', 'ml', 'storage', 'clients', 'bench', 'test'], 'domain/ imports nothing else of ours.'),
+  wall(['db/**/*.ts'], ['activities', 'api', 'workflows', 'worker', 'ml', 'storage', 'clients', 'bench'], 'db/ may import only domain/ and itself.'),
+  wall(['storage/**/*.ts'], ['activities', 'api', 'workflows', 'worker', 'ml', 'clients', 'bench'], 'storage/ may import only domain/, db/ and itself.'),
+  wall(['ml/**/*.ts'], ['activities', 'api', 'workflows', 'worker', 'clients', 'bench'], 'ml/ may import only domain/, db/, storage/ and itself.'),
+  wall(['clients/**/*.ts'], ['activities', 'api', 'worker', 'bench'], 'clients/ may not import activities/, api/ or worker/.'),
+  wall(['api/**/*.ts'], ['activities', 'worker', 'bench'], 'api/ never imports worker code: move what both need to domain/, ml/, storage/ or clients/.'),
   {
     files: ['**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', fetch: 'readonly', AbortSignal: 'readonly', Buffer: 'readonly', setTimeout: 'readonly' } },

@@ -1,5 +1,5 @@
 import { activityInfo } from '@temporalio/activity';
-import type { Repositories } from '../db/repositories.js';
+import type { Repositories } from '../db/repositories/index.js';
 
 /** The audit chain's position after a write; activities return it, so the run's Temporal history holds it too. */
 export interface AuditMark {

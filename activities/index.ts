@@ -1,13 +1,13 @@
 import type { Database } from '../db/client.js';
-import { createRepositories } from '../db/repositories.js';
+import { createRepositories } from '../db/repositories/index.js';
 import { createDataActivities } from './data/data.activities.js';
 import { createEvaluationActivities } from './evaluation/evaluation.activities.js';
 import { createEventsActivities } from './events/events.activities.js';
-import { createGovernanceActivities } from './governance/governance.activities.js';
+import { createGatesActivities } from './gates/gates.activities.js';
 import { createMonitoringActivities } from './monitoring/monitoring.activities.js';
 import { createRegistryActivities } from './registry/registry.activities.js';
 import { createRunsActivities } from './runs/runs.activities.js';
-import { ArtifactStore } from './storage/artifact-store.js';
+import { ArtifactStore } from '../storage/artifact-store.js';
 import { createSystemActivities } from './system/system.activities.js';
 import { createTrainingActivities } from './training/training.activities.js';
 
@@ -30,7 +30,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createTrainingActivities({ repos, store }),
     ...createEvaluationActivities({ repos, store }),
     ...createRegistryActivities({ repos }),
-    ...createGovernanceActivities({ repos }),
+    ...createGatesActivities({ repos }),
     ...createMonitoringActivities({ repos, store }),
     ...createEventsActivities({ repos }),
   };

@@ -6,7 +6,7 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { CoreModule, type ApiDependencies } from './core/core.module.js';
 import { DomainErrorFilter } from './errors/domain-error.filter.js';
 import { formatGraphQLError } from './errors/graphql-errors.js';
-import type { Repositories } from '../db/repositories.js';
+import type { Repositories } from '../db/repositories/index.js';
 import { createLoaders, type RequestContext } from './common/loaders.js';
 import { REPOSITORIES } from './core/tokens.js';
 import { AccessModule } from './access/access.module.js';
@@ -15,7 +15,7 @@ import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LineageModule } from './lineage/lineage.module.js';
 import { MonitoringModule } from './monitoring/monitoring.module.js';
-import { PipelinesModule } from './pipelines/pipelines.module.js';
+import { RunsModule } from './runs/runs.module.js';
 import { RegistryModule } from './registry/registry.module.js';
 import { ServingModule } from './serving/serving.module.js';
 
@@ -47,7 +47,7 @@ export class AppModule {
         }),
         AccessModule,
         HealthModule,
-        PipelinesModule,
+        RunsModule,
         DatasetsModule,
         RegistryModule,
         LineageModule,

@@ -2,10 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Row } from '../activities/data/read-rows.js';
-import { CommandServers } from '../activities/training/command-server.js';
-import { predictWithCommand, trainWithCommand } from '../activities/training/command-trainer.js';
-import type { CommandModelArtifact } from '../activities/training/model-artifact.js';
+import type { Row } from '../storage/read-rows.js';
+import { CommandServers } from '../ml/command/server.js';
+import { predictWithCommand, trainWithCommand } from '../ml/command/trainer.js';
+import type { CommandModelArtifact } from '../ml/artifact.js';
 import { PROJECT_ROOT } from '../paths.js';
 import { time, type Timing } from './timing.js';
 

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { rowsOf, type Db } from '../db/client.js';
-import { createRepositories } from '../db/repositories.js';
+import { createRepositories } from '../db/repositories/index.js';
 
 export interface LineageFigures {
   runs: number;

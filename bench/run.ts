@@ -11,9 +11,9 @@ import postgres from 'postgres';
 import { createActivities } from '../activities/index.js';
 import { loadConfig } from '../config.js';
 import { openDatabase, type Database } from '../db/client.js';
-import { createRepositories } from '../db/repositories.js';
+import { createRepositories } from '../db/repositories/index.js';
 import { PROJECT_ROOT } from '../paths.js';
-import { parsePipelineSpec, type PipelineSpec } from '../workflows/pipeline/spec.js';
+import { parsePipelineSpec, type PipelineSpec } from '../domain/pipeline/spec.js';
 import { installRuntime } from '../worker/runtime.js';
 import { ensureSearchAttributes } from '../worker/search-attributes.js';
 import { benchActivities } from './activities.js';
@@ -101,7 +101,7 @@ async function main() {
   const bareTimes: number[] = [];
   for (let round = 0; round <= ROUNDS; round++) {
     const runId = randomUUID();
-    await repos.runs.create({ id: runId, workflowId: `bench-${runId}`, pipelineName: 'bench', modelName: 'bench', spec: smallSpec('bench'), specHash: 'bench', submittedBy: 'bench', status: 'running' });
+    await repos.runs.create({ id: runId, workflowId: `bench-${runId}`, pipelineName: 'bench', modelName: 'bench', spec: smallSpec('bench'), submittedBy: 'bench', status: 'running' });
     let t = performance.now();
     await client.workflow.execute('stepsBench', { taskQueue, workflowId: `steps-${runId}`, args: [{ runId, steps: STEPS }] });
     const steps = performance.now() - t;

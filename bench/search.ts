@@ -1,10 +1,10 @@
-import { classificationMetrics } from '../activities/evaluation/metrics.js';
-import type { Row } from '../activities/data/read-rows.js';
-import { predictBuiltIn, trainBuiltIn } from '../activities/training/built-in-trainers.js';
-import { sampleRows } from '../activities/training/dataset-table.js';
+import { classificationMetrics } from '../ml/metrics.js';
+import type { Row } from '../storage/read-rows.js';
+import { predictBuiltIn, trainBuiltIn } from '../ml/trainers/built-in.js';
+import { sampleRows } from '../ml/trainers/dataset-table.js';
 import { claims, splitOf } from './datasets.js';
-import { halvingRungs, searchTrials, type TrialPlan } from '../workflows/pipeline/search.js';
-import { parsePipelineSpec } from '../workflows/pipeline/spec.js';
+import { halvingRungs, searchTrials, type TrialPlan } from '../domain/pipeline/search.js';
+import { parsePipelineSpec } from '../domain/pipeline/spec.js';
 
 export interface SearchFigures {
   configurations: number;

@@ -3,13 +3,13 @@ import { TokensService } from '../api/access/tokens.service.js';
 import { createApiApp } from '../api/bootstrap.js';
 import { PredictionLog } from '../api/serving/prediction-log.js';
 import { ServingService } from '../api/serving/serving.service.js';
-import { loadArtifact } from '../activities/evaluation/predict.js';
-import { ArtifactStore } from '../activities/storage/artifact-store.js';
+import { loadArtifact } from '../ml/predict.js';
+import { ArtifactStore } from '../storage/artifact-store.js';
 import { time, type Timing } from './timing.js';
-import { predictBuiltIn } from '../activities/training/built-in-trainers.js';
+import { predictBuiltIn } from '../ml/trainers/built-in.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
-import { createRepositories } from '../db/repositories.js';
+import { createRepositories } from '../db/repositories/index.js';
 
 export interface ServingFigures {
   batch: number;

@@ -1,6 +1,6 @@
 // One benchmark fit in a worker thread, as a Custody trial trains: builds the rows, fits, scores.
 import { parentPort, workerData } from 'node:worker_threads';
-import { classificationMetrics } from '../activities/evaluation/metrics.js';
+import { classificationMetrics } from '../ml/metrics.js';
 import { fromRows } from '../ml/matrix.js';
 import { binMatrix } from '../ml/trees/bins.js';
 import { fitBoosting, predictBoosting } from '../ml/trees/boosting.js';

@@ -1,15 +1,15 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { BenchActivities } from './activities.js';
-import { createStepRunner } from '../workflows/pipeline/steps.js';
+import { createStepRunner, projection } from '../workflows/pipeline/steps.js';
 
 // The worker for the benchmarks bundles Custody's own workflows plus these two.
 export * from '../workflows/index.js';
 
 const { noop } = proxyActivities<BenchActivities>({ startToCloseTimeout: '10 seconds' });
 
-/** N no-op steps through the pipeline's real step discipline: recorded as running, then succeeded. */
+/** N no-op steps through the pipeline's real step discipline: recorded as running, then succeeded, as new runs record them. */
 export async function stepsBench(input: { runId: string; steps: number }): Promise<void> {
-  const step = createStepRunner({ runId: input.runId, completed: {}, describe: (e) => ({ type: 'Error', message: String(e) }) });
+  const step = createStepRunner({ runId: input.runId, runs: projection(true).runs, completed: {}, describe: (e) => ({ type: 'Error', message: String(e) }) });
   for (let i = 0; i < input.steps; i++) await step(`noop-${i}`, async () => ({ i: await noop() }));
 }
 

@@ -1,13 +1,13 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { heartbeat } from '@temporalio/activity';
-import type { Repositories } from '../../db/repositories.js';
+import type { Repositories } from '../../db/repositories/index.js';
 import type { DatasetVersionRow } from '../../db/schema/index.js';
-import type { PipelineSpec } from '../../workflows/pipeline/spec.js';
+import type { PipelineSpec } from '../../domain/pipeline/spec.js';
 import { FailureType, permanentFailure } from '../failures.js';
-import type { ArtifactStore } from '../storage/artifact-store.js';
-import { registerDatasetFile } from './register.js';
-import { DataFormatError, formatOf } from './read-rows.js';
+import type { ArtifactStore } from '../../storage/artifact-store.js';
+import { registerDatasetFile } from '../../storage/register-dataset.js';
+import { DataFormatError, formatOf } from '../../storage/read-rows.js';
 import { validateDataset, type ValidationReport } from './validate.js';
 
 /** A small reference to a dataset version: what the workflow keeps in its history instead of data. */

@@ -1,6 +1,6 @@
-import { featureColumnList, featureSectionColumns, featureSectionOf, type PipelineSpec } from '../../workflows/pipeline/spec.js';
-import type { ColumnProfile, DatasetFormat } from './profile-types.js';
-import { isMissing, numericValue, readRows } from './read-rows.js';
+import { featureColumnList, featureSectionColumns, featureSectionOf, type PipelineSpec } from '../../domain/pipeline/spec.js';
+import type { ColumnProfile, DatasetFormat } from '../../domain/data/profile.js';
+import { isMissing, numericValue, readRows } from '../../storage/read-rows.js';
 
 export interface ValidationFailure {
   rule: 'schema' | 'missing' | 'non-numeric' | 'range' | 'categories' | 'class-balance' | 'min-rows';

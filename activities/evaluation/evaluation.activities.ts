@@ -1,13 +1,13 @@
 import { cancellationSignal, heartbeat } from '@temporalio/activity';
-import type { Repositories } from '../../db/repositories.js';
-import type { Metrics } from '../../workflows/pipeline/decisions.js';
-import type { PipelineSpec } from '../../workflows/pipeline/spec.js';
+import type { Repositories } from '../../db/repositories/index.js';
+import type { Metrics } from '../../domain/pipeline/decisions.js';
+import type { PipelineSpec } from '../../domain/pipeline/spec.js';
 import { FailureType, permanentFailure } from '../failures.js';
-import type { ArtifactStore } from '../storage/artifact-store.js';
-import { loadRows, splitRows } from '../training/dataset-table.js';
+import type { ArtifactStore } from '../../storage/artifact-store.js';
+import { loadRows, splitRows } from '../../ml/trainers/dataset-table.js';
 import { resolveModelInputs, splitOptionsOf } from '../training/model-inputs.js';
-import type { MetricName } from '../../workflows/pipeline/spec.js';
-import { metricsOf, loadArtifact, predictRows, scoreMany, scoreRows } from './predict.js';
+import type { MetricName } from '../../domain/pipeline/spec.js';
+import { metricsOf, loadArtifact, predictRows, scoreMany, scoreRows } from '../../ml/predict.js';
 import { seededRandom, shuffled } from '../../domain/random.js';
 import { fairnessReport, permutationImportance, type FairnessReport, type FeatureImportance } from './responsible.js';
 

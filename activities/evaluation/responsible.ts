@@ -1,17 +1,10 @@
 import { seededRandom, shuffled } from '../../domain/random.js';
-import type { MetricName } from '../../workflows/pipeline/spec.js';
-import { LOWER_IS_BETTER } from '../../workflows/pipeline/spec.js';
-import type { Row } from '../data/read-rows.js';
+import type { MetricName } from '../../domain/pipeline/spec.js';
+import { LOWER_IS_BETTER } from '../../domain/pipeline/spec.js';
+import type { Row } from '../../storage/read-rows.js';
+import type { FairnessReport, FeatureImportance } from '../../domain/evaluation/reports.js';
 
-export interface FairnessReport {
-  attribute: string;
-  positiveClass: string;
-  groups: { group: string; count: number; selectionRate: number; truePositiveRate: number | null }[];
-  /** max − min over groups of P(prediction = positive | group). */
-  demographicParityDifference: number;
-  /** max − min over groups of P(prediction = positive | actual = positive, group); groups without positives are left out. */
-  equalOpportunityDifference: number;
-}
+export type { FairnessReport, FeatureImportance } from '../../domain/evaluation/reports.js';
 
 /** Group fairness of classification predictions with respect to one sensitive attribute. */
 export function fairnessReport(attribute: string, groupOf: string[], actual: string[], predicted: string[], positiveClass: string): FairnessReport {
@@ -30,13 +23,6 @@ export function fairnessReport(attribute: string, groupOf: string[], actual: str
     demographicParityDifference: spread(groups.map((g) => g.selectionRate)),
     equalOpportunityDifference: spread(groups.flatMap((g) => (g.truePositiveRate === null ? [] : [g.truePositiveRate]))),
   };
-}
-
-export interface FeatureImportance {
-  feature: string;
-  /** Mean drop in the metric when the feature's values are shuffled (positive: the model relies on it). */
-  importance: number;
-  std: number;
 }
 
 /** Permuted rows scored in one batch at most: a model behind a command starts once per batch, not once per shuffle. */

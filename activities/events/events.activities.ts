@@ -1,5 +1,5 @@
 import { activityInfo, ApplicationFailure, cancellationSignal } from '@temporalio/activity';
-import type { Repositories } from '../../db/repositories.js';
+import type { Repositories } from '../../db/repositories/index.js';
 import { FailureType, permanentFailure } from '../failures.js';
 import { SIGNATURE_HEADER, signPayload } from './signature.js';
 

@@ -1,8 +1,8 @@
 import type { FeatureDrift, PerformanceCheck, PredictionDrift } from '../../db/schema/monitoring.js';
-import { thresholdFailures, type Metrics } from '../../workflows/pipeline/decisions.js';
-import type { MonitoringSpec, Thresholds } from '../../workflows/pipeline/spec.js';
-import type { Cell } from '../data/read-rows.js';
-import { classificationMetrics, regressionMetrics } from '../evaluation/metrics.js';
+import { thresholdFailures, type Metrics } from '../../domain/pipeline/decisions.js';
+import type { MonitoringSpec, Thresholds } from '../../domain/pipeline/spec.js';
+import type { Cell } from '../../storage/read-rows.js';
+import { classificationMetrics, regressionMetrics } from '../../ml/metrics.js';
 import { binSharesSorted, chiSquare, ksTestSorted, psi } from './drift-stats.js';
 
 /**

@@ -1,14 +1,14 @@
 import { activityInfo, getClient, heartbeat } from '@temporalio/activity';
-import type { Repositories } from '../../db/repositories.js';
+import type { Repositories } from '../../db/repositories/index.js';
 import type { DriftStatus } from '../../db/schema/index.js';
-import type { RetrainAnswer, RetrainRequest } from '../../workflows/monitoring/messages.js';
-import { durationMs, parsePipelineSpec, type PipelineSpec, type RetrainTrigger } from '../../workflows/pipeline/spec.js';
-import { publishEvent } from '../events/publish.js';
+import type { RetrainAnswer, RetrainRequest } from '../../domain/monitoring/messages.js';
+import { durationMs, parsePipelineSpec, type PipelineSpec, type RetrainTrigger } from '../../domain/pipeline/spec.js';
+import { publishEvent } from '../../clients/events.js';
 import { FailureType, permanentFailure } from '../failures.js';
-import type { ArtifactStore } from '../storage/artifact-store.js';
+import type { ArtifactStore } from '../../storage/artifact-store.js';
 import { assessDrift, findingsOf, type ServedRow } from './drift.js';
 import { referenceOf, specOfVersion } from './reference.js';
-import { requestRetraining } from './retraining-request.js';
+import { requestRetraining } from '../../clients/retraining.js';
 
 /** What a check tells its workflow: small, the figures stay in the report row. */
 export interface CheckResult {

@@ -1,11 +1,11 @@
-import type { Repositories } from '../../db/repositories.js';
+import type { Repositories } from '../../db/repositories/index.js';
 import type { ModelVersionRow } from '../../db/schema/index.js';
 import { seededRandom, shuffled } from '../../domain/random.js';
-import { parsePipelineSpec, type PipelineSpec } from '../../workflows/pipeline/spec.js';
-import { loadArtifact, predictRows } from '../evaluation/predict.js';
+import { parsePipelineSpec, type PipelineSpec } from '../../domain/pipeline/spec.js';
+import { loadArtifact, predictRows } from '../../ml/predict.js';
 import { FailureType, permanentFailure } from '../failures.js';
-import type { ArtifactStore } from '../storage/artifact-store.js';
-import { loadRows, splitRows } from '../training/dataset-table.js';
+import type { ArtifactStore } from '../../storage/artifact-store.js';
+import { loadRows, splitRows } from '../../ml/trainers/dataset-table.js';
 import { splitOptionsOf } from '../training/model-inputs.js';
 import { referenceColumn, type ReferenceProfile } from './drift.js';
 import { KS_EXACT_MAX_N } from './drift-stats.js';

@@ -1,7 +1,7 @@
-import type { Repositories } from '../../db/repositories.js';
+import type { Repositories } from '../../db/repositories/index.js';
 import { UnknownModelVersionError } from '../../db/repositories/registry.js';
 import type { DeploymentRole, DeploymentStage } from '../../db/schema/index.js';
-import type { PipelineSpec } from '../../workflows/pipeline/spec.js';
+import type { PipelineSpec } from '../../domain/pipeline/spec.js';
 import { auditFromActivity, type AuditMark } from '../audit.js';
 import { publishFromActivity } from '../events/publish.js';
 import { FailureType, permanentFailure } from '../failures.js';

@@ -1,8 +1,6 @@
-import { createHash } from 'node:crypto';
 import { auditFromActivity, type AuditMark } from '../audit.js';
-import type { Repositories } from '../../db/repositories.js';
-import { canonicalJson } from '../../db/canonical-json.js';
-import { modelNameOf, type PipelineSpec } from '../../workflows/pipeline/spec.js';
+import type { Repositories } from '../../db/repositories/index.js';
+import { modelNameOf, type PipelineSpec } from '../../domain/pipeline/spec.js';
 import type { GateDecision, RunPurpose, RunStatus, StepError, StepStatus } from '../../db/schema/index.js';
 
 /**
@@ -31,7 +29,6 @@ export function createRunsActivities({ repos }: { repos: Repositories }) {
         pipelineName: input.spec.name,
         modelName: modelNameOf(input.spec),
         spec: input.spec,
-        specHash: specHash(input.spec),
         submittedBy: input.submittedBy,
         status: 'running',
         trigger: input.trigger ?? 'manual',
@@ -59,8 +56,6 @@ export function createRunsActivities({ repos }: { repos: Repositories }) {
       error?: StepError;
     }): Promise<AuditMark> {
       await repos.runs.upsertStep({ runId: input.runId, name: input.step, position: input.position, status: input.status, attempt: input.attempt, output: input.output, error: input.error, at: new Date() });
-      // The run's current step is the step that last started: set here, where the step is recorded, so it is never stale.
-      if (input.status === 'running') await repos.runs.update(input.runId, { currentStep: input.step });
       return await auditFromActivity(repos, {
         action: `step.${input.status}`,
         subjectType: 'run',
@@ -124,11 +119,6 @@ export function createRunsActivities({ repos }: { repos: Repositories }) {
       return Object.fromEntries(steps.filter((s) => (s.status === 'succeeded' || s.status === 'reused') && s.output).map((s) => [s.name, s.output!]));
     },
   };
-}
-
-/** The content hash of a validated spec, so identical submissions are recognisable. */
-export function specHash(spec: PipelineSpec): string {
-  return createHash('sha256').update(canonicalJson(spec)).digest('hex');
 }
 
 export type RunsActivities = ReturnType<typeof createRunsActivities>;

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { canonicalJson } from '../../db/canonical-json.js';
+import { canonicalJson } from '../../domain/canonical-json.js';
 import type { TrialEnvironment } from '../../domain/environment.js';
 import { CUSTODY_VERSION, PROJECT_ROOT } from '../../paths.js';
 

@@ -1,10 +1,10 @@
-import type { Repositories } from '../../db/repositories.js';
+import type { Repositories } from '../../db/repositories/index.js';
 import type { DatasetVersionRow } from '../../db/schema/index.js';
-import type { PipelineSpec } from '../../workflows/pipeline/spec.js';
-import type { ColumnKind } from '../data/profile-types.js';
+import type { PipelineSpec } from '../../domain/pipeline/spec.js';
+import type { ColumnKind } from '../../domain/data/profile.js';
 import { featureColumns } from '../data/validate.js';
 import { FailureType, permanentFailure } from '../failures.js';
-import type { SplitOptions } from './dataset-table.js';
+import type { SplitOptions } from '../../ml/trainers/dataset-table.js';
 
 /** The dataset version and the typed feature columns a spec trains on. */
 export async function resolveModelInputs(

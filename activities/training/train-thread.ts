@@ -1,13 +1,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import type { BuiltInTrainer } from '../../workflows/pipeline/spec.js';
+import type { BuiltInTrainer } from '../../domain/pipeline/spec.js';
 import { FeatureSpecError } from '../../ml/features/pipeline.js';
-import { DataFormatError } from '../data/read-rows.js';
-import { classificationMetrics, regressionMetrics } from '../evaluation/metrics.js';
-import { predictBuiltIn, trainBuiltIn } from './built-in-trainers.js';
-import { TrainerParamError } from './trainer-params.js';
-import { loadRows, sampleRows, splitRows } from './dataset-table.js';
-import { canonicalJson } from '../../db/canonical-json.js';
-import type { ThreadResult, TrainJob } from './train-job.js';
+import { DataFormatError } from '../../storage/read-rows.js';
+import { classificationMetrics, regressionMetrics } from '../../ml/metrics.js';
+import { predictBuiltIn, trainBuiltIn } from '../../ml/trainers/built-in.js';
+import { TrainerParamError } from '../../ml/trainers/params.js';
+import { loadRows, sampleRows, splitRows } from '../../ml/trainers/dataset-table.js';
+import { canonicalJson } from '../../domain/canonical-json.js';
+import type { ThreadResult, TrainJob } from '../../ml/trainers/job.js';
 
 /**
  * Runs in a worker thread: trains one built-in candidate and scores it on the validation split.

@@ -1,21 +1,21 @@
 import { createHash } from 'node:crypto';
 import { activityInfo, cancellationSignal, heartbeat, log } from '@temporalio/activity';
-import type { Repositories } from '../../db/repositories.js';
+import type { Repositories } from '../../db/repositories/index.js';
 import { CUSTODY_VERSION } from '../../paths.js';
-import type { Params } from '../../workflows/pipeline/search.js';
-import { featureSectionOf, type PipelineSpec, type TrainerName } from '../../workflows/pipeline/spec.js';
+import type { Params } from '../../domain/pipeline/search.js';
+import { featureSectionOf, type PipelineSpec, type TrainerName } from '../../domain/pipeline/spec.js';
 import type { FeatureDecision } from '../../ml/features/pipeline.js';
-import { classificationMetrics, regressionMetrics } from '../evaluation/metrics.js';
+import { classificationMetrics, regressionMetrics } from '../../ml/metrics.js';
 import { FailureType, permanentFailure } from '../failures.js';
-import type { ArtifactStore } from '../storage/artifact-store.js';
-import { CommandTrainerError, commandCodeVersion, trainWithCommand } from './command-trainer.js';
-import { loadRows, sampleRows, splitRows } from './dataset-table.js';
+import type { ArtifactStore } from '../../storage/artifact-store.js';
+import { CommandTrainerError, commandCodeVersion, trainWithCommand } from '../../ml/command/trainer.js';
+import { loadRows, sampleRows, splitRows } from '../../ml/trainers/dataset-table.js';
 import { captureEnvironment, environmentHash, LockfileError } from './environment.js';
-import { canonicalJson } from '../../db/canonical-json.js';
-import { ENGINE, type CommandModelArtifact } from './model-artifact.js';
+import { canonicalJson } from '../../domain/canonical-json.js';
+import { ENGINE, type CommandModelArtifact } from '../../ml/artifact.js';
 import { resolveModelInputs, splitOptionsOf } from './model-inputs.js';
 import { runInThread, siblingModule } from './run-thread.js';
-import type { ThreadResult, TrainJob } from './train-job.js';
+import type { ThreadResult, TrainJob } from '../../ml/trainers/job.js';
 
 export interface TrainCandidateInput {
   runId: string;

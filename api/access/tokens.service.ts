@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { Repositories } from '../../db/repositories.js';
+import type { Repositories } from '../../db/repositories/index.js';
 import { ROLES, type ApiTokenRow, type Role } from '../../db/schema/access.js';
 import { isUuid } from '../common/validate.js';
 import { REPOSITORIES } from '../core/tokens.js';

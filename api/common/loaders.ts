@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { Repositories } from '../../db/repositories.js';
+import type { Repositories } from '../../db/repositories/index.js';
 import type { DeploymentWithVersion } from '../../db/repositories/registry.js';
 import type { DatasetVersionRow, DriftReportRow, EventRow, GateDecisionRow, ModelRow, ModelVersionRow, PipelineRunRow, RunStepRow, TrialRow } from '../../db/schema/index.js';
 

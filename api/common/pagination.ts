@@ -19,11 +19,23 @@ export function decodeCursor(cursor: string, path = 'input.after'): Cursor {
   return { createdAt, id };
 }
 
-/** The page size asked for, checked: 1 to 100, `fallback` when omitted. */
-export function pageSize(first: number | null | undefined, fallback = 20, path = 'input.first'): number {
+/** The page size asked for, checked: 1 to `max`, `fallback` when omitted. */
+export function pageSize(first: number | null | undefined, fallback = 20, max = 100, path = 'input.first'): number {
   const size = first ?? fallback;
-  if (!Number.isInteger(size) || size < 1 || size > 100) throw InputError.field(path, 'must be between 1 and 100');
+  if (!Number.isInteger(size) || size < 1 || size > max) throw InputError.field(path, `must be between 1 and ${max}`);
   return size;
+}
+
+/** A position in a sequence (the audit chain): lists ordered by a growing integer. */
+export function encodeSeqCursor(seq: number): string {
+  return Buffer.from(String(seq)).toString('base64url');
+}
+
+/** Reads a sequence cursor this API returned; anything else is a field error on `path`. */
+export function decodeSeqCursor(cursor: string, path = 'input.after'): number {
+  const seq = Number(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!Number.isSafeInteger(seq) || seq < 0) throw InputError.field(path, 'is not a cursor this API returned');
+  return seq;
 }
 
 /** Cuts one extra row off a page of `size + 1`, and says where the next page starts. */

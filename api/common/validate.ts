@@ -1,4 +1,4 @@
-import { NAME_PATTERN } from '../../workflows/pipeline/spec.js';
+import { NAME_PATTERN } from '../../domain/pipeline/spec.js';
 import { InputError } from '../errors/input-error.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

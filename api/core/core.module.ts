@@ -2,8 +2,8 @@ import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../../config.js';
 import type { Database } from '../../db/client.js';
-import { createRepositories } from '../../db/repositories.js';
-import { ArtifactStore } from '../../activities/storage/artifact-store.js';
+import { createRepositories } from '../../db/repositories/index.js';
+import { ArtifactStore } from '../../storage/artifact-store.js';
 import { ARTIFACT_STORE, CONFIG, DATABASE, REPOSITORIES, TEMPORAL_CLIENT } from './tokens.js';
 
 export interface ApiDependencies {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { deliveryWorkflowId } from '../../activities/events/publish.js';
-import type { Repositories } from '../../db/repositories.js';
+import { deliveryWorkflowId } from '../../clients/events.js';
+import type { Repositories } from '../../db/repositories/index.js';
 import type { EventRow, WebhookDeliveryRow, WebhookRow } from '../../db/schema/index.js';
 import type { Caller } from '../access/principal.js';
 import { decodeCursor, pageOf, pageSize } from '../common/pagination.js';

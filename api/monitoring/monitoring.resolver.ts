@@ -2,8 +2,8 @@ import { Args, Context, Mutation, Parent, Query, ResolveField, Resolver } from '
 import { CurrentCaller, type Caller } from '../access/principal.js';
 import { MUTATION_ROLES, Roles } from '../access/roles.js';
 import type { RequestContext } from '../common/loaders.js';
-import { PipelineRun } from '../pipelines/models/pipeline-run.model.js';
-import { PipelinesService } from '../pipelines/pipelines.service.js';
+import { PipelineRun } from '../runs/models/pipeline-run.model.js';
+import { RunsService } from '../runs/runs.service.js';
 import { ModelVersion } from '../registry/models/model.model.js';
 import { toModelVersionModel } from '../registry/registry.service.js';
 import { DriftReportInput, DriftReportsInput, RetrainModelInput } from './dto/monitoring.input.js';
@@ -14,7 +14,7 @@ import { MonitoringService } from './monitoring.service.js';
 export class MonitoringResolver {
   constructor(
     private readonly monitoring: MonitoringService,
-    private readonly pipelines: PipelinesService,
+    private readonly pipelines: RunsService,
   ) {}
 
   @Query(() => DriftReportConnection, { description: 'A model’s drift reports, newest first.' })

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
-import { publishEvent } from '../../activities/events/publish.js';
-import { requestRetraining } from '../../activities/monitoring/retraining-request.js';
+import { publishEvent } from '../../clients/events.js';
+import { requestRetraining } from '../../clients/retraining.js';
 import type { Config } from '../../config.js';
-import type { Repositories } from '../../db/repositories.js';
+import type { Repositories } from '../../db/repositories/index.js';
 import type { DriftReportRow } from '../../db/schema/index.js';
 import type { Caller } from '../access/principal.js';
 import { decodeCursor, pageOf, pageSize } from '../common/pagination.js';

@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription } from '@temporalio/client';
 import type { Config } from '../../config.js';
-import type { Repositories } from '../../db/repositories.js';
-import type { MonitorInput } from '../../workflows/monitoring/messages.js';
-import { scheduleIdOf } from '../../workflows/monitoring/messages.js';
+import type { Repositories } from '../../db/repositories/index.js';
+import type { MonitorInput } from '../../domain/monitoring/messages.js';
+import { scheduleIdOf } from '../../domain/monitoring/messages.js';
 import type { monitorModel } from '../../workflows/monitoring/monitor-model.js';
-import { durationMs } from '../../workflows/pipeline/spec.js';
-import { CUSTODY_MODEL } from '../../workflows/search-attributes.js';
+import { durationMs } from '../../domain/pipeline/spec.js';
+import { CUSTODY_MODEL } from '../../domain/search-attributes.js';
 import type { Caller } from '../access/principal.js';
 import { auditRequest } from '../common/audit.js';
 import { modelNameField } from '../common/validate.js';

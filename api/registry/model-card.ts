@@ -1,7 +1,7 @@
 import type { DatasetVersionRow, FeatureDecisionRecord, GateDecisionRow, ModelVersionRow, PipelineRunRow, TrialRow } from '../../db/schema/index.js';
-import { leaderboard } from '../pipelines/leaderboard.js';
+import { leaderboard } from '../runs/leaderboard.js';
 import { flatEnvironment, type TrialEnvironment } from '../../domain/environment.js';
-import type { PipelineSpec } from '../../workflows/pipeline/spec.js';
+import type { PipelineSpec } from '../../domain/pipeline/spec.js';
 
 const num = (value: number) => Number(value.toPrecision(4)).toString();
 const cell = (text: unknown) => String(text ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');

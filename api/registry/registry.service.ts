@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Repositories } from '../../db/repositories.js';
+import type { Repositories } from '../../db/repositories/index.js';
 import type { DeploymentWithVersion } from '../../db/repositories/registry.js';
 import type { ModelRow, ModelVersionRow } from '../../db/schema/index.js';
 import { isUuid } from '../common/validate.js';

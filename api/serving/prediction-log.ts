@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import type { Repositories } from '../../db/repositories.js';
+import type { Repositories } from '../../db/repositories/index.js';
 import type { NewPredictionRow } from '../../db/schema/index.js';
 import { REPOSITORIES } from '../core/tokens.js';
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { and, asc, eq, gt, gte, lte, sql, type SQL } from 'drizzle-orm';
-import { canonicalJson as canonical } from '../canonical-json.js';
+import { canonicalJson as canonical } from '../../domain/canonical-json.js';
 import type { Db } from '../client.js';
 import { auditEvents, auditHead, type AuditEventRow } from '../schema/index.js';
 

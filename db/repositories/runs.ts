@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { and, asc, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.js';
+import { canonicalJson } from '../../domain/canonical-json.js';
 import {
   pipelineRuns,
   runSteps,
@@ -26,9 +28,10 @@ export interface RunCursor {
 export class RunsRepository {
   constructor(private readonly db: Db) {}
 
-  /** Inserts the run, or leaves an existing row with the same id as it is. */
-  async create(run: NewPipelineRunRow): Promise<PipelineRunRow> {
-    await this.db.insert(pipelineRuns).values(run).onConflictDoNothing({ target: pipelineRuns.id });
+  /** Inserts the run, or leaves an existing row with the same id as it is. The spec's hash is taken here, once. */
+  async create(run: Omit<NewPipelineRunRow, 'specHash'>): Promise<PipelineRunRow> {
+    const specHash = createHash('sha256').update(canonicalJson(run.spec)).digest('hex');
+    await this.db.insert(pipelineRuns).values({ ...run, specHash }).onConflictDoNothing({ target: pipelineRuns.id });
     return (await this.get(run.id))!;
   }
 
@@ -88,7 +91,8 @@ export class RunsRepository {
 
   /**
    * Records a step's state, keyed by (run, step name). `attempt` only ever raises the count, so a
-   * retried or replayed write never lowers it; `startedAt` keeps the first start.
+   * retried or replayed write never lowers it; `startedAt` keeps the first start. A step that
+   * starts becomes the run's current step in the same transaction, so no reader sees one without the other.
    */
   async upsertStep(input: {
     runId: string;
@@ -101,7 +105,8 @@ export class RunsRepository {
     at: Date;
   }): Promise<void> {
     const finished = input.status !== 'running';
-    await this.db
+    await this.db.transaction(async (tx) => {
+      await tx
       .insert(runSteps)
       .values({
         runId: input.runId,
@@ -125,6 +130,8 @@ export class RunsRepository {
           error: input.error === undefined ? (finished ? runSteps.error : null) : (input.error as never),
         },
       });
+      if (!finished) await tx.update(pipelineRuns).set({ currentStep: input.name }).where(eq(pipelineRuns.id, input.runId));
+    });
   }
 
   async stepsOf(runIds: readonly string[]): Promise<RunStepRow[]> {

@@ -1,6 +1,6 @@
 import { bigint, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { id, timestamps } from './_columns.js';
-import type { ColumnProfile, DatasetFormat } from '../../activities/data/profile-types.js';
+import type { ColumnProfile, DatasetFormat } from '../../domain/data/profile.js';
 
 export const datasets = pgTable('datasets', {
   id: id(),

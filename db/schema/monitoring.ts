@@ -1,6 +1,6 @@
 import { index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { id, pagedTimestamps, timestamps, timestamptz } from './_columns.js';
-import { models, modelVersions } from './models.js';
+import { models, modelVersions } from './registry.js';
 
 export const DRIFT_STATUSES = ['ok', 'drift', 'degraded', 'insufficient_data'] as const;
 /** ok: nothing crossed a limit; drift: inputs or predictions drifted; degraded: performance on feedback fell below its limits. */

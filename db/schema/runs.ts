@@ -1,23 +1,10 @@
 import { index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { id, pagedTimestamps, timestamps, timestamptz } from './_columns.js';
 import { datasetVersions } from './datasets.js';
-import type { PipelineSpec } from '../../workflows/pipeline/spec.js';
+import type { PipelineSpec } from '../../domain/pipeline/spec.js';
+import type { RunPurpose, RunStatus, StepError, StepStatus } from '../../domain/runs.js';
 
-export const RUN_STATUSES = ['running', 'awaiting_approval', 'succeeded', 'failed', 'rejected', 'rolled_back', 'cancelled'] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
-
-export const STEP_STATUSES = ['running', 'succeeded', 'failed', 'skipped', 'cancelled', 'reused'] as const;
-export type StepStatus = (typeof STEP_STATUSES)[number];
-
-/** Why a run exists: a release may deploy; a reproduction retrains from the same inputs and never deploys. */
-export const RUN_PURPOSES = ['release', 'reproduce'] as const;
-export type RunPurpose = (typeof RUN_PURPOSES)[number];
-
-export interface StepError {
-  type: string;
-  message: string;
-  details?: unknown;
-}
+export { RUN_PURPOSES, RUN_STATUSES, STEP_STATUSES, type RunPurpose, type RunStatus, type StepError, type StepStatus } from '../../domain/runs.js';
 
 /** One pipeline run: the queryable projection of a `pipeline` workflow. The workflow stays authoritative. */
 export const pipelineRuns = pgTable('pipeline_runs', {

@@ -1,6 +1,6 @@
 import { index, jsonb, pgTable, real, text, uuid } from 'drizzle-orm/pg-core';
 import { timestamptz } from './_columns.js';
-import { models, modelVersions } from './models.js';
+import { models, modelVersions } from './registry.js';
 
 /** Every prediction served: which version answered, the inputs, the output and the latency; later, its label. */
 export const predictions = pgTable('predictions', {

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """A Custody `command` trainer: scikit-learn logistic regression behind a standard scaler.
 
-The file contract (see activities/training/command-trainer.ts): Custody passes file paths in
+The file contract (see ml/command/trainer.ts): Custody passes file paths in
 environment variables; this script reads the data and parameters, and writes the model and the
 predictions. Custody computes the metrics from the predictions itself. In `serve` mode (see
-activities/training/command-server.ts) it loads the model once and answers JSON lines on stdin.
+ml/command/server.ts) it loads the model once and answers JSON lines on stdin.
 """
 import csv
 import json

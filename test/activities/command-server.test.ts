@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CommandServerError, CommandServers } from '../../activities/training/command-server.js';
-import type { CommandModelArtifact } from '../../activities/training/model-artifact.js';
+import { CommandServerError, CommandServers } from '../../ml/command/server.js';
+import type { CommandModelArtifact } from '../../ml/artifact.js';
 // @ts-expect-error: plain ESM helper shared with `npm start`, without type declarations
 import { isAlive } from '../../scripts/processes.mjs';
 

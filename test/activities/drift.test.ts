@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assessDrift, compareColumn, OTHER, quantile, referenceColumn, type ReferenceProfile, type ServedRow } from '../../activities/monitoring/drift.js';
-import { parsePipelineSpec, type MonitoringSpec } from '../../workflows/pipeline/spec.js';
+import { parsePipelineSpec, type MonitoringSpec } from '../../domain/pipeline/spec.js';
 import { seededRandom } from '../../domain/random.js';
 
 /** Standard normal draws (Box–Muller) from a seeded generator: the same sample on every run. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classificationMetrics, regressionMetrics, rocAuc } from '../../activities/evaluation/metrics.js';
+import { classificationMetrics, regressionMetrics, rocAuc } from '../../ml/metrics.js';
 
 // Reference values computed once with scikit-learn 1.2 (accuracy_score, precision/recall/f1 with
 // average='macro', log_loss, roc_auc_score with multi_class='ovr', mean_squared_error, r2_score).

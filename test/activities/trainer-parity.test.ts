@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { predictBuiltIn, trainBuiltIn } from '../../activities/training/built-in-trainers.js';
-import { classificationMetrics, regressionMetrics } from '../../activities/evaluation/metrics.js';
+import { predictBuiltIn, trainBuiltIn } from '../../ml/trainers/built-in.js';
+import { classificationMetrics, regressionMetrics } from '../../ml/metrics.js';
 import { PROJECT_ROOT } from '../../paths.js';
-import type { BuiltInTrainer } from '../../workflows/pipeline/spec.js';
-import type { Params } from '../../workflows/pipeline/search.js';
+import type { BuiltInTrainer } from '../../domain/pipeline/spec.js';
+import type { Params } from '../../domain/pipeline/search.js';
 import { benchmarkDatasets, splitIndices, splitOf, type BenchmarkDataset } from '../../bench/datasets.js';
 
 type Score = number | { mean: number; min: number; max: number };

@@ -5,8 +5,8 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDataActivities, type DatasetVersionRef } from '../../activities/data/data.activities.js';
 import type { ValidationReport } from '../../activities/data/validate.js';
-import { ArtifactStore } from '../../activities/storage/artifact-store.js';
-import { createRepositories } from '../../db/repositories.js';
+import { ArtifactStore } from '../../storage/artifact-store.js';
+import { createRepositories } from '../../db/repositories/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 /**

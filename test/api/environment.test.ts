@@ -4,7 +4,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../paths.js';
-import type { PipelineSpecInput } from '../../workflows/pipeline/spec.js';
+import type { PipelineSpecInput } from '../../domain/pipeline/spec.js';
 import { eventually } from '../support/pipelines.js';
 import { startStack, type TestStack } from '../support/stack.js';
 

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signPayload, verifySignature } from '../../activities/events/signature.js';
-import type { PipelineSpecInput } from '../../workflows/pipeline/spec.js';
+import type { PipelineSpecInput } from '../../domain/pipeline/spec.js';
 import { recordHistory } from '../support/histories.js';
 import { eventually } from '../support/pipelines.js';
 import { startStack, type TestStack } from '../support/stack.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PipelineSpecInput } from '../../workflows/pipeline/spec.js';
+import type { PipelineSpecInput } from '../../domain/pipeline/spec.js';
 import { eventually, exampleSpec } from '../support/pipelines.js';
 import { startStack, type TestStack } from '../support/stack.js';
 

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRepositories } from '../../db/repositories.js';
+import { createRepositories } from '../../db/repositories/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 describe.each(['default', 'pglite'] as const)('audit history on the %s driver', (kind) => {

@@ -4,8 +4,8 @@ import path from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { parse } from 'yaml';
 import { PROJECT_ROOT } from '../../paths.js';
-import { parsePipelineSpec, type PipelineSpec, type PipelineSpecInput } from '../../workflows/pipeline/spec.js';
-import { pipelineWorkflowId } from '../../workflows/pipeline/messages.js';
+import { parsePipelineSpec, type PipelineSpec, type PipelineSpecInput } from '../../domain/pipeline/spec.js';
+import { pipelineWorkflowId } from '../../domain/pipeline/messages.js';
 import type { pipeline } from '../../workflows/pipeline/pipeline.js';
 
 /** An example spec from examples/, parsed, with overrides merged on top. */

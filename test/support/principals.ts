@@ -1,4 +1,4 @@
-import type { Repositories } from '../../db/repositories.js';
+import type { Repositories } from '../../db/repositories/index.js';
 import type { Role } from '../../db/schema/access.js';
 
 /** The people of the tests, with their roles. Tests act as them through real API tokens. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PipelineSpecInput } from '../../workflows/pipeline/spec.js';
+import type { PipelineSpecInput } from '../../domain/pipeline/spec.js';
 import { claims } from '../../bench/datasets.js';
 import { recordHistory } from '../support/histories.js';
 import { createImportDir } from '../support/imports.js';

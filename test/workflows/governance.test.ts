@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { approveSignal } from '../../workflows/pipeline/messages.js';
-import type { PipelineSpecInput } from '../../workflows/pipeline/spec.js';
+import { approveSignal } from '../../domain/pipeline/messages.js';
+import type { PipelineSpecInput } from '../../domain/pipeline/spec.js';
+import { recordHistory } from '../support/histories.js';
 import { eventually, exampleSpec } from '../support/pipelines.js';
 import { startStack, type TestStack } from '../support/stack.js';
 
@@ -66,7 +67,22 @@ describe('governance inside the workflow', () => {
     expect(approver.errors![0]!.message).toBe('The decision was refused: approver@example.com is approver; this gate needs admin');
     const admin = await stack.api.gql<{ approveGate: { status: string } }>('mutation($id: ID!) { approveGate(input: { runId: $id }) { status } }', { id: run.id }, { as: 'admin@example.com' });
     expect(admin.data!.approveGate.status).toBe('approved');
-    await eventually(() => read(run.id), (r) => r.status === 'succeeded', 60_000);
+    const done = await eventually(() => read(run.id), (r) => r.status === 'succeeded', 60_000);
+    // After the run, the gate still shows the role it escalated to, and the escalation is on the record.
+    expect(done.gates).toEqual([{ status: 'approved', role: 'admin', approvals: [{ actor: 'admin@example.com' }] }]);
+    expect(done.gateDecisions.map((d: any) => [d.actor, d.decision, d.accepted, d.via])).toEqual([
+      ['system:timeout', 'escalate', true, 'timer'],
+      ['approver@example.com', 'approve', false, 'api'],
+      ['admin@example.com', 'approve', true, 'api'],
+    ]);
+    recordHistory(run.workflowId, 'escalated-then-approved');
+  });
+
+  it('approves a gate by its timeout policy, and shows it approved by the timer after the run', async () => {
+    const run = await submit(spec('timeout-approves', (s) => (s.gates = [{ name: 'sign-off', timeout: '1s', onTimeout: 'approve' }])));
+    const done = await eventually(() => read(run.id), (r) => r.status === 'succeeded', 60_000);
+    expect(done.gates).toEqual([{ status: 'approved', role: 'approver', approvals: [{ actor: 'system:timeout' }] }]);
+    expect(done.gateDecisions).toEqual([{ actor: 'system:timeout', decision: 'timeout', accepted: true, refusedReason: null, via: 'timer' }]);
   });
 
   it("keeps the run's audit events in a verified chain whose head the Temporal history holds too", async () => {
@@ -82,7 +98,12 @@ describe('governance inside the workflow', () => {
     const verified = await stack.api.gql<{ verifyAuditTrail: { ok: boolean; checked: number } }>('{ verifyAuditTrail { ok checked firstBad { seq } } }');
     expect(verified.data!.verifyAuditTrail.ok).toBe(true);
     const history = await stack.worker.client.workflow.getHandle(run.workflowId).fetchHistory();
-    const results = history.events!.flatMap((e) => e.activityTaskCompletedEventAttributes?.result?.payloads ?? []).map((p) => Buffer.from(p.data!).toString('utf8'));
+    // Projection writes are local activities in new runs: their results are in marker events.
+    const payloads = history.events!.flatMap((e) => [
+      ...(e.activityTaskCompletedEventAttributes?.result?.payloads ?? []),
+      ...Object.values(e.markerRecordedEventAttributes?.details ?? {}).flatMap((details) => details.payloads ?? []),
+    ]);
+    const results = payloads.map((p) => Buffer.from(p.data!).toString('utf8'));
     const last = trail.data!.auditTrail.nodes.at(-1)!;
     expect(last.action).toBe('run.succeeded');
     // The chain's hash after the run's last write is also in the run's Temporal history: the two records vouch for each other.

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifySignature } from '../../activities/events/signature.js';
 import { PROJECT_ROOT } from '../../paths.js';
 import { seededRandom } from '../../domain/random.js';
-import type { PipelineSpecInput } from '../../workflows/pipeline/spec.js';
+import type { PipelineSpecInput } from '../../domain/pipeline/spec.js';
 import { recordHistory } from '../support/histories.js';
 import { createImportDir } from '../support/imports.js';
 import { eventually, exampleSpec } from '../support/pipelines.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRepositories } from '../../db/repositories.js';
+import { createRepositories } from '../../db/repositories/index.js';
 import { seedPrincipals } from '../support/principals.js';
-import { approveSignal, gatesQuery } from '../../workflows/pipeline/messages.js';
+import { approveSignal, gatesQuery } from '../../domain/pipeline/messages.js';
 import { testConfig } from '../support/config.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { recordHistory } from '../support/histories.js';

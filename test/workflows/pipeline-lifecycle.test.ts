@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PipelineSpecInput } from '../../workflows/pipeline/spec.js';
+import type { PipelineSpecInput } from '../../domain/pipeline/spec.js';
 import { createImportDir } from '../support/imports.js';
 import { recordHistory } from '../support/histories.js';
 import { eventually, exampleSpec } from '../support/pipelines.js';

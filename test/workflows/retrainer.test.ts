@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestRetraining } from '../../activities/monitoring/retraining-request.js';
+import { requestRetraining } from '../../clients/retraining.js';
 import { PROJECT_ROOT } from '../../paths.js';
-import { retrainerStateQuery, type RetrainRequest } from '../../workflows/monitoring/messages.js';
+import { retrainerStateQuery, type RetrainRequest } from '../../domain/monitoring/messages.js';
 import type { retrainer } from '../../workflows/monitoring/retrainer.js';
 import { recordHistory } from '../support/histories.js';
 import { eventually } from '../support/pipelines.js';

@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRepositories } from '../../db/repositories.js';
+import { createRepositories } from '../../db/repositories/index.js';
 import { seedPrincipals } from '../support/principals.js';
-import { approveSignal } from '../../workflows/pipeline/messages.js';
+import { approveSignal } from '../../domain/pipeline/messages.js';
 import { eventually, exampleSpec, startPipelineWorkflow } from '../support/pipelines.js';
 import { startStack, type TestStack } from '../support/stack.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { bestIndex, championFailure, thresholdFailures } from '../../workflows/pipeline/decisions.js';
-import { halvingRungs, searchTrials } from '../../workflows/pipeline/search.js';
-import { parsePipelineSpec } from '../../workflows/pipeline/spec.js';
+import { bestIndex, championFailure, thresholdFailures } from '../../domain/pipeline/decisions.js';
+import { halvingRungs, searchTrials } from '../../domain/pipeline/search.js';
+import { parsePipelineSpec } from '../../domain/pipeline/spec.js';
 
 const base = {
   name: 'p',

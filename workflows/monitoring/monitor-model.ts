@@ -1,8 +1,8 @@
 import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { CheckResult, MonitoringActivities } from '../../activities/monitoring/monitoring.activities.js';
 import { PROJECTION_OPTIONS } from '../pipeline/steps.js';
-import { NAME_PATTERN } from '../pipeline/spec.js';
-import type { MonitorInput, RetrainAnswer, RetrainKind } from './messages.js';
+import { NAME_PATTERN } from '../../domain/pipeline/spec.js';
+import type { MonitorInput, RetrainAnswer, RetrainKind } from '../../domain/monitoring/messages.js';
 
 const checks = proxyActivities<MonitoringActivities>({
   startToCloseTimeout: '10 minutes',

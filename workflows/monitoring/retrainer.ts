@@ -13,10 +13,10 @@ import {
 } from '@temporalio/workflow';
 import type { MonitoringActivities } from '../../activities/monitoring/monitoring.activities.js';
 import { PROJECTION_OPTIONS } from '../pipeline/steps.js';
-import { NAME_PATTERN } from '../pipeline/spec.js';
+import { NAME_PATTERN } from '../../domain/pipeline/spec.js';
 import type { pipeline, PipelineResult } from '../pipeline/pipeline.js';
 import { pipelineStart } from '../pipeline/start.js';
-import { requestRetrainingUpdate, retrainerStateQuery, type RetrainAnswer, type RetrainerState, type RetrainRequest } from './messages.js';
+import { requestRetrainingUpdate, retrainerStateQuery, type RetrainAnswer, type RetrainerState, type RetrainRequest } from '../../domain/monitoring/messages.js';
 
 const monitoring = proxyActivities<MonitoringActivities>({
   startToCloseTimeout: '2 minutes',

@@ -1,9 +1,9 @@
 import type { SearchAttributePair } from '@temporalio/common';
-import { pipelineSearchAttributes } from '../search-attributes.js';
-import { pipelineWorkflowId } from './messages.js';
-import type { RunPurpose } from '../../db/schema/runs.js';
+import { pipelineSearchAttributes } from '../../domain/search-attributes.js';
+import { pipelineWorkflowId } from '../../domain/pipeline/messages.js';
+import type { RunPurpose } from '../../domain/runs.js';
 import type { PipelineInput } from './pipeline.js';
-import { modelNameOf, type PipelineSpec } from './spec.js';
+import { modelNameOf, type PipelineSpec } from '../../domain/pipeline/spec.js';
 
 /** What a run is, as it is stored: everything a start of its workflow is derived from. */
 export interface RunToStart {

@@ -1,13 +1,42 @@
-import { CancellationScope, isCancellation, proxyActivities, upsertSearchAttributes, type ActivityOptions } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, proxyActivities, proxyLocalActivities, upsertSearchAttributes, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
+import type { GatesActivities } from '../../activities/gates/gates.activities.js';
 import type { RunsActivities } from '../../activities/runs/runs.activities.js';
-import type { StepError } from '../../db/schema/runs.js';
-import { CUSTODY_STAGE } from '../search-attributes.js';
+import type { StepError } from '../../domain/runs.js';
+import { CUSTODY_STAGE } from '../../domain/search-attributes.js';
 
 /** Short, retried database work: the projection must catch up however long the database is away. */
 export const PROJECTION_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '200 ms', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 };
+
+/**
+ * The same writes as local activities: run by the worker that runs the workflow, recorded as a marker,
+ * no round trip through the server's task queues. Each write is idempotent, so running one twice (a
+ * workflow task that failed after it) is harmless. Retries past `localRetryThreshold` wait on a timer.
+ */
+export const LOCAL_PROJECTION_OPTIONS: LocalActivityOptions = {
+  startToCloseTimeout: '15 seconds',
+  localRetryThreshold: '10 seconds',
+  retry: { initialInterval: '200 ms', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+};
+
+/** The run's projection writes (and the gate checks, which read it), as this run makes them. */
+export interface Projection {
+  runs: RunsActivities;
+  gates: GatesActivities;
+}
+
+const remote: Projection = { runs: proxyActivities<RunsActivities>(PROJECTION_OPTIONS), gates: proxyActivities<GatesActivities>(PROJECTION_OPTIONS) };
+const local: Projection = { runs: proxyLocalActivities<RunsActivities>(LOCAL_PROJECTION_OPTIONS), gates: proxyLocalActivities<GatesActivities>(LOCAL_PROJECTION_OPTIONS) };
+
+/**
+ * Runs started since `patched('local-projection-writes')` write their projection with local activities,
+ * so a step costs about one activity; runs started before replay with regular ones.
+ */
+export function projection(useLocal: boolean): Projection {
+  return useLocal ? local : remote;
+}
 
 export type StepRunner = <T extends object>(name: string, work: () => Promise<T>) => Promise<T>;
 
@@ -18,13 +47,13 @@ export type StepRunner = <T extends object>(name: string, work: () => Promise<T>
  */
 export function createStepRunner(options: {
   runId: string;
+  runs: Pick<RunsActivities, 'recordStep'>;
   /** Outputs of steps a previous execution completed, by step name. */
   completed: Record<string, Record<string, unknown>>;
   onStart?: (name: string) => void;
   describe: (error: unknown) => StepError;
 }): StepRunner {
-  const runs = proxyActivities<RunsActivities>(PROJECTION_OPTIONS);
-  const { runId, completed } = options;
+  const { runId, completed, runs } = options;
   let position = 0;
   return async function step<T extends object>(name: string, work: () => Promise<T>): Promise<T> {
     const at = ++position;

@@ -1,6 +1,6 @@
 import { Field, ID, Int, ObjectType } from '@nestjs/graphql';
 import { GraphQLJSON } from 'graphql-scalars';
-import { PageInfo } from '../../pipelines/models/pipeline-run.model.js';
+import { PageInfo } from '../../runs/models/pipeline-run.model.js';
 
 @ObjectType({ description: 'A registry change or a monitoring alert, as subscribers receive it.' })
 export class Event {

@@ -1,6 +1,6 @@
 import { Field, Float, ID, Int, ObjectType } from '@nestjs/graphql';
 import { GraphQLJSON } from 'graphql-scalars';
-import { PageInfo } from '../../pipelines/models/pipeline-run.model.js';
+import { PageInfo } from '../../runs/models/pipeline-run.model.js';
 
 @ObjectType({ description: 'Drift of one column (a feature, or the predictions) against the training reference.' })
 export class ColumnDrift {

@@ -1,0 +1,31 @@
+import type { Db } from '../client.js';
+import { AccessRepository } from './access.js';
+import { AuditRepository } from './audit.js';
+import { DatasetsRepository } from './datasets.js';
+import { EventsRepository } from './events.js';
+import { GatesRepository } from './gates.js';
+import { LineageRepository } from './lineage.js';
+import { MonitoringRepository } from './monitoring.js';
+import { PredictionsRepository } from './predictions.js';
+import { RegistryRepository } from './registry.js';
+import { RunsRepository } from './runs.js';
+import { TrialsRepository } from './trials.js';
+
+/** Every repository over one database handle; activities and API services both take this. */
+export function createRepositories(db: Db) {
+  return {
+    datasets: new DatasetsRepository(db),
+    runs: new RunsRepository(db),
+    trials: new TrialsRepository(db),
+    registry: new RegistryRepository(db),
+    gates: new GatesRepository(db),
+    audit: new AuditRepository(db),
+    access: new AccessRepository(db),
+    lineage: new LineageRepository(db),
+    predictions: new PredictionsRepository(db),
+    monitoring: new MonitoringRepository(db),
+    events: new EventsRepository(db),
+  };
+}
+
+export type Repositories = ReturnType<typeof createRepositories>;

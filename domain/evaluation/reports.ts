@@ -1,0 +1,18 @@
+/** What evaluation reports about a model's fairness and what it relies on; stored with the model version. */
+
+export interface FairnessReport {
+  attribute: string;
+  positiveClass: string;
+  groups: { group: string; count: number; selectionRate: number; truePositiveRate: number | null }[];
+  /** max − min over groups of P(prediction = positive | group). */
+  demographicParityDifference: number;
+  /** max − min over groups of P(prediction = positive | actual = positive, group); groups without positives are left out. */
+  equalOpportunityDifference: number;
+}
+
+export interface FeatureImportance {
+  feature: string;
+  /** Mean drop in the metric when the feature's values are shuffled (positive: the model relies on it). */
+  importance: number;
+  std: number;
+}

@@ -1,0 +1,92 @@
+import type { GateSpec } from './spec.js';
+
+/**
+ * Approval gates: what a gate's state is, told from the decisions recorded on it. The workflow's
+ * live view and the API's view of a finished run both come from `gateStates`, so they cannot differ.
+ */
+
+/** What can happen to a gate: a person approves or rejects; its timer escalates it or times it out. */
+export const GATE_DECISIONS = ['approve', 'reject', 'timeout', 'escalate'] as const;
+export type GateDecision = (typeof GATE_DECISIONS)[number];
+
+/** Who decides when a gate's timer runs out. */
+export const TIMER_ACTOR = 'system:timeout';
+
+export type GateStatus = 'pending' | 'open' | 'approved' | 'rejected' | 'timed_out';
+
+export interface GateVerdict {
+  actor: string;
+  comment?: string;
+  at: string;
+}
+
+export interface GateState {
+  name: string;
+  /** The role that may decide: the spec's, or `escalateTo` once the gate escalated. */
+  role: string;
+  quorum: number;
+  status: GateStatus;
+  approvals: GateVerdict[];
+  rejection?: GateVerdict;
+  openedAt?: string;
+  /** When the gate times out, while it is open. */
+  deadline?: string;
+  onTimeout: string;
+}
+
+/** One decision on a gate, as recorded: accepted or refused. */
+export interface GateDecisionRecord {
+  gate: string;
+  actor: string;
+  decision: GateDecision;
+  comment?: string | null;
+  accepted: boolean;
+  decidedAt: string;
+}
+
+/** The gate that is open now, while a run waits at it. */
+export interface OpenGate {
+  gate: string;
+  openedAt: string;
+  deadline: string;
+}
+
+/** The rule of four eyes: the person who submitted a run cannot approve its gates. */
+export function selfApproval(actor: string, submittedBy: string, decision: 'approve' | 'reject'): string | null {
+  return decision === 'approve' && actor === submittedBy ? `${actor} submitted this run and cannot approve its gates` : null;
+}
+
+/** Every gate's state, from its spec and the accepted decisions on it, in the order they were made. */
+export function gateStates(specs: readonly GateSpec[], decisions: readonly GateDecisionRecord[], open?: OpenGate): GateState[] {
+  return specs.map((spec) => {
+    const state: GateState = { name: spec.name, role: spec.role, quorum: spec.quorum, status: 'pending', approvals: [], onTimeout: spec.onTimeout };
+    for (const d of decisions) if (d.gate === spec.name && d.accepted) apply(state, spec, d);
+    if (open?.gate === spec.name && state.status === 'pending') Object.assign(state, { status: 'open', openedAt: open.openedAt, deadline: open.deadline });
+    return state;
+  });
+}
+
+function apply(state: GateState, spec: GateSpec, d: GateDecisionRecord): void {
+  if (state.status !== 'pending') return;
+  const verdict: GateVerdict = { actor: d.actor, ...(d.comment ? { comment: d.comment } : {}), at: d.decidedAt };
+  switch (d.decision) {
+    case 'approve':
+      state.approvals.push(verdict);
+      if (state.approvals.length >= state.quorum) state.status = 'approved';
+      return;
+    case 'reject':
+      state.rejection = verdict;
+      state.status = 'rejected';
+      return;
+    case 'escalate':
+      state.role = spec.escalateTo ?? state.role;
+      return;
+    case 'timeout':
+      if (spec.onTimeout === 'approve') {
+        state.approvals.push(verdict);
+        state.status = 'approved';
+      } else {
+        state.status = 'timed_out';
+      }
+  }
+}

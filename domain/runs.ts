@@ -1,0 +1,17 @@
+/** The words a run is described in, shared by every layer: its status, its steps', its purpose, a failure. */
+
+export const RUN_STATUSES = ['running', 'awaiting_approval', 'succeeded', 'failed', 'rejected', 'rolled_back', 'cancelled'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export const STEP_STATUSES = ['running', 'succeeded', 'failed', 'skipped', 'cancelled', 'reused'] as const;
+export type StepStatus = (typeof STEP_STATUSES)[number];
+
+/** Why a run exists: a release may deploy; a reproduction retrains from the same inputs and never deploys. */
+export const RUN_PURPOSES = ['release', 'reproduce'] as const;
+export type RunPurpose = (typeof RUN_PURPOSES)[number];
+
+export interface StepError {
+  type: string;
+  message: string;
+  details?: unknown;
+}

@@ -1,0 +1,53 @@
+import type { BuiltInTrainer, PipelineSpec } from '../domain/pipeline/spec.js';
+import type { Params } from '../domain/pipeline/search.js';
+import type { ColumnKind } from '../domain/data/profile.js';
+import type { FittedFeatures } from './features/pipeline.js';
+import type { FeatureEncoding } from './trainers/encoding.js';
+
+/**
+ * The portable model artifact: a JSON document, stored content-addressed, holding everything needed to
+ * predict without the training run: the input encoding, the classes and the library's own model JSON.
+ */
+/** The learners of `ml/`; an artifact without `engine` was trained by the earlier libraries. */
+export const ENGINE = 'custody-ml/2';
+
+export interface BuiltInModelArtifact {
+  format: 'custody-model/v1';
+  kind: 'builtin';
+  engine?: typeof ENGINE;
+  trainer: BuiltInTrainer;
+  task: PipelineSpec['task'];
+  target: string;
+  features: FeatureEncoding[];
+  /** The fitted `features` section, when the spec had one: how every row becomes the model's inputs. */
+  featurePipeline?: FittedFeatures;
+  classes?: string[];
+  params: Params;
+  seed: number;
+  model: unknown;
+  /** How the fit went: solver iterations and convergence, trees grown, boosting rounds kept. */
+  report?: Record<string, unknown>;
+}
+
+/** A model trained by an external command: its own file (stored by hash) plus how to call it to predict. */
+export interface CommandModelArtifact {
+  format: 'custody-model/v1';
+  kind: 'command';
+  command: string[];
+  modelSha256: string;
+  task: PipelineSpec['task'];
+  target: string;
+  features: { name: string; kind: ColumnKind }[];
+  classes?: string[];
+  params: Params;
+  seed: number;
+}
+
+export type ModelArtifact = BuiltInModelArtifact | CommandModelArtifact;
+
+
+export function parseArtifact(bytes: Buffer): ModelArtifact {
+  const artifact = JSON.parse(bytes.toString('utf8')) as ModelArtifact;
+  if (artifact.format !== 'custody-model/v1') throw new Error(`unknown model artifact format ${String(artifact.format)}`);
+  return artifact;
+}

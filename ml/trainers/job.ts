@@ -1,0 +1,31 @@
+import type { PipelineSpec, TrainerName } from '../../domain/pipeline/spec.js';
+import type { Params } from '../../domain/pipeline/search.js';
+import type { ColumnKind, DatasetFormat } from '../../domain/data/profile.js';
+import type { FeatureDecision } from '../features/pipeline.js';
+import type { FeatureSection } from '../features/spec.js';
+import type { SplitOptions } from './dataset-table.js';
+
+/** Everything that determines a trained model; its canonical hash is the trial's cache key. */
+export interface TrainJob {
+  datasetSha256: string;
+  format: DatasetFormat;
+  task: PipelineSpec['task'];
+  target: string;
+  features: { name: string; kind: ColumnKind }[];
+  /** The spec's `features` section, when it has one (built-in trainers). */
+  featureSection?: FeatureSection;
+  split: SplitOptions;
+  trainer: TrainerName;
+  command?: string[];
+  params: Params;
+  seed: number;
+  codeVersion: string;
+  /** The short hash of the trial's environment (see environment.ts). */
+  environment?: string;
+  /** Set below 1 by successive halving: the share of training rows this trial sees. */
+  sampleFraction?: number;
+}
+
+export type ThreadResult =
+  | { ok: true; artifactJson: string; metrics: Record<string, number>; featureDecisions?: FeatureDecision[] }
+  | { ok: false; errorType: string; message: string; retryable: boolean };

@@ -1,0 +1,38 @@
+import type { Repositories } from '../db/repositories/index.js';
+import type { DatasetVersionRow } from '../db/schema/index.js';
+import type { ArtifactStore } from './artifact-store.js';
+import type { DatasetFormat } from '../domain/data/profile.js';
+import { profileDataset } from './profile.js';
+import { DataFormatError } from './read-rows.js';
+
+export interface DatasetMetadata {
+  source?: string | null;
+  license?: string | null;
+  intendedUse?: string | null;
+}
+
+/**
+ * Registers a file as a version of dataset `name`: streams it into the content-addressed store,
+ * profiles the stored copy, and records it. Identical content resolves to its existing version.
+ * Throws DataFormatError for content that cannot be read as `format`.
+ */
+export async function registerDatasetFile(
+  deps: { repos: Repositories; store: ArtifactStore },
+  input: { name: string; file: string; format: DatasetFormat; metadata: DatasetMetadata; actor: string; onProgress?: (stage: string, rows?: number) => void },
+): Promise<{ row: DatasetVersionRow; created: boolean }> {
+  input.onProgress?.('storing');
+  const stored = await deps.store.putFile(input.file);
+  const profile = await profileDataset(deps.store.pathOf(stored.sha256), input.format, (rows) => input.onProgress?.('profiling', rows));
+  if (profile.rowCount === 0) throw new DataFormatError('the file has no rows');
+  return await deps.repos.datasets.register(input.name, {
+    sha256: stored.sha256,
+    format: input.format,
+    sizeBytes: stored.sizeBytes,
+    rowCount: profile.rowCount,
+    columns: profile.columns,
+    source: input.metadata.source ?? null,
+    license: input.metadata.license ?? null,
+    intendedUse: input.metadata.intendedUse ?? null,
+    registeredBy: input.actor,
+  });
+}

@@ -1,0 +1,37 @@
+import { ESLint } from 'eslint';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The layers' walls are lint rules, and lint runs before every build and test run: a file that
+ * imports across a wall fails it. Each case lints an existing file with one forbidden import added.
+ */
+const eslint = new ESLint();
+
+async function wallErrors(filePath: string, importLine: string): Promise<string[]> {
+  const [result] = await eslint.lintText(`${importLine}\nexport const touched = wall;\n`, { filePath });
+  return result!.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+}
+
+describe('the layers’ walls', () => {
+  const walls: [string, string, RegExp][] = [
+    ['domain/pipeline/gates.ts', "import { wall } from '../../db/client.js';", /domain\/ imports nothing else of ours/],
+    ['domain/runs.ts', "import { wall } from '../workflows/pipeline/pipeline.js';", /domain\/ imports nothing else of ours/],
+    ['db/repositories/runs.ts', "import { wall } from '../../activities/runs/runs.activities.js';", /db\/ may import only domain\//],
+    ['db/schema/runs.ts', "import { wall } from '../../ml/predict.js';", /db\/ may import only domain\//],
+    ['api/runs/runs.service.ts', "import { wall } from '../../activities/training/training.activities.js';", /api\/ never imports worker code/],
+    ['api/serving/serving.service.ts', "import { wall } from '../../worker/main.js';", /api\/ never imports worker code/],
+    ['ml/predict.ts', "import { wall } from '../activities/evaluation/evaluation.activities.js';", /ml\/ may import only/],
+    ['storage/artifact-store.ts', "import { wall } from '../ml/predict.js';", /storage\/ may import only/],
+  ];
+  it.each(walls)('%s cannot import across its wall', { timeout: 60_000 }, async (file, line, message) => {
+    const errors = await wallErrors(file, line);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(message);
+  });
+
+  it('imports that follow the layers pass', { timeout: 60_000 }, async () => {
+    expect(await wallErrors('api/runs/runs.service.ts', "import { wall } from '../../domain/pipeline/gates.js';")).toEqual([]);
+    expect(await wallErrors('ml/predict.ts', "import { wall } from '../storage/artifact-store.js';")).toEqual([]);
+    expect(await wallErrors('db/schema/runs.ts', "import { wall } from '../../domain/runs.js';")).toEqual([]);
+  });
+});

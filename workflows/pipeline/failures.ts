@@ -1,0 +1,24 @@
+import { ApplicationFailure, isCancellation } from '@temporalio/workflow';
+import type { StepError } from '../../domain/runs.js';
+import { RolledBack } from './rollout.js';
+
+/** The run ends as `rejected`: a check, a gate or a threshold said no. Not a failure of the system. */
+export class Rejected extends Error {
+  constructor(
+    readonly reasons: string[],
+    readonly type: string,
+  ) {
+    super(reasons.join('; '));
+  }
+}
+
+/** A failure as the run's projection stores it: type, message and details, with the root cause's words. */
+export function describe(error: unknown): StepError {
+  if (error instanceof Rejected) return { type: error.type, message: error.message, details: { reasons: error.reasons } };
+  if (error instanceof RolledBack) return { type: 'DeploymentCheckFailed', message: error.message, details: { reasons: error.reasons } };
+  let cause: unknown = error;
+  while (cause && typeof cause === 'object' && 'cause' in cause && (cause as { cause?: unknown }).cause) cause = (cause as { cause: unknown }).cause;
+  if (cause instanceof ApplicationFailure) return { type: cause.type ?? 'Error', message: cause.message, details: cause.details?.[0] };
+  if (isCancellation(error)) return { type: 'Cancelled', message: 'the step was cancelled' };
+  return { type: (cause as Error)?.name ?? 'Error', message: (cause as Error)?.message ?? String(cause) };
+}
