@@ -1,0 +1,52 @@
+import type { Connection } from './config.js';
+import { CliError, EXIT, type ExitCode } from './exit.js';
+
+interface GraphQLError {
+  message: string;
+  extensions?: { code?: string };
+}
+
+/** What a GraphQL error code means for the exit status. */
+function exitOfCode(code: string | undefined): ExitCode {
+  switch (code) {
+    case 'UNAUTHENTICATED':
+    case 'FORBIDDEN':
+      return EXIT.denied;
+    case 'BAD_USER_INPUT':
+    case 'GRAPHQL_VALIDATION_FAILED':
+    case 'NOT_FOUND':
+    case 'CONFLICT':
+      return EXIT.usage;
+    default:
+      return EXIT.failed;
+  }
+}
+
+/** The API, as the CLI uses it: one typed request, errors turned into one line and an exit code. */
+export class Api {
+  constructor(private readonly connection: Connection) {}
+
+  async request<Data, Variables extends Record<string, unknown> = Record<string, never>>(query: string, variables?: Variables): Promise<Data> {
+    let response: Response;
+    try {
+      response = await fetch(this.connection.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(this.connection.token ? { authorization: `Bearer ${this.connection.token}` } : {}) },
+        body: JSON.stringify({ query, variables: variables ?? {} }),
+        signal: AbortSignal.timeout(60_000),
+      });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      throw new CliError(`cannot reach ${this.connection.url}: ${cause?.code ?? cause?.message ?? (error as Error).message}`, EXIT.unreachable);
+    }
+    let body: { data?: Data | null; errors?: GraphQLError[] };
+    try {
+      body = (await response.json()) as typeof body;
+    } catch {
+      throw new CliError(`${this.connection.url} answered HTTP ${response.status} without GraphQL; is it a Custody server?`, EXIT.unreachable);
+    }
+    const first = body.errors?.[0];
+    if (first) throw new CliError(`${first.message} (${first.extensions?.code ?? 'ERROR'})`, exitOfCode(first.extensions?.code));
+    return body.data as Data;
+  }
+}

@@ -1,0 +1,142 @@
+import type { Command } from 'commander';
+import { graphqlUrl, saveLogin } from '../config.js';
+import type { Ctx } from '../context.js';
+import { CliError, EXIT } from '../exit.js';
+import { AUDIT, AUDIT_VERIFY, CREATE_TOKEN, LINEAGE, ME, REVOKE_TOKEN, TOKENS } from '../graphql/operations.js';
+import type {
+  AuditQuery,
+  AuditQueryVariables,
+  AuditVerifyQuery,
+  CreateTokenMutation,
+  CreateTokenMutationVariables,
+  LineageQuery,
+  LineageQueryVariables,
+  MeQuery,
+  RevokeTokenMutation,
+  TokensQuery,
+} from '../graphql/types.js';
+import { print, table } from '../output.js';
+import { Api } from '../api.js';
+
+type Graph = LineageQuery['lineage'];
+
+/** The lineage graph in Graphviz DOT: nodes labelled by type and short id, edges by relation. */
+export function toDot(graph: Graph): string {
+  const quote = (text: string) => `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+  const lines = ['digraph lineage {', '  rankdir=LR;', '  node [shape=box];'];
+  for (const node of graph.nodes) lines.push(`  ${quote(node.id)} [label=${quote(`${node.type}\n${node.id.slice(0, 8)}`)}${node.id === graph.root.id ? ', style=bold' : ''}];`);
+  for (const edge of graph.edges) lines.push(`  ${quote(edge.fromId)} -> ${quote(edge.toId)} [label=${quote(edge.relation)}];`);
+  lines.push('}');
+  return lines.join('\n');
+}
+
+/** The lineage graph as an indented tree from its root, following edges both ways. */
+function toTree(graph: Graph): string {
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  const lines: string[] = [];
+  const seen = new Set<string>();
+  const walk = (id: string, prefix: string, via: string) => {
+    const node = byId.get(id);
+    lines.push(`${prefix}${via}${node?.type ?? '?'} ${id}`);
+    if (seen.has(id)) return;
+    seen.add(id);
+    for (const e of graph.edges.filter((e) => e.fromId === id && !seen.has(e.toId))) walk(e.toId, prefix + '  ', `─${e.relation}→ `);
+    for (const e of graph.edges.filter((e) => e.toId === id && !seen.has(e.fromId))) walk(e.fromId, prefix + '  ', `←${e.relation}─ `);
+  };
+  walk(graph.root.id, '', '');
+  return lines.join('\n');
+}
+
+export function registerAdminCommands(program: Command, ctx: () => Ctx): void {
+  program
+    .command('login')
+    .description('save the server and token to use (readable by you only); CUSTODY_URL and CUSTODY_TOKEN override it')
+    .requiredOption('--url <url>', 'the server, such as http://127.0.0.1:4000')
+    .requiredOption('--token <token>', 'an API token (custody tokens create, or the first admin token)')
+    .action(async (opts: { url: string; token: string }) => {
+      const c = ctx();
+      const login = { url: graphqlUrl(opts.url), token: opts.token };
+      const { me } = await new Api(login).request<MeQuery>(ME);
+      const file = saveLogin(c.env, login);
+      c.err(`logged in to ${login.url} as ${me.name} (${me.role}); saved in ${file}`);
+    });
+  program
+    .command('whoami')
+    .description('who the token belongs to')
+    .action(async () => {
+      const c = ctx();
+      const { me } = await c.api().request<MeQuery>(ME);
+      print(c.out, me, () => `${me.name} (${me.role})`);
+    });
+
+  program
+    .command('lineage')
+    .description('the lineage graph around a dataset version, run, trial, model version, deployment or drift report')
+    .argument('<node>', 'the node id')
+    .option('--format <format>', 'tree, dot (pipe into Graphviz) or json', 'tree')
+    .option('--depth <n>', 'hops from the node (1 to 10)', '5')
+    .action(async (nodeId: string, opts: { format: string; depth: string }) => {
+      const c = ctx();
+      if (!['tree', 'dot', 'json'].includes(opts.format)) throw new CliError('--format must be tree, dot or json', EXIT.usage);
+      const { lineage } = await c.api().request<LineageQuery, LineageQueryVariables>(LINEAGE, { input: { nodeId, depth: Number(opts.depth) } });
+      if (opts.format === 'dot') c.out.write(toDot(lineage) + '\n');
+      else if (opts.format === 'json') c.out.write(JSON.stringify(lineage, null, 2) + '\n');
+      else print(c.out, lineage, () => toTree(lineage));
+    });
+
+  const audit = program.command('audit').description('the tamper-evident audit history');
+  audit
+    .command('list')
+    .description('audit events in chain order')
+    .option('--subject <id>', 'only events about this subject (a run, model, dataset…)')
+    .option('--actor <name>', 'only events by this actor')
+    .option('--action <action>', 'only this action, such as gate.decided')
+    .option('--since <time>', 'only events at or after this ISO time')
+    .option('--limit <n>', 'at most this many (1 to 500)', '50')
+    .action(async (opts: { subject?: string; actor?: string; action?: string; since?: string; limit: string }) => {
+      const c = ctx();
+      if (opts.since && Number.isNaN(Date.parse(opts.since))) throw new CliError('--since must be an ISO time, such as 2026-01-31T12:00:00Z', EXIT.usage);
+      const input = { subjectId: opts.subject, actor: opts.actor, action: opts.action, from: opts.since ? new Date(opts.since).toISOString() : undefined, first: Number(opts.limit) };
+      const { auditTrail } = await c.api().request<AuditQuery, AuditQueryVariables>(AUDIT, { input });
+      print(c.out, auditTrail.nodes, () => table(c.out, ['SEQ', 'AT', 'ACTOR', 'ACTION', 'SUBJECT'], auditTrail.nodes.map((e) => [e.seq, e.at, e.actor, e.action, `${e.subjectType} ${e.subjectId}`])));
+    });
+  audit
+    .command('verify')
+    .description('walk the whole chain; exits 3 and names the first bad event when it was altered')
+    .action(async () => {
+      const c = ctx();
+      const { verifyAuditTrail: v } = await c.api().request<AuditVerifyQuery>(AUDIT_VERIFY);
+      print(c.out, v, () => (v.ok ? `ok: ${v.checked} events, head ${v.headSeq} ${v.headHash}` : `BROKEN at event ${v.firstBad!.seq}: ${v.firstBad!.reason}`));
+      if (!v.ok) process.exitCode = EXIT.failed;
+    });
+
+  const tokens = program.command('tokens').description('API tokens (admins only)');
+  tokens
+    .command('list')
+    .description('every token, without secrets')
+    .action(async () => {
+      const c = ctx();
+      const { tokens: all } = await c.api().request<TokensQuery>(TOKENS);
+      print(c.out, all, () => table(c.out, ['ID', 'PREFIX', 'PRINCIPAL', 'ROLE', 'CREATED', 'LAST USED', 'REVOKED'], all.map((t) => [t.id, t.prefix, t.principalName, t.role, t.createdAt, t.lastUsedAt, t.revokedAt])));
+    });
+  tokens
+    .command('create')
+    .description('issue a token to a principal, creating it or changing its role; the token is shown once')
+    .argument('<name>', 'the principal, such as ana@example.com')
+    .argument('<role>', 'viewer, submitter, approver or admin')
+    .option('--description <text>', 'what the token is for')
+    .action(async (name: string, role: string, opts: { description?: string }) => {
+      const c = ctx();
+      const { createToken: t } = await c.api().request<CreateTokenMutation, CreateTokenMutationVariables>(CREATE_TOKEN, { name, role, description: opts.description });
+      print(c.out, t, () => `${t.details.principalName} (${t.details.role}): ${t.token}\nThe token is not shown again.`);
+    });
+  tokens
+    .command('revoke')
+    .description('revoke a token at once')
+    .argument('<id>', 'the token id')
+    .action(async (id: string) => {
+      const c = ctx();
+      const { revokeToken: t } = await c.api().request<RevokeTokenMutation, { id: string }>(REVOKE_TOKEN, { id });
+      print(c.out, t, () => `revoked ${t.id} at ${t.revokedAt}`);
+    });
+}

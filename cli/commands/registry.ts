@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { Ctx } from '../context.js';
+import { CliError, EXIT } from '../exit.js';
+import { DATASETS, MODEL, MODELS, REGISTER_DATASET } from '../graphql/operations.js';
+import type { DatasetsQuery, ModelQuery, ModelsQuery, RegisterDatasetMutation, RegisterDatasetMutationVariables } from '../graphql/types.js';
+import { num, print, table } from '../output.js';
+
+const metricsText = (metrics: unknown) =>
+  Object.entries((metrics ?? {}) as Record<string, unknown>)
+    .map(([k, v]) => `${k}=${num(v)}`)
+    .join(' ');
+
+export function registerRegistryCommands(program: Command, ctx: () => Ctx): void {
+  const models = program.command('models').description('the model registry');
+  models
+    .command('list')
+    .description('every model, with the version in production')
+    .action(async () => {
+      const c = ctx();
+      const { models: all } = await c.api().request<ModelsQuery>(MODELS);
+      print(c.out, all, () => table(c.out, ['MODEL', 'VERSIONS', 'PRODUCTION', 'TRAINER', 'METRICS'], all.map((m) => [m.name, m.versions.length, m.productionVersion ? `v${m.productionVersion.version}` : '', m.productionVersion?.trainer, metricsText(m.productionVersion?.metrics)])));
+    });
+  models
+    .command('get')
+    .description('one model: its versions and what serves now')
+    .argument('<model>', 'the model name')
+    .action(async (name: string) => {
+      const c = ctx();
+      const { model } = await c.api().request<ModelQuery, { name: string }>(MODEL, { name });
+      print(c.out, model, () => {
+        const serving = table(c.out, ['STAGE', 'ROLE', 'TRAFFIC', 'VERSION'], model.currentDeployments.map((d) => [d.stage, d.role, `${d.trafficPercent}%`, `v${d.version}`]));
+        const versions = table(c.out, ['VERSION', 'TRAINER', 'METRICS', 'RUN', 'CREATED'], model.versions.map((v) => [`v${v.version}`, v.trainer, metricsText(v.metrics), v.runId, v.createdAt]));
+        return `${model.name}\n\n${serving}\n\n${versions}`;
+      });
+    });
+
+  const datasets = program.command('datasets').description('versioned datasets');
+  datasets
+    .command('list')
+    .description('every dataset and its versions')
+    .action(async () => {
+      const c = ctx();
+      const { datasets: all } = await c.api().request<DatasetsQuery>(DATASETS);
+      const rows = all.flatMap((d) => d.versions.map((v) => [d.name, `v${v.version}`, v.rowCount, v.sha256.slice(0, 12), v.registeredBy, v.createdAt]));
+      print(c.out, all, () => table(c.out, ['DATASET', 'VERSION', 'ROWS', 'SHA256', 'BY', 'CREATED'], rows));
+    });
+  datasets
+    .command('register')
+    .description('upload a CSV or JSON-lines file as a new version of a dataset (the same content is the same version)')
+    .argument('<file>', 'a .csv or .jsonl file')
+    .requiredOption('--name <name>', 'the dataset name')
+    .option('--source <text>', 'where the data came from, for its datasheet')
+    .action(async (file: string, opts: { name: string; source?: string }) => {
+      const c = ctx();
+      const format = { '.csv': 'csv', '.jsonl': 'jsonl', '.ndjson': 'jsonl' }[path.extname(file).toLowerCase()];
+      if (!format) throw new CliError(`${file} must end in .csv or .jsonl`, EXIT.usage);
+      let content: string;
+      try {
+        content = readFileSync(file, 'utf8');
+      } catch (error) {
+        throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, EXIT.usage);
+      }
+      const { registerDataset: v } = await c.api().request<RegisterDatasetMutation, RegisterDatasetMutationVariables>(REGISTER_DATASET, { name: opts.name, content, format, source: opts.source ?? file });
+      print(c.out, v, () => `${v.datasetName}@v${v.version}: ${v.rowCount} rows, sha256 ${v.sha256}`);
+    });
+}

@@ -1,0 +1,368 @@
+/**
+ * Every GraphQL operation the CLI sends. Their result and variable types are generated from
+ * schema.gql into types.ts (`npm run cli:types`); a test fails when that file is stale.
+ */
+
+const RUN_SUMMARY = /* GraphQL */ `
+  fragment RunSummary on PipelineRun {
+    id
+    pipelineName
+    modelName
+    status
+    purpose
+    trigger
+    currentStep
+    submittedBy
+    createdAt
+    finishedAt
+    workflowId
+    temporalUiUrl
+    error {
+      type
+      message
+      details
+    }
+  }
+`;
+
+const RUN_DETAIL = /* GraphQL */ `
+  fragment RunDetail on PipelineRun {
+    ...RunSummary
+    parentRunId
+    specHash
+    steps {
+      name
+      status
+      attempts
+      startedAt
+      finishedAt
+      error {
+        type
+        message
+      }
+    }
+    trials {
+      index
+      trainer
+      status
+      params
+      metrics
+      sampleFraction
+      reusedFromTrialId
+      error
+    }
+    gates {
+      name
+      role
+      quorum
+      status
+      deadline
+      onTimeout
+      approvals {
+        actor
+        comment
+        at
+      }
+      rejection {
+        actor
+        comment
+        at
+      }
+    }
+    leaderboard {
+      rank
+      trainer
+      metric
+      value
+    }
+    modelVersion {
+      version
+      metrics
+    }
+    datasetVersion {
+      datasetName
+      version
+      sha256
+    }
+    deployments {
+      stage
+      role
+      trafficPercent
+      version
+      endReason
+    }
+  }
+`;
+
+export const ME = /* GraphQL */ `
+  query Me {
+    me {
+      name
+      role
+    }
+  }
+`;
+
+export const SUBMIT = /* GraphQL */ `
+  mutation Submit($specText: String!) {
+    submitPipeline(input: { specText: $specText }) {
+      ...RunSummary
+    }
+  }
+  ${RUN_SUMMARY}
+`;
+
+export const RUNS = /* GraphQL */ `
+  query Runs($input: PipelineRunsInput) {
+    pipelineRuns(input: $input) {
+      nodes {
+        ...RunSummary
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+  ${RUN_SUMMARY}
+`;
+
+export const RUN = /* GraphQL */ `
+  query Run($runId: ID!) {
+    pipelineRun(input: { runId: $runId }) {
+      ...RunDetail
+    }
+  }
+  ${RUN_SUMMARY}
+  ${RUN_DETAIL}
+`;
+
+export const CANCEL = /* GraphQL */ `
+  mutation Cancel($runId: ID!, $reason: String) {
+    cancelRun(input: { runId: $runId, reason: $reason }) {
+      ...RunSummary
+    }
+  }
+  ${RUN_SUMMARY}
+`;
+
+export const RESUME = /* GraphQL */ `
+  mutation Resume($runId: ID!) {
+    resumeRun(input: { runId: $runId }) {
+      ...RunSummary
+    }
+  }
+  ${RUN_SUMMARY}
+`;
+
+export const REPRODUCE = /* GraphQL */ `
+  mutation Reproduce($runId: ID!) {
+    reproduce(input: { runId: $runId }) {
+      ...RunSummary
+    }
+  }
+  ${RUN_SUMMARY}
+`;
+
+export const APPROVE = /* GraphQL */ `
+  mutation Approve($runId: ID!, $gate: String, $comment: String) {
+    approveGate(input: { runId: $runId, gate: $gate, comment: $comment }) {
+      name
+      status
+      quorum
+      approvals {
+        actor
+      }
+    }
+  }
+`;
+
+export const REJECT = /* GraphQL */ `
+  mutation Reject($runId: ID!, $gate: String, $comment: String) {
+    rejectGate(input: { runId: $runId, gate: $gate, comment: $comment }) {
+      name
+      status
+    }
+  }
+`;
+
+export const WAITING = /* GraphQL */ `
+  query Waiting {
+    pipelineRuns(input: { status: awaiting_approval, first: 100 }) {
+      nodes {
+        id
+        pipelineName
+        modelName
+        submittedBy
+        gates {
+          name
+          role
+          quorum
+          status
+          deadline
+          approvals {
+            actor
+          }
+        }
+      }
+    }
+  }
+`;
+
+export const MODELS = /* GraphQL */ `
+  query Models {
+    models {
+      name
+      createdAt
+      productionVersion {
+        version
+        trainer
+        metrics
+      }
+      versions {
+        version
+      }
+    }
+  }
+`;
+
+export const MODEL = /* GraphQL */ `
+  query Model($name: String!) {
+    model(input: { name: $name }) {
+      name
+      productionVersion {
+        version
+      }
+      currentDeployments {
+        stage
+        role
+        trafficPercent
+        version
+      }
+      versions {
+        version
+        trainer
+        metrics
+        runId
+        datasetVersionId
+        createdAt
+      }
+    }
+  }
+`;
+
+export const DATASETS = /* GraphQL */ `
+  query Datasets {
+    datasets {
+      name
+      versions {
+        version
+        rowCount
+        sha256
+        registeredBy
+        createdAt
+      }
+    }
+  }
+`;
+
+export const REGISTER_DATASET = /* GraphQL */ `
+  mutation RegisterDataset($name: String!, $content: String!, $format: String!, $source: String) {
+    registerDataset(input: { name: $name, content: $content, format: $format, source: $source }) {
+      datasetName
+      version
+      rowCount
+      sha256
+    }
+  }
+`;
+
+export const AUDIT = /* GraphQL */ `
+  query Audit($input: AuditTrailInput) {
+    auditTrail(input: $input) {
+      nodes {
+        seq
+        at
+        actor
+        action
+        subjectType
+        subjectId
+        hash
+      }
+      hasNextPage
+      endCursor
+    }
+  }
+`;
+
+export const AUDIT_VERIFY = /* GraphQL */ `
+  query AuditVerify {
+    verifyAuditTrail {
+      ok
+      checked
+      headSeq
+      headHash
+      firstBad {
+        seq
+        reason
+      }
+    }
+  }
+`;
+
+export const LINEAGE = /* GraphQL */ `
+  query Lineage($input: LineageInput!) {
+    lineage(input: $input) {
+      root {
+        id
+        type
+      }
+      nodes {
+        id
+        type
+        depth
+      }
+      edges {
+        fromId
+        toId
+        relation
+      }
+    }
+  }
+`;
+
+export const TOKENS = /* GraphQL */ `
+  query Tokens {
+    tokens {
+      id
+      prefix
+      principalName
+      role
+      createdAt
+      lastUsedAt
+      revokedAt
+    }
+  }
+`;
+
+export const CREATE_TOKEN = /* GraphQL */ `
+  mutation CreateToken($name: String!, $role: String!, $description: String) {
+    createToken(input: { name: $name, role: $role, description: $description }) {
+      token
+      details {
+        id
+        principalName
+        role
+      }
+    }
+  }
+`;
+
+export const REVOKE_TOKEN = /* GraphQL */ `
+  mutation RevokeToken($id: ID!) {
+    revokeToken(input: { id: $id }) {
+      id
+      revokedAt
+    }
+  }
+`;

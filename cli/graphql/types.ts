@@ -1,0 +1,193 @@
+/* Generated from schema.gql and cli/graphql/operations.ts by `npm run cli:types`; do not edit. */
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+export type AuditTrailInput = {
+  /** Such as run.submitted, step.succeeded, gate.decided, gate.refused, deployment.started, auth.refused. */
+  action?: string | null | undefined;
+  actor?: string | null | undefined;
+  after?: string | null | undefined;
+  /** 1 to 500; 50 when omitted. */
+  first?: number | null | undefined;
+  from?: string | null | undefined;
+  /** A run id, model version id, dataset version id, principal name… */
+  subjectId?: string | null | undefined;
+  to?: string | null | undefined;
+};
+
+/** UPSTREAM: what it came from; DOWNSTREAM: what came from it. */
+export type LineageDirection =
+  | 'BOTH'
+  | 'DOWNSTREAM'
+  | 'UPSTREAM';
+
+export type LineageInput = {
+  /** Hops, 1 to 10; 5 when omitted. */
+  depth?: number | null | undefined;
+  /** BOTH when omitted. */
+  direction?: LineageDirection | null | undefined;
+  /** Any dataset version, run, trial, model version or deployment id. */
+  nodeId: string | number;
+};
+
+export type PipelineRunsInput = {
+  /** endCursor of the previous page. */
+  after?: string | null | undefined;
+  /** Page size, 1 to 100; 20 when omitted. */
+  first?: number | null | undefined;
+  modelName?: string | null | undefined;
+  pipelineName?: string | null | undefined;
+  status?: RunStatus | null | undefined;
+};
+
+export type RunStatus =
+  | 'awaiting_approval'
+  | 'cancelled'
+  | 'failed'
+  | 'rejected'
+  | 'rolled_back'
+  | 'running'
+  | 'succeeded';
+
+export type RunSummaryFragment = { id: string, pipelineName: string, modelName: string, status: RunStatus, purpose: string, trigger: string, currentStep: string | null, submittedBy: string, createdAt: string, finishedAt: string | null, workflowId: string, temporalUiUrl: string, error: { type: string, message: string, details: unknown } | null };
+
+export type RunDetailFragment = { parentRunId: string | null, specHash: string, id: string, pipelineName: string, modelName: string, status: RunStatus, purpose: string, trigger: string, currentStep: string | null, submittedBy: string, createdAt: string, finishedAt: string | null, workflowId: string, temporalUiUrl: string, steps: Array<{ name: string, status: string, attempts: number, startedAt: string | null, finishedAt: string | null, error: { type: string, message: string } | null }>, trials: Array<{ index: number, trainer: string, status: string, params: unknown, metrics: unknown, sampleFraction: number, reusedFromTrialId: string | null, error: string | null }>, gates: Array<{ name: string, role: string, quorum: number, status: string, deadline: string | null, onTimeout: string, approvals: Array<{ actor: string, comment: string | null, at: string }>, rejection: { actor: string, comment: string | null, at: string } | null }>, leaderboard: Array<{ rank: number, trainer: string, metric: string, value: number | null }>, modelVersion: { version: number, metrics: unknown } | null, datasetVersion: { datasetName: string, version: number, sha256: string } | null, deployments: Array<{ stage: string, role: string, trafficPercent: number, version: number, endReason: string | null }>, error: { type: string, message: string, details: unknown } | null };
+
+export type MeQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MeQuery = { me: { name: string, role: string } };
+
+export type SubmitMutationVariables = Exact<{
+  specText: string;
+}>;
+
+
+export type SubmitMutation = { submitPipeline: { id: string, pipelineName: string, modelName: string, status: RunStatus, purpose: string, trigger: string, currentStep: string | null, submittedBy: string, createdAt: string, finishedAt: string | null, workflowId: string, temporalUiUrl: string, error: { type: string, message: string, details: unknown } | null } };
+
+export type RunsQueryVariables = Exact<{
+  input?: PipelineRunsInput | null | undefined;
+}>;
+
+
+export type RunsQuery = { pipelineRuns: { nodes: Array<{ id: string, pipelineName: string, modelName: string, status: RunStatus, purpose: string, trigger: string, currentStep: string | null, submittedBy: string, createdAt: string, finishedAt: string | null, workflowId: string, temporalUiUrl: string, error: { type: string, message: string, details: unknown } | null }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type RunQueryVariables = Exact<{
+  runId: string | number;
+}>;
+
+
+export type RunQuery = { pipelineRun: { parentRunId: string | null, specHash: string, id: string, pipelineName: string, modelName: string, status: RunStatus, purpose: string, trigger: string, currentStep: string | null, submittedBy: string, createdAt: string, finishedAt: string | null, workflowId: string, temporalUiUrl: string, steps: Array<{ name: string, status: string, attempts: number, startedAt: string | null, finishedAt: string | null, error: { type: string, message: string } | null }>, trials: Array<{ index: number, trainer: string, status: string, params: unknown, metrics: unknown, sampleFraction: number, reusedFromTrialId: string | null, error: string | null }>, gates: Array<{ name: string, role: string, quorum: number, status: string, deadline: string | null, onTimeout: string, approvals: Array<{ actor: string, comment: string | null, at: string }>, rejection: { actor: string, comment: string | null, at: string } | null }>, leaderboard: Array<{ rank: number, trainer: string, metric: string, value: number | null }>, modelVersion: { version: number, metrics: unknown } | null, datasetVersion: { datasetName: string, version: number, sha256: string } | null, deployments: Array<{ stage: string, role: string, trafficPercent: number, version: number, endReason: string | null }>, error: { type: string, message: string, details: unknown } | null } };
+
+export type CancelMutationVariables = Exact<{
+  runId: string | number;
+  reason?: string | null | undefined;
+}>;
+
+
+export type CancelMutation = { cancelRun: { id: string, pipelineName: string, modelName: string, status: RunStatus, purpose: string, trigger: string, currentStep: string | null, submittedBy: string, createdAt: string, finishedAt: string | null, workflowId: string, temporalUiUrl: string, error: { type: string, message: string, details: unknown } | null } };
+
+export type ResumeMutationVariables = Exact<{
+  runId: string | number;
+}>;
+
+
+export type ResumeMutation = { resumeRun: { id: string, pipelineName: string, modelName: string, status: RunStatus, purpose: string, trigger: string, currentStep: string | null, submittedBy: string, createdAt: string, finishedAt: string | null, workflowId: string, temporalUiUrl: string, error: { type: string, message: string, details: unknown } | null } };
+
+export type ReproduceMutationVariables = Exact<{
+  runId: string | number;
+}>;
+
+
+export type ReproduceMutation = { reproduce: { id: string, pipelineName: string, modelName: string, status: RunStatus, purpose: string, trigger: string, currentStep: string | null, submittedBy: string, createdAt: string, finishedAt: string | null, workflowId: string, temporalUiUrl: string, error: { type: string, message: string, details: unknown } | null } };
+
+export type ApproveMutationVariables = Exact<{
+  runId: string | number;
+  gate?: string | null | undefined;
+  comment?: string | null | undefined;
+}>;
+
+
+export type ApproveMutation = { approveGate: { name: string, status: string, quorum: number, approvals: Array<{ actor: string }> } };
+
+export type RejectMutationVariables = Exact<{
+  runId: string | number;
+  gate?: string | null | undefined;
+  comment?: string | null | undefined;
+}>;
+
+
+export type RejectMutation = { rejectGate: { name: string, status: string } };
+
+export type WaitingQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type WaitingQuery = { pipelineRuns: { nodes: Array<{ id: string, pipelineName: string, modelName: string, submittedBy: string, gates: Array<{ name: string, role: string, quorum: number, status: string, deadline: string | null, approvals: Array<{ actor: string }> }> }> } };
+
+export type ModelsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ModelsQuery = { models: Array<{ name: string, createdAt: string, productionVersion: { version: number, trainer: string, metrics: unknown } | null, versions: Array<{ version: number }> }> };
+
+export type ModelQueryVariables = Exact<{
+  name: string;
+}>;
+
+
+export type ModelQuery = { model: { name: string, productionVersion: { version: number } | null, currentDeployments: Array<{ stage: string, role: string, trafficPercent: number, version: number }>, versions: Array<{ version: number, trainer: string, metrics: unknown, runId: string, datasetVersionId: string, createdAt: string }> } };
+
+export type DatasetsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type DatasetsQuery = { datasets: Array<{ name: string, versions: Array<{ version: number, rowCount: number, sha256: string, registeredBy: string, createdAt: string }> }> };
+
+export type RegisterDatasetMutationVariables = Exact<{
+  name: string;
+  content: string;
+  format: string;
+  source?: string | null | undefined;
+}>;
+
+
+export type RegisterDatasetMutation = { registerDataset: { datasetName: string, version: number, rowCount: number, sha256: string } };
+
+export type AuditQueryVariables = Exact<{
+  input?: AuditTrailInput | null | undefined;
+}>;
+
+
+export type AuditQuery = { auditTrail: { hasNextPage: boolean, endCursor: string | null, nodes: Array<{ seq: number, at: string, actor: string, action: string, subjectType: string, subjectId: string, hash: string }> } };
+
+export type AuditVerifyQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type AuditVerifyQuery = { verifyAuditTrail: { ok: boolean, checked: number, headSeq: number, headHash: string, firstBad: { seq: number, reason: string } | null } };
+
+export type LineageQueryVariables = Exact<{
+  input: LineageInput;
+}>;
+
+
+export type LineageQuery = { lineage: { root: { id: string, type: string }, nodes: Array<{ id: string, type: string, depth: number }>, edges: Array<{ fromId: string, toId: string, relation: string }> } };
+
+export type TokensQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type TokensQuery = { tokens: Array<{ id: string, prefix: string, principalName: string, role: string, createdAt: string, lastUsedAt: string | null, revokedAt: string | null }> };
+
+export type CreateTokenMutationVariables = Exact<{
+  name: string;
+  role: string;
+  description?: string | null | undefined;
+}>;
+
+
+export type CreateTokenMutation = { createToken: { token: string, details: { id: string, principalName: string, role: string } } };
+
+export type RevokeTokenMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type RevokeTokenMutation = { revokeToken: { id: string, revokedAt: string | null } };

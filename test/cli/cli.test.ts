@@ -1,0 +1,206 @@
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { sql } from 'drizzle-orm';
+import parseDot from 'dotparser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify as toYaml } from 'yaml';
+import type { PipelineSpecInput } from '../../domain/pipeline/spec.js';
+import { PROJECT_ROOT } from '../../paths.js';
+import { eventually, exampleSpec } from '../support/pipelines.js';
+import { startStack, type TestStack } from '../support/stack.js';
+
+/** The real CLI (the compiled `custody` bin), spawned against the real stack over HTTP. */
+const CLI = path.join(PROJECT_ROOT, 'scripts', 'custody.mjs');
+const work = mkdtempSync(path.join(os.tmpdir(), 'custody-cli-'));
+
+/** A loopback port nothing listens on. */
+const closedPort = () =>
+  new Promise<number>((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe('the custody CLI', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  const envFor = (as: string | null, extra: Record<string, string> = {}) => ({
+    ...process.env,
+    CUSTODY_URL: stack.api.url,
+    CUSTODY_TOKEN: as ? stack.api.tokens[as]! : '',
+    CUSTODY_CONFIG_DIR: path.join(work, 'config'),
+    CUSTODY_OUTPUT: '',
+    NO_COLOR: '1',
+    ...extra,
+  });
+  const run = (args: string[], as: string | null = 'engineer@example.com', extra: Record<string, string> = {}): Promise<Result> =>
+    new Promise((resolve) => {
+      execFile(process.execPath, [CLI, ...args], { env: envFor(as, extra), timeout: 120_000 }, (error, stdout, stderr) => {
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      });
+    });
+  /** Starts the CLI and returns its result later: for `--wait`, while another process decides the gate. */
+  const start = (args: string[], as = 'engineer@example.com'): Promise<Result> =>
+    new Promise((resolve) => {
+      const child = spawn(process.execPath, [CLI, ...args], { env: envFor(as) });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    });
+  const specFile = (name: string, change: (s: PipelineSpecInput) => void = () => {}) => {
+    const spec = exampleSpec('iris') as PipelineSpecInput;
+    spec.name = name;
+    spec.model = name;
+    change(spec);
+    const file = path.join(work, `${name}.yaml`);
+    writeFileSync(file, toYaml(spec));
+    return file;
+  };
+  const status = async (id: string) => (await stack.api.data<{ pipelineRun: { status: string } }>('query($id: ID!) { pipelineRun(input: { runId: $id }) { status } }', { id })).pipelineRun.status;
+  const waitingRun = async (file: string) => {
+    const id = await eventually(async () => (await import('node:fs')).existsSync(file) && readFileSync(file, 'utf8').trim(), (v) => Boolean(v), 30_000);
+    await eventually(() => status(id as string), (s) => s === 'awaiting_approval', 60_000);
+    return id as string;
+  };
+
+  it('submit --wait exits 0 once another process approves the gate with custody approve', { timeout: 180_000 }, async () => {
+    const idFile = path.join(work, 'approved.id');
+    const submitted = start(['submit', specFile('cli-approved'), '--wait', '--run-id-file', idFile, '-o', 'json']);
+    const id = await waitingRun(idFile);
+    const approved = await run(['approve', id, '-m', 'looks right'], 'approver@example.com');
+    expect(approved).toMatchObject({ code: 0, stdout: 'gate production-approval: approved (1 of 1 approvals)\n' });
+    const done = await submitted;
+    expect(done.code, done.stderr).toBe(0);
+    expect(JSON.parse(done.stdout)).toMatchObject({ id, status: 'succeeded', modelVersion: { version: 1 } });
+  });
+
+  it('a rejected run exits 2, and the watcher of it too', { timeout: 180_000 }, async () => {
+    const idFile = path.join(work, 'rejected.id');
+    const submitted = start(['submit', specFile('cli-rejected'), '--wait', '--run-id-file', idFile]);
+    const id = await waitingRun(idFile);
+    const watched = run(['runs', 'watch', id]);
+    expect((await run(['reject', id, '-m', 'not this quarter'], 'risk@example.com')).code).toBe(0);
+    const done = await submitted;
+    expect(done.code, done.stderr).toBe(2);
+    expect(done.stdout).toMatch(/GateRejected: gate production-approval was rejected by risk@example.com: not this quarter/);
+    // Without a terminal, progress is one plain line per change: no cursor movement or colour codes.
+    const watch = await watched;
+    expect(watch.code).toBe(2);
+    expect(watch.stderr).toMatch(/^run [0-9a-f-]{36} \(cli-rejected\): awaiting_approval at gate:production-approval$/m);
+    expect(watch.stderr).toMatch(/^gate production-approval: open, 0 of 1 approvals, needs approver, decides by /m);
+    expect(watch.stderr).toMatch(/^gate production-approval: rejected, 0 of 1 approvals, needs approver$/m);
+    expect(watch.stderr + watch.stdout).not.toMatch(/[\u001b\r]/);
+    expect(new Set(watch.stderr.trim().split('\n')).size).toBe(watch.stderr.trim().split('\n').length);
+  });
+
+  it('a spec with two mistakes exits 1 and names both, without contacting a server', async () => {
+    const bad = specFile('cli-bad', (s) => {
+      (s as any).target = 7;
+      (s.training as any).trainer = 'deep-forest';
+    });
+    const result = await run(['submit', bad, '--wait'], 'engineer@example.com', { CUSTODY_URL: 'http://127.0.0.1:9' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('is not a valid pipeline spec');
+    expect(result.stderr).toMatch(/^ {2}target: /m);
+    expect(result.stderr).toMatch(/^ {2}training\.trainer: /m);
+    expect(result.stderr).not.toMatch(/cannot reach/);
+  });
+
+  it('says the server is unreachable with exit 8, and a usage error with exit 1', async () => {
+    const closed = await closedPort();
+    expect(await run(['runs', 'list'], 'engineer@example.com', { CUSTODY_URL: `http://127.0.0.1:${closed}` })).toMatchObject({ code: 8, stderr: `custody: cannot reach http://127.0.0.1:${closed}/graphql: ECONNREFUSED\n` });
+    expect((await run(['runs', 'list', '--status', 'sleeping'])).stderr).toBe('custody: --status must be one of running, awaiting_approval, succeeded, failed, rejected, rolled_back, cancelled\n');
+    expect((await run(['runs', 'get'])).code).toBe(1);
+  });
+
+  it('a viewer who approves exits 7 with the reason', { timeout: 120_000 }, async () => {
+    const idFile = path.join(work, 'viewer.id');
+    const submitted = start(['submit', specFile('cli-viewer'), '--run-id-file', idFile]);
+    expect((await submitted).code).toBe(0);
+    const id = await waitingRun(idFile);
+    const refused = await run(['approve', id], 'viewer@example.com');
+    expect(refused.code).toBe(7);
+    expect(refused.stderr).toBe('custody: Forbidden: approveGate needs the role approver (or admin); viewer@example.com is viewer (FORBIDDEN)\n');
+    expect(refused.stdout).toBe('');
+    // The gate is still open for those who may decide it, and the viewer's own token cannot list it as theirs.
+    const open = JSON.parse((await run(['gates', 'list', '-o', 'json'], 'approver@example.com')).stdout) as { runId: string }[];
+    expect(open.map((g) => g.runId)).toContain(id);
+    expect(JSON.parse((await run(['gates', 'list', '-o', 'json'], 'engineer@example.com')).stdout)).toEqual([]);
+    await run(['runs', 'cancel', id, '-m', 'done with it'], 'engineer@example.com');
+  });
+
+  it('-o json output parses and keeps its documented shape', async () => {
+    const [latest] = JSON.parse((await run(['runs', 'list', '--limit', '1', '-o', 'json'])).stdout) as { id: string }[];
+    expect(Object.keys(latest!).sort()).toEqual(
+      ['createdAt', 'currentStep', 'error', 'finishedAt', 'id', 'modelName', 'pipelineName', 'purpose', 'status', 'submittedBy', 'temporalUiUrl', 'trigger', 'workflowId'].sort(),
+    );
+    const detail = JSON.parse((await run(['runs', 'get', latest!.id, '-o', 'json'])).stdout) as Record<string, unknown>;
+    expect(Object.keys(detail).sort()).toEqual(
+      [
+        ...['createdAt', 'currentStep', 'error', 'finishedAt', 'id', 'modelName', 'pipelineName', 'purpose', 'status', 'submittedBy', 'temporalUiUrl', 'trigger', 'workflowId'],
+        ...['datasetVersion', 'deployments', 'gates', 'leaderboard', 'modelVersion', 'parentRunId', 'specHash', 'steps', 'trials'],
+      ].sort(),
+    );
+    const yaml = await run(['runs', 'get', latest!.id, '-o', 'yaml']);
+    expect(yaml.stdout).toMatch(new RegExp(`^id: ${latest!.id}$`, 'm'));
+    const models = JSON.parse((await run(['models', 'list', '-o', 'json'])).stdout) as { name: string; versions: unknown[] }[];
+    expect(models.find((m) => m.name === 'cli-approved')).toMatchObject({ productionVersion: { version: 1 }, versions: [{ version: 1 }] });
+  });
+
+  it('lineage --format dot is valid DOT with the run and its model version', async () => {
+    const [approved] = JSON.parse((await run(['runs', 'list', '--pipeline', 'cli-approved', '-o', 'json'])).stdout) as { id: string }[];
+    const dot = await run(['lineage', approved!.id, '--format', 'dot']);
+    expect(dot.code, dot.stderr).toBe(0);
+    const [graph] = parseDot(dot.stdout);
+    expect(graph!.type).toBe('digraph');
+    const labels = graph!.children.flatMap((c: any) => (c.type === 'node_stmt' ? c.attr_list.filter((a: any) => a.id === 'label').map((a: any) => String(a.eq).split('\\n')[0]) : []));
+    expect(labels).toEqual(expect.arrayContaining(['run', 'dataset_version', 'trial', 'model_version', 'deployment']));
+    expect(graph!.children.filter((c: any) => c.type === 'edge_stmt').length).toBeGreaterThan(3);
+  });
+
+  it('login saves the server and token for its owner only, and whoami uses them', async () => {
+    const dir = path.join(work, 'login');
+    const login = await run(['login', '--url', stack.api.url.replace(/\/graphql$/, ''), '--token', stack.api.tokens['ana@example.com']!], null, { CUSTODY_URL: '', CUSTODY_TOKEN: '', CUSTODY_CONFIG_DIR: dir });
+    expect(login.code, login.stderr).toBe(0);
+    expect(statSync(path.join(dir, 'config.json')).mode & 0o777).toBe(0o600);
+    expect(await run(['whoami'], null, { CUSTODY_URL: '', CUSTODY_TOKEN: '', CUSTODY_CONFIG_DIR: dir })).toMatchObject({ code: 0, stdout: 'ana@example.com (approver)\n' });
+    const wrong = await run(['login', '--url', stack.api.url, '--token', 'cust_nope'], null, { CUSTODY_CONFIG_DIR: path.join(work, 'wrong') });
+    expect(wrong.code).toBe(7);
+  });
+
+  it('audit verify exits 0 on the intact chain and 3 on a tampered one, naming the event', async () => {
+    expect((await run(['audit', 'verify'])).stdout).toMatch(/^ok: \d+ events, head \d+ [0-9a-f]{64}\n$/);
+    const trigger = 'audit_events_no_update_or_delete';
+    for (const statement of [`alter table audit_events disable trigger ${trigger}`, `update audit_events set payload = '{"forged": true}' where seq = 2`, `alter table audit_events enable trigger ${trigger}`]) {
+      await stack.database.db.execute(sql.raw(statement));
+    }
+    const broken = await run(['audit', 'verify']);
+    expect(broken.code).toBe(3);
+    expect(broken.stdout).toBe('BROKEN at event 2: event 2 was altered: its content no longer matches its hash\n');
+  });
+
+  it('its GraphQL types are generated from the committed schema.gql', async () => {
+    const check = await new Promise<Result>((resolve) =>
+      execFile(process.execPath, [path.join(PROJECT_ROOT, 'scripts', 'cli-types.mjs'), '--check'], (error, stdout, stderr) => resolve({ code: error ? 1 : 0, stdout, stderr })),
+    );
+    expect(check.code, check.stderr).toBe(0);
+  });
+});
