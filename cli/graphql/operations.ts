@@ -366,3 +366,174 @@ export const REVOKE_TOKEN = /* GraphQL */ `
     }
   }
 `;
+
+export const COMPARE = /* GraphQL */ `
+  query Compare($runId: ID!) {
+    pipelineRun(input: { runId: $runId }) {
+      id
+      pipelineName
+      status
+      datasetVersion {
+        datasetName
+        version
+      }
+      leaderboard {
+        rank
+        trainer
+        params
+        metric
+        value
+      }
+      modelVersion {
+        version
+        trainer
+        params
+        metrics
+      }
+    }
+  }
+`;
+
+export const DEPLOYMENT_HISTORY = /* GraphQL */ `
+  query DeploymentHistory($model: String!, $at: DateTime) {
+    deploymentHistory(input: { model: $model, at: $at }) {
+      stage
+      role
+      version
+      trafficPercent
+      approvedBy
+      startedAt
+      endedAt
+      endReason
+      runId
+    }
+  }
+`;
+
+export const MODEL_CARD = /* GraphQL */ `
+  query ModelCard($name: String!) {
+    model(input: { name: $name }) {
+      productionVersion {
+        version
+        modelCard
+      }
+      versions {
+        version
+        modelCard
+      }
+    }
+  }
+`;
+
+export const PREDICT = /* GraphQL */ `
+  mutation Predict($model: String!, $inputs: [JSON!]!, $key: String) {
+    predict(input: { model: $model, inputs: $inputs, key: $key }) {
+      predictionId
+      value
+      probabilities
+      version
+      role
+      latencyMs
+    }
+  }
+`;
+
+export const DRIFT = /* GraphQL */ `
+  query Drift($model: String!) {
+    driftReports(input: { model: $model, first: 1 }) {
+      nodes {
+        id
+        status
+        createdAt
+        windowStart
+        windowEnd
+        rows
+        reasons
+        driftedFeatures
+        features {
+          name
+          kind
+          psi
+          ksPValue
+          chiSquarePValue
+          drifted
+        }
+        performance {
+          judged
+          labelled
+          metrics
+          failures
+        }
+      }
+    }
+  }
+`;
+
+const SCHEDULE = /* GraphQL */ `
+  fragment ScheduleFields on Schedule {
+    id
+    model
+    action
+    cron
+    interval
+    timeZone
+    paused
+    nextRuns
+    actionsTaken
+    note
+  }
+`;
+
+export const SCHEDULES = /* GraphQL */ `
+  query Schedules($model: String) {
+    schedules(input: { model: $model }) {
+      ...ScheduleFields
+    }
+  }
+  ${SCHEDULE}
+`;
+
+export const CREATE_SCHEDULE = /* GraphQL */ `
+  mutation CreateSchedule($input: CreateScheduleInput!) {
+    createSchedule(input: $input) {
+      ...ScheduleFields
+    }
+  }
+  ${SCHEDULE}
+`;
+
+export const PAUSE_SCHEDULE = /* GraphQL */ `
+  mutation PauseSchedule($id: String!, $note: String) {
+    pauseSchedule(input: { id: $id, note: $note }) {
+      ...ScheduleFields
+    }
+  }
+  ${SCHEDULE}
+`;
+
+export const RESUME_SCHEDULE = /* GraphQL */ `
+  mutation ResumeSchedule($id: String!, $note: String) {
+    resumeSchedule(input: { id: $id, note: $note }) {
+      ...ScheduleFields
+    }
+  }
+  ${SCHEDULE}
+`;
+
+export const TRIGGER_SCHEDULE = /* GraphQL */ `
+  mutation TriggerSchedule($id: String!) {
+    triggerSchedule(input: { id: $id }) {
+      ...ScheduleFields
+    }
+  }
+  ${SCHEDULE}
+`;
+
+export const DELETE_SCHEDULE = /* GraphQL */ `
+  mutation DeleteSchedule($id: String!) {
+    deleteSchedule(input: { id: $id }) {
+      ...ScheduleFields
+    }
+  }
+  ${SCHEDULE}
+`;

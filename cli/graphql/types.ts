@@ -16,6 +16,25 @@ export type AuditTrailInput = {
   to?: string | null | undefined;
 };
 
+/** A Temporal Schedule for a model: give cron or interval, not both. */
+export type CreateScheduleInput = {
+  /** MONITOR when omitted. */
+  action?: ScheduleAction | null | undefined;
+  /** Ticks missed while Temporal was unavailable are still taken if no later than this (10s or more); 1h when omitted. */
+  catchupWindow?: string | null | undefined;
+  /** A cron expression, such as "0 * * * *" (hourly) or "30 2 * * 1" (Mondays 02:30). */
+  cron?: string | null | undefined;
+  /** Every so long: 30s, 15m, 1h, 7d. */
+  interval?: string | null | undefined;
+  /** Model name (registered). */
+  model: string;
+  note?: string | null | undefined;
+  /** Create it paused. */
+  paused?: boolean | null | undefined;
+  /** IANA time zone the cron is read in, such as Europe/Berlin; UTC when omitted. */
+  timeZone?: string | null | undefined;
+};
+
 /** UPSTREAM: what it came from; DOWNSTREAM: what came from it. */
 export type LineageDirection =
   | 'BOTH'
@@ -49,6 +68,11 @@ export type RunStatus =
   | 'rolled_back'
   | 'running'
   | 'succeeded';
+
+/** MONITOR: each tick checks drift and retrains when a limit is crossed. RETRAIN: each tick retrains, whatever the drift. */
+export type ScheduleAction =
+  | 'MONITOR'
+  | 'RETRAIN';
 
 export type RunSummaryFragment = { id: string, pipelineName: string, modelName: string, status: RunStatus, purpose: string, trigger: string, currentStep: string | null, submittedBy: string, createdAt: string, finishedAt: string | null, workflowId: string, temporalUiUrl: string, error: { type: string, message: string, details: unknown } | null };
 
@@ -191,3 +215,87 @@ export type RevokeTokenMutationVariables = Exact<{
 
 
 export type RevokeTokenMutation = { revokeToken: { id: string, revokedAt: string | null } };
+
+export type CompareQueryVariables = Exact<{
+  runId: string | number;
+}>;
+
+
+export type CompareQuery = { pipelineRun: { id: string, pipelineName: string, status: RunStatus, datasetVersion: { datasetName: string, version: number } | null, leaderboard: Array<{ rank: number, trainer: string, params: unknown, metric: string, value: number | null }>, modelVersion: { version: number, trainer: string, params: unknown, metrics: unknown } | null } };
+
+export type DeploymentHistoryQueryVariables = Exact<{
+  model: string;
+  at?: string | null | undefined;
+}>;
+
+
+export type DeploymentHistoryQuery = { deploymentHistory: Array<{ stage: string, role: string, version: number, trafficPercent: number, approvedBy: Array<string>, startedAt: string, endedAt: string | null, endReason: string | null, runId: string | null }> };
+
+export type ModelCardQueryVariables = Exact<{
+  name: string;
+}>;
+
+
+export type ModelCardQuery = { model: { productionVersion: { version: number, modelCard: string } | null, versions: Array<{ version: number, modelCard: string }> } };
+
+export type PredictMutationVariables = Exact<{
+  model: string;
+  inputs: Array<unknown> | unknown;
+  key?: string | null | undefined;
+}>;
+
+
+export type PredictMutation = { predict: Array<{ predictionId: string, value: unknown, probabilities: unknown, version: number, role: string, latencyMs: number }> };
+
+export type DriftQueryVariables = Exact<{
+  model: string;
+}>;
+
+
+export type DriftQuery = { driftReports: { nodes: Array<{ id: string, status: string, createdAt: string, windowStart: string, windowEnd: string, rows: number, reasons: Array<string>, driftedFeatures: Array<string>, features: Array<{ name: string | null, kind: string, psi: number, ksPValue: number | null, chiSquarePValue: number | null, drifted: boolean }>, performance: { judged: boolean, labelled: number, metrics: unknown, failures: Array<string> } }> } };
+
+export type ScheduleFieldsFragment = { id: string, model: string, action: ScheduleAction, cron: string | null, interval: string | null, timeZone: string, paused: boolean, nextRuns: Array<string>, actionsTaken: number, note: string | null };
+
+export type SchedulesQueryVariables = Exact<{
+  model?: string | null | undefined;
+}>;
+
+
+export type SchedulesQuery = { schedules: Array<{ id: string, model: string, action: ScheduleAction, cron: string | null, interval: string | null, timeZone: string, paused: boolean, nextRuns: Array<string>, actionsTaken: number, note: string | null }> };
+
+export type CreateScheduleMutationVariables = Exact<{
+  input: CreateScheduleInput;
+}>;
+
+
+export type CreateScheduleMutation = { createSchedule: { id: string, model: string, action: ScheduleAction, cron: string | null, interval: string | null, timeZone: string, paused: boolean, nextRuns: Array<string>, actionsTaken: number, note: string | null } };
+
+export type PauseScheduleMutationVariables = Exact<{
+  id: string;
+  note?: string | null | undefined;
+}>;
+
+
+export type PauseScheduleMutation = { pauseSchedule: { id: string, model: string, action: ScheduleAction, cron: string | null, interval: string | null, timeZone: string, paused: boolean, nextRuns: Array<string>, actionsTaken: number, note: string | null } };
+
+export type ResumeScheduleMutationVariables = Exact<{
+  id: string;
+  note?: string | null | undefined;
+}>;
+
+
+export type ResumeScheduleMutation = { resumeSchedule: { id: string, model: string, action: ScheduleAction, cron: string | null, interval: string | null, timeZone: string, paused: boolean, nextRuns: Array<string>, actionsTaken: number, note: string | null } };
+
+export type TriggerScheduleMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type TriggerScheduleMutation = { triggerSchedule: { id: string, model: string, action: ScheduleAction, cron: string | null, interval: string | null, timeZone: string, paused: boolean, nextRuns: Array<string>, actionsTaken: number, note: string | null } };
+
+export type DeleteScheduleMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type DeleteScheduleMutation = { deleteSchedule: { id: string, model: string, action: ScheduleAction, cron: string | null, interval: string | null, timeZone: string, paused: boolean, nextRuns: Array<string>, actionsTaken: number, note: string | null } };

@@ -55,16 +55,16 @@ describe('the custody CLI', () => {
         resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
       });
     });
-  /** Starts the CLI and returns its result later: for `--wait`, while another process decides the gate. */
-  const start = (args: string[], as = 'engineer@example.com'): Promise<Result> =>
-    new Promise((resolve) => {
-      const child = spawn(process.execPath, [CLI, ...args], { env: envFor(as) });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-    });
+  /** Starts the CLI and returns its result later (for `--wait`, while another process decides the gate), and its stderr so far. */
+  const start = (args: string[], as = 'engineer@example.com') => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: envFor(as) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const done = new Promise<Result>((resolve) => child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr })));
+    return Object.assign(done, { stderr: () => stderr });
+  };
   const specFile = (name: string, change: (s: PipelineSpecInput) => void = () => {}) => {
     const spec = exampleSpec('iris') as PipelineSpecInput;
     spec.name = name;
@@ -96,7 +96,9 @@ describe('the custody CLI', () => {
     const idFile = path.join(work, 'rejected.id');
     const submitted = start(['submit', specFile('cli-rejected'), '--wait', '--run-id-file', idFile]);
     const id = await waitingRun(idFile);
-    const watched = run(['runs', 'watch', id]);
+    const watched = start(['runs', 'watch', id]);
+    // The watcher must have seen the open gate before it is decided.
+    await eventually(async () => watched.stderr(), (text) => text.includes('gate production-approval: open'), 30_000);
     expect((await run(['reject', id, '-m', 'not this quarter'], 'risk@example.com')).code).toBe(0);
     const done = await submitted;
     expect(done.code, done.stderr).toBe(2);
@@ -163,6 +165,44 @@ describe('the custody CLI', () => {
     expect(yaml.stdout).toMatch(new RegExp(`^id: ${latest!.id}$`, 'm'));
     const models = JSON.parse((await run(['models', 'list', '-o', 'json'])).stdout) as { name: string; versions: unknown[] }[];
     expect(models.find((m) => m.name === 'cli-approved')).toMatchObject({ productionVersion: { version: 1 }, versions: [{ version: 1 }] });
+  });
+
+  it('compares runs, shows what served when and the model card, predicts, and manages schedules', { timeout: 60_000 }, async () => {
+    const runs = JSON.parse((await run(['runs', 'list', '-o', 'json'])).stdout) as { id: string; pipelineName: string }[];
+    const [approved, rejected] = ['cli-approved', 'cli-rejected'].map((name) => runs.find((r) => r.pipelineName === name)!);
+    const compared = await run(['compare', approved!.id, rejected!.id]);
+    expect(compared.code, compared.stderr).toBe(0);
+    expect(compared.stdout).toMatch(/^dataset +iris@v1 +iris@v1$/m);
+    expect(compared.stdout).toMatch(/^status +succeeded +rejected$/m);
+    expect(compared.stdout).toMatch(/^test accuracy +[\d.]+ +[\d.]+$/m);
+    expect((await run(['compare', approved!.id])).code).toBe(1);
+
+    const history = JSON.parse((await run(['models', 'history', 'cli-approved', '-o', 'json'])).stdout) as { stage: string; role: string; endedAt: string | null }[];
+    expect(history.filter((d) => d.endedAt === null).map((d) => [d.stage, d.role]).sort()).toEqual([
+      ['production', 'primary'],
+      ['staging', 'primary'],
+    ]);
+    const card = await run(['models', 'card', 'cli-approved']);
+    expect(card.code, card.stderr).toBe(0);
+    expect(card.stdout).toMatch(/^# /);
+    expect(card.stdout).toContain('cli-approved');
+    expect((await run(['models', 'card', 'cli-approved', '--version', '9'])).stderr).toBe('custody: cli-approved has no version 9\n');
+
+    const flower = { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 };
+    const predicted = JSON.parse((await run(['predict', 'cli-approved', '--json', JSON.stringify(flower), '-o', 'json'], 'viewer@example.com')).stdout) as { value: string; version: number }[];
+    expect(predicted).toMatchObject([{ value: 'setosa', version: 1 }]);
+    const file = path.join(work, 'flowers.jsonl');
+    writeFileSync(file, `${JSON.stringify(flower)}\n${JSON.stringify({ ...flower, petal_length: 6, petal_width: 2.3 })}\n`);
+    expect(JSON.parse((await run(['predict', 'cli-approved', '--input', file, '-o', 'json'])).stdout).map((p: { value: string }) => p.value)).toEqual(['setosa', 'virginica']);
+    expect((await run(['predict', 'cli-approved', '--json', '[1]'])).stderr).toBe('custody: input 1 must be a JSON object of feature values\n');
+    expect((await run(['drift', 'cli-approved'])).stderr).toBe('custody: cli-approved has no drift report yet; a monitoring schedule makes them\n');
+
+    const created = await run(['schedules', 'create', '--model', 'cli-approved', '--interval', '1h', '--paused', '--note', 'nightly check', '-o', 'json']);
+    expect(created.code, created.stderr).toBe(0);
+    const { id } = JSON.parse(created.stdout) as { id: string };
+    expect(JSON.parse((await run(['schedules', 'list', '--model', 'cli-approved', '-o', 'json'])).stdout)).toMatchObject([{ id, action: 'MONITOR', interval: '1h', paused: true, note: 'nightly check' }]);
+    expect((await run(['schedules', 'delete', id])).code).toBe(0);
+    expect(JSON.parse((await run(['schedules', 'list', '--model', 'cli-approved', '-o', 'json'])).stdout)).toEqual([]);
   });
 
   it('lineage --format dot is valid DOT with the run and its model version', async () => {
