@@ -35,6 +35,8 @@ export async function announceFirstAdmin(app: INestApplication, graphqlUrl: stri
     [
       '',
       'No admin exists yet. Create the first admin token (this code works once, until the next start):',
+      `  npx custody login --url ${graphqlUrl.replace(/\/graphql$/, '')} --first-admin-code ${code} --name you@example.com`,
+      'or, without the CLI:',
       `  curl -s ${graphqlUrl} -H 'content-type: application/json' -d '${body}'`,
       'Then send it as "Authorization: Bearer <token>"; an admin creates everyone else\'s tokens with createToken.',
       '',

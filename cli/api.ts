@@ -3,12 +3,16 @@ import { CliError, EXIT, type ExitCode } from './exit.js';
 
 interface GraphQLError {
   message: string;
-  extensions?: { code?: string };
+  extensions?: { code?: string; domainCode?: string };
 }
 
-/** What a GraphQL error code means for the exit status. */
-function exitOfCode(code: string | undefined): ExitCode {
-  switch (code) {
+/** What a GraphQL error means for the exit status. */
+function exitOf(error: GraphQLError): ExitCode {
+  // A gate decision the rules refuse (your own run, the wrong role, already approved) is "not allowed".
+  if (error.extensions?.domainCode === 'GATE_DECISION_REFUSED') return EXIT.denied;
+  switch (error.extensions?.code) {
+    case 'UNAVAILABLE':
+      return EXIT.unreachable;
     case 'UNAUTHENTICATED':
     case 'FORBIDDEN':
       return EXIT.denied;
@@ -26,14 +30,14 @@ function exitOfCode(code: string | undefined): ExitCode {
 export class Api {
   constructor(private readonly connection: Connection) {}
 
-  async request<Data, Variables extends Record<string, unknown> = Record<string, never>>(query: string, variables?: Variables): Promise<Data> {
+  async request<Data, Variables extends Record<string, unknown> = Record<string, never>>(query: string, variables?: Variables, timeoutMs = 60_000): Promise<Data> {
     let response: Response;
     try {
       response = await fetch(this.connection.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(this.connection.token ? { authorization: `Bearer ${this.connection.token}` } : {}) },
         body: JSON.stringify({ query, variables: variables ?? {} }),
-        signal: AbortSignal.timeout(60_000),
+        signal: AbortSignal.timeout(Math.max(1000, timeoutMs)),
       });
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
@@ -45,8 +49,9 @@ export class Api {
     } catch {
       throw new CliError(`${this.connection.url} answered HTTP ${response.status} without GraphQL; is it a Custody server?`, EXIT.unreachable);
     }
+    if (!body.errors?.length && !body.data) throw new CliError(`${this.connection.url} answered HTTP ${response.status} with no data`, EXIT.unreachable);
     const first = body.errors?.[0];
-    if (first) throw new CliError(`${first.message} (${first.extensions?.code ?? 'ERROR'})`, exitOfCode(first.extensions?.code));
+    if (first) throw new CliError(`${first.message} (${first.extensions?.code ?? 'ERROR'})`, exitOf(first));
     return body.data as Data;
   }
 }

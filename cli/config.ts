@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CliError, EXIT } from './exit.js';
@@ -35,22 +35,26 @@ const fileOf = (env: CliEnv) => path.join(env.configDir, 'config.json');
 export function connection(env: CliEnv): Connection {
   let saved: Partial<Connection> = {};
   if (existsSync(fileOf(env))) {
+    let parsed: unknown;
     try {
-      saved = JSON.parse(readFileSync(fileOf(env), 'utf8')) as Partial<Connection>;
+      parsed = JSON.parse(readFileSync(fileOf(env), 'utf8'));
     } catch {
-      throw new CliError(`${fileOf(env)} is not valid JSON; run custody login again`, EXIT.usage);
+      parsed = undefined;
     }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new CliError(`${fileOf(env)} is not a saved login; run custody login again`, EXIT.usage);
+    saved = parsed as Partial<Connection>;
   }
   const url = env.url ?? saved.url;
   if (!url) throw new CliError('no server: run custody login --url URL --token TOKEN, or set CUSTODY_URL', EXIT.usage);
   return { url: graphqlUrl(url), token: env.token ?? saved.token ?? null };
 }
 
-/** Saves the login, readable by its owner only (mode 0600). */
+/** Saves the login, readable by its owner only: written to a new 0600 file, then renamed over the old one. */
 export function saveLogin(env: CliEnv, login: Connection): string {
   mkdirSync(env.configDir, { recursive: true, mode: 0o700 });
-  writeFileSync(fileOf(env), JSON.stringify({ url: login.url, token: login.token }, null, 2) + '\n', { mode: 0o600 });
-  chmodSync(fileOf(env), 0o600);
+  const temp = `${fileOf(env)}.${process.pid}.tmp`;
+  writeFileSync(temp, JSON.stringify({ url: login.url, token: login.token }, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
+  renameSync(temp, fileOf(env));
   return fileOf(env);
 }
 

@@ -54,3 +54,10 @@ export function exitOfRun(status: string): ExitCode | null {
       return null;
   }
 }
+
+/** A whole number within bounds, or a usage error naming the option. */
+export function wholeNumber(option: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new CliError(`${option} must be a whole number from ${min} to ${max}`, EXIT.usage);
+  return n;
+}

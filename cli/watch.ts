@@ -51,7 +51,11 @@ export async function follow(api: Api, progress: Progress, runId: string, option
   const draw = progress.tty ? createLogUpdate(process.stderr) : undefined;
   const seen = new Set<string>();
   for (;;) {
-    const { pipelineRun: run } = await api.request<RunQuery, RunQueryVariables>(RUN, { runId });
+    const run = await poll(api, progress, runId, deadline);
+    if (!run) {
+      await pause(interval, deadline);
+      continue;
+    }
     const lines = progressLines(run);
     if (draw) draw(lines.join('\n'));
     else for (const line of changedLines(lines, seen)) progress.write(line + '\n');
@@ -59,6 +63,30 @@ export async function follow(api: Api, progress: Progress, runId: string, option
     if (ended || Date.now() >= deadline) draw?.done();
     if (ended) return run;
     if (Date.now() >= deadline) throw new CliError(`run ${runId} is still ${run.status} after the timeout`, EXIT.timedOut);
-    await new Promise((resolve) => setTimeout(resolve, Math.min(interval, Math.max(0, deadline - Date.now()))));
+    await pause(interval, deadline);
+  }
+}
+
+const pause = (ms: number, deadline: number) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, Math.max(0, deadline - Date.now()))));
+
+/** How long the server may be away while a run is followed, before the CLI gives up with exit 8. */
+const MAX_OUTAGE_MS = 15 * 60_000;
+const outages = new WeakMap<Progress, number>();
+
+/** Reads the run; while the server is unreachable, says so once and returns null, until the deadline or a long outage. */
+async function poll(api: Api, progress: Progress, runId: string, deadline: number): Promise<RunDetailFragment | null> {
+  try {
+    const { pipelineRun } = await api.request<RunQuery, RunQueryVariables>(RUN, { runId }, Math.min(60_000, deadline - Date.now()));
+    if (outages.has(progress)) progress.write('the server answers again\n');
+    outages.delete(progress);
+    return pipelineRun;
+  } catch (error) {
+    if (!(error instanceof CliError) || error.code !== EXIT.unreachable) throw error;
+    const since = outages.get(progress);
+    if (since === undefined) progress.write(`${error.message}; trying again (the run goes on without us)\n`);
+    outages.set(progress, since ?? Date.now());
+    if (Date.now() >= deadline) throw new CliError(`run ${runId}: the server was unreachable until the timeout`, EXIT.timedOut);
+    if (Date.now() - (since ?? Date.now()) > MAX_OUTAGE_MS) throw error;
+    return null;
   }
 }

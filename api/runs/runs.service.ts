@@ -11,7 +11,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { Config } from '../../config.js';
 import type { Repositories } from '../../db/repositories/index.js';
 import type { GateDecisionRow, PipelineRunRow, RunPurpose } from '../../db/schema/index.js';
-import { gateStates, type GateState } from '../../domain/pipeline/gates.js';
+import { recordedGateStates, type GateState } from '../../domain/pipeline/gates.js';
 import { decideUpdate, gatesQuery, pipelineWorkflowId } from '../../domain/pipeline/messages.js';
 import type { pipeline } from '../../workflows/pipeline/pipeline.js';
 import { modelNameOf, parsePipelineSpec, type PipelineSpec } from '../../domain/pipeline/spec.js';
@@ -249,8 +249,8 @@ export class RunsService {
         this.logger.warn(`gates of ${run.id} read from the database: ${(error as Error).message}`);
       }
     }
-    const recorded = decisions.map((d) => ({ ...d, decidedAt: d.decidedAt.toISOString() }));
-    return gateStates((run.spec as PipelineSpec).gates, recorded).map(gateModel);
+    const stored = decisions.map((d) => ({ ...d, sequence: String(d.sequence), decidedAt: d.decidedAt.toISOString() }));
+    return recordedGateStates((run.spec as PipelineSpec).gates, stored).map(gateModel);
   }
 }
 

@@ -1,14 +1,16 @@
 import type { Command } from 'commander';
 import { graphqlUrl, saveLogin } from '../config.js';
 import type { Ctx } from '../context.js';
-import { CliError, EXIT } from '../exit.js';
-import { AUDIT, AUDIT_VERIFY, CREATE_TOKEN, LINEAGE, ME, REVOKE_TOKEN, TOKENS } from '../graphql/operations.js';
+import { CliError, EXIT, wholeNumber } from '../exit.js';
+import { AUDIT, AUDIT_VERIFY, CREATE_TOKEN, FIRST_ADMIN, LINEAGE, ME, REVOKE_TOKEN, TOKENS } from '../graphql/operations.js';
 import type {
   AuditQuery,
   AuditQueryVariables,
   AuditVerifyQuery,
   CreateTokenMutation,
   CreateTokenMutationVariables,
+  FirstAdminMutation,
+  FirstAdminMutationVariables,
   LineageQuery,
   LineageQueryVariables,
   MeQuery,
@@ -19,6 +21,15 @@ import { print, table } from '../output.js';
 import { Api } from '../api.js';
 
 type Graph = LineageQuery['lineage'];
+
+/** A token piped in (`--token -`): the first line of stdin. */
+async function readStdinToken(): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin) text += String(chunk);
+  const token = text.split(/\r?\n/)[0]!.trim();
+  if (!token) throw new CliError('--token - read no token from stdin', EXIT.usage);
+  return token;
+}
 
 /** The lineage graph in Graphviz DOT: nodes labelled by type and short id, edges by relation. */
 export function toDot(graph: Graph): string {
@@ -52,10 +63,27 @@ export function registerAdminCommands(program: Command, ctx: () => Ctx): void {
     .command('login')
     .description('save the server and token to use (readable by you only); CUSTODY_URL and CUSTODY_TOKEN override it')
     .requiredOption('--url <url>', 'the server, such as http://127.0.0.1:4000')
-    .requiredOption('--token <token>', 'an API token (custody tokens create, or the first admin token)')
-    .action(async (opts: { url: string; token: string }) => {
+    .option('--token <token>', 'an API token (custody tokens create); - reads it from stdin, out of your shell history')
+    .option('--first-admin-code <code>', 'on an empty server: the one-time code it printed at start; creates the first admin')
+    .option('--name <name>', 'with --first-admin-code: the first admin, such as you@example.com')
+    .action(async (opts: { url: string; token?: string; firstAdminCode?: string; name?: string }) => {
       const c = ctx();
-      const login = { url: graphqlUrl(opts.url), token: opts.token };
+      if (Boolean(opts.token) === Boolean(opts.firstAdminCode)) throw new CliError('give --token, or --first-admin-code with --name', EXIT.usage);
+      if (opts.firstAdminCode && !opts.name) throw new CliError('--first-admin-code needs --name, the first admin (such as you@example.com)', EXIT.usage);
+      const url = graphqlUrl(opts.url);
+      if (opts.firstAdminCode) {
+        const variables = { name: opts.name!, bootstrapCode: opts.firstAdminCode };
+        const { token } = (await new Api({ url, token: null }).request<FirstAdminMutation, FirstAdminMutationVariables>(FIRST_ADMIN, variables)).createFirstAdminToken;
+        // The code works once: keep the token before anything else can fail, and show it if it cannot be kept.
+        try {
+          c.err(`created the first admin, ${opts.name}; saved in ${saveLogin(c.env, { url, token })} (the token is not shown again)`);
+        } catch (error) {
+          c.err(`created the first admin, ${opts.name}, but could not save the login (${(error as Error).message}); its token, shown once: ${token}`);
+          throw new CliError('the login was not saved', EXIT.failed);
+        }
+        return;
+      }
+      const login = { url, token: opts.token === '-' ? await readStdinToken() : opts.token! };
       const { me } = await new Api(login).request<MeQuery>(ME);
       const file = saveLogin(c.env, login);
       c.err(`logged in to ${login.url} as ${me.name} (${me.role}); saved in ${file}`);
@@ -78,7 +106,7 @@ export function registerAdminCommands(program: Command, ctx: () => Ctx): void {
     .action(async (nodeId: string, opts: { format: string; depth: string }) => {
       const c = ctx();
       if (!['tree', 'dot', 'json'].includes(opts.format)) throw new CliError('--format must be tree, dot or json', EXIT.usage);
-      const { lineage } = await c.api().request<LineageQuery, LineageQueryVariables>(LINEAGE, { input: { nodeId, depth: Number(opts.depth) } });
+      const { lineage } = await c.api().request<LineageQuery, LineageQueryVariables>(LINEAGE, { input: { nodeId, depth: wholeNumber('--depth', opts.depth, 1, 10) } });
       if (opts.format === 'dot') c.out.write(toDot(lineage) + '\n');
       else if (opts.format === 'json') c.out.write(JSON.stringify(lineage, null, 2) + '\n');
       else print(c.out, lineage, () => toTree(lineage));
@@ -96,7 +124,7 @@ export function registerAdminCommands(program: Command, ctx: () => Ctx): void {
     .action(async (opts: { subject?: string; actor?: string; action?: string; since?: string; limit: string }) => {
       const c = ctx();
       if (opts.since && Number.isNaN(Date.parse(opts.since))) throw new CliError('--since must be an ISO time, such as 2026-01-31T12:00:00Z', EXIT.usage);
-      const input = { subjectId: opts.subject, actor: opts.actor, action: opts.action, from: opts.since ? new Date(opts.since).toISOString() : undefined, first: Number(opts.limit) };
+      const input = { subjectId: opts.subject, actor: opts.actor, action: opts.action, from: opts.since ? new Date(opts.since).toISOString() : undefined, first: wholeNumber('--limit', opts.limit, 1, 500) };
       const { auditTrail } = await c.api().request<AuditQuery, AuditQueryVariables>(AUDIT, { input });
       print(c.out, auditTrail.nodes, () => table(c.out, ['SEQ', 'AT', 'ACTOR', 'ACTION', 'SUBJECT'], auditTrail.nodes.map((e) => [e.seq, e.at, e.actor, e.action, `${e.subjectType} ${e.subjectId}`])));
     });

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { durationMs, parsePipelineSpec } from '../../domain/pipeline/spec.js';
 import type { Ctx } from '../context.js';
-import { CliError, EXIT, exitOfRun } from '../exit.js';
+import { CliError, EXIT, exitOfRun, wholeNumber } from '../exit.js';
 import { CANCEL, REPRODUCE, RESUME, RUN, RUNS, SUBMIT } from '../graphql/operations.js';
 import type {
   CancelMutation,
@@ -128,8 +128,7 @@ export function registerRunCommands(program: Command, ctx: () => Ctx): void {
     .action(async (opts: { status?: string; model?: string; pipeline?: string; limit: string }) => {
       const c = ctx();
       if (opts.status && !STATUSES.includes(opts.status as RunStatus)) throw new CliError(`--status must be one of ${STATUSES.join(', ')}`, EXIT.usage);
-      const first = Number(opts.limit);
-      if (!Number.isInteger(first) || first < 1 || first > 100) throw new CliError('--limit must be a whole number from 1 to 100', EXIT.usage);
+      const first = wholeNumber('--limit', opts.limit, 1, 100);
       const input = { first, status: opts.status as RunStatus | undefined, modelName: opts.model, pipelineName: opts.pipeline };
       const { pipelineRuns } = await c.api().request<RunsQuery, RunsQueryVariables>(RUNS, { input });
       print(c.out, pipelineRuns.nodes, () => summaryTable(c, pipelineRuns.nodes));

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Ctx } from '../context.js';
-import { CliError, EXIT } from '../exit.js';
+import { CliError, EXIT, wholeNumber } from '../exit.js';
 import { COMPARE, CREATE_SCHEDULE, DELETE_SCHEDULE, DEPLOYMENT_HISTORY, DRIFT, MODEL_CARD, PAUSE_SCHEDULE, PREDICT, RESUME_SCHEDULE, SCHEDULES, TRIGGER_SCHEDULE } from '../graphql/operations.js';
 import type {
   CompareQuery,
@@ -95,7 +95,7 @@ export function registerServingCommands(program: Command, ctx: () => Ctx): void 
     .action(async (name: string, opts: { version?: string }) => {
       const c = ctx();
       const { model } = await c.api().request<ModelCardQuery, { name: string }>(MODEL_CARD, { name });
-      const wanted = opts.version === undefined ? model.productionVersion?.version : Number(opts.version);
+      const wanted = opts.version === undefined ? model.productionVersion?.version : wholeNumber('--version', opts.version, 1, Number.MAX_SAFE_INTEGER);
       const version = model.versions.find((v) => v.version === wanted);
       if (!version) throw new CliError(opts.version === undefined ? `${name} has no version in production; give --version` : `${name} has no version ${opts.version}`, EXIT.usage);
       print(c.out, version, () => version.modelCard.trimEnd());
@@ -148,13 +148,14 @@ export function registerServingCommands(program: Command, ctx: () => Ctx): void 
     .option('--cron <expression>', 'such as "0 * * * *" (hourly)')
     .option('--interval <duration>', 'such as 1h or 30m')
     .option('--time-zone <zone>', 'IANA time zone the cron is read in (UTC by default)')
+    .option('--catchup-window <duration>', 'ticks missed while Temporal was down are still taken if no later than this (1h by default)')
     .option('--paused', 'create it paused')
     .option('--note <text>', 'why it exists')
-    .action(async (opts: { model: string; action: string; cron?: string; interval?: string; timeZone?: string; paused?: boolean; note?: string }) => {
+    .action(async (opts: { model: string; action: string; cron?: string; interval?: string; timeZone?: string; catchupWindow?: string; paused?: boolean; note?: string }) => {
       const c = ctx();
       const action = opts.action.toUpperCase();
       if (action !== 'MONITOR' && action !== 'RETRAIN') throw new CliError('--action must be monitor or retrain', EXIT.usage);
-      const input = { model: opts.model, action: action as 'MONITOR' | 'RETRAIN', cron: opts.cron, interval: opts.interval, timeZone: opts.timeZone, paused: opts.paused, note: opts.note };
+      const input = { model: opts.model, action: action as 'MONITOR' | 'RETRAIN', cron: opts.cron, interval: opts.interval, timeZone: opts.timeZone, catchupWindow: opts.catchupWindow, paused: opts.paused, note: opts.note };
       const { createSchedule: s } = await c.api().request<CreateScheduleMutation, CreateScheduleMutationVariables>(CREATE_SCHEDULE, { input });
       print(c.out, s, () => scheduleTable(c, [s]));
     });

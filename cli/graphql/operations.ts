@@ -537,3 +537,15 @@ export const DELETE_SCHEDULE = /* GraphQL */ `
   }
   ${SCHEDULE}
 `;
+
+export const FIRST_ADMIN = /* GraphQL */ `
+  mutation FirstAdmin($name: String!, $bootstrapCode: String!) {
+    createFirstAdminToken(input: { name: $name, bootstrapCode: $bootstrapCode }) {
+      token
+      details {
+        principalName
+        role
+      }
+    }
+  }
+`;

@@ -299,3 +299,11 @@ export type DeleteScheduleMutationVariables = Exact<{
 
 
 export type DeleteScheduleMutation = { deleteSchedule: { id: string, model: string, action: ScheduleAction, cron: string | null, interval: string | null, timeZone: string, paused: boolean, nextRuns: Array<string>, actionsTaken: number, note: string | null } };
+
+export type FirstAdminMutationVariables = Exact<{
+  name: string;
+  bootstrapCode: string;
+}>;
+
+
+export type FirstAdminMutation = { createFirstAdminToken: { token: string, details: { principalName: string, role: string } } };

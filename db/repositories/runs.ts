@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { and, asc, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { canonicalJson } from '../../domain/canonical-json.js';
 import {
@@ -106,31 +106,34 @@ export class RunsRepository {
   }): Promise<void> {
     const finished = input.status !== 'running';
     await this.db.transaction(async (tx) => {
-      await tx
-      .insert(runSteps)
-      .values({
-        runId: input.runId,
-        name: input.name,
-        position: input.position,
-        status: input.status,
-        attempts: input.attempt ?? (finished ? 0 : 1),
-        startedAt: input.at,
-        finishedAt: finished ? input.at : null,
-        output: input.output ?? null,
-        error: input.error ?? null,
-      })
-      .onConflictDoUpdate({
-        target: [runSteps.runId, runSteps.name],
-        set: {
+      const written = await tx
+        .insert(runSteps)
+        .values({
+          runId: input.runId,
+          name: input.name,
+          position: input.position,
           status: input.status,
-          attempts: input.attempt === undefined ? runSteps.attempts : sql`greatest(${runSteps.attempts}, ${input.attempt})`,
-          startedAt: finished ? sql`coalesce(${runSteps.startedAt}, ${input.at.toISOString()}::timestamptz)` : input.at,
+          attempts: input.attempt ?? (finished ? 0 : 1),
+          startedAt: input.at,
           finishedAt: finished ? input.at : null,
-          output: input.output === undefined ? runSteps.output : (input.output as never),
-          error: input.error === undefined ? (finished ? runSteps.error : null) : (input.error as never),
-        },
-      });
-      if (!finished) await tx.update(pipelineRuns).set({ currentStep: input.name }).where(eq(pipelineRuns.id, input.runId));
+          output: input.output ?? null,
+          error: input.error ?? null,
+        })
+        .onConflictDoUpdate({
+          target: [runSteps.runId, runSteps.name],
+          set: {
+            status: input.status,
+            attempts: input.attempt === undefined ? runSteps.attempts : sql`greatest(${runSteps.attempts}, ${input.attempt})`,
+            startedAt: finished ? sql`coalesce(${runSteps.startedAt}, ${input.at.toISOString()}::timestamptz)` : input.at,
+            finishedAt: finished ? input.at : null,
+            output: input.output === undefined ? runSteps.output : (input.output as never),
+            error: input.error === undefined ? (finished ? runSteps.error : null) : (input.error as never),
+          },
+          // A late retry of a step's start never undoes a success that came after it (a resumed run's new start does).
+          ...(finished ? {} : { setWhere: or(ne(runSteps.status, 'succeeded'), lt(runSteps.finishedAt, input.at)) }),
+        })
+        .returning({ name: runSteps.name });
+      if (!finished && written.length > 0) await tx.update(pipelineRuns).set({ currentStep: input.name }).where(eq(pipelineRuns.id, input.runId));
     });
   }
 

@@ -66,6 +66,32 @@ export function gateStates(specs: readonly GateSpec[], decisions: readonly GateD
   });
 }
 
+/** A decision as stored: its `sequence` is `<execution>:<n>`, the workflow's own count within one execution. */
+export interface StoredGateDecision extends GateDecisionRecord {
+  sequence: string;
+}
+
+/**
+ * The gates of a run that has ended, from its stored decisions. A resumed run has several executions;
+ * each gate is told from the decisions of the last execution that decided on it, in the order that
+ * execution made them (decisions in one workflow task share a timestamp, so time cannot order them).
+ */
+export function recordedGateStates(specs: readonly GateSpec[], stored: readonly StoredGateDecision[]): GateState[] {
+  const rows = stored.map((d) => {
+    const cut = d.sequence.lastIndexOf(':');
+    return { ...d, execution: cut < 0 ? '' : d.sequence.slice(0, cut), n: Number(cut < 0 ? d.sequence : d.sequence.slice(cut + 1)) };
+  });
+  const began = new Map<string, number>();
+  for (const r of rows) began.set(r.execution, Math.min(began.get(r.execution) ?? Infinity, Date.parse(r.decidedAt)));
+  const lastFor = new Map<string, string>();
+  for (const r of rows) {
+    const current = lastFor.get(r.gate);
+    if (current === undefined || began.get(r.execution)! > began.get(current)!) lastFor.set(r.gate, r.execution);
+  }
+  const chosen = rows.filter((r) => lastFor.get(r.gate) === r.execution).sort((a, b) => began.get(a.execution)! - began.get(b.execution)! || a.n - b.n);
+  return gateStates(specs, chosen);
+}
+
 function apply(state: GateState, spec: GateSpec, d: GateDecisionRecord): void {
   if (state.status !== 'pending') return;
   const verdict: GateVerdict = { actor: d.actor, ...(d.comment ? { comment: d.comment } : {}), at: d.decidedAt };

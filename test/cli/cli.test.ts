@@ -11,6 +11,11 @@ import type { PipelineSpecInput } from '../../domain/pipeline/spec.js';
 import { PROJECT_ROOT } from '../../paths.js';
 import { eventually, exampleSpec } from '../support/pipelines.js';
 import { startStack, type TestStack } from '../support/stack.js';
+import { startTestApi } from '../support/api.js';
+import { testConfig } from '../support/config.js';
+import { createTestDatabase } from '../support/database.js';
+import { TokensService } from '../../api/access/tokens.service.js';
+import { createTemporalClient } from '../../api/bootstrap.js';
 
 /** The real CLI (the compiled `custody` bin), spawned against the real stack over HTTP. */
 const CLI = path.join(PROJECT_ROOT, 'scripts', 'custody.mjs');
@@ -49,11 +54,12 @@ describe('the custody CLI', () => {
     NO_COLOR: '1',
     ...extra,
   });
-  const run = (args: string[], as: string | null = 'engineer@example.com', extra: Record<string, string> = {}): Promise<Result> =>
+  const run = (args: string[], as: string | null = 'engineer@example.com', extra: Record<string, string> = {}, input?: string): Promise<Result> =>
     new Promise((resolve) => {
-      execFile(process.execPath, [CLI, ...args], { env: envFor(as, extra), timeout: 120_000 }, (error, stdout, stderr) => {
+      const child = execFile(process.execPath, [CLI, ...args], { env: envFor(as, extra), timeout: 120_000 }, (error, stdout, stderr) => {
         resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
       });
+      child.stdin!.end(input ?? '');
     });
   /** Starts the CLI and returns its result later (for `--wait`, while another process decides the gate), and its stderr so far. */
   const start = (args: string[], as = 'engineer@example.com') => {
@@ -142,6 +148,14 @@ describe('the custody CLI', () => {
     expect(refused.code).toBe(7);
     expect(refused.stderr).toBe('custody: Forbidden: approveGate needs the role approver (or admin); viewer@example.com is viewer (FORBIDDEN)\n');
     expect(refused.stdout).toBe('');
+    // A decision the gate's rules refuse is "not allowed" too: an admin who submitted a run cannot approve it.
+    const ownFile = path.join(work, 'own.id');
+    expect((await start(['submit', specFile('cli-own'), '--run-id-file', ownFile], 'admin@example.com')).code).toBe(0);
+    const ownRun = await waitingRun(ownFile);
+    const own = await run(['approve', ownRun], 'admin@example.com');
+    expect(own.code).toBe(7);
+    expect(own.stderr).toBe('custody: The decision was refused: admin@example.com submitted this run and cannot approve its gates (CONFLICT)\n');
+    await run(['runs', 'cancel', ownRun], 'admin@example.com');
     // The gate is still open for those who may decide it, and the viewer's own token cannot list it as theirs.
     const open = JSON.parse((await run(['gates', 'list', '-o', 'json'], 'approver@example.com')).stdout) as { runId: string }[];
     expect(open.map((g) => g.runId)).toContain(id);
@@ -224,6 +238,34 @@ describe('the custody CLI', () => {
     expect(await run(['whoami'], null, { CUSTODY_URL: '', CUSTODY_TOKEN: '', CUSTODY_CONFIG_DIR: dir })).toMatchObject({ code: 0, stdout: 'ana@example.com (approver)\n' });
     const wrong = await run(['login', '--url', stack.api.url, '--token', 'cust_nope'], null, { CUSTODY_CONFIG_DIR: path.join(work, 'wrong') });
     expect(wrong.code).toBe(7);
+    // A token piped on stdin stays out of the process list and the shell history.
+    const piped = path.join(work, 'piped');
+    const fromStdin = await run(['login', '--url', stack.api.url, '--token', '-'], null, { CUSTODY_URL: '', CUSTODY_TOKEN: '', CUSTODY_CONFIG_DIR: piped }, `${stack.api.tokens['bo@example.com']}\n`);
+    expect(fromStdin.code, fromStdin.stderr).toBe(0);
+    expect((await run(['whoami'], null, { CUSTODY_URL: '', CUSTODY_TOKEN: '', CUSTODY_CONFIG_DIR: piped })).stdout).toBe('bo@example.com (approver)\n');
+    writeFileSync(path.join(piped, 'config.json'), 'null');
+    expect(await run(['whoami'], null, { CUSTODY_URL: '', CUSTODY_TOKEN: '', CUSTODY_CONFIG_DIR: piped })).toMatchObject({ code: 1, stderr: `custody: ${path.join(piped, 'config.json')} is not a saved login; run custody login again\n` });
+  });
+
+  it('login --first-admin-code creates the first admin on an empty server, once', async () => {
+    const database = await createTestDatabase('pglite');
+    const config = testConfig();
+    const api = await startTestApi({ config, database, temporal: createTemporalClient(config) }, { seedPeople: false });
+    try {
+      const code = (await api.app.get(TokensService).prepareBootstrap())!;
+      const dir = path.join(work, 'first-admin');
+      const base = api.url.replace(/\/graphql$/, '');
+      const first = await run(['login', '--url', base, '--first-admin-code', code, '--name', 'owner@example.com'], null, { CUSTODY_URL: '', CUSTODY_TOKEN: '', CUSTODY_CONFIG_DIR: dir });
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stdout).toBe('');
+      expect(await run(['whoami'], null, { CUSTODY_URL: '', CUSTODY_TOKEN: '', CUSTODY_CONFIG_DIR: dir })).toMatchObject({ code: 0, stdout: 'owner@example.com (admin)\n' });
+      const again = await run(['login', '--url', base, '--first-admin-code', code, '--name', 'mallory@example.com'], null, { CUSTODY_URL: '', CUSTODY_TOKEN: '', CUSTODY_CONFIG_DIR: path.join(work, 'again') });
+      expect(again.code).not.toBe(0);
+      expect((await run(['login', '--url', base, '--first-admin-code', code], null, { CUSTODY_CONFIG_DIR: dir })).stderr).toBe('custody: --first-admin-code needs --name, the first admin (such as you@example.com)\n');
+    } finally {
+      await api.close();
+      await database.close();
+    }
   });
 
   it('audit verify exits 0 on the intact chain and 3 on a tampered one, naming the event', async () => {

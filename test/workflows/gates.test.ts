@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gateStates, type GateDecisionRecord } from '../../domain/pipeline/gates.js';
+import { gateStates, recordedGateStates, type GateDecisionRecord } from '../../domain/pipeline/gates.js';
 import type { GateSpec } from '../../domain/pipeline/spec.js';
 import { Gates, type GatesOptions } from '../../workflows/pipeline/gates.js';
 
@@ -20,7 +20,7 @@ function gatesFor(specs: GateSpec[], over: Partial<GatesOptions> = {}) {
     specs,
     executionId: 'exec-1',
     verifyActors: true,
-    recordEscalation: true,
+    currentRules: true,
     authorize: async ({ actor, requiredRole }) => {
       authorized.push({ actor, requiredRole });
       const role = roles[actor];
@@ -181,11 +181,44 @@ describe('approval gates', () => {
 
   it('an escalated gate that times out again applies no second escalation; older runs escalate without writing it', async () => {
     const specs = [spec({ onTimeout: 'escalate', escalateTo: 'admin' })];
-    const { gates, written } = gatesFor(specs, { recordEscalation: false });
+    const { gates, written } = gatesFor(specs, { currentRules: false });
     gates.open(specs[0]!);
     expect(await gates.wait(specs[0]!)).toMatchObject({ passed: false, type: 'GateTimedOut' });
     expect(gates.states()[0]).toMatchObject({ role: 'admin', status: 'timed_out' });
     expect(written().map((r) => [r.decision, r.sequence])).toEqual([['timeout', 'exec-1:1']]);
+  });
+
+  it('a decision that lands in the same workflow task as the timer wins; older runs replay the timeout', async () => {
+    const specs = [spec({ timeout: '1h' })];
+    const lateApproval = (gates: () => Gates) => async () => {
+      // The timer fires, and in the same task the approver's check returns: the approval is applied first.
+      await gates().decide({ actor: 'ana' }, 'approve', 'api');
+      return false;
+    };
+    const now = gatesFor(specs, { until: lateApproval(() => current) });
+    const current = now.gates;
+    current.open(specs[0]!);
+    expect(await current.wait(specs[0]!)).toEqual({ passed: true, approvedBy: ['ana'] });
+    expect(now.written().map((r) => r.decision)).toEqual(['approve']);
+
+    const before = gatesFor(specs, { currentRules: false, until: lateApproval(() => legacy) });
+    const legacy = before.gates;
+    legacy.open(specs[0]!);
+    expect(await legacy.wait(specs[0]!)).toMatchObject({ passed: false, type: 'GateTimedOut' });
+    expect(before.written().map((r) => r.decision)).toEqual(['approve', 'timeout']);
+  });
+
+  it('after the run, each gate is told from the last execution that decided it, in that execution’s order', () => {
+    const specs = [spec({ quorum: 2 })];
+    const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
+    // Execution A: ana approved, then the run was cancelled. Execution B (resumed): ana and bo approve in one task.
+    const stored = [
+      { gate: 'release', actor: 'ana', decision: 'approve' as const, accepted: true, decidedAt: at(1), sequence: 'exec-a:1' },
+      { gate: 'release', actor: 'bo', decision: 'approve' as const, accepted: true, decidedAt: at(9), sequence: 'exec-b:2' },
+      { gate: 'release', actor: 'ana', decision: 'approve' as const, accepted: true, decidedAt: at(9), sequence: 'exec-b:1' },
+    ];
+    expect(recordedGateStates(specs, stored)[0]).toMatchObject({ status: 'approved', approvals: [{ actor: 'ana' }, { actor: 'bo' }] });
+    expect(recordedGateStates(specs, stored.slice(0, 1))[0]).toMatchObject({ status: 'pending', approvals: [{ actor: 'ana' }] });
   });
 
   it('after a rejection, nothing more counts', async () => {

@@ -18,8 +18,12 @@ export interface GatesOptions {
   executionId: string;
   /** Runs started before governance checks existed replay without them; new runs verify every actor. */
   verifyActors: boolean;
-  /** Runs started before escalations were recorded replay without writing them. */
-  recordEscalation: boolean;
+  /**
+   * The gate rules of runs started since `patched('record-gate-escalation')`: an escalation is written to
+   * the record, and a decision that lands in the same workflow task as the timer wins over the timeout.
+   * Earlier runs replay with neither.
+   */
+  currentRules: boolean;
   authorize: GatesActivities['authorizeDecision'];
   /** Waits until `done` holds or `timeoutMs` passes; false when the time ran out (`condition` in a workflow). */
   until: (done: () => boolean, timeoutMs: number) => Promise<boolean>;
@@ -39,11 +43,15 @@ export class Gates {
   private readonly mutex = new Mutex();
   private opened?: OpenGate;
   private sequence = 0;
+  /** Earlier runs only: a gate decided in the same workflow task as its timeout still timed out. */
+  private legacyTimedOut?: string;
 
   constructor(private readonly options: GatesOptions) {}
 
   states(): GateState[] {
-    return gateStates(this.options.specs, this.records, this.opened);
+    const states = gateStates(this.options.specs, this.records, this.opened);
+    for (const state of states) if (state.name === this.legacyTimedOut) state.status = 'timed_out';
+    return states;
   }
 
   openGate(): GateState | undefined {
@@ -124,11 +132,16 @@ export class Gates {
     let answered = await until(decided, timeout);
     if (!answered && spec.onTimeout === 'escalate' && spec.escalateTo) {
       const comment = `no decision within ${spec.timeout}; escalated to ${spec.escalateTo}`;
-      this.record({ gate: spec.name, actor: TIMER_ACTOR, decision: 'escalate', accepted: true, via: 'timer', comment }, this.options.recordEscalation);
+      this.record({ gate: spec.name, actor: TIMER_ACTOR, decision: 'escalate', accepted: true, via: 'timer', comment }, this.options.currentRules);
       this.opened = { ...this.opened!, deadline: new Date(now() + timeout).toISOString() };
       answered = await until(decided, timeout);
     }
-    if (!answered) this.record({ gate: spec.name, actor: TIMER_ACTOR, decision: 'timeout', accepted: true, via: 'timer', comment: `no decision within ${spec.timeout}; policy ${spec.onTimeout}` });
+    // The timer can fire in the same workflow task as a decision's check returns: the decision counts.
+    const late = !answered && decided();
+    if (!answered && !(late && this.options.currentRules)) {
+      this.record({ gate: spec.name, actor: TIMER_ACTOR, decision: 'timeout', accepted: true, via: 'timer', comment: `no decision within ${spec.timeout}; policy ${spec.onTimeout}` });
+      if (late && spec.onTimeout !== 'approve' && this.states().find((g) => g.name === spec.name)!.status === 'approved') this.legacyTimedOut = spec.name;
+    }
     const gate = this.states().find((g) => g.name === spec.name)!;
     this.opened = undefined;
     return outcomeOf(gate, spec);

@@ -92,8 +92,7 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
     specs: spec.gates,
     executionId,
     verifyActors,
-    // Runs started before escalations were recorded replay without writing them.
-    recordEscalation: patched('record-gate-escalation'),
+    currentRules: patched('record-gate-escalation'),
     authorize: (request) => gateChecks.authorizeDecision(request),
     until: (done, ms) => condition(done, ms),
     now: () => Date.now(),

@@ -13,11 +13,12 @@ export const PROJECTION_OPTIONS: ActivityOptions = {
 /**
  * The same writes as local activities: run by the worker that runs the workflow, recorded as a marker,
  * no round trip through the server's task queues. Each write is idempotent, so running one twice (a
- * workflow task that failed after it) is harmless. Retries past `localRetryThreshold` wait on a timer.
+ * workflow task that failed after it) is harmless. The retry threshold is above the longest backoff, so
+ * a write is always retried as the same local activity: its id, which keys its audit event, never changes.
  */
 export const LOCAL_PROJECTION_OPTIONS: LocalActivityOptions = {
   startToCloseTimeout: '15 seconds',
-  localRetryThreshold: '10 seconds',
+  localRetryThreshold: '1 minute',
   retry: { initialInterval: '200 ms', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 };
 
