@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { graphqlUrl, saveLogin } from '../config.js';
 import type { Ctx } from '../context.js';
 import { CliError, EXIT, wholeNumber } from '../exit.js';
-import { AUDIT, AUDIT_VERIFY, CREATE_TOKEN, FIRST_ADMIN, LINEAGE, ME, REVOKE_TOKEN, TOKENS } from '../graphql/operations.js';
+import { AUDIT, AUDIT_VERIFY, CREATE_TOKEN, FIRST_ADMIN, HEALTH, LINEAGE, ME, REVOKE_TOKEN, SELF_CHECK, TOKENS } from '../graphql/operations.js';
 import type {
   AuditQuery,
   AuditQueryVariables,
@@ -11,6 +11,8 @@ import type {
   CreateTokenMutationVariables,
   FirstAdminMutation,
   FirstAdminMutationVariables,
+  HealthQuery,
+  SelfCheckMutation,
   LineageQuery,
   LineageQueryVariables,
   MeQuery,
@@ -87,6 +89,29 @@ export function registerAdminCommands(program: Command, ctx: () => Ctx): void {
       const { me } = await new Api(login).request<MeQuery>(ME);
       const file = saveLogin(c.env, login);
       c.err(`logged in to ${login.url} as ${me.name} (${me.role}); saved in ${file}`);
+    });
+  program
+    .command('health')
+    .description('whether Temporal (with workers polling) and the database are reachable; needs no token; exits 8 when degraded')
+    .action(async () => {
+      const c = ctx();
+      const { health: h } = await c.api().request<HealthQuery>(HEALTH);
+      print(c.out, h, () =>
+        [
+          `${h.status} (Custody ${h.version})`,
+          `temporal: ${h.temporal.reachable ? `reachable at ${h.temporal.address}, ${h.temporal.workerPollers ?? 0} workers polling` : `unreachable: ${h.temporal.error}`}`,
+          `database: ${h.database.reachable ? `${h.database.driver}, migration ${h.database.migration}, ${h.database.pendingMigrations} pending` : `unreachable: ${h.database.error}`}`,
+        ].join('\n'),
+      );
+      if (h.status !== 'ok') process.exitCode = EXIT.unreachable;
+    });
+  program
+    .command('self-check')
+    .description('run a tiny workflow through a worker to the database and back')
+    .action(async () => {
+      const c = ctx();
+      const { runSelfCheck: s } = await c.api().request<SelfCheckMutation>(SELF_CHECK);
+      print(c.out, s, () => `ok in ${s.durationMs} ms: workflow ${s.workflowId}, ${s.driver} at migration ${s.migration}`);
     });
   program
     .command('whoami')

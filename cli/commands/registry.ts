@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Ctx } from '../context.js';
-import { CliError, EXIT } from '../exit.js';
-import { DATASETS, MODEL, MODELS, REGISTER_DATASET } from '../graphql/operations.js';
-import type { DatasetsQuery, ModelQuery, ModelsQuery, RegisterDatasetMutation, RegisterDatasetMutationVariables } from '../graphql/types.js';
+import { CliError, EXIT, wholeNumber } from '../exit.js';
+import { DATASET_VERSION, DATASETS, MODEL, MODELS, REGISTER_DATASET } from '../graphql/operations.js';
+import type { DatasetVersionQuery, DatasetVersionQueryVariables, DatasetsQuery, ModelQuery, ModelsQuery, RegisterDatasetMutation, RegisterDatasetMutationVariables } from '../graphql/types.js';
 import { num, print, table } from '../output.js';
 
 const metricsText = (metrics: unknown) =>
@@ -45,6 +45,17 @@ export function registerRegistryCommands(program: Command, ctx: () => Ctx): void
       const { datasets: all } = await c.api().request<DatasetsQuery>(DATASETS);
       const rows = all.flatMap((d) => d.versions.map((v) => [d.name, `v${v.version}`, v.rowCount, v.sha256.slice(0, 12), v.registeredBy, v.createdAt]));
       print(c.out, all, () => table(c.out, ['DATASET', 'VERSION', 'ROWS', 'SHA256', 'BY', 'CREATED'], rows));
+    });
+  datasets
+    .command('get')
+    .description("one dataset version and its datasheet (Markdown); the newest version by default")
+    .argument('<name>', 'the dataset name')
+    .option('--version <n>', 'this version instead')
+    .action(async (name: string, opts: { version?: string }) => {
+      const c = ctx();
+      const version = opts.version === undefined ? undefined : wholeNumber('--version', opts.version, 1, Number.MAX_SAFE_INTEGER);
+      const { datasetVersion: v } = await c.api().request<DatasetVersionQuery, DatasetVersionQueryVariables>(DATASET_VERSION, { name, version });
+      print(c.out, v, () => v.datasheet.trimEnd());
     });
   datasets
     .command('register')

@@ -549,3 +549,56 @@ export const FIRST_ADMIN = /* GraphQL */ `
     }
   }
 `;
+
+export const HEALTH = /* GraphQL */ `
+  query Health {
+    health {
+      status
+      version
+      temporal {
+        reachable
+        address
+        namespace
+        workerPollers
+        uiUrl
+        error
+      }
+      database {
+        reachable
+        driver
+        migration
+        pendingMigrations
+        error
+      }
+    }
+  }
+`;
+
+export const SELF_CHECK = /* GraphQL */ `
+  mutation SelfCheck {
+    runSelfCheck {
+      workflowId
+      durationMs
+      driver
+      migration
+    }
+  }
+`;
+
+export const DATASET_VERSION = /* GraphQL */ `
+  query DatasetVersion($name: String!, $version: Int) {
+    datasetVersion(input: { name: $name, version: $version }) {
+      datasetName
+      version
+      rowCount
+      sha256
+      format
+      registeredBy
+      createdAt
+      source
+      license
+      intendedUse
+      datasheet
+    }
+  }
+`;

@@ -307,3 +307,21 @@ export type FirstAdminMutationVariables = Exact<{
 
 
 export type FirstAdminMutation = { createFirstAdminToken: { token: string, details: { principalName: string, role: string } } };
+
+export type HealthQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type HealthQuery = { health: { status: string, version: string, temporal: { reachable: boolean, address: string, namespace: string, workerPollers: number | null, uiUrl: string, error: string | null }, database: { reachable: boolean, driver: string, migration: string | null, pendingMigrations: number, error: string | null } } };
+
+export type SelfCheckMutationVariables = Exact<{ [key: string]: never; }>;
+
+
+export type SelfCheckMutation = { runSelfCheck: { workflowId: string, durationMs: number, driver: string, migration: string | null } };
+
+export type DatasetVersionQueryVariables = Exact<{
+  name: string;
+  version?: number | null | undefined;
+}>;
+
+
+export type DatasetVersionQuery = { datasetVersion: { datasetName: string, version: number, rowCount: number, sha256: string, format: string, registeredBy: string, createdAt: string, source: string | null, license: string | null, intendedUse: string | null, datasheet: string } };

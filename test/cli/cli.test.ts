@@ -219,6 +219,15 @@ describe('the custody CLI', () => {
     expect(JSON.parse((await run(['schedules', 'list', '--model', 'cli-approved', '-o', 'json'])).stdout)).toEqual([]);
   });
 
+  it('health needs no token, self-check runs a workflow, and datasets get shows the datasheet', async () => {
+    expect(await run(['health'], null)).toMatchObject({ code: 0, stdout: expect.stringMatching(/^ok \(Custody [\d.]+\)\ntemporal: reachable at .+, [1-9]\d* workers polling\ndatabase: /) });
+    expect((await run(['self-check'])).stdout).toMatch(/^ok in \d+ ms: workflow /);
+    const sheet = await run(['datasets', 'get', 'iris']);
+    expect(sheet.code, sheet.stderr).toBe(0);
+    expect(sheet.stdout).toMatch(/^# /);
+    expect(JSON.parse((await run(['datasets', 'get', 'iris', '--version', '1', '-o', 'json'])).stdout)).toMatchObject({ datasetName: 'iris', version: 1, rowCount: 150 });
+  });
+
   it('lineage --format dot is valid DOT with the run and its model version', async () => {
     const [approved] = JSON.parse((await run(['runs', 'list', '--pipeline', 'cli-approved', '-o', 'json'])).stdout) as { id: string }[];
     const dot = await run(['lineage', approved!.id, '--format', 'dot']);
