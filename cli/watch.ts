@@ -20,7 +20,7 @@ export function progressLines(run: RunDetailFragment): string[] {
   if (run.trials.length > 0) {
     const done = run.trials.filter((t) => t.status !== 'running').length;
     const best = run.leaderboard[0];
-    lines.push(`  trials: ${done} of ${run.trials.length} done${best ? `, best ${best.metric} ${num(best.value)} (${best.trainer})` : ''}`);
+    lines.push(`  trials: ${done} of ${run.trialsPlanned ?? run.trials.length} done${best ? `, best ${best.metric} ${num(best.value)} (${best.trainer})` : ''}`);
   }
   for (const gate of run.gates.filter((g) => g.status !== 'pending')) {
     const deadline = gate.status === 'open' && gate.deadline ? `, decides by ${gate.deadline}` : '';

@@ -1,4 +1,4 @@
-import { Args, Context, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, Context, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { CurrentCaller, type Caller } from '../access/principal.js';
 import { MUTATION_ROLES, Roles } from '../access/roles.js';
 import type { RequestContext } from '../common/loaders.js';
@@ -12,6 +12,7 @@ import { SubmitPipelineInput } from './dto/submit-pipeline.input.js';
 import { Gate, GateDecision, LeaderboardEntry, PipelineRun, PipelineRunConnection, Reproduction, RunStep, Trial } from './models/pipeline-run.model.js';
 import { leaderboard } from './leaderboard.js';
 import { environmentDifferences } from '../../domain/environment.js';
+import { searchPlan } from '../../domain/pipeline/search.js';
 import type { PipelineSpec } from '../../domain/pipeline/spec.js';
 import { RunsService } from './runs.service.js';
 
@@ -98,6 +99,17 @@ export class RunsResolver {
   @ResolveField(() => [LeaderboardEntry], { description: 'Succeeded trials, best first on the validation split by the primary metric; every trainer of the search.' })
   async leaderboard(@Parent() run: PipelineRun, @Context() ctx: RequestContext): Promise<LeaderboardEntry[]> {
     return leaderboard(await ctx.loaders.trialsOfRun.load(run.id), (run.spec as PipelineSpec).evaluation.primaryMetric);
+  }
+
+  @ResolveField(() => Int, {
+    nullable: true,
+    description: 'How many trials the search runs in all (every rung of successive halving); null until the dataset is registered, since halving depends on its size.',
+  })
+  async trialsPlanned(@Parent() run: PipelineRun, @Context() ctx: RequestContext): Promise<number | null> {
+    const row = await ctx.loaders.run.load(run.id);
+    if (!row?.datasetVersionId) return null;
+    const version = await ctx.loaders.datasetVersion.load(row.datasetVersionId);
+    return version ? searchPlan(row.spec as PipelineSpec, version.rowCount).total : null;
   }
 
   @ResolveField(() => [GateDecision], { description: 'Every decision, accepted or refused, in order.' })

@@ -69,6 +69,7 @@ const RUN_DETAIL = /* GraphQL */ `
         at
       }
     }
+    trialsPlanned
     leaderboard {
       rank
       trainer

@@ -84,3 +84,21 @@ export function halvingRungs(configurations: number, eta: number, trainRows: num
   rungs.push({ fraction: 1, keep: 1 });
   return rungs;
 }
+
+/** A search as it will run: the configurations, the rungs they are trained in, and how many trials that makes. */
+export interface SearchPlan {
+  plans: TrialPlan[];
+  rungs: { fraction: number; keep: number }[];
+  /** Trials over every rung: all configurations in the first, then each rung's survivors. */
+  total: number;
+}
+
+/** The search of a spec over a dataset of `rowCount` rows: what the workflow runs and what a run's progress counts. */
+export function searchPlan(spec: Pick<PipelineSpec, 'training' | 'split'>, rowCount: number): SearchPlan {
+  const plans = searchTrials(spec.training);
+  const { search } = spec.training;
+  const trainRows = Math.floor(rowCount * (1 - spec.split.testFraction) * (1 - spec.split.validationFraction));
+  const rungs = search.strategy === 'halving' ? halvingRungs(plans.length, search.eta ?? 3, trainRows) : [{ fraction: 1, keep: plans.length }];
+  const total = rungs.reduce((n, _rung, r) => n + (r === 0 ? plans.length : rungs[r - 1]!.keep), 0);
+  return { plans, rungs, total };
+}

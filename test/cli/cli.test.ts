@@ -115,6 +115,7 @@ describe('the custody CLI', () => {
     expect(watch.stderr).toMatch(/^run [0-9a-f-]{36} \(cli-rejected\): awaiting_approval at gate:production-approval$/m);
     expect(watch.stderr).toMatch(/^gate production-approval: open, 0 of 1 approvals, needs approver, decides by /m);
     expect(watch.stderr).toMatch(/^gate production-approval: rejected, 0 of 1 approvals, needs approver$/m);
+    expect(watch.stderr).toMatch(/^trials: 4 of 4 done, best f1 [\d.]+ \(random-forest\)$/m);
     expect(watch.stderr + watch.stdout).not.toMatch(/[\u001b\r]/);
     expect(new Set(watch.stderr.trim().split('\n')).size).toBe(watch.stderr.trim().split('\n').length);
   });
@@ -172,7 +173,7 @@ describe('the custody CLI', () => {
     expect(Object.keys(detail).sort()).toEqual(
       [
         ...['createdAt', 'currentStep', 'error', 'finishedAt', 'id', 'modelName', 'pipelineName', 'purpose', 'status', 'submittedBy', 'temporalUiUrl', 'trigger', 'workflowId'],
-        ...['datasetVersion', 'deployments', 'gates', 'leaderboard', 'modelVersion', 'parentRunId', 'specHash', 'steps', 'trials'],
+        ...['datasetVersion', 'deployments', 'gates', 'leaderboard', 'modelVersion', 'parentRunId', 'specHash', 'steps', 'trials', 'trialsPlanned'],
       ].sort(),
     );
     const yaml = await run(['runs', 'get', latest!.id, '-o', 'yaml']);

@@ -61,7 +61,7 @@ describe('a search across three trainers with a features section', () => {
     const read = async () =>
       (
         await stack.api.data(
-          `query($id: ID!) { pipelineRun(input: { runId: $id }) { status workflowId error { type message }
+          `query($id: ID!) { pipelineRun(input: { runId: $id }) { status workflowId error { type message } trialsPlanned
             trials { index trainer params status sampleFraction metrics featureDecisions { feature action } }
             leaderboard { rank trialIndex trainer params metric value sampleFraction durationMs }
             modelVersion { id trainer params metrics } deployments { stage role } } }`,
@@ -76,6 +76,8 @@ describe('a search across three trainers with a features section', () => {
 
     // 3 + 4 + 4 configurations: 11 on a ninth of the rows, the best 3 on a third, the best 1 on all of them.
     const fractions = run.trials.map((t: any) => t.sampleFraction);
+    expect(run.trialsPlanned).toBe(11 + 3 + 1);
+    expect(run.trials).toHaveLength(run.trialsPlanned);
     expect(fractions.filter((f: number) => Math.abs(f - 1 / 9) < 1e-9)).toHaveLength(11);
     expect(fractions.filter((f: number) => Math.abs(f - 1 / 3) < 1e-9)).toHaveLength(3);
     expect(fractions.filter((f: number) => f === 1)).toHaveLength(1);

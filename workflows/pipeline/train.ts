@@ -2,7 +2,7 @@ import { ActivityCancellationType, isCancellation, proxyActivities, type Activit
 import type { DatasetVersionRef } from '../../activities/data/data.activities.js';
 import type { TrainingActivities, TrialResult } from '../../activities/training/training.activities.js';
 import { bestIndex, type Metrics } from '../../domain/pipeline/decisions.js';
-import { halvingRungs, searchTrials, type TrialPlan } from '../../domain/pipeline/search.js';
+import { searchPlan, type TrialPlan } from '../../domain/pipeline/search.js';
 import { durationMs, type MetricName, type PipelineSpec } from '../../domain/pipeline/spec.js';
 
 export interface TrainingOutput {
@@ -35,9 +35,7 @@ export async function train(
   };
   const { trainCandidate } = proxyActivities<TrainingActivities>(options);
   const { search } = spec.training;
-  const plans = searchTrials(spec.training);
-  const rungs = search.strategy === 'halving' ? halvingRungs(plans.length, search.eta ?? 3, trainRowsOf(spec, dataset.rowCount)) : [{ fraction: 1, keep: plans.length }];
-  const total = rungs.reduce((n, _rung, r) => n + (r === 0 ? plans.length : rungs[r - 1]!.keep), 0);
+  const { plans, rungs, total } = searchPlan(spec, dataset.rowCount);
   let done = 0;
   let nextIndex = 0;
   onProgress(0, total);
@@ -93,11 +91,6 @@ function rank(trials: TrialResult[], metric: MetricName): TrialResult[] {
   const left = [...trials];
   while (left.length > 0) order.push(left.splice(bestIndex(left, metric), 1)[0]!);
   return order;
-}
-
-/** About how many rows the training split has: what successive halving divides. */
-function trainRowsOf(spec: PipelineSpec, rowCount: number): number {
-  return Math.floor(rowCount * (1 - spec.split.testFraction) * (1 - spec.split.validationFraction));
 }
 
 /** Runs `work` over the items with at most `limit` in flight, settling each; deterministic in a workflow. */
