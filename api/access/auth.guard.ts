@@ -8,14 +8,15 @@ import { PUBLIC_KEY, ROLES_KEY, satisfies } from './roles.js';
 import { TokensService } from './tokens.service.js';
 
 interface AuthContext {
-  req?: { headers: Record<string, string | string[] | undefined> };
+  req?: { headers: Record<string, string | string[] | undefined>; ip?: string; socket?: { remoteAddress?: string } };
   caller?: Caller | null;
 }
 
 /**
  * Every root query and mutation needs a valid bearer token, except those marked @Public. Mutations
  * marked @Roles also need one of those roles (admin always passes). A refusal is a clear GraphQL error
- * (UNAUTHENTICATED or FORBIDDEN) and an audit event.
+ * (UNAUTHENTICATED or FORBIDDEN). A known principal's refusal is an audit event; one with no known
+ * principal is only counted (per source and minute), so nobody without a token can grow the audit chain.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -46,7 +47,7 @@ export class AuthGuard implements CanActivate {
       ctx.caller = token ? await this.tokens.authenticate(token) : null;
       if (!ctx.caller) {
         const reason = token ? 'the token is unknown or revoked' : 'an Authorization: Bearer <token> header is required';
-        await this.tokens.recordRefusal('anonymous', operation, 'UNAUTHENTICATED', reason);
+        await this.tokens.countAnonymousRefusal(ctx.req?.ip ?? ctx.req?.socket?.remoteAddress ?? 'unknown', operation, reason);
         throw new AccessError('UNAUTHENTICATED', `Not authenticated: ${reason}`);
       }
     }

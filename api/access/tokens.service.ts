@@ -90,7 +90,13 @@ export class TokensService {
   }
 
   /** Records a refused request in the audit history. */
+  /** A known principal's refusal is a governance fact: one audit event, in the chain. */
   async recordRefusal(actor: string, operation: string, code: string, reason: string): Promise<void> {
     await this.repos.audit.append({ actor, action: 'auth.refused', subjectType: 'operation', subjectId: operation, payload: { code, reason }, idempotencyKey: `refused:${randomUUID()}` });
+  }
+
+  /** A refusal of no known principal (no token, an unknown or revoked one) is counted, not chained: a flood of them cannot grow the audit history. */
+  async countAnonymousRefusal(source: string, operation: string, reason: string): Promise<void> {
+    await this.repos.access.countRefusal({ source, operation, reason, at: new Date() });
   }
 }

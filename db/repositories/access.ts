@@ -1,6 +1,6 @@
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
-import { apiTokens, principals, type ApiTokenRow, type PrincipalRow, type Role } from '../schema/index.js';
+import { apiTokens, authRefusals, principals, type ApiTokenRow, type AuthRefusalRow, type PrincipalRow, type Role } from '../schema/index.js';
 
 /** How stale a token's lastUsedAt may be: it is written at most this often. */
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -8,6 +8,23 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 /** People and systems, their roles, and their (hashed) API tokens. */
 export class AccessRepository {
   constructor(private readonly db: Db) {}
+
+  /** Counts a refused request by no known principal in its minute's row (one upsert: no chain append, no lock). */
+  async countRefusal(input: { source: string; operation: string; reason: string; at: Date }): Promise<void> {
+    const windowStart = new Date(Math.floor(input.at.getTime() / 60_000) * 60_000);
+    await this.db
+      .insert(authRefusals)
+      .values({ source: input.source.slice(0, 100), operation: input.operation.slice(0, 200), reason: input.reason, windowStart, count: 1, lastAt: input.at })
+      .onConflictDoUpdate({
+        target: [authRefusals.source, authRefusals.operation, authRefusals.reason, authRefusals.windowStart],
+        set: { count: sql`${authRefusals.count} + 1`, lastAt: input.at },
+      });
+  }
+
+  /** The counted refusals, newest minute first. */
+  async refusalCounts(limit = 100): Promise<AuthRefusalRow[]> {
+    return await this.db.select().from(authRefusals).orderBy(desc(authRefusals.windowStart)).limit(limit);
+  }
 
   async findPrincipal(name: string): Promise<PrincipalRow | null> {
     const [row] = await this.db.select().from(principals).where(eq(principals.name, name));

@@ -1,4 +1,4 @@
-import { index, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { id, timestamps, timestamptz } from './_columns.js';
 
 export const ROLES = ['viewer', 'submitter', 'approver', 'admin'] as const;
@@ -31,5 +31,24 @@ export const apiTokens = pgTable('api_tokens', {
   ...timestamps,
 }, (t) => [uniqueIndex('api_tokens_hash_key').on(t.tokenHash), index('api_tokens_principal_idx').on(t.principalId)]);
 
+/**
+ * Refused requests that named no known principal (no token, or an unknown or revoked one), counted per
+ * source, operation, reason and minute. They are not governance facts, so they never grow the audit
+ * chain: a flood of them adds to a count here, not an event each.
+ */
+export const authRefusals = pgTable('auth_refusals', {
+  id: id(),
+  /** The client's address, as the server saw it. */
+  source: text('source').notNull(),
+  operation: text('operation').notNull(),
+  reason: text('reason').notNull(),
+  /** The start of the minute the refusals fell in. */
+  windowStart: timestamptz('window_start').notNull(),
+  count: integer('count').notNull().default(0),
+  lastAt: timestamptz('last_at').notNull(),
+  ...timestamps,
+}, (t) => [uniqueIndex('auth_refusals_window_key').on(t.source, t.operation, t.reason, t.windowStart), index('auth_refusals_window_idx').on(t.windowStart)]);
+
 export type PrincipalRow = typeof principals.$inferSelect;
+export type AuthRefusalRow = typeof authRefusals.$inferSelect;
 export type ApiTokenRow = typeof apiTokens.$inferSelect;

@@ -77,7 +77,7 @@ describe('access control', () => {
     expect(bogus.errors![0]!.message).toBe('Not authenticated: the token is unknown or revoked');
   });
 
-  it('records every refusal in the audit history', async () => {
+  it("records every refusal of a known principal in the audit history", async () => {
     await stack.api.gql(CALLS.createToken, {}, { as: 'viewer@example.com' });
     const trail = await stack.api.gql<{ auditTrail: { nodes: any[] } }>('{ auditTrail(input: { action: "auth.refused", actor: "viewer@example.com" }) { nodes { actor subjectId payload } } }');
     expect(trail.data!.auditTrail.nodes).toContainEqual({
