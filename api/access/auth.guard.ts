@@ -44,12 +44,13 @@ export class AuthGuard implements CanActivate {
       const header = ctx.req?.headers.authorization;
       const value = Array.isArray(header) ? header[0] : header;
       const token = value?.match(/^Bearer\s+(\S+)$/i)?.[1];
-      ctx.caller = token ? await this.tokens.authenticate(token) : null;
-      if (!ctx.caller) {
-        const reason = token ? 'the token is unknown or revoked' : 'an Authorization: Bearer <token> header is required';
-        await this.tokens.countAnonymousRefusal(ctx.req?.ip ?? ctx.req?.socket?.remoteAddress ?? 'unknown', operation, reason);
-        throw new AccessError('UNAUTHENTICATED', `Not authenticated: ${reason}`);
+      const result = token ? await this.tokens.authenticate(token) : { refused: 'an Authorization: Bearer <token> header is required' };
+      if ('refused' in result) {
+        ctx.caller = null;
+        await this.tokens.countAnonymousRefusal(ctx.req?.ip ?? ctx.req?.socket?.remoteAddress ?? 'unknown', operation, result.refused.startsWith('the token expired') ? 'the token expired' : result.refused);
+        throw new AccessError('UNAUTHENTICATED', `Not authenticated: ${result.refused}`);
       }
+      ctx.caller = result;
     }
     if (!ctx.caller) throw new AccessError('UNAUTHENTICATED', 'Not authenticated');
     const required = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [context.getHandler(), context.getClass()]);

@@ -2,10 +2,31 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Repositories } from '../../db/repositories/index.js';
 import { ROLES, type ApiTokenRow, type Role } from '../../db/schema/access.js';
+import { durationMs } from '../../domain/pipeline/spec.js';
 import { isUuid } from '../common/validate.js';
 import { REPOSITORIES } from '../core/tokens.js';
 import { AccessError } from './access.error.js';
 import type { Caller } from './principal.js';
+
+/** How long a token lives unless its creator says otherwise: people's tokens expire. */
+export const DEFAULT_TOKEN_LIFETIME = '90d';
+const MAX_TOKEN_LIFETIME_MS = durationMs('730d');
+
+/** When a new token expires: `expiresIn` (a duration, up to two years), 90 days by default, or never when asked for explicitly. */
+function expiryOf(input: { expiresIn?: string | null; neverExpires?: boolean | null }): Date | null {
+  if (input.neverExpires && input.expiresIn) throw new AccessError('INVALID_INPUT', 'input.expiresIn cannot be given with neverExpires', [{ path: 'input.expiresIn', message: 'cannot be given with neverExpires' }]);
+  if (input.neverExpires) return null;
+  let ms: number;
+  try {
+    ms = durationMs(input.expiresIn ?? DEFAULT_TOKEN_LIFETIME);
+  } catch {
+    ms = NaN;
+  }
+  if (!(ms > 0) || ms > MAX_TOKEN_LIFETIME_MS) {
+    throw new AccessError('INVALID_INPUT', 'input.expiresIn must be a duration such as 30d, 12h or 90m, at most 730d', [{ path: 'input.expiresIn', message: 'must be a duration such as 30d, 12h or 90m, at most 730d' }]);
+  }
+  return new Date(Date.now() + ms);
+}
 
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
 
@@ -28,13 +49,19 @@ export class TokensService {
     return this.bootstrapCode;
   }
 
-  async authenticate(token: string): Promise<Caller | null> {
+  /** The token's principal, or why it does not authenticate: unknown or revoked, or expired (and when). */
+  async authenticate(token: string): Promise<Caller | { refused: string }> {
     const found = await this.repos.access.principalForToken(hashToken(token));
-    return found ? { name: found.principal.name, role: found.principal.role } : null;
+    if (!found) return { refused: 'the token is unknown or revoked' };
+    if (found.expiresAt && found.expiresAt <= new Date()) return { refused: `the token expired at ${found.expiresAt.toISOString()}; ask an admin for a new one` };
+    return { name: found.principal.name, role: found.principal.role };
   }
 
   /** Creates (or re-roles) a principal and issues it a token. */
-  async create(input: { name: string; role: string; description?: string | null }, by: string): Promise<{ token: string; row: ApiTokenRow; role: Role; name: string }> {
+  async create(
+    input: { name: string; role: string; description?: string | null; expiresIn?: string | null; neverExpires?: boolean | null },
+    by: string,
+  ): Promise<{ token: string; row: ApiTokenRow; role: Role; name: string }> {
     const name = input.name?.trim();
     if (!name || name.length > 200) throw new AccessError('INVALID_INPUT', 'input.name must be 1 to 200 characters', [{ path: 'input.name', message: 'must be 1 to 200 characters' }]);
     if (name.startsWith('system')) throw new AccessError('INVALID_INPUT', 'input.name must not start with "system"; that prefix is reserved', [{ path: 'input.name', message: 'is reserved' }]);
@@ -42,15 +69,16 @@ export class TokensService {
       throw new AccessError('INVALID_INPUT', `input.role must be one of ${ROLES.join(', ')}`, [{ path: 'input.role', message: `must be one of ${ROLES.join(', ')}` }]);
     }
     const role = input.role as Role;
+    const expiresAt = expiryOf(input);
     const principal = await this.repos.access.upsertPrincipal(name, role, by);
     const token = `cus_${randomBytes(32).toString('base64url')}`;
-    const row = await this.repos.access.insertToken({ principalId: principal.id, tokenHash: hashToken(token), prefix: token.slice(0, 8), description: input.description ?? null, createdBy: by });
+    const row = await this.repos.access.insertToken({ principalId: principal.id, tokenHash: hashToken(token), prefix: token.slice(0, 8), description: input.description ?? null, createdBy: by, expiresAt });
     await this.repos.audit.append({
       actor: by,
       action: 'token.created',
       subjectType: 'principal',
       subjectId: name,
-      payload: { role, tokenId: row.id, prefix: row.prefix },
+      payload: { role, tokenId: row.id, prefix: row.prefix, expiresAt: expiresAt?.toISOString() ?? null },
       idempotencyKey: `token:${row.id}:created`,
     });
     return { token, row, role, name };

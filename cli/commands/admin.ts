@@ -170,7 +170,7 @@ export function registerAdminCommands(program: Command, ctx: () => Ctx): void {
     .action(async () => {
       const c = ctx();
       const { tokens: all } = await c.api().request<TokensQuery>(TOKENS);
-      print(c.out, all, () => table(c.out, ['ID', 'PREFIX', 'PRINCIPAL', 'ROLE', 'CREATED', 'LAST USED', 'REVOKED'], all.map((t) => [t.id, t.prefix, t.principalName, t.role, t.createdAt, t.lastUsedAt, t.revokedAt])));
+      print(c.out, all, () => table(c.out, ['ID', 'PREFIX', 'PRINCIPAL', 'ROLE', 'CREATED', 'LAST USED', 'EXPIRES', 'REVOKED'], all.map((t) => [t.id, t.prefix, t.principalName, t.role, t.createdAt, t.lastUsedAt, t.expiresAt ?? 'never', t.revokedAt])));
     });
   tokens
     .command('create')
@@ -178,10 +178,13 @@ export function registerAdminCommands(program: Command, ctx: () => Ctx): void {
     .argument('<name>', 'the principal, such as ana@example.com')
     .argument('<role>', 'viewer, submitter, approver or admin')
     .option('--description <text>', 'what the token is for')
-    .action(async (name: string, role: string, opts: { description?: string }) => {
+    .option('--expires-in <duration>', 'how long it works, such as 30d or 12h (90d by default, at most 730d)')
+    .option('--never-expires', 'a service token that never expires')
+    .action(async (name: string, role: string, opts: { description?: string; expiresIn?: string; neverExpires?: boolean }) => {
       const c = ctx();
-      const { createToken: t } = await c.api().request<CreateTokenMutation, CreateTokenMutationVariables>(CREATE_TOKEN, { name, role, description: opts.description });
-      print(c.out, t, () => `${t.details.principalName} (${t.details.role}): ${t.token}\nThe token is not shown again.`);
+      const variables = { name, role, description: opts.description, expiresIn: opts.expiresIn, neverExpires: opts.neverExpires };
+      const { createToken: t } = await c.api().request<CreateTokenMutation, CreateTokenMutationVariables>(CREATE_TOKEN, variables);
+      print(c.out, t, () => `${t.details.principalName} (${t.details.role}, expires ${t.details.expiresAt ?? 'never'}): ${t.token}\nThe token is not shown again.`);
     });
   tokens
     .command('revoke')

@@ -341,19 +341,21 @@ export const TOKENS = /* GraphQL */ `
       role
       createdAt
       lastUsedAt
+      expiresAt
       revokedAt
     }
   }
 `;
 
 export const CREATE_TOKEN = /* GraphQL */ `
-  mutation CreateToken($name: String!, $role: String!, $description: String) {
-    createToken(input: { name: $name, role: $role, description: $description }) {
+  mutation CreateToken($name: String!, $role: String!, $description: String, $expiresIn: String, $neverExpires: Boolean) {
+    createToken(input: { name: $name, role: $role, description: $description, expiresIn: $expiresIn, neverExpires: $neverExpires }) {
       token
       details {
         id
         principalName
         role
+        expiresAt
       }
     }
   }

@@ -198,16 +198,18 @@ export type LineageQuery = { lineage: { root: { id: string, type: string }, node
 export type TokensQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type TokensQuery = { tokens: Array<{ id: string, prefix: string, principalName: string, role: string, createdAt: string, lastUsedAt: string | null, revokedAt: string | null }> };
+export type TokensQuery = { tokens: Array<{ id: string, prefix: string, principalName: string, role: string, createdAt: string, lastUsedAt: string | null, expiresAt: string | null, revokedAt: string | null }> };
 
 export type CreateTokenMutationVariables = Exact<{
   name: string;
   role: string;
   description?: string | null | undefined;
+  expiresIn?: string | null | undefined;
+  neverExpires?: boolean | null | undefined;
 }>;
 
 
-export type CreateTokenMutation = { createToken: { token: string, details: { id: string, principalName: string, role: string } } };
+export type CreateTokenMutation = { createToken: { token: string, details: { id: string, principalName: string, role: string, expiresAt: string | null } } };
 
 export type RevokeTokenMutationVariables = Exact<{
   id: string | number;

@@ -46,7 +46,7 @@ export class AccessRepository {
     return row!.n;
   }
 
-  async insertToken(token: { principalId: string; tokenHash: string; prefix: string; description: string | null; createdBy: string }): Promise<ApiTokenRow> {
+  async insertToken(token: { principalId: string; tokenHash: string; prefix: string; description: string | null; createdBy: string; expiresAt: Date | null }): Promise<ApiTokenRow> {
     const [row] = await this.db.insert(apiTokens).values(token).returning();
     return row!;
   }
@@ -55,18 +55,19 @@ export class AccessRepository {
    * The principal holding a live (unrevoked) token with this hash. Marks the token used at most once a
    * minute, so a busy client (serving, say) costs a read per request, not a write.
    */
-  async principalForToken(tokenHash: string): Promise<{ principal: PrincipalRow; tokenId: string } | null> {
+  async principalForToken(tokenHash: string): Promise<{ principal: PrincipalRow; tokenId: string; expiresAt: Date | null } | null> {
     const [row] = await this.db
-      .select({ principal: principals, tokenId: apiTokens.id, lastUsedAt: apiTokens.lastUsedAt })
+      .select({ principal: principals, tokenId: apiTokens.id, lastUsedAt: apiTokens.lastUsedAt, expiresAt: apiTokens.expiresAt })
       .from(apiTokens)
       .innerJoin(principals, eq(principals.id, apiTokens.principalId))
       .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt)));
     if (!row) return null;
     const now = new Date();
+    if (row.expiresAt && row.expiresAt <= now) return { principal: row.principal, tokenId: row.tokenId, expiresAt: row.expiresAt };
     if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
       await this.db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.tokenId));
     }
-    return { principal: row.principal, tokenId: row.tokenId };
+    return { principal: row.principal, tokenId: row.tokenId, expiresAt: row.expiresAt };
   }
 
   async revokeToken(id: string, revokedBy: string): Promise<ApiTokenRow | null> {

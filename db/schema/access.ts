@@ -28,6 +28,8 @@ export const apiTokens = pgTable('api_tokens', {
   revokedAt: timestamptz('revoked_at'),
   revokedBy: text('revoked_by'),
   lastUsedAt: timestamptz('last_used_at'),
+  /** When the token stops working; null only for a service token created explicitly without an expiry. */
+  expiresAt: timestamptz('expires_at'),
   ...timestamps,
 }, (t) => [uniqueIndex('api_tokens_hash_key').on(t.tokenHash), index('api_tokens_principal_idx').on(t.principalId)]);
 

@@ -45,4 +45,27 @@ describe('refused requests', () => {
     expect(refused.errors![0]!.extensions!.code).toBe('FORBIDDEN');
     expect((await head()).headSeq).toBe(before.headSeq + 1);
   });
+
+  it('tokens expire: 90 days by default, sooner when asked, never only when asked explicitly', { timeout: 30_000 }, async () => {
+    const create = (input: string) => stack.api.gql<{ createToken: { token: string; details: { expiresAt: string | null } } }>(`mutation { createToken(input: ${input}) { token details { expiresAt } } }`, {}, { as: 'admin@example.com' });
+    const person = (await create('{ name: "dana@example.com", role: "viewer" }')).data!.createToken;
+    const days = (Date.parse(person.details.expiresAt!) - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(89.9);
+    expect(days).toBeLessThanOrEqual(90);
+    expect((await create('{ name: "nightly-ci", role: "submitter", neverExpires: true }')).data!.createToken.details.expiresAt).toBeNull();
+    expect((await create('{ name: "x", role: "viewer", expiresIn: "forever" }')).errors![0]).toMatchObject({ message: 'input.expiresIn must be a duration such as 30d, 12h or 90m, at most 730d', extensions: { code: 'BAD_USER_INPUT' } });
+    expect((await create('{ name: "x", role: "viewer", expiresIn: "1d", neverExpires: true }')).errors![0]!.message).toBe('input.expiresIn cannot be given with neverExpires');
+
+    const short = (await create('{ name: "temp@example.com", role: "viewer", expiresIn: "2s" }')).data!.createToken;
+    const me = () => fetch(stack.api.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${short.token}` }, body: '{"query":"{ me { name } }"}' }).then((r) => r.json() as Promise<any>);
+    expect((await me()).data.me.name).toBe('temp@example.com');
+    await new Promise((resolve) => setTimeout(resolve, Date.parse(short.details.expiresAt!) - Date.now() + 200));
+    const before = await head();
+    const expired = await me();
+    expect(expired.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    expect(expired.errors[0].message).toBe(`Not authenticated: the token expired at ${new Date(short.details.expiresAt!).toISOString()}; ask an admin for a new one`);
+    expect((await head()).headSeq).toBe(before.headSeq);
+    const listed = await stack.api.data<{ tokens: { principalName: string; expiresAt: string | null }[] }>('{ tokens { principalName expiresAt } }', {}, 'admin@example.com');
+    expect(listed.tokens.find((t) => t.principalName === 'nightly-ci')!.expiresAt).toBeNull();
+  });
 });

@@ -5,6 +5,8 @@ export class CreateTokenInput {
   @Field({ description: "The principal's name, such as a person's e-mail or `ci-pipeline`." }) name!: string;
   @Field({ description: 'viewer, submitter, approver or admin' }) role!: string;
   @Field({ nullable: true }) description?: string;
+  @Field({ nullable: true, description: 'How long the token works, such as 30d or 12h (at most 730d); 90d when omitted.' }) expiresIn?: string;
+  @Field({ nullable: true, description: 'A service token that never expires: only when asked for explicitly.' }) neverExpires?: boolean;
 }
 
 @InputType()

@@ -12,6 +12,7 @@ export class ApiToken {
   @Field() createdAt!: Date;
   @Field(() => Date, { nullable: true }) revokedAt?: Date | null;
   @Field(() => Date, { nullable: true, description: 'When the token was last used, to the minute.' }) lastUsedAt?: Date | null;
+  @Field(() => Date, { nullable: true, description: 'When the token stops working; null for a service token made to never expire.' }) expiresAt?: Date | null;
 }
 
 @ObjectType()
