@@ -50,8 +50,9 @@ export async function follow(api: Api, progress: Progress, runId: string, option
   const interval = options.intervalMs ?? 1000;
   const draw = progress.tty ? createLogUpdate(process.stderr) : undefined;
   const seen = new Set<string>();
+  const outage: Outage = {};
   for (;;) {
-    const run = await poll(api, progress, runId, deadline);
+    const run = await poll(api, progress, runId, deadline, outage);
     if (!run) {
       await pause(interval, deadline);
       continue;
@@ -71,22 +72,25 @@ const pause = (ms: number, deadline: number) => new Promise((resolve) => setTime
 
 /** How long the server may be away while a run is followed, before the CLI gives up with exit 8. */
 const MAX_OUTAGE_MS = 15 * 60_000;
-const outages = new WeakMap<Progress, number>();
+
+/** Since when the server has been unreachable, while it is. */
+interface Outage {
+  since?: number;
+}
 
 /** Reads the run; while the server is unreachable, says so once and returns null, until the deadline or a long outage. */
-async function poll(api: Api, progress: Progress, runId: string, deadline: number): Promise<RunDetailFragment | null> {
+async function poll(api: Api, progress: Progress, runId: string, deadline: number, outage: Outage): Promise<RunDetailFragment | null> {
   try {
     const { pipelineRun } = await api.request<RunQuery, RunQueryVariables>(RUN, { runId }, Math.min(60_000, deadline - Date.now()));
-    if (outages.has(progress)) progress.write('the server answers again\n');
-    outages.delete(progress);
+    if (outage.since !== undefined) progress.write('the server answers again\n');
+    outage.since = undefined;
     return pipelineRun;
   } catch (error) {
     if (!(error instanceof CliError) || error.code !== EXIT.unreachable) throw error;
-    const since = outages.get(progress);
-    if (since === undefined) progress.write(`${error.message}; trying again (the run goes on without us)\n`);
-    outages.set(progress, since ?? Date.now());
+    if (outage.since === undefined) progress.write(`${error.message}; trying again (the run goes on without us)\n`);
+    outage.since ??= Date.now();
     if (Date.now() >= deadline) throw new CliError(`run ${runId}: the server was unreachable until the timeout`, EXIT.timedOut);
-    if (Date.now() - (since ?? Date.now()) > MAX_OUTAGE_MS) throw error;
+    if (Date.now() - outage.since > MAX_OUTAGE_MS) throw error;
     return null;
   }
 }

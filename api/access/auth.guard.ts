@@ -4,7 +4,8 @@ import { GqlExecutionContext } from '@nestjs/graphql';
 import type { Role } from '../../db/schema/access.js';
 import { AccessError } from './access.error.js';
 import type { Caller } from './principal.js';
-import { PUBLIC_KEY, ROLES_KEY, satisfies } from './roles.js';
+import { roleSatisfies } from '../../domain/access.js';
+import { PUBLIC_KEY, ROLES_KEY } from './roles.js';
 import { TokensService } from './tokens.service.js';
 
 interface AuthContext {
@@ -54,7 +55,7 @@ export class AuthGuard implements CanActivate {
     }
     if (!ctx.caller) throw new AccessError('UNAUTHENTICATED', 'Not authenticated');
     const required = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [context.getHandler(), context.getClass()]);
-    if (required && !satisfies(ctx.caller.role, required)) {
+    if (required && !roleSatisfies(ctx.caller.role, required)) {
       const others = required.filter((role) => role !== 'admin');
       const needs = others.length > 0 ? `the role ${others.join(' or ')} (or admin)` : 'the role admin';
       const reason = `${operation} needs ${needs}; ${ctx.caller.name} is ${ctx.caller.role}`;

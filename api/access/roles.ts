@@ -1,5 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
-import { roleSatisfies, type Role } from '../../db/schema/access.js';
+import type { Role } from '../../domain/access.js';
 
 export const ROLES_KEY = 'custody:roles';
 export const PUBLIC_KEY = 'custody:public';
@@ -8,9 +8,6 @@ export const PUBLIC_KEY = 'custody:public';
 export const Roles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);
 /** Reachable without a token (only `health`). */
 export const Public = () => SetMetadata(PUBLIC_KEY, true);
-
-/** Whether `role` satisfies a requirement of `required`: admin satisfies every one. */
-export const satisfies = roleSatisfies;
 
 /** Who may do what, in one table; the auth test walks it for every mutation and role. */
 export const MUTATION_ROLES = {

@@ -3,8 +3,19 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { Ctx } from '../context.js';
 import { CliError, EXIT, wholeNumber } from '../exit.js';
-import { DATASET_VERSION, DATASETS, MODEL, MODELS, REGISTER_DATASET } from '../graphql/operations.js';
-import type { DatasetVersionQuery, DatasetVersionQueryVariables, DatasetsQuery, ModelQuery, ModelsQuery, RegisterDatasetMutation, RegisterDatasetMutationVariables } from '../graphql/types.js';
+import { DATASET_VERSION, DATASETS, DEPLOYMENT_HISTORY, MODEL, MODEL_CARD, MODELS, REGISTER_DATASET } from '../graphql/operations.js';
+import type {
+  DatasetVersionQuery,
+  DatasetVersionQueryVariables,
+  DatasetsQuery,
+  DeploymentHistoryQuery,
+  DeploymentHistoryQueryVariables,
+  ModelCardQuery,
+  ModelQuery,
+  ModelsQuery,
+  RegisterDatasetMutation,
+  RegisterDatasetMutationVariables,
+} from '../graphql/types.js';
 import { num, print, table } from '../output.js';
 
 const metricsText = (metrics: unknown) =>
@@ -34,6 +45,31 @@ export function registerRegistryCommands(program: Command, ctx: () => Ctx): void
         const versions = table(c.out, ['VERSION', 'TRAINER', 'METRICS', 'RUN', 'CREATED'], model.versions.map((v) => [`v${v.version}`, v.trainer, metricsText(v.metrics), v.runId, v.createdAt]));
         return `${model.name}\n\n${serving}\n\n${versions}`;
       });
+    });
+
+  models
+    .command('history')
+    .description('every deployment of a model, newest first; with --at, what served at that time')
+    .argument('<model>', 'the model name')
+    .option('--at <time>', 'an ISO time')
+    .action(async (model: string, opts: { at?: string }) => {
+      const c = ctx();
+      if (opts.at && Number.isNaN(Date.parse(opts.at))) throw new CliError('--at must be an ISO time, such as 2026-01-31T12:00:00Z', EXIT.usage);
+      const { deploymentHistory: history } = await c.api().request<DeploymentHistoryQuery, DeploymentHistoryQueryVariables>(DEPLOYMENT_HISTORY, { model, at: opts.at ? new Date(opts.at).toISOString() : undefined });
+      print(c.out, history, () => table(c.out, ['STAGE', 'ROLE', 'VERSION', 'TRAFFIC', 'APPROVED BY', 'FROM', 'UNTIL', 'ENDED'], history.map((d) => [d.stage, d.role, `v${d.version}`, `${d.trafficPercent}%`, d.approvedBy.join(', '), d.startedAt, d.endedAt, d.endReason])));
+    });
+  models
+    .command('card')
+    .description("a model version's model card (Markdown); the production version by default")
+    .argument('<model>', 'the model name')
+    .option('--version <n>', 'this version instead')
+    .action(async (name: string, opts: { version?: string }) => {
+      const c = ctx();
+      const { model } = await c.api().request<ModelCardQuery, { name: string }>(MODEL_CARD, { name });
+      const wanted = opts.version === undefined ? model.productionVersion?.version : wholeNumber('--version', opts.version, 1, Number.MAX_SAFE_INTEGER);
+      const version = model.versions.find((v) => v.version === wanted);
+      if (!version) throw new CliError(opts.version === undefined ? `${name} has no version in production; give --version` : `${name} has no version ${opts.version}`, EXIT.usage);
+      print(c.out, version, () => version.modelCard.trimEnd());
     });
 
   const datasets = program.command('datasets').description('versioned datasets');

@@ -54,11 +54,6 @@ function timeoutOf(text: string | undefined): number | undefined {
   throw new CliError(`--timeout must be a duration such as 90s, 30m or 2h, not ${text}`, EXIT.usage);
 }
 
-function runId(id: string): string {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) throw new CliError(`RUN must be a run id (a UUID), not ${id}`, EXIT.usage);
-  return id;
-}
-
 const summaryTable = (ctx: Ctx, runs: RunSummaryFragment[]) =>
   table(
     ctx.out,
@@ -113,7 +108,7 @@ export function registerRunCommands(program: Command, ctx: () => Ctx): void {
     .argument('<run>', 'the run id')
     .action(async (id: string) => {
       const c = ctx();
-      const { reproduce: run } = await c.api().request<ReproduceMutation, { runId: string }>(REPRODUCE, { runId: runId(id) });
+      const { reproduce: run } = await c.api().request<ReproduceMutation, { runId: string }>(REPRODUCE, { runId: id });
       print(c.out, run, () => summaryTable(c, [run]));
     });
 
@@ -139,7 +134,7 @@ export function registerRunCommands(program: Command, ctx: () => Ctx): void {
     .argument('<run>', 'the run id')
     .action(async (id: string) => {
       const c = ctx();
-      const { pipelineRun: run } = await c.api().request<RunQuery, { runId: string }>(RUN, { runId: runId(id) });
+      const { pipelineRun: run } = await c.api().request<RunQuery, { runId: string }>(RUN, { runId: id });
       print(c.out, run, () => detailTable(c, run));
     });
   runs
@@ -150,7 +145,7 @@ export function registerRunCommands(program: Command, ctx: () => Ctx): void {
     .action(async (id: string, opts: { timeout?: string }) => {
       const c = ctx();
       const timeoutMs = timeoutOf(opts.timeout);
-      finish(c, await follow(c.api(), stderrProgress(), runId(id), { timeoutMs }));
+      finish(c, await follow(c.api(), stderrProgress(), id, { timeoutMs }));
     });
   runs
     .command('cancel')
@@ -159,7 +154,7 @@ export function registerRunCommands(program: Command, ctx: () => Ctx): void {
     .option('-m, --reason <text>', 'why, for the audit history')
     .action(async (id: string, opts: { reason?: string }) => {
       const c = ctx();
-      const { cancelRun: run } = await c.api().request<CancelMutation, CancelMutationVariables>(CANCEL, { runId: runId(id), reason: opts.reason });
+      const { cancelRun: run } = await c.api().request<CancelMutation, CancelMutationVariables>(CANCEL, { runId: id, reason: opts.reason });
       print(c.out, run, () => summaryTable(c, [run]));
     });
   runs
@@ -168,7 +163,7 @@ export function registerRunCommands(program: Command, ctx: () => Ctx): void {
     .argument('<run>', 'the run id')
     .action(async (id: string) => {
       const c = ctx();
-      const { resumeRun: run } = await c.api().request<ResumeMutation, { runId: string }>(RESUME, { runId: runId(id) });
+      const { resumeRun: run } = await c.api().request<ResumeMutation, { runId: string }>(RESUME, { runId: id });
       print(c.out, run, () => summaryTable(c, [run]));
     });
 }

@@ -1,16 +1,13 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Ctx } from '../context.js';
-import { CliError, EXIT, wholeNumber } from '../exit.js';
-import { COMPARE, CREATE_SCHEDULE, DELETE_SCHEDULE, DEPLOYMENT_HISTORY, DRIFT, MODEL_CARD, PAUSE_SCHEDULE, PREDICT, RESUME_SCHEDULE, SCHEDULES, TRIGGER_SCHEDULE } from '../graphql/operations.js';
+import { CliError, EXIT } from '../exit.js';
+import { COMPARE, CREATE_SCHEDULE, DELETE_SCHEDULE, DRIFT, PAUSE_SCHEDULE, PREDICT, RESUME_SCHEDULE, SCHEDULES, TRIGGER_SCHEDULE } from '../graphql/operations.js';
 import type {
   CompareQuery,
   CreateScheduleMutation,
   CreateScheduleMutationVariables,
-  DeploymentHistoryQuery,
-  DeploymentHistoryQueryVariables,
   DriftQuery,
-  ModelCardQuery,
   PredictMutation,
   PredictMutationVariables,
   ScheduleFieldsFragment,
@@ -73,32 +70,6 @@ export function registerServingCommands(program: Command, ctx: () => Ctx): void 
         ...metrics.map((m) => [`test ${m}`, ...runs.map((r) => cell(((r.modelVersion?.metrics ?? {}) as Record<string, unknown>)[m]))]),
       ];
       print(c.out, runs, () => table(c.out, ['', ...runs.map((r) => r.id.slice(0, 8))], rows));
-    });
-
-  const models = program.commands.find((command) => command.name() === 'models')!;
-  models
-    .command('history')
-    .description('every deployment of a model, newest first; with --at, what served at that time')
-    .argument('<model>', 'the model name')
-    .option('--at <time>', 'an ISO time')
-    .action(async (model: string, opts: { at?: string }) => {
-      const c = ctx();
-      if (opts.at && Number.isNaN(Date.parse(opts.at))) throw new CliError('--at must be an ISO time, such as 2026-01-31T12:00:00Z', EXIT.usage);
-      const { deploymentHistory: history } = await c.api().request<DeploymentHistoryQuery, DeploymentHistoryQueryVariables>(DEPLOYMENT_HISTORY, { model, at: opts.at ? new Date(opts.at).toISOString() : undefined });
-      print(c.out, history, () => table(c.out, ['STAGE', 'ROLE', 'VERSION', 'TRAFFIC', 'APPROVED BY', 'FROM', 'UNTIL', 'ENDED'], history.map((d) => [d.stage, d.role, `v${d.version}`, `${d.trafficPercent}%`, d.approvedBy.join(', '), d.startedAt, d.endedAt, d.endReason])));
-    });
-  models
-    .command('card')
-    .description("a model version's model card (Markdown); the production version by default")
-    .argument('<model>', 'the model name')
-    .option('--version <n>', 'this version instead')
-    .action(async (name: string, opts: { version?: string }) => {
-      const c = ctx();
-      const { model } = await c.api().request<ModelCardQuery, { name: string }>(MODEL_CARD, { name });
-      const wanted = opts.version === undefined ? model.productionVersion?.version : wholeNumber('--version', opts.version, 1, Number.MAX_SAFE_INTEGER);
-      const version = model.versions.find((v) => v.version === wanted);
-      if (!version) throw new CliError(opts.version === undefined ? `${name} has no version in production; give --version` : `${name} has no version ${opts.version}`, EXIT.usage);
-      print(c.out, version, () => version.modelCard.trimEnd());
     });
 
   program

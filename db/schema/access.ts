@@ -1,11 +1,9 @@
 import { index, integer, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { id, timestamps, timestamptz } from './_columns.js';
 
-export const ROLES = ['viewer', 'submitter', 'approver', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+import type { Role } from '../../domain/access.js';
 
-/** Whether `role` satisfies a requirement of one of `required`: admin satisfies every one. */
-export const roleSatisfies = (role: Role, required: readonly Role[]): boolean => role === 'admin' || required.includes(role);
+export { ROLES, roleSatisfies, type Role } from '../../domain/access.js';
 
 /** A person or a system (such as a CI pipeline) that acts through the API or decides gates. */
 export const principals = pgTable('principals', {
