@@ -1,4 +1,5 @@
 import path from 'node:path';
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 /**
@@ -26,6 +27,30 @@ const url = (protocols: string[]) =>
     { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
   );
 
+/** A size such as 512kb, 1mb or 2gb (binary units), in bytes. */
+const byteSize = z
+  .string()
+  .regex(/^\d+(b|kb|mb|gb)$/i, 'must be a size such as 512kb, 1mb or 2gb')
+  .transform((value) => {
+    const [, n, unit] = /^(\d+)(b|kb|mb|gb)$/i.exec(value)!;
+    return Number(n) * 1024 ** ['b', 'kb', 'mb', 'gb'].indexOf(unit!.toLowerCase());
+  });
+
+const bool = z.enum(['true', 'false'], { error: 'must be true or false' }).transform((value) => value === 'true');
+
+/** A comma-separated list, empty entries dropped. */
+const list = (item: z.ZodType<string, string>) => z.string().transform((value) => value.split(',').map((v) => v.trim()).filter(Boolean)).pipe(z.array(item));
+
+const origin = z.string().refine((value) => {
+  try {
+    return new URL(value).origin === value;
+  } catch {
+    return false;
+  }
+}, 'must list origins such as https://console.example.com (scheme, host and port only)');
+
+const cidr = z.string().refine((value) => ipaddr.isValidCIDR(value), 'must list address ranges such as 10.0.0.0/8 or fd00::/8');
+
 const hostPort = z
   .string()
   .regex(/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/, 'must be host:port, for example 127.0.0.1:7233');
@@ -44,6 +69,14 @@ const envSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1, 'must not be empty').default('custody'),
   TEMPORAL_UI_URL: url(['http:', 'https:']).default('http://localhost:8233'),
   WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt.default(8),
+  CUSTODY_BODY_LIMIT: byteSize.prefault('1mb'),
+  CUSTODY_UPLOAD_LIMIT: byteSize.prefault('2gb'),
+  CUSTODY_CORS_ORIGINS: list(origin).prefault(''),
+  CUSTODY_GRAPHQL_INTROSPECTION: bool.optional(),
+  CUSTODY_GRAPHQL_MAX_DEPTH: positiveInt.default(12),
+  CUSTODY_GRAPHQL_MAX_COST: positiveInt.default(50_000),
+  CUSTODY_AUTH_REFUSALS_PER_MINUTE: positiveInt.default(60),
+  CUSTODY_WEBHOOK_ALLOW_RANGES: list(cidr).prefault(''),
 });
 
 /** Every variable the processes read, with its default; README's configuration table lists the same. */
@@ -59,6 +92,24 @@ export interface Config {
   importDir: string;
   temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
   worker: { maxConcurrentActivities: number };
+  security: SecurityConfig;
+}
+
+/** The limits and allow-lists of the HTTP surface (SECURITY.md explains each). */
+export interface SecurityConfig {
+  /** Largest request body the API parses before authenticating (GraphQL and JSON REST), in bytes. */
+  bodyLimit: number;
+  /** Largest dataset the streaming upload endpoint accepts, in bytes. */
+  uploadLimit: number;
+  /** Origins a browser may call the API from; empty means same-origin only. */
+  corsOrigins: string[];
+  introspection: boolean;
+  maxDepth: number;
+  maxCost: number;
+  /** Refused authentications a client may make in a minute before it is answered 429. */
+  authRefusalsPerMinute: number;
+  /** Private address ranges webhooks may still reach (for example an internal receiver). */
+  webhookAllowRanges: string[];
 }
 
 /** Thrown for a bad environment; its message is one line meant for the operator. */
@@ -94,6 +145,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       uiUrl: e.TEMPORAL_UI_URL.replace(/\/+$/, ''),
     },
     worker: { maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES },
+    security: {
+      bodyLimit: e.CUSTODY_BODY_LIMIT,
+      uploadLimit: e.CUSTODY_UPLOAD_LIMIT,
+      corsOrigins: e.CUSTODY_CORS_ORIGINS,
+      introspection: e.CUSTODY_GRAPHQL_INTROSPECTION ?? e.NODE_ENV !== 'production',
+      maxDepth: e.CUSTODY_GRAPHQL_MAX_DEPTH,
+      maxCost: e.CUSTODY_GRAPHQL_MAX_COST,
+      authRefusalsPerMinute: e.CUSTODY_AUTH_REFUSALS_PER_MINUTE,
+      webhookAllowRanges: e.CUSTODY_WEBHOOK_ALLOW_RANGES,
+    },
   };
 }
 

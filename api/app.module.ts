@@ -8,7 +8,9 @@ import { DomainErrorFilter } from './errors/domain-error.filter.js';
 import { formatGraphQLError } from './errors/graphql-errors.js';
 import type { Repositories } from '../db/repositories/index.js';
 import { createLoaders, type RequestContext } from './common/loaders.js';
-import { REPOSITORIES } from './core/tokens.js';
+import { CONFIG, REPOSITORIES } from './core/tokens.js';
+import type { Config } from '../config.js';
+import { costLimit, depthRule } from './http/query-limits.js';
 import { AccessModule } from './access/access.module.js';
 import { DatasetsModule } from './datasets/datasets.module.js';
 import { EventsModule } from './events/events.module.js';
@@ -33,12 +35,16 @@ export class AppModule {
         CoreModule.forRoot(deps),
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
-          inject: [REPOSITORIES],
-          useFactory: (repos: Repositories) => ({
+          inject: [REPOSITORIES, CONFIG],
+          useFactory: (repos: Repositories, config: Config) => ({
             autoSchemaFile: true,
             sortSchema: true,
             path: '/graphql',
-            introspection: true,
+            introspection: config.security.introspection,
+            // The Apollo landing page loads its explorer from the internet; the console is ours instead.
+            playground: false,
+            validationRules: [depthRule(config.security.maxDepth)],
+            plugins: [costLimit(config.security.maxCost)],
             includeStacktraceInErrorResponses: false,
             formatError: formatGraphQLError,
             // Fresh batch loaders per request, so field resolvers never run one query per row.

@@ -6,6 +6,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../config.js';
 import { TokensService } from './access/tokens.service.js';
 import { AppModule } from './app.module.js';
+import { hardenHttp } from './http/hardening.js';
 import type { ApiDependencies } from './core/core.module.js';
 
 const LOG_LEVELS: Record<Config['logLevel'], LogLevel[]> = {
@@ -49,8 +50,9 @@ export async function createApiApp(deps: ApiDependencies): Promise<INestApplicat
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(deps), {
     logger: LOG_LEVELS[deps.config.logLevel],
     abortOnError: false,
+    // hardenHttp parses bodies itself, after the rate limit and within the configured limit.
+    bodyParser: false,
   });
-  // Dataset uploads travel in GraphQL requests: allow bodies well beyond the 100 kB default.
-  app.useBodyParser('json', { limit: '64mb' });
+  hardenHttp(app, deps.config.security);
   return app;
 }

@@ -1,3 +1,5 @@
+import { createReadStream, statSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import type { Connection } from './config.js';
 import { CliError, EXIT, type ExitCode } from './exit.js';
 
@@ -16,8 +18,12 @@ function exitOf(error: GraphQLError): ExitCode {
     case 'UNAUTHENTICATED':
     case 'FORBIDDEN':
       return EXIT.denied;
+    case 'RATE_LIMITED':
+      return EXIT.denied;
     case 'BAD_USER_INPUT':
     case 'GRAPHQL_VALIDATION_FAILED':
+    case 'QUERY_TOO_COSTLY':
+    case 'PAYLOAD_TOO_LARGE':
     case 'NOT_FOUND':
     case 'CONFLICT':
       return EXIT.usage;
@@ -53,5 +59,30 @@ export class Api {
     const first = body.errors?.[0];
     if (first) throw new CliError(`${first.message} (${first.extensions?.code ?? 'ERROR'})`, exitOf(first));
     return body.data as Data;
+  }
+
+  /**
+   * Streams a file to a REST upload endpoint (`/v1/datasets/{name}`), never holding it whole, and returns
+   * the JSON answer; an error answer becomes one line and its exit code, as for GraphQL.
+   */
+  async upload<Answer>(path: string, file: string, headers: Record<string, string>): Promise<Answer> {
+    const url = this.connection.url.replace(/\/graphql$/, '') + path;
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-length': String(statSync(file).size), ...headers, ...(this.connection.token ? { authorization: `Bearer ${this.connection.token}` } : {}) },
+        body: Readable.toWeb(createReadStream(file)) as ReadableStream,
+        duplex: 'half',
+      } as RequestInit);
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      throw new CliError(`cannot reach ${url}: ${cause?.code ?? cause?.message ?? (error as Error).message}`, EXIT.unreachable);
+    }
+    const body = (await response.json().catch(() => null)) as { error?: GraphQLError & { code?: string }; errors?: GraphQLError[] } | null;
+    if (response.ok && body) return body as Answer;
+    const error = body?.error ? { message: body.error.message, extensions: { code: body.error.code } } : body?.errors?.[0];
+    if (!error) throw new CliError(`${url} answered HTTP ${response.status} without a Custody error; is it a Custody server?`, EXIT.unreachable);
+    throw new CliError(`${error.message} (${error.extensions?.code ?? 'ERROR'})`, exitOf(error));
   }
 }

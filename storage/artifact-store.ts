@@ -3,7 +3,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 
 export interface StoredArtifact {
   sha256: string;
@@ -34,6 +34,14 @@ export class ArtifactStore {
 
   /** Streams a file into the store (never loading it whole), hashing as it copies. */
   async putFile(source: string): Promise<StoredArtifact> {
+    return await this.putStream(createReadStream(source));
+  }
+
+  /**
+   * Streams content into the store, hashing as it copies; nothing lands under a hash unless the whole
+   * stream arrived. An error from `source` (a client hanging up, a size limit) leaves no trace.
+   */
+  async putStream(source: Readable): Promise<StoredArtifact> {
     const tmp = await this.tempPath();
     const hash = createHash('sha256');
     let sizeBytes = 0;
@@ -45,7 +53,7 @@ export class ArtifactStore {
       },
     });
     try {
-      await pipeline(createReadStream(source), hasher, createWriteStream(tmp));
+      await pipeline(source, hasher, createWriteStream(tmp));
       const sha256 = hash.digest('hex');
       await this.commit(tmp, sha256);
       return { sha256, sizeBytes };

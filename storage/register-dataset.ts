@@ -1,6 +1,6 @@
 import type { Repositories } from '../db/repositories/index.js';
 import type { DatasetVersionRow } from '../db/schema/index.js';
-import type { ArtifactStore } from './artifact-store.js';
+import type { ArtifactStore, StoredArtifact } from './artifact-store.js';
 import type { DatasetFormat } from '../domain/data/profile.js';
 import { profileDataset } from './profile.js';
 import { DataFormatError } from './read-rows.js';
@@ -22,6 +22,18 @@ export async function registerDatasetFile(
 ): Promise<{ row: DatasetVersionRow; created: boolean }> {
   input.onProgress?.('storing');
   const stored = await deps.store.putFile(input.file);
+  return await registerStoredDataset(deps, stored, input);
+}
+
+/**
+ * Registers content already in the store (streamed or uploaded) as a version of dataset `name`:
+ * profiles it and records it. Throws DataFormatError for content that cannot be read as `format`.
+ */
+export async function registerStoredDataset(
+  deps: { repos: Repositories; store: ArtifactStore },
+  stored: StoredArtifact,
+  input: { name: string; format: DatasetFormat; metadata: DatasetMetadata; actor: string; onProgress?: (stage: string, rows?: number) => void },
+): Promise<{ row: DatasetVersionRow; created: boolean }> {
   const profile = await profileDataset(deps.store.pathOf(stored.sha256), input.format, (rows) => input.onProgress?.('profiling', rows));
   if (profile.rowCount === 0) throw new DataFormatError('the file has no rows');
   return await deps.repos.datasets.register(input.name, {

@@ -20,6 +20,10 @@ describe('configuration', () => {
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL must be a URL starting with postgres:// or postgresql:// (got "mysql://x")'],
     [{ TEMPORAL_ADDRESS: 'localhost' }, 'TEMPORAL_ADDRESS must be host:port, for example 127.0.0.1:7233 (got "localhost")'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be debug, info, warn or error (got "loud")'],
+    [{ CUSTODY_BODY_LIMIT: 'lots' }, 'CUSTODY_BODY_LIMIT must be a size such as 512kb, 1mb or 2gb (got "lots")'],
+    [{ CUSTODY_CORS_ORIGINS: 'https://console.example.com/app' }, 'CUSTODY_CORS_ORIGINS must list origins such as https://console.example.com (scheme, host and port only) (got "https://console.example.com/app")'],
+    [{ CUSTODY_WEBHOOK_ALLOW_RANGES: '10.0.0.0/33' }, 'CUSTODY_WEBHOOK_ALLOW_RANGES must list address ranges such as 10.0.0.0/8 or fd00::/8 (got "10.0.0.0/33")'],
+    [{ CUSTODY_GRAPHQL_INTROSPECTION: 'yes' }, 'CUSTODY_GRAPHQL_INTROSPECTION must be true or false (got "yes")'],
   ])('reports %o in one line naming the variable and the reason', (env, expected) => {
     let caught: unknown;
     try {
@@ -30,6 +34,14 @@ describe('configuration', () => {
     expect(caught).toBeInstanceOf(ConfigError);
     expect((caught as Error).message).toBe(`invalid configuration: ${expected}`);
     expect((caught as Error).message).not.toContain('\n');
+  });
+
+  it('reads the security settings: small bodies, no cross-origin callers and introspection off in production by default', () => {
+    expect(loadConfig({}).security).toEqual({ bodyLimit: 1024 ** 2, uploadLimit: 2 * 1024 ** 3, corsOrigins: [], introspection: true, maxDepth: 12, maxCost: 50_000, authRefusalsPerMinute: 60, webhookAllowRanges: [] });
+    expect(loadConfig({ NODE_ENV: 'production' }).security.introspection).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', CUSTODY_GRAPHQL_INTROSPECTION: 'true' }).security.introspection).toBe(true);
+    const set = loadConfig({ CUSTODY_BODY_LIMIT: '512kb', CUSTODY_CORS_ORIGINS: 'https://a.example, http://localhost:5173', CUSTODY_WEBHOOK_ALLOW_RANGES: '10.0.0.0/8' }).security;
+    expect(set).toMatchObject({ bodyLimit: 512 * 1024, corsOrigins: ['https://a.example', 'http://localhost:5173'], webhookAllowRanges: ['10.0.0.0/8'] });
   });
 
   it('treats empty values as unset', () => {

@@ -4,10 +4,11 @@ import { AccessResolver } from './access.resolver.js';
 import { AuditService } from './audit.service.js';
 import { AuthGuard } from './auth.guard.js';
 import { TokensService } from './tokens.service.js';
+import { RefusalLimiter } from './refusal-limiter.js';
 
 @Global()
 @Module({
-  providers: [AccessResolver, AuditService, TokensService, { provide: APP_GUARD, useClass: AuthGuard }],
-  exports: [TokensService],
+  providers: [AccessResolver, AuditService, TokensService, RefusalLimiter, { provide: APP_GUARD, useClass: AuthGuard }],
+  exports: [TokensService, RefusalLimiter],
 })
 export class AccessModule {}

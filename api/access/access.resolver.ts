@@ -1,6 +1,6 @@
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { AuditService } from './audit.service.js';
-import { AuditTrailInput, CreateTokenInput, FirstAdminInput, TokenIdInput } from './dto/access.input.js';
+import { AuditTrailInput, CreateTokenInput, FirstAdminInput, RotateTokenInput, TokenIdInput } from './dto/access.input.js';
 import { ApiToken, AuditEventConnection, AuditVerification, CreatedToken, Me } from './models/access.model.js';
 import { CurrentCaller, type Caller } from './principal.js';
 import { MUTATION_ROLES, Public, Roles } from './roles.js';
@@ -38,6 +38,15 @@ export class AccessResolver {
     const row = await this.access.revoke(input.id, caller);
     const all = await this.access.list();
     return all.find((t) => t.id === row.id)!;
+  }
+
+  @Roles(...MUTATION_ROLES.rotateToken)
+  @Mutation(() => CreatedToken, {
+    description: 'Issues a successor to a token (your own, or anyone\'s for an admin); the old one keeps working for the overlap, then stops. The new token is shown once.',
+  })
+  async rotateToken(@Args('input', { type: () => RotateTokenInput, nullable: true }) input: RotateTokenInput | undefined, @CurrentCaller() caller: Caller): Promise<CreatedToken> {
+    const { token, row, role, name } = await this.access.rotate(input ?? {}, caller);
+    return { token, details: { ...row, principalName: name, role } };
   }
 
   @Roles('admin')

@@ -7,6 +7,8 @@ import type { Caller } from './principal.js';
 import { roleSatisfies } from '../../domain/access.js';
 import { PUBLIC_KEY, ROLES_KEY } from './roles.js';
 import { TokensService } from './tokens.service.js';
+import { bearerToken } from './bearer.js';
+import { sourceOf } from './refusal-limiter.js';
 
 interface AuthContext {
   req?: { headers: Record<string, string | string[] | undefined>; ip?: string; socket?: { remoteAddress?: string } };
@@ -42,13 +44,11 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, [context.getHandler(), context.getClass()])) return true;
 
     if (ctx.caller === undefined) {
-      const header = ctx.req?.headers.authorization;
-      const value = Array.isArray(header) ? header[0] : header;
-      const token = value?.match(/^Bearer\s+(\S+)$/i)?.[1];
+      const token = bearerToken(ctx.req?.headers.authorization);
       const result = token ? await this.tokens.authenticate(token) : { refused: 'an Authorization: Bearer <token> header is required' };
       if ('refused' in result) {
         ctx.caller = null;
-        await this.tokens.countAnonymousRefusal(ctx.req?.ip ?? ctx.req?.socket?.remoteAddress ?? 'unknown', operation, result.refused.startsWith('the token expired') ? 'the token expired' : result.refused);
+        await this.tokens.countAnonymousRefusal(ctx.req ? sourceOf(ctx.req) : 'unknown', operation, result.refused.startsWith('the token expired') ? 'the token expired' : result.refused);
         throw new AccessError('UNAUTHENTICATED', `Not authenticated: ${result.refused}`);
       }
       ctx.caller = result;

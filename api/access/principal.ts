@@ -6,6 +6,8 @@ import type { PrincipalRow } from '../../db/schema/access.js';
 export interface Caller {
   name: string;
   role: PrincipalRow['role'];
+  /** The token this request authenticated with. */
+  tokenId?: string;
 }
 
 export const CurrentCaller = createParamDecorator((_data: unknown, context: ExecutionContext): Caller => {

@@ -31,4 +31,6 @@ export const MUTATION_ROLES = {
   disableWebhook: ['admin'],
   createToken: ['admin'],
   revokeToken: ['admin'],
+  // Anyone may rotate their own tokens; only admins another's (the service checks whose it is).
+  rotateToken: ['viewer', 'submitter', 'approver'],
 } as const satisfies Record<string, readonly Role[]>;

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Repositories } from '../../db/repositories/index.js';
 import { ROLES, type ApiTokenRow, type Role } from '../../db/schema/access.js';
 import { durationMs } from '../../domain/pipeline/spec.js';
@@ -7,28 +7,36 @@ import { isUuid } from '../common/validate.js';
 import { REPOSITORIES } from '../core/tokens.js';
 import { AccessError } from './access.error.js';
 import type { Caller } from './principal.js';
+import { hashToken } from './bearer.js';
+import { RefusalLimiter } from './refusal-limiter.js';
 
 /** How long a token lives unless its creator says otherwise: people's tokens expire. */
 export const DEFAULT_TOKEN_LIFETIME = '90d';
 const MAX_TOKEN_LIFETIME_MS = durationMs('730d');
 
-/** When a new token expires: `expiresIn` (a duration, up to two years), 90 days by default, or never when asked for explicitly. */
-function expiryOf(input: { expiresIn?: string | null; neverExpires?: boolean | null }): Date | null {
-  if (input.neverExpires && input.expiresIn) throw new AccessError('INVALID_INPUT', 'input.expiresIn cannot be given with neverExpires', [{ path: 'input.expiresIn', message: 'cannot be given with neverExpires' }]);
-  if (input.neverExpires) return null;
+const MAX_OVERLAP_MS = durationMs('30d');
+const DEFAULT_OVERLAP = '1h';
+
+const invalid = (field: string, message: string) => new AccessError('INVALID_INPUT', `${field} ${message}`, [{ path: field, message }]);
+
+/** A duration field in milliseconds, from `min` to `max`, or an error naming the field. */
+function durationField(field: string, value: string, min: number, max: number, maxText: string): number {
   let ms: number;
   try {
-    ms = durationMs(input.expiresIn ?? DEFAULT_TOKEN_LIFETIME);
+    ms = durationMs(value);
   } catch {
     ms = NaN;
   }
-  if (!(ms > 0) || ms > MAX_TOKEN_LIFETIME_MS) {
-    throw new AccessError('INVALID_INPUT', 'input.expiresIn must be a duration such as 30d, 12h or 90m, at most 730d', [{ path: 'input.expiresIn', message: 'must be a duration such as 30d, 12h or 90m, at most 730d' }]);
-  }
-  return new Date(Date.now() + ms);
+  if (!(ms >= min) || ms > max) throw invalid(field, `must be a duration such as 30d, 12h or 90m, at most ${maxText}`);
+  return ms;
 }
 
-export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+/** When a new token expires: `expiresIn` (a duration, up to two years), 90 days by default, or never when asked for explicitly. */
+function expiryOf(input: { expiresIn?: string | null; neverExpires?: boolean | null }): Date | null {
+  if (input.neverExpires && input.expiresIn) throw invalid('input.expiresIn', 'cannot be given with neverExpires');
+  if (input.neverExpires) return null;
+  return new Date(Date.now() + durationField('input.expiresIn', input.expiresIn ?? DEFAULT_TOKEN_LIFETIME, 1, MAX_TOKEN_LIFETIME_MS, '730d'));
+}
 
 /**
  * API tokens: random 256-bit secrets shown once, stored as their sha256. While no admin exists, a
@@ -40,7 +48,10 @@ export class TokensService {
   private readonly logger = new Logger('Access');
   private bootstrapCode: string | null = null;
 
-  constructor(@Inject(REPOSITORIES) private readonly repos: Repositories) {}
+  constructor(
+    @Inject(REPOSITORIES) private readonly repos: Repositories,
+    private readonly limiter: RefusalLimiter,
+  ) {}
 
   /** Returns a fresh bootstrap code when the database has no admin yet, else null. */
   async prepareBootstrap(): Promise<string | null> {
@@ -51,10 +62,12 @@ export class TokensService {
 
   /** The token's principal, or why it does not authenticate: unknown or revoked, or expired (and when). */
   async authenticate(token: string): Promise<Caller | { refused: string }> {
-    const found = await this.repos.access.principalForToken(hashToken(token));
+    const hash = hashToken(token);
+    const found = await this.repos.access.principalForToken(hash);
     if (!found) return { refused: 'the token is unknown or revoked' };
     if (found.expiresAt && found.expiresAt <= new Date()) return { refused: `the token expired at ${found.expiresAt.toISOString()}; ask an admin for a new one` };
-    return { name: found.principal.name, role: found.principal.role };
+    this.limiter.vouch(hash);
+    return { name: found.principal.name, role: found.principal.role, tokenId: found.tokenId };
   }
 
   /** Creates (or re-roles) a principal and issues it a token. */
@@ -102,22 +115,53 @@ export class TokensService {
   }
 
   async revoke(id: string, by: Caller): Promise<ApiTokenRow> {
-    if (!isUuid(id)) throw new AccessError('INVALID_INPUT', 'input.id must be a UUID', [{ path: 'input.id', message: 'must be a UUID' }]);
+    if (!isUuid(id)) throw invalid('input.id', 'must be a UUID');
     const row = await this.repos.access.revokeToken(id, by.name);
     if (!row) {
       const existing = await this.repos.access.findToken(id);
       if (!existing) throw new AccessError('TOKEN_NOT_FOUND', `No token has id ${id}`);
       return existing;
     }
+    this.limiter.forget();
     await this.repos.audit.append({ actor: by.name, action: 'token.revoked', subjectType: 'token', subjectId: id, payload: { prefix: row.prefix }, idempotencyKey: `token:${id}:revoked` });
     return row;
+  }
+
+  /**
+   * Issues a successor to a token (the caller's own, or anyone's for an admin) and lets the old one work
+   * for `overlap` more (1 hour by default), so a service swaps tokens without a moment refused.
+   */
+  async rotate(input: { id?: string | null; overlap?: string | null; expiresIn?: string | null; neverExpires?: boolean | null }, by: Caller) {
+    const id = input.id ?? by.tokenId;
+    if (!id || !isUuid(id)) throw invalid('input.id', 'must be a UUID');
+    const overlapMs = durationField('input.overlap', input.overlap ?? DEFAULT_OVERLAP, 0, MAX_OVERLAP_MS, '30d');
+    const old = await this.repos.access.tokenWithPrincipal(id);
+    if (!old || old.revokedAt || (old.expiresAt && old.expiresAt <= new Date())) throw new AccessError('TOKEN_NOT_FOUND', `No live token has id ${id}`);
+    if (old.principalName !== by.name && by.role !== 'admin') {
+      const reason = `rotateToken of another principal's token needs the role admin; ${by.name} is ${by.role}`;
+      await this.recordRefusal(by.name, 'rotateToken', 'FORBIDDEN', reason);
+      throw new AccessError('FORBIDDEN', `Forbidden: ${reason}`);
+    }
+    const inherit = !input.expiresIn && input.neverExpires == null && old.expiresAt === null;
+    const successor = await this.create({ name: old.principalName, role: old.role, description: old.description, expiresIn: input.expiresIn, neverExpires: inherit || input.neverExpires }, by.name);
+    const endsAt = new Date(Math.min(old.expiresAt?.getTime() ?? Infinity, Date.now() + overlapMs));
+    await this.repos.access.expireToken(id, endsAt);
+    this.limiter.forget();
+    await this.repos.audit.append({
+      actor: by.name,
+      action: 'token.rotated',
+      subjectType: 'token',
+      subjectId: id,
+      payload: { prefix: old.prefix, successorId: successor.row.id, successorPrefix: successor.row.prefix, oldExpiresAt: endsAt.toISOString() },
+      idempotencyKey: `token:${id}:rotated:${successor.row.id}`,
+    });
+    return successor;
   }
 
   async list() {
     return await this.repos.access.listTokens();
   }
 
-  /** Records a refused request in the audit history. */
   /** A known principal's refusal is a governance fact: one audit event, in the chain. */
   async recordRefusal(actor: string, operation: string, code: string, reason: string): Promise<void> {
     await this.repos.audit.append({ actor, action: 'auth.refused', subjectType: 'operation', subjectId: operation, payload: { code, reason }, idempotencyKey: `refused:${randomUUID()}` });
@@ -125,6 +169,7 @@ export class TokensService {
 
   /** A refusal of no known principal (no token, an unknown or revoked one) is counted, not chained: a flood of them cannot grow the audit history. */
   async countAnonymousRefusal(source: string, operation: string, reason: string): Promise<void> {
+    await this.limiter.refused(source);
     await this.repos.access.countRefusal({ source, operation, reason, at: new Date() });
   }
 }

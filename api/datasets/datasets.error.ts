@@ -1,6 +1,6 @@
 import { DomainError, type PublicErrorCode } from '../errors/domain-error.js';
 
-export type DatasetErrorCode = 'DATASET_NOT_FOUND' | 'INVALID_INPUT';
+export type DatasetErrorCode = 'DATASET_NOT_FOUND' | 'INVALID_INPUT' | 'TOO_LARGE';
 
 export class DatasetError extends DomainError<DatasetErrorCode> {
   readonly domain = 'datasets';
@@ -10,6 +10,8 @@ export class DatasetError extends DomainError<DatasetErrorCode> {
         return 'NOT_FOUND';
       case 'INVALID_INPUT':
         return 'BAD_USER_INPUT';
+      case 'TOO_LARGE':
+        return 'PAYLOAD_TOO_LARGE';
     }
   }
 }

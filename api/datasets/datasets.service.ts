@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { existsSync, statSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { registerDatasetFile } from '../../storage/register-dataset.js';
+import { Transform, type Readable } from 'node:stream';
+import { registerStoredDataset } from '../../storage/register-dataset.js';
+import type { DatasetFormat } from '../../domain/data/profile.js';
+import { formatBytes } from '../http/respond.js';
 import { DataFormatError, formatOf } from '../../storage/read-rows.js';
 import { ArtifactStore } from '../../storage/artifact-store.js';
 import type { Config } from '../../config.js';
@@ -16,8 +17,56 @@ import { DatasetError } from './datasets.error.js';
 import type { DatasetVersionInput, RegisterDatasetInput } from './dto/dataset-version.input.js';
 import type { DatasetVersion } from './models/dataset.model.js';
 
-function invalidName(): never {
-  throw invalid('input.name', 'must be 1-63 lowercase letters, digits or dashes, starting and ending with a letter or digit');
+/** A streamed upload's parameters: the path's name, the query's format and datasheet fields, and the request's headers. */
+export interface UploadInput {
+  name: string;
+  format?: string | null;
+  source?: string | null;
+  license?: string | null;
+  intendedUse?: string | null;
+  contentType?: string | null;
+  contentLength?: number;
+}
+
+/** Checks an upload's name and datasheet fields (under `scope`, `input` or `query`), and returns its format. */
+function checkUpload(input: { name: string; source?: string | null; license?: string | null; intendedUse?: string | null; format?: string | null }, format: string | null, scope: string): DatasetFormat {
+  if (typeof input.name !== 'string' || !NAME_PATTERN.test(input.name)) {
+    throw invalid(scope === 'input' ? 'input.name' : 'name', 'must be 1-63 lowercase letters, digits or dashes, starting and ending with a letter or digit');
+  }
+  for (const field of ['source', 'license', 'intendedUse'] as const) {
+    if ((input[field]?.length ?? 0) > 2000) throw invalid(`${scope}.${field}`, 'must be at most 2000 characters');
+  }
+  if (format !== 'csv' && format !== 'jsonl') throw invalid(`${scope}.format`, input.format ? 'must be csv or jsonl' : 'is required (csv or jsonl)');
+  return format;
+}
+
+/** csv or jsonl from a Content-Type header (text/csv, application/x-ndjson, application/jsonl), else null. */
+function formatOfContentType(contentType: string | null | undefined): DatasetFormat | null {
+  const type = contentType?.split(';')[0]!.trim().toLowerCase();
+  if (type === 'text/csv') return 'csv';
+  if (type === 'application/x-ndjson' || type === 'application/jsonl' || type === 'application/x-jsonlines') return 'jsonl';
+  return null;
+}
+
+const tooLarge = (limit: number) => new DatasetError('TOO_LARGE', `The upload is larger than the ${formatBytes(limit)} limit (CUSTODY_UPLOAD_LIMIT)`, [{ path: 'body', message: `must be at most ${formatBytes(limit)}` }]);
+
+/**
+ * The body, at most `limit` bytes of it: past that the copy fails with a 413 error and the body is left
+ * unread (paused, not destroyed, so the 413 still reaches the client). A body that ends early fails the copy.
+ */
+function limited(body: Readable, limit: number): Readable {
+  let seen = 0;
+  const copy = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.length;
+      done(seen > limit ? tooLarge(limit) : null, chunk);
+    },
+  });
+  body.on('error', (error) => copy.destroy(error));
+  body.on('close', () => {
+    if (!body.readableEnded) copy.destroy(new DatasetError('INVALID_INPUT', 'The upload ended before its body was complete', [{ path: 'body', message: 'is incomplete' }]));
+  });
+  return body.pipe(copy);
 }
 
 export const toDatasetVersionModel = (row: DatasetVersionRow & { datasetName: string }): DatasetVersion => ({ ...row });
@@ -33,47 +82,59 @@ export class DatasetsService {
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
   ) {}
 
-  /** Registers uploaded content or a file under the import directory; identical content returns its existing version. */
+  /**
+   * Registers small uploaded content (it travelled in a GraphQL body, under the body limit) or a file
+   * under the import directory; identical content returns its existing version.
+   */
   async register(input: RegisterDatasetInput, actor: string): Promise<DatasetVersion> {
-    if (!NAME_PATTERN.test(input.name)) invalidName();
     if ((input.content === undefined || input.content === null) === (input.file === undefined || input.file === null)) {
       throw invalid('input', 'must give exactly one of content or file');
     }
-    for (const field of ['source', 'license', 'intendedUse'] as const) {
-      if ((input[field]?.length ?? 0) > 2000) throw invalid(`input.${field}`, 'must be at most 2000 characters');
-    }
-    const format = input.format ?? (input.file ? formatOf(input.file) : null);
-    if (format !== 'csv' && format !== 'jsonl') throw invalid('input.format', input.format ? 'must be csv or jsonl' : 'is required (csv or jsonl)');
-    let file: string;
-    let tmp: string | null = null;
+    const format = checkUpload(input, input.format ?? (input.file ? formatOf(input.file) : null), 'input');
+    const metadata = { source: input.source ?? input.file ?? 'upload', license: input.license, intendedUse: input.intendedUse };
+    return await this.readable({ name: input.name, field: input.file ? 'input.file' : 'input.content', format }, async () => {
+      const stored = input.file ? await this.store.putFile(this.importedFile(input.file)) : await this.store.putBytes(Buffer.from(input.content!, 'utf8'));
+      return await registerStoredDataset({ repos: this.repos, store: this.store }, stored, { name: input.name, format, metadata, actor });
+    });
+  }
+
+  /**
+   * Registers a streamed upload (POST /v1/datasets/{name}), read only after its sender authenticated:
+   * hashed into the store as it arrives, and refused with 413 once it passes the upload limit.
+   */
+  async upload(input: UploadInput, body: Readable, actor: string): Promise<{ version: DatasetVersion; created: boolean }> {
+    const format = checkUpload(input, input.format ?? formatOfContentType(input.contentType), 'query');
+    const limit = this.config.security.uploadLimit;
+    if (input.contentLength !== undefined && input.contentLength > limit) throw tooLarge(limit);
+    const metadata = { source: input.source ?? 'upload', license: input.license, intendedUse: input.intendedUse };
+    let created = false;
+    const version = await this.readable({ name: input.name, field: 'body', format }, async () => {
+      const stored = await this.store.putStream(limited(body, limit));
+      const result = await registerStoredDataset({ repos: this.repos, store: this.store }, stored, { name: input.name, format, metadata, actor });
+      created = result.created;
+      return result;
+    });
+    return { version, created };
+  }
+
+  /** Runs a registration, turning content that cannot be read as `format` into an error on `field`. */
+  private async readable(input: { name: string; field: string; format: DatasetFormat }, register: () => Promise<{ row: DatasetVersionRow }>): Promise<DatasetVersion> {
     try {
-      if (input.file) {
-        file = path.resolve(this.config.importDir, input.file);
-        const relative = path.relative(this.config.importDir, file);
-        if (relative.startsWith('..') || path.isAbsolute(relative)) throw invalid('input.file', 'must be inside the import directory');
-        if (!existsSync(file) || !statSync(file).isFile()) throw invalid('input.file', 'does not exist');
-      } else {
-        tmp = await mkdtemp(path.join(os.tmpdir(), 'custody-upload-'));
-        file = path.join(tmp, `upload.${format}`);
-        await writeFile(file, input.content!);
-      }
-      const { row } = await registerDatasetFile(
-        { repos: this.repos, store: this.store },
-        {
-          name: input.name,
-          file,
-          format,
-          metadata: { source: input.source ?? input.file ?? 'upload', license: input.license, intendedUse: input.intendedUse },
-          actor,
-        },
-      );
+      const { row } = await register();
       return toDatasetVersionModel({ ...row, datasetName: input.name });
     } catch (error) {
-      if (error instanceof DataFormatError) throw invalid(input.file ? 'input.file' : 'input.content', `cannot be read as ${format}: ${error.message}`);
+      if (error instanceof DataFormatError) throw invalid(input.field, `cannot be read as ${input.format}: ${error.message}`);
       throw error;
-    } finally {
-      if (tmp) await rm(tmp, { recursive: true, force: true });
     }
+  }
+
+  /** A file named relative to the import directory, which it must not leave. */
+  private importedFile(file: string): string {
+    const resolved = path.resolve(this.config.importDir, file);
+    const relative = path.relative(this.config.importDir, resolved);
+    if (relative.startsWith('..') || path.isAbsolute(relative)) throw invalid('input.file', 'must be inside the import directory');
+    if (!existsSync(resolved) || !statSync(resolved).isFile()) throw invalid('input.file', 'does not exist');
+    return resolved;
   }
 
   async list(): Promise<DatasetRow[]> {

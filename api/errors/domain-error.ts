@@ -6,6 +6,7 @@ export type PublicErrorCode =
   | 'BAD_USER_INPUT'
   | 'NOT_FOUND'
   | 'CONFLICT'
+  | 'PAYLOAD_TOO_LARGE'
   | 'FORBIDDEN'
   | 'UNAUTHENTICATED'
   | 'UNAVAILABLE'

@@ -1,14 +1,16 @@
 import type { Command } from 'commander';
-import { graphqlUrl, saveLogin } from '../config.js';
+import { connection, graphqlUrl, saveLogin } from '../config.js';
 import type { Ctx } from '../context.js';
 import { CliError, EXIT, wholeNumber } from '../exit.js';
-import { AUDIT, AUDIT_VERIFY, CREATE_TOKEN, FIRST_ADMIN, HEALTH, LINEAGE, ME, REVOKE_TOKEN, SELF_CHECK, TOKENS } from '../graphql/operations.js';
+import { AUDIT, AUDIT_VERIFY, CREATE_TOKEN, FIRST_ADMIN, HEALTH, LINEAGE, ME, REVOKE_TOKEN, ROTATE_TOKEN, SELF_CHECK, TOKENS } from '../graphql/operations.js';
 import type {
   AuditQuery,
   AuditQueryVariables,
   AuditVerifyQuery,
   CreateTokenMutation,
   CreateTokenMutationVariables,
+  RotateTokenMutation,
+  RotateTokenMutationVariables,
   FirstAdminMutation,
   FirstAdminMutationVariables,
   HealthQuery,
@@ -163,7 +165,7 @@ export function registerAdminCommands(program: Command, ctx: () => Ctx): void {
       if (!v.ok) process.exitCode = EXIT.failed;
     });
 
-  const tokens = program.command('tokens').description('API tokens (admins only)');
+  const tokens = program.command('tokens').description('API tokens (rotate your own; the rest is for admins)');
   tokens
     .command('list')
     .description('every token, without secrets')
@@ -185,6 +187,21 @@ export function registerAdminCommands(program: Command, ctx: () => Ctx): void {
       const variables = { name, role, description: opts.description, expiresIn: opts.expiresIn, neverExpires: opts.neverExpires };
       const { createToken: t } = await c.api().request<CreateTokenMutation, CreateTokenMutationVariables>(CREATE_TOKEN, variables);
       print(c.out, t, () => `${t.details.principalName} (${t.details.role}, expires ${t.details.expiresAt ?? 'never'}): ${t.token}\nThe token is not shown again.`);
+    });
+  tokens
+    .command('rotate')
+    .description("issue a successor to your token (or, for admins, anyone's); the old one keeps working for the overlap. Rotating the saved login's token saves its successor")
+    .option('--id <id>', 'the token to rotate; the one you are using when omitted')
+    .option('--overlap <duration>', 'how long the old token keeps working, such as 1h or 7d (1h by default, at most 30d)')
+    .option('--expires-in <duration>', "the successor's lifetime (90d by default; never for a token made to never expire)")
+    .option('--never-expires', 'a successor that never expires')
+    .action(async (opts: { id?: string; overlap?: string; expiresIn?: string; neverExpires?: boolean }) => {
+      const c = ctx();
+      const variables = { id: opts.id, overlap: opts.overlap, expiresIn: opts.expiresIn, neverExpires: opts.neverExpires };
+      const { rotateToken: t } = await c.api().request<RotateTokenMutation, RotateTokenMutationVariables>(ROTATE_TOKEN, variables);
+      const saved = !opts.id && !c.env.token ? saveLogin(c.env, { url: connection(c.env).url, token: t.token }) : null;
+      const shown = saved ? `saved in ${saved}` : `${t.token}\nThe token is not shown again.`;
+      print(c.out, saved ? { ...t, token: undefined, savedIn: saved } : t, () => `${t.details.principalName} (${t.details.role}, expires ${t.details.expiresAt ?? 'never'}): ${shown}`);
     });
   tokens
     .command('revoke')

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Ctx } from '../context.js';
 import { CliError, EXIT, wholeNumber } from '../exit.js';
-import { DATASET_VERSION, DATASETS, DEPLOYMENT_HISTORY, MODEL, MODEL_CARD, MODELS, REGISTER_DATASET } from '../graphql/operations.js';
+import { DATASET_VERSION, DATASETS, DEPLOYMENT_HISTORY, MODEL, MODEL_CARD, MODELS } from '../graphql/operations.js';
 import type {
   DatasetVersionQuery,
   DatasetVersionQueryVariables,
@@ -13,10 +13,17 @@ import type {
   ModelCardQuery,
   ModelQuery,
   ModelsQuery,
-  RegisterDatasetMutation,
-  RegisterDatasetMutationVariables,
 } from '../graphql/types.js';
 import { num, print, table } from '../output.js';
+
+/** What POST /v1/datasets/{name} answers: the dataset version (the fields the CLI prints). */
+interface UploadedDataset {
+  id: string;
+  datasetName: string;
+  version: number;
+  rowCount: number;
+  sha256: string;
+}
 
 const metricsText = (metrics: unknown) =>
   Object.entries((metrics ?? {}) as Record<string, unknown>)
@@ -103,13 +110,14 @@ export function registerRegistryCommands(program: Command, ctx: () => Ctx): void
       const c = ctx();
       const format = { '.csv': 'csv', '.jsonl': 'jsonl', '.ndjson': 'jsonl' }[path.extname(file).toLowerCase()];
       if (!format) throw new CliError(`${file} must end in .csv or .jsonl`, EXIT.usage);
-      let content: string;
       try {
-        content = readFileSync(file, 'utf8');
+        if (!statSync(file).isFile()) throw new Error('not a file');
       } catch (error) {
         throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, EXIT.usage);
       }
-      const { registerDataset: v } = await c.api().request<RegisterDatasetMutation, RegisterDatasetMutationVariables>(REGISTER_DATASET, { name: opts.name, content, format, source: opts.source ?? file });
+      // Streamed to the upload endpoint, so a file of any size (up to the server's limit) never sits in memory.
+      const query = new URLSearchParams({ format, source: opts.source ?? file });
+      const v = await c.api().upload<UploadedDataset>(`/v1/datasets/${encodeURIComponent(opts.name)}?${query}`, file, { 'content-type': format === 'csv' ? 'text/csv' : 'application/x-ndjson' });
       print(c.out, v, () => `${v.datasetName}@v${v.version}: ${v.rowCount} rows, sha256 ${v.sha256}`);
     });
 }

@@ -267,17 +267,6 @@ export const DATASETS = /* GraphQL */ `
   }
 `;
 
-export const REGISTER_DATASET = /* GraphQL */ `
-  mutation RegisterDataset($name: String!, $content: String!, $format: String!, $source: String) {
-    registerDataset(input: { name: $name, content: $content, format: $format, source: $source }) {
-      datasetName
-      version
-      rowCount
-      sha256
-    }
-  }
-`;
-
 export const AUDIT = /* GraphQL */ `
   query Audit($input: AuditTrailInput) {
     auditTrail(input: $input) {
@@ -350,6 +339,20 @@ export const TOKENS = /* GraphQL */ `
 export const CREATE_TOKEN = /* GraphQL */ `
   mutation CreateToken($name: String!, $role: String!, $description: String, $expiresIn: String, $neverExpires: Boolean) {
     createToken(input: { name: $name, role: $role, description: $description, expiresIn: $expiresIn, neverExpires: $neverExpires }) {
+      token
+      details {
+        id
+        principalName
+        role
+        expiresAt
+      }
+    }
+  }
+`;
+
+export const ROTATE_TOKEN = /* GraphQL */ `
+  mutation RotateToken($id: ID, $overlap: String, $expiresIn: String, $neverExpires: Boolean) {
+    rotateToken(input: { id: $id, overlap: $overlap, expiresIn: $expiresIn, neverExpires: $neverExpires }) {
       token
       details {
         id

@@ -166,16 +166,6 @@ export type DatasetsQueryVariables = Exact<{ [key: string]: never; }>;
 
 export type DatasetsQuery = { datasets: Array<{ name: string, versions: Array<{ version: number, rowCount: number, sha256: string, registeredBy: string, createdAt: string }> }> };
 
-export type RegisterDatasetMutationVariables = Exact<{
-  name: string;
-  content: string;
-  format: string;
-  source?: string | null | undefined;
-}>;
-
-
-export type RegisterDatasetMutation = { registerDataset: { datasetName: string, version: number, rowCount: number, sha256: string } };
-
 export type AuditQueryVariables = Exact<{
   input?: AuditTrailInput | null | undefined;
 }>;
@@ -210,6 +200,16 @@ export type CreateTokenMutationVariables = Exact<{
 
 
 export type CreateTokenMutation = { createToken: { token: string, details: { id: string, principalName: string, role: string, expiresAt: string | null } } };
+
+export type RotateTokenMutationVariables = Exact<{
+  id?: string | number | null | undefined;
+  overlap?: string | null | undefined;
+  expiresIn?: string | null | undefined;
+  neverExpires?: boolean | null | undefined;
+}>;
+
+
+export type RotateTokenMutation = { rotateToken: { token: string, details: { id: string, principalName: string, role: string, expiresAt: string | null } } };
 
 export type RevokeTokenMutationVariables = Exact<{
   id: string | number;

@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { apiTokens, authRefusals, principals, type ApiTokenRow, type AuthRefusalRow, type PrincipalRow, type Role } from '../schema/index.js';
 
@@ -79,16 +79,31 @@ export class AccessRepository {
     return row ?? null;
   }
 
+  /** Makes a live token stop working at `at` (a rotation's overlap ending). */
+  async expireToken(id: string, at: Date): Promise<void> {
+    await this.db.update(apiTokens).set({ expiresAt: at }).where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt)));
+  }
+
   async findToken(id: string): Promise<ApiTokenRow | null> {
     const [row] = await this.db.select().from(apiTokens).where(eq(apiTokens.id, id));
     return row ?? null;
   }
 
   async listTokens(): Promise<(ApiTokenRow & { principalName: string; role: Role })[]> {
+    return await this.tokensWhere();
+  }
+
+  /** One token, with its principal's name and role. */
+  async tokenWithPrincipal(id: string): Promise<(ApiTokenRow & { principalName: string; role: Role }) | null> {
+    return (await this.tokensWhere(eq(apiTokens.id, id)))[0] ?? null;
+  }
+
+  private async tokensWhere(where?: SQL): Promise<(ApiTokenRow & { principalName: string; role: Role })[]> {
     const rows = await this.db
       .select({ token: apiTokens, principalName: principals.name, role: principals.role })
       .from(apiTokens)
       .innerJoin(principals, eq(principals.id, apiTokens.principalId))
+      .where(where)
       .orderBy(desc(apiTokens.createdAt));
     return rows.map((r) => ({ ...r.token, principalName: r.principalName, role: r.role }));
   }

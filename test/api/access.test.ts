@@ -31,6 +31,7 @@ const CALLS: Record<keyof typeof MUTATION_ROLES, string> = {
   disableWebhook: 'mutation { disableWebhook(input: { id: "not-a-uuid" }) { id } }',
   createToken: 'mutation { createToken(input: { name: "", role: "viewer" }) { token } }',
   revokeToken: 'mutation { revokeToken(input: { id: "not-a-uuid" }) { id } }',
+  rotateToken: 'mutation { rotateToken(input: { id: "not-a-uuid" }) { token } }',
 };
 const PERSON: Record<Role, string> = { viewer: 'viewer@example.com', submitter: 'engineer@example.com', approver: 'approver@example.com', admin: 'admin@example.com' };
 

@@ -229,6 +229,22 @@ describe('the custody CLI', () => {
     expect(JSON.parse((await run(['datasets', 'get', 'iris', '--version', '1', '-o', 'json'])).stdout)).toMatchObject({ datasetName: 'iris', version: 1, rowCount: 150 });
   });
 
+  it('datasets register streams a file to the upload endpoint: a new version, the same one again, and bad rows named', async () => {
+    const csv = path.join(work, 'loans.csv');
+    writeFileSync(csv, 'amount,term,label\n' + Array.from({ length: 2000 }, (_, i) => `${1000 + i},${12 + (i % 3) * 12},${i % 4 === 0 ? 1 : 0}`).join('\n') + '\n');
+    const first = await run(['datasets', 'register', csv, '--name', 'loans', '--source', 'core banking']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/^loans@v1: 2000 rows, sha256 [0-9a-f]{64}\n$/);
+    expect((await run(['datasets', 'register', csv, '--name', 'loans'])).stdout).toBe(first.stdout);
+    expect(JSON.parse((await run(['datasets', 'get', 'loans', '-o', 'json'])).stdout)).toMatchObject({ version: 1, source: 'core banking' });
+    const bad = path.join(work, 'bad.jsonl');
+    writeFileSync(bad, '{"a":1}\nnot json\n');
+    const refused = await run(['datasets', 'register', bad, '--name', 'bad']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^custody: body cannot be read as jsonl: .+ \(BAD_USER_INPUT\)\n$/);
+    expect((await run(['datasets', 'register', csv, '--name', 'loans'], 'viewer@example.com')).code).toBe(7);
+  });
+
   it('lineage --format dot is valid DOT with the run and its model version', async () => {
     const [approved] = JSON.parse((await run(['runs', 'list', '--pipeline', 'cli-approved', '-o', 'json'])).stdout) as { id: string }[];
     const dot = await run(['lineage', approved!.id, '--format', 'dot']);
@@ -255,6 +271,22 @@ describe('the custody CLI', () => {
     expect((await run(['whoami'], null, { CUSTODY_URL: '', CUSTODY_TOKEN: '', CUSTODY_CONFIG_DIR: piped })).stdout).toBe('bo@example.com (approver)\n');
     writeFileSync(path.join(piped, 'config.json'), 'null');
     expect(await run(['whoami'], null, { CUSTODY_URL: '', CUSTODY_TOKEN: '', CUSTODY_CONFIG_DIR: piped })).toMatchObject({ code: 1, stderr: `custody: ${path.join(piped, 'config.json')} is not a saved login; run custody login again\n` });
+  });
+
+  it('tokens rotate swaps the saved login for its successor, which works while the old one lasts the overlap', async () => {
+    const dir = path.join(work, 'rotate');
+    const token = (await stack.api.app.get(TokensService).create({ name: 'rotating-ci', role: 'submitter' }, 'test')).token;
+    const env = { CUSTODY_URL: '', CUSTODY_TOKEN: '', CUSTODY_CONFIG_DIR: dir };
+    expect((await run(['login', '--url', stack.api.url, '--token', token], null, env)).code).toBe(0);
+    const rotated = await run(['tokens', 'rotate', '--overlap', '10m'], null, env);
+    expect(rotated.code, rotated.stderr).toBe(0);
+    expect(rotated.stdout).toMatch(/^rotating-ci \(submitter, expires \S+\): saved in /);
+    expect(rotated.stdout).not.toContain('cus_');
+    const saved = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as { token: string };
+    expect(saved.token).not.toBe(token);
+    expect(await run(['whoami'], null, env)).toMatchObject({ code: 0, stdout: 'rotating-ci (submitter)\n' });
+    expect((await run(['whoami'], null, { ...env, CUSTODY_TOKEN: token })).stdout).toBe('rotating-ci (submitter)\n');
+    expect((await run(['tokens', 'rotate', '--overlap', 'soon'], null, env)).stderr).toBe('custody: input.overlap must be a duration such as 30d, 12h or 90m, at most 30d (BAD_USER_INPUT)\n');
   });
 
   it('login --first-admin-code creates the first admin on an empty server, once', async () => {

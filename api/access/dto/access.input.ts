@@ -20,6 +20,14 @@ export class TokenIdInput {
   @Field(() => ID) id!: string;
 }
 
+@InputType({ description: 'Which token to rotate (the one sending the request when omitted), and how long the old one keeps working.' })
+export class RotateTokenInput {
+  @Field(() => ID, { nullable: true, description: 'A token of yours (any token, for admins); the calling token when omitted.' }) id?: string;
+  @Field({ nullable: true, description: 'How long the old token keeps working beside its successor, such as 1h or 7d (at most 30d); 1h when omitted, 0m to end it now.' }) overlap?: string;
+  @Field({ nullable: true, description: "The successor's lifetime, such as 30d; when omitted, 90d (or never, for a token made to never expire)." }) expiresIn?: string;
+  @Field({ nullable: true, description: 'A successor that never expires: only when asked for explicitly, or inherited from a token made so.' }) neverExpires?: boolean;
+}
+
 @InputType()
 export class AuditTrailInput {
   @Field({ nullable: true, description: 'A run id, model version id, dataset version id, principal name…' }) subjectId?: string;

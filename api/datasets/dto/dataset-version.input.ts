@@ -7,10 +7,10 @@ export class DatasetVersionInput {
   @Field(() => Int, { nullable: true }) version?: number;
 }
 
-@InputType({ description: 'Registers data as a dataset version. Give content (the file as text) or file (a path inside the import directory).' })
+@InputType({ description: 'Registers data as a dataset version. Give content (small data, as text) or file (a path inside the import directory). Upload larger files by streaming them to POST /v1/datasets/{name}.' })
 export class RegisterDatasetInput {
   @Field() name!: string;
-  @Field({ nullable: true, description: 'The whole CSV (with a header line) or JSON Lines text.' }) content?: string;
+  @Field({ nullable: true, description: 'The whole CSV (with a header line) or JSON Lines text; the request must fit the body limit (CUSTODY_BODY_LIMIT, 1 MB by default).' }) content?: string;
   @Field({ nullable: true, description: 'A path relative to CUSTODY_IMPORT_DIR.' }) file?: string;
   @Field({ nullable: true, description: 'csv or jsonl; inferred from the file name when omitted.' }) format?: string;
   @Field({ nullable: true }) source?: string;

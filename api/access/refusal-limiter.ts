@@ -1,0 +1,78 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import type { Config } from '../../config.js';
+import { CONFIG } from '../core/tokens.js';
+import { bearerToken, hashToken } from './bearer.js';
+import { errorBody, sendJson } from '../http/respond.js';
+
+const WINDOW_SECONDS = 60;
+const VOUCH_MS = 60_000;
+const MAX_VOUCHED = 10_000;
+
+/** The client a request comes from, as the rate limit and the refusal counts name it. */
+export const sourceOf = (req: { ip?: string; socket?: { remoteAddress?: string } }): string => req.ip ?? req.socket?.remoteAddress ?? 'unknown';
+
+/**
+ * Refused authentication costs the client, not us: after `authRefusalsPerMinute` refusals in a minute,
+ * a source is answered 429 with Retry-After before its body is read, and its refusals are no longer
+ * counted one by one. Tokens that authenticated in the last minute are remembered (by hash), so the
+ * people behind a flooded address pass without even a lookup.
+ */
+@Injectable()
+export class RefusalLimiter {
+  private readonly limiter: RateLimiterMemory;
+  private readonly points: number;
+  /** sha256 of tokens that authenticated recently, with when that stops counting. */
+  private readonly vouched = new Map<string, number>();
+
+  constructor(@Inject(CONFIG) config: Config) {
+    this.points = config.security.authRefusalsPerMinute;
+    this.limiter = new RateLimiterMemory({ points: this.points, duration: WINDOW_SECONDS });
+  }
+
+  /** Counts one refused authentication against its source. */
+  async refused(source: string): Promise<void> {
+    await this.limiter.consume(source).catch(() => undefined);
+  }
+
+  /** Remembers a token that just authenticated. */
+  vouch(tokenHash: string): void {
+    this.vouched.delete(tokenHash);
+    this.vouched.set(tokenHash, Date.now() + VOUCH_MS);
+    if (this.vouched.size > MAX_VOUCHED) this.vouched.delete(this.vouched.keys().next().value!);
+  }
+
+  /** Forgets every vouched token (a revocation or rotation may have ended one). */
+  forget(): void {
+    this.vouched.clear();
+  }
+
+  /** Milliseconds until `source` may try again, or 0 when it is not limited. */
+  async blockedFor(source: string): Promise<number> {
+    const state = await this.limiter.get(source);
+    return state && state.consumedPoints >= this.points ? state.msBeforeNext : 0;
+  }
+
+  private isVouched(token: string): boolean {
+    const until = this.vouched.get(hashToken(token));
+    return until !== undefined && until > Date.now();
+  }
+
+  /**
+   * Express middleware, mounted before any body parser. A limited source is answered 429 at once, unless
+   * its request carries a token that authenticates (looked up by hash, the body still unread): a flood from
+   * a shared address never locks out the people behind it.
+   */
+  middleware(authenticates: (token: string) => Promise<boolean>) {
+    return async (req: IncomingMessage & { ip?: string }, res: ServerResponse, next: () => void): Promise<void> => {
+      const waitMs = await this.blockedFor(sourceOf(req));
+      if (waitMs === 0) return next();
+      const token = bearerToken(req.headers.authorization);
+      if (token && (this.isVouched(token) || (await authenticates(token)))) return next();
+      const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+      const message = `Too many refused authentications from this client: try again in ${seconds} s`;
+      sendJson(res, 429, errorBody('RATE_LIMITED', message, { retryAfterSeconds: seconds }), { 'retry-after': String(seconds) });
+    };
+  }
+}

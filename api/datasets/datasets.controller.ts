@@ -1,0 +1,40 @@
+import { Controller, Headers, Param, Post, Query, Req, Res } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { MUTATION_ROLES, Roles } from '../access/roles.js';
+import { CurrentCaller, type Caller } from '../access/principal.js';
+import { DatasetsService } from './datasets.service.js';
+
+/** A query parameter given once, as text; a repeated one is refused by the service's checks as not text. */
+const one = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+/**
+ * Streaming dataset uploads: `POST /v1/datasets/{name}` with the file as the raw body (text/csv or
+ * application/x-ndjson, or ?format=csv|jsonl) and ?source=, ?license=, ?intendedUse= for the datasheet.
+ * The token is checked before a byte of the body is read; the body streams into the store while hashing.
+ * Answers 201 with the new version, or 200 with the existing one for content already registered.
+ */
+@Controller('v1/datasets')
+export class DatasetsController {
+  constructor(private readonly datasets: DatasetsService) {}
+
+  @Roles(...MUTATION_ROLES.registerDataset)
+  @Post(':name')
+  async upload(
+    @Param('name') name: string,
+    @Query() query: Record<string, unknown>,
+    @Headers('content-type') contentType: string | undefined,
+    @Headers('content-length') contentLength: string | undefined,
+    @Req() req: IncomingMessage,
+    @Res({ passthrough: true }) res: ServerResponse,
+    @CurrentCaller() caller: Caller,
+  ) {
+    const length = contentLength === undefined ? undefined : Number(contentLength);
+    const { version, created } = await this.datasets.upload(
+      { name, format: one(query.format), source: one(query.source), license: one(query.license), intendedUse: one(query.intendedUse), contentType, contentLength: length },
+      req,
+      caller.name,
+    );
+    res.statusCode = created ? 201 : 200;
+    return version;
+  }
+}
