@@ -17,6 +17,8 @@ export interface ActivityDependencies {
   artifactDir: string;
   /** Dataset files named in specs are read from inside this directory only. */
   importDir: string;
+  /** Private address ranges webhooks may still reach (CUSTODY_WEBHOOK_ALLOW_RANGES). */
+  webhookAllowRanges?: readonly string[];
 }
 
 /** All activities, composed from the per-domain factories. */
@@ -32,7 +34,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createRegistryActivities({ repos }),
     ...createGatesActivities({ repos }),
     ...createMonitoringActivities({ repos, store }),
-    ...createEventsActivities({ repos }),
+    ...createEventsActivities({ repos, webhookAllowRanges: deps.webhookAllowRanges ?? [] }),
   };
 }
 

@@ -22,6 +22,7 @@ import { lineageBench } from './lineage.js';
 import { servingBench } from './serving.js';
 import { commandServingBench, type CommandServingFigures } from './command-serving.js';
 import { searchBench } from './search.js';
+import { securityBench, type SecurityFigures } from './security.js';
 import { trainingBench, type TrainingFigure } from './training.js';
 
 const STEPS = 20;
@@ -148,23 +149,27 @@ async function main() {
 
   worker.shutdown();
   await running;
+
+  // 4. Refusals and large bodies: a flood of bogus tokens, and oversized unauthenticated bodies (the worker is
+  //    stopped, so the submissions made meanwhile are only accepted, not run).
+  const security = await securityBench({ config, database, temporal: client, spec: smallSpec });
   await client.connection.close();
   await native.close();
 
-  // 4. Lineage at depth 5 over 100k runs, against a primary-key lookup of a run in the same database.
+  // 5. Lineage at depth 5 over 100k runs, against a primary-key lookup of a run in the same database.
   const lineage = await lineageBench(database.db);
   await drop();
 
-  // 5. Drift statistics over 1M rows × 20 features.
+  // 6. Drift statistics over 1M rows × 20 features.
   const drift = driftBench();
 
-  // 6. Training: random forest and gradient boosting against scikit-learn on the same rows.
+  // 7. Training: random forest and gradient boosting against scikit-learn on the same rows.
   const training = await trainingBench();
 
-  // 7. Search: 50 configurations fitted in full against successive halving.
+  // 8. Search: 50 configurations fitted in full against successive halving.
   const search = searchBench();
 
-  // 8. A command model (the scikit-learn example) served per call against its warm serve mode.
+  // 9. A command model (the scikit-learn example) served per call against its warm serve mode.
   const commandServing = await commandServingBench();
 
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}; database: ${kind}; Temporal dev server (in memory) on the same machine`;
@@ -251,9 +256,33 @@ ${search.configurations} gradient-boosting configurations drawn at random (learn
 ## Serving a command model
 
 ${commandServingSection(commandServing)}
+
+## Refused requests and large bodies
+
+${securitySection(security)}
 `;
   writeFileSync(path.join(PROJECT_ROOT, 'BENCHMARKS.md'), report);
   process.stdout.write(`${report}\ncustody: wrote BENCHMARKS.md\n`);
+}
+
+function securitySection({ flood, submission, memory }: SecurityFigures): string {
+  return [
+    `${flood.requests.toLocaleString('en')} GraphQL requests with a bogus token or none, 50 at a time from another process on the same address, against an API with the default limits: 60 refused authentications a minute per client, then 429, each held a second (a tarpit), so the flood paces itself at 50 requests a second. All through it, a submitter on the same address submits a pipeline every quarter second (${submission.flooded.count} submissions); baseline: ${submission.quiet.count} submissions at the same pace with no flood, just before.`,
+    '',
+    '| | figure |',
+    '| --- | --- |',
+    `| flood answered in | ${flood.seconds.toFixed(1)} s (${(flood.requests / flood.seconds).toFixed(0)} requests/s) |`,
+    `| answered 401 (refused and counted) / 429 (rate-limited, nothing read) | ${flood.unauthenticated} / ${flood.limited} |`,
+    `| audit chain length before / after the flood | ${flood.auditBefore} / ${flood.auditAfter} |`,
+    '',
+    '| submission | p50 | p99 |',
+    '| --- | --- | --- |',
+    `| during the flood | ${ms(submission.flooded.p50)} | ${ms(submission.flooded.p99)} |`,
+    `| quiet (baseline) | ${ms(submission.quiet.p50)} | ${ms(submission.quiet.p99)} |`,
+    `| **ratio** | **${(submission.flooded.p50 / submission.quiet.p50).toFixed(2)}×** | ${(submission.flooded.p99 / submission.quiet.p99).toFixed(2)}× |`,
+    '',
+    `Memory: ${memory.requests} concurrent ${(memory.bytesSent / memory.requests / 2 ** 20).toFixed(0)} MB bodies with a bogus token, half to GraphQL (refused from their Content-Length at the 1 MB body limit), half to \`POST /v1/datasets/{name}\` (refused before reading, by the token check): ${(memory.bytesSent / 2 ** 20).toFixed(0)} MB sent, and the server's resident memory grew by at most **${memory.rssPeakGrowthMb.toFixed(0)} MB** from ${memory.rssBeforeMb.toFixed(0)} MB. Before these limits, twelve 25 MB bodies grew it by about 630 MB.`,
+  ].join('\n');
 }
 
 function commandServingSection(figures: CommandServingFigures | null): string {

@@ -2,6 +2,7 @@ import { activityInfo, ApplicationFailure, cancellationSignal } from '@temporali
 import type { Repositories } from '../../db/repositories/index.js';
 import { FailureType, permanentFailure } from '../failures.js';
 import { SIGNATURE_HEADER, signPayload } from './signature.js';
+import { BlockedTargetError, postToWebhook } from '../../clients/webhook-targets.js';
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -16,11 +17,13 @@ function webhookBody(event: { id: string; type: string; modelName: string | null
 }
 
 /** Webhook delivery: one signed POST per attempt; the `deliverWebhook` workflow owns the retries. */
-export function createEventsActivities({ repos }: { repos: Repositories }) {
+export function createEventsActivities({ repos, webhookAllowRanges }: { repos: Repositories; webhookAllowRanges: readonly string[] }) {
   return {
     /**
      * POSTs the event to the webhook, signed with its secret. A 2xx answer delivers it; anything else (or no
-     * answer within 10 s) fails this attempt, so Temporal retries it with backoff. Every attempt is recorded.
+     * answer within 10 s) fails this attempt, so Temporal retries it with backoff. A URL that resolves to a
+     * private address now (DNS may have changed since the webhook was created) is refused for good. Every
+     * attempt is recorded.
      */
     async postWebhook(input: { deliveryId: string }): Promise<DeliveryOutcome> {
       const found = await repos.events.delivery(input.deliveryId);
@@ -35,9 +38,9 @@ export function createEventsActivities({ repos }: { repos: Repositories }) {
       const attempt = activityInfo().attempt;
       let statusCode: number | null = null;
       let error: string | null = null;
+      let blocked = false;
       try {
-        const response = await fetch(webhook.url, {
-          method: 'POST',
+        statusCode = await postToWebhook(new URL(webhook.url), {
           headers: {
             'content-type': 'application/json',
             'user-agent': 'custody-webhooks/1',
@@ -46,17 +49,19 @@ export function createEventsActivities({ repos }: { repos: Repositories }) {
             [SIGNATURE_HEADER]: signPayload(webhook.secret, body, Math.floor(Date.now() / 1000)),
           },
           body,
-          redirect: 'manual',
+          allowRanges: webhookAllowRanges,
           signal: AbortSignal.any([AbortSignal.timeout(REQUEST_TIMEOUT_MS), cancellationSignal()]),
         });
-        statusCode = response.status;
-        await response.body?.cancel();
-        if (!response.ok) error = `answered HTTP ${response.status}`;
+        if (statusCode < 200 || statusCode >= 300) error = `answered HTTP ${statusCode}`;
       } catch (cause) {
-        error = `no answer: ${(cause as Error).message}`;
+        blocked = cause instanceof BlockedTargetError;
+        error = blocked ? `refused: ${(cause as Error).message}` : `no answer: ${(cause as Error).message}`;
       }
       await repos.events.recordAttempt(delivery.id, { number: attempt, statusCode, error, delivered: error === null, at: new Date() });
-      if (error !== null) throw ApplicationFailure.retryable(`POST ${webhook.url} ${error} (attempt ${attempt})`, 'WebhookDeliveryFailed');
+      // The history names the origin only: a URL's path or query may carry the receiver's credentials.
+      const origin = new URL(webhook.url).origin;
+      if (blocked) throw permanentFailure(FailureType.BadInput, `POST ${origin} ${error}`);
+      if (error !== null) throw ApplicationFailure.retryable(`POST ${origin} ${error} (attempt ${attempt})`, 'WebhookDeliveryFailed');
       return { status: 'delivered', attempts: attempt };
     },
 

@@ -9,6 +9,10 @@ import { errorBody, sendJson } from '../http/respond.js';
 const WINDOW_SECONDS = 60;
 const VOUCH_MS = 60_000;
 const MAX_VOUCHED = 10_000;
+/** How long a limited request waits for its 429: a flood then paces itself by its own concurrency. */
+const TARPIT_MS = 1000;
+/** Limited requests held at once per source; past this, the connection is dropped without an answer. */
+const MAX_HELD = 64;
 
 /** The client a request comes from, as the rate limit and the refusal counts name it. */
 export const sourceOf = (req: { ip?: string; socket?: { remoteAddress?: string } }): string => req.ip ?? req.socket?.remoteAddress ?? 'unknown';
@@ -25,6 +29,8 @@ export class RefusalLimiter {
   private readonly points: number;
   /** sha256 of tokens that authenticated recently, with when that stops counting. */
   private readonly vouched = new Map<string, number>();
+  /** Limited requests waiting for their 429, per source. */
+  private readonly held = new Map<string, number>();
 
   constructor(@Inject(CONFIG) config: Config) {
     this.points = config.security.authRefusalsPerMinute;
@@ -60,19 +66,30 @@ export class RefusalLimiter {
   }
 
   /**
-   * Express middleware, mounted before any body parser. A limited source is answered 429 at once, unless
-   * its request carries a token that authenticates (looked up by hash, the body still unread): a flood from
-   * a shared address never locks out the people behind it.
+   * Express middleware, mounted before any body parser. A limited source is answered 429, unless its
+   * request carries a token that authenticates (looked up by hash, the body still unread): a flood from a
+   * shared address never locks out the people behind it. The 429 comes after a second (a tarpit), so a
+   * flood runs at its own concurrency per second and costs the server next to nothing; a source holding
+   * more than 64 such requests has the rest dropped unanswered.
    */
   middleware(authenticates: (token: string) => Promise<boolean>) {
     return async (req: IncomingMessage & { ip?: string }, res: ServerResponse, next: () => void): Promise<void> => {
-      const waitMs = await this.blockedFor(sourceOf(req));
+      const source = sourceOf(req);
+      const waitMs = await this.blockedFor(source);
       if (waitMs === 0) return next();
       const token = bearerToken(req.headers.authorization);
       if (token && (this.isVouched(token) || (await authenticates(token)))) return next();
-      const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-      const message = `Too many refused authentications from this client: try again in ${seconds} s`;
-      sendJson(res, 429, errorBody('RATE_LIMITED', message, { retryAfterSeconds: seconds }), { 'retry-after': String(seconds) });
+      const holding = this.held.get(source) ?? 0;
+      if (holding >= MAX_HELD) return void req.socket.destroy();
+      this.held.set(source, holding + 1);
+      setTimeout(() => {
+        const left = (this.held.get(source) ?? 1) - 1;
+        if (left > 0) this.held.set(source, left);
+        else this.held.delete(source);
+        const seconds = Math.max(1, Math.ceil((waitMs - TARPIT_MS) / 1000));
+        const message = `Too many refused authentications from this client: try again in ${seconds} s`;
+        if (!res.destroyed) sendJson(res, 429, errorBody('RATE_LIMITED', message, { retryAfterSeconds: seconds }), { 'retry-after': String(seconds) });
+      }, TARPIT_MS).unref();
     };
   }
 }

@@ -7,7 +7,9 @@ import type { Caller } from '../access/principal.js';
 import { decodeCursor, pageOf, pageSize } from '../common/pagination.js';
 import { auditRequest } from '../common/audit.js';
 import { isUuid, modelNameField } from '../common/validate.js';
-import { REPOSITORIES } from '../core/tokens.js';
+import { CONFIG, REPOSITORIES } from '../core/tokens.js';
+import type { Config } from '../../config.js';
+import { BlockedTargetError, screenTarget } from '../../clients/webhook-targets.js';
 import type { AlertsInput, CreateWebhookInput, EventsInput, WebhookDeliveriesInput, WebhookIdInput } from './dto/events.input.js';
 import type { CreatedWebhook, Event, EventConnection, Webhook, WebhookDelivery } from './models/event.model.js';
 import { EventsError } from './events.error.js';
@@ -17,7 +19,10 @@ const EVENT_PATTERN = /^(\*|[a-z_]+(\.[a-z_]+)*(\.\*)?)$/;
 /** Events and the webhooks that receive them. */
 @Injectable()
 export class EventsService {
-  constructor(@Inject(REPOSITORIES) private readonly repos: Repositories) {}
+  constructor(
+    @Inject(REPOSITORIES) private readonly repos: Repositories,
+    @Inject(CONFIG) private readonly config: Config,
+  ) {}
 
   async list(input: EventsInput): Promise<EventConnection> {
     if (input.type !== undefined && input.type !== null && !EVENT_PATTERN.test(input.type)) throw EventsError.invalid('input.type', 'must be an event type or a prefix such as alert.*');
@@ -50,6 +55,7 @@ export class EventsService {
       if (!EVENT_PATTERN.test(pattern)) throw EventsError.invalid(`input.events[${i}]`, `must be an event type, a prefix such as deployment.*, or * (got ${JSON.stringify(pattern)})`);
     });
     if (input.description !== undefined && input.description !== null && input.description.length > 500) throw EventsError.invalid('input.description', 'must be at most 500 characters');
+    await this.screen(url);
     const secret = `whsec_${randomBytes(24).toString('base64url')}`;
     const row = await this.repos.events.createWebhook({
       url: url.toString(),
@@ -62,6 +68,20 @@ export class EventsService {
     // The audit history is readable by every token holder: it keeps the URL's origin, not its path or query.
     await this.audit(caller, 'webhook.created', row.id, { origin: url.origin, events: row.events, model: row.modelName });
     return { webhook: toWebhook(row), secret };
+  }
+
+  /**
+   * Refuses a URL that names or resolves to a loopback, private, link-local (metadata) or other non-public
+   * address. A name that does not resolve yet is accepted: every delivery screens it again before connecting.
+   */
+  private async screen(url: URL): Promise<void> {
+    try {
+      await screenTarget(url, this.config.security.webhookAllowRanges);
+    } catch (error) {
+      if (error instanceof BlockedTargetError) throw EventsError.invalid('input.url', `must reach a public address: ${error.message}`);
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTFOUND' && code !== 'EAI_AGAIN' && code !== 'ENODATA') throw error;
+    }
   }
 
   async disableWebhook(input: WebhookIdInput, caller: Caller): Promise<Webhook> {

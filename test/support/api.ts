@@ -1,5 +1,4 @@
 import type { INestApplication } from '@nestjs/common';
-import http from 'node:http';
 import { expect } from 'vitest';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../../config.js';
@@ -9,6 +8,7 @@ import { testConfig } from './config.js';
 import { createTestDatabase } from './database.js';
 import { TokensService } from '../../api/access/tokens.service.js';
 import { PEOPLE } from './principals.js';
+export { sendBytes } from '../../bench/send-bytes.js';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
@@ -80,29 +80,4 @@ export async function apiWith(env: Record<string, string>): Promise<{ api: TestA
       await database.close();
     },
   };
-}
-
-/**
- * POSTs `size` bytes of filler to `url`, declared up front or (with `chunked`) not, and resolves with the
- * status and body, or 'reset' when the server hung up before answering.
- */
-export function sendBytes(url: string, size: number, headers: Record<string, string>, options: { chunked?: boolean } = {}): Promise<number | 'reset'> {
-  return new Promise((resolve) => {
-    const request = http.request(url, { method: 'POST', headers: { ...(options.chunked ? {} : { 'content-length': String(size) }), ...headers } }, (response) => {
-      response.resume();
-      resolve(response.statusCode!);
-    });
-    request.on('error', () => resolve('reset'));
-    const chunk = Buffer.alloc(1024 * 1024, 'a');
-    let sent = 0;
-    const write = (): void => {
-      while (sent < size) {
-        const part = chunk.subarray(0, Math.min(chunk.length, size - sent));
-        sent += part.length;
-        if (!request.write(part)) return void request.once('drain', write);
-      }
-      request.end();
-    };
-    write();
-  });
 }

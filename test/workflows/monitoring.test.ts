@@ -56,7 +56,7 @@ describe('monitoring, drift and retraining', () => {
   const imports = createImportDir();
 
   beforeAll(async () => {
-    stack = await startStack({ env: { CUSTODY_IMPORT_DIR: imports.dir } });
+    stack = await startStack({ env: { CUSTODY_IMPORT_DIR: imports.dir, CUSTODY_WEBHOOK_ALLOW_RANGES: '127.0.0.0/8' } });
     hooks = await startWebhookReceiver();
     const created = await stack.api.gql<{ createWebhook: { secret: string } }>(
       'mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { secret webhook { id } } }',

@@ -1,0 +1,26 @@
+import http from 'node:http';
+
+/**
+ * POSTs `size` bytes of filler to `url`, declared up front or (with `chunked`) not, and resolves with the
+ * status, or 'reset' when the server hung up before answering.
+ */
+export function sendBytes(url: string, size: number, headers: Record<string, string>, options: { chunked?: boolean } = {}): Promise<number | 'reset'> {
+  return new Promise((resolve) => {
+    const request = http.request(url, { method: 'POST', headers: { ...(options.chunked ? {} : { 'content-length': String(size) }), ...headers } }, (response) => {
+      response.resume();
+      resolve(response.statusCode!);
+    });
+    request.on('error', () => resolve('reset'));
+    const chunk = Buffer.alloc(1024 * 1024, 'a');
+    let sent = 0;
+    const write = (): void => {
+      while (sent < size) {
+        const part = chunk.subarray(0, Math.min(chunk.length, size - sent));
+        sent += part.length;
+        if (!request.write(part)) return void request.once('drain', write);
+      }
+      request.end();
+    };
+    write();
+  });
+}
