@@ -1,6 +1,7 @@
 import path from 'node:path';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import type { ArtifactSettings } from './storage/open-store.js';
 
 /**
  * The one place that reads `process.env`. Every process (API, worker, all-in-one) parses it once
@@ -63,6 +64,12 @@ const envSchema = z.object({
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
   CUSTODY_DATA_DIR: z.string().min(1, 'must not be empty').default('.data'),
   CUSTODY_ARTIFACT_DIR: z.string().min(1, 'must not be empty').optional(),
+  CUSTODY_ARTIFACT_URL: z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, 'must be s3://bucket or s3://bucket/prefix').optional(),
+  CUSTODY_S3_FORCE_PATH_STYLE: bool.prefault('false'),
+  AWS_REGION: z.string().min(1, 'must not be empty').default('us-east-1'),
+  AWS_ENDPOINT_URL: url(['http:', 'https:']).optional(),
+  AWS_ACCESS_KEY_ID: z.string().min(1, 'must not be empty').optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().min(1, 'must not be empty').optional(),
   CUSTODY_IMPORT_DIR: z.string().min(1, 'must not be empty').default('.'),
   TEMPORAL_ADDRESS: hostPort.default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1, 'must not be empty').default('default'),
@@ -87,7 +94,8 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   http: { host: string; port: number };
   database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
-  artifactDir: string;
+  /** Where datasets and models are kept: a local directory by default, or an S3-compatible bucket. */
+  artifacts: ArtifactSettings;
   /** Dataset files named in specs are read from inside this directory only. */
   importDir: string;
   temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
@@ -110,6 +118,22 @@ export interface SecurityConfig {
   authRefusalsPerMinute: number;
   /** Private address ranges webhooks may still reach (for example an internal receiver). */
   webhookAllowRanges: string[];
+}
+
+/** The local directory, or the bucket and prefix of CUSTODY_ARTIFACT_URL (with a local cache of what is read as files). */
+function artifactSettings(e: z.infer<typeof envSchema>, dataDir: string): ArtifactSettings {
+  if (!e.CUSTODY_ARTIFACT_URL) return { kind: 'local', dir: path.resolve(e.CUSTODY_ARTIFACT_DIR ?? path.join(dataDir, 'artifacts')) };
+  const [, bucket, prefix] = /^s3:\/\/([^/]+)\/?(.*)$/.exec(e.CUSTODY_ARTIFACT_URL)!;
+  return {
+    kind: 's3',
+    bucket: bucket!,
+    prefix: prefix ? prefix.replace(/\/*$/, '/') : '',
+    region: e.AWS_REGION,
+    endpoint: e.AWS_ENDPOINT_URL,
+    forcePathStyle: e.CUSTODY_S3_FORCE_PATH_STYLE,
+    credentials: e.AWS_ACCESS_KEY_ID && e.AWS_SECRET_ACCESS_KEY ? { accessKeyId: e.AWS_ACCESS_KEY_ID, secretAccessKey: e.AWS_SECRET_ACCESS_KEY } : undefined,
+    cacheDir: path.resolve(e.CUSTODY_ARTIFACT_DIR ?? path.join(dataDir, 'artifact-cache')),
+  };
 }
 
 /** Thrown for a bad environment; its message is one line meant for the operator. */
@@ -136,7 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     http: { host: e.HOST, port: e.PORT },
     database: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL } : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') },
-    artifactDir: path.resolve(e.CUSTODY_ARTIFACT_DIR ?? path.join(dataDir, 'artifacts')),
+    artifacts: artifactSettings(e, dataDir),
     importDir: path.resolve(e.CUSTODY_IMPORT_DIR),
     temporal: {
       address: e.TEMPORAL_ADDRESS,

@@ -7,14 +7,14 @@ import { createGatesActivities } from './gates/gates.activities.js';
 import { createMonitoringActivities } from './monitoring/monitoring.activities.js';
 import { createRegistryActivities } from './registry/registry.activities.js';
 import { createRunsActivities } from './runs/runs.activities.js';
-import { ArtifactStore } from '../storage/artifact-store.js';
+import { openArtifactStore, type ArtifactSettings } from '../storage/open-store.js';
 import { createSystemActivities } from './system/system.activities.js';
 import { createTrainingActivities } from './training/training.activities.js';
 
 /** What the activity factories depend on; the worker builds it once. */
 export interface ActivityDependencies {
   database: Database;
-  artifactDir: string;
+  artifacts: ArtifactSettings;
   /** Dataset files named in specs are read from inside this directory only. */
   importDir: string;
   /** Private address ranges webhooks may still reach (CUSTODY_WEBHOOK_ALLOW_RANGES). */
@@ -24,7 +24,7 @@ export interface ActivityDependencies {
 /** All activities, composed from the per-domain factories. */
 export function createActivities(deps: ActivityDependencies) {
   const repos = createRepositories(deps.database.db);
-  const store = new ArtifactStore(deps.artifactDir);
+  const store = openArtifactStore(deps.artifacts);
   return {
     ...createSystemActivities(deps),
     ...createRunsActivities({ repos }),

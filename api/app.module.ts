@@ -10,7 +10,7 @@ import type { Repositories } from '../db/repositories/index.js';
 import { createLoaders, type RequestContext } from './common/loaders.js';
 import { CONFIG, REPOSITORIES } from './core/tokens.js';
 import type { Config } from '../config.js';
-import { costLimit, depthRule } from './http/query-limits.js';
+import { costLimit, depthRule, MAX_TOKENS } from './http/query-limits.js';
 import { AccessModule } from './access/access.module.js';
 import { DatasetsModule } from './datasets/datasets.module.js';
 import { EventsModule } from './events/events.module.js';
@@ -44,6 +44,7 @@ export class AppModule {
             // The Apollo landing page loads its explorer from the internet; the console is ours instead.
             playground: false,
             validationRules: [depthRule(config.security.maxDepth)],
+            parseOptions: { maxTokens: MAX_TOKENS },
             plugins: [costLimit(config.security.maxCost)],
             includeStacktraceInErrorResponses: false,
             formatError: formatGraphQLError,

@@ -90,7 +90,7 @@ async function main() {
     taskQueue,
     // Compiled (npm run bench builds first, for NestJS's decorator metadata) or from source.
     workflowsPath: fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './workflows.ts' : './workflows.js', import.meta.url)),
-    activities: { ...createActivities({ database, artifactDir: config.artifactDir, importDir: PROJECT_ROOT }), ...benchActivities },
+    activities: { ...createActivities({ database, artifacts: config.artifacts, importDir: PROJECT_ROOT }), ...benchActivities },
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
   });
   const running = worker.run();

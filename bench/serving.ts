@@ -4,7 +4,7 @@ import { createApiApp } from '../api/bootstrap.js';
 import { PredictionLog } from '../api/serving/prediction-log.js';
 import { ServingService } from '../api/serving/serving.service.js';
 import { loadArtifact } from '../ml/predict.js';
-import { ArtifactStore } from '../storage/artifact-store.js';
+import { openArtifactStore } from '../storage/open-store.js';
 import { time, type Timing } from './timing.js';
 import { predictBuiltIn } from '../ml/trainers/built-in.js';
 import type { Config } from '../config.js';
@@ -43,7 +43,7 @@ export async function servingBench(deps: { config: Config; database: Database; t
   const repos = createRepositories(deps.database.db);
   const primary = await repos.registry.productionPrimary(deps.model);
   if (!primary) throw new Error(`${deps.model} is not in production`);
-  const artifact = await loadArtifact(new ArtifactStore(deps.config.artifactDir), primary.version.artifactSha256);
+  const artifact = await loadArtifact(openArtifactStore(deps.config.artifacts), primary.version.artifactSha256);
   if (artifact.kind !== 'builtin') throw new Error('the serving benchmark expects a built-in model');
 
   const figures: ServingFigures[] = [];

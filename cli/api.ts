@@ -1,5 +1,6 @@
 import { createReadStream, statSync } from 'node:fs';
-import { Readable } from 'node:stream';
+import http from 'node:http';
+import https from 'node:https';
 import type { Connection } from './config.js';
 import { CliError, EXIT, type ExitCode } from './exit.js';
 
@@ -63,26 +64,40 @@ export class Api {
 
   /**
    * Streams a file to a REST upload endpoint (`/v1/datasets/{name}`), never holding it whole, and returns
-   * the JSON answer; an error answer becomes one line and its exit code, as for GraphQL.
+   * the JSON answer; an error answer becomes one line and its exit code, as for GraphQL. A server that
+   * answers early (a refusal, a size limit) and hangs up is heard: its answer wins over the broken write.
    */
   async upload<Answer>(path: string, file: string, headers: Record<string, string>): Promise<Answer> {
-    const url = this.connection.url.replace(/\/graphql$/, '') + path;
-    let response: Response;
+    const url = new URL(this.connection.url.replace(/\/graphql$/, '') + path);
+    const auth: Record<string, string> = this.connection.token ? { authorization: `Bearer ${this.connection.token}` } : {};
+    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const client = url.protocol === 'https:' ? https : http;
+      let answered = false;
+      const request = client.request(url, { method: 'POST', headers: { 'content-length': String(statSync(file).size), ...headers, ...auth } }, (response) => {
+        answered = true;
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+        response.on('error', reject);
+      });
+      request.on('error', (error: NodeJS.ErrnoException) => {
+        // EPIPE or a reset after the answer arrived: the answer (above) is what counts.
+        if (answered) return;
+        reject(new CliError(`cannot reach ${url.origin}: ${error.code ?? error.message}`, EXIT.unreachable));
+      });
+      createReadStream(file).on('error', reject).pipe(request);
+    });
+    type ErrorAnswer = { error?: { message: string; code?: string }; errors?: GraphQLError[] };
+    let body: ErrorAnswer | null;
     try {
-      response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-length': String(statSync(file).size), ...headers, ...(this.connection.token ? { authorization: `Bearer ${this.connection.token}` } : {}) },
-        body: Readable.toWeb(createReadStream(file)) as ReadableStream,
-        duplex: 'half',
-      } as RequestInit);
-    } catch (error) {
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw new CliError(`cannot reach ${url}: ${cause?.code ?? cause?.message ?? (error as Error).message}`, EXIT.unreachable);
+      body = JSON.parse(text) as ErrorAnswer;
+    } catch {
+      body = null;
     }
-    const body = (await response.json().catch(() => null)) as { error?: GraphQLError & { code?: string }; errors?: GraphQLError[] } | null;
-    if (response.ok && body) return body as Answer;
+    if (status >= 200 && status < 300 && body) return body as Answer;
     const error = body?.error ? { message: body.error.message, extensions: { code: body.error.code } } : body?.errors?.[0];
-    if (!error) throw new CliError(`${url} answered HTTP ${response.status} without a Custody error; is it a Custody server?`, EXIT.unreachable);
+    if (!error) throw new CliError(`${url.origin} answered HTTP ${status} without a Custody error; is it a Custody server?`, EXIT.unreachable);
     throw new CliError(`${error.message} (${error.extensions?.code ?? 'ERROR'})`, exitOf(error));
   }
 }

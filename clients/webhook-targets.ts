@@ -33,8 +33,11 @@ export function blockedReason(address: string, allowRanges: readonly string[]): 
     const [network, bits] = ipaddr.parseCIDR(range);
     return network.kind() === ip.kind() && ip.match(network, bits);
   });
+  if (allowed) return null;
   const range = ip.range();
-  if (allowed || range === 'unicast') return null;
+  // ::a.b.c.d (IPv4-compatible, long deprecated) reaches the IPv4 address on some stacks.
+  if (range === 'unicast' && ip.kind() === 'ipv6' && (ip as ipaddr.IPv6).parts.slice(0, 6).every((part) => part === 0)) return 'a reserved (IPv4-compatible) address';
+  if (range === 'unicast') return null;
   return `a ${RANGE_NAMES[range] ?? `reserved (${range})`} address`;
 }
 

@@ -17,8 +17,8 @@ export async function loadArtifact(store: ArtifactStore, sha256: string): Promis
  */
 export async function predictRows(store: ArtifactStore, artifact: ModelArtifact, rows: Row[], signal?: AbortSignal, commands?: CommandServers): Promise<Predictions> {
   if (artifact.kind === 'builtin') return predictBuiltIn(artifact, rows);
-  if (commands) return await commands.predict(artifact, store.pathOf(artifact.modelSha256), rows);
-  return await predictWithCommand(artifact, store.pathOf(artifact.modelSha256), rows, { signal });
+  if (commands) return await commands.predict(artifact, await store.localPath(artifact.modelSha256), rows);
+  return await predictWithCommand(artifact, await store.localPath(artifact.modelSha256), rows, { signal });
 }
 
 /** The task's metrics of predictions on labelled rows. */

@@ -1,7 +1,8 @@
 // Helpers for the project's own commands. Node built-ins only, so they run before `npm ci`.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -79,4 +80,44 @@ export function spawnChild(command, args, options = {}) {
     });
   });
   return { child, exited };
+}
+
+/** The platform's cache directory: built tools live there, outside the repository, so every clone reuses them. */
+export function cacheDir() {
+  if (process.env.XDG_CACHE_HOME) return process.env.XDG_CACHE_HOME;
+  if (process.platform === 'darwin') return path.join(os.homedir(), 'Library', 'Caches');
+  if (process.platform === 'win32') return process.env.LOCALAPPDATA ?? path.join(os.homedir(), 'AppData', 'Local');
+  return path.join(os.homedir(), '.cache');
+}
+
+/** The first path of `name` on PATH, or null. */
+export function onPath(name) {
+  const finder = process.platform === 'win32' ? 'where' : 'which';
+  const result = spawnSync(finder, [name], { encoding: 'utf8' });
+  return result.status === 0 ? result.stdout.split(/\r?\n/)[0].trim() || null : null;
+}
+
+function findGo() {
+  const candidates = [onPath('go'), process.env.GOROOT && path.join(process.env.GOROOT, 'bin', 'go'), '/usr/local/go/bin/go'];
+  return candidates.find((candidate) => candidate && existsSync(candidate)) ?? null;
+}
+
+/**
+ * Builds a Go command (`module@version`) into `target` with `go install`, through a staging directory
+ * so a failed build leaves nothing behind. False when Go is missing or the build fails.
+ */
+export function goInstall(moduleAtVersion, target) {
+  const go = findGo();
+  if (!go) return false;
+  const dir = path.dirname(target);
+  mkdirSync(dir, { recursive: true });
+  const staging = mkdtempSync(path.join(dir, '.build-'));
+  const result = spawnSync(go, ['install', moduleAtVersion], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, GOBIN: staging, CGO_ENABLED: '0', GOFLAGS: '-mod=mod' },
+  });
+  const built = path.join(staging, path.basename(target));
+  if (result.status === 0 && existsSync(built)) renameSync(built, target);
+  rmSync(staging, { recursive: true, force: true });
+  return existsSync(target);
 }

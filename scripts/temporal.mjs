@@ -2,52 +2,17 @@
 // and starts that dev server. Used by `npm start` and by the test suite.
 //
 //   node scripts/temporal.mjs          prints the path of the CLI, obtaining it first if needed
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fail, isListening, log } from './lib.mjs';
+import { cacheDir, fail, goInstall, isListening, log, onPath } from './lib.mjs';
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 const EXE = process.platform === 'win32' ? 'temporal.exe' : 'temporal';
 
-function cacheDir() {
-  if (process.env.XDG_CACHE_HOME) return process.env.XDG_CACHE_HOME;
-  if (process.platform === 'darwin') return path.join(os.homedir(), 'Library', 'Caches');
-  if (process.platform === 'win32') return process.env.LOCALAPPDATA ?? path.join(os.homedir(), 'AppData', 'Local');
-  return path.join(os.homedir(), '.cache');
-}
-
 /** Where a built or downloaded CLI is kept: outside the repository, so every clone reuses it. */
 export const CACHED_CLI = path.join(cacheDir(), 'custody', 'temporal-cli', TEMPORAL_CLI_VERSION, EXE);
-
-function onPath(name) {
-  const finder = process.platform === 'win32' ? 'where' : 'which';
-  const result = spawnSync(finder, [name], { encoding: 'utf8' });
-  return result.status === 0 ? result.stdout.split(/\r?\n/)[0].trim() || null : null;
-}
-
-function findGo() {
-  const candidates = [onPath('go'), process.env.GOROOT && path.join(process.env.GOROOT, 'bin', 'go'), '/usr/local/go/bin/go'];
-  return candidates.find((candidate) => candidate && existsSync(candidate)) ?? null;
-}
-
-function buildWithGo(go) {
-  log(`building the Temporal CLI ${TEMPORAL_CLI_VERSION} with Go; the first build takes several minutes, later runs reuse it`);
-  const dir = path.dirname(CACHED_CLI);
-  mkdirSync(dir, { recursive: true });
-  const staging = mkdtempSync(path.join(dir, '.build-'));
-  const result = spawnSync(go, ['install', `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, GOBIN: staging, CGO_ENABLED: '0', GOFLAGS: '-mod=mod' },
-  });
-  if (result.status === 0 && existsSync(path.join(staging, EXE))) {
-    renameSync(path.join(staging, EXE), CACHED_CLI);
-  }
-  rmSync(staging, { recursive: true, force: true });
-  return existsSync(CACHED_CLI);
-}
 
 async function download() {
   const platform = { darwin: 'darwin', linux: 'linux', win32: 'windows' }[process.platform];
@@ -88,8 +53,8 @@ export async function findTemporalCli() {
   const fromPath = onPath('temporal');
   if (fromPath) return fromPath;
   if (existsSync(CACHED_CLI)) return CACHED_CLI;
-  const go = findGo();
-  if (go && buildWithGo(go)) return CACHED_CLI;
+  log(`building the Temporal CLI ${TEMPORAL_CLI_VERSION} with Go; the first build takes several minutes, later runs reuse it`);
+  if (goInstall(`github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`, CACHED_CLI)) return CACHED_CLI;
   if (await download()) return CACHED_CLI;
   fail(
     'the Temporal CLI is needed to run the Temporal dev server. Install Go (https://go.dev/dl) and run this again, ' +

@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
 export interface StoredArtifact {
   sha256: string;
@@ -11,84 +11,74 @@ export interface StoredArtifact {
 }
 
 /**
- * A content-addressed store of datasets and model artifacts: each file lives at `sha256/ab/<hash>`.
- * Identical content is stored once; writes go to a temporary file renamed into place, so a crash never
- * leaves a partial artifact under a hash and a retried write is harmless.
+ * A content-addressed store of datasets and model artifacts: content is kept under the sha256 of its
+ * bytes, so identical content is stored once, a retried write is harmless, and a read can check what it
+ * got. Two kinds: a local directory (the embedded default) and an S3-compatible bucket.
  */
-export class ArtifactStore {
-  constructor(readonly root: string) {}
+export interface ArtifactStore {
+  /** Where the content lives, for messages: a directory, or s3://bucket/prefix. */
+  readonly location: string;
+  has(sha256: string): Promise<boolean>;
+  /** Streams a file in (never loading it whole), hashing as it copies. */
+  putFile(file: string): Promise<StoredArtifact>;
+  /** Streams content in; nothing is kept under a hash unless the whole stream arrived. */
+  putStream(source: Readable): Promise<StoredArtifact>;
+  putBytes(bytes: Uint8Array): Promise<StoredArtifact>;
+  /** The whole content of a small artifact (a model's JSON), checked against its hash. */
+  read(sha256: string): Promise<Buffer>;
+  /** A local file holding the content, for code that reads files (profiling, training, command models). */
+  localPath(sha256: string): Promise<string>;
+  /** Removes content nothing references (an upload refused after it was stored). */
+  discard(sha256: string): Promise<void>;
+}
 
-  pathOf(sha256: string): string {
-    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`not a sha256: ${sha256}`);
-    return path.join(this.root, 'sha256', sha256.slice(0, 2), sha256);
-  }
+/** Thrown when stored content no longer matches its hash, or is missing. */
+export class ArtifactIntegrityError extends Error {
+  override readonly name = 'ArtifactIntegrityError';
+}
 
-  async has(sha256: string): Promise<boolean> {
-    try {
-      await access(this.pathOf(sha256));
-      return true;
-    } catch {
-      return false;
-    }
-  }
+export const SHA256 = /^[0-9a-f]{64}$/;
 
-  /** Streams a file into the store (never loading it whole), hashing as it copies. */
-  async putFile(source: string): Promise<StoredArtifact> {
-    return await this.putStream(createReadStream(source));
-  }
+/** `sha256/ab/<hash>`: where content lives under a store's root or prefix. */
+export function contentKey(sha256: string): string {
+  if (!SHA256.test(sha256)) throw new Error(`not a sha256: ${sha256}`);
+  return `sha256/${sha256.slice(0, 2)}/${sha256}`;
+}
 
-  /**
-   * Streams content into the store, hashing as it copies; nothing lands under a hash unless the whole
-   * stream arrived. An error from `source` (a client hanging up, a size limit) leaves no trace.
-   */
-  async putStream(source: Readable): Promise<StoredArtifact> {
-    const tmp = await this.tempPath();
-    const hash = createHash('sha256');
-    let sizeBytes = 0;
-    const hasher = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        hash.update(chunk);
-        sizeBytes += chunk.length;
-        done(null, chunk);
-      },
-    });
-    try {
-      await pipeline(source, hasher, createWriteStream(tmp));
-      const sha256 = hash.digest('hex');
-      await this.commit(tmp, sha256);
-      return { sha256, sizeBytes };
-    } finally {
-      await rm(tmp, { force: true });
-    }
-  }
+/** A pass-through stream that hashes and counts what flows through it. */
+export function hashing(): Transform & { digest(): StoredArtifact } {
+  const hash = createHash('sha256');
+  let sizeBytes = 0;
+  let digest: string | undefined;
+  const stream = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      sizeBytes += chunk.length;
+      done(null, chunk);
+    },
+  });
+  return Object.assign(stream, { digest: () => ({ sha256: (digest ??= hash.digest('hex')), sizeBytes }) });
+}
 
-  async putBytes(bytes: Uint8Array): Promise<StoredArtifact> {
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    if (!(await this.has(sha256))) {
-      const tmp = await this.tempPath();
-      try {
-        await writeFile(tmp, bytes);
-        await this.commit(tmp, sha256);
-      } finally {
-        await rm(tmp, { force: true });
-      }
-    }
-    return { sha256, sizeBytes: bytes.byteLength };
+/**
+ * Copies `source` into a new temporary file under `dir`, hashing it on the way. The caller renames it
+ * into place or removes it; on failure it is already gone.
+ */
+export async function spool(source: Readable, dir: string): Promise<StoredArtifact & { file: string }> {
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, `${Date.now()}-${randomBytes(6).toString('hex')}`);
+  const hasher = hashing();
+  try {
+    await pipeline(source, hasher, createWriteStream(file));
+  } catch (error) {
+    await rm(file, { force: true });
+    throw error;
   }
+  return { ...hasher.digest(), file };
+}
 
-  async read(sha256: string): Promise<Buffer> {
-    return await readFile(this.pathOf(sha256));
-  }
-
-  private async commit(tmp: string, sha256: string): Promise<void> {
-    const target = this.pathOf(sha256);
-    await mkdir(path.dirname(target), { recursive: true });
-    await rename(tmp, target);
-  }
-
-  private async tempPath(): Promise<string> {
-    const dir = path.join(this.root, 'tmp');
-    await mkdir(dir, { recursive: true });
-    return path.join(dir, `${Date.now()}-${randomBytes(6).toString('hex')}`);
-  }
+/** Renames a spooled file to `target` (creating its directory); content-addressed, so a rename over an existing copy is harmless. */
+export async function settle(file: string, target: string): Promise<void> {
+  await mkdir(path.dirname(target), { recursive: true });
+  await rename(file, target);
 }

@@ -34,8 +34,15 @@ export async function registerStoredDataset(
   stored: StoredArtifact,
   input: { name: string; format: DatasetFormat; metadata: DatasetMetadata; actor: string; onProgress?: (stage: string, rows?: number) => void },
 ): Promise<{ row: DatasetVersionRow; created: boolean }> {
-  const profile = await profileDataset(deps.store.pathOf(stored.sha256), input.format, (rows) => input.onProgress?.('profiling', rows));
-  if (profile.rowCount === 0) throw new DataFormatError('the file has no rows');
+  let profile: Awaited<ReturnType<typeof profileDataset>>;
+  try {
+    profile = await profileDataset(await deps.store.localPath(stored.sha256), input.format, (rows) => input.onProgress?.('profiling', rows));
+    if (profile.rowCount === 0) throw new DataFormatError('the file has no rows');
+  } catch (error) {
+    // Content nobody can use is not kept, unless a dataset version (of another format, say) holds it.
+    if (error instanceof DataFormatError && !(await deps.repos.datasets.holds(stored.sha256))) await deps.store.discard(stored.sha256);
+    throw error;
+  }
   return await deps.repos.datasets.register(input.name, {
     sha256: stored.sha256,
     format: input.format,

@@ -32,14 +32,14 @@ describe('docker-compose.yml', () => {
     expect(valid).toBe(true);
   });
 
-  it('runs postgresql, temporal, temporal-ui, api and worker', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['api', 'postgresql', 'temporal', 'temporal-ui', 'worker']);
+  it('runs postgresql, temporal, temporal-ui, an S3 server with its bucket, api and worker', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['api', 'postgresql', 's3', 's3-init', 'temporal', 'temporal-ui', 'worker']);
   });
 
   it.each(['api', 'worker'])('gives %s every variable it needs, each one the code knows, with valid values', (name) => {
     const env = compose.services[name]!.environment!;
     for (const key of Object.keys(env)) expect(CONFIG_VARIABLES).toContain(key);
-    for (const required of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_TASK_QUEUE', 'CUSTODY_ARTIFACT_DIR']) {
+    for (const required of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_TASK_QUEUE', 'CUSTODY_ARTIFACT_URL']) {
       expect(env, `${name} sets ${required}`).toHaveProperty(required);
     }
     const config = loadConfig(env);
@@ -47,10 +47,18 @@ describe('docker-compose.yml', () => {
     expect(config.temporal.address).toBe('temporal:7233');
   });
 
-  it('has api and worker share the artifact volume at the configured directory', () => {
+  it('keeps artifacts in the S3 service: api and worker share no volume, and use its bucket with its keys', () => {
+    const s3 = compose.services.s3!;
+    const bucketMaker = compose.services['s3-init']! as { environment?: Record<string, string>; entrypoint?: string[] };
     for (const name of ['api', 'worker']) {
-      const { environment, volumes } = compose.services[name]!;
-      expect(volumes).toContain(`artifacts:${environment!.CUSTODY_ARTIFACT_DIR}`);
+      const { environment, volumes, depends_on } = compose.services[name]!;
+      expect(volumes ?? []).toEqual([]);
+      expect(depends_on).toHaveProperty('s3-init');
+      const artifacts = loadConfig(environment!).artifacts;
+      expect(artifacts).toMatchObject({ kind: 's3', bucket: 'custody', endpoint: 'http://s3:7070', forcePathStyle: true });
+      expect(environment!.AWS_ACCESS_KEY_ID).toBe(s3.environment!.ROOT_ACCESS_KEY_ID);
+      expect(environment!.AWS_SECRET_ACCESS_KEY).toBe(s3.environment!.ROOT_SECRET_ACCESS_KEY);
+      expect(bucketMaker.entrypoint!.join(' ')).toContain(`s3://${(artifacts as { bucket: string }).bucket}`);
     }
   });
 

@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../paths.js';
 import { eventually } from './support/pipelines.js';
+import { s3Env } from './support/s3.js';
 import { startStack, type TestStack } from './support/stack.js';
 
 const examples = readdirSync(path.join(PROJECT_ROOT, 'examples')).filter((dir) => {
@@ -18,10 +19,12 @@ const examples = readdirSync(path.join(PROJECT_ROOT, 'examples')).filter((dir) =
 /** The first Python interpreter that has scikit-learn: `python3` on PATH, else the system one. */
 const sklearnPython = ['python3', '/usr/bin/python3'].find((python) => spawnSync(python, ['-c', 'import sklearn']).status === 0);
 
-describe('every example in examples/', () => {
+describe.each(['local', 's3'] as const)('every example in examples/, with artifacts on %s', (store) => {
   let stack: TestStack;
+  let s3: ReturnType<typeof s3Env> | undefined;
   beforeAll(async () => {
-    stack = await startStack();
+    s3 = store === 's3' ? s3Env() : undefined;
+    stack = await startStack({ env: s3?.env ?? {} });
   });
   afterAll(async () => {
     await stack?.stop();
@@ -70,5 +73,19 @@ describe('every example in examples/', () => {
         for (const p of predict) expect(Object.values(p.probabilities as Record<string, number>).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
       }
     }
+  });
+
+  it.runIf(store === 's3')('keeps every dataset and model in the bucket; the local directory holds only a cache', async () => {
+    const { datasets } = await stack.api.data<{ datasets: { versions: { sha256: string }[] }[] }>('{ datasets { versions { sha256 } } }');
+    const hashes = datasets.flatMap((d) => d.versions.map((v) => v.sha256));
+    expect(hashes.length).toBeGreaterThan(0);
+    const inBucket = (sha256: string) => existsSync(path.join(s3!.bucketDir, s3!.prefix, 'sha256', sha256.slice(0, 2), sha256));
+    for (const sha256 of hashes) expect(inBucket(sha256)).toBe(true);
+    const { models } = await stack.api.data<{ models: { versions: { artifactSha256: string }[] }[] }>('{ models { versions { artifactSha256 } } }');
+    const artifacts = models.flatMap((m) => m.versions.map((v) => v.artifactSha256));
+    expect(artifacts.length).toBe(examples.length);
+    for (const sha256 of artifacts) expect(inBucket(sha256)).toBe(true);
+    // The local directory is the cache: no content lives there except copies fetched to be read as files.
+    expect(existsSync(path.join((stack.config.artifacts as { cacheDir: string }).cacheDir, 'sha256'))).toBe(true);
   });
 });

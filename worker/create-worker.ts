@@ -30,7 +30,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     namespace: config.temporal.namespace,
     taskQueue: options.taskQueue ?? config.temporal.taskQueue,
     ...workflowSource,
-    activities: { ...createActivities({ database, artifactDir: config.artifactDir, importDir: config.importDir, webhookAllowRanges: config.security.webhookAllowRanges }), ...options.activityOverrides },
+    activities: { ...createActivities({ database, artifacts: config.artifacts, importDir: config.importDir, webhookAllowRanges: config.security.webhookAllowRanges }), ...options.activityOverrides },
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
     shutdownGraceTime: '30 seconds',
   });

@@ -116,14 +116,14 @@ export function createTrainingActivities({ repos, store }: { repos: Repositories
         if (job.trainer === 'command') {
           const ticker = setInterval(beat, 2000);
           try {
-            ({ artifactJson, metrics } = await trainByCommand(job, store, store.pathOf(version.sha256), beat));
+            ({ artifactJson, metrics } = await trainByCommand(job, store, await store.localPath(version.sha256), beat));
           } finally {
             clearInterval(ticker);
           }
         } else {
           const ticker = setInterval(beat, 2000);
           try {
-            const result = await runInThread<ThreadResult>(TRAIN_THREAD, { job, datasetPath: store.pathOf(version.sha256) }, cancellationSignal());
+            const result = await runInThread<ThreadResult>(TRAIN_THREAD, { job, datasetPath: await store.localPath(version.sha256) }, cancellationSignal());
             if (!result.ok) {
               if (!result.retryable) {
                 const type = result.errorType === 'DataFormatError' ? FailureType.DataFormat : FailureType.TrainerParams;

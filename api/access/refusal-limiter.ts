@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import ipaddr from 'ipaddr.js';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { Config } from '../../config.js';
 import { CONFIG } from '../core/tokens.js';
@@ -14,8 +15,18 @@ const TARPIT_MS = 1000;
 /** Limited requests held at once per source; past this, the connection is dropped without an answer. */
 const MAX_HELD = 64;
 
-/** The client a request comes from, as the rate limit and the refusal counts name it. */
-export const sourceOf = (req: { ip?: string; socket?: { remoteAddress?: string } }): string => req.ip ?? req.socket?.remoteAddress ?? 'unknown';
+/**
+ * The client a request comes from, as the rate limit and the refusal counts name it: its IPv4 address,
+ * or the /64 network of its IPv6 address (one host usually holds a whole /64).
+ */
+export function sourceOf(req: { ip?: string; socket?: { remoteAddress?: string } }): string {
+  const address = req.ip ?? req.socket?.remoteAddress;
+  if (!address || !ipaddr.isValid(address)) return address ?? 'unknown';
+  const ip = ipaddr.process(address);
+  if (ip.kind() === 'ipv4') return ip.toString();
+  const parts = (ip as ipaddr.IPv6).parts.slice(0, 4).map((p) => p.toString(16));
+  return `${parts.join(':')}::/64`;
+}
 
 /**
  * Refused authentication costs the client, not us: after `authRefusalsPerMinute` refusals in a minute,
@@ -78,9 +89,11 @@ export class RefusalLimiter {
       const waitMs = await this.blockedFor(source);
       if (waitMs === 0) return next();
       const token = bearerToken(req.headers.authorization);
-      if (token && (this.isVouched(token) || (await authenticates(token)))) return next();
+      if (token && this.isVouched(token)) return next();
+      // Past the held limit, nothing more is spent on the source: not even a token lookup.
       const holding = this.held.get(source) ?? 0;
       if (holding >= MAX_HELD) return void req.socket.destroy();
+      if (token && (await authenticates(token))) return next();
       this.held.set(source, holding + 1);
       setTimeout(() => {
         const left = (this.held.get(source) ?? 1) - 1;

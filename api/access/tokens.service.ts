@@ -31,6 +31,28 @@ function durationField(field: string, value: string, min: number, max: number, m
   return ms;
 }
 
+/** A new token: 256 random bits, shown once; stored as its sha256, known by its first characters. */
+function newSecret(): { token: string; hash: string; prefix: string } {
+  const token = `cus_${randomBytes(32).toString('base64url')}`;
+  return { token, hash: hashToken(token), prefix: token.slice(0, 8) };
+}
+
+/**
+ * When a rotation's successor expires: as long after now as the old token lived, unless `expiresIn` or
+ * `neverExpires` says otherwise; only an admin may ask for longer than the old token's lifetime.
+ */
+function successorExpiry(input: { expiresIn?: string | null; neverExpires?: boolean | null }, old: { createdAt: Date; expiresAt: Date | null }, admin: boolean): Date | null {
+  const lifetime = old.expiresAt ? old.expiresAt.getTime() - old.createdAt.getTime() : Infinity;
+  if (input.neverExpires == null && !input.expiresIn) return lifetime === Infinity ? null : new Date(Date.now() + lifetime);
+  const asked = expiryOf(input);
+  const askedMs = asked ? asked.getTime() - Date.now() : Infinity;
+  if (!admin && askedMs > lifetime + 1000) {
+    const field = input.neverExpires ? 'input.neverExpires' : 'input.expiresIn';
+    throw invalid(field, 'may not give the successor a longer life than the token it replaces; ask an admin');
+  }
+  return asked;
+}
+
 /** When a new token expires: `expiresIn` (a duration, up to two years), 90 days by default, or never when asked for explicitly. */
 function expiryOf(input: { expiresIn?: string | null; neverExpires?: boolean | null }): Date | null {
   if (input.neverExpires && input.expiresIn) throw invalid('input.expiresIn', 'cannot be given with neverExpires');
@@ -84,8 +106,8 @@ export class TokensService {
     const role = input.role as Role;
     const expiresAt = expiryOf(input);
     const principal = await this.repos.access.upsertPrincipal(name, role, by);
-    const token = `cus_${randomBytes(32).toString('base64url')}`;
-    const row = await this.repos.access.insertToken({ principalId: principal.id, tokenHash: hashToken(token), prefix: token.slice(0, 8), description: input.description ?? null, createdBy: by, expiresAt });
+    const { token, hash, prefix } = newSecret();
+    const row = await this.repos.access.insertToken({ principalId: principal.id, tokenHash: hash, prefix, description: input.description ?? null, createdBy: by, expiresAt });
     await this.repos.audit.append({
       actor: by,
       action: 'token.created',
@@ -129,7 +151,9 @@ export class TokensService {
 
   /**
    * Issues a successor to a token (the caller's own, or anyone's for an admin) and lets the old one work
-   * for `overlap` more (1 hour by default), so a service swaps tokens without a moment refused.
+   * for `overlap` more (1 hour by default), so a service swaps tokens without a moment refused. A token is
+   * rotated once; its successor lives as long as it did unless `expiresIn` says otherwise, and only an
+   * admin may make a successor live longer than the token it replaces.
    */
   async rotate(input: { id?: string | null; overlap?: string | null; expiresIn?: string | null; neverExpires?: boolean | null }, by: Caller) {
     const id = input.id ?? by.tokenId;
@@ -142,20 +166,23 @@ export class TokensService {
       await this.recordRefusal(by.name, 'rotateToken', 'FORBIDDEN', reason);
       throw new AccessError('FORBIDDEN', `Forbidden: ${reason}`);
     }
-    const inherit = !input.expiresIn && input.neverExpires == null && old.expiresAt === null;
-    const successor = await this.create({ name: old.principalName, role: old.role, description: old.description, expiresIn: input.expiresIn, neverExpires: inherit || input.neverExpires }, by.name);
+    const rotated = () => new AccessError('TOKEN_ROTATED', `Token ${id} was already rotated; rotate its successor instead`);
+    if (old.replacedBy) throw rotated();
+    const expiresAt = successorExpiry(input, old, by.role === 'admin');
     const endsAt = new Date(Math.min(old.expiresAt?.getTime() ?? Infinity, Date.now() + overlapMs));
-    await this.repos.access.expireToken(id, endsAt);
+    const secret = newSecret();
+    const row = await this.repos.access.rotateToken(id, { tokenHash: secret.hash, prefix: secret.prefix, description: old.description, createdBy: by.name, expiresAt }, endsAt);
+    if (!row) throw rotated();
     this.limiter.forget();
     await this.repos.audit.append({
       actor: by.name,
       action: 'token.rotated',
       subjectType: 'token',
       subjectId: id,
-      payload: { prefix: old.prefix, successorId: successor.row.id, successorPrefix: successor.row.prefix, oldExpiresAt: endsAt.toISOString() },
-      idempotencyKey: `token:${id}:rotated:${successor.row.id}`,
+      payload: { prefix: old.prefix, successorId: row.id, successorPrefix: row.prefix, oldExpiresAt: endsAt.toISOString(), expiresAt: expiresAt?.toISOString() ?? null },
+      idempotencyKey: `token:${id}:rotated`,
     });
-    return successor;
+    return { token: secret.token, row, role: old.role, name: old.principalName };
   }
 
   async list() {

@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../../config.js';
 import type { Database } from '../../db/client.js';
 import { createRepositories } from '../../db/repositories/index.js';
-import { ArtifactStore } from '../../storage/artifact-store.js';
+import { openArtifactStore } from '../../storage/open-store.js';
 import { ARTIFACT_STORE, CONFIG, DATABASE, REPOSITORIES, TEMPORAL_CLIENT } from './tokens.js';
 
 export interface ApiDependencies {
@@ -22,7 +22,7 @@ export class CoreModule {
       { provide: DATABASE, useValue: deps.database },
       { provide: TEMPORAL_CLIENT, useValue: deps.temporal },
       { provide: REPOSITORIES, useValue: createRepositories(deps.database.db) },
-      { provide: ARTIFACT_STORE, useValue: new ArtifactStore(deps.config.artifactDir) },
+      { provide: ARTIFACT_STORE, useValue: openArtifactStore(deps.config.artifacts) },
     ];
     return { module: CoreModule, providers, exports: providers.map((p) => p.provide) };
   }

@@ -55,6 +55,9 @@ const tooLarge = (limit: number) => new DatasetError('TOO_LARGE', `The upload is
  * unread (paused, not destroyed, so the 413 still reaches the client). A body that ends early fails the copy.
  */
 function limited(body: Readable, limit: number): Readable {
+  const incomplete = () => new DatasetError('INVALID_INPUT', 'The upload ended before its body was complete', [{ path: 'body', message: 'is incomplete' }]);
+  // The client may have hung up while its token was checked: then there is nothing left to read.
+  if (body.destroyed || body.readableAborted) throw incomplete();
   let seen = 0;
   const copy = new Transform({
     transform(chunk: Buffer, _encoding, done) {
@@ -62,9 +65,9 @@ function limited(body: Readable, limit: number): Readable {
       done(seen > limit ? tooLarge(limit) : null, chunk);
     },
   });
-  body.on('error', (error) => copy.destroy(error));
+  body.on('error', () => copy.destroy(incomplete()));
   body.on('close', () => {
-    if (!body.readableEnded) copy.destroy(new DatasetError('INVALID_INPUT', 'The upload ended before its body was complete', [{ path: 'body', message: 'is incomplete' }]));
+    if (!body.readableEnded) copy.destroy(incomplete());
   });
   return body.pipe(copy);
 }

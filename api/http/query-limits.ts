@@ -1,10 +1,21 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, getNullableType, isListType, type ValidationRule } from 'graphql';
-import depthLimit from 'graphql-depth-limit';
+import { GraphQLError, getNamedType, getNullableType, isInputObjectType, isListType, type GraphQLField, type ValidationContext, type ValidationRule } from 'graphql';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { getComplexity, type ComplexityEstimatorArgs } from 'graphql-query-complexity';
 
 /** How many items a list with no page size is assumed to hold. */
 const UNSIZED_LIST = 10;
+/** The page size a paginated field answers with when none is asked for (api/common/pagination.ts). */
+const DEFAULT_PAGE = 20;
+
+/** Whether a field takes a page size, as `first` or `input.first`. */
+function isPaginated(field: GraphQLField<unknown, unknown>): boolean {
+  return field.args.some((arg) => {
+    if (arg.name === 'first') return true;
+    const type = getNamedType(arg.type);
+    return arg.name === 'input' && isInputObjectType(type) && 'first' in type.getFields();
+  });
+}
 
 /** The page size a field asks for, as `first` or `input.first`. */
 function pageSizeOf(args: Record<string, unknown>): number | undefined {
@@ -14,17 +25,28 @@ function pageSizeOf(args: Record<string, unknown>): number | undefined {
 }
 
 /**
- * A field costs 1 plus its children, times the items it can return: the page size it asks for, or 10
- * for a list with none. A connection's `nodes` are already counted by the page size of the field above.
+ * A field costs 1 plus its children, times the items it can return: the page size it asks for (20 when
+ * it takes one but names none), or 10 for a list with none. A connection's `nodes` are already counted by the page size of the field above.
  */
 export function fieldCost({ field, args, childComplexity }: ComplexityEstimatorArgs): number {
-  const size = pageSizeOf(args);
+  const size = pageSizeOf(args) ?? (isPaginated(field) ? DEFAULT_PAGE : undefined);
   const list = isListType(getNullableType(field.type)) && field.name !== 'nodes';
   return 1 + childComplexity * (size ?? (list ? UNSIZED_LIST : 1));
 }
 
-/** Refuses operations nested deeper than `maxDepth` (introspection fields excluded), naming the limit. */
-export const depthRule = (maxDepth: number): ValidationRule => depthLimit(maxDepth) as ValidationRule;
+/**
+ * Refuses operations nested deeper than `maxDepth` (through fragments, cycles included; introspection
+ * excluded) as a validation error naming the limit and the depth found.
+ */
+export const depthRule = (maxDepth: number): ValidationRule =>
+  maxDepthRule({
+    n: maxDepth,
+    propagateOnRejection: false,
+    onReject: [(context, error) => (context as ValidationContext).reportError(new GraphQLError(error.message.replace(/^Syntax Error: /, '')))],
+  }) as unknown as ValidationRule;
+
+/** The most tokens a GraphQL document may hold: parsing stops there, so a huge query costs little. */
+export const MAX_TOKENS = 5000;
 
 /**
  * Refuses an operation whose estimated cost exceeds `maxCost` before any resolver runs, with

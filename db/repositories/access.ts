@@ -79,9 +79,22 @@ export class AccessRepository {
     return row ?? null;
   }
 
-  /** Makes a live token stop working at `at` (a rotation's overlap ending). */
-  async expireToken(id: string, at: Date): Promise<void> {
-    await this.db.update(apiTokens).set({ expiresAt: at }).where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt)));
+  /**
+   * Rotates a live token once, in one transaction: inserts its successor (for the same principal) and
+   * makes the old token stop at `endsAt`. Null when the token was revoked or rotated meanwhile.
+   */
+  async rotateToken(oldId: string, successor: { tokenHash: string; prefix: string; description: string | null; createdBy: string; expiresAt: Date | null }, endsAt: Date): Promise<ApiTokenRow | null> {
+    return await this.db.transaction(async (tx) => {
+      const [old] = await tx
+        .select()
+        .from(apiTokens)
+        .where(and(eq(apiTokens.id, oldId), isNull(apiTokens.revokedAt), isNull(apiTokens.replacedBy)))
+        .for('update');
+      if (!old) return null;
+      const [created] = await tx.insert(apiTokens).values({ ...successor, principalId: old.principalId }).returning();
+      await tx.update(apiTokens).set({ replacedBy: created!.id, expiresAt: endsAt }).where(eq(apiTokens.id, oldId));
+      return created!;
+    });
   }
 
   async findToken(id: string): Promise<ApiTokenRow | null> {

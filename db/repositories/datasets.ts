@@ -13,6 +13,12 @@ export class DatasetsRepository {
    * Registers content as the next version of `name`, or returns the existing version with the same
    * sha256. Safe to repeat: identical content is always one version.
    */
+  /** Whether any dataset version holds this content. */
+  async holds(sha256: string): Promise<boolean> {
+    const [row] = await this.db.select({ id: datasetVersions.id }).from(datasetVersions).where(eq(datasetVersions.sha256, sha256)).limit(1);
+    return row !== undefined;
+  }
+
   async register(name: string, version: NewVersion): Promise<{ row: DatasetVersionRow; created: boolean }> {
     // The audit event is written in the same transaction as the version, so it exists exactly when the version does.
     return await this.db.transaction(async (tx) => {

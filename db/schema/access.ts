@@ -26,6 +26,8 @@ export const apiTokens = pgTable('api_tokens', {
   revokedAt: timestamptz('revoked_at'),
   revokedBy: text('revoked_by'),
   lastUsedAt: timestamptz('last_used_at'),
+  /** The successor a rotation issued; a token is rotated once. */
+  replacedBy: uuid('replaced_by'),
   /** When the token stops working; null only for a service token created explicitly without an expiry. */
   expiresAt: timestamptz('expires_at'),
   ...timestamps,

@@ -5,7 +5,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDataActivities, type DatasetVersionRef } from '../../activities/data/data.activities.js';
 import type { ValidationReport } from '../../activities/data/validate.js';
-import { ArtifactStore } from '../../storage/artifact-store.js';
+import { LocalArtifactStore } from '../../storage/local-store.js';
 import { createRepositories } from '../../db/repositories/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
@@ -31,7 +31,7 @@ describe('validateData on a large file', () => {
     for (let i = 0; i < rows; i++) lines.push(`${i % 1000},${i % 7 === 0 ? 'odd' : 'even'},${i % 2}`);
     writeFileSync(path.join(dir, 'large.csv'), `${lines.join('\n')}\n`);
     const repos = createRepositories(database.db);
-    const activities = createDataActivities({ repos, store: new ArtifactStore(path.join(dir, 'artifacts')), importDir: dir });
+    const activities = createDataActivities({ repos, store: new LocalArtifactStore(path.join(dir, 'artifacts')), importDir: dir });
     const registered = await new MockActivityEnvironment().run<Parameters<typeof activities.registerDataset>, DatasetVersionRef, typeof activities.registerDataset>(activities.registerDataset, { dataset: { name: 'large', file: 'large.csv' }, actor: 'test' });
 
     const environment = new MockActivityEnvironment();

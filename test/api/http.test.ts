@@ -39,7 +39,7 @@ describe('the HTTP surface, with its defaults', () => {
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
     // Half to GraphQL (parsed before authentication, so bounded by the body limit), half to the upload endpoint (authenticated first).
     const upload = server.api.url.replace(/graphql$/, 'v1/datasets/flood');
-    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => send(i % 2 ? upload : server.api.url, 25 * 1024 * 1024, { 'content-type': i % 2 ? 'text/csv' : 'application/json', authorization: 'Bearer cus_bogus' })));
+    const answers = (await Promise.all(Array.from({ length: 12 }, (_, i) => send(i % 2 ? upload : server.api.url, 25 * 1024 * 1024, { 'content-type': i % 2 ? 'text/csv' : 'application/json', authorization: 'Bearer cus_bogus' })))).map((a) => a.status);
     clearInterval(sampler);
     for (const answer of answers) expect([413, 401, 'reset']).toContain(answer);
     expect(answers).toContain(413);
@@ -68,7 +68,12 @@ describe('the HTTP surface, configured strictly', () => {
   it('refuses an operation deeper than the depth limit, naming the limit', async () => {
     expect((await server.api.gql('{ pipelineRuns { nodes { id } } }')).errors).toBeUndefined();
     const deep = await server.api.gql('query Deep { pipelineRuns { nodes { modelVersion { features { name } } } } }');
-    expect(deep.errors![0]).toMatchObject({ message: "'Deep' exceeds maximum operation depth of 3", extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+    expect(deep.errors![0]).toMatchObject({ message: 'Query depth limit of 3 exceeded, found 5.', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+    // Fragments that spread each other, or one that does not exist, are refused as invalid, not a crash.
+    const cycle = await server.api.gql('query { ...A } fragment A on Query { ...B } fragment B on Query { ...A }');
+    expect(cycle.status).toBe(400);
+    expect(cycle.errors!.map((e) => e.message)).toContain('Cannot spread fragment "A" within itself via "B".');
+    expect((await server.api.gql('query { ...Nope }')).errors![0]!.message).toBe('Unknown fragment "Nope".');
   });
 
   it('refuses an operation over the cost limit before any resolver runs, naming both figures', async () => {
@@ -77,6 +82,11 @@ describe('the HTTP surface, configured strictly', () => {
     const costly = await server.api.gql(query, { n: 100 });
     expect(costly.status).toBe(400);
     expect(costly.errors![0]).toMatchObject({ message: "The operation's estimated cost is 401, over the limit of 300: ask for smaller pages or fewer nested lists", extensions: { code: 'QUERY_TOO_COSTLY', cost: 401, limit: 300 } });
+  });
+
+  it('stops parsing a huge document early', async () => {
+    const huge = await server.api.gql(`{ ${'me { name } '.repeat(2000)} }`);
+    expect(huge.errors![0]!.message).toBe('Syntax Error: Document contains more that 5000 tokens. Parsing aborted.');
   });
 
   it('refuses introspection when it is turned off', async () => {

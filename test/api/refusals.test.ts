@@ -104,7 +104,10 @@ describe('refused requests', () => {
     const successor = rotated.data.rotateToken;
     expect(successor.details.principalName).toBe('ci@example.com');
     expect(successor.token).not.toBe(made.token);
-    expect((Date.parse(successor.details.expiresAt!) - Date.now()) / 86_400_000).toBeGreaterThan(89.9);
+    // As long a life as the token it replaces (30 days), not the 90-day default.
+    expect((Date.parse(successor.details.expiresAt!) - Date.now()) / 86_400_000).toBeCloseTo(30, 2);
+    const again = (await call(made.token, 'mutation { rotateToken { token } }')) as { errors: { message: string; extensions: { code: string } }[] };
+    expect(again.errors[0]).toMatchObject({ message: `Token ${made.details.id} was already rotated; rotate its successor instead`, extensions: { code: 'CONFLICT' } });
     expect((await call(made.token, '{ me { name } }')).data.me.name).toBe('ci@example.com');
     expect((await call(successor.token, '{ me { name } }')).data.me.name).toBe('ci@example.com');
 
@@ -128,5 +131,13 @@ describe('refused requests', () => {
     expect(byAdmin.data.rotateToken.details.expiresAt).toBeNull();
     expect((await rotate(service.details.id, 'admin@example.com', ', overlap: "31d"')).errors![0]!.message).toBe('input.overlap must be a duration such as 30d, 12h or 90m, at most 30d');
     expect((await rotate('00000000-0000-4000-8000-000000000000', 'admin@example.com')).errors![0]!.extensions!.code).toBe('NOT_FOUND');
+
+    // Only an admin may lengthen a life; a revoked token has nothing to rotate.
+    const own = (await stack.api.data<{ createToken: { token: string; details: { id: string } } }>('mutation { createToken(input: { name: "short@example.com", role: "viewer", expiresIn: "7d" }) { token details { id } } }', {}, 'admin@example.com')).createToken;
+    const asOwner = (extra: string) => fetch(stack.api.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${own.token}` }, body: JSON.stringify({ query: `mutation { rotateToken(input: { ${extra} }) { token } }` }) }).then((r) => r.json() as Promise<any>);
+    expect((await asOwner('neverExpires: true')).errors[0].message).toBe('input.neverExpires may not give the successor a longer life than the token it replaces; ask an admin');
+    expect((await asOwner('expiresIn: "30d"')).errors[0].message).toBe('input.expiresIn may not give the successor a longer life than the token it replaces; ask an admin');
+    await stack.api.data(`mutation { revokeToken(input: { id: "${own.details.id}" }) { id } }`, {}, 'admin@example.com');
+    expect((await rotate(own.details.id, 'admin@example.com')).errors![0]!.extensions!.code).toBe('NOT_FOUND');
   });
 });

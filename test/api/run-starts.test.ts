@@ -46,8 +46,9 @@ describe('runs started again keep their purpose and their gates', () => {
     (await gql('mutation($input: SubmitPipelineInput!) { submitPipeline(input: $input) { id } }', { input: { spec } }, as)).submitPipeline.id;
   const reproduce = async (id: string): Promise<string> => (await gql('mutation($id: ID!) { reproduce(input: { runId: $id }) { id } }', { id })).reproduce.id;
   const cancelWhileTraining = async (id: string) => {
-    const training = await eventually(() => read(id), (r) => r.steps.some((s: any) => s.name === 'train' && s.status === 'running'), 60_000);
-    expect(training.currentStep).toBe('train');
+    // The run and its steps are two reads, not one snapshot: wait until both say training.
+    const training = await eventually(() => read(id), (r) => r.currentStep === 'train' && r.steps.some((s: any) => s.name === 'train' && s.status === 'running'), 60_000);
+    expect(training.status).toBe('running');
     await gql('mutation($id: ID!) { cancelRun(input: { runId: $id }) { id } }', { id });
     return await until(id, ['cancelled']);
   };

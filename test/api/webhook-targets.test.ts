@@ -12,6 +12,7 @@ describe('which addresses may receive webhooks', () => {
     ['127.0.0.1', 'a loopback address'],
     ['::1', 'a loopback address'],
     ['::ffff:127.0.0.1', 'a loopback address'],
+    ['::7f00:1', 'a reserved (IPv4-compatible) address'],
     ['10.1.2.3', 'a private address'],
     ['172.16.5.4', 'a private address'],
     ['192.168.1.1', 'a private address'],

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +12,8 @@ import { ensureSearchAttributes } from '../../worker/search-attributes.js';
 import { findTemporalCli, startDevServer } from '../../scripts/temporal.mjs';
 // @ts-expect-error: plain ESM helper shared with `npm start`, without type declarations
 import { freePort } from '../../scripts/lib.mjs';
+// @ts-expect-error: plain ESM helper, without type declarations
+import { findS3Server, startS3Server } from '../../scripts/s3-server.mjs';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -18,6 +21,8 @@ declare module 'vitest' {
     /** A maintenance URL of the Postgres server tests create their databases on; null means PGlite. */
     postgresAdminUrl: string | null;
     workflowBundlePath: string;
+    /** A real S3 server (versitygw) for the run, with one bucket; each test keeps to its own prefix. */
+    s3: { endpoint: string; bucket: string; accessKey: string; secretKey: string; root: string };
   }
 }
 
@@ -52,6 +57,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await connection.close();
   project.provide('temporalAddress', server.address);
 
+  const s3Root = mkdtempSync(path.join(os.tmpdir(), 'custody-s3-'));
+  const s3Keys = { accessKey: 'custody-test', secretKey: randomBytes(18).toString('base64url') };
+  const s3 = await startS3Server({ bin: findS3Server(), root: s3Root, port: await freePort(), access: s3Keys.accessKey, secret: s3Keys.secretKey, buckets: ['custody-test'] });
+  project.provide('s3', { endpoint: s3.endpoint, bucket: 'custody-test', root: s3Root, ...s3Keys });
+
   const dir = mkdtempSync(path.join(os.tmpdir(), 'custody-bundle-'));
   const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: quietLogger });
   const bundlePath = path.join(dir, 'workflows.js');
@@ -60,8 +70,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   return async () => {
     server.child.kill('SIGTERM');
-    await server.exited;
+    s3.child.kill('SIGTERM');
+    await Promise.all([server.exited, s3.exited]);
     rmSync(dir, { recursive: true, force: true });
+    rmSync(s3Root, { recursive: true, force: true });
   };
 }
 

@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { ArtifactIntegrityError, contentKey, settle, spool, type ArtifactStore, type StoredArtifact } from './artifact-store.js';
+
+/**
+ * The store as a local directory (the embedded default): each artifact is the file `sha256/ab/<hash>`,
+ * written to a temporary file renamed into place, so a crash never leaves a partial artifact under a hash.
+ */
+export class LocalArtifactStore implements ArtifactStore {
+  constructor(readonly root: string) {}
+
+  get location(): string {
+    return this.root;
+  }
+
+  pathOf(sha256: string): string {
+    return path.join(this.root, ...contentKey(sha256).split('/'));
+  }
+
+  async has(sha256: string): Promise<boolean> {
+    try {
+      await access(this.pathOf(sha256));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async putFile(file: string): Promise<StoredArtifact> {
+    return await this.putStream(createReadStream(file));
+  }
+
+  async putStream(source: Readable): Promise<StoredArtifact> {
+    const spooled = await spool(source, path.join(this.root, 'tmp'));
+    try {
+      await settle(spooled.file, this.pathOf(spooled.sha256));
+    } finally {
+      await rm(spooled.file, { force: true });
+    }
+    return { sha256: spooled.sha256, sizeBytes: spooled.sizeBytes };
+  }
+
+  async putBytes(bytes: Uint8Array): Promise<StoredArtifact> {
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    if (!(await this.has(sha256))) {
+      const tmp = path.join(this.root, 'tmp', `${sha256}-${process.pid}-${Date.now()}`);
+      try {
+        await settle(await writeTemp(tmp, bytes), this.pathOf(sha256));
+      } finally {
+        await rm(tmp, { force: true });
+      }
+    }
+    return { sha256, sizeBytes: bytes.byteLength };
+  }
+
+  async read(sha256: string): Promise<Buffer> {
+    const bytes = await readFile(this.pathOf(sha256));
+    if (createHash('sha256').update(bytes).digest('hex') !== sha256) throw new ArtifactIntegrityError(`artifact ${sha256} in ${this.root} does not match its hash`);
+    return bytes;
+  }
+
+  async localPath(sha256: string): Promise<string> {
+    return this.pathOf(sha256);
+  }
+
+  async discard(sha256: string): Promise<void> {
+    await rm(this.pathOf(sha256), { force: true });
+  }
+}
+
+async function writeTemp(file: string, bytes: Uint8Array): Promise<string> {
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, bytes);
+  return file;
+}
