@@ -2,6 +2,7 @@ import path from 'node:path';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import type { ArtifactSettings } from './storage/open-store.js';
+import { WORKER_POOLS, type WorkerPool } from './domain/task-queues.js';
 
 /**
  * The one place that reads `process.env`. Every process (API, worker, all-in-one) parses it once
@@ -40,7 +41,7 @@ const byteSize = z
 const bool = z.enum(['true', 'false'], { error: 'must be true or false' }).transform((value) => value === 'true');
 
 /** A comma-separated list, empty entries dropped. */
-const list = (item: z.ZodType<string, string>) => z.string().transform((value) => value.split(',').map((v) => v.trim()).filter(Boolean)).pipe(z.array(item));
+const list = <T extends string>(item: z.ZodType<T, string>) => z.string().transform((value) => value.split(',').map((v) => v.trim()).filter(Boolean)).pipe(z.array(item));
 
 const origin = z.string().refine((value) => {
   try {
@@ -76,6 +77,7 @@ const envSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1, 'must not be empty').default('custody'),
   TEMPORAL_UI_URL: url(['http:', 'https:']).default('http://localhost:8233'),
   WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt.default(8),
+  WORKER_TASK_QUEUES: list(z.enum(WORKER_POOLS, { error: 'must list orchestration, training or both' })).prefault('orchestration,training').refine((pools) => pools.length > 0, 'must name orchestration, training or both'),
   CUSTODY_BODY_LIMIT: byteSize.prefault('1mb'),
   CUSTODY_UPLOAD_LIMIT: byteSize.prefault('2gb'),
   CUSTODY_CORS_ORIGINS: list(origin).prefault(''),
@@ -99,7 +101,8 @@ export interface Config {
   /** Dataset files named in specs are read from inside this directory only. */
   importDir: string;
   temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
-  worker: { maxConcurrentActivities: number };
+  /** `pools`: what this worker process serves (WORKER_TASK_QUEUES); `npm start` serves both. */
+  worker: { maxConcurrentActivities: number; pools: WorkerPool[] };
   security: SecurityConfig;
 }
 
@@ -168,7 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       uiUrl: e.TEMPORAL_UI_URL.replace(/\/+$/, ''),
     },
-    worker: { maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES },
+    worker: { maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES, pools: [...new Set(e.WORKER_TASK_QUEUES)] },
     security: {
       bodyLimit: e.CUSTODY_BODY_LIMIT,
       uploadLimit: e.CUSTODY_UPLOAD_LIMIT,

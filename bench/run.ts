@@ -15,6 +15,7 @@ import { createRepositories } from '../db/repositories/index.js';
 import { PROJECT_ROOT } from '../paths.js';
 import { parsePipelineSpec, type PipelineSpec } from '../domain/pipeline/spec.js';
 import { installRuntime } from '../worker/runtime.js';
+import { trainingTaskQueue } from '../domain/task-queues.js';
 import { ensureSearchAttributes } from '../worker/search-attributes.js';
 import { benchActivities } from './activities.js';
 import { driftBench } from './drift.js';
@@ -93,7 +94,14 @@ async function main() {
     activities: { ...createActivities({ database, artifacts: config.artifacts, importDir: PROJECT_ROOT }), ...benchActivities },
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
   });
-  const running = worker.run();
+  // Trials run on the training pool's queue, as in production.
+  const trainingWorker = await Worker.create({
+    connection: native,
+    taskQueue: trainingTaskQueue(taskQueue),
+    activities: createActivities({ database, artifacts: config.artifacts, importDir: PROJECT_ROOT }),
+    maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
+  });
+  const running = Promise.all([worker.run(), trainingWorker.run()]);
   const client = new Client({ connection: await Connection.connect({ address }) });
   const repos = createRepositories(database.db);
 
@@ -148,6 +156,7 @@ async function main() {
   const serving = await servingBench({ config, database, temporal: client, model: 'probe' });
 
   worker.shutdown();
+  trainingWorker.shutdown();
   await running;
 
   // 4. Refusals and large bodies: a flood of bogus tokens, and oversized unauthenticated bodies (the worker is

@@ -14,7 +14,7 @@ const connection = await connectWorker(config);
 await ensureSearchAttributes(connection, config.temporal.namespace);
 const worker = await createWorker({ config, connection, database });
 onShutdownSignal(() => worker.shutdown());
-process.stdout.write(`custody worker: polling task queue ${config.temporal.taskQueue} on ${config.temporal.address}\n`);
+process.stdout.write(`custody worker: polling task queues ${worker.workers.map((w) => `${w.taskQueue} (${w.pool})`).join(' and ')} on ${config.temporal.address}\n`);
 await worker.run();
 await connection.close();
 await database.close();

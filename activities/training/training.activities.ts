@@ -177,3 +177,6 @@ async function trainByCommand(job: TrainJob, store: ArtifactStore, datasetPath: 
 }
 
 export type TrainingActivities = ReturnType<typeof createTrainingActivities>;
+
+/** The activities the training pool serves (on `<queue>-training`); every other activity is orchestration's. */
+export const TRAINING_ACTIVITY_NAMES: readonly (keyof TrainingActivities)[] = ['trainCandidate'];

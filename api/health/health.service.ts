@@ -4,6 +4,7 @@ import proto from '@temporalio/proto';
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../../config.js';
 import { migrationState, type Database } from '../../db/client.js';
+import { trainingTaskQueue } from '../../domain/task-queues.js';
 import { CUSTODY_VERSION } from '../../paths.js';
 import { CONFIG, DATABASE, TEMPORAL_CLIENT } from '../core/tokens.js';
 import { SystemError } from './system.error.js';
@@ -35,18 +36,30 @@ export class HealthService {
     const { address, namespace, taskQueue, uiUrl } = this.config.temporal;
     const base = { address, namespace, taskQueue, uiUrl };
     try {
-      const connection = this.temporal.connection;
-      const response = await connection.withDeadline(Date.now() + 3000, () =>
-        connection.workflowService.describeTaskQueue({
-          namespace,
-          taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-          taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-        }),
-      );
-      return { ...base, reachable: true, workerPollers: response.pollers?.length ?? 0, error: null };
+      const { TASK_QUEUE_TYPE_WORKFLOW: WORKFLOW, TASK_QUEUE_TYPE_ACTIVITY: ACTIVITY } = temporal.api.enums.v1.TaskQueueType;
+      const training = trainingTaskQueue(taskQueue);
+      const [orchestration, trainers] = await Promise.all([this.pollers(taskQueue, WORKFLOW), this.pollers(training, ACTIVITY)]);
+      const pools = [
+        { pool: 'orchestration', taskQueue, pollers: orchestration },
+        { pool: 'training', taskQueue: training, pollers: trainers },
+      ];
+      return { ...base, reachable: true, workerPollers: orchestration, pools, error: null };
     } catch (error) {
-      return { ...base, reachable: false, workerPollers: null, error: (error as Error).message };
+      return { ...base, reachable: false, workerPollers: null, pools: null, error: (error as Error).message };
     }
+  }
+
+  /** How many workers polled `name` for `type` tasks recently. */
+  private async pollers(name: string, type: proto.temporal.api.enums.v1.TaskQueueType): Promise<number> {
+    const connection = this.temporal.connection;
+    const response = await connection.withDeadline(Date.now() + 3000, () =>
+      connection.workflowService.describeTaskQueue({
+        namespace: this.config.temporal.namespace,
+        taskQueue: { name, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+        taskQueueType: type,
+      }),
+    );
+    return response.pollers?.length ?? 0;
   }
 
   private async databaseHealth(): Promise<DatabaseHealth> {

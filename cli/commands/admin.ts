@@ -103,6 +103,7 @@ export function registerAdminCommands(program: Command, ctx: () => Ctx): void {
           `${h.status} (Custody ${h.version})`,
           `temporal: ${h.temporal.reachable ? `reachable at ${h.temporal.address}, ${h.temporal.workerPollers ?? 0} workers polling` : `unreachable: ${h.temporal.error}`}`,
           `database: ${h.database.reachable ? `${h.database.driver}, migration ${h.database.migration}, ${h.database.pendingMigrations} pending` : `unreachable: ${h.database.error}`}`,
+          ...(h.temporal.pools ?? []).map((p) => `${p.pool} pool: ${p.pollers} workers polling ${p.taskQueue}`),
         ].join('\n'),
       );
       if (h.status !== 'ok') process.exitCode = EXIT.unreachable;

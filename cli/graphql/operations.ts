@@ -566,6 +566,11 @@ export const HEALTH = /* GraphQL */ `
         address
         namespace
         workerPollers
+        pools {
+          pool
+          taskQueue
+          pollers
+        }
         uiUrl
         error
       }

@@ -313,7 +313,7 @@ export type FirstAdminMutation = { createFirstAdminToken: { token: string, detai
 export type HealthQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type HealthQuery = { health: { status: string, version: string, temporal: { reachable: boolean, address: string, namespace: string, workerPollers: number | null, uiUrl: string, error: string | null }, database: { reachable: boolean, driver: string, migration: string | null, pendingMigrations: number, error: string | null } } };
+export type HealthQuery = { health: { status: string, version: string, temporal: { reachable: boolean, address: string, namespace: string, workerPollers: number | null, uiUrl: string, error: string | null, pools: Array<{ pool: string, taskQueue: string, pollers: number }> | null }, database: { reachable: boolean, driver: string, migration: string | null, pendingMigrations: number, error: string | null } } };
 
 export type SelfCheckMutationVariables = Exact<{ [key: string]: never; }>;
 

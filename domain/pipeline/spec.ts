@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TASK_QUEUE_PATTERN } from '../task-queues.js';
 
 /**
  * The pipeline spec: one declarative document (YAML or JSON) that names the data, the checks, the
@@ -235,6 +236,8 @@ export const pipelineSpecSchema = z
       timeout: positiveDuration.default('30m'),
       /** A candidate whose worker stops heartbeating for this long is restarted on another worker. */
       heartbeatTimeout: positiveDuration.default('20s'),
+      /** The task queue trials run on (a pool of GPU workers, say); the training pool's queue when omitted. */
+      taskQueue: z.string().regex(TASK_QUEUE_PATTERN, 'must be 1-100 letters, digits, dots, dashes or underscores').optional(),
     }),
     evaluation: z.strictObject({
       primaryMetric: z.enum(METRICS),

@@ -1,14 +1,15 @@
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { inject } from 'vitest';
 import type { Config } from '../../config.js';
 import type { Database } from '../../db/client.js';
-import { createWorker } from '../../worker/create-worker.js';
+import { createWorker, type WorkerPools } from '../../worker/create-worker.js';
 import { installRuntime } from '../../worker/runtime.js';
 import { uniqueTaskQueue } from './config.js';
 
 export interface TestWorker {
-  worker: Worker;
+  /** The orchestration and training workers, on `taskQueue` and `<taskQueue>-training`. */
+  worker: WorkerPools;
   client: Client;
   taskQueue: string;
   /** Stops polling, waits for in-flight work, and closes the connections. */
@@ -45,7 +46,7 @@ export async function startTestWorker(options: {
     client,
     taskQueue,
     async stop() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
+      worker.shutdown();
       await running;
       await connection.close();
       await nativeConnection.close();

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,39 +10,8 @@ import { approveSignal, gatesQuery } from '../../domain/pipeline/messages.js';
 import { uniqueTaskQueue } from '../support/config.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { eventually, exampleSpec, startPipelineWorkflow } from '../support/pipelines.js';
+import { killGroup, startWorkerProcess } from '../support/worker-process.js';
 import { Client, Connection } from '@temporalio/client';
-
-/** A real worker process (the compiled `npm run worker` entry point) in its own process group. */
-function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'dist/worker/main.js')], {
-    cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH!, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the worker did not start: ${output}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('polling task queue')) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => reject(new Error(`the worker exited with ${code}: ${output}`)));
-  });
-}
-
-const killGroup = (child: ChildProcess, signal: NodeJS.Signals) => {
-  try {
-    process.kill(-child.pid!, signal);
-  } catch {
-    // already gone
-  }
-};
 
 // Needs a Postgres server: two processes cannot share an in-memory PGlite.
 describe.skipIf(!inject('postgresAdminUrl'))('a worker process killed during training', () => {

@@ -28,7 +28,7 @@ describe('pipeline spec', () => {
       name: 'Not A Name',
       task: 'regression',
       extra: 1,
-      training: { trainer: 'command', search: { strategy: 'random', space: { depth: { min: 5, max: 1 } } } },
+      training: { trainer: 'command', taskQueue: 'gpu pool!', search: { strategy: 'random', space: { depth: { min: 5, max: 1 } } } },
       gates: [{ name: 'g' }, { name: 'g', onTimeout: 'escalate' }],
       deployment: { production: { canary: [50, 10] } },
     });
@@ -44,6 +44,7 @@ describe('pipeline spec', () => {
       'training.command',
       'training.search.space.depth.min',
       'training.search.trials',
+      'training.taskQueue',
     ]);
   });
 });

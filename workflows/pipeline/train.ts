@@ -1,4 +1,5 @@
-import { ActivityCancellationType, isCancellation, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, isCancellation, patched, proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import { trainingTaskQueue } from '../../domain/task-queues.js';
 import type { DatasetVersionRef } from '../../activities/data/data.activities.js';
 import type { TrainingActivities, TrialResult } from '../../activities/training/training.activities.js';
 import { bestIndex, type Metrics } from '../../domain/pipeline/decisions.js';
@@ -27,7 +28,10 @@ export async function train(
   onProgress: (done: number, total: number) => void,
   reuse: boolean,
 ): Promise<TrainingOutput> {
+  // Trials run on the training pool's queue (or the spec's own); runs begun before the pools existed keep theirs.
+  const taskQueue = patched('training-task-queue') ? (spec.training.taskQueue ?? trainingTaskQueue(workflowInfo().taskQueue)) : undefined;
   const options: ActivityOptions = {
+    ...(taskQueue ? { taskQueue } : {}),
     startToCloseTimeout: durationMs(spec.training.timeout),
     heartbeatTimeout: durationMs(spec.training.heartbeatTimeout),
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,

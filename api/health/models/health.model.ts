@@ -1,5 +1,12 @@
 import { Field, Int, ObjectType } from '@nestjs/graphql';
 
+@ObjectType({ description: 'A pool of workers and how many poll its task queue.' })
+export class WorkerPoolHealth {
+  @Field({ description: 'orchestration (workflows and short activities) or training (trials).' }) pool!: string;
+  @Field() taskQueue!: string;
+  @Field(() => Int, { description: 'Workers that polled recently; 0 means that work will wait.' }) pollers!: number;
+}
+
 @ObjectType({ description: 'Whether the API can reach Temporal, and whether any worker polls its task queue.' })
 export class TemporalHealth {
   @Field() reachable!: boolean;
@@ -8,6 +15,7 @@ export class TemporalHealth {
   @Field() taskQueue!: string;
   @Field(() => Int, { nullable: true, description: 'Workers that polled the task queue recently; 0 means runs will wait.' })
   workerPollers?: number | null;
+  @Field(() => [WorkerPoolHealth], { nullable: true, description: 'The worker pools: orchestration, and training on its own queue.' }) pools?: WorkerPoolHealth[] | null;
   @Field({ description: 'The Temporal Web UI, where every run has its page.' }) uiUrl!: string;
   @Field(() => String, { nullable: true }) error?: string | null;
 }

@@ -1,0 +1,93 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { PipelineSpecInput } from '../../domain/pipeline/spec.js';
+import { trainingTaskQueue } from '../../domain/task-queues.js';
+import { PROJECT_ROOT } from '../../paths.js';
+import { startTestApi, type TestApi } from '../support/api.js';
+import { testConfig, uniqueTaskQueue } from '../support/config.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { eventually, exampleSpec } from '../support/pipelines.js';
+import { s3Env } from '../support/s3.js';
+import { killGroup, startWorkerProcess } from '../support/worker-process.js';
+
+/**
+ * Worker pools on two processes that share no disk (artifacts on S3): one serves orchestration only,
+ * the other training only. A governed run completes, and its history shows every trial ran on the
+ * training queue, started by the training process, and everything else by the orchestration process.
+ */
+describe.skipIf(!inject('postgresAdminUrl'))('an orchestration-only and a training-only worker process', () => {
+  let database: TestDatabase;
+  let client: Client;
+  let api: TestApi;
+  let orchestration: ChildProcess;
+  let training: ChildProcess;
+  const taskQueue = uniqueTaskQueue('pools');
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const { env: s3 } = s3Env();
+    const env = (pool: string) => ({
+      DATABASE_URL: database.url!,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      WORKER_TASK_QUEUES: pool,
+      CUSTODY_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), `custody-${pool}-`)),
+      CUSTODY_IMPORT_DIR: PROJECT_ROOT,
+      ...s3,
+    });
+    [orchestration, training] = await Promise.all([startWorkerProcess(env('orchestration')), startWorkerProcess(env('training'))]);
+    const config = testConfig({ ...s3, CUSTODY_IMPORT_DIR: PROJECT_ROOT, TEMPORAL_TASK_QUEUE: taskQueue });
+    client = new Client({ connection: await Connection.connect({ address: config.temporal.address }) });
+    api = await startTestApi({ config, database, temporal: client });
+  }, 120_000);
+  afterAll(async () => {
+    await api?.close();
+    for (const child of [orchestration, training]) if (child) killGroup(child, 'SIGTERM');
+    await client?.connection.close();
+    await database?.close();
+  });
+
+  it('runs every trial on the training process and the rest on the orchestration process', { timeout: 180_000 }, async () => {
+    const health = await api.data<{ health: { temporal: { pools: { pool: string; taskQueue: string; pollers: number }[] } } }>('{ health { temporal { pools { pool taskQueue pollers } } } }');
+    expect(health.health.temporal.pools).toEqual([
+      { pool: 'orchestration', taskQueue, pollers: expect.any(Number) },
+      { pool: 'training', taskQueue: trainingTaskQueue(taskQueue), pollers: expect.any(Number) },
+    ]);
+    for (const pool of health.health.temporal.pools) expect(pool.pollers).toBeGreaterThan(0);
+
+    const spec = exampleSpec('iris') as PipelineSpecInput;
+    spec.name = 'pools';
+    spec.model = 'pools';
+    const { submitPipeline } = await api.data<{ submitPipeline: { id: string; workflowId: string } }>('mutation($input: SubmitPipelineInput!) { submitPipeline(input: $input) { id workflowId } }', { input: { spec } });
+    const status = async () => (await api.data<{ pipelineRun: { status: string } }>('query($id: ID!) { pipelineRun(input: { runId: $id }) { status } }', { id: submitPipeline.id })).pipelineRun.status;
+    await eventually(status, (s) => s === 'awaiting_approval', 120_000);
+    await api.data('mutation($id: ID!) { approveGate(input: { runId: $id }) { status } }', { id: submitPipeline.id }, 'approver@example.com');
+    expect(await eventually(status, (s) => !['running', 'awaiting_approval'].includes(s), 120_000)).toBe('succeeded');
+
+    const history = await client.workflow.getHandle(submitPipeline.workflowId).fetchHistory();
+    const scheduled = new Map<string, { type: string; queue: string }>();
+    const startedBy = new Map<string, string>();
+    for (const event of history.events ?? []) {
+      const a = event.activityTaskScheduledEventAttributes;
+      if (a) scheduled.set(String(event.eventId), { type: a.activityType!.name!, queue: a.taskQueue!.name! });
+      const s = event.activityTaskStartedEventAttributes;
+      if (s) startedBy.set(String(s.scheduledEventId), s.identity!);
+    }
+    const trials = [...scheduled].filter(([, a]) => a.type === 'trainCandidate');
+    const others = [...scheduled].filter(([, a]) => a.type !== 'trainCandidate');
+    expect(trials.length).toBeGreaterThan(1);
+    expect(others.length).toBeGreaterThan(3);
+    for (const [id, trial] of trials) {
+      expect(trial.queue).toBe(trainingTaskQueue(taskQueue));
+      expect(startedBy.get(id)).toMatch(new RegExp(`^${training.pid}@`));
+    }
+    for (const [id, activity] of others) {
+      expect(activity.queue, activity.type).toBe(taskQueue);
+      expect(startedBy.get(id), activity.type).toMatch(new RegExp(`^${orchestration.pid}@`));
+    }
+  });
+});
