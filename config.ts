@@ -77,6 +77,7 @@ const envSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1, 'must not be empty').default('custody'),
   TEMPORAL_UI_URL: url(['http:', 'https:']).default('http://localhost:8233'),
   WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt.default(8),
+  TEMPORAL_METRICS_ADDRESS: hostPort.optional(),
   WORKER_TASK_QUEUES: list(z.enum(WORKER_POOLS, { error: 'must list orchestration, training or both' })).prefault('orchestration,training').refine((pools) => pools.length > 0, 'must name orchestration, training or both'),
   CUSTODY_BODY_LIMIT: byteSize.prefault('1mb'),
   CUSTODY_UPLOAD_LIMIT: byteSize.prefault('2gb'),
@@ -102,7 +103,7 @@ export interface Config {
   importDir: string;
   temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
   /** `pools`: what this worker process serves (WORKER_TASK_QUEUES); `npm start` serves both. */
-  worker: { maxConcurrentActivities: number; pools: WorkerPool[] };
+  worker: { maxConcurrentActivities: number; pools: WorkerPool[]; metricsAddress?: string };
   security: SecurityConfig;
 }
 
@@ -171,7 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       uiUrl: e.TEMPORAL_UI_URL.replace(/\/+$/, ''),
     },
-    worker: { maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES, pools: [...new Set(e.WORKER_TASK_QUEUES)] },
+    worker: { maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES, pools: [...new Set(e.WORKER_TASK_QUEUES)], metricsAddress: e.TEMPORAL_METRICS_ADDRESS },
     security: {
       bodyLimit: e.CUSTODY_BODY_LIMIT,
       uploadLimit: e.CUSTODY_UPLOAD_LIMIT,

@@ -12,6 +12,7 @@ import { CONFIG, REPOSITORIES } from './core/tokens.js';
 import type { Config } from '../config.js';
 import { costLimit, depthRule, MAX_TOKENS } from './http/query-limits.js';
 import { AccessModule } from './access/access.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { DatasetsModule } from './datasets/datasets.module.js';
 import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';
@@ -53,6 +54,7 @@ export class AppModule {
           }),
         }),
         AccessModule,
+        MetricsModule,
         HealthModule,
         RunsModule,
         DatasetsModule,

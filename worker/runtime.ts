@@ -9,8 +9,14 @@ let installed = false;
  * leaves signal handling to our entry points, so shutdown runs in our order (API, then worker).
  * The SDK's own info logs (bundle statistics and the like) show at LOG_LEVEL=debug.
  */
-export function installRuntime(config: Pick<Config, 'logLevel'>): void {
+export function installRuntime(config: Pick<Config, 'logLevel'> & { worker?: Pick<Config['worker'], 'metricsAddress'> }): void {
   if (installed) return;
   installed = true;
-  Runtime.install({ logger: new DefaultLogger(LEVELS[config.logLevel]), shutdownSignals: [] });
+  const metricsAddress = config.worker?.metricsAddress;
+  Runtime.install({
+    logger: new DefaultLogger(LEVELS[config.logLevel]),
+    shutdownSignals: [],
+    // The SDK's own worker metrics, in Prometheus format, at TEMPORAL_METRICS_ADDRESS (and in the API's /metrics).
+    ...(metricsAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAddress } } } } : {}),
+  });
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common
 import type { Repositories } from '../../db/repositories/index.js';
 import type { NewPredictionRow } from '../../db/schema/index.js';
 import { REPOSITORIES } from '../core/tokens.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 
 const BATCH = 500;
 const INTERVAL_MS = 250;
@@ -18,7 +19,10 @@ export class PredictionLog implements OnModuleDestroy {
   private flushing: Promise<void> = Promise.resolve();
   readonly stats = { logged: 0, lost: 0 };
 
-  constructor(@Inject(REPOSITORIES) private readonly repos: Repositories) {}
+  constructor(
+    @Inject(REPOSITORIES) private readonly repos: Repositories,
+    private readonly metrics: MetricsService,
+  ) {}
 
   add(rows: NewPredictionRow[]): void {
     this.buffer.push(...rows);
@@ -41,8 +45,10 @@ export class PredictionLog implements OnModuleDestroy {
       try {
         await this.repos.predictions.insertMany(batch);
         this.stats.logged += batch.length;
+        this.metrics.predictionLog.inc({ outcome: 'logged' }, batch.length);
       } catch (error) {
         this.stats.lost += batch.length;
+        this.metrics.predictionLog.inc({ outcome: 'lost' }, batch.length);
         this.logger.warn(`${batch.length} predictions could not be logged (${this.stats.lost} lost in all): ${(error as Error).message}`);
       }
     });

@@ -11,6 +11,7 @@ import { ArtifactStore } from '../../storage/artifact-store.js';
 import type { ModelArtifact } from '../../ml/artifact.js';
 import { isUuid } from '../common/validate.js';
 import { ARTIFACT_STORE, REPOSITORIES } from '../core/tokens.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { PredictionLog } from './prediction-log.js';
 import { ServingError } from './serving.error.js';
 
@@ -42,9 +43,18 @@ export class ServingService implements OnModuleDestroy {
     @Inject(REPOSITORIES) private readonly repos: Repositories,
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
     private readonly log: PredictionLog,
+    private readonly metrics: MetricsService,
   ) {}
 
   async predict(modelName: string, inputs: unknown, key?: string | null): Promise<ServedPrediction[]> {
+    const stop = this.metrics.predictionSeconds.startTimer({ model: modelName });
+    const served = await this.route(modelName, inputs, key);
+    stop();
+    for (const p of served) this.metrics.predictions.inc({ model: modelName, version: String(p.version), role: p.role });
+    return served;
+  }
+
+  private async route(modelName: string, inputs: unknown, key?: string | null): Promise<ServedPrediction[]> {
     if (!Array.isArray(inputs) || inputs.length === 0) throw ServingError.field('inputs', 'must be a non-empty list of objects');
     if (inputs.length > MAX_INPUTS) throw ServingError.field('inputs', `must hold at most ${MAX_INPUTS} objects`);
     const deployments = (await this.productionOf(modelName)).sort((a, b) => a.id.localeCompare(b.id));

@@ -140,4 +140,9 @@ export class EventsRepository {
       .set({ status, lastError: error })
       .where(and(eq(webhookDeliveries.id, id), eq(webhookDeliveries.status, 'pending')));
   }
+
+  /** How many webhook deliveries are in each status (for /metrics). */
+  async deliveryCounts(): Promise<{ status: string; count: number }[]> {
+    return await this.db.select({ status: webhookDeliveries.status, count: sql<number>`count(*)::int` }).from(webhookDeliveries).groupBy(webhookDeliveries.status);
+  }
 }

@@ -54,4 +54,14 @@ export class MonitoringRepository {
       .limit(limit);
     return rows.map((r) => r.report);
   }
+
+  /** Each model's newest drift report: its model name, status, and per-feature drift (for /metrics). */
+  async latestPerModel(): Promise<{ model: string; status: string; features: { feature: string; drifted: boolean }[] }[]> {
+    const rows = await this.db
+      .selectDistinctOn([driftReports.modelId], { model: models.name, status: driftReports.status, features: driftReports.features })
+      .from(driftReports)
+      .innerJoin(models, eq(models.id, driftReports.modelId))
+      .orderBy(driftReports.modelId, desc(driftReports.windowEnd));
+    return rows.map((r) => ({ model: r.model, status: r.status, features: r.features.map((f) => ({ feature: f.name, drifted: f.drifted })) }));
+  }
 }

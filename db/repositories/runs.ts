@@ -141,4 +141,18 @@ export class RunsRepository {
     if (runIds.length === 0) return [];
     return await this.db.select().from(runSteps).where(inArray(runSteps.runId, [...runIds])).orderBy(asc(runSteps.position), asc(runSteps.startedAt));
   }
+
+  /** How many runs are in each status (for /metrics). */
+  async countByStatus(): Promise<{ status: string; count: number }[]> {
+    return await this.db.select({ status: pipelineRuns.status, count: sql<number>`count(*)::int` }).from(pipelineRuns).groupBy(pipelineRuns.status);
+  }
+
+  /** Runs waiting at a gate, and since when the longest-waiting one last changed (for /metrics). */
+  async awaitingApproval(): Promise<{ count: number; oldest: Date | null }> {
+    const [row] = await this.db
+      .select({ count: sql<number>`count(*)::int`, oldest: sql<string | null>`min(${pipelineRuns.updatedAt})` })
+      .from(pipelineRuns)
+      .where(eq(pipelineRuns.status, 'awaiting_approval'));
+    return { count: row?.count ?? 0, oldest: row?.oldest ? new Date(row.oldest) : null };
+  }
 }

@@ -1,3 +1,4 @@
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PipelineSpecInput } from '../../domain/pipeline/spec.js';
 import { eventually, exampleSpec } from '../support/pipelines.js';
@@ -98,5 +99,26 @@ describe('serving', () => {
     expect(again.errors![0]!.extensions!.code).toBe('CONFLICT');
     const stats = await stack.api.gql<{ servingStats: { lost: number } }>('{ servingStats { lost } }');
     expect(stats.data!.servingStats.lost).toBe(0);
+  });
+
+  it('counts predictions and their latency in /metrics, which parses as Prometheus text and needs a token', async () => {
+    const base = stack.api.url.replace(/graphql$/, 'metrics');
+    const scrape = async () => {
+      const response = await fetch(base, { headers: { authorization: `Bearer ${stack.api.tokens['viewer@example.com']}` } });
+      expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+      return parsePrometheusTextFormat(await response.text());
+    };
+    const total = (families: Awaited<ReturnType<typeof scrape>>, name: string, labels: Record<string, string> = {}) =>
+      (families.find((f) => f.name === name)?.metrics ?? []).filter((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v)).reduce((sum, m) => sum + Number(m.value ?? m.count ?? 0), 0);
+    const before = await scrape();
+    const flowers = Array.from({ length: 7 }, () => ({ sepal_length: 5.9, sepal_width: 3.0, petal_length: 5.1, petal_width: 1.8 }));
+    expect((await predict(flowers)).errors).toBeUndefined();
+    const after = await scrape();
+    expect(total(after, 'custody_predictions_total', { model: 'served' }) - total(before, 'custody_predictions_total', { model: 'served' })).toBe(7);
+    const latency = after.find((f) => f.name === 'custody_prediction_duration_seconds')!;
+    expect(latency.type).toBe('HISTOGRAM');
+    expect(total(after, 'custody_runs', { status: 'succeeded' })).toBeGreaterThanOrEqual(1);
+    expect(after.map((f) => f.name)).toEqual(expect.arrayContaining(['custody_gates_waiting', 'custody_gate_oldest_wait_seconds', 'custody_webhook_deliveries', 'custody_prediction_log_rows_total']));
+    expect((await fetch(base)).status).toBe(401);
   });
 });

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { PipelineSpecInput } from '../../domain/pipeline/spec.js';
 import { trainingTaskQueue } from '../../domain/task-queues.js';
@@ -13,6 +14,8 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { eventually, exampleSpec } from '../support/pipelines.js';
 import { s3Env } from '../support/s3.js';
 import { killGroup, startWorkerProcess } from '../support/worker-process.js';
+// @ts-expect-error: plain ESM helper shared with `npm start`, without type declarations
+import { freePort } from '../../scripts/lib.mjs';
 
 /**
  * Worker pools on two processes that share no disk (artifacts on S3): one serves orchestration only,
@@ -27,10 +30,14 @@ describe.skipIf(!inject('postgresAdminUrl'))('an orchestration-only and a traini
   let training: ChildProcess;
   const taskQueue = uniqueTaskQueue('pools');
 
+  let metricsAddress: string;
+
   beforeAll(async () => {
     database = await createTestDatabase();
     const { env: s3 } = s3Env();
+    metricsAddress = `127.0.0.1:${(await freePort()) as number}`;
     const env = (pool: string) => ({
+      ...(pool === 'orchestration' ? { TEMPORAL_METRICS_ADDRESS: metricsAddress } : {}),
       DATABASE_URL: database.url!,
       TEMPORAL_ADDRESS: inject('temporalAddress'),
       TEMPORAL_TASK_QUEUE: taskQueue,
@@ -40,7 +47,7 @@ describe.skipIf(!inject('postgresAdminUrl'))('an orchestration-only and a traini
       ...s3,
     });
     [orchestration, training] = await Promise.all([startWorkerProcess(env('orchestration')), startWorkerProcess(env('training'))]);
-    const config = testConfig({ ...s3, CUSTODY_IMPORT_DIR: PROJECT_ROOT, TEMPORAL_TASK_QUEUE: taskQueue });
+    const config = testConfig({ ...s3, CUSTODY_IMPORT_DIR: PROJECT_ROOT, TEMPORAL_TASK_QUEUE: taskQueue, TEMPORAL_METRICS_ADDRESS: metricsAddress });
     client = new Client({ connection: await Connection.connect({ address: config.temporal.address }) });
     api = await startTestApi({ config, database, temporal: client });
   }, 120_000);
@@ -89,5 +96,11 @@ describe.skipIf(!inject('postgresAdminUrl'))('an orchestration-only and a traini
       expect(activity.queue, activity.type).toBe(taskQueue);
       expect(startedBy.get(id), activity.type).toMatch(new RegExp(`^${orchestration.pid}@`));
     }
+
+    // The orchestration worker's own SDK metrics reach /metrics beside Custody's.
+    const metrics = await fetch(api.url.replace(/graphql$/, 'metrics'), { headers: { authorization: `Bearer ${api.tokens['viewer@example.com']}` } });
+    const families = parsePrometheusTextFormat(await metrics.text()).map((f) => f.name);
+    expect(families).toContain('custody_runs');
+    expect(families.some((name) => name.startsWith('temporal_'))).toBe(true);
   });
 });
