@@ -231,6 +231,14 @@ The model in production after the throughput run (logistic regression on iris) a
 
 ${servingTable(serving.figures)}
 
+Under load: ${serving.load.connections} concurrent connections for ${serving.load.seconds} s each (autocannon, in the same process), batch 1, a viewer's token, the prediction log on. Baseline: a bare \`node:http\` endpoint in the same process that reads the JSON body and answers JSON. Goal: at least 0.5× the bare endpoint's requests per second over REST.
+
+| endpoint | requests/s | p50 | p99 | errors | ratio to bare |
+| --- | --- | --- | --- | --- | --- |
+| REST \`POST /v1/models/{name}/predict\` | ${serving.load.rest.requestsPerSecond.toFixed(0)} | ${serving.load.rest.p50} ms | ${serving.load.rest.p99} ms | ${serving.load.rest.errors} | **${(serving.load.rest.requestsPerSecond / serving.load.bare.requestsPerSecond).toFixed(3)}** |
+| GraphQL \`predict\` | ${serving.load.graphql.requestsPerSecond.toFixed(0)} | ${serving.load.graphql.p50} ms | ${serving.load.graphql.p99} ms | ${serving.load.graphql.errors} | ${(serving.load.graphql.requestsPerSecond / serving.load.bare.requestsPerSecond).toFixed(3)} |
+| bare \`node:http\` JSON (baseline) | ${serving.load.bare.requestsPerSecond.toFixed(0)} | ${serving.load.bare.p50} ms | ${serving.load.bare.p99} ms | ${serving.load.bare.errors} | 1 |
+
 Prediction log during the run: ${serving.logged.toLocaleString('en')} predictions logged, ${serving.lost} lost.
 
 ## Drift statistics

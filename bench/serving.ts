@@ -6,6 +6,7 @@ import { ServingService } from '../api/serving/serving.service.js';
 import { loadArtifact } from '../ml/predict.js';
 import { openArtifactStore } from '../storage/open-store.js';
 import { time, type Timing } from './timing.js';
+import { servingLoadBench, type ServingLoadFigures } from './serving-load.js';
 import { predictBuiltIn } from '../ml/trainers/built-in.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
@@ -23,6 +24,7 @@ export interface ServingFigures {
 
 export interface ServingBench {
   figures: ServingFigures[];
+  load: ServingLoadFigures;
   logged: number;
   lost: number;
 }
@@ -66,9 +68,10 @@ export async function servingBench(deps: { config: Config; database: Database; t
     });
     figures.push({ batch, service, http, bare });
   }
+  const load = await servingLoadBench(app, deps.model, token);
   const log = app.get(PredictionLog);
   await log.flush();
   const { logged, lost } = log.stats;
   await app.close();
-  return { figures, logged, lost };
+  return { figures, load, logged, lost };
 }

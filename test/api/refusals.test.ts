@@ -140,4 +140,14 @@ describe('refused requests', () => {
     await stack.api.data(`mutation { revokeToken(input: { id: "${own.details.id}" }) { id } }`, {}, 'admin@example.com');
     expect((await rotate(own.details.id, 'admin@example.com')).errors![0]!.extensions!.code).toBe('NOT_FOUND');
   });
+
+  it('forgets a remembered token at once when its principal changes role or it is revoked', async () => {
+    const made = (await stack.api.data<{ createToken: { token: string; details: { id: string } } }>('mutation { createToken(input: { name: "mover@example.com", role: "viewer" }) { token details { id } } }', {}, 'admin@example.com')).createToken;
+    const me = () => fetch(stack.api.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${made.token}` }, body: '{"query":"{ me { role } }"}' }).then((r) => r.json() as Promise<any>);
+    expect((await me()).data.me.role).toBe('viewer');
+    await stack.api.data('mutation { createToken(input: { name: "mover@example.com", role: "approver" }) { token } }', {}, 'admin@example.com');
+    expect((await me()).data.me.role).toBe('approver');
+    await stack.api.data(`mutation { revokeToken(input: { id: "${made.details.id}" }) { id } }`, {}, 'admin@example.com');
+    expect((await me()).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+  });
 });

@@ -1,0 +1,63 @@
+import autocannon from 'autocannon';
+import http from 'node:http';
+import type { INestApplication } from '@nestjs/common';
+
+const CONNECTIONS = 32;
+const SECONDS = 10;
+const FLOWER = { sepal_length: 5.9, sepal_width: 3.0, petal_length: 5.1, petal_width: 1.8 };
+
+export interface LoadFigure {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+export interface ServingLoadFigures {
+  connections: number;
+  seconds: number;
+  rest: LoadFigure;
+  graphql: LoadFigure;
+  bare: LoadFigure;
+}
+
+async function load(url: string, body: string, headers: Record<string, string>): Promise<LoadFigure> {
+  const result = await autocannon({ url, method: 'POST', body, headers: { 'content-type': 'application/json', ...headers }, connections: CONNECTIONS, duration: SECONDS });
+  return { requestsPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
+}
+
+/** A bare node:http endpoint that reads a JSON body and answers JSON: the most any Node server can do here. */
+async function bareServer(): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    let text = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (text += chunk));
+    req.on('end', () => {
+      const { inputs } = JSON.parse(text) as { inputs: unknown[] };
+      const answer = JSON.stringify({ predictions: inputs.map(() => ({ value: 'virginica' })) });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(answer);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+/**
+ * REST and GraphQL predict at batch 1 under 32 concurrent connections (autocannon, 10 s each), with the
+ * prediction log on and a viewer's token, against a bare node:http JSON endpoint in the same process.
+ */
+export async function servingLoadBench(app: INestApplication, model: string, token: string): Promise<ServingLoadFigures> {
+  const { port } = app.getHttpServer().address() as { port: number };
+  const auth = { authorization: `Bearer ${token}` };
+  const inputs = [{ ...FLOWER }];
+  const bare = await bareServer();
+  try {
+    const bareFigure = await load(bare.url, JSON.stringify({ inputs }), {});
+    const rest = await load(`http://127.0.0.1:${port}/v1/models/${model}/predict`, JSON.stringify({ inputs }), auth);
+    const graphql = await load(`http://127.0.0.1:${port}/graphql`, JSON.stringify({ query: 'mutation($input: PredictInput!) { predict(input: $input) { value } }', variables: { input: { model, inputs } } }), auth);
+    return { connections: CONNECTIONS, seconds: SECONDS, rest, graphql, bare: bareFigure };
+  } finally {
+    await bare.close();
+  }
+}
