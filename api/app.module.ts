@@ -14,6 +14,7 @@ import { costLimit, depthRule, MAX_TOKENS } from './http/query-limits.js';
 import { AccessModule } from './access/access.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { DatasetsModule } from './datasets/datasets.module.js';
+import { ArtifactsModule } from './artifacts/artifacts.module.js';
 import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LineageModule } from './lineage/lineage.module.js';
@@ -58,6 +59,7 @@ export class AppModule {
         HealthModule,
         RunsModule,
         DatasetsModule,
+        ArtifactsModule,
         RegistryModule,
         LineageModule,
         ServingModule,

@@ -30,6 +30,12 @@ export interface ArtifactStore {
   localPath(sha256: string): Promise<string>;
   /** Removes content nothing references (an upload refused after it was stored). */
   discard(sha256: string): Promise<void>;
+  /** Everything stored, with its size and when it was written: what garbage collection weighs. */
+  list(): AsyncIterable<StoredEntry>;
+}
+
+export interface StoredEntry extends StoredArtifact {
+  storedAt: Date;
 }
 
 /** Thrown when stored content no longer matches its hash, or is missing. */

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { ArtifactIntegrityError, contentKey, settle, spool, type ArtifactStore, type StoredArtifact } from './artifact-store.js';
+import { ArtifactIntegrityError, contentKey, settle, SHA256, spool, type ArtifactStore, type StoredArtifact, type StoredEntry } from './artifact-store.js';
 
 /**
  * The store as a local directory (the embedded default): each artifact is the file `sha256/ab/<hash>`,
@@ -68,6 +68,23 @@ export class LocalArtifactStore implements ArtifactStore {
 
   async discard(sha256: string): Promise<void> {
     await rm(this.pathOf(sha256), { force: true });
+  }
+
+  async *list(): AsyncIterable<StoredEntry> {
+    const root = path.join(this.root, 'sha256');
+    let shards: string[];
+    try {
+      shards = await readdir(root);
+    } catch {
+      return;
+    }
+    for (const shard of shards) {
+      for (const name of await readdir(path.join(root, shard))) {
+        if (!SHA256.test(name)) continue;
+        const info = await stat(path.join(root, shard, name));
+        yield { sha256: name, sizeBytes: info.size, storedAt: info.mtime };
+      }
+    }
   }
 }
 

@@ -1,11 +1,11 @@
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { access, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { ArtifactIntegrityError, contentKey, settle, spool, type ArtifactStore, type StoredArtifact } from './artifact-store.js';
+import { ArtifactIntegrityError, contentKey, settle, SHA256, spool, type ArtifactStore, type StoredArtifact, type StoredEntry } from './artifact-store.js';
 
 export interface S3Settings {
   bucket: string;
@@ -111,6 +111,18 @@ export class S3ArtifactStore implements ArtifactStore {
   async discard(sha256: string): Promise<void> {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.settings.bucket, Key: this.key(sha256) }));
     await rm(this.cachePath(sha256), { force: true });
+  }
+
+  async *list(): AsyncIterable<StoredEntry> {
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: `${this.settings.prefix}sha256/`, ContinuationToken: token }));
+      for (const object of page.Contents ?? []) {
+        const sha256 = object.Key?.split('/').pop() ?? '';
+        if (SHA256.test(sha256)) yield { sha256, sizeBytes: object.Size ?? 0, storedAt: object.LastModified ?? new Date(0) };
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
   }
 
   /** Runs a download, turning the SDK's own checksum failure (the server's CRC of the object) into ours. */

@@ -6,6 +6,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES, loadConfig } from '../config.js';
 import { PROJECT_ROOT } from '../paths.js';
+import { MetricsService } from '../api/metrics/metrics.service.js';
 
 // docker-compose.yml cannot run here (no Docker engine), so it is checked statically: against the
 // Compose specification's JSON schema, and against what the code reads from the environment.
@@ -32,8 +33,26 @@ describe('docker-compose.yml', () => {
     expect(valid).toBe(true);
   });
 
-  it('runs postgresql, temporal, temporal-ui, an S3 server with its bucket, api and worker', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['api', 'postgresql', 's3', 's3-init', 'temporal', 'temporal-ui', 'worker']);
+  it('runs postgresql, temporal, temporal-ui, an S3 server with its bucket, api, worker, prometheus and grafana', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['api', 'grafana', 'postgresql', 'prometheus', 's3', 's3-init', 'temporal', 'temporal-ui', 'worker']);
+  });
+
+  it("has Prometheus scrape the API's /metrics with a token and the worker's Temporal metrics, and Grafana chart only metrics that exist", () => {
+    const prometheus = parse(readFileSync(path.join(PROJECT_ROOT, 'deploy/prometheus.yml'), 'utf8')) as { scrape_configs: { job_name: string; metrics_path?: string; authorization?: { credentials_file: string }; static_configs: { targets: string[] }[] }[] };
+    const [custody, worker] = prometheus.scrape_configs;
+    expect(custody).toMatchObject({ metrics_path: '/metrics', static_configs: [{ targets: [`api:${compose.services.api!.environment!.PORT}`] }] });
+    expect(compose.services.prometheus!.volumes).toContain(`./deploy/custody-token:${custody!.authorization!.credentials_file}:ro`);
+    expect(worker!.static_configs[0]!.targets).toEqual([`worker:${compose.services.worker!.environment!.TEMPORAL_METRICS_ADDRESS!.split(':')[1]}`]);
+    for (const volume of [...compose.services.prometheus!.volumes!, ...compose.services.grafana!.volumes!]) expect(existsSync(path.join(PROJECT_ROOT, volume.split(':')[0]!)) || volume.includes('custody-token')).toBe(true);
+
+    const dashboard = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'deploy/grafana/custody-dashboard.json'), 'utf8')) as { panels: { title: string; targets: { expr: string }[] }[] };
+    const ours = new MetricsService({} as never, loadConfig({})).registry.getMetricsAsArray().map((m) => m.name);
+    for (const panel of dashboard.panels) {
+      for (const { expr } of panel.targets) {
+        const used = [...expr.matchAll(/\b(custody_[a-z_]+?)(?:_bucket|_sum|_count)?\b/g)].map((m) => m[1]!);
+        for (const name of used) expect(ours, `${panel.title}: ${expr}`).toContain(name);
+      }
+    }
   });
 
   it.each(['api', 'worker'])('gives %s every variable it needs, each one the code knows, with valid values', (name) => {

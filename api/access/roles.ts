@@ -30,6 +30,7 @@ export const MUTATION_ROLES = {
   createWebhook: ['admin'],
   disableWebhook: ['admin'],
   createToken: ['admin'],
+  collectArtifacts: ['admin'],
   revokeToken: ['admin'],
   // Anyone may rotate their own tokens; only admins another's (the service checks whose it is).
   rotateToken: ['viewer', 'submitter', 'approver'],

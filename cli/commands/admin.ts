@@ -2,13 +2,15 @@ import type { Command } from 'commander';
 import { connection, graphqlUrl, saveLogin } from '../config.js';
 import type { Ctx } from '../context.js';
 import { CliError, EXIT, wholeNumber } from '../exit.js';
-import { AUDIT, AUDIT_VERIFY, CREATE_TOKEN, FIRST_ADMIN, HEALTH, LINEAGE, ME, REVOKE_TOKEN, ROTATE_TOKEN, SELF_CHECK, TOKENS } from '../graphql/operations.js';
+import { AUDIT, AUDIT_VERIFY, COLLECT_ARTIFACTS, CREATE_TOKEN, FIRST_ADMIN, HEALTH, LINEAGE, ME, REVOKE_TOKEN, ROTATE_TOKEN, SELF_CHECK, TOKENS } from '../graphql/operations.js';
 import type {
   AuditQuery,
   AuditQueryVariables,
   AuditVerifyQuery,
   CreateTokenMutation,
   CreateTokenMutationVariables,
+  CollectArtifactsMutation,
+  CollectArtifactsMutationVariables,
   RotateTokenMutation,
   RotateTokenMutationVariables,
   FirstAdminMutation,
@@ -164,6 +166,20 @@ export function registerAdminCommands(program: Command, ctx: () => Ctx): void {
       const { verifyAuditTrail: v } = await c.api().request<AuditVerifyQuery>(AUDIT_VERIFY);
       print(c.out, v, () => (v.ok ? `ok: ${v.checked} events, head ${v.headSeq} ${v.headHash}` : `BROKEN at event ${v.firstBad!.seq}: ${v.firstBad!.reason}`));
       if (!v.ok) process.exitCode = EXIT.failed;
+    });
+
+  program
+    .command('artifacts')
+    .description('the artifact store')
+    .command('gc')
+    .description('list (or, with --apply, remove) stored content that no record, audit event, run step or spec refers to (admins)')
+    .option('--apply', 'remove it; without this, a dry run that changes nothing')
+    .option('--min-age <duration>', 'keep anything younger than this, such as 24h or 7d (24h by default, at least 1h)')
+    .action(async (opts: { apply?: boolean; minAge?: string }) => {
+      const c = ctx();
+      const { collectArtifacts: r } = await c.api().request<CollectArtifactsMutation, CollectArtifactsMutationVariables>(COLLECT_ARTIFACTS, { dryRun: !opts.apply, minAge: opts.minAge });
+      const verb = r.dryRun ? 'would remove' : 'removed';
+      print(c.out, r, () => [`${r.scanned} stored, ${r.kept} kept; ${verb} ${r.removedCount} (${r.bytesRemoved} bytes), older than ${r.minAge}`, ...r.removed.map((a) => `  ${a.sha256}  ${a.sizeBytes}`)].join('\n'));
     });
 
   const tokens = program.command('tokens').description('API tokens (rotate your own; the rest is for admins)');

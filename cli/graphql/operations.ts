@@ -364,6 +364,23 @@ export const ROTATE_TOKEN = /* GraphQL */ `
   }
 `;
 
+export const COLLECT_ARTIFACTS = /* GraphQL */ `
+  mutation CollectArtifacts($dryRun: Boolean, $minAge: String) {
+    collectArtifacts(input: { dryRun: $dryRun, minAge: $minAge }) {
+      dryRun
+      minAge
+      scanned
+      kept
+      removedCount
+      bytesRemoved
+      removed {
+        sha256
+        sizeBytes
+      }
+    }
+  }
+`;
+
 export const REVOKE_TOKEN = /* GraphQL */ `
   mutation RevokeToken($id: ID!) {
     revokeToken(input: { id: $id }) {

@@ -211,6 +211,14 @@ export type RotateTokenMutationVariables = Exact<{
 
 export type RotateTokenMutation = { rotateToken: { token: string, details: { id: string, principalName: string, role: string, expiresAt: string | null } } };
 
+export type CollectArtifactsMutationVariables = Exact<{
+  dryRun?: boolean | null | undefined;
+  minAge?: string | null | undefined;
+}>;
+
+
+export type CollectArtifactsMutation = { collectArtifacts: { dryRun: boolean, minAge: string, scanned: number, kept: number, removedCount: number, bytesRemoved: number, removed: Array<{ sha256: string, sizeBytes: number }> } };
+
 export type RevokeTokenMutationVariables = Exact<{
   id: string | number;
 }>;

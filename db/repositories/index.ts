@@ -1,5 +1,6 @@
 import type { Db } from '../client.js';
 import { AccessRepository } from './access.js';
+import { ArtifactsRepository } from './artifacts.js';
 import { AuditRepository } from './audit.js';
 import { DatasetsRepository } from './datasets.js';
 import { EventsRepository } from './events.js';
@@ -25,6 +26,7 @@ export function createRepositories(db: Db) {
     predictions: new PredictionsRepository(db),
     monitoring: new MonitoringRepository(db),
     events: new EventsRepository(db),
+    artifacts: new ArtifactsRepository(db),
   };
 }
 

@@ -32,6 +32,7 @@ const CALLS: Record<keyof typeof MUTATION_ROLES, string> = {
   createToken: 'mutation { createToken(input: { name: "", role: "viewer" }) { token } }',
   revokeToken: 'mutation { revokeToken(input: { id: "not-a-uuid" }) { id } }',
   rotateToken: 'mutation { rotateToken(input: { id: "not-a-uuid" }) { token } }',
+  collectArtifacts: 'mutation { collectArtifacts(input: { minAge: "1m" }) { scanned } }',
 };
 const PERSON: Record<Role, string> = { viewer: 'viewer@example.com', submitter: 'engineer@example.com', approver: 'approver@example.com', admin: 'admin@example.com' };
 

@@ -245,6 +245,14 @@ describe('the custody CLI', () => {
     expect((await run(['datasets', 'register', csv, '--name', 'loans'], 'viewer@example.com')).code).toBe(7);
   });
 
+  it('artifacts gc is a dry run unless --apply, and only for admins', async () => {
+    const dry = await run(['artifacts', 'gc'], 'admin@example.com');
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/^\d+ stored, \d+ kept; would remove 0 \(0 bytes\), older than 24h\n$/);
+    expect((await run(['artifacts', 'gc', '--apply', '--min-age', '30m'], 'admin@example.com')).stderr).toBe('custody: input.minAge must be a duration of at least 1h, such as 24h or 7d (BAD_USER_INPUT)\n');
+    expect((await run(['artifacts', 'gc'])).code).toBe(7);
+  });
+
   it('lineage --format dot is valid DOT with the run and its model version', async () => {
     const [approved] = JSON.parse((await run(['runs', 'list', '--pipeline', 'cli-approved', '-o', 'json'])).stdout) as { id: string }[];
     const dot = await run(['lineage', approved!.id, '--format', 'dot']);

@@ -75,7 +75,7 @@ describe('the artifact store on S3', () => {
     expect(readFileSync(objectFile(sha(bytes)), 'utf8')).toBe('tampered content');
   });
 
-  it('makes a retried write harmless, names a missing artifact, and discards on request', async () => {
+  it('makes a retried write harmless, names a missing artifact, lists what it holds, and discards on request', async () => {
     const store = open();
     const bytes = Buffer.from('written twice');
     const first = await store.putBytes(bytes);
@@ -83,6 +83,9 @@ describe('the artifact store on S3', () => {
     expect(readFileSync(objectFile(first.sha256))).toEqual(bytes);
     const missing = sha(Buffer.from('never stored'));
     await expect(store.read(missing)).rejects.toThrow(`artifact ${missing} is missing from s3://custody-test/${env.prefix}/`);
+    const listed = [];
+    for await (const entry of store.list()) listed.push(entry);
+    expect(listed).toContainEqual({ sha256: first.sha256, sizeBytes: bytes.length, storedAt: expect.any(Date) });
     await store.discard(first.sha256);
     expect(await store.has(first.sha256)).toBe(false);
     expect(existsSync(objectFile(first.sha256))).toBe(false);

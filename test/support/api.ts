@@ -66,7 +66,7 @@ export async function startTestApi(deps: { config: Config; database: Database; t
 }
 
 /** The API alone, on a fresh database with the test people, for tests that never start a workflow. */
-export async function apiWith(env: Record<string, string>): Promise<{ api: TestApi; config: Config; close(): Promise<void> }> {
+export async function apiWith(env: Record<string, string>): Promise<{ api: TestApi; config: Config; database: Database; close(): Promise<void> }> {
   const database = await createTestDatabase();
   const config = testConfig(env);
   const temporal = createTemporalClient(config);
@@ -74,6 +74,7 @@ export async function apiWith(env: Record<string, string>): Promise<{ api: TestA
   return {
     api,
     config,
+    database,
     async close() {
       await api.close();
       await temporal.connection.close();
