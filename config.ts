@@ -62,6 +62,7 @@ const envSchema = z.object({
   HOST: z.string().min(1, 'must not be empty').default('127.0.0.1'),
   PORT: port.default(4000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error'], { error: 'must be debug, info, warn or error' }).default('info'),
+  LOG_FORMAT: z.enum(['text', 'json'], { error: 'must be text or json' }).default('text'),
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
   CUSTODY_DATA_DIR: z.string().min(1, 'must not be empty').default('.data'),
   CUSTODY_ARTIFACT_DIR: z.string().min(1, 'must not be empty').optional(),
@@ -95,6 +96,8 @@ export const CONFIG_VARIABLES = Object.keys(envSchema.shape) as (keyof typeof en
 export interface Config {
   env: 'development' | 'production' | 'test';
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** json: one object a line, with the run id, workflow id and activity of each line that has them. */
+  logFormat: 'text' | 'json';
   http: { host: string; port: number };
   database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
   /** Where datasets and models are kept: a local directory by default, or an S3-compatible bucket. */
@@ -162,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     http: { host: e.HOST, port: e.PORT },
     database: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL } : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') },
     artifacts: artifactSettings(e, dataDir),

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { INestApplication, LogLevel } from '@nestjs/common';
+import { ConsoleLogger, type INestApplication, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Client, Connection } from '@temporalio/client';
@@ -47,8 +47,10 @@ export async function announceFirstAdmin(app: INestApplication, graphqlUrl: stri
 
 /** Creates the NestJS application (not yet listening). */
 export async function createApiApp(deps: ApiDependencies): Promise<INestApplication> {
+  const levels = LOG_LEVELS[deps.config.logLevel];
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(deps), {
-    logger: LOG_LEVELS[deps.config.logLevel],
+    // JSON logs are one object a line, as the worker's are; text is for people at a terminal.
+    logger: deps.config.logFormat === 'json' ? new ConsoleLogger({ json: true, logLevels: levels, colors: false }) : levels,
     abortOnError: false,
     // hardenHttp parses bodies itself, after the rate limit and within the configured limit.
     bodyParser: false,

@@ -1,5 +1,6 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { trainingTaskQueue, type WorkerPool } from '../domain/task-queues.js';
+import { runIdInLogs } from './log-attributes.js';
 import type { Config } from '../config.js';
 import { createActivities } from '../activities/index.js';
 import { TRAINING_ACTIVITY_NAMES } from '../activities/training/training.activities.js';
@@ -49,7 +50,13 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
   const { config, connection, database } = options;
   const taskQueue = options.taskQueue ?? config.temporal.taskQueue;
   const { training: trainingActivities, rest } = splitActivities({ ...createActivities({ database, artifacts: config.artifacts, importDir: config.importDir, webhookAllowRanges: config.security.webhookAllowRanges }), ...options.activityOverrides });
-  const common = { connection, namespace: config.temporal.namespace, maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities, shutdownGraceTime: '30 seconds' } as const;
+  const common = {
+    connection,
+    namespace: config.temporal.namespace,
+    maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
+    shutdownGraceTime: '30 seconds',
+    interceptors: { activity: [runIdInLogs] },
+  } satisfies Partial<WorkerOptions>;
   const workers = [];
   if (config.worker.pools.includes('orchestration')) {
     const workflowSource: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = options.workflowBundlePath

@@ -4,6 +4,7 @@ import type { MonitoringSpec, Thresholds } from '../../domain/pipeline/spec.js';
 import type { Cell } from '../../storage/read-rows.js';
 import { classificationMetrics, regressionMetrics } from '../../ml/metrics.js';
 import { binSharesSorted, chiSquare, ksTestSorted, psi } from './drift-stats.js';
+import { sortFloat64 } from './radix-sort.js';
 
 /**
  * Drift of served data against a model's training reference: per feature, of the predictions, and of
@@ -67,8 +68,7 @@ function sortedNumbers(cells: readonly Cell[]): Float64Array {
     const value = typeof cell === 'number' ? cell : Number(cell);
     if (Number.isFinite(value)) out[n++] = value;
   }
-  // A typed array sorts numbers natively, several times faster than Array.prototype.sort with a comparator.
-  return out.subarray(0, n).sort();
+  return sortFloat64(out.subarray(0, n));
 }
 
 export interface DriftLimits {

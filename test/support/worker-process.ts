@@ -2,8 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../paths.js';
 
+export type WorkerProcess = ChildProcess & {
+  /** Everything it wrote so far, stdout and stderr. */
+  output(): string;
+};
+
 /** A real worker process (the compiled `npm run worker` entry point) in its own process group. */
-export function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
+export function startWorkerProcess(env: Record<string, string>): Promise<WorkerProcess> {
   const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'dist/worker/main.js')], {
     cwd: PROJECT_ROOT,
     env: { PATH: process.env.PATH!, LOG_LEVEL: 'warn', ...env },
@@ -17,7 +22,7 @@ export function startWorkerProcess(env: Record<string, string>): Promise<ChildPr
       output += chunk.toString();
       if (output.includes('polling task queue')) {
         clearTimeout(timer);
-        resolve(child);
+        resolve(Object.assign(child, { output: () => output }));
       }
     };
     child.stdout!.on('data', onData);

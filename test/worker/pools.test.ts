@@ -1,4 +1,3 @@
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +12,7 @@ import { testConfig, uniqueTaskQueue } from '../support/config.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { eventually, exampleSpec } from '../support/pipelines.js';
 import { s3Env } from '../support/s3.js';
-import { killGroup, startWorkerProcess } from '../support/worker-process.js';
+import { killGroup, startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
 // @ts-expect-error: plain ESM helper shared with `npm start`, without type declarations
 import { freePort } from '../../scripts/lib.mjs';
 
@@ -26,8 +25,8 @@ describe.skipIf(!inject('postgresAdminUrl'))('an orchestration-only and a traini
   let database: TestDatabase;
   let client: Client;
   let api: TestApi;
-  let orchestration: ChildProcess;
-  let training: ChildProcess;
+  let orchestration: WorkerProcess;
+  let training: WorkerProcess;
   const taskQueue = uniqueTaskQueue('pools');
 
   let metricsAddress: string;
@@ -38,6 +37,8 @@ describe.skipIf(!inject('postgresAdminUrl'))('an orchestration-only and a traini
     metricsAddress = `127.0.0.1:${(await freePort()) as number}`;
     const env = (pool: string) => ({
       ...(pool === 'orchestration' ? { TEMPORAL_METRICS_ADDRESS: metricsAddress } : {}),
+      LOG_LEVEL: 'debug',
+      LOG_FORMAT: 'json',
       DATABASE_URL: database.url!,
       TEMPORAL_ADDRESS: inject('temporalAddress'),
       TEMPORAL_TASK_QUEUE: taskQueue,
@@ -95,6 +96,16 @@ describe.skipIf(!inject('postgresAdminUrl'))('an orchestration-only and a traini
     for (const [id, activity] of others) {
       expect(activity.queue, activity.type).toBe(taskQueue);
       expect(startedBy.get(id), activity.type).toMatch(new RegExp(`^${orchestration.pid}@`));
+    }
+
+    // Both write JSON lines, and an activity's lines carry the run, its workflow and the activity.
+    for (const [worker, isTrial] of [[orchestration, false], [training, true]] as const) {
+      const lines = worker.output().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(lines.length).toBeGreaterThan(0);
+      expect(lines.every((line) => typeof line.time === 'string' && typeof line.level === 'string' && typeof line.message === 'string')).toBe(true);
+      const ofRun = lines.filter((line) => line.custodyRunId === submitPipeline.id && (line.activityType === 'trainCandidate') === isTrial);
+      expect(ofRun.length, isTrial ? 'trial lines' : 'orchestration lines').toBeGreaterThan(0);
+      expect(ofRun[0]).toMatchObject({ workflowId: submitPipeline.workflowId });
     }
 
     // The orchestration worker's own SDK metrics reach /metrics beside Custody's.

@@ -128,6 +128,10 @@ describe('monitoring, drift and retraining', () => {
 
     // While the retraining waits at its gate, the next tick finds drift again but may not start another.
     await eventually(() => run(retrainingId), (r) => r.status === 'awaiting_approval', 90_000);
+    // A tick that comes while the first still runs is skipped by the schedule (overlap SKIP): let the first end.
+    const { schedules } = await gql('query($model: String!) { schedules(input: { model: $model }) { id recentRuns { workflowId } } }', { model });
+    const first = schedules.find((s: { id: string }) => s.id === 'monitor-drift-iris').recentRuns.at(-1).workflowId as string;
+    await stack.worker.client.workflow.getHandle(first).result();
     await trigger('monitor-drift-iris');
     const skipped = await eventually(() => alerts(model), (a) => a.some((x) => x.type === 'alert.retraining_skipped'), 60_000);
     expect(skipped.find((a) => a.type === 'alert.retraining_skipped')!.message).toContain(`a retraining of ${model} is already in progress: run ${retrainingId}`);
