@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Repositories } from '../../db/repositories/index.js';
 import { ROLES, type ApiTokenRow, type Role } from '../../db/schema/access.js';
 import { durationMs } from '../../domain/pipeline/spec.js';
-import { isUuid } from '../common/validate.js';
+import { durationOrNaN, isUuid } from '../common/validate.js';
 import { REPOSITORIES } from '../core/tokens.js';
 import { AccessError } from './access.error.js';
 import type { Caller } from './principal.js';
@@ -23,12 +23,7 @@ const invalid = (field: string, message: string) => new AccessError('INVALID_INP
 
 /** A duration field in milliseconds, from `min` to `max`, or an error naming the field. */
 function durationField(field: string, value: string, min: number, max: number, maxText: string): number {
-  let ms: number;
-  try {
-    ms = durationMs(value);
-  } catch {
-    ms = NaN;
-  }
+  const ms = durationOrNaN(value);
   if (!(ms >= min) || ms > max) throw invalid(field, `must be a duration such as 30d, 12h or 90m, at most ${maxText}`);
   return ms;
 }

@@ -1,4 +1,4 @@
-import { NAME_PATTERN } from '../../domain/pipeline/spec.js';
+import { durationMs, NAME_PATTERN } from '../../domain/pipeline/spec.js';
 import { InputError } from '../errors/input-error.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -10,4 +10,13 @@ export const isUuid = (value: unknown): value is string => typeof value === 'str
 export function modelNameField(name: unknown, path = 'input.model'): string {
   if (typeof name !== 'string' || !NAME_PATTERN.test(name)) throw InputError.field(path, 'must be a model name: 1-63 lowercase letters, digits or dashes');
   return name;
+}
+
+/** A duration such as 30d, 12h or 90m in milliseconds, or NaN for text that is not one (the caller names the field). */
+export function durationOrNaN(text: string): number {
+  try {
+    return durationMs(text);
+  } catch {
+    return NaN;
+  }
 }

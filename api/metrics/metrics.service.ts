@@ -26,6 +26,8 @@ export class MetricsService {
     @Inject(REPOSITORIES) repos: Repositories,
     @Inject(CONFIG) private readonly config: Config,
   ) {
+    // Two gauges read the waiting gates; one scrape asks the database once.
+    const gates = oncePerScrape(() => repos.runs.awaitingApproval());
     new Gauge({
       name: 'custody_runs',
       help: 'Pipeline runs, by status.',
@@ -41,7 +43,7 @@ export class MetricsService {
       help: 'Runs waiting at an approval gate.',
       registers: [this.registry],
       async collect() {
-        this.set((await repos.runs.awaitingApproval()).count);
+        this.set((await gates()).count);
       },
     });
     new Gauge({
@@ -49,7 +51,7 @@ export class MetricsService {
       help: 'How long the longest-waiting run has waited at its gate (since it last changed); 0 when none waits.',
       registers: [this.registry],
       async collect() {
-        const { oldest } = await repos.runs.awaitingApproval();
+        const { oldest } = await gates();
         this.set(oldest ? (Date.now() - oldest.getTime()) / 1000 : 0);
       },
     });
@@ -87,4 +89,13 @@ export class MetricsService {
       return `${ours}\n# the Temporal worker's metrics at ${temporal} could not be read: ${(error as Error).message}\n`;
     }
   }
+}
+
+/** `read`, shared by the calls of one scrape: a second call within a second reuses the first answer. */
+function oncePerScrape<T>(read: () => Promise<T>): () => Promise<T> {
+  let last: { at: number; value: Promise<T> } | null = null;
+  return () => {
+    if (!last || Date.now() - last.at > 1000) last = { at: Date.now(), value: read() };
+    return last.value;
+  };
 }
