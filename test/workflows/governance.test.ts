@@ -90,7 +90,12 @@ describe('governance inside the workflow', () => {
     await eventually(() => read(run.id), (r) => r.status === 'awaiting_approval', 60_000);
     await stack.api.gql('mutation($id: ID!) { approveGate(input: { runId: $id }) { status } }', { id: run.id }, { as: 'approver@example.com' });
     await eventually(() => read(run.id), (r) => r.status === 'succeeded', 60_000);
-    const trail = await stack.api.gql<{ auditTrail: { nodes: { action: string; hash: string }[] } }>('query($id: String) { auditTrail(input: { subjectId: $id, first: 500 }) { nodes { action hash } } }', { id: run.id });
+    // The run's status is written just before its audit event, not with it: wait for the event too.
+    const trail = await eventually(
+      () => stack.api.gql<{ auditTrail: { nodes: { action: string; hash: string }[] } }>('query($id: String) { auditTrail(input: { subjectId: $id, first: 500 }) { nodes { action hash } } }', { id: run.id }),
+      (t) => t.data!.auditTrail.nodes.at(-1)?.action === 'run.succeeded',
+      30_000,
+    );
     const actions = trail.data!.auditTrail.nodes.map((n) => n.action);
     expect(actions.slice(0, 4)).toEqual(['run.submitted', 'run.started', 'run.running', 'step.running']);
     expect(actions).toEqual(expect.arrayContaining(['step.succeeded', 'run.awaiting_approval', 'gate.decided', 'run.succeeded']));
