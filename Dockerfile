@@ -4,7 +4,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
-RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json && npm prune --omit=dev
+RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json && node scripts/console.mjs --force && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 # python3 with scikit-learn runs the example `command` trainer.

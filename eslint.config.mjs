@@ -18,10 +18,10 @@ function wall(files, folders, message) {
 }
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.data/', 'db/migrations/', 'examples/**/*.py', 'cli/graphql/types.ts'] },
+  { ignores: ['node_modules/', 'dist/', '.data/', 'db/migrations/', 'examples/**/*.py', 'cli/graphql/types.ts', 'console/src/graphql/generated/'] },
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
@@ -32,7 +32,7 @@ export default tseslint.config(
   },
   {
     // No import cycles between our modules (type-only imports included: they are how layers leak).
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     plugins: { 'import-x': importX },
     settings: { ...importX.flatConfigs.typescript.settings, 'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })] },
     rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
@@ -59,6 +59,7 @@ export default tseslint.config(
   wall(['ml/**/*.ts'], ['activities', 'api', 'workflows', 'worker', 'clients', 'bench'], 'ml/ may import only domain/, db/, storage/ and itself.'),
   wall(['clients/**/*.ts'], ['activities', 'api', 'worker', 'bench'], 'clients/ may not import activities/, api/ or worker/.'),
   wall(['cli/**/*.ts'], ['activities', 'api', 'db', 'workflows', 'worker', 'ml', 'storage', 'clients', 'bench'], 'cli/ is a client of the GraphQL API: it may import only domain/ and itself.'),
+  wall(['console/**/*.ts', 'console/**/*.tsx'], ['activities', 'api', 'db', 'workflows', 'worker', 'ml', 'storage', 'clients', 'bench', 'cli'], 'console/ is a client of the GraphQL API: it may import only domain/ and itself.'),
   wall(['api/**/*.ts'], ['activities', 'worker', 'bench'], 'api/ never imports worker code: move what both need to domain/, ml/, storage/ or clients/.'),
   {
     files: ['**/*.mjs'],

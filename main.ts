@@ -30,6 +30,7 @@ process.stdout.write(
   [
     '',
     `custody is running (database: ${database.driver === 'pglite' ? 'embedded PGlite' : 'Postgres'}, task queue: ${config.temporal.taskQueue})`,
+    `  Console      ${url}/`,
     `  GraphQL      ${url}/graphql`,
     `  Temporal UI  ${temporalUiLink(config.temporal, 'workflows')}`,
     '  Ctrl-C stops it; runs survive restarts.',

@@ -15,3 +15,6 @@ export const WORKFLOWS_ENTRY = path.join(here, 'workflows', path.basename(here) 
 
 /** Custody's own version, part of every trial's code version. */
 export const CUSTODY_VERSION = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+/** The web console's static build (`npm run console:build`), served by the API at `/`. */
+export const CONSOLE_DIR = path.join(PROJECT_ROOT, 'dist', 'console');

@@ -6,6 +6,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../config.js';
 import { TokensService } from './access/tokens.service.js';
 import { AppModule } from './app.module.js';
+import { serveConsole } from './http/console.js';
 import { hardenHttp } from './http/hardening.js';
 import type { ApiDependencies } from './core/core.module.js';
 
@@ -36,6 +37,8 @@ export async function announceFirstAdmin(app: INestApplication, graphqlUrl: stri
     [
       '',
       'No admin exists yet. Create the first admin token (this code works once, until the next start):',
+      `  in the console at ${graphqlUrl.replace(/\/graphql$/, '/')}: "Create the first admin", with the code ${code}`,
+      'or with the CLI:',
       `  npx custody login --url ${graphqlUrl.replace(/\/graphql$/, '')} --first-admin-code ${code} --name you@example.com`,
       'or, without the CLI:',
       `  curl -s ${graphqlUrl} -H 'content-type: application/json' -d '${body}'`,
@@ -56,5 +59,6 @@ export async function createApiApp(deps: ApiDependencies): Promise<INestApplicat
     bodyParser: false,
   });
   hardenHttp(app, deps.config.security);
+  serveConsole(app);
   return app;
 }

@@ -10,7 +10,7 @@ await database.migrate();
 const temporal = createTemporalClient(config);
 const app = await createApiApp({ config, database, temporal });
 await app.listen(config.http.port, config.http.host);
-process.stdout.write(`custody api: GraphQL at http://${config.http.host}:${config.http.port}/graphql\n`);
+process.stdout.write(`custody api: the console at http://${config.http.host}:${config.http.port}/, GraphQL at /graphql\n`);
 await announceFirstAdmin(app, `http://localhost:${config.http.port}/graphql`);
 
 let closing = false;

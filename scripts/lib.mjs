@@ -1,6 +1,7 @@
 // Helpers for the project's own commands. Node built-ins only, so they run before `npm ci`.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -37,6 +38,34 @@ export function ensureDependencies() {
 export function ensureBuild() {
   const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   if (run(process.execPath, [tsc, '-p', 'tsconfig.build.json']) !== 0) fail('the TypeScript build failed; see the errors above');
+}
+
+const CONSOLE_SOURCES = ['console', 'schema.gql', 'package-lock.json', 'domain'];
+
+/** One hash over the console's sources (and what they import), so a build is redone exactly when one changed. */
+function consoleSourceHash() {
+  const hash = createHash('sha256');
+  const visit = (relative) => {
+    const full = path.join(ROOT, relative);
+    if (statSync(full).isDirectory()) {
+      for (const name of readdirSync(full).sort()) if (name !== 'node_modules') visit(path.join(relative, name));
+    } else {
+      hash.update(`${relative}\0`).update(readFileSync(full)).update('\0');
+    }
+  };
+  for (const source of CONSOLE_SOURCES) visit(source);
+  return hash.digest('hex');
+}
+
+/** Builds the web console into dist/console with Vite when the build is missing or stale (or always, with force). */
+export function ensureConsole({ force = false } = {}) {
+  const stamp = path.join(ROOT, 'dist', 'console', '.source-hash');
+  const current = consoleSourceHash();
+  if (!force && existsSync(stamp) && readFileSync(stamp, 'utf8') === current) return;
+  log('building the console (vite)…');
+  const vite = path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
+  if (run(process.execPath, [vite, 'build', '--config', 'console/vite.config.ts', '--logLevel', 'warn']) !== 0) fail('the console build failed; see the errors above');
+  writeFileSync(stamp, current);
 }
 
 /** Asks the OS for a free TCP port on loopback. */

@@ -7,11 +7,12 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { rmSync } from 'node:fs';
-import { ensureBuild, ensureDependencies, fail, isListening, log, ROOT, spawnChild } from './lib.mjs';
+import { ensureBuild, ensureConsole, ensureDependencies, fail, isListening, log, ROOT, spawnChild } from './lib.mjs';
 import { reclaim, writePidFile } from './processes.mjs';
 
 ensureDependencies();
 ensureBuild();
+ensureConsole();
 
 // Validate the configuration before starting anything: a bad value stops here with one line.
 const { loadConfigOrExit } = await import(pathToFileURL(path.join(ROOT, 'dist', 'config.js')).href);

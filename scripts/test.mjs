@@ -3,7 +3,7 @@
 // Extra arguments go to vitest, e.g. `npm test -- test/api`.
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { ensureBuild, ensureDependencies, log, ROOT, spawnChild } from './lib.mjs';
+import { ensureBuild, ensureConsole, ensureDependencies, log, ROOT, spawnChild } from './lib.mjs';
 import { findTemporalCli } from './temporal.mjs';
 
 ensureDependencies();
@@ -19,8 +19,10 @@ const step = async (title, args) => {
 };
 
 await step('type-checking…', [bin('typescript/bin/tsc'), '-p', 'tsconfig.json', '--noEmit']);
+await step('type-checking the console…', [bin('typescript/bin/tsc'), '-p', 'console/tsconfig.json', '--noEmit']);
 await step('linting…', [bin('eslint/bin/eslint.js'), '.', '--max-warnings=0']);
 ensureBuild();
+ensureConsole();
 process.env.TEMPORAL_CLI = await findTemporalCli();
 
 const reportDir = path.join(ROOT, '.data', 'test-report');

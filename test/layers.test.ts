@@ -23,6 +23,8 @@ describe('the layers’ walls', () => {
     ['ml/predict.ts', "import { wall } from '../activities/evaluation/evaluation.activities.js';", /ml\/ may import only/],
     ['storage/artifact-store.ts', "import { wall } from '../ml/predict.js';", /storage\/ may import only/],
     ['cli/commands/runs.ts', "import { wall } from '../../db/client.js';", /cli\/ is a client of the GraphQL API/],
+    ['console/src/runs/run-page.tsx', "import { wall } from '../../../db/client.js';", /console\/ is a client of the GraphQL API/],
+    ['console/src/approvals/decide.tsx', "import { wall } from '../../../api/runs/runs.service.js';", /console\/ is a client of the GraphQL API/],
   ];
   it.each(walls)('%s cannot import across its wall', { timeout: 60_000 }, async (file, line, message) => {
     const errors = await wallErrors(file, line);
@@ -34,5 +36,6 @@ describe('the layers’ walls', () => {
     expect(await wallErrors('api/runs/runs.service.ts', "import { wall } from '../../domain/pipeline/gates.js';")).toEqual([]);
     expect(await wallErrors('ml/predict.ts', "import { wall } from '../storage/artifact-store.js';")).toEqual([]);
     expect(await wallErrors('db/schema/runs.ts', "import { wall } from '../../domain/runs.js';")).toEqual([]);
+    expect(await wallErrors('console/src/approvals/decide.tsx', "import { wall } from '../../../domain/access';")).toEqual([]);
   });
 });

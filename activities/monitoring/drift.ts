@@ -1,4 +1,4 @@
-import type { FeatureDrift, PerformanceCheck, PredictionDrift } from '../../db/schema/monitoring.js';
+import type { DriftBins, FeatureDrift, PerformanceCheck, PredictionDrift } from '../../db/schema/monitoring.js';
 import { thresholdFailures, type Metrics } from '../../domain/pipeline/decisions.js';
 import type { MonitoringSpec, Thresholds } from '../../domain/pipeline/spec.js';
 import type { Cell } from '../../storage/read-rows.js';
@@ -77,6 +77,16 @@ export interface DriftLimits {
   chiSquarePValue: number;
 }
 
+/**
+ * Labels of the bins binSharesSorted counts: bin i is [edges[i], edges[i+1]), except that the first
+ * reaches down to −∞ and the last up to +∞, so values outside the reference's range still count.
+ */
+function numericBinLabels(edges: readonly number[]): string[] {
+  const last = Math.max(0, edges.length - 2);
+  if (edges.length < 3) return ['all values'];
+  return Array.from({ length: last + 1 }, (_, i) => (i === 0 ? `< ${fmt(edges[1]!)}` : i === last ? `≥ ${fmt(edges[i]!)}` : `[${fmt(edges[i]!)}, ${fmt(edges[i + 1]!)})`));
+}
+
 /** Compares current values of one column with its reference and says, with reasons, whether it drifted. */
 export function compareColumn(reference: ReferenceColumn, cells: readonly Cell[], limits: DriftLimits): PredictionDrift {
   if (reference.kind === 'numeric') {
@@ -86,7 +96,8 @@ export function compareColumn(reference: ReferenceColumn, cells: readonly Cell[]
     }
     // The reference is stored sorted; sorting the current values once serves both PSI's bins and KS.
     const sortedReference = Float64Array.from(reference.values);
-    const value = psi(binSharesSorted(sortedReference, reference.edges), binSharesSorted(current, reference.edges), PSI_EPSILON);
+    const bins = { labels: numericBinLabels(reference.edges), reference: binSharesSorted(sortedReference, reference.edges), current: binSharesSorted(current, reference.edges) };
+    const value = psi(bins.reference, bins.current, PSI_EPSILON);
     const ks = ksTestSorted(sortedReference, current);
     const reasons: string[] = [];
     if (value >= limits.psi) reasons.push(`PSI ${fmt(value)} ≥ ${limits.psi}`);
@@ -100,6 +111,7 @@ export function compareColumn(reference: ReferenceColumn, cells: readonly Cell[]
       ksPValue: ks.pValue,
       drifted: reasons.length > 0,
       reasons,
+      bins,
     };
   }
   // Own keys only: a category named like an Object.prototype member ("constructor") is just a category.
@@ -134,6 +146,7 @@ export function compareColumn(reference: ReferenceColumn, cells: readonly Cell[]
     chiSquarePValue: chi.pValue,
     drifted: reasons.length > 0,
     reasons,
+    bins: { labels: categories, reference: expectedShares, current: actualShares } satisfies DriftBins,
   };
 }
 

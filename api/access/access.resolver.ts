@@ -26,6 +26,12 @@ export class AccessResolver {
   }
 
   @Public()
+  @Query(() => Boolean, { description: 'True while no admin exists and the one-time code printed at start can create the first. Needs no token.' })
+  firstAdminNeeded(): boolean {
+    return this.access.firstAdminNeeded();
+  }
+
+  @Public()
   @Mutation(() => CreatedToken, { description: 'Creates the first admin on an empty database, with the one-time code printed on the server console at start.' })
   async createFirstAdminToken(@Args('input') input: FirstAdminInput): Promise<CreatedToken> {
     const { token, row, role, name } = await this.access.createFirstAdmin(input);

@@ -138,6 +138,11 @@ export class TokensService {
     return { token, row, role, name };
   }
 
+  /** Whether the first-admin flow is open: set at start on a database with no admin, closed once used. */
+  firstAdminNeeded(): boolean {
+    return this.bootstrapCode !== null;
+  }
+
   async createFirstAdmin(input: { name: string; bootstrapCode: string }) {
     if (!this.bootstrapCode || (await this.repos.access.countAdmins()) > 0) {
       throw new AccessError('BOOTSTRAP_REFUSED', 'An admin already exists; ask an admin for a token');

@@ -147,7 +147,7 @@ export class RunsService {
   async list(input: PipelineRunsInput = {}): Promise<PipelineRunConnection> {
     const first = pageSize(input.first);
     const after = input.after ? decodeCursor(input.after) : undefined;
-    const rows = await this.repos.runs.list({ status: input.status, pipelineName: input.pipelineName, modelName: input.modelName }, first + 1, after);
+    const rows = await this.repos.runs.list({ status: input.status, pipelineName: input.pipelineName, modelName: input.modelName, submittedBy: input.submittedBy }, first + 1, after);
     return pageOf(rows, first, (row) => this.toModel(row));
   }
 

@@ -1,6 +1,6 @@
 /**
  * Every GraphQL operation the CLI sends. Their result and variable types are generated from
- * schema.gql into types.ts (`npm run cli:types`); a test fails when that file is stale.
+ * schema.gql into types.ts (`npm run graphql:types`); a test fails when that file is stale.
  */
 
 const RUN_SUMMARY = /* GraphQL */ `

@@ -1,4 +1,4 @@
-/* Generated from schema.gql and cli/graphql/operations.ts by `npm run cli:types`; do not edit. */
+/* Generated from schema.gql and cli/graphql/operations.ts by `npm run graphql:types`; do not edit. */
 /** Internal type. DO NOT USE DIRECTLY. */
 type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
@@ -58,6 +58,8 @@ export type PipelineRunsInput = {
   modelName?: string | null | undefined;
   pipelineName?: string | null | undefined;
   status?: RunStatus | null | undefined;
+  /** The name of the person or token that submitted the run. */
+  submittedBy?: string | null | undefined;
 };
 
 export type RunStatus =

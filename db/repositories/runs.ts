@@ -17,6 +17,7 @@ export interface RunFilter {
   status?: RunStatus;
   pipelineName?: string;
   modelName?: string;
+  submittedBy?: string;
 }
 
 export interface RunCursor {
@@ -77,6 +78,7 @@ export class RunsRepository {
       filter.status ? eq(pipelineRuns.status, filter.status) : undefined,
       filter.pipelineName ? eq(pipelineRuns.pipelineName, filter.pipelineName) : undefined,
       filter.modelName ? eq(pipelineRuns.modelName, filter.modelName) : undefined,
+      filter.submittedBy ? eq(pipelineRuns.submittedBy, filter.submittedBy) : undefined,
       after
         ? or(lt(pipelineRuns.createdAt, after.createdAt), and(eq(pipelineRuns.createdAt, after.createdAt), lt(pipelineRuns.id, after.id)))
         : undefined,

@@ -22,6 +22,16 @@ export interface FeatureDrift {
   drifted: boolean;
   /** Why it counts as drifted, one sentence per limit crossed. */
   reasons: string[];
+  /** The bins PSI compared: reference and current shares side by side (absent from reports made before they were kept). */
+  bins?: DriftBins;
+}
+
+/** A column's histogram as PSI saw it: numeric bins are the reference deciles, categorical ones its categories. */
+export interface DriftBins {
+  /** `[lower, upper)` for numeric bins (the last one closed), the category for categorical ones. */
+  labels: string[];
+  reference: number[];
+  current: number[];
 }
 
 /** Drift of the model's own output: served predictions against its predictions on the training reference. */

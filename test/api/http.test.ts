@@ -32,7 +32,7 @@ describe('the HTTP surface, with its defaults', () => {
     });
   });
 
-  it('keeps memory flat under concurrent oversized unauthenticated bodies (12 × 25 MB grows it by under 64 MB)', { timeout: 60_000 }, async () => {
+  it('keeps memory flat under concurrent oversized unauthenticated bodies (12 × 25 MB grow it by under 96 MB, a third of what buffering would take)', { timeout: 60_000 }, async () => {
     globalThis.gc?.();
     const before = process.memoryUsage().rss;
     let peak = before;
@@ -44,7 +44,8 @@ describe('the HTTP surface, with its defaults', () => {
     for (const answer of answers) expect([413, 401, 'reset']).toContain(answer);
     expect(answers).toContain(413);
     expect(answers).toContain(401);
-    expect((peak - before) / 1024 / 1024).toBeLessThan(64);
+    // The sending side lives in this process too, and other suites run beside it: the bound leaves room for both.
+    expect((peak - before) / 1024 / 1024).toBeLessThan(96);
   });
 });
 

@@ -331,7 +331,7 @@ describe('the custody CLI', () => {
 
   it('its GraphQL types are generated from the committed schema.gql', async () => {
     const check = await new Promise<Result>((resolve) =>
-      execFile(process.execPath, [path.join(PROJECT_ROOT, 'scripts', 'cli-types.mjs'), '--check'], (error, stdout, stderr) => resolve({ code: error ? 1 : 0, stdout, stderr })),
+      execFile(process.execPath, [path.join(PROJECT_ROOT, 'scripts', 'graphql-types.mjs'), '--check'], (error, stdout, stderr) => resolve({ code: error ? 1 : 0, stdout, stderr })),
     );
     expect(check.code, check.stderr).toBe(0);
   });

@@ -2,6 +2,13 @@ import { Field, Float, ID, Int, ObjectType } from '@nestjs/graphql';
 import { GraphQLJSON } from 'graphql-scalars';
 import { PageInfo } from '../../runs/models/pipeline-run.model.js';
 
+@ObjectType({ description: 'A column’s histogram as PSI compared it: the reference deciles (numeric) or categories, with the share of rows in each.' })
+export class DriftBins {
+  @Field(() => [String], { description: '[lower, upper) for a numeric bin (the first open below, the last above); the category for a categorical one.' }) labels!: string[];
+  @Field(() => [Float], { description: 'Share of the training reference in each bin.' }) reference!: number[];
+  @Field(() => [Float], { description: 'Share of the served window in each bin.' }) current!: number[];
+}
+
 @ObjectType({ description: 'Drift of one column (a feature, or the predictions) against the training reference.' })
 export class ColumnDrift {
   @Field({ nullable: true, description: 'The feature; empty for predictions.' }) name?: string;
@@ -15,6 +22,7 @@ export class ColumnDrift {
   @Field(() => Float, { nullable: true }) chiSquarePValue?: number;
   @Field() drifted!: boolean;
   @Field(() => [String], { description: 'Each limit crossed, as a sentence.' }) reasons!: string[];
+  @Field(() => DriftBins, { nullable: true, description: 'The histograms compared; null on reports made before they were kept.' }) bins?: DriftBins | null;
 }
 
 @ObjectType({ description: 'Performance on predictions whose true outcome was recorded with recordFeedback.' })

@@ -1,0 +1,117 @@
+import { graphql } from '../graphql/generated';
+import type { RunDetailQuery } from '../graphql/generated/graphql';
+
+export const RunDetail = graphql(`
+  query RunDetail($id: ID!) {
+    pipelineRun(input: { runId: $id }) {
+      id
+      workflowId
+      pipelineName
+      modelName
+      status
+      currentStep
+      submittedBy
+      trigger
+      purpose
+      parentRunId
+      createdAt
+      finishedAt
+      temporalUiUrl
+      spec
+      trialsPlanned
+      error {
+        type
+        message
+        details
+      }
+      datasetVersion {
+        id
+        datasetName
+        version
+        rowCount
+        sha256
+      }
+      steps {
+        name
+        position
+        status
+        attempts
+        startedAt
+        finishedAt
+        output
+        error {
+          type
+          message
+          details
+        }
+      }
+      trials {
+        id
+        index
+        trainer
+        params
+        metrics
+        status
+        error
+        sampleFraction
+        startedAt
+        finishedAt
+        reusedFromTrialId
+      }
+      gates {
+        name
+        status
+        role
+        quorum
+        deadline
+        onTimeout
+        approvals {
+          actor
+          at
+          comment
+        }
+        rejection {
+          actor
+          at
+          comment
+        }
+      }
+      gateDecisions {
+        gate
+        decision
+        actor
+        accepted
+        refusedReason
+        comment
+        via
+        decidedAt
+      }
+      deployments {
+        id
+        stage
+        role
+        version
+        trafficPercent
+        startedAt
+        endedAt
+        endReason
+        approvedBy
+      }
+      modelVersion {
+        id
+        version
+        metrics
+        fairness
+        importances {
+          feature
+          importance
+          std
+        }
+      }
+    }
+  }
+`);
+
+export type Run = RunDetailQuery['pipelineRun'];
+export type Step = Run['steps'][number];
+export type Trial = Run['trials'][number];

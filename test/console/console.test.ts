@@ -1,0 +1,287 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { TokensService } from '../../api/access/tokens.service.js';
+import { createTemporalClient } from '../../api/bootstrap.js';
+import { PROJECT_ROOT } from '../../paths.js';
+import { startTestApi } from '../support/api.js';
+import { testConfig } from '../support/config.js';
+import { createTestDatabase } from '../support/database.js';
+import { expectAccessible, launchBrowser, openPage, screenshot, type PageRecord } from '../support/browser.js';
+import { eventually } from '../support/pipelines.js';
+import { startStack, type TestStack } from '../support/stack.js';
+
+/** Text a person might type anywhere free text is allowed; it must show as text, never run. */
+const XSS = '<img src=x onerror=alert(1)>';
+
+const iris = () => parse(readFileSync(path.join(PROJECT_ROOT, 'examples/iris/pipeline.yaml'), 'utf8')) as Record<string, any>;
+const flowers = readFileSync(path.join(PROJECT_ROOT, 'examples/iris/iris.csv'), 'utf8').trim().split('\n').slice(1).map((line) => line.split(','));
+
+/** The console in a real Chromium against the real stack: the whole loop a person goes through, without writing GraphQL. */
+describe('the web console', () => {
+  let stack: TestStack;
+  let browser: Browser;
+  let page: Page;
+  let record: PageRecord;
+  let base: string;
+  let runId: string;
+  const visited: string[] = [];
+
+  const go = async (url: string, name: string, ready: () => Promise<unknown>) => {
+    await page.goto(`${base}${url}`);
+    await ready();
+    visited.push(name);
+    await screenshot(page, name);
+    await expectAccessible(page, name);
+  };
+  const signIn = async (who: string) => {
+    await page.goto(`${base}/`);
+    await page.getByLabel('API token').fill(stack.api.tokens[who]!);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByTestId('who').textContent()).toContain(who);
+  };
+  const signOut = async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API token').waitFor();
+  };
+  const runStatus = async () => (await stack.api.data<{ pipelineRun: { status: string } }>('query($id: ID!) { pipelineRun(input: { runId: $id }) { status } }', { id: runId })).pipelineRun.status;
+
+  beforeAll(async () => {
+    stack = await startStack();
+    base = stack.api.url.replace(/\/graphql$/, '');
+    browser = await launchBrowser();
+    ({ page, record } = await openPage(browser));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  it('is served at / with a CSP that allows no inline script', async () => {
+    const response = await fetch(`${base}/runs`, { headers: { accept: 'text/html' } });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('<div id="root">');
+    const csp = response.headers.get('content-security-policy') ?? '';
+    const scriptSrc = csp.split(';').find((d) => d.trim().startsWith('script-src')) ?? '';
+    expect(scriptSrc).toContain("'self'");
+    expect(scriptSrc).not.toContain('unsafe-inline');
+    // API clients are not handed pages: a JSON GET of /graphql still reaches GraphQL.
+    expect((await fetch(`${base}/graphql?query=%7Bhealth%7Bstatus%7D%7D`, { headers: { accept: 'application/json', 'apollo-require-preflight': '1' } })).headers.get('content-type')).toContain('json');
+  });
+
+  it('signs in with a token, refuses a wrong one, and shows who you are', { timeout: 60_000 }, async () => {
+    await go('/', 'sign-in', () => page.getByLabel('API token').waitFor());
+    await page.getByLabel('API token').fill('cust_not-a-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/not authenticated/i);
+    await signIn('admin@example.com');
+    await expect.poll(() => page.getByTestId('who').textContent()).toBe('admin@example.com admin');
+  });
+
+  it('names both mistakes of a bad spec by field, then submits a good one and shows it waiting at its gate', { timeout: 120_000 }, async () => {
+    const bad = iris();
+    bad.split.testFraction = 2;
+    bad.gates[0].quorum = 0;
+    const refused = await stack.api.gql('mutation($t: String!) { submitPipeline(input: { specText: $t }) { id } }', { t: stringify(bad) }, { as: 'admin@example.com' });
+    const issues = refused.errors?.[0]?.extensions?.issues as { path: string; message: string }[];
+    expect(issues.map((i) => i.path).sort()).toEqual(expect.arrayContaining([expect.stringContaining('testFraction'), expect.stringContaining('quorum')]));
+
+    await go('/submit', 'submit', () => page.getByLabel(/Pipeline spec/).waitFor());
+    await page.getByLabel(/Pipeline spec/).fill(stringify(bad));
+    await page.getByRole('button', { name: 'Submit' }).click();
+    const refusal = page.getByRole('list', { name: 'Fields refused' });
+    await refusal.waitFor();
+    for (const issue of issues) await expect.poll(() => refusal.textContent()).toContain(`${issue.path} ${issue.message}`);
+    expect(await refusal.getByRole('listitem').count()).toBe(issues.length);
+    await screenshot(page, 'submit-refused');
+
+    const good = iris();
+    Object.assign(good, { name: 'console-iris', model: 'console-iris', description: `Iris for the console test. ${XSS}` });
+    good.dataset = { ...good.dataset, name: 'console-iris-data', source: XSS };
+    good.monitoring = { window: '1h', minRows: 100 };
+    await page.getByLabel(/Pipeline spec/).fill(stringify(good));
+    await page.getByRole('button', { name: 'Submit' }).click();
+    await page.waitForURL(/\/runs\/[0-9a-f-]{36}$/);
+    runId = page.url().split('/').pop()!;
+    const gate = page.getByTestId('gate');
+    await expect.poll(() => gate.getAttribute('data-gate'), { timeout: 60_000 }).toBe('production-approval');
+    await expect.poll(() => gate.locator('.status').textContent(), { timeout: 60_000 }).toBe('open');
+    await expect.poll(() => page.getByTestId('step').count()).toBeGreaterThanOrEqual(6);
+    expect(await page.getByTestId('trial-row').count()).toBe(4);
+    // Charts drawn: the parallel-coordinates plot and the scatter as SVG with content.
+    for (const chart of ['parallel-plot', 'scatter-plot', 'importance-chart']) expect(await page.getByTestId(chart).locator('svg path').count()).toBeGreaterThan(3);
+    // The person who submitted is not offered an approval of their own run.
+    expect(await gate.getByRole('button', { name: 'Approve' }).count()).toBe(0);
+    await expect.poll(() => gate.textContent()).toContain('You submitted this run');
+    visited.push('run');
+    await screenshot(page, 'run-at-gate');
+    await expectAccessible(page, 'run');
+    await go('/approvals', 'approvals-own', () => page.getByTestId('inbox-empty').waitFor());
+  });
+
+  it('lets another person approve it from the inbox, and shows it reaching production on the deployment timeline', { timeout: 120_000 }, async () => {
+    await signOut();
+    await signIn('approver@example.com');
+    await go('/approvals', 'approvals', () => page.getByTestId('inbox-item').first().waitFor());
+    const item = page.locator(`[data-testid="inbox-item"][data-run="${runId}"]`);
+    // The description with markup shows as text in the model card summary, and nothing ran.
+    await expect.poll(() => item.locator('.card-summary').textContent()).toContain(XSS);
+    await item.getByRole('button', { name: 'Reject' }).click();
+    expect(await item.getByRole('button', { name: 'Confirm rejection' }).isDisabled()).toBe(true);
+    await item.getByRole('button', { name: 'Back' }).click();
+    await item.getByLabel(/Comment/).fill(`Looks right. ${XSS}`);
+    await item.getByRole('button', { name: 'Approve' }).click();
+    await expect.poll(() => page.locator(`[data-testid="inbox-item"][data-run="${runId}"]`).count(), { timeout: 15_000 }).toBe(0);
+
+    await eventually(runStatus, (s) => s === 'succeeded', 90_000);
+    await page.goto(`${base}/runs/${runId}`);
+    const production = page.locator('[data-testid="deployment"][data-stage="production"]');
+    await expect.poll(() => production.count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    const decisions = page.getByRole('table', { name: 'Gate decisions' });
+    await expect.poll(() => decisions.textContent()).toContain(`Looks right. ${XSS}`);
+    await screenshot(page, 'run-in-production');
+    await go(`/models/console-iris`, 'model', () => page.getByTestId('version-row').first().waitFor());
+    const card = page.getByLabel('Model card of v1');
+    await expect.poll(() => card.textContent()).toContain(XSS);
+    expect(await card.locator('img').count()).toBe(0);
+    await expect.poll(() => page.getByLabel('Datasheet', { exact: true }).textContent()).toContain(XSS);
+    expect(await page.locator('img[src="x"]').count()).toBe(0);
+    expect(record.dialogs).toEqual([]);
+    await go('/models', 'models', () => page.getByTestId('model-row').first().waitFor());
+  });
+
+  it('draws a drift report: PSI over time, and reference and current histograms per feature', { timeout: 120_000 }, async () => {
+    // Traffic with petal_length shifted by 3 cm, predicted by a viewer, then a monitoring tick taken from the console.
+    const rows = Array.from({ length: 150 }, (_, i) => {
+      const [a, b, c, d] = flowers[i % flowers.length]!.map(Number);
+      return { sepal_length: a, sepal_width: b, petal_length: c! + 3, petal_width: d };
+    });
+    await stack.api.data('mutation($input: PredictInput!) { predict(input: $input) { predictionId } }', { input: { model: 'console-iris', inputs: rows } }, 'viewer@example.com');
+    await stack.api.data('mutation { createSchedule(input: { model: "console-iris", interval: "1d" }) { id } }', {}, 'engineer@example.com');
+    await signOut();
+    await signIn('engineer@example.com');
+    await go('/monitoring?model=console-iris', 'monitoring', () => page.getByTestId('schedule-row').waitFor());
+    await page.getByRole('button', { name: 'Trigger now' }).click();
+    await expect.poll(async () => { await page.reload(); return page.getByTestId('report-row').count(); }, { timeout: 60_000, interval: 1000 }).toBeGreaterThan(0);
+    const psi = page.getByTestId('psi-chart');
+    for (const feature of ['sepal_length', 'sepal_width', 'petal_length', 'petal_width']) await expect.poll(() => psi.locator('svg').textContent()).toContain(feature);
+    await screenshot(page, 'monitoring-with-report');
+
+    await page.getByTestId('report-row').first().getByRole('link').click();
+    await page.getByTestId('feature-drift').first().waitFor();
+    const drifted = await page.locator('[data-testid="feature-drift"][data-drifted="true"] th').allTextContents();
+    expect(drifted).toContain('petal_length');
+    const histograms = page.getByTestId('histogram');
+    // Four features and the predictions, each with two series (reference and current) in its legend.
+    await expect.poll(() => histograms.count()).toBe(5);
+    for (const chart of await histograms.all()) {
+      const text = (await chart.locator('svg').textContent()) ?? '';
+      expect(text).toMatch(/reference \(\d+\)/);
+      expect(text).toMatch(/current \(150\)/);
+      expect(await chart.locator('svg path').count()).toBeGreaterThan(4);
+    }
+    visited.push('drift-report');
+    await screenshot(page, 'drift-report');
+    await expectAccessible(page, 'drift-report');
+  });
+
+  it('opens the lineage of the run and finds every kind of node it made', { timeout: 60_000 }, async () => {
+    await go(`/lineage/${runId}`, 'lineage', () => page.getByTestId('lineage-node').first().waitFor());
+    const types = new Set(await page.getByTestId('lineage-node').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-type'))));
+    // Drift reports join the lineage only when they started a retraining; this one did not.
+    for (const type of ['dataset_version', 'run', 'trial', 'model_version', 'deployment']) expect(types).toContain(type);
+    expect(await page.locator('[data-type="trial"]').count()).toBe(4);
+    expect(await page.getByTestId('lineage-edge').count()).toBeGreaterThanOrEqual(await page.getByTestId('lineage-node').count() - 1);
+    await page.locator('[data-type="model_version"] a').first().click();
+    await page.waitForURL(/\/models\/console-iris$/);
+  });
+
+  it('lists runs with chosen metric columns remembered, compares two runs, and searches and verifies the audit trail', { timeout: 90_000 }, async () => {
+    const second = iris();
+    Object.assign(second, { name: 'console-iris-b', model: 'console-iris-b', gates: [] });
+    second.training.search.space = { nEstimators: [20], maxDepth: [4] };
+    const { submitPipeline } = await stack.api.data('mutation($t: String!) { submitPipeline(input: { specText: $t }) { id } }', { t: stringify(second) }, 'engineer@example.com');
+    await go('/runs', 'runs', () => page.getByTestId('run-row').first().waitFor());
+    await page.getByRole('checkbox', { name: 'f1' }).check();
+    await page.reload();
+    await expect.poll(() => page.getByRole('checkbox', { name: 'f1' }).isChecked()).toBe(true);
+    await expect.poll(() => page.getByRole('columnheader', { name: 'f1' }).count()).toBe(1);
+    await page.getByLabel('Status').selectOption('succeeded');
+    await expect.poll(async () => (await page.getByTestId('run-row').allTextContents()).every((t) => t.includes('succeeded'))).toBe(true);
+
+    await eventually(async () => (await stack.api.data('query($id: ID!) { pipelineRun(input: { runId: $id }) { status } }', { id: submitPipeline.id })).pipelineRun.status, (s) => s !== 'running', 90_000);
+    await go(`/compare?items=${runId},${submitPipeline.id}`, 'compare', () => page.getByRole('table', { name: 'Side by side' }).waitFor());
+    const sideBySide = await page.getByRole('table', { name: 'Side by side' }).textContent();
+    expect(sideBySide).toContain('param nEstimators');
+    await expect.poll(() => page.getByTestId('spec-diff').textContent()).toContain('console-iris-b');
+
+    await go('/audit', 'audit', () => page.getByTestId('audit-row').first().waitFor());
+    await page.getByLabel('Subject').fill(runId);
+    await page.getByLabel('Action').fill('gate.decided');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => page.getByTestId('audit-row').count()).toBe(1);
+    expect(await page.getByTestId('audit-row').textContent()).toContain('approver@example.com');
+    await page.getByRole('button', { name: 'Verify the chain' }).click();
+    await expect.poll(() => page.getByTestId('verify-result').textContent()).toMatch(/^Intact: \d+ events checked/);
+  });
+
+  it('serves GraphiQL offline at /graphql with the signed-in token', { timeout: 60_000 }, async () => {
+    await page.goto(`${base}/graphql`);
+    await page.locator('.graphiql-container').waitFor();
+    await page.getByRole('button', { name: /Execute query/i }).click();
+    await expect.poll(() => page.locator('.result-window').textContent(), { timeout: 20_000 }).toContain('engineer@example.com');
+    await screenshot(page, 'graphiql');
+  });
+
+  it('returns to sign-in, saying why, when the token is revoked; never puts the token in a URL or fetches from elsewhere', { timeout: 60_000 }, async () => {
+    await page.goto(`${base}/runs`);
+    await page.getByTestId('run-row').first().waitFor();
+    const tokens = stack.api.app.get(TokensService);
+    const engineer = (await tokens.list()).find((t) => t.principalName === 'engineer@example.com')!;
+    await tokens.revoke(engineer.id, { name: 'admin@example.com', role: 'admin' } as never);
+    await page.getByRole('link', { name: 'Approvals' }).click();
+    await expect.poll(() => page.getByRole('alert').first().textContent(), { timeout: 15_000 }).toMatch(/signed out: .*revoked/i);
+    expect(await page.evaluate(() => (globalThis as unknown as { sessionStorage: { getItem(k: string): string | null } }).sessionStorage.getItem('custody.token'))).toBeNull();
+
+    const secrets = Object.values(stack.api.tokens);
+    expect(record.requests.filter((url) => secrets.some((s) => url.includes(s)))).toEqual([]);
+    expect(record.requests.filter((url) => !url.startsWith(base) && !url.startsWith('data:'))).toEqual([]);
+    expect(record.errors.filter((e) => !/status of (400|401|403|404)/.test(e))).toEqual([]);
+    expect(record.dialogs).toEqual([]);
+    expect(visited.length).toBeGreaterThanOrEqual(12);
+  });
+});
+
+describe('the console on an empty database', () => {
+  it('offers the first-admin flow with the printed code, refuses a wrong code, and signs the new admin in', { timeout: 60_000 }, async () => {
+    const database = await createTestDatabase('pglite');
+    const config = testConfig();
+    const api = await startTestApi({ config, database, temporal: createTemporalClient(config) }, { seedPeople: false });
+    const browser = await launchBrowser();
+    try {
+      const code = (await api.app.get(TokensService).prepareBootstrap())!;
+      const { page } = await openPage(browser);
+      await page.goto(api.url.replace(/\/graphql$/, '/'));
+      await page.getByRole('heading', { name: 'Create the first admin' }).waitFor();
+      await screenshot(page, 'first-admin');
+      await expectAccessible(page, 'first-admin');
+      await page.getByLabel('Your name').fill('owner@example.com');
+      await page.getByLabel('One-time code').fill('wrong-code');
+      await page.getByRole('button', { name: 'Create' }).click();
+      await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/bootstrap code is wrong/);
+      await page.getByLabel('One-time code').fill(code);
+      await page.getByRole('button', { name: 'Create' }).click();
+      await expect.poll(() => page.getByTestId('first-admin-token').textContent()).toMatch(/^cus_/);
+      await page.getByRole('button', { name: 'Continue signed in' }).click();
+      await expect.poll(() => page.getByTestId('who').textContent()).toBe('owner@example.com admin');
+      // An admin is offered what its role allows: submitting.
+      expect(await page.getByRole('link', { name: 'Submit' }).count()).toBe(1);
+    } finally {
+      await browser.close();
+      await api.close();
+      await database.close();
+    }
+  });
+});
