@@ -22,6 +22,7 @@ import { driftBench } from './drift.js';
 import { lineageBench } from './lineage.js';
 import { servingBench } from './serving.js';
 import { commandServingBench, type CommandServingFigures } from './command-serving.js';
+import { consoleBench, type ConsoleFigures } from './console.js';
 import { searchBench } from './search.js';
 import { securityBench, type SecurityFigures } from './security.js';
 import { trainingBench, type TrainingFigure } from './training.js';
@@ -162,6 +163,9 @@ async function main() {
   // 4. Refusals and large bodies: a flood of bogus tokens, and oversized unauthenticated bodies (the worker is
   //    stopped, so the submissions made meanwhile are only accepted, not run).
   const security = await securityBench({ config, database, temporal: client, spec: smallSpec });
+
+  // 4b. The console's runs page in Chromium over 10,000 runs, against the same page over a few dozen.
+  const consolePage = await consoleBench({ config, database, temporal: client });
   await client.connection.close();
   await native.close();
 
@@ -277,6 +281,10 @@ ${commandServingSection(commandServing)}
 ## Refused requests and large bodies
 
 ${securitySection(security)}
+
+## The console's runs page
+
+${consoleSection(consolePage)}
 `;
   writeFileSync(path.join(PROJECT_ROOT, 'BENCHMARKS.md'), report);
   process.stdout.write(`${report}\ncustody: wrote BENCHMARKS.md\n`);
@@ -299,6 +307,22 @@ function securitySection({ flood, submission, memory }: SecurityFigures): string
     `| **ratio** | **${(submission.flooded.p50 / submission.quiet.p50).toFixed(2)}×** | ${(submission.flooded.p99 / submission.quiet.p99).toFixed(2)}× |`,
     '',
     `Memory: ${memory.requests} concurrent ${(memory.bytesSent / memory.requests / 2 ** 20).toFixed(0)} MB bodies with a bogus token, half to GraphQL (refused from their Content-Length at the 1 MB body limit), half to \`POST /v1/datasets/{name}\` (refused before reading, by the token check): ${(memory.bytesSent / 2 ** 20).toFixed(0)} MB sent, and the server's resident memory grew by at most **${memory.rssPeakGrowthMb.toFixed(0)} MB** from ${memory.rssBeforeMb.toFixed(0)} MB. Before these limits, twelve 25 MB bodies grew it by about 630 MB.`,
+  ].join('\n');
+}
+
+function consoleSection(figures: ConsoleFigures | { skipped: string }): string {
+  if ('skipped' in figures) return `Not run: ${figures.skipped}.`;
+  const { small, large, query, morePages } = figures;
+  return [
+    `The runs page (\`/runs\`, 50 runs a page with each run's model version and metrics) in headless Chromium, a fresh page load per sample (assets cached, as on a second visit), seven samples after a warm-up. Baseline: the same page over the few dozen runs the database held before 10,000 were added. Time runs from navigation to the first rendered row; heap is the page's JavaScript heap after a collection.`,
+    '',
+    '| runs in the database | first rendered page, p50 | p95 | page heap | the page\'s GraphQL query alone, p50 |',
+    '| --- | --- | --- | --- | --- |',
+    `| ${small.runs.toLocaleString('en')} (baseline) | ${ms(small.firstPageMs.p50)} | ${ms(small.firstPageMs.p95)} | ${small.heapMb.toFixed(1)} MB | ${ms(query.small)} |`,
+    `| ${large.runs.toLocaleString('en')} | ${ms(large.firstPageMs.p50)} | ${ms(large.firstPageMs.p95)} | ${large.heapMb.toFixed(1)} MB | ${ms(query.large)} |`,
+    `| **ratio** | **${(large.firstPageMs.p50 / small.firstPageMs.p50).toFixed(2)}×** | ${(large.firstPageMs.p95 / small.firstPageMs.p95).toFixed(2)}× | ${(large.heapMb / small.heapMb).toFixed(2)}× | ${(query.large / query.small).toFixed(2)}× |`,
+    '',
+    `Then ten more pages, each by its Load button, on one page: ${morePages.rows} rows shown, ${ms(morePages.msPerPage)} a page, heap ${morePages.heapMb.toFixed(1)} MB. Cursor pagination keeps a page's cost independent of how many runs exist; goal: the first page over 10,000 runs within 1.2× of the baseline.`,
   ].join('\n');
 }
 

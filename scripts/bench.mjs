@@ -2,11 +2,12 @@
 // compiled bench/run.ts (NestJS needs the decorator metadata tsc emits), which writes BENCHMARKS.md.
 // Not part of `npm test`: benchmarks measure, tests check.
 import path from 'node:path';
-import { ensureBuild, ensureDependencies, fail, freePort, ROOT, spawnChild } from './lib.mjs';
+import { ensureBuild, ensureConsole, ensureDependencies, fail, freePort, ROOT, spawnChild } from './lib.mjs';
 import { findTemporalCli, startDevServer } from './temporal.mjs';
 
 ensureDependencies();
 ensureBuild();
+ensureConsole();
 const server = await startDevServer({ cli: await findTemporalCli(), port: await freePort(), headless: true, quiet: true }).catch((error) => fail(error.message));
 const { exited } = spawnChild(process.execPath, ['--enable-source-maps', path.join(ROOT, 'dist', 'bench', 'run.js')], {
   env: { ...process.env, TEMPORAL_ADDRESS: server.address },

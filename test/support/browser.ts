@@ -1,24 +1,14 @@
 import { AxeBuilder } from '@axe-core/playwright';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { PROJECT_ROOT } from '../../paths.js';
-
-/** Debian's Chromium (`apt-get install chromium`); CI installs it when missing. */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** Screenshots of each page the browser tests visit, for people to look at; git-ignored. */
 export const SCREENSHOTS = path.join(PROJECT_ROOT, '.data', 'screenshots');
 
-/** A real headless Chromium, kept off the network except for what pages ask of our own server. */
-export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`);
-  return await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-  });
-}
+export { launchChromium as launchBrowser } from '../../bench/chromium.js';
 
 /** What a page did that a test should see: scripts' errors, console errors, dialogs (an XSS would open one), every URL it fetched. */
 export interface PageRecord {
