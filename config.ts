@@ -2,6 +2,7 @@ import path from 'node:path';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import type { ArtifactSettings } from './storage/open-store.js';
+import { Keyring } from './storage/encryption/keyring.js';
 import { WORKER_POOLS, type WorkerPool } from './domain/task-queues.js';
 
 /**
@@ -53,6 +54,12 @@ const origin = z.string().refine((value) => {
 
 const cidr = z.string().refine((value) => ipaddr.isValidCIDR(value), 'must list address ranges such as 10.0.0.0/8 or fd00::/8');
 
+/** An encryption key as `id:base64`, the base64 of exactly 32 random bytes (AES-256). */
+const keySpec = z.string().refine((value) => {
+  const [id, key, extra] = value.split(':');
+  return extra === undefined && /^[a-z0-9][a-z0-9-]{0,31}$/.test(id ?? '') && Buffer.from(key ?? '', 'base64').length === 32 && /^[A-Za-z0-9+/]+={0,2}$/.test(key ?? '');
+}, 'must list keys as id:base64, each id lowercase letters, digits or dashes and each key 32 random bytes in base64 (openssl rand -base64 32)');
+
 const hostPort = z
   .string()
   .regex(/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/, 'must be host:port, for example 127.0.0.1:7233');
@@ -88,6 +95,9 @@ const envSchema = z.object({
   CUSTODY_GRAPHQL_MAX_COST: positiveInt.default(50_000),
   CUSTODY_AUTH_REFUSALS_PER_MINUTE: positiveInt.default(60),
   CUSTODY_WEBHOOK_ALLOW_RANGES: list(cidr).prefault(''),
+  CUSTODY_ENCRYPTION_KEYS: list(keySpec).prefault(''),
+  CUSTODY_ENCRYPTION_ACTIVE_KEY: z.string().min(1, 'must not be empty').optional(),
+  CUSTODY_CODEC_ORIGINS: list(origin).optional(),
 });
 
 /** Every variable the processes read, with its default; README's configuration table lists the same. */
@@ -108,6 +118,11 @@ export interface Config {
   /** `pools`: what this worker process serves (WORKER_TASK_QUEUES); `npm start` serves both. */
   worker: { maxConcurrentActivities: number; pools: WorkerPool[]; metricsAddress?: string };
   security: SecurityConfig;
+  /**
+   * Payload encryption (CUSTODY_ENCRYPTION_KEYS): every Temporal payload sealed under the active key;
+   * null when no key is configured. `codecOrigins` may call /codec from a browser (the Temporal UI's).
+   */
+  encryption: { keyring: Keyring; codecOrigins: string[] } | null;
 }
 
 /** The limits and allow-lists of the HTTP surface (SECURITY.md explains each). */
@@ -187,7 +202,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       authRefusalsPerMinute: e.CUSTODY_AUTH_REFUSALS_PER_MINUTE,
       webhookAllowRanges: e.CUSTODY_WEBHOOK_ALLOW_RANGES,
     },
+    encryption: encryptionSettings(e),
   };
+}
+
+/** The keyring from CUSTODY_ENCRYPTION_KEYS (the last key active unless CUSTODY_ENCRYPTION_ACTIVE_KEY names one). */
+function encryptionSettings(e: z.infer<typeof envSchema>): Config['encryption'] {
+  if (e.CUSTODY_ENCRYPTION_KEYS.length === 0) {
+    if (e.CUSTODY_ENCRYPTION_ACTIVE_KEY) throw new ConfigError('invalid configuration: CUSTODY_ENCRYPTION_ACTIVE_KEY is set but CUSTODY_ENCRYPTION_KEYS names no key');
+    return null;
+  }
+  const entries = e.CUSTODY_ENCRYPTION_KEYS.map((spec) => {
+    const [id, key] = spec.split(':');
+    return { id: id!, key: Buffer.from(key!, 'base64') };
+  });
+  const duplicate = entries.find((entry, i) => entries.findIndex((other) => other.id === entry.id) !== i);
+  if (duplicate) throw new ConfigError(`invalid configuration: CUSTODY_ENCRYPTION_KEYS names key "${duplicate.id}" twice`);
+  const activeId = e.CUSTODY_ENCRYPTION_ACTIVE_KEY ?? entries.at(-1)!.id;
+  if (!entries.some((entry) => entry.id === activeId)) throw new ConfigError(`invalid configuration: CUSTODY_ENCRYPTION_ACTIVE_KEY "${activeId}" is not one of the keys in CUSTODY_ENCRYPTION_KEYS`);
+  const uiOrigin = new URL(e.TEMPORAL_UI_URL).origin;
+  return { keyring: new Keyring(entries, activeId), codecOrigins: e.CUSTODY_CODEC_ORIGINS ?? [uiOrigin] };
 }
 
 /** Loads the configuration or exits with one clear line; for process entry points only. */

@@ -3,6 +3,7 @@ import { announceFirstAdmin, createApiApp, createTemporalClient } from './api/bo
 import { temporalUiLink } from './api/common/temporal-ui.js';
 import { loadConfigOrExit } from './config.js';
 import { openDatabase } from './db/client.js';
+import { verifyKeyringOrExit } from './storage/encryption/verify-keyring.js';
 import { connectWorker, createWorker } from './worker/create-worker.js';
 import { ensureSearchAttributes } from './worker/search-attributes.js';
 import { installRuntime } from './worker/runtime.js';
@@ -17,6 +18,7 @@ const config = loadConfigOrExit();
 installRuntime(config);
 const database = await openDatabase(config.database);
 await database.migrate();
+await verifyKeyringOrExit(database, config.encryption?.keyring);
 
 const connection = await connectWorker(config);
 await ensureSearchAttributes(connection, config.temporal.namespace);

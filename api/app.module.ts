@@ -13,6 +13,7 @@ import type { Config } from '../config.js';
 import { costLimit, depthRule, MAX_TOKENS } from './http/query-limits.js';
 import { AccessModule } from './access/access.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { CodecModule } from './codec/codec.module.js';
 import { DatasetsModule } from './datasets/datasets.module.js';
 import { ArtifactsModule } from './artifacts/artifacts.module.js';
 import { EventsModule } from './events/events.module.js';
@@ -59,6 +60,7 @@ export class AppModule {
         HealthModule,
         RunsModule,
         DatasetsModule,
+        CodecModule,
         ArtifactsModule,
         RegistryModule,
         LineageModule,

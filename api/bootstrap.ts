@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../config.js';
+import { temporalDataConverter } from '../clients/payload-codec.js';
 import { TokensService } from './access/tokens.service.js';
 import { AppModule } from './app.module.js';
 import { serveConsole } from './http/console.js';
@@ -20,7 +21,7 @@ const LOG_LEVELS: Record<Config['logLevel'], LogLevel[]> = {
 /** A Temporal client whose connection is made on first use, so the API starts even while Temporal boots. */
 export function createTemporalClient(config: Config): Client {
   const connection = Connection.lazy({ address: config.temporal.address });
-  return new Client({ connection, namespace: config.temporal.namespace });
+  return new Client({ connection, namespace: config.temporal.namespace, dataConverter: temporalDataConverter(config.encryption) });
 }
 
 /**
@@ -58,7 +59,7 @@ export async function createApiApp(deps: ApiDependencies): Promise<INestApplicat
     // hardenHttp parses bodies itself, after the rate limit and within the configured limit.
     bodyParser: false,
   });
-  hardenHttp(app, deps.config.security);
+  hardenHttp(app, deps.config.security, deps.config.encryption);
   serveConsole(app);
   return app;
 }

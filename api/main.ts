@@ -1,12 +1,14 @@
 import 'reflect-metadata';
 import { loadConfigOrExit } from '../config.js';
 import { openDatabase } from '../db/client.js';
+import { verifyKeyringOrExit } from '../storage/encryption/verify-keyring.js';
 import { announceFirstAdmin, createApiApp, createTemporalClient } from './bootstrap.js';
 
 /** The API process on its own (docker-compose's `api` service). It owns the schema: it migrates at start. */
 const config = loadConfigOrExit();
 const database = await openDatabase(config.database);
 await database.migrate();
+await verifyKeyringOrExit(database, config.encryption?.keyring);
 const temporal = createTemporalClient(config);
 const app = await createApiApp({ config, database, temporal });
 await app.listen(config.http.port, config.http.host);

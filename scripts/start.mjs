@@ -40,7 +40,8 @@ if (!process.env.TEMPORAL_ADDRESS) {
   const dbFile = path.join(dataDir, 'temporal', 'dev.db');
   log('starting the Temporal dev server…');
   try {
-    temporal = await startDevServer({ cli, ip: host, port, uiPort, dbFile, pidFile: pidFiles.temporal });
+    const codecEndpoint = config.encryption ? `http://localhost:${config.http.port}/codec` : undefined;
+    temporal = await startDevServer({ cli, ip: host, port, uiPort, dbFile, pidFile: pidFiles.temporal, codecEndpoint });
   } catch (error) {
     fail(`${error.message}; is another Temporal server using ${dbFile}?`);
   }

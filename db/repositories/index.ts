@@ -3,6 +3,7 @@ import { AccessRepository } from './access.js';
 import { ArtifactsRepository } from './artifacts.js';
 import { AuditRepository } from './audit.js';
 import { DatasetsRepository } from './datasets.js';
+import { EncryptionKeysRepository } from './encryption-keys.js';
 import { EventsRepository } from './events.js';
 import { GatesRepository } from './gates.js';
 import { LineageRepository } from './lineage.js';
@@ -27,6 +28,7 @@ export function createRepositories(db: Db) {
     monitoring: new MonitoringRepository(db),
     events: new EventsRepository(db),
     artifacts: new ArtifactsRepository(db),
+    encryptionKeys: new EncryptionKeysRepository(db),
   };
 }
 

@@ -8,3 +8,4 @@ export * from './audit.js';
 export * from './serving.js';
 export * from './monitoring.js';
 export * from './events.js';
+export * from './encryption.js';

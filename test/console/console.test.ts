@@ -204,10 +204,10 @@ describe('the web console', () => {
     second.training.search.space = { nEstimators: [20], maxDepth: [4] };
     const { submitPipeline } = await stack.api.data('mutation($t: String!) { submitPipeline(input: { specText: $t }) { id } }', { t: stringify(second) }, 'engineer@example.com');
     await go('/runs', 'runs', () => page.getByTestId('run-row').first().waitFor());
-    await page.getByRole('checkbox', { name: 'f1' }).check();
+    await page.getByRole('checkbox', { name: 'f1', exact: true }).check();
     await page.reload();
-    await expect.poll(() => page.getByRole('checkbox', { name: 'f1' }).isChecked()).toBe(true);
-    await expect.poll(() => page.getByRole('columnheader', { name: 'f1' }).count()).toBe(1);
+    await expect.poll(() => page.getByRole('checkbox', { name: 'f1', exact: true }).isChecked()).toBe(true);
+    await expect.poll(() => page.getByRole('columnheader', { name: 'f1', exact: true }).count()).toBe(1);
     await page.getByLabel('Status').selectOption('succeeded');
     await expect.poll(async () => (await page.getByTestId('run-row').allTextContents()).every((t) => t.includes('succeeded'))).toBe(true);
 
@@ -247,7 +247,7 @@ describe('the web console', () => {
     const tokens = stack.api.app.get(TokensService);
     const engineer = (await tokens.list()).find((t) => t.principalName === 'engineer@example.com')!;
     await tokens.revoke(engineer.id, { name: 'admin@example.com', role: 'admin' } as never);
-    await page.getByRole('link', { name: 'Approvals' }).click();
+    await page.getByRole('link', { name: 'Approvals', exact: true }).click();
     await expect.poll(() => page.getByRole('alert').first().textContent(), { timeout: 15_000 }).toMatch(/signed out: .*revoked/i);
     expect(await page.evaluate(() => (globalThis as unknown as { sessionStorage: { getItem(k: string): string | null } }).sessionStorage.getItem('custody.token'))).toBeNull();
 
@@ -283,7 +283,7 @@ describe('the console on an empty database', () => {
       await page.getByRole('button', { name: 'Continue signed in' }).click();
       await expect.poll(() => page.getByTestId('who').textContent()).toBe('owner@example.com admin');
       // An admin is offered what its role allows: submitting.
-      expect(await page.getByRole('link', { name: 'Submit' }).count()).toBe(1);
+      expect(await page.getByRole('link', { name: 'Submit', exact: true }).count()).toBe(1);
     } finally {
       await browser.close();
       await api.close();

@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import { temporalDataConverter } from '../../clients/payload-codec.js';
 import { NativeConnection } from '@temporalio/worker';
 import { inject } from 'vitest';
 import type { Config } from '../../config.js';
@@ -40,7 +41,7 @@ export async function startTestWorker(options: {
   });
   const running = worker.run();
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: options.config.temporal.namespace });
+  const client = new Client({ connection, namespace: options.config.temporal.namespace, dataConverter: temporalDataConverter(options.config.encryption) });
   return {
     worker,
     client,

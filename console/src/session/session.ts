@@ -35,3 +35,13 @@ export const tokenStore = {
   write: (token: string): void => sessionStorage.setItem(KEY, token),
   clear: (): void => sessionStorage.removeItem(KEY),
 };
+
+/**
+ * The codec session: a cookie, scoped to /codec, that lets the Temporal UI (same site, another port)
+ * decrypt payloads as this person. Opened at sign-in and closed at sign-out; where payload encryption is
+ * off the API answers 404 and nothing is set.
+ */
+export const codecSession = {
+  open: (token: string): Promise<unknown> => fetch('/codec/session', { method: 'POST', headers: { authorization: `Bearer ${token}` } }).catch(() => undefined),
+  close: (): Promise<unknown> => fetch('/codec/session', { method: 'DELETE' }).catch(() => undefined),
+};
