@@ -1,6 +1,8 @@
 // `npm run bench`: orchestration overhead and pipeline throughput, each against a baseline measured in
 // the same run, written to BENCHMARKS.md. scripts/bench.mjs starts the Temporal dev server first.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { temporalDataConverter } from '../clients/payload-codec.js';
+import { Keyring } from '../storage/encryption/keyring.js';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -127,6 +129,10 @@ async function main() {
   const step = stats(stepTimes);
   const bare = stats(bareTimes);
 
+  // 1b. The payload codec's cost per step: the same recorded steps on a worker and client that encrypt every
+  //     payload (AES-256-GCM), against the plain worker above, interleaved rounds.
+  const sealed = await codecStepCost({ native, address, database, config, repos });
+
   // 2. Throughput: small real pipelines (one trial, no gate) at once on one worker, against as many
   //    minimal workflows running the same number of no-op activities as one pipeline schedules.
   const probe = randomUUID();
@@ -205,6 +211,16 @@ A workflow of ${STEPS} no-op steps through the pipeline's own step discipline (e
 | **ratio** | **${(step.p50 / bare.p50).toFixed(2)}×** | ${(step.p95 / bare.p95).toFixed(2)}× |
 
 A step's records (running, then succeeded) are local activities: the worker that runs the workflow writes them, with no round trip through the server's task queues, so a step costs about one activity plus two database writes. Goal: at most 1.2×.
+
+## Payload encryption
+
+The same ${STEPS} recorded steps on a worker and client that encrypt every payload (AES-256-GCM, \`CUSTODY_ENCRYPTION_KEYS\`), against plain ones; ${ROUNDS} interleaved rounds after a warm-up.
+
+| | per step, p50 | per step, p95 |
+| --- | --- | --- |
+| encrypted payloads | ${ms(sealed.sealed.p50)} | ${ms(sealed.sealed.p95)} |
+| plain payloads (baseline) | ${ms(sealed.plain.p50)} | ${ms(sealed.plain.p95)} |
+| **ratio** | **${(sealed.sealed.p50 / sealed.plain.p50).toFixed(2)}×** | ${(sealed.sealed.p95 / sealed.plain.p95).toFixed(2)}× |
 
 ## Throughput
 
@@ -308,6 +324,38 @@ function securitySection({ flood, submission, memory }: SecurityFigures): string
     '',
     `Memory: ${memory.requests} concurrent ${(memory.bytesSent / memory.requests / 2 ** 20).toFixed(0)} MB bodies with a bogus token, half to GraphQL (refused from their Content-Length at the 1 MB body limit), half to \`POST /v1/datasets/{name}\` (refused before reading, by the token check): ${(memory.bytesSent / 2 ** 20).toFixed(0)} MB sent, and the server's resident memory grew by at most **${memory.rssPeakGrowthMb.toFixed(0)} MB** from ${memory.rssBeforeMb.toFixed(0)} MB. Before these limits, twelve 25 MB bodies grew it by about 630 MB.`,
   ].join('\n');
+}
+
+/** Per-step time of `stepsBench` through an encrypting worker and client, against the plain ones, interleaved. */
+async function codecStepCost(deps: { native: NativeConnection; address: string; database: Database; config: ReturnType<typeof loadConfig>; repos: ReturnType<typeof createRepositories> }) {
+  const encryption = { keyring: new Keyring([{ id: 'bench', key: randomBytes(32) }], 'bench') };
+  const queue = `${taskQueue}-sealed`;
+  const sealedWorker = await Worker.create({
+    connection: deps.native,
+    taskQueue: queue,
+    workflowsPath: fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './workflows.ts' : './workflows.js', import.meta.url)),
+    activities: { ...createActivities({ database: deps.database, artifacts: deps.config.artifacts, importDir: PROJECT_ROOT }), ...benchActivities },
+    dataConverter: temporalDataConverter(encryption),
+  });
+  const running = sealedWorker.run();
+  const sealedClient = new Client({ connection: await Connection.connect({ address: deps.address }), dataConverter: temporalDataConverter(encryption) });
+  const plainClient = new Client({ connection: await Connection.connect({ address: deps.address }) });
+  const plainTimes: number[] = [];
+  const sealedTimes: number[] = [];
+  for (let round = 0; round <= ROUNDS; round++) {
+    for (const [client, queueName, times] of [[plainClient, taskQueue, plainTimes], [sealedClient, queue, sealedTimes]] as const) {
+      const runId = randomUUID();
+      await deps.repos.runs.create({ id: runId, workflowId: `codec-${runId}`, pipelineName: 'bench', modelName: 'bench', spec: smallSpec('bench'), submittedBy: 'bench', status: 'running' });
+      const t = performance.now();
+      await client.workflow.execute('stepsBench', { taskQueue: queueName, workflowId: `codec-steps-${runId}`, args: [{ runId, steps: STEPS }] });
+      if (round > 0) times.push((performance.now() - t) / STEPS);
+    }
+  }
+  sealedWorker.shutdown();
+  await running;
+  await sealedClient.connection.close();
+  await plainClient.connection.close();
+  return { plain: stats(plainTimes), sealed: stats(sealedTimes) };
 }
 
 function consoleSection(figures: ConsoleFigures | { skipped: string }): string {

@@ -23,7 +23,8 @@ export function readCodecSession(keyring: Keyring, value: string, now = Date.now
   if (!tokenId || !expires || !signature) return null;
   const expected = createHmac('sha256', sessionKey(keyring)).update(`${tokenId}.${expires}`).digest();
   const given = Buffer.from(signature, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  // Only the canonical spelling: base64url's last character carries bits that decoding ignores.
+  if (given.length !== expected.length || given.toString('base64url') !== signature || !timingSafeEqual(given, expected)) return null;
   return Number(expires) * 1000 > now ? tokenId : null;
 }
 

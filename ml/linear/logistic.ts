@@ -11,7 +11,9 @@ export interface LogisticOptions {
 }
 
 /** How the solver ended: reported with the model, so a fit that did not converge says so. */
-export interface FitReport {
+export type FitReport = LbfgsReport | { solver: 'dp-sgd'; steps: number };
+
+export interface LbfgsReport {
   solver: 'lbfgs';
   iterations: number;
   converged: boolean;
