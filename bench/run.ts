@@ -362,7 +362,7 @@ function consoleSection(figures: ConsoleFigures | { skipped: string }): string {
   if ('skipped' in figures) return `Not run: ${figures.skipped}.`;
   const { small, large, query, morePages } = figures;
   return [
-    `The runs page (\`/runs\`, 50 runs a page with each run's model version and metrics) in headless Chromium, a fresh page load per sample (assets cached, as on a second visit), seven samples after a warm-up. Baseline: the same page over the few dozen runs the database held before 10,000 were added. Time runs from navigation to the first rendered row; heap is the page's JavaScript heap after a collection.`,
+    `The runs page (\`/runs\`, 50 runs a page with each run's model version and metrics) in headless Chromium, a fresh page load per sample (assets cached, as on a second visit), seven samples after a warm-up. Baseline: the same page over the runs the database held before 10,000 were added (those of the benchmarks above). Time runs from navigation to the first rendered row; heap is the page's JavaScript heap after a collection.`,
     '',
     '| runs in the database | first rendered page, p50 | p95 | page heap | the page\'s GraphQL query alone, p50 |',
     '| --- | --- | --- | --- | --- |',

@@ -38,6 +38,7 @@ export function createRegistryActivities({ repos }: { repos: Repositories }) {
         metrics: input.metrics,
         fairness: input.fairness ?? null,
         importances: input.importances ?? [],
+        privacy: trial.privacy ?? null,
         datasetVersionId: input.datasetVersionId,
         runId: input.runId,
         trialId: trial.id,

@@ -7,6 +7,7 @@ import { predictBuiltIn, trainBuiltIn } from '../../ml/trainers/built-in.js';
 import { TrainerParamError } from '../../ml/trainers/params.js';
 import { loadRows, sampleRows, splitRows } from '../../ml/trainers/dataset-table.js';
 import { canonicalJson } from '../../domain/canonical-json.js';
+import type { PrivacyReport } from '../../ml/privacy/dp-sgd.js';
 import type { ThreadResult, TrainJob } from '../../ml/trainers/job.js';
 
 /**
@@ -22,14 +23,15 @@ try {
   const { train: all, validation } = splitRows(rows, job.target, job.split);
   const train = job.sampleFraction ? sampleRows(all, job.sampleFraction, job.seed) : all;
   if (train.length === 0) throw new DataFormatError('the training split is empty; the dataset has too few rows');
-  const artifact = trainBuiltIn({ trainer: job.trainer as BuiltInTrainer, task: job.task, rows: train, target: job.target, features: job.features, params: job.params, seed: job.seed, featureSection: job.featureSection });
+  const artifact = trainBuiltIn({ trainer: job.trainer as BuiltInTrainer, task: job.task, rows: train, target: job.target, features: job.features, params: job.params, seed: job.seed, featureSection: job.featureSection, privacy: job.privacy });
   const scored = validation.length > 0 ? validation : train;
   const predictions = predictBuiltIn(artifact, scored);
   const metrics =
     job.task === 'classification'
       ? classificationMetrics(scored.map((r) => String(r[job.target])), predictions)
       : regressionMetrics(scored.map((r) => Number(r[job.target])), predictions.values.map(Number));
-  result = { ok: true, artifactJson: canonicalJson(artifact), metrics: metrics as Record<string, number>, featureDecisions: artifact.featurePipeline?.decisions };
+  const privacy = (artifact.report as { privacy?: PrivacyReport }).privacy;
+  result = { ok: true, artifactJson: canonicalJson(artifact), metrics: metrics as Record<string, number>, featureDecisions: artifact.featurePipeline?.decisions, ...(privacy ? { privacy } : {}) };
 } catch (error) {
   const permanent = error instanceof TrainerParamError || error instanceof DataFormatError || error instanceof FeatureSpecError;
   result = { ok: false, errorType: (error as Error).name, message: (error as Error).message, retryable: !permanent };

@@ -3,6 +3,7 @@ import { activityInfo, cancellationSignal, heartbeat, log } from '@temporalio/ac
 import type { Repositories } from '../../db/repositories/index.js';
 import { CUSTODY_VERSION } from '../../paths.js';
 import type { Params } from '../../domain/pipeline/search.js';
+import type { PrivacyReport } from '../../domain/evaluation/reports.js';
 import { featureSectionOf, type PipelineSpec, type TrainerName } from '../../domain/pipeline/spec.js';
 import type { FeatureDecision } from '../../ml/features/pipeline.js';
 import { classificationMetrics, regressionMetrics } from '../../ml/metrics.js';
@@ -48,6 +49,7 @@ interface TrainingProgress {
   artifactSha256?: string;
   metrics?: Record<string, number>;
   featureDecisions?: FeatureDecision[];
+  privacy?: PrivacyReport;
 }
 
 const TRAIN_THREAD = siblingModule(import.meta.url, 'train-thread');
@@ -86,24 +88,25 @@ export function createTrainingActivities({ repos, store }: { repos: Repositories
         codeVersion,
         environment: environmentHash(environment),
         ...(input.sampleFraction !== undefined && input.sampleFraction < 1 ? { sampleFraction: input.sampleFraction } : {}),
+        ...(spec.training.privacy && trainer === 'logistic-regression' ? { privacy: spec.training.privacy } : {}),
       };
       const cacheKey = createHash('sha256').update(canonicalJson(job)).digest('hex');
       const info = activityInfo();
       const trial = await repos.trials.start({ runId: input.runId, index: input.trialIndex, trainer: job.trainer, params, cacheKey, codeVersion, attempt: info.attempt, sampleFraction: job.sampleFraction ?? 1, environment });
-      const done = async (artifactSha256: string, metrics: Record<string, number>, reusedFromTrialId: string | null, featureDecisions?: FeatureDecision[] | null): Promise<TrialResult> => {
-        await repos.trials.succeed(trial.id, { metrics, artifactSha256, reusedFromTrialId, featureDecisions: featureDecisions ?? null });
+      const done = async (artifactSha256: string, metrics: Record<string, number>, reusedFromTrialId: string | null, featureDecisions?: FeatureDecision[] | null, privacy?: PrivacyReport | null): Promise<TrialResult> => {
+        await repos.trials.succeed(trial.id, { metrics, artifactSha256, reusedFromTrialId, featureDecisions: featureDecisions ?? null, privacy: privacy ?? null });
         return { trialId: trial.id, trialIndex: input.trialIndex, metrics, artifactSha256, reusedFromTrialId };
       };
 
       const cached = input.reuse === false ? null : await repos.trials.findCached(cacheKey, trial.id);
       if (cached && (await store.has(cached.artifactSha256!))) {
         log.info('reusing the artifact of an identical earlier trial', { trialId: cached.id, cacheKey });
-        return await done(cached.artifactSha256!, cached.metrics ?? {}, cached.reusedFromTrialId ?? cached.id, cached.featureDecisions);
+        return await done(cached.artifactSha256!, cached.metrics ?? {}, cached.reusedFromTrialId ?? cached.id, cached.featureDecisions, cached.privacy);
       }
       const resumed = info.heartbeatDetails as TrainingProgress | undefined;
       if (resumed?.stage === 'stored' && resumed.artifactSha256 && resumed.metrics && (await store.has(resumed.artifactSha256))) {
         log.info('resuming from the heartbeat of a previous attempt: the artifact is already stored');
-        return await done(resumed.artifactSha256, resumed.metrics, null, resumed.featureDecisions);
+        return await done(resumed.artifactSha256, resumed.metrics, null, resumed.featureDecisions, resumed.privacy);
       }
 
       const started = Date.now();
@@ -112,6 +115,7 @@ export function createTrainingActivities({ repos, store }: { repos: Repositories
       let artifactJson: string;
       let metrics: Record<string, number>;
       let featureDecisions: FeatureDecision[] | undefined;
+      let privacy: PrivacyReport | undefined;
       try {
         if (job.trainer === 'command') {
           const ticker = setInterval(beat, 2000);
@@ -131,7 +135,7 @@ export function createTrainingActivities({ repos, store }: { repos: Repositories
               }
               throw new Error(`trial ${input.trialIndex}: ${result.message}`);
             }
-            ({ artifactJson, metrics, featureDecisions } = result);
+            ({ artifactJson, metrics, featureDecisions, privacy } = result);
           } finally {
             clearInterval(ticker);
           }
@@ -143,8 +147,8 @@ export function createTrainingActivities({ repos, store }: { repos: Repositories
         throw error;
       }
       const stored = await store.putBytes(Buffer.from(artifactJson));
-      heartbeat({ stage: 'stored', artifactSha256: stored.sha256, metrics, featureDecisions } satisfies TrainingProgress);
-      return await done(stored.sha256, metrics, null, featureDecisions);
+      heartbeat({ stage: 'stored', artifactSha256: stored.sha256, metrics, featureDecisions, privacy } satisfies TrainingProgress);
+      return await done(stored.sha256, metrics, null, featureDecisions, privacy);
     },
   };
 }

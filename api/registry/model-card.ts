@@ -75,6 +75,7 @@ export function modelCardMarkdown(input: {
     '| --- | --- |',
     ...Object.entries(version.metrics).map(([k, v]) => `| ${k} | ${num(v)} |`),
     '',
+    ...privacySection(version.privacy),
     '## Fairness',
     '',
     ...(fairness
@@ -107,6 +108,21 @@ export function modelCardMarkdown(input: {
     '',
   ];
   return lines.join('\n');
+}
+
+/** The privacy guarantee of a DP-SGD model, beside its metrics. */
+function privacySection(privacy: ModelVersionRow['privacy']): string[] {
+  if (!privacy) return ['## Privacy', '', 'Trained without differential privacy.', ''];
+  return [
+    '## Privacy',
+    '',
+    `Trained with DP-SGD: **(ε = ${num(privacy.epsilon)}, δ = ${privacy.delta.toExponential()})-differentially private** with respect to each training row, by the Rényi-DP accountant for the Poisson-sampled Gaussian mechanism.`,
+    '',
+    `- noise multiplier ${num(privacy.noiseMultiplier)}, per-example gradients clipped to L2 norm ${num(privacy.clipNorm)}`,
+    `- ${privacy.steps} steps over ${privacy.epochs} epochs, lots of ${privacy.batchSize} rows on average (sampling rate ${num(privacy.samplingRate)})`,
+    '- Not covered: the standardisation of numeric inputs (means and deviations of the training rows) and the choice of categories, which are learned from the data outside the private steps.',
+    '',
+  ];
 }
 
 /** The search that chose the model: every succeeded trial of every trainer, best first. */

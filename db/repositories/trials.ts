@@ -20,10 +20,10 @@ export class TrialsRepository {
     return row!;
   }
 
-  async succeed(id: string, result: { metrics: Record<string, number>; artifactSha256: string; reusedFromTrialId?: string | null; featureDecisions?: TrialRow['featureDecisions'] }): Promise<void> {
+  async succeed(id: string, result: { metrics: Record<string, number>; artifactSha256: string; reusedFromTrialId?: string | null; featureDecisions?: TrialRow['featureDecisions']; privacy?: TrialRow['privacy'] }): Promise<void> {
     await this.db
       .update(trials)
-      .set({ status: 'succeeded', metrics: result.metrics, artifactSha256: result.artifactSha256, reusedFromTrialId: result.reusedFromTrialId ?? null, featureDecisions: result.featureDecisions ?? null, error: null, finishedAt: new Date() })
+      .set({ status: 'succeeded', metrics: result.metrics, artifactSha256: result.artifactSha256, reusedFromTrialId: result.reusedFromTrialId ?? null, featureDecisions: result.featureDecisions ?? null, privacy: result.privacy ?? null, error: null, finishedAt: new Date() })
       .where(eq(trials.id, id));
   }
 

@@ -1,3 +1,4 @@
+import type { PrivacyReport } from '../../domain/evaluation/reports.js';
 import { doublePrecision, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { id, timestamps, timestamptz } from './_columns.js';
 import { pipelineRuns } from './runs.js';
@@ -37,6 +38,8 @@ export const trials = pgTable('trials', {
   environment: jsonb('environment').$type<TrialEnvironment>(),
   /** What the `features` section generated, kept and dropped, and why (when the spec had one). */
   featureDecisions: jsonb('feature_decisions').$type<FeatureDecisionRecord[]>(),
+  /** What a private (DP-SGD) trial spent: ε at δ, and the settings that give it. */
+  privacy: jsonb('privacy').$type<PrivacyReport>(),
   /** The share of the training rows the trial saw: below 1 on the early rungs of successive halving. */
   sampleFraction: doublePrecision('sample_fraction').notNull().default(1),
   attempts: integer('attempts').notNull().default(0),

@@ -16,3 +16,17 @@ export interface FeatureImportance {
   importance: number;
   std: number;
 }
+
+/** What a private fit spent and how (DP-SGD, Rényi-DP accountant): recorded on the trial, the model version and the model card. */
+export interface PrivacyReport {
+  mechanism: 'dp-sgd';
+  epsilon: number;
+  delta: number;
+  noiseMultiplier: number;
+  clipNorm: number;
+  samplingRate: number;
+  steps: number;
+  epochs: number;
+  batchSize: number;
+  accountant: 'rdp';
+}

@@ -129,6 +129,22 @@ const gate = z.strictObject({
   escalateTo: z.enum(['approver', 'admin']).optional(),
 });
 
+/**
+ * Differentially private training (DP-SGD) for logistic regression: a target ε (the noise multiplier is
+ * found to meet it) or a noise multiplier (the ε it spends is computed), at δ; per-example gradients
+ * clipped to clipNorm; Poisson-sampled lots of batchSize rows on average, for `epochs` passes.
+ */
+const privacySpec = z.strictObject({
+  epsilon: z.number().positive().max(100).optional(),
+  delta: z.number().gt(0).lt(0.01).default(1e-5),
+  clipNorm: z.number().positive().max(1000).default(1),
+  noiseMultiplier: z.number().positive().max(10_000).optional(),
+  batchSize: z.number().int().min(1).max(100_000).default(64),
+  epochs: z.number().positive().max(1000).default(10),
+  learningRate: z.number().positive().max(100).default(0.5),
+});
+export type PrivacySpec = z.output<typeof privacySpec>;
+
 const driftLimits = {
   /** A feature drifts when its PSI against the training reference reaches this. */
   psi: z.number().positive().optional(),
@@ -236,6 +252,8 @@ export const pipelineSpecSchema = z
       timeout: positiveDuration.default('30m'),
       /** A candidate whose worker stops heartbeating for this long is restarted on another worker. */
       heartbeatTimeout: positiveDuration.default('20s'),
+      /** Train with differential privacy (DP-SGD); logistic regression only, one configuration. */
+      privacy: privacySpec.optional(),
       /** The task queue trials run on (a pool of GPU workers, say); the training pool's queue when omitted. */
       taskQueue: z.string().regex(TASK_QUEUE_PATTERN, 'must be 1-100 letters, digits, dots, dashes or underscores').optional(),
     }),
@@ -419,6 +437,26 @@ function checkTraining(spec: PipelineSpec, ctx: Issues): void {
   }
   if (search.strategy === 'random' && search.trials === undefined) {
     ctx.addIssue({ code: 'custom', path: ['training', 'search', 'trials'], message: 'is required for random search' });
+  }
+  if (training.privacy) checkPrivacy(spec, ctx);
+}
+
+/** A private run trains one logistic regression, on columns chosen without looking at the data. */
+function checkPrivacy(spec: PipelineSpec, ctx: Issues): void {
+  const { training } = spec;
+  const privacy = training.privacy!;
+  const at = (...path: string[]) => ['training', ...path];
+  if (training.trainer !== 'logistic-regression' || training.candidates) {
+    ctx.addIssue({ code: 'custom', path: at('privacy'), message: 'is for training.trainer logistic-regression (DP-SGD), without candidates' });
+  }
+  if (Object.keys(training.search.space).length > 0 || training.search.strategy !== 'grid') {
+    ctx.addIssue({ code: 'custom', path: at('search'), message: 'a private run trains one configuration: every extra trial would spend ε of its own' });
+  }
+  if ((privacy.epsilon === undefined) === (privacy.noiseMultiplier === undefined)) {
+    ctx.addIssue({ code: 'custom', path: at('privacy', 'epsilon'), message: 'give either epsilon (a target; the noise is found to meet it) or noiseMultiplier, not both or neither' });
+  }
+  if (spec.features && !Array.isArray(spec.features)) {
+    ctx.addIssue({ code: 'custom', path: ['features'], message: 'feature generation and selection look at the data outside the private training; with training.privacy, list the columns instead' });
   }
 }
 

@@ -1,3 +1,4 @@
+import type { PrivacyReport } from '../../domain/evaluation/reports.js';
 import { seededRandom } from '../../domain/random.js';
 import type { LogisticModel } from '../linear/logistic.js';
 import type { Matrix } from '../matrix.js';
@@ -18,19 +19,7 @@ export interface DpSgdOptions {
   seed: number;
 }
 
-/** What a private fit spent and how: recorded on the trial, the model version and the model card. */
-export interface PrivacyReport {
-  mechanism: 'dp-sgd';
-  epsilon: number;
-  delta: number;
-  noiseMultiplier: number;
-  clipNorm: number;
-  samplingRate: number;
-  steps: number;
-  epochs: number;
-  batchSize: number;
-  accountant: 'rdp';
-}
+export type { PrivacyReport };
 
 /** A standard normal draw from a seeded uniform source (Box–Muller). */
 export function gaussian(random: () => number): () => number {

@@ -8,7 +8,9 @@ import { binMatrix } from '../trees/bins.js';
 import { fitBoosting, predictBoosting, type BoostedModel } from '../trees/boosting.js';
 import { fitForest, predictForest } from '../trees/forest.js';
 import { decodeTree, encodeTree, type EncodedTree, type Tree } from '../trees/tree.js';
-import type { BuiltInTrainer, PipelineSpec } from '../../domain/pipeline/spec.js';
+import type { BuiltInTrainer, PipelineSpec, PrivacySpec } from '../../domain/pipeline/spec.js';
+import { fitLogisticDp } from '../privacy/dp-sgd.js';
+import { noiseForEpsilon } from '../privacy/rdp-accountant.js';
 import type { Params } from '../../domain/pipeline/search.js';
 import type { ColumnKind } from '../../domain/data/profile.js';
 import type { Row } from '../../storage/read-rows.js';
@@ -28,6 +30,8 @@ interface TrainInput {
   seed: number;
   /** The spec's `features` section, when it has one: generation and selection learned on these rows. */
   featureSection?: FeatureSection;
+  /** training.privacy: the logistic regression is trained with DP-SGD instead of L-BFGS. */
+  privacy?: PrivacySpec;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -55,6 +59,11 @@ export function trainBuiltIn(input: TrainInput): BuiltInModelArtifact {
   switch (trainer) {
     case 'logistic-regression': {
       const y = yClass();
+      if (input.privacy) {
+        const fitted = fitPrivately(X, y, classes!.length, input.privacy, params.C as number, seed);
+        [model, report] = [fitted, { ...fitted.fit, privacy: fitted.privacy }];
+        break;
+      }
       const fitted = fitLogistic(X, y, classes!.length, { C: params.C as number, maxIterations: params.maxIter as number, tolerance: params.tol as number, sampleWeight: weightsOf(y) });
       [model, report] = [fitted, { ...fitted.fit }];
       break;
@@ -106,6 +115,14 @@ export function trainBuiltIn(input: TrainInput): BuiltInModelArtifact {
     }
   }
   return { format: 'custody-model/v1', kind: 'builtin', engine: ENGINE, trainer, task, target, features, ...(featurePipeline ? { featurePipeline } : {}), classes, params: input.params, seed, model, report };
+}
+
+/** DP-SGD with the noise the settings give, or the least that meets their target ε on these rows. */
+function fitPrivately(X: Matrix, y: Int32Array, classes: number, privacy: PrivacySpec, C: number, seed: number) {
+  const samplingRate = Math.min(1, privacy.batchSize / X.rows);
+  const steps = Math.ceil((privacy.epochs * X.rows) / privacy.batchSize);
+  const noiseMultiplier = privacy.noiseMultiplier ?? noiseForEpsilon({ samplingRate, steps, delta: privacy.delta, targetEpsilon: privacy.epsilon! }).noiseMultiplier;
+  return fitLogisticDp(X, y, classes, { ...privacy, noiseMultiplier, C, seed });
 }
 
 /** Predicts with a built-in artifact; classification includes class probabilities. */

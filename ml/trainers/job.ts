@@ -1,9 +1,10 @@
-import type { PipelineSpec, TrainerName } from '../../domain/pipeline/spec.js';
+import type { PipelineSpec, PrivacySpec, TrainerName } from '../../domain/pipeline/spec.js';
 import type { Params } from '../../domain/pipeline/search.js';
 import type { ColumnKind, DatasetFormat } from '../../domain/data/profile.js';
 import type { FeatureDecision } from '../features/pipeline.js';
 import type { FeatureSection } from '../features/spec.js';
 import type { SplitOptions } from './dataset-table.js';
+import type { PrivacyReport } from '../privacy/dp-sgd.js';
 
 /** Everything that determines a trained model; its canonical hash is the trial's cache key. */
 export interface TrainJob {
@@ -24,8 +25,10 @@ export interface TrainJob {
   environment?: string;
   /** Set below 1 by successive halving: the share of training rows this trial sees. */
   sampleFraction?: number;
+  /** DP-SGD settings (training.privacy), when the model is trained privately. */
+  privacy?: PrivacySpec;
 }
 
 export type ThreadResult =
-  | { ok: true; artifactJson: string; metrics: Record<string, number>; featureDecisions?: FeatureDecision[] }
+  | { ok: true; artifactJson: string; metrics: Record<string, number>; featureDecisions?: FeatureDecision[]; privacy?: PrivacyReport }
   | { ok: false; errorType: string; message: string; retryable: boolean };

@@ -14,6 +14,19 @@ export class FeatureImportance {
   @Field(() => Float) std!: number;
 }
 
+@ObjectType({ description: 'What differentially private training (DP-SGD) spent: ε at δ, by the Rényi-DP accountant, and the settings that give it.' })
+export class PrivacySpent {
+  @Field({ description: 'dp-sgd' }) mechanism!: string;
+  @Field(() => Float) epsilon!: number;
+  @Field(() => Float) delta!: number;
+  @Field(() => Float) noiseMultiplier!: number;
+  @Field(() => Float) clipNorm!: number;
+  @Field(() => Float, { description: 'The chance each row joins a step’s lot (Poisson sampling).' }) samplingRate!: number;
+  @Field(() => Int) steps!: number;
+  @Field(() => Float) epochs!: number;
+  @Field(() => Int) batchSize!: number;
+}
+
 @ObjectType({ description: 'A registered, content-hashed model artifact and where it came from.' })
 export class ModelVersion {
   @Field(() => ID) id!: string;
@@ -34,6 +47,7 @@ export class ModelVersion {
   fairness?: unknown;
   @Field(() => [FeatureImportance], { description: 'Permutation feature importance on the test split, most important first.' })
   importances!: FeatureImportance[];
+  @Field(() => PrivacySpent, { nullable: true, description: 'ε spent, when the model was trained with differential privacy.' }) privacy?: PrivacySpent | null;
   @Field() createdAt!: Date;
 }
 

@@ -1,5 +1,6 @@
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { GraphQLJSON } from 'graphql-scalars';
+import { PrivacySpent } from '../../registry/models/model.model.js';
 import { RUN_STATUSES } from '../../../db/schema/runs.js';
 
 export enum RunStatus {
@@ -58,6 +59,7 @@ export class Trial {
   environment?: unknown;
   @Field(() => [FeatureDecision], { nullable: true, description: 'With a features section: every column generated, kept or dropped, and why.' })
   featureDecisions?: FeatureDecision[] | null;
+  @Field(() => PrivacySpent, { nullable: true, description: 'ε spent, when the trial trained with differential privacy.' }) privacy?: PrivacySpent | null;
 }
 
 @ObjectType({ description: 'What the features section did with one input or generated column.' })

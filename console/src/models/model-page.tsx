@@ -26,6 +26,10 @@ const ModelPageDoc = graphql(`
         runId
         datasetVersionId
         modelCard
+        privacy {
+          epsilon
+          delta
+        }
       }
     }
     deploymentHistory(input: { model: $name }) {
@@ -101,6 +105,9 @@ function VersionsTable({ versions, selected, productionId, onSelect }: { version
               {m}
             </th>
           ))}
+          <th scope="col" className="num">
+            Privacy (ε)
+          </th>
           <th scope="col">Registered</th>
           <th scope="col">Run</th>
           <th scope="col">Card</th>
@@ -119,6 +126,7 @@ function VersionsTable({ versions, selected, productionId, onSelect }: { version
                 {formatNumber(numericLeaves(v.metrics)[m])}
               </td>
             ))}
+            <td className="num">{v.privacy ? `${formatNumber(v.privacy.epsilon)} at δ ${v.privacy.delta.toExponential()}` : 'not private'}</td>
             <td>{formatTime(v.createdAt)}</td>
             <td>
               <Link href={`/runs/${v.runId}`}>{v.runId.slice(0, 8)}</Link> · <Link href={`/lineage/${v.id}`}>lineage</Link>

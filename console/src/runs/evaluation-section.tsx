@@ -47,6 +47,7 @@ export function EvaluationSection({ run }: { run: Run }) {
     <section aria-labelledby="evaluation-title">
       <h2 id="evaluation-title">Evaluation</h2>
       <MetricsTable metrics={metrics} thresholds={thresholdsOf(run)} champion={evaluation.champion ?? null} primary={primaryMetricOf(run)} />
+      {run.modelVersion?.privacy && <PrivacyNote privacy={run.modelVersion.privacy} />}
       <FairnessTables reports={fairnessReports(run.modelVersion?.fairness)} />
       {importances.length > 0 && <ImportanceChart importances={importances} />}
     </section>
@@ -89,6 +90,16 @@ export function MetricsTable({ metrics, thresholds, champion, primary }: { metri
         })}
       </tbody>
     </table>
+  );
+}
+
+/** The privacy guarantee beside the metrics, for a model trained with DP-SGD. */
+export function PrivacyNote({ privacy }: { privacy: { epsilon: number; delta: number; noiseMultiplier: number; clipNorm: number; steps: number } }) {
+  return (
+    <p className="privacy" data-testid="privacy">
+      Differentially private: <strong>ε = {formatNumber(privacy.epsilon)}</strong> at δ = {privacy.delta.toExponential()} (DP-SGD, noise multiplier {formatNumber(privacy.noiseMultiplier)}, clip norm{' '}
+      {formatNumber(privacy.clipNorm)}, {privacy.steps} steps).
+    </p>
   );
 }
 

@@ -107,6 +107,13 @@ export const RunDetail = graphql(`
           importance
           std
         }
+        privacy {
+          epsilon
+          delta
+          noiseMultiplier
+          clipNorm
+          steps
+        }
       }
     }
   }
