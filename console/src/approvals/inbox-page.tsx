@@ -26,17 +26,7 @@ const Inbox = graphql(`
           output
         }
         gates {
-          name
-          status
-          role
-          quorum
-          deadline
-          onTimeout
-          approvals {
-            actor
-            at
-            comment
-          }
+          ...GateFields
         }
         modelVersion {
           version

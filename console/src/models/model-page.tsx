@@ -33,15 +33,7 @@ const ModelPageDoc = graphql(`
       }
     }
     deploymentHistory(input: { model: $name }) {
-      id
-      stage
-      role
-      version
-      trafficPercent
-      startedAt
-      endedAt
-      endReason
-      approvedBy
+      ...DeploymentFields
     }
   }
 `);

@@ -27,35 +27,10 @@ const DriftReportPage = graphql(`
         version
       }
       features {
-        name
-        kind
-        psi
-        ksStatistic
-        ksPValue
-        chiSquare
-        chiSquarePValue
-        drifted
-        reasons
-        referenceCount
-        currentCount
-        bins {
-          labels
-          reference
-          current
-        }
+        ...ColumnDriftFields
       }
       prediction {
-        kind
-        psi
-        drifted
-        reasons
-        referenceCount
-        currentCount
-        bins {
-          labels
-          reference
-          current
-        }
+        ...ColumnDriftFields
       }
       performance {
         judged

@@ -59,17 +59,7 @@ export const RunDetail = graphql(`
         reusedFromTrialId
       }
       gates {
-        name
-        status
-        role
-        quorum
-        deadline
-        onTimeout
-        approvals {
-          actor
-          at
-          comment
-        }
+        ...GateFields
         rejection {
           actor
           at
@@ -87,15 +77,7 @@ export const RunDetail = graphql(`
         decidedAt
       }
       deployments {
-        id
-        stage
-        role
-        version
-        trafficPercent
-        startedAt
-        endedAt
-        endReason
-        approvedBy
+        ...DeploymentFields
       }
       modelVersion {
         id
