@@ -27,7 +27,9 @@ const temporal = createTemporalClient(config);
 const app = await createApiApp({ config, database, temporal });
 await app.listen(config.http.port, config.http.host);
 
-const url = `http://${config.http.host === '0.0.0.0' ? 'localhost' : config.http.host}:${config.http.port}`;
+// Loopback and every-interface addresses are printed as localhost: the Temporal UI (localhost) and the console must
+// be the same site for the console's codec session cookie to reach /codec.
+const url = `http://${['0.0.0.0', '127.0.0.1', '::', '::1'].includes(config.http.host) ? 'localhost' : config.http.host}:${config.http.port}`;
 process.stdout.write(
   [
     '',
