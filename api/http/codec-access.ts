@@ -5,6 +5,7 @@ import type { Repositories } from '../../db/repositories/index.js';
 import type { Caller } from '../access/principal.js';
 import { CODEC_COOKIE, cookieValue, readCodecSession } from '../codec/codec-session.js';
 import { REPOSITORIES } from '../core/tokens.js';
+import { errorBody, sendJson } from './respond.js';
 
 const ALLOWED_HEADERS = 'content-type, x-namespace, authorization';
 
@@ -27,7 +28,11 @@ export function codecAccess(app: INestApplication, encryption: NonNullable<Confi
       }
     }
     if (req.headers.authorization) return next();
-    const tokenId = readCodecSession(encryption.keyring, cookieValue(req.headers.cookie, CODEC_COOKIE) ?? '');
+    const cookie = cookieValue(req.headers.cookie, CODEC_COOKIE);
+    // The Temporal UI asks for every payload it shows; without any credential that is not a guess at one, so
+    // it is answered here and not counted against the source's refusal limit (which would lock out its console).
+    if (!cookie) return sendJson(res, 401, errorBody('UNAUTHENTICATED', 'Not authenticated: sign in to the Custody console (its session cookie) or send Authorization: Bearer <token>'));
+    const tokenId = readCodecSession(encryption.keyring, cookie);
     if (!tokenId) return next();
     void repos.access.tokenWithPrincipal(tokenId).then(
       (token) => {

@@ -138,6 +138,19 @@ describe('encrypted Temporal payloads', () => {
     expect(refused.stdout.includes(MARKER) || (refused.code === 0 && readable(refused.stdout).includes(MARKER))).toBe(false);
   });
 
+  it('answers the Temporal UI’s credential-less requests with 401 without counting them as refused authentications', async () => {
+    // The UI asks once per payload shown; 100 of them would pass the default limit of 60 refusals a minute.
+    const answers = await Promise.all(Array.from({ length: 100 }, () => fetch(codecUrl('decode'), { method: 'POST', headers: { 'content-type': 'application/json', origin: 'http://localhost:8233' }, body: '{"payloads":[]}' })));
+    expect(new Set(answers.map((a) => a.status))).toEqual(new Set([401]));
+    expect(await answers[0]!.json()).toMatchObject({ errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] });
+    const page = await fetch(stack.api.url.replace(/\/graphql$/, '/runs'), { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    // Not rate-limited (429): a refused request is still answered as a refusal, and counted from here on.
+    const anonymous = await stack.api.gql('{ me { name } }', {}, { as: null });
+    expect(anonymous.status).not.toBe(429);
+    expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
   it('answers the Temporal UI’s preflight for its own origin only', async () => {
     const preflight = (origin: string) => fetch(codecUrl('decode'), { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-namespace' } });
     const ui = await preflight('http://localhost:8233');
