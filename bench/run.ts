@@ -34,6 +34,8 @@ const ROUNDS = 5;
 const PIPELINES = 16;
 
 const address = process.env.TEMPORAL_ADDRESS!;
+/** The bench's workflows: compiled (npm run bench builds first, for NestJS's decorator metadata) or from source. */
+const WORKFLOWS_PATH = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './workflows.ts' : './workflows.js', import.meta.url));
 const taskQueue = `bench-${randomBytes(4).toString('hex')}`;
 const stats = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -92,8 +94,7 @@ async function main() {
   const worker = await Worker.create({
     connection: native,
     taskQueue,
-    // Compiled (npm run bench builds first, for NestJS's decorator metadata) or from source.
-    workflowsPath: fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './workflows.ts' : './workflows.js', import.meta.url)),
+    workflowsPath: WORKFLOWS_PATH,
     activities: { ...createActivities({ database, artifacts: config.artifacts, importDir: PROJECT_ROOT }), ...benchActivities },
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
   });
@@ -333,7 +334,7 @@ async function codecStepCost(deps: { native: NativeConnection; address: string; 
   const sealedWorker = await Worker.create({
     connection: deps.native,
     taskQueue: queue,
-    workflowsPath: fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './workflows.ts' : './workflows.js', import.meta.url)),
+    workflowsPath: WORKFLOWS_PATH,
     activities: { ...createActivities({ database: deps.database, artifacts: deps.config.artifacts, importDir: PROJECT_ROOT }), ...benchActivities },
     dataConverter: temporalDataConverter(encryption),
   });

@@ -44,40 +44,15 @@ export function fitLogistic(X: Matrix, y: Int32Array, classes: number, options: 
   const width = d + 1;
   const penalty = 1 / (options.C * total);
   const z = new Float64Array(vectors);
+  const rowGradient = new Float64Array(vectors * width);
   const objective = (w: Float64Array, gradient: Float64Array): number => {
     gradient.fill(0);
     let loss = 0;
     for (let i = 0; i < n; i++) {
       const weight = sw[i]! / total;
       if (weight === 0) continue;
-      const row = X.data.subarray(i * d, i * d + d);
-      for (let k = 0; k < vectors; k++) {
-        let s = w[k * width + d]!;
-        for (let j = 0; j < d; j++) s += w[k * width + j]! * row[j]!;
-        z[k] = s;
-      }
-      if (vectors === 1) {
-        const t = z[0]!;
-        const yi = y[i] === 1 ? 1 : 0;
-        // log(1 + e^t) - y t, computed without overflow.
-        loss += weight * ((t > 0 ? t + Math.log1p(Math.exp(-t)) : Math.log1p(Math.exp(t))) - yi * t);
-        const residual = weight * (1 / (1 + Math.exp(-t)) - yi);
-        for (let j = 0; j < d; j++) gradient[j]! += residual * row[j]!;
-        gradient[d]! += residual;
-      } else {
-        let max = -Infinity;
-        for (let k = 0; k < vectors; k++) max = Math.max(max, z[k]!);
-        let sum = 0;
-        for (let k = 0; k < vectors; k++) sum += Math.exp(z[k]! - max);
-        const logSum = max + Math.log(sum);
-        loss += weight * (logSum - z[y[i]!]!);
-        for (let k = 0; k < vectors; k++) {
-          const residual = weight * (Math.exp(z[k]! - logSum) - (y[i] === k ? 1 : 0));
-          const base = k * width;
-          for (let j = 0; j < d; j++) gradient[base + j]! += residual * row[j]!;
-          gradient[base + d]! += residual;
-        }
-      }
+      loss += weight * exampleLossGradient(X.data.subarray(i * d, i * d + d), y[i]!, w, vectors, z, rowGradient);
+      for (let j = 0; j < gradient.length; j++) gradient[j]! += weight * rowGradient[j]!;
     }
     for (let k = 0; k < vectors; k++) {
       for (let j = 0; j < d; j++) {
@@ -96,6 +71,41 @@ export function fitLogistic(X: Matrix, y: Int32Array, classes: number, options: 
     coef,
     fit: { solver: 'lbfgs', iterations: result.iterations, converged: result.converged, gradientMaxAbs: result.gradientMaxAbs, tolerance: options.tolerance, maxIterations: options.maxIterations },
   };
+}
+
+/**
+ * One example's log loss under the weights `w` (one block of `features + 1` per modelled class, intercept
+ * last), with its gradient written to `out`: the logistic loss for one vector, the softmax loss for more.
+ * `z` is scratch space of one number per vector. Shared by L-BFGS and DP-SGD.
+ */
+export function exampleLossGradient(row: Float64Array, label: number, w: Float64Array, vectors: number, z: Float64Array, out: Float64Array): number {
+  const d = row.length;
+  const width = d + 1;
+  for (let k = 0; k < vectors; k++) {
+    let s = w[k * width + d]!;
+    for (let j = 0; j < d; j++) s += w[k * width + j]! * row[j]!;
+    z[k] = s;
+  }
+  if (vectors === 1) {
+    const t = z[0]!;
+    const yi = label === 1 ? 1 : 0;
+    const residual = 1 / (1 + Math.exp(-t)) - yi;
+    for (let j = 0; j < d; j++) out[j] = residual * row[j]!;
+    out[d] = residual;
+    // log(1 + e^t) - y t, computed without overflow.
+    return (t > 0 ? t + Math.log1p(Math.exp(-t)) : Math.log1p(Math.exp(t))) - yi * t;
+  }
+  let max = -Infinity;
+  for (let k = 0; k < vectors; k++) max = Math.max(max, z[k]!);
+  let sum = 0;
+  for (let k = 0; k < vectors; k++) sum += Math.exp(z[k]! - max);
+  const logSum = max + Math.log(sum);
+  for (let k = 0; k < vectors; k++) {
+    const residual = Math.exp(z[k]! - logSum) - (label === k ? 1 : 0);
+    for (let j = 0; j < d; j++) out[k * width + j] = residual * row[j]!;
+    out[k * width + d] = residual;
+  }
+  return logSum - z[label]!;
 }
 
 /** Class probabilities, one row of `classes` numbers per input row. */

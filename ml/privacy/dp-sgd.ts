@@ -1,6 +1,6 @@
 import type { PrivacyReport } from '../../domain/evaluation/reports.js';
 import { seededRandom } from '../../domain/random.js';
-import type { LogisticModel } from '../linear/logistic.js';
+import { exampleLossGradient, type LogisticModel } from '../linear/logistic.js';
 import type { Matrix } from '../matrix.js';
 import { dpSgdEpsilon } from './rdp-accountant.js';
 
@@ -80,7 +80,7 @@ export function fitLogisticDp(X: Matrix, y: Int32Array, classes: number, options
     sum.fill(0);
     for (let i = 0; i < n; i++) {
       if (random() >= samplingRate) continue;
-      exampleGradient(X.data.subarray(i * d, i * d + d), y[i]!, w, vectors, d, z, perExample);
+      exampleLossGradient(X.data.subarray(i * d, i * d + d), y[i]!, w, vectors, z, perExample);
       clipToNorm(perExample, options.clipNorm);
       for (let j = 0; j < sum.length; j++) sum[j]! += perExample[j]!;
     }
@@ -102,29 +102,4 @@ export function fitLogisticDp(X: Matrix, y: Int32Array, classes: number, options
     fit: { solver: 'dp-sgd', steps },
     privacy: { mechanism: 'dp-sgd', epsilon, delta: options.delta, noiseMultiplier: options.noiseMultiplier, clipNorm: options.clipNorm, samplingRate, steps, epochs: options.epochs, batchSize: options.batchSize, accountant: 'rdp' },
   };
-}
-
-/** One example's gradient of the log loss (intercept last in each class's block), into `out`. */
-function exampleGradient(row: Float64Array, label: number, w: Float64Array, vectors: number, d: number, z: Float64Array, out: Float64Array): void {
-  const width = d + 1;
-  for (let k = 0; k < vectors; k++) {
-    let s = w[k * width + d]!;
-    for (let j = 0; j < d; j++) s += w[k * width + j]! * row[j]!;
-    z[k] = s;
-  }
-  if (vectors === 1) {
-    const residual = 1 / (1 + Math.exp(-z[0]!)) - (label === 1 ? 1 : 0);
-    for (let j = 0; j < d; j++) out[j] = residual * row[j]!;
-    out[d] = residual;
-    return;
-  }
-  let max = -Infinity;
-  for (let k = 0; k < vectors; k++) max = Math.max(max, z[k]!);
-  let total = 0;
-  for (let k = 0; k < vectors; k++) total += Math.exp(z[k]! - max);
-  for (let k = 0; k < vectors; k++) {
-    const residual = Math.exp(z[k]! - max) / total - (label === k ? 1 : 0);
-    for (let j = 0; j < d; j++) out[k * width + j] = residual * row[j]!;
-    out[k * width + d] = residual;
-  }
 }

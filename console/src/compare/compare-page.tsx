@@ -102,6 +102,7 @@ function Comparison({ items }: { items: Item[] }) {
   return (
     <section aria-labelledby="compare-title">
       <h1 id="compare-title">Compare</h1>
+      <p className="hint">Rows whose values differ have their field name highlighted.</p>
       <table className="grid" aria-label="Side by side">
         <thead>
           <tr>

@@ -92,7 +92,8 @@ export function SchedulesSection({ model }: { model: string }) {
                 <td>{s.paused ? '—' : formatTime(s.nextRuns[0])}</td>
                 <td className="num">{s.actionsTaken}</td>
                 <td>{s.paused ? `paused${s.note ? `: ${s.note}` : ''}` : 'active'}</td>
-                <td className="actions">
+                <td>
+                  <div className="actions">
                   {may('pauseSchedule') && !s.paused && (
                     <button type="button" onClick={() => void act(pause({ id: s.id }))}>
                       Pause
@@ -108,6 +109,7 @@ export function SchedulesSection({ model }: { model: string }) {
                       Trigger now
                     </button>
                   )}
+                  </div>
                 </td>
               </tr>
             ))}

@@ -149,9 +149,9 @@ export function ImportanceChart({ importances }: { importances: { feature: strin
   const option = useMemo<ChartOption>(() => {
     const sorted = [...importances].sort((a, b) => a.importance - b.importance);
     return {
-      grid: { left: 140, right: 30, top: 20, bottom: 30 },
+      grid: { left: 140, right: 30, top: 20, bottom: 44 },
       tooltip: { trigger: 'axis' },
-      xAxis: { type: 'value', name: 'permutation importance' },
+      xAxis: { type: 'value', name: 'permutation importance', nameLocation: 'middle', nameGap: 24 },
       yAxis: { type: 'category', data: sorted.map((i) => i.feature) },
       series: [{ type: 'bar', name: 'importance', data: sorted.map((i) => i.importance) }],
     };

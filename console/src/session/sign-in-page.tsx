@@ -44,12 +44,14 @@ export function SignInPage({ notice, signIn }: Props) {
       <form onSubmit={(e) => void submit(e)} className="card">
         <h2>Sign in</h2>
         <label htmlFor="token">API token</label>
-        <input id="token" type="password" autoComplete="off" value={token} onChange={(e) => setToken(e.target.value)} placeholder="cust_…" required />
+        <input id="token" type="password" autoComplete="off" value={token} onChange={(e) => setToken(e.target.value)} placeholder="cus_…" required />
         <button type="submit" disabled={busy || !token.trim()}>
           Sign in
         </button>
         {refusal && <ErrorNote message={refusal} />}
-        <p className="hint">An admin creates tokens with the CLI (`custody tokens create`) or the createToken mutation.</p>
+        <p className="hint">
+          An admin creates tokens with the CLI (<code>custody tokens create</code>) or the <code>createToken</code> mutation.
+        </p>
       </form>
       {firstAdmin.data?.firstAdminNeeded && <FirstAdminForm signIn={signIn} />}
     </main>
@@ -83,7 +85,9 @@ function FirstAdminForm({ signIn }: Pick<Props, 'signIn'>) {
   return (
     <form className="card" onSubmit={(e) => void submit(e)} aria-labelledby="first-admin-title">
       <h2 id="first-admin-title">Create the first admin</h2>
-      <p>No admin exists yet. The one-time code is printed on the server console by `npm start`.</p>
+      <p>
+        No admin exists yet. The one-time code is printed on the server console by <code>npm start</code>.
+      </p>
       <label htmlFor="admin-name">Your name</label>
       <input id="admin-name" value={name} onChange={(e) => setName(e.target.value)} placeholder="you@example.com" required />
       <label htmlFor="admin-code">One-time code</label>
