@@ -11,6 +11,7 @@ export const FailureType = {
   TrainerParams: 'TrainerParams',
   CommandTrainer: 'CommandTrainer',
   ModelNotFound: 'ModelNotFound',
+  PrivacyBudgetRefused: 'PrivacyBudgetRefused',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 

@@ -2,6 +2,7 @@ import type { Repositories } from '../db/repositories/index.js';
 import type { DatasetVersionRow } from '../db/schema/index.js';
 import type { ArtifactStore, StoredArtifact } from './artifact-store.js';
 import type { DatasetFormat } from '../domain/data/profile.js';
+import type { PrivacyBudget } from '../domain/data/privacy-budget.js';
 import { profileDataset } from './profile.js';
 import { DataFormatError } from './read-rows.js';
 
@@ -27,12 +28,13 @@ export async function registerDatasetFile(
 
 /**
  * Registers content already in the store (streamed or uploaded) as a version of dataset `name`:
- * profiles it and records it. Throws DataFormatError for content that cannot be read as `format`.
+ * profiles it and records it, with the dataset's privacy budget when one is given. Throws DataFormatError
+ * for content that cannot be read as `format`, and PrivacyBudgetRefused for a budget that differs from the one set.
  */
 export async function registerStoredDataset(
   deps: { repos: Repositories; store: ArtifactStore },
   stored: StoredArtifact,
-  input: { name: string; format: DatasetFormat; metadata: DatasetMetadata; actor: string; onProgress?: (stage: string, rows?: number) => void },
+  input: { name: string; format: DatasetFormat; metadata: DatasetMetadata; actor: string; privacyBudget?: PrivacyBudget; onProgress?: (stage: string, rows?: number) => void },
 ): Promise<{ row: DatasetVersionRow; created: boolean }> {
   let profile: Awaited<ReturnType<typeof profileDataset>>;
   try {
@@ -53,5 +55,5 @@ export async function registerStoredDataset(
     license: input.metadata.license ?? null,
     intendedUse: input.metadata.intendedUse ?? null,
     registeredBy: input.actor,
-  });
+  }, input.privacyBudget);
 }

@@ -4,6 +4,7 @@ import { heartbeat } from '@temporalio/activity';
 import type { Repositories } from '../../db/repositories/index.js';
 import type { DatasetVersionRow } from '../../db/schema/index.js';
 import type { PipelineSpec } from '../../domain/pipeline/spec.js';
+import type { PrivacyRequest } from '../../domain/data/privacy-budget.js';
 import { FailureType, permanentFailure } from '../failures.js';
 import type { ArtifactStore } from '../../storage/artifact-store.js';
 import { registerDatasetFile } from '../../storage/register-dataset.js';
@@ -80,7 +81,24 @@ export function createDataActivities({ repos, store, importDir }: { repos: Repos
         heartbeat({ stage: 'validate', rows }),
       );
     },
+
+    /**
+     * Draws the run's ε from its dataset's privacy budget (nothing when the dataset has none): the
+     * authoritative check behind the one at submission, so every way a run starts obeys the same ledger.
+     * Idempotent per run; a refusal is permanent and names the figures.
+     */
+    async drawPrivacyBudget(input: { runId: string; datasetVersionId: string; privacy: PrivacyRequest | undefined; actor: string }): Promise<PrivacyDrawRef> {
+      const [version] = await repos.datasets.findVersionsByIds([input.datasetVersionId]);
+      if (!version) throw permanentFailure(FailureType.DatasetNotFound, `dataset version ${input.datasetVersionId} does not exist`);
+      const outcome = await repos.privacy.draw({ datasetId: version.datasetId, runId: input.runId, privacy: input.privacy, actor: input.actor });
+      if ('refused' in outcome) throw permanentFailure(FailureType.PrivacyBudgetRefused, outcome.refused, outcome.status);
+      const { drawn } = outcome;
+      return drawn ? { drawn: true, epsilon: drawn.epsilon, delta: drawn.delta } : { drawn: false };
+    },
   };
 }
+
+/** What a run drew from its dataset's privacy budget. */
+export type PrivacyDrawRef = { drawn: false } | { drawn: true; epsilon: number; delta: number };
 
 export type DataActivities = ReturnType<typeof createDataActivities>;

@@ -1,4 +1,5 @@
 import { activityInfo, getClient, heartbeat } from '@temporalio/activity';
+import { budgetRefusal } from '../../domain/data/privacy-budget.js';
 import type { Repositories } from '../../db/repositories/index.js';
 import type { DriftStatus } from '../../db/schema/index.js';
 import type { RetrainAnswer, RetrainRequest } from '../../domain/monitoring/messages.js';
@@ -110,6 +111,8 @@ export function createMonitoringActivities({ repos, store }: { repos: Repositori
       const { file: _file, format: _format, version: _version, ...dataset } = spec.dataset;
       const parsed = parsePipelineSpec({ ...spec, dataset: { ...dataset, version: newest.version } });
       if (!parsed.ok) return { skip: `the spec of ${input.model} v${version.version} does not validate: ${parsed.issues.map((i) => `${i.path} ${i.message}`).join('; ')}` };
+      const refused = budgetRefusal(spec.dataset.name, await repos.privacy.status(spec.dataset.name), spec.training.privacy);
+      if (refused) return { skip: refused };
       return { spec: parsed.spec, parentRunId: version.runId, datasetVersion: newest.version };
     },
 

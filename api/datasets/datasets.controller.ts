@@ -9,7 +9,8 @@ const one = (value: unknown): string | undefined => (typeof value === 'string' ?
 
 /**
  * Streaming dataset uploads: `POST /v1/datasets/{name}` with the file as the raw body (text/csv or
- * application/x-ndjson, or ?format=csv|jsonl) and ?source=, ?license=, ?intendedUse= for the datasheet.
+ * application/x-ndjson, or ?format=csv|jsonl) and ?source=, ?license=, ?intendedUse= for the datasheet;
+ * ?privacyEpsilon= (and ?allowNonPrivate=true) sets the dataset's privacy budget.
  * The token is checked before a byte of the body is read; the body streams into the store while hashing.
  * Answers 201 with the new version, or 200 with the existing one for content already registered.
  */
@@ -30,7 +31,7 @@ export class DatasetsController {
   ) {
     const length = contentLength === undefined ? undefined : Number(contentLength);
     const { version, created } = await this.datasets.upload(
-      { name, format: one(query.format), source: one(query.source), license: one(query.license), intendedUse: one(query.intendedUse), contentType, contentLength: length },
+      { name, format: one(query.format), source: one(query.source), license: one(query.license), intendedUse: one(query.intendedUse), privacyEpsilon: one(query.privacyEpsilon), allowNonPrivate: one(query.allowNonPrivate), contentType, contentLength: length },
       req,
       caller.name,
     );

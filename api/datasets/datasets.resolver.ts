@@ -5,7 +5,7 @@ import type { RequestContext } from '../common/loaders.js';
 import { datasheetMarkdown } from '../registry/model-card.js';
 import { DatasetsService } from './datasets.service.js';
 import { DatasetVersionInput, RegisterDatasetInput } from './dto/dataset-version.input.js';
-import { Dataset, DatasetVersion } from './models/dataset.model.js';
+import { Dataset, DatasetVersion, PrivacyBudgetLedger } from './models/dataset.model.js';
 
 @Resolver(() => DatasetVersion)
 export class DatasetVersionsResolver {
@@ -33,6 +33,11 @@ export class DatasetsResolver {
   @Query(() => DatasetVersion)
   async datasetVersion(@Args('input') input: DatasetVersionInput): Promise<DatasetVersion> {
     return await this.service.version(input);
+  }
+
+  @ResolveField(() => PrivacyBudgetLedger, { nullable: true, description: 'The privacy budget and its ledger; null when the dataset has none.' })
+  async privacyBudget(@Parent() dataset: Dataset): Promise<PrivacyBudgetLedger | null> {
+    return await this.service.privacyBudget(dataset as never);
   }
 
   @ResolveField(() => [DatasetVersion], { description: 'Newest first.' })

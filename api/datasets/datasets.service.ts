@@ -14,8 +14,9 @@ import type { DatasetRow, DatasetVersionRow } from '../../db/schema/index.js';
 import { isUuid } from '../common/validate.js';
 import { ARTIFACT_STORE, CONFIG, REPOSITORIES } from '../core/tokens.js';
 import { DatasetError } from './datasets.error.js';
+import { budgetChangeRefusal, PrivacyBudgetRefused, type PrivacyBudget } from '../../domain/data/privacy-budget.js';
 import type { DatasetVersionInput, RegisterDatasetInput } from './dto/dataset-version.input.js';
-import type { DatasetVersion } from './models/dataset.model.js';
+import type { DatasetVersion, PrivacyBudgetLedger } from './models/dataset.model.js';
 
 /** A streamed upload's parameters: the path's name, the query's format and datasheet fields, and the request's headers. */
 export interface UploadInput {
@@ -26,6 +27,22 @@ export interface UploadInput {
   intendedUse?: string | null;
   contentType?: string | null;
   contentLength?: number;
+  /** ?privacyEpsilon= and ?allowNonPrivate=true: the dataset's privacy budget, as text. */
+  privacyEpsilon?: string | null;
+  allowNonPrivate?: string | null;
+}
+
+/** An upload's privacy budget from its query text; a malformed one is refused as a field error. */
+function uploadBudget(input: UploadInput): { epsilon: number; allowNonPrivate: boolean } | undefined {
+  if (input.allowNonPrivate !== undefined && input.allowNonPrivate !== null && input.allowNonPrivate !== 'true' && input.allowNonPrivate !== 'false') {
+    throw invalid('query.allowNonPrivate', 'must be true or false');
+  }
+  if (input.privacyEpsilon === undefined || input.privacyEpsilon === null) {
+    if (input.allowNonPrivate === 'true') throw invalid('query.allowNonPrivate', 'is for a dataset given a budget with privacyEpsilon');
+    return undefined;
+  }
+  const epsilon = /^\d+(\.\d+)?$/.test(input.privacyEpsilon) ? Number(input.privacyEpsilon) : NaN;
+  return { epsilon, allowNonPrivate: input.allowNonPrivate === 'true' };
 }
 
 /** Checks an upload's name and datasheet fields (under `scope`, `input` or `query`), and returns its format. */
@@ -74,6 +91,8 @@ function limited(body: Readable, limit: number): Readable {
 
 export const toDatasetVersionModel = (row: DatasetVersionRow & { datasetName: string }): DatasetVersion => ({ ...row });
 
+const budgetFixed = (field: string, reason: string) => new DatasetError('PRIVACY_BUDGET_FIXED', reason, [{ path: field, message: 'differs from the budget already set' }]);
+
 const invalid = (field: string, message: string) => new DatasetError('INVALID_INPUT', `${field} ${message}`, [{ path: field, message }]);
 
 /** Registers datasets and reads their content-addressed versions. */
@@ -95,10 +114,21 @@ export class DatasetsService {
     }
     const format = checkUpload(input, input.format ?? (input.file ? formatOf(input.file) : null), 'input');
     const metadata = { source: input.source ?? input.file ?? 'upload', license: input.license, intendedUse: input.intendedUse };
-    return await this.readable({ name: input.name, field: input.file ? 'input.file' : 'input.content', format }, async () => {
+    const privacyBudget = await this.checkBudget(input.name, input.privacyBudget ?? undefined, 'input.privacyBudget');
+    return await this.readable({ name: input.name, field: input.file ? 'input.file' : 'input.content', format, budgetField: 'input.privacyBudget' }, async () => {
       const stored = input.file ? await this.store.putFile(this.importedFile(input.file)) : await this.store.putBytes(Buffer.from(input.content!, 'utf8'));
-      return await registerStoredDataset({ repos: this.repos, store: this.store }, stored, { name: input.name, format, metadata, actor });
+      return await registerStoredDataset({ repos: this.repos, store: this.store }, stored, { name: input.name, format, metadata, actor, privacyBudget });
     });
+  }
+
+  /** The budget asked for, refused before any content is stored when it is malformed or differs from the one set. */
+  private async checkBudget(name: string, asked: { epsilon: number; allowNonPrivate?: boolean | null } | undefined, field: string): Promise<PrivacyBudget | undefined> {
+    if (!asked) return undefined;
+    const budget = { epsilon: asked.epsilon, allowNonPrivate: asked.allowNonPrivate ?? false };
+    if (budgetChangeRefusal(name, null, budget)) throw invalid(`${field}.epsilon`, 'must be a number above 0 and at most 1000');
+    const refused = budgetChangeRefusal(name, await this.repos.privacy.status(name), budget);
+    if (refused) throw budgetFixed(field, refused);
+    return budget;
   }
 
   /**
@@ -110,10 +140,11 @@ export class DatasetsService {
     const limit = this.config.security.uploadLimit;
     if (input.contentLength !== undefined && input.contentLength > limit) throw tooLarge(limit);
     const metadata = { source: input.source ?? 'upload', license: input.license, intendedUse: input.intendedUse };
+    const privacyBudget = await this.checkBudget(input.name, uploadBudget(input), 'query.privacyEpsilon');
     let created = false;
-    const version = await this.readable({ name: input.name, field: 'body', format }, async () => {
+    const version = await this.readable({ name: input.name, field: 'body', format, budgetField: 'query.privacyEpsilon' }, async () => {
       const stored = await this.store.putStream(limited(body, limit));
-      const result = await registerStoredDataset({ repos: this.repos, store: this.store }, stored, { name: input.name, format, metadata, actor });
+      const result = await registerStoredDataset({ repos: this.repos, store: this.store }, stored, { name: input.name, format, metadata, actor, privacyBudget });
       created = result.created;
       return result;
     });
@@ -121,12 +152,13 @@ export class DatasetsService {
   }
 
   /** Runs a registration, turning content that cannot be read as `format` into an error on `field`. */
-  private async readable(input: { name: string; field: string; format: DatasetFormat }, register: () => Promise<{ row: DatasetVersionRow }>): Promise<DatasetVersion> {
+  private async readable(input: { name: string; field: string; format: DatasetFormat; budgetField: string }, register: () => Promise<{ row: DatasetVersionRow }>): Promise<DatasetVersion> {
     try {
       const { row } = await register();
       return toDatasetVersionModel({ ...row, datasetName: input.name });
     } catch (error) {
       if (error instanceof DataFormatError) throw invalid(input.field, `cannot be read as ${input.format}: ${error.message}`);
+      if (error instanceof PrivacyBudgetRefused) throw budgetFixed(input.budgetField, error.message);
       throw error;
     }
   }
@@ -142,6 +174,14 @@ export class DatasetsService {
 
   async list(): Promise<DatasetRow[]> {
     return await this.repos.datasets.list();
+  }
+
+  /** The dataset's privacy budget with its ledger, or null when it has none. */
+  async privacyBudget(dataset: DatasetRow): Promise<PrivacyBudgetLedger | null> {
+    const status = await this.repos.privacy.status(dataset.name);
+    if (!status) return null;
+    const draws = await this.repos.privacy.draws(dataset.id);
+    return { ...status, remaining: Math.max(0, status.epsilon - status.spent), draws };
   }
 
   async version(input: DatasetVersionInput): Promise<DatasetVersion> {

@@ -8,6 +8,7 @@ export type RunErrorCode =
   | 'RUN_NOT_ACTIVE'
   | 'RUN_NOT_RESUMABLE'
   | 'RUN_NOT_REPRODUCIBLE'
+  | 'PRIVACY_BUDGET_REFUSED'
   | 'TEMPORAL_UNAVAILABLE';
 
 export class RunError extends DomainError<RunErrorCode> {
@@ -23,6 +24,7 @@ export class RunError extends DomainError<RunErrorCode> {
       case 'RUN_NOT_ACTIVE':
       case 'RUN_NOT_RESUMABLE':
       case 'RUN_NOT_REPRODUCIBLE':
+      case 'PRIVACY_BUDGET_REFUSED':
         return 'CONFLICT';
       case 'TEMPORAL_UNAVAILABLE':
         return 'UNAVAILABLE';

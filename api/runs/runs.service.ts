@@ -12,6 +12,7 @@ import type { Config } from '../../config.js';
 import type { Repositories } from '../../db/repositories/index.js';
 import type { GateDecisionRow, PipelineRunRow, RunPurpose } from '../../db/schema/index.js';
 import { recordedGateStates, type GateState } from '../../domain/pipeline/gates.js';
+import { budgetRefusal } from '../../domain/data/privacy-budget.js';
 import { decideUpdate, gatesQuery, pipelineWorkflowId } from '../../domain/pipeline/messages.js';
 import type { pipeline } from '../../workflows/pipeline/pipeline.js';
 import { modelNameOf, parsePipelineSpec, type PipelineSpec } from '../../domain/pipeline/spec.js';
@@ -81,6 +82,7 @@ export class RunsService {
    * half-submitted remains.
    */
   private async start(spec: PipelineSpec, caller: Caller, how: { purpose?: RunPurpose; parentRunId?: string; trigger?: string }): Promise<PipelineRun> {
+    await this.checkPrivacyBudget(spec);
     const runId = randomUUID();
     const row = await this.repos.runs.create({
       id: runId,
@@ -111,6 +113,15 @@ export class RunsService {
       ...(how.parentRunId ? { parentRunId: how.parentRunId } : {}),
     });
     return this.toModel(row);
+  }
+
+  /**
+   * Refuses at once a run its dataset's privacy budget would refuse, with the figures. The workflow's own
+   * draw stays authoritative: two runs accepted here together cannot both spend the same remainder.
+   */
+  private async checkPrivacyBudget(spec: PipelineSpec): Promise<void> {
+    const refused = budgetRefusal(spec.dataset.name, await this.repos.privacy.status(spec.dataset.name), spec.training.privacy);
+    if (refused) throw new RunError('PRIVACY_BUDGET_REFUSED', `The run was refused: ${refused}`, [{ path: 'spec.training.privacy', message: refused }]);
   }
 
   private parseSpec(input: SubmitPipelineInput): PipelineSpec {

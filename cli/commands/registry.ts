@@ -101,12 +101,31 @@ export function registerRegistryCommands(program: Command, ctx: () => Ctx): void
       print(c.out, v, () => v.datasheet.trimEnd());
     });
   datasets
+    .command('budget')
+    .description("a dataset's privacy budget: the total ε, what is spent and remains, and every run's draw")
+    .argument('<name>', 'the dataset name')
+    .action(async (name: string) => {
+      const c = ctx();
+      const { datasets: all } = await c.api().request<DatasetsQuery>(DATASETS);
+      const dataset = all.find((d) => d.name === name);
+      if (!dataset) throw new CliError(`no dataset is named ${name}`, EXIT.usage);
+      const budget = dataset.privacyBudget;
+      print(c.out, budget, () => {
+        if (!budget) return `${name} has no privacy budget`;
+        const head = `${name}: ε ${num(budget.spent)} spent of ${num(budget.epsilon)}, ${num(budget.remaining)} remains; non-private runs ${budget.allowNonPrivate ? 'allowed' : 'refused'}`;
+        const rows = budget.draws.map((d) => [d.runId, num(d.epsilon), num(d.delta), d.drawnBy, d.drawnAt]);
+        return `${head}\n${table(c.out, ['RUN', 'EPSILON', 'DELTA', 'BY', 'DRAWN'], rows)}`;
+      });
+    });
+  datasets
     .command('register')
     .description('upload a CSV or JSON-lines file as a new version of a dataset (the same content is the same version)')
     .argument('<file>', 'a .csv or .jsonl file')
     .requiredOption('--name <name>', 'the dataset name')
     .option('--source <text>', 'where the data came from, for its datasheet')
-    .action(async (file: string, opts: { name: string; source?: string }) => {
+    .option('--privacy-epsilon <ε>', "set the dataset's privacy budget: the total ε private training on it may spend (set once)")
+    .option('--allow-non-private', 'with --privacy-epsilon: let runs without training.privacy train on it too')
+    .action(async (file: string, opts: { name: string; source?: string; privacyEpsilon?: string; allowNonPrivate?: boolean }) => {
       const c = ctx();
       const format = { '.csv': 'csv', '.jsonl': 'jsonl', '.ndjson': 'jsonl' }[path.extname(file).toLowerCase()];
       if (!format) throw new CliError(`${file} must end in .csv or .jsonl`, EXIT.usage);
@@ -116,7 +135,10 @@ export function registerRegistryCommands(program: Command, ctx: () => Ctx): void
         throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, EXIT.usage);
       }
       // Streamed to the upload endpoint, so a file of any size (up to the server's limit) never sits in memory.
+      if (opts.allowNonPrivate && opts.privacyEpsilon === undefined) throw new CliError('--allow-non-private goes with --privacy-epsilon', EXIT.usage);
       const query = new URLSearchParams({ format, source: opts.source ?? file });
+      if (opts.privacyEpsilon !== undefined) query.set('privacyEpsilon', opts.privacyEpsilon);
+      if (opts.allowNonPrivate) query.set('allowNonPrivate', 'true');
       const v = await c.api().upload<UploadedDataset>(`/v1/datasets/${encodeURIComponent(opts.name)}?${query}`, file, { 'content-type': format === 'csv' ? 'text/csv' : 'application/x-ndjson' });
       print(c.out, v, () => `${v.datasetName}@v${v.version}: ${v.rowCount} rows, sha256 ${v.sha256}`);
     });

@@ -256,6 +256,19 @@ export const DATASETS = /* GraphQL */ `
   query Datasets {
     datasets {
       name
+      privacyBudget {
+        epsilon
+        allowNonPrivate
+        spent
+        remaining
+        draws {
+          runId
+          epsilon
+          delta
+          drawnBy
+          drawnAt
+        }
+      }
       versions {
         version
         rowCount

@@ -166,7 +166,7 @@ export type ModelQuery = { model: { name: string, productionVersion: { version: 
 export type DatasetsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type DatasetsQuery = { datasets: Array<{ name: string, versions: Array<{ version: number, rowCount: number, sha256: string, registeredBy: string, createdAt: string }> }> };
+export type DatasetsQuery = { datasets: Array<{ name: string, privacyBudget: { epsilon: number, allowNonPrivate: boolean, spent: number, remaining: number, draws: Array<{ runId: string, epsilon: number, delta: number, drawnBy: string, drawnAt: string }> } | null, versions: Array<{ version: number, rowCount: number, sha256: string, registeredBy: string, createdAt: string }> }> };
 
 export type AuditQueryVariables = Exact<{
   input?: AuditTrailInput | null | undefined;

@@ -2,6 +2,7 @@ import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { AuditRepository } from './audit.js';
 import { datasets, datasetVersions, type DatasetRow, type DatasetVersionRow, type NewDatasetVersionRow } from '../schema/index.js';
+import { budgetChangeRefusal, PrivacyBudgetRefused, type PrivacyBudget } from '../../domain/data/privacy-budget.js';
 
 export type NewVersion = Omit<NewDatasetVersionRow, 'id' | 'datasetId' | 'version' | 'createdAt' | 'updatedAt'>;
 
@@ -9,23 +10,25 @@ export type NewVersion = Omit<NewDatasetVersionRow, 'id' | 'datasetId' | 'versio
 export class DatasetsRepository {
   constructor(private readonly db: Db) {}
 
-  /**
-   * Registers content as the next version of `name`, or returns the existing version with the same
-   * sha256. Safe to repeat: identical content is always one version.
-   */
   /** Whether any dataset version holds this content. */
   async holds(sha256: string): Promise<boolean> {
     const [row] = await this.db.select({ id: datasetVersions.id }).from(datasetVersions).where(eq(datasetVersions.sha256, sha256)).limit(1);
     return row !== undefined;
   }
 
-  async register(name: string, version: NewVersion): Promise<{ row: DatasetVersionRow; created: boolean }> {
+  /**
+   * Registers content as the next version of `name`, or returns the existing version with the same
+   * sha256, and sets the dataset's privacy budget when one is given. Throws PrivacyBudgetRefused, having
+   * written nothing, when the dataset already has a different budget.
+   */
+  async register(name: string, version: NewVersion, budget?: PrivacyBudget): Promise<{ row: DatasetVersionRow; created: boolean }> {
     // The audit event is written in the same transaction as the version, so it exists exactly when the version does.
     return await this.db.transaction(async (tx) => {
       await tx.insert(datasets).values({ name }).onConflictDoNothing({ target: datasets.name });
-      const [dataset] = await tx.select().from(datasets).where(eq(datasets.name, name));
       // Serialise registrations of one dataset so version numbers never collide.
-      await tx.execute(sql`select id from ${datasets} where id = ${dataset!.id} for update`);
+      await tx.execute(sql`select id from ${datasets} where name = ${name} for update`);
+      const [dataset] = await tx.select().from(datasets).where(eq(datasets.name, name));
+      if (budget) await setBudget(tx as unknown as Db, dataset!, budget, version.registeredBy);
       const [existing] = await tx
         .select()
         .from(datasetVersions)
@@ -87,4 +90,21 @@ export class DatasetsRepository {
       .where(inArray(datasetVersions.datasetId, [...datasetIds]))
       .orderBy(datasetVersions.datasetId, desc(datasetVersions.version));
   }
+}
+
+/** Sets a dataset's privacy budget once, audited; the same budget again changes nothing, another is refused. */
+async function setBudget(db: Db, dataset: DatasetRow, budget: PrivacyBudget, actor: string): Promise<void> {
+  const current = dataset.privacyEpsilon === null ? null : { epsilon: dataset.privacyEpsilon, allowNonPrivate: dataset.allowNonPrivate };
+  const refused = budgetChangeRefusal(dataset.name, current, budget);
+  if (refused) throw new PrivacyBudgetRefused(refused);
+  if (current) return;
+  await db.update(datasets).set({ privacyEpsilon: budget.epsilon, allowNonPrivate: budget.allowNonPrivate }).where(eq(datasets.id, dataset.id));
+  await new AuditRepository(db).append({
+    actor,
+    action: 'dataset.privacy_budget_set',
+    subjectType: 'dataset',
+    subjectId: dataset.id,
+    payload: { dataset: dataset.name, epsilon: budget.epsilon, allowNonPrivate: budget.allowNonPrivate },
+    idempotencyKey: `privacy-budget:${dataset.id}`,
+  });
 }

@@ -9,6 +9,7 @@ import { GatesRepository } from './gates.js';
 import { LineageRepository } from './lineage.js';
 import { MonitoringRepository } from './monitoring.js';
 import { PredictionsRepository } from './predictions.js';
+import { PrivacyRepository } from './privacy.js';
 import { RegistryRepository } from './registry.js';
 import { RunsRepository } from './runs.js';
 import { TrialsRepository } from './trials.js';
@@ -29,6 +30,7 @@ export function createRepositories(db: Db) {
     events: new EventsRepository(db),
     artifacts: new ArtifactsRepository(db),
     encryptionKeys: new EncryptionKeysRepository(db),
+    privacy: new PrivacyRepository(db),
   };
 }
 

@@ -1,10 +1,14 @@
-import { bigint, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, doublePrecision, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { id, timestamps } from './_columns.js';
 import type { ColumnProfile, DatasetFormat } from '../../domain/data/profile.js';
 
 export const datasets = pgTable('datasets', {
   id: id(),
   name: text('name').notNull(),
+  /** The total ε that differentially private training on any version of this dataset may spend; null: no budget. */
+  privacyEpsilon: doublePrecision('privacy_epsilon'),
+  /** Whether a run without training.privacy may train on a dataset with a budget. */
+  allowNonPrivate: boolean('allow_non_private').notNull().default(false),
   ...timestamps,
 }, (t) => [uniqueIndex('datasets_name_key').on(t.name)]);
 

@@ -9,3 +9,4 @@ export * from './serving.js';
 export * from './monitoring.js';
 export * from './events.js';
 export * from './encryption.js';
+export * from './privacy.js';

@@ -6,6 +6,7 @@ import {
   log,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   sleep,
   upsertSearchAttributes,
@@ -24,7 +25,7 @@ import { CUSTODY_STATUS } from '../../domain/search-attributes.js';
 import { describe, Rejected } from './failures.js';
 import { Gates, serveGates } from './gates.js';
 import { RolledBack, Rollout } from './rollout.js';
-import { createStepRunner, projection } from './steps.js';
+import { createStepRunner, LOCAL_PROJECTION_OPTIONS, projection } from './steps.js';
 import { train, type TrainingOutput } from './train.js';
 
 export interface PipelineInput {
@@ -70,6 +71,7 @@ const registry: ActivityOptions = {
 const datasets = proxyActivities<DataActivities>(data);
 const evaluations = proxyActivities<EvaluationActivities>(evaluation);
 const registries = proxyActivities<RegistryActivities>(registry);
+const ledger = proxyLocalActivities<DataActivities>(LOCAL_PROJECTION_OPTIONS);
 
 type StatusExtra = Partial<Parameters<RunsActivities['updateRun']>[0]>;
 
@@ -125,6 +127,8 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
     );
     await runs.updateRun({ runId, status: 'running', datasetVersionId: dataset.id });
     await step('validate-data', () => validate(spec, dataset));
+    // Runs started before privacy budgets existed replay without drawing from one.
+    if (patched('privacy-budget-draw')) await drawPrivacy(spec, runId, dataset, submittedBy);
     const onProgress = (done: number, total: number) => Object.assign(progress, { trialsDone: done, trialsTotal: total });
     const training = await step('train', () => train(spec, runId, dataset, onProgress, !reproducing));
     if (reproducing) {
@@ -204,6 +208,17 @@ async function validate(spec: PipelineSpec, dataset: DatasetVersionRef) {
     });
   }
   return { passed: true, rulesChecked: report.rulesChecked, rowCount: report.rowCount };
+}
+
+/**
+ * Draws the run's ε from the dataset's privacy budget, a short transaction run as a local activity (the
+ * draw is idempotent per run, so a resumed run draws once). A refusal, with its figures, fails the run
+ * before training.
+ */
+async function drawPrivacy(spec: PipelineSpec, runId: string, dataset: DatasetVersionRef, actor: string) {
+  const privacy = spec.training.privacy;
+  const request = privacy ? { epsilon: privacy.epsilon, delta: privacy.delta } : undefined;
+  return await ledger.drawPrivacyBudget({ runId, datasetVersionId: dataset.id, privacy: request, actor });
 }
 
 /** Scores the best trial on the test split (and the champion on the same rows); rejects it when it may not be released. */

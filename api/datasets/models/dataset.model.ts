@@ -42,3 +42,21 @@ export class Dataset {
   @Field() name!: string;
   @Field() createdAt!: Date;
 }
+
+@ObjectType({ description: 'One draw on a privacy budget: the ε (and δ) a run\'s differentially private training may spend.' })
+export class PrivacyDraw {
+  @Field(() => ID) runId!: string;
+  @Field(() => Float) epsilon!: number;
+  @Field(() => Float) delta!: number;
+  @Field() drawnBy!: string;
+  @Field() drawnAt!: Date;
+}
+
+@ObjectType({ description: 'The total ε that private training on this dataset may spend, with its ledger. ε adds up over runs (sequential composition).' })
+export class PrivacyBudgetLedger {
+  @Field(() => Float) epsilon!: number;
+  @Field({ description: 'Whether runs without training.privacy may train on the dataset.' }) allowNonPrivate!: boolean;
+  @Field(() => Float) spent!: number;
+  @Field(() => Float) remaining!: number;
+  @Field(() => [PrivacyDraw], { description: 'Oldest first.' }) draws!: PrivacyDraw[];
+}
