@@ -8,6 +8,7 @@ import { createMonitoringActivities } from './monitoring/monitoring.activities.j
 import { createRegistryActivities } from './registry/registry.activities.js';
 import { createRunsActivities } from './runs/runs.activities.js';
 import { openArtifactStore, type ArtifactSettings } from '../storage/open-store.js';
+import type { Keyring } from '../storage/encryption/keyring.js';
 import { createSystemActivities } from './system/system.activities.js';
 import { createTrainingActivities } from './training/training.activities.js';
 
@@ -15,6 +16,8 @@ import { createTrainingActivities } from './training/training.activities.js';
 export interface ActivityDependencies {
   database: Database;
   artifacts: ArtifactSettings;
+  /** With a keyring, artifacts are encrypted at rest (CUSTODY_ENCRYPTION_KEYS). */
+  keyring?: Keyring | null;
   /** Dataset files named in specs are read from inside this directory only. */
   importDir: string;
   /** Private address ranges webhooks may still reach (CUSTODY_WEBHOOK_ALLOW_RANGES). */
@@ -24,7 +27,7 @@ export interface ActivityDependencies {
 /** All activities, composed from the per-domain factories. */
 export function createActivities(deps: ActivityDependencies) {
   const repos = createRepositories(deps.database.db);
-  const store = openArtifactStore(deps.artifacts);
+  const store = openArtifactStore(deps.artifacts, deps.keyring);
   return {
     ...createSystemActivities(deps),
     ...createRunsActivities({ repos }),

@@ -45,7 +45,7 @@ export async function servingBench(deps: { config: Config; database: Database; t
   const repos = createRepositories(deps.database.db);
   const primary = await repos.registry.productionPrimary(deps.model);
   if (!primary) throw new Error(`${deps.model} is not in production`);
-  const artifact = await loadArtifact(openArtifactStore(deps.config.artifacts), primary.version.artifactSha256);
+  const artifact = await loadArtifact(openArtifactStore(deps.config.artifacts, deps.config.encryption?.keyring), primary.version.artifactSha256);
   if (artifact.kind !== 'builtin') throw new Error('the serving benchmark expects a built-in model');
 
   const figures: ServingFigures[] = [];

@@ -34,6 +34,17 @@ export interface ArtifactStore {
   list(): AsyncIterable<StoredEntry>;
 }
 
+/**
+ * The objects under a store's content keys, written and read as they are: what the encrypting store
+ * (encrypted-store.ts) keeps its sealed form in, under the address of the plaintext.
+ */
+export interface ObjectBackend {
+  /** Writes `source` whole under the key of `sha256`; a partial write never appears under it. */
+  writeObject(sha256: string, source: Readable): Promise<void>;
+  /** The object under the key of `sha256`; ArtifactIntegrityError when it is missing. */
+  readObject(sha256: string): Promise<Readable>;
+}
+
 export interface StoredEntry extends StoredArtifact {
   storedAt: Date;
 }

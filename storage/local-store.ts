@@ -3,13 +3,13 @@ import { createReadStream } from 'node:fs';
 import { access, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { ArtifactIntegrityError, contentKey, settle, SHA256, spool, type ArtifactStore, type StoredArtifact, type StoredEntry } from './artifact-store.js';
+import { ArtifactIntegrityError, contentKey, settle, SHA256, spool, type ArtifactStore, type ObjectBackend, type StoredArtifact, type StoredEntry } from './artifact-store.js';
 
 /**
  * The store as a local directory (the embedded default): each artifact is the file `sha256/ab/<hash>`,
  * written to a temporary file renamed into place, so a crash never leaves a partial artifact under a hash.
  */
-export class LocalArtifactStore implements ArtifactStore {
+export class LocalArtifactStore implements ArtifactStore, ObjectBackend {
   constructor(readonly root: string) {}
 
   get location(): string {
@@ -68,6 +68,20 @@ export class LocalArtifactStore implements ArtifactStore {
 
   async discard(sha256: string): Promise<void> {
     await rm(this.pathOf(sha256), { force: true });
+  }
+
+  async writeObject(sha256: string, source: Readable): Promise<void> {
+    const spooled = await spool(source, path.join(this.root, 'tmp'));
+    try {
+      await settle(spooled.file, this.pathOf(sha256));
+    } finally {
+      await rm(spooled.file, { force: true });
+    }
+  }
+
+  async readObject(sha256: string): Promise<Readable> {
+    if (!(await this.has(sha256))) throw new ArtifactIntegrityError(`artifact ${sha256} is missing from ${this.root}`);
+    return createReadStream(this.pathOf(sha256));
   }
 
   async *list(): AsyncIterable<StoredEntry> {

@@ -5,7 +5,7 @@ import { createReadStream } from 'node:fs';
 import { access, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { ArtifactIntegrityError, contentKey, settle, SHA256, spool, type ArtifactStore, type StoredArtifact, type StoredEntry } from './artifact-store.js';
+import { ArtifactIntegrityError, contentKey, settle, SHA256, spool, type ArtifactStore, type ObjectBackend, type StoredArtifact, type StoredEntry } from './artifact-store.js';
 
 export interface S3Settings {
   bucket: string;
@@ -31,7 +31,7 @@ const isMissing = (error: unknown) => error instanceof S3ServiceException && (er
  * already there is not sent again. Reads check the hash of what arrived. Credentials are AWS_ACCESS_KEY_ID
  * and AWS_SECRET_ACCESS_KEY when set, else the AWS SDK's standard chain (a profile, the instance's role).
  */
-export class S3ArtifactStore implements ArtifactStore {
+export class S3ArtifactStore implements ArtifactStore, ObjectBackend {
   private readonly client: S3Client;
 
   constructor(private readonly settings: S3Settings) {
@@ -111,6 +111,14 @@ export class S3ArtifactStore implements ArtifactStore {
   async discard(sha256: string): Promise<void> {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.settings.bucket, Key: this.key(sha256) }));
     await rm(this.cachePath(sha256), { force: true });
+  }
+
+  async writeObject(sha256: string, source: Readable): Promise<void> {
+    await new Upload({ client: this.client, params: { Bucket: this.settings.bucket, Key: this.key(sha256), Body: source }, partSize: PART_BYTES, queueSize: 2 }).done();
+  }
+
+  async readObject(sha256: string): Promise<Readable> {
+    return (await this.get(sha256)) as unknown as Readable;
   }
 
   async *list(): AsyncIterable<StoredEntry> {

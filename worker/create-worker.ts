@@ -50,7 +50,7 @@ export class WorkerPools {
 export async function createWorker(options: CreateWorkerOptions): Promise<WorkerPools> {
   const { config, connection, database } = options;
   const taskQueue = options.taskQueue ?? config.temporal.taskQueue;
-  const { training: trainingActivities, rest } = splitActivities({ ...createActivities({ database, artifacts: config.artifacts, importDir: config.importDir, webhookAllowRanges: config.security.webhookAllowRanges }), ...options.activityOverrides });
+  const { training: trainingActivities, rest } = splitActivities({ ...createActivities({ database, artifacts: config.artifacts, keyring: config.encryption?.keyring, importDir: config.importDir, webhookAllowRanges: config.security.webhookAllowRanges }), ...options.activityOverrides });
   const common = {
     connection,
     namespace: config.temporal.namespace,

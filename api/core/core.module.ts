@@ -22,7 +22,7 @@ export class CoreModule {
       { provide: DATABASE, useValue: deps.database },
       { provide: TEMPORAL_CLIENT, useValue: deps.temporal },
       { provide: REPOSITORIES, useValue: createRepositories(deps.database.db) },
-      { provide: ARTIFACT_STORE, useValue: openArtifactStore(deps.config.artifacts) },
+      { provide: ARTIFACT_STORE, useValue: openArtifactStore(deps.config.artifacts, deps.config.encryption?.keyring) },
     ];
     return { module: CoreModule, providers, exports: providers.map((p) => p.provide) };
   }

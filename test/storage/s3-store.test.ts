@@ -8,6 +8,7 @@ import { loadConfig } from '../../config.js';
 import { ArtifactIntegrityError, contentKey } from '../../storage/artifact-store.js';
 import { openArtifactStore } from '../../storage/open-store.js';
 import type { S3ArtifactStore } from '../../storage/s3-store.js';
+import { newKeySpec } from '../../storage/encryption/keyring.js';
 import { s3Env } from '../support/s3.js';
 
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -89,5 +90,22 @@ describe('the artifact store on S3', () => {
     await store.discard(first.sha256);
     expect(await store.has(first.sha256)).toBe(false);
     expect(existsSync(objectFile(first.sha256))).toBe(false);
+  });
+
+  it('with encryption keys, keeps only the sealed form in the bucket, under the plaintext hash', async () => {
+    const key = newKeySpec('k1');
+    const sealed = () => {
+      const config = loadConfig({ ...env.env, CUSTODY_ENCRYPTION_KEYS: key, CUSTODY_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'custody-s3-sealed-')) });
+      return openArtifactStore(config.artifacts, config.encryption!.keyring);
+    };
+    const marker = `marker-${randomBytes(6).toString('hex')}`;
+    const bytes = Buffer.from(Array.from({ length: 20_000 }, (_, i) => `${i},${marker}`).join('\n'));
+    const stored = await sealed().putStream(Readable.from([bytes]));
+    expect(stored).toEqual({ sha256: sha(bytes), sizeBytes: bytes.length });
+    const object = readFileSync(objectFile(stored.sha256));
+    expect(object.subarray(0, 6).toString()).toBe('CSEAL1');
+    expect(object.includes(marker)).toBe(false);
+    expect((await sealed().read(stored.sha256)).equals(bytes)).toBe(true);
+    expect(readFileSync(await sealed().localPath(stored.sha256)).equals(bytes)).toBe(true);
   });
 });

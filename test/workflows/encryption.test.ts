@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -13,6 +13,7 @@ import { PROJECT_ROOT } from '../../paths.js';
 import { Keyring, newKeySpec } from '../../storage/encryption/keyring.js';
 import { KeyringMismatchError, verifyKeyring } from '../../storage/encryption/verify-keyring.js';
 import { installRuntime } from '../../worker/runtime.js';
+import { createImportDir } from '../support/imports.js';
 import { eventually } from '../support/pipelines.js';
 import { startStack, type TestStack } from '../support/stack.js';
 
@@ -28,7 +29,8 @@ function payloadsOf(value: unknown, at = 'history', found: { at: string; payload
 }
 
 /** With payload encryption on, a whole run leaves nothing readable in Temporal, and the codec server shows it to those with a token. */
-describe('encrypted Temporal payloads', () => {
+describe('encrypted Temporal payloads and artifacts', () => {
+  const imports = createImportDir();
   let stack: TestStack;
   let raw: Client;
   let runId: string;
@@ -37,11 +39,14 @@ describe('encrypted Temporal payloads', () => {
   const codecUrl = (p: string) => stack.api.url.replace(/\/graphql$/, `/codec/${p}`);
 
   beforeAll(async () => {
-    stack = await startStack({ env: { CUSTODY_ENCRYPTION_KEYS: KEY } });
+    // The marker is in the data too: every species name carries it, so the dataset and the model file hold it.
+    imports.write('iris-marked.csv', imports.read('examples/iris/iris.csv').replace(/(setosa|versicolor|virginica)$/gm, `$1-${MARKER}`));
+    stack = await startStack({ env: { CUSTODY_ENCRYPTION_KEYS: KEY, CUSTODY_IMPORT_DIR: imports.dir } });
     raw = new Client({ connection: await Connection.connect({ address: inject('temporalAddress') }) });
     const spec = parse(readFileSync(path.join(PROJECT_ROOT, 'examples/iris/pipeline.yaml'), 'utf8')) as Record<string, any>;
     Object.assign(spec, { name: 'sealed-iris', model: 'sealed-iris', description: `Planted ${MARKER} in the spec.` });
-    spec.dataset = { ...spec.dataset, name: 'sealed-iris-data', source: `source ${MARKER}` };
+    spec.dataset = { ...spec.dataset, name: 'sealed-iris-data', file: 'iris-marked.csv', source: `source ${MARKER}` };
+    spec.validation.columns.species.allowed = ['setosa', 'versicolor', 'virginica'].map((s) => `${s}-${MARKER}`);
     spec.training.search.space = { nEstimators: [10], maxDepth: [3] };
     const run = (await stack.api.data('mutation($t: String!) { submitPipeline(input: { specText: $t }) { id workflowId } }', { t: stringify(spec) })).submitPipeline;
     ({ id: runId, workflowId } = run);
@@ -67,6 +72,21 @@ describe('encrypted Temporal payloads', () => {
     const sdkOwn = /searchAttributes|markerRecordedEventAttributes\.details\.(patch-data|data)\./;
     const clear = payloads.filter(({ at, payload }) => !sdkOwn.test(at) && new TextDecoder().decode(payload.metadata?.encoding ?? new Uint8Array()) !== 'binary/encrypted');
     expect(clear.map(({ at, payload }) => `${at}: ${new TextDecoder().decode(payload.data ?? new Uint8Array()).slice(0, 80)}`)).toEqual([]);
+  });
+
+  it('keeps no value of the data in any file of the artifact directory, and serves predictions from the sealed model', async () => {
+    const dir = (stack.config.artifacts as { dir: string }).dir;
+    const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+    // The dataset and the model: both there, both sealed.
+    const { pipelineRun } = await stack.api.data('query($id: ID!) { pipelineRun(input: { runId: $id }) { datasetVersion { sha256 } modelVersion { artifactSha256 } } }', { id: runId });
+    const names = files.map((f) => path.basename(f));
+    expect(names).toEqual(expect.arrayContaining([pipelineRun.datasetVersion.sha256, pipelineRun.modelVersion.artifactSha256]));
+    expect(files.filter((f) => readFileSync(f).includes(MARKER))).toEqual([]);
+    expect(files.every((f) => readFileSync(f).subarray(0, 6).toString() === 'CSEAL1')).toBe(true);
+    const { predict } = await stack.api.data('mutation($inputs: [JSON!]!) { predict(input: { model: "sealed-iris", inputs: $inputs }) { value } }', {
+      inputs: [{ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 }],
+    });
+    expect(predict.map((p: { value: string }) => p.value)).toEqual([`setosa-${MARKER}`]);
   });
 
   it('decodes the same history with the codec: the marker was there, sealed', async () => {
