@@ -9,6 +9,7 @@ import { createRegistryActivities } from './registry/registry.activities.js';
 import { createRunsActivities } from './runs/runs.activities.js';
 import { openArtifactStore, type ArtifactSettings } from '../storage/open-store.js';
 import type { Keyring } from '../storage/encryption/keyring.js';
+import { Pseudonyms } from '../storage/encryption/pseudonym.js';
 import { createSystemActivities } from './system/system.activities.js';
 import { createTrainingActivities } from './training/training.activities.js';
 
@@ -36,7 +37,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createEvaluationActivities({ repos, store }),
     ...createRegistryActivities({ repos }),
     ...createGatesActivities({ repos }),
-    ...createMonitoringActivities({ repos, store }),
+    ...createMonitoringActivities({ repos, store, pseudonyms: deps.keyring ? new Pseudonyms(deps.keyring) : null }),
     ...createEventsActivities({ repos, webhookAllowRanges: deps.webhookAllowRanges ?? [] }),
   };
 }

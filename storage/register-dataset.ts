@@ -19,7 +19,7 @@ export interface DatasetMetadata {
  */
 export async function registerDatasetFile(
   deps: { repos: Repositories; store: ArtifactStore },
-  input: { name: string; file: string; format: DatasetFormat; metadata: DatasetMetadata; actor: string; onProgress?: (stage: string, rows?: number) => void },
+  input: { name: string; file: string; format: DatasetFormat; metadata: DatasetMetadata; actor: string; sensitiveColumns?: string[]; onProgress?: (stage: string, rows?: number) => void },
 ): Promise<{ row: DatasetVersionRow; created: boolean }> {
   input.onProgress?.('storing');
   const stored = await deps.store.putFile(input.file);
@@ -34,7 +34,7 @@ export async function registerDatasetFile(
 export async function registerStoredDataset(
   deps: { repos: Repositories; store: ArtifactStore },
   stored: StoredArtifact,
-  input: { name: string; format: DatasetFormat; metadata: DatasetMetadata; actor: string; privacyBudget?: PrivacyBudget; onProgress?: (stage: string, rows?: number) => void },
+  input: { name: string; format: DatasetFormat; metadata: DatasetMetadata; actor: string; privacyBudget?: PrivacyBudget; sensitiveColumns?: string[]; onProgress?: (stage: string, rows?: number) => void },
 ): Promise<{ row: DatasetVersionRow; created: boolean }> {
   let profile: Awaited<ReturnType<typeof profileDataset>>;
   try {
@@ -50,7 +50,8 @@ export async function registerStoredDataset(
     format: input.format,
     sizeBytes: stored.sizeBytes,
     rowCount: profile.rowCount,
-    columns: profile.columns,
+    // The profile of a sensitive column keeps its counts, not its most frequent values.
+    columns: profile.columns.map((c) => (input.sensitiveColumns?.includes(c.name) ? { ...c, categories: undefined } : c)),
     source: input.metadata.source ?? null,
     license: input.metadata.license ?? null,
     intendedUse: input.metadata.intendedUse ?? null,

@@ -62,6 +62,7 @@ export function createDataActivities({ repos, store, importDir }: { repos: Repos
             format,
             metadata: { source: dataset.source ?? dataset.file, license: dataset.license, intendedUse: dataset.intendedUse },
             actor: input.actor,
+            sensitiveColumns: dataset.sensitiveColumns,
             onProgress: (stage, rows) => heartbeat({ stage, rows }),
           },
         );

@@ -31,7 +31,7 @@ export async function validateDataset(
   file: string,
   format: DatasetFormat,
   profile: { rowCount: number; columns: ColumnProfile[] },
-  spec: Pick<PipelineSpec, 'validation' | 'features' | 'target' | 'task'> & { fairness?: PipelineSpec['fairness'] },
+  spec: Pick<PipelineSpec, 'validation' | 'features' | 'target' | 'task'> & { fairness?: PipelineSpec['fairness']; sensitiveColumns?: string[] },
   /** Called every few thousand rows while the file streams, so a long check can heartbeat. */
   onProgress: (rows: number) => void = () => {},
 ): Promise<ValidationReport> {
@@ -43,6 +43,8 @@ export async function validateDataset(
   };
   const byName = new Map(profile.columns.map((c) => [c.name, c]));
   const { validation } = spec;
+  // A failure says what is wrong with a sensitive column, never which values it holds.
+  const sensitive = new Set(spec.sensitiveColumns ?? []);
 
   check(profile.rowCount >= validation.minRows, {
     rule: 'min-rows',
@@ -119,16 +121,16 @@ export async function validateDataset(
         check(!bad, {
           rule: 'range',
           column: rule.name,
-          message: bad ? `column ${rule.name} has ${bad.count} values outside [${rule.min ?? '-∞'}, ${rule.max ?? '∞'}] (seen ${bad.low} to ${bad.high})` : '',
+          message: bad ? `column ${rule.name} has ${bad.count} values outside [${rule.min ?? '-∞'}, ${rule.max ?? '∞'}]${sensitive.has(rule.name) ? ' (values withheld: a sensitive column)' : ` (seen ${bad.low} to ${bad.high})`}` : '',
         });
       }
       if (rule.allowed) {
         const bad = unknown.get(rule.name);
-        const examples = bad ? [...bad.keys()].slice(0, 5).map((v) => JSON.stringify(v)).join(', ') : '';
+        const examples = !bad ? '' : sensitive.has(rule.name) ? ' (values withheld: a sensitive column)' : `, such as ${[...bad.keys()].slice(0, 5).map((v) => JSON.stringify(v)).join(', ')}`;
         check(!bad, {
           rule: 'categories',
           column: rule.name,
-          message: bad ? `column ${rule.name} has ${[...bad.values()].reduce((a, b) => a + b, 0)} values outside the allowed set, such as ${examples}` : '',
+          message: bad ? `column ${rule.name} has ${[...bad.values()].reduce((a, b) => a + b, 0)} values outside the allowed set${examples}` : '',
         });
       }
     }

@@ -9,6 +9,7 @@ import { FailureType, permanentFailure } from '../failures.js';
 import type { ArtifactStore } from '../../storage/artifact-store.js';
 import { assessDrift, findingsOf, type ServedRow } from './drift.js';
 import { referenceOf, specOfVersion } from './reference.js';
+import type { Pseudonyms } from '../../storage/encryption/pseudonym.js';
 import { requestRetraining } from '../../clients/retraining.js';
 
 /** What a check tells its workflow: small, the figures stay in the report row. */
@@ -38,7 +39,7 @@ const MAX_SUMMARY = 1000;
  * Monitoring: checks a deployed model's served predictions against its training reference, stores each
  * check as a drift report, prepares retrainings and records alerts.
  */
-export function createMonitoringActivities({ repos, store }: { repos: Repositories; store: ArtifactStore }) {
+export function createMonitoringActivities({ repos, store, pseudonyms = null }: { repos: Repositories; store: ArtifactStore; pseudonyms?: Pseudonyms | null }) {
   return {
     /**
      * Checks the model in production on the predictions of one window (ending at `windowEnd`) and stores a
@@ -59,7 +60,7 @@ export function createMonitoringActivities({ repos, store }: { repos: Repositori
       const version = production.version;
       const spec = await specOfVersion(repos, version);
       // Building a reference reads the whole training dataset once: keep heartbeating while it does.
-      const { profile, sha256 } = await whileHeartbeating({ stage: 'reference' }, () => referenceOf(repos, store, version, spec));
+      const { profile, sha256 } = await whileHeartbeating({ stage: 'reference' }, () => referenceOf(repos, store, version, spec, pseudonyms));
       const windowEnd = new Date(input.windowEnd);
       if (Number.isNaN(windowEnd.getTime())) throw permanentFailure(FailureType.BadInput, `windowEnd ${input.windowEnd} is not a time`);
       const windowStart = new Date(windowEnd.getTime() - durationMs(spec.monitoring.window));

@@ -26,11 +26,13 @@ export function createRegistryActivities({ repos }: { repos: Repositories }) {
       metrics: Record<string, number>;
       fairness?: FairnessReport;
       importances?: FeatureImportance[];
-      spec: Pick<PipelineSpec, 'task' | 'target' | 'features'> & { fairness?: PipelineSpec['fairness'] };
+      spec: Pick<PipelineSpec, 'task' | 'target' | 'features'> & { fairness?: PipelineSpec['fairness']; sensitiveColumns?: string[] };
     }): Promise<ModelVersionRef> {
       const trial = await repos.trials.get(input.trialId);
       if (!trial?.artifactSha256) throw permanentFailure(FailureType.BadInput, `trial ${input.trialId} has no artifact`);
-      const { features } = await resolveModelInputs(repos, input.datasetVersionId, input.spec);
+      const sensitive = new Set(input.spec.sensitiveColumns ?? []);
+      // Serving and monitoring read which features are sensitive from here: the log hashes or drops them.
+      const features = (await resolveModelInputs(repos, input.datasetVersionId, input.spec)).features.map((f) => (sensitive.has(f.name) ? { ...f, sensitive: true } : f));
       const row = await repos.registry.registerVersion(input.modelName, {
         artifactSha256: trial.artifactSha256,
         trainer: trial.trainer,

@@ -10,7 +10,9 @@ import type { Row } from '../../storage/read-rows.js';
 import { ArtifactStore } from '../../storage/artifact-store.js';
 import type { ModelArtifact } from '../../ml/artifact.js';
 import { isUuid } from '../common/validate.js';
-import { ARTIFACT_STORE, REPOSITORIES } from '../core/tokens.js';
+import { ARTIFACT_STORE, CONFIG, REPOSITORIES } from '../core/tokens.js';
+import type { Config } from '../../config.js';
+import { Pseudonyms } from '../../storage/encryption/pseudonym.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { PredictionLog } from './prediction-log.js';
 import { ServingError } from './serving.error.js';
@@ -36,7 +38,9 @@ const MAX_INPUTS = 1000;
 export class ServingService implements OnModuleDestroy {
   /** Command models' serving processes, one per served version, kept warm between calls. */
   private readonly commands = new CommandServers();
-  private readonly models = new Map<string, Promise<ModelArtifact>>();
+  private readonly models = new Map<string, Promise<ServedModel>>();
+  /** Keyed hashes for sensitive categorical features in the log; without encryption keys they are dropped. */
+  private readonly pseudonyms: Pseudonyms | null;
   private readonly routes = new Map<string, { at: number; deployments: Promise<DeploymentWithVersion[]> }>();
 
   constructor(
@@ -44,7 +48,10 @@ export class ServingService implements OnModuleDestroy {
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
     private readonly log: PredictionLog,
     private readonly metrics: MetricsService,
-  ) {}
+    @Inject(CONFIG) config: Config,
+  ) {
+    this.pseudonyms = config.encryption ? new Pseudonyms(config.encryption.keyring) : null;
+  }
 
   async predict(modelName: string, inputs: unknown, key?: string | null): Promise<ServedPrediction[]> {
     const stop = this.metrics.predictionSeconds.startTimer({ model: modelName });
@@ -83,8 +90,8 @@ export class ServingService implements OnModuleDestroy {
     const out: ServedPrediction[] = new Array(inputs.length);
     const logRows: NewPredictionRow[] = [];
     for (const [deployment, items] of groups) {
-      const artifact = await this.model(deployment.modelVersionId);
-      const rows = items.map(({ index, row }) => validate(row, index, artifact));
+      const { artifact, sensitive } = await this.model(deployment.modelVersionId);
+      const rows = items.map(({ index, row }) => validate(row, index, artifact, sensitive));
       const started = performance.now();
       const predictions = await this.predictWith(artifact, rows);
       const latencyMs = (performance.now() - started) / rows.length;
@@ -107,7 +114,7 @@ export class ServingService implements OnModuleDestroy {
           modelVersionId: deployment.modelVersionId,
           role: deployment.role,
           requestKey: key ?? null,
-          inputs: rows[i]!,
+          inputs: sensitive.size > 0 ? this.loggable(rows[i]!, artifact, sensitive) : rows[i]!,
           output: { value: served.value, ...(probabilities ? { probabilities } : {}) },
           latencyMs,
           createdAt: at,
@@ -116,6 +123,18 @@ export class ServingService implements OnModuleDestroy {
     }
     this.log.add(logRows);
     return out;
+  }
+
+  /** The row as the log keeps it: a sensitive categorical value as its keyed hash (when keys are set), other sensitive values left out. */
+  private loggable(row: Row, artifact: ModelArtifact, sensitive: ReadonlySet<string>): Row {
+    const logged: Row = { ...row };
+    for (const feature of artifact.features) {
+      if (!sensitive.has(feature.name)) continue;
+      const value = logged[feature.name];
+      if (feature.kind === 'categorical' && this.pseudonyms && value !== null && value !== undefined) logged[feature.name] = this.pseudonyms.of(feature.name, String(value));
+      else delete logged[feature.name];
+    }
+    return logged;
   }
 
   async recordFeedback(predictionId: string, label: unknown): Promise<{ predictionId: string; label: string | number }> {
@@ -163,17 +182,20 @@ export class ServingService implements OnModuleDestroy {
     const serving = new Set<string>();
     for (const { deployments } of this.routes.values()) {
       for (const deployment of await deployments.catch(() => [])) {
-        const artifact = await this.models.get(deployment.modelVersionId)?.catch(() => null);
+        const artifact = (await this.models.get(deployment.modelVersionId)?.catch(() => null))?.artifact;
         if (artifact?.kind === 'command') serving.add(serverKey(artifact));
       }
     }
     this.commands.retain(serving);
   }
 
-  private model(versionId: string): Promise<ModelArtifact> {
+  private model(versionId: string): Promise<ServedModel> {
     let model = this.models.get(versionId);
     if (!model) {
-      model = this.repos.registry.findVersion(versionId).then((version) => loadArtifact(this.store, version!.artifactSha256));
+      model = this.repos.registry.findVersion(versionId).then(async (version) => ({
+        artifact: await loadArtifact(this.store, version!.artifactSha256),
+        sensitive: new Set(version!.features.filter((f) => f.sensitive).map((f) => f.name)),
+      }));
       model.catch(() => this.models.delete(versionId));
       this.models.set(versionId, model);
     }
@@ -181,8 +203,14 @@ export class ServingService implements OnModuleDestroy {
   }
 }
 
-/** Checks one input against the features the model was trained on; the error names the field. */
-function validate(input: unknown, index: number, artifact: ModelArtifact): Row {
+/** A served version: its model, and which of its features are sensitive. */
+interface ServedModel {
+  artifact: ModelArtifact;
+  sensitive: ReadonlySet<string>;
+}
+
+/** Checks one input against the features the model was trained on; the error names the field, and never quotes a sensitive value. */
+function validate(input: unknown, index: number, artifact: ModelArtifact, sensitive: ReadonlySet<string>): Row {
   if (!input || typeof input !== 'object' || Array.isArray(input)) throw ServingError.field(`inputs[${index}]`, 'must be an object of feature values');
   const source = input as Record<string, unknown>;
   const row: Row = {};
@@ -197,7 +225,7 @@ function validate(input: unknown, index: number, artifact: ModelArtifact): Row {
     if (value === undefined || value === null || value === '') throw ServingError.field(path, artifact.kind === 'builtin' ? 'is missing (send null for a value that is missing on purpose)' : 'is missing');
     if (feature.kind === 'numeric') {
       const number = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : Number.NaN;
-      if (!Number.isFinite(number)) throw ServingError.field(path, `must be a number (got ${JSON.stringify(value)})`);
+      if (!Number.isFinite(number)) throw ServingError.field(path, sensitive.has(feature.name) ? 'must be a number' : `must be a number (got ${JSON.stringify(value)})`);
       row[feature.name] = number;
     } else {
       if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') throw ServingError.field(path, 'must be a string, number or boolean');

@@ -69,6 +69,8 @@ function detailTable(ctx: Ctx, run: RunDetailFragment): string {
     ['submitted by', run.submittedBy],
     ['dataset', run.datasetVersion ? `${run.datasetVersion.datasetName}@v${run.datasetVersion.version}` : ''],
     ['model version', run.modelVersion ? `v${run.modelVersion.version}` : ''],
+    ['metrics', Object.entries((run.modelVersion?.metrics ?? {}) as Record<string, unknown>).map(([k, v]) => `${k}=${num(v)}`).join(' ')],
+    ['privacy', run.modelVersion?.privacy ? `(ε = ${num(run.modelVersion.privacy.epsilon)}, δ = ${run.modelVersion.privacy.delta})-differentially private` : ''],
     ['error', run.error ? `${run.error.type}: ${run.error.message}` : ''],
     ['temporal', run.temporalUiUrl],
   ]);

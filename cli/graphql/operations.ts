@@ -79,6 +79,10 @@ const RUN_DETAIL = /* GraphQL */ `
     modelVersion {
       version
       metrics
+      privacy {
+        epsilon
+        delta
+      }
     }
     datasetVersion {
       datasetName

@@ -31,7 +31,7 @@ export const modelVersions = pgTable('model_versions', {
   trialId: uuid('trial_id').references(() => trials.id, { onDelete: 'set null' }),
   codeVersion: text('code_version').notNull(),
   /** Columns and kinds the model was trained on: serving validates inputs against them. */
-  features: jsonb('features').$type<{ name: string; kind: 'numeric' | 'categorical' }[]>().notNull(),
+  features: jsonb('features').$type<{ name: string; kind: 'numeric' | 'categorical'; sensitive?: boolean }[]>().notNull(),
   target: text('target').notNull(),
   task: text('task').$type<'classification' | 'regression'>().notNull(),
   ...timestamps,

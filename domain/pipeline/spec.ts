@@ -47,6 +47,12 @@ const datasetRef = z.strictObject({
   source: z.string().max(2000).optional(),
   license: z.string().max(200).optional(),
   intendedUse: z.string().max(2000).optional(),
+  /**
+   * Columns holding personal data. Their values never enter a workflow payload, a log line, an error
+   * message or the prediction log in clear: the log keeps a keyed hash of a categorical one (with
+   * encryption keys; drift still compares them) and drops the rest. Fairness still groups by them.
+   */
+  sensitiveColumns: z.array(z.string().min(1).max(200)).max(200).optional(),
 });
 
 const columnRule = z.strictObject({
@@ -326,6 +332,9 @@ export const pipelineSpecSchema = z
       ctx.addIssue({ code: 'custom', path: Array.isArray(spec.features) ? ['features'] : ['features', 'columns'], message: `must not include the target column ${spec.target}` });
     }
     const { dataset } = spec;
+    if (dataset.sensitiveColumns?.includes(spec.target)) {
+      ctx.addIssue({ code: 'custom', path: ['dataset', 'sensitiveColumns'], message: `must not include the target column ${spec.target}: feedback labels and performance need it in clear` });
+    }
     if (dataset.file && dataset.version !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['dataset', 'version'], message: 'give either file (register a new version) or version, not both' });
     }

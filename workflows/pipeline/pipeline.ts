@@ -193,11 +193,11 @@ function specOrFail(input: PipelineSpec): PipelineSpec {
 
 /** What evaluation and the registry need of the spec: activities get this slice, not the whole document. */
 function modelSpecOf(spec: PipelineSpec) {
-  return { task: spec.task, target: spec.target, features: spec.features, split: spec.split, fairness: spec.fairness };
+  return { task: spec.task, target: spec.target, features: spec.features, split: spec.split, fairness: spec.fairness, sensitiveColumns: spec.dataset.sensitiveColumns };
 }
 
 async function validate(spec: PipelineSpec, dataset: DatasetVersionRef) {
-  const checks = { validation: spec.validation, features: spec.features, target: spec.target, task: spec.task, fairness: spec.fairness };
+  const checks = { validation: spec.validation, features: spec.features, target: spec.target, task: spec.task, fairness: spec.fairness, sensitiveColumns: spec.dataset.sensitiveColumns };
   const report = await datasets.validateData.executeWithOptions({ ...data, summary: `validate ${dataset.name}@v${dataset.version}` }, [{ datasetVersionId: dataset.id, spec: checks }]);
   if (!report.passed) {
     throw ApplicationFailure.create({
