@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { access, mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -98,4 +98,25 @@ export async function spool(source: Readable, dir: string): Promise<StoredArtifa
 export async function settle(file: string, target: string): Promise<void> {
   await mkdir(path.dirname(target), { recursive: true });
   await rename(file, target);
+}
+
+/**
+ * A local file holding the content of `sha256` at `target`: the one already there, else one spooled from
+ * `download()` under `tmpDir`, checked against its address, and renamed into place.
+ */
+export async function verifiedCopy(target: string, sha256: string, input: { tmpDir: string; location: string; download: () => Promise<Readable> }): Promise<string> {
+  try {
+    await access(target);
+    return target;
+  } catch {
+    // Not there yet: fetch it below.
+  }
+  const spooled = await spool(await input.download(), input.tmpDir);
+  try {
+    if (spooled.sha256 !== sha256) throw new ArtifactIntegrityError(`artifact ${sha256} in ${input.location} does not match its hash (its content hashes to ${spooled.sha256})`);
+    await settle(spooled.file, target);
+  } finally {
+    await rm(spooled.file, { force: true });
+  }
+  return target;
 }

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { access, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable, type Transform } from 'node:stream';
-import { ArtifactIntegrityError, contentKey, settle, spool, type ArtifactStore, type ObjectBackend, type StoredArtifact, type StoredEntry } from './artifact-store.js';
+import { ArtifactIntegrityError, contentKey, settle, spool, verifiedCopy, type ArtifactStore, type ObjectBackend, type StoredArtifact, type StoredEntry } from './artifact-store.js';
 import type { Keyring } from './encryption/keyring.js';
 import { openBytes, openingStream, sealBytes, sealingStream } from './encryption/sealed-artifact.js';
 
@@ -74,21 +74,11 @@ export class EncryptedArtifactStore implements ArtifactStore {
   }
 
   async localPath(sha256: string): Promise<string> {
-    const target = this.workPath(sha256);
-    try {
-      await access(target);
-      return target;
-    } catch {
-      // No working copy yet: decrypt one below.
-    }
-    const spooled = await spool(piped(await this.inner.readObject(sha256), openingStream(this.keyring, sha256)), path.join(this.workDir, 'tmp'));
-    try {
-      if (spooled.sha256 !== sha256) throw new ArtifactIntegrityError(`artifact ${sha256} in ${this.location} does not match its hash (its content hashes to ${spooled.sha256})`);
-      await settle(spooled.file, target);
-    } finally {
-      await rm(spooled.file, { force: true });
-    }
-    return target;
+    return await verifiedCopy(this.workPath(sha256), sha256, {
+      tmpDir: path.join(this.workDir, 'tmp'),
+      location: this.location,
+      download: async () => piped(await this.inner.readObject(sha256), openingStream(this.keyring, sha256)),
+    });
   }
 
   async discard(sha256: string): Promise<void> {

@@ -2,10 +2,10 @@ import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, HeadObject
 import { Upload } from '@aws-sdk/lib-storage';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { access, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { ArtifactIntegrityError, contentKey, settle, SHA256, spool, type ArtifactStore, type ObjectBackend, type StoredArtifact, type StoredEntry } from './artifact-store.js';
+import { ArtifactIntegrityError, contentKey, settle, SHA256, spool, verifiedCopy, type ArtifactStore, type ObjectBackend, type StoredArtifact, type StoredEntry } from './artifact-store.js';
 
 export interface S3Settings {
   bucket: string;
@@ -91,21 +91,14 @@ export class S3ArtifactStore implements ArtifactStore, ObjectBackend {
   }
 
   async localPath(sha256: string): Promise<string> {
-    const target = this.cachePath(sha256);
-    try {
-      await access(target);
-      return target;
-    } catch {
-      // Not cached yet: download below.
-    }
-    const spooled = await this.checked(sha256, async () => await spool((await this.get(sha256)) as unknown as Readable, path.join(this.settings.cacheDir, 'tmp')));
-    try {
-      if (spooled.sha256 !== sha256) throw new ArtifactIntegrityError(`artifact ${sha256} in ${this.location} does not match its hash (its content hashes to ${spooled.sha256})`);
-      await settle(spooled.file, target);
-    } finally {
-      await rm(spooled.file, { force: true });
-    }
-    return target;
+    // The SDK checks the server's checksum as the body streams: a mismatch surfaces while the copy is written.
+    return await this.checked(sha256, () =>
+      verifiedCopy(this.cachePath(sha256), sha256, {
+        tmpDir: path.join(this.settings.cacheDir, 'tmp'),
+        location: this.location,
+        download: async () => (await this.get(sha256)) as unknown as Readable,
+      }),
+    );
   }
 
   async discard(sha256: string): Promise<void> {

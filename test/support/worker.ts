@@ -29,7 +29,8 @@ export async function startTestWorker(options: {
 }): Promise<TestWorker> {
   installRuntime({ logLevel: 'warn' });
   const taskQueue = options.taskQueue ?? uniqueTaskQueue();
-  const address = inject('temporalAddress');
+  // The configured server: the run's shared one, unless a test starts its own (with the Web UI, say).
+  const address = options.config.temporal.address;
   const nativeConnection = await NativeConnection.connect({ address });
   const worker = await createWorker({
     config: options.config,
