@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { activityInfo, cancellationSignal, heartbeat, log } from '@temporalio/activity';
+import { activityInfo, CancelledFailure, cancellationSignal, heartbeat, log } from '@temporalio/activity';
 import type { Repositories } from '../../db/repositories/index.js';
 import { CUSTODY_VERSION } from '../../paths.js';
 import type { Params } from '../../domain/pipeline/search.js';
@@ -142,7 +142,15 @@ export function createTrainingActivities({ repos, store }: { repos: Repositories
         }
       } catch (error) {
         const cancelled = cancellationSignal().aborted;
-        await repos.trials.fail(trial.id, cancelled ? 'cancelled' : 'failed', (error as Error).message);
+        // Recording the failure must not replace it: with the database away, a cancellation would become that error.
+        await repos.trials.fail(trial.id, cancelled ? 'cancelled' : 'failed', (error as Error).message).catch((recording: Error) => {
+          log.warn('could not record the trial as ended', { trialId: trial.id, error: recording.message });
+          if (!cancelled) throw recording;
+        });
+        // A trainer stopped because the run was cancelled fails as it stops (a killed command, an aborted thread):
+        // report the cancellation, so the run ends cancelled, not failed.
+        // (The signal's own reason: a cancellation, a timeout or a shutdown, as the SDK would have raised it.)
+        if (cancelled) throw cancellationSignal().reason instanceof CancelledFailure ? cancellationSignal().reason : new CancelledFailure(`trial ${input.trialIndex} was cancelled`);
         if (error instanceof CommandTrainerError && !error.retryable) throw permanentFailure(FailureType.CommandTrainer, `trial ${input.trialIndex}: ${error.message}`);
         throw error;
       }

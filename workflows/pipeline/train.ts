@@ -35,7 +35,9 @@ export async function train(
     startToCloseTimeout: durationMs(spec.training.timeout),
     heartbeatTimeout: durationMs(spec.training.heartbeatTimeout),
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 3, nonRetryableErrorTypes: ['TrainerParams', 'CommandTrainer', 'BadInput', 'DataFormat'] },
+    // Six attempts over about a minute: a trainer's own faults are classified and not retried, so the retries go to
+    // what passes (a worker killed, the database or Temporal away for seconds), as the fault suite showed three did not.
+    retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 6, nonRetryableErrorTypes: ['TrainerParams', 'CommandTrainer', 'BadInput', 'DataFormat'] },
   };
   const { trainCandidate } = proxyActivities<TrainingActivities>(options);
   const { search } = spec.training;

@@ -1,0 +1,84 @@
+import { Client, Connection } from '@temporalio/client';
+import { sql } from 'drizzle-orm';
+import { createRepositories } from '../db/repositories/index.js';
+import type { Cluster } from './cluster.js';
+import type { Acknowledged } from './load.js';
+
+export interface InvariantResult {
+  invariant: string;
+  checked: number;
+  violations: string[];
+}
+
+/** How a run of each shape ends when nothing is lost: faults may slow it, never change its outcome. */
+const OUTCOME: Record<string, string> = { pass: 'succeeded', invalid: 'failed', approve: 'succeeded', reject: 'rejected', cancel: 'cancelled' };
+
+const TERMINAL = new Set(['succeeded', 'failed', 'rejected', 'cancelled', 'rolled_back']);
+/** What a run's stored status must be, given how its workflow execution closed. */
+const STATUS_OF_CLOSE: Record<string, string[]> = {
+  COMPLETED: ['succeeded', 'rejected', 'rolled_back'],
+  FAILED: ['failed'],
+  CANCELLED: ['cancelled'],
+  RUNNING: ['awaiting_approval'],
+};
+
+type Rows = Record<string, unknown>[];
+
+/** Every invariant over what the load saw acknowledged, read from Postgres (SQL), Temporal (the client) and the audit chain. */
+export async function checkInvariants(cluster: Cluster, acknowledged: Acknowledged[]): Promise<InvariantResult[]> {
+  const { db } = cluster.database;
+  const query = async (text: string): Promise<Rows> => (await db.execute(sql.raw(text))) as unknown as Rows;
+  const connection = await Connection.connect({ address: cluster.temporalAddress });
+  const client = new Client({ connection });
+  try {
+    const results: InvariantResult[] = [];
+    const runs = new Map((await query('select id::text, status, workflow_id, error from pipeline_runs')).map((r) => [r.id as string, r]));
+
+    const once: InvariantResult = { invariant: 'every acknowledged submission is exactly one run and one workflow, terminal or at its gate', checked: acknowledged.length, violations: [] };
+    const projection: InvariantResult = { invariant: "a run's stored status is what its workflow's close says", checked: 0, violations: [] };
+    const outcome: InvariantResult = { invariant: 'every run ends as its kind says (passing, failing validation, approved, rejected, cancelled)', checked: 0, violations: [] };
+    for (const { runId, shape } of acknowledged) {
+      const run = runs.get(runId);
+      if (!run) {
+        once.violations.push(`run ${runId} was acknowledged but is not stored`);
+        continue;
+      }
+      outcome.checked++;
+      if (run.status !== OUTCOME[shape]) outcome.violations.push(`run ${runId} (${shape}) ended ${run.status}, not ${OUTCOME[shape]}${run.error ? `: ${JSON.stringify(run.error)}` : ''}`);
+      if (!TERMINAL.has(run.status as string) && run.status !== 'awaiting_approval') once.violations.push(`run ${runId} is still ${run.status}`);
+      const description = await client.workflow.getHandle(run.workflow_id as string).describe().catch(() => null);
+      if (!description) {
+        once.violations.push(`run ${runId} has no workflow ${run.workflow_id}`);
+        continue;
+      }
+      projection.checked++;
+      const allowed = STATUS_OF_CLOSE[description.status.name] ?? [];
+      if (!allowed.includes(run.status as string)) projection.violations.push(`run ${runId} is stored as ${run.status}, its workflow is ${description.status.name}`);
+    }
+    results.push(once, projection, outcome);
+
+    const duplicates = async (invariant: string, text: string) => {
+      const rows = await query(text);
+      results.push({ invariant, checked: 1, violations: rows.map((r) => JSON.stringify(r)) });
+    };
+    await duplicates('no run stored twice for one workflow', 'select workflow_id, count(*) from pipeline_runs group by 1 having count(*) > 1');
+    await duplicates('no step recorded twice', 'select run_id, name, count(*) from run_steps group by 1, 2 having count(*) > 1');
+    await duplicates('no trial recorded twice', 'select run_id, trial_index, count(*) from trials group by 1, 2 having count(*) > 1');
+    await duplicates('no model version registered twice by a run', 'select run_id, count(*) from model_versions group by 1 having count(*) > 1');
+    await duplicates('no accepted gate decision recorded twice', 'select run_id, gate, actor, decision, count(*) from gate_decisions where accepted group by 1, 2, 3, 4 having count(*) > 1');
+    await duplicates('no audit event written twice', "select action, subject_id, count(*) from audit_events where action in ('run.submitted', 'model.registered', 'dataset.registered') group by 1, 2 having count(*) > 1");
+    await duplicates('no event published twice', 'select key, count(*) from events group by 1 having count(*) > 1');
+    await duplicates(
+      'at most one production primary per model at any instant',
+      `select a.model_id, a.id as first, b.id as second from deployments a join deployments b on a.model_id = b.model_id and a.id < b.id
+         where a.stage = 'production' and b.stage = 'production' and a.role = 'primary' and b.role = 'primary'
+           and a.started_at < coalesce(b.ended_at, 'infinity') and b.started_at < coalesce(a.ended_at, 'infinity')`,
+    );
+
+    const verification = await createRepositories(db).audit.verify();
+    results.push({ invariant: 'the audit chain verifies', checked: verification.checked, violations: verification.ok ? [] : [JSON.stringify(verification.firstBad)] });
+    return results;
+  } finally {
+    await connection.close();
+  }
+}

@@ -1,0 +1,134 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { sql } from 'drizzle-orm';
+import { PROJECT_ROOT } from '../paths.js';
+import { startCluster, type Cluster } from './cluster.js';
+import { FAULT_KINDS, injectFaults, type FaultKind } from './faults.js';
+import { checkInvariants, type InvariantResult } from './invariants.js';
+import { call, startLoad, type LoadStats } from './load.js';
+
+export interface SuiteOptions {
+  seed: number;
+  faults: number;
+  submissions: number;
+  /** How long the load and the faults are spread over. */
+  spreadMs: number;
+  workers: number;
+  temporalCli: string;
+  toxiproxyApi: string;
+  adminUrl: string;
+  log?: (line: string) => void;
+}
+
+export interface SuiteReport {
+  options: Omit<SuiteOptions, 'temporalCli' | 'toxiproxyApi' | 'adminUrl' | 'log'>;
+  faults: Record<FaultKind, number>;
+  load: Omit<LoadStats, 'acknowledged'> & { acknowledged: number };
+  invariants: InvariantResult[];
+  violations: number;
+  activeSeconds: number;
+}
+
+/** Waits until every acknowledged run has ended (the load decides gates meanwhile), or the deadline passes. */
+async function settle(cluster: Cluster, ids: string[], deadlineMs: number): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  while (Date.now() < deadline) {
+    const rows = (await cluster.database.db.execute(sql.raw(`select count(*)::int as open from pipeline_runs where status in ('running', 'awaiting_approval')`))) as unknown as { open: number }[];
+    if (rows[0]!.open === 0 && ids.length > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+/** One run of the suite: the stack up, load and faults together, everything settled, every invariant checked. */
+export async function runFaultSuite(options: SuiteOptions): Promise<SuiteReport> {
+  const log = options.log ?? (() => {});
+  const cluster = await startCluster({ temporalCli: options.temporalCli, toxiproxyApi: options.toxiproxyApi, adminUrl: options.adminUrl, workers: options.workers });
+  try {
+    await call(cluster, 'engineer@faults.test', 'mutation { registerDataset(input: { name: "iris", file: "examples/iris/iris.csv" }) { version } }');
+    const started = Date.now();
+    const load = startLoad(cluster, { submissions: options.submissions, spreadMs: options.spreadMs, seed: options.seed });
+    const [faults] = await Promise.all([injectFaults(cluster, { count: options.faults, spreadMs: options.spreadMs, seed: options.seed, log }), load.submissions]);
+    const activeSeconds = (Date.now() - started) / 1000;
+    log(`faults done; ${load.stats.acknowledged.length} submissions acknowledged; settling`);
+    await settle(cluster, load.stats.acknowledged.map((a) => a.runId), 300_000);
+    log(`settled after ${Math.round((Date.now() - started) / 1000 - activeSeconds)} s`);
+    await load.stop();
+    if (load.stats.lastSteeringError) log(`the gate deciders last failed with: ${load.stats.lastSteeringError}`);
+    const invariants = await checkInvariants(cluster, load.stats.acknowledged);
+    const { acknowledged, ...rest } = load.stats;
+    return {
+      options: { seed: options.seed, faults: options.faults, submissions: options.submissions, spreadMs: options.spreadMs, workers: options.workers },
+      faults,
+      load: { ...rest, acknowledged: acknowledged.length },
+      invariants,
+      violations: invariants.reduce((sum, i) => sum + i.violations.length, 0),
+      activeSeconds,
+    };
+  } finally {
+    await cluster.stop();
+  }
+}
+
+/** The report as Markdown tables: faults by kind, operations, invariants, and the load held. */
+export function reportMarkdown(report: SuiteReport): string {
+  const faults = FAULT_KINDS.map((k) => `| ${k} | ${report.faults[k]} |`).join('\n');
+  const invariants = report.invariants.map((i) => `| ${i.invariant} | ${i.checked} | ${i.violations.length} |`).join('\n');
+  const perMinute = (report.load.acknowledged / report.activeSeconds) * 60;
+  const perSecond = report.load.predictions / report.activeSeconds;
+  return [
+    `Seed ${report.options.seed}: ${report.options.submissions} submissions and ${report.options.faults} faults over ${Math.round(report.options.spreadMs / 1000)} s, ${report.options.workers} worker processes.`,
+    '',
+    '| fault | injected |',
+    '|---|---:|',
+    faults,
+    `| **total** | **${Object.values(report.faults).reduce((a, b) => a + b, 0)}** |`,
+    '',
+    '| operations | count |',
+    '|---|---:|',
+    `| submissions acknowledged | ${report.load.acknowledged} |`,
+    `| submissions unanswered (the API died mid-request) | ${report.load.unanswered} |`,
+    `| gate decisions acknowledged | ${report.load.decisions} |`,
+    `| predictions acknowledged | ${report.load.predictions} |`,
+    '',
+    '| invariant | checked | violations |',
+    '|---|---:|---:|',
+    invariants,
+    `| **total** | | **${report.violations}** |`,
+    '',
+    `Load held with faults on: ${perMinute.toFixed(1)} submissions a minute and ${perSecond.toFixed(1)} predictions a second, acknowledged over the ${Math.round(report.activeSeconds)} s of faults.`,
+    ...report.invariants.flatMap((i) => i.violations.map((v) => `\n- violation of "${i.invariant}": ${v}`)),
+  ].join('\n');
+}
+
+const FINDINGS = '## What it found';
+
+const flag = (name: string, fallback: number) => {
+  const at = process.argv.indexOf(`--${name}`);
+  return at > 0 ? Number(process.argv[at + 1]) : fallback;
+};
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const report = await runFaultSuite({
+    seed: flag('seed', 1),
+    faults: flag('faults', 50),
+    submissions: flag('submissions', 200),
+    spreadMs: flag('seconds', 600) * 1000,
+    workers: flag('workers', 3),
+    temporalCli: process.env.TEMPORAL_CLI!,
+    toxiproxyApi: process.env.TOXIPROXY_API!,
+    adminUrl: process.env.FAULTS_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    log: (line) => process.stdout.write(`faults: ${line}\n`),
+  });
+  const markdown = reportMarkdown(report);
+  process.stdout.write(`\n${markdown}\n`);
+  if (process.argv.includes('--report')) {
+    const header = '# Reliability\n\nWritten by `npm run faults`: the whole stack as separate processes (Temporal persisted to a file, the API, worker processes) behind Toxiproxy, under concurrent load, with faults injected at seeded random times; then every invariant checked over what was acknowledged. Violations must be 0.\n\n';
+    // The table is rewritten; the findings written by hand below it stay.
+    const file = path.join(PROJECT_ROOT, 'RELIABILITY.md');
+    const previous = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    const findings = previous.includes(FINDINGS) ? previous.slice(previous.indexOf(FINDINGS)) : '';
+    writeFileSync(file, `${header}${markdown}\n${findings ? `\n${findings}` : ''}`);
+  }
+  process.exit(report.violations === 0 ? 0 : 1);
+}
