@@ -150,3 +150,18 @@ export function goInstall(moduleAtVersion, target) {
   rmSync(staging, { recursive: true, force: true });
   return existsSync(target);
 }
+
+/**
+ * Resolves once `port` on 127.0.0.1 accepts connections; throws if `child` exits first or `timeoutMs` passes
+ * (then stops it). For the servers the scripts start: versitygw, Toxiproxy.
+ */
+export async function untilListening(child, port, name, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${name} exited at start (code ${child.exitCode})`);
+    if (await isListening('127.0.0.1', port)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill('SIGTERM');
+  throw new Error(`${name} did not start listening within ${timeoutMs / 1000} s`);
+}

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cacheDir, fail, goInstall, isListening, log, onPath } from './lib.mjs';
+import { cacheDir, fail, goInstall, log, onPath, untilListening } from './lib.mjs';
 
 export const VERSITYGW_VERSION = 'v1.8.0';
 const CACHED = path.join(cacheDir(), 'custody', 'versitygw', VERSITYGW_VERSION, 'versitygw');
@@ -33,14 +33,8 @@ export async function startS3Server({ bin, root, port, access, secret, buckets =
   for (const bucket of buckets) mkdirSync(path.join(root, bucket), { recursive: true });
   const child = spawn(bin, ['--access', access, '--secret', secret, '--port', `127.0.0.1:${port}`, 'posix', root], { stdio: ['ignore', 'ignore', 'inherit'] });
   const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`versitygw exited at start (code ${child.exitCode})`);
-    if (await isListening('127.0.0.1', port)) return { child, exited, endpoint: `http://127.0.0.1:${port}` };
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  child.kill('SIGTERM');
-  throw new Error('versitygw did not start listening within 30 s');
+  await untilListening(child, port, 'versitygw');
+  return { child, exited, endpoint: `http://127.0.0.1:${port}` };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cacheDir, fail, goInstall, isListening, log } from './lib.mjs';
+import { cacheDir, fail, goInstall, log, untilListening } from './lib.mjs';
 
 export const TOXIPROXY_VERSION = 'v2.5.0';
 // `go install …/cmd/server` names the binary after its package directory.
@@ -28,14 +28,8 @@ export function findToxiproxy() {
 export async function startToxiproxy({ bin, port }) {
   const child = spawn(bin, ['-host', '127.0.0.1', '-port', String(port)], { stdio: ['ignore', 'ignore', 'ignore'] });
   const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`Toxiproxy exited at start (code ${child.exitCode})`);
-    if (await isListening('127.0.0.1', port)) return { child, exited, api: `http://127.0.0.1:${port}` };
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  child.kill('SIGTERM');
-  throw new Error('Toxiproxy did not start listening within 30 s');
+  await untilListening(child, port, 'Toxiproxy');
+  return { child, exited, api: `http://127.0.0.1:${port}` };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -178,7 +178,7 @@ export class DatasetsService {
 
   /** The dataset's privacy budget with its ledger, or null when it has none. */
   async privacyBudget(dataset: DatasetRow): Promise<PrivacyBudgetLedger | null> {
-    const status = await this.repos.privacy.status(dataset.name);
+    const status = await this.repos.privacy.status(dataset);
     if (!status) return null;
     const draws = await this.repos.privacy.draws(dataset.id);
     return { ...status, remaining: Math.max(0, status.epsilon - status.spent), draws };

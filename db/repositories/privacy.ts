@@ -10,10 +10,10 @@ export type DrawOutcome = { drawn: PrivacyDrawRow | null } | { refused: string; 
 export class PrivacyRepository {
   constructor(private readonly db: Db) {}
 
-  /** The dataset's budget and what is spent of it, or null when it has none (or does not exist). */
-  async status(datasetName: string): Promise<PrivacyBudgetStatus | null> {
-    const [dataset] = await this.db.select().from(datasets).where(eq(datasets.name, datasetName));
-    return dataset ? await statusOf(this.db, dataset) : null;
+  /** The dataset's budget and what is spent of it, or null when it has none (or does not exist); by name, or from its row. */
+  async status(dataset: string | DatasetRow): Promise<PrivacyBudgetStatus | null> {
+    const [row] = typeof dataset === 'string' ? await this.db.select().from(datasets).where(eq(datasets.name, dataset)) : [dataset];
+    return row ? await statusOf(this.db, row) : null;
   }
 
   /** Every draw on the dataset, oldest first. */
