@@ -10,6 +10,7 @@ import { approveSignal, gatesQuery } from '../../domain/pipeline/messages.js';
 import { uniqueTaskQueue } from '../support/config.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { eventually, exampleSpec, startPipelineWorkflow } from '../support/pipelines.js';
+import { recordHistory } from '../support/histories.js';
 import { killGroup, startWorkerProcess } from '../support/worker-process.js';
 import { Client, Connection } from '@temporalio/client';
 
@@ -29,33 +30,61 @@ describe.skipIf(!inject('postgresAdminUrl'))('a worker process killed during tra
     await database?.close();
   });
 
-  it('is replaced by another worker and the run completes with no duplicated rows', { timeout: 180_000 }, async () => {
-    const env = {
-      DATABASE_URL: database.url!,
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TEMPORAL_TASK_QUEUE: uniqueTaskQueue('crash'),
-      CUSTODY_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'custody-crash-')),
-      CUSTODY_IMPORT_DIR: PROJECT_ROOT,
-    };
-    workers.push(await startWorkerProcess(env));
-    const spec = exampleSpec('iris', (s) => ({
+  const environment = () => ({
+    DATABASE_URL: database.url!,
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_TASK_QUEUE: uniqueTaskQueue('crash'),
+    CUSTODY_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'custody-crash-')),
+    CUSTODY_IMPORT_DIR: PROJECT_ROOT,
+  });
+  const slowSpec = (name: string, heartbeatTimeout = '3s', sleepMs = [4000, 4500]) =>
+    exampleSpec('iris', (s) => ({
       ...s,
-      name: 'crash-me',
-      model: 'crash-me',
+      name,
+      model: name,
       training: {
         trainer: 'command',
         command: ['node', 'test/fixtures/slow-trainer.mjs'],
-        heartbeatTimeout: '3s',
-        search: { strategy: 'grid', parallelism: 2, space: { sleepMs: [4000, 4500] } },
+        heartbeatTimeout,
+        search: { strategy: 'grid', parallelism: 2, space: { sleepMs } },
       },
       evaluation: { primaryMetric: 'accuracy', thresholds: {}, champion: { enabled: false } },
       deployment: { production: {} },
     }));
+
+  // Found by the fault suite: a trial whose worker is dead cannot hear the cancel, so it ends by its heartbeat
+  // timeout (longer here than the dead worker's sticky workflow task, so the cancel is requested first); the run
+  // ended failed with that timeout instead of cancelled.
+  it('a run cancelled while its trials are on a dead worker ends cancelled', { timeout: 180_000 }, async () => {
+    const env = environment();
+    workers.push(await startWorkerProcess(env));
+    const { runId, handle } = await startPipelineWorkflow(client, env.TEMPORAL_TASK_QUEUE, slowSpec('cancel-on-dead-worker', '10s', [60_000]));
+    const repos = createRepositories(database.db);
+    await eventually(() => repos.trials.ofRuns([runId]), (trials) => trials.length === 1 && trials.every((t) => t.status === 'running'), 60_000);
+
+    killGroup(workers.at(-1)!, 'SIGKILL');
+    await handle.cancel();
+    workers.push(await startWorkerProcess(env));
+
+    await expect(handle.result()).rejects.toThrow(/cancel/i);
+    expect((await handle.describe()).status.name).toBe('CANCELLED');
+    const history = await handle.fetchHistory();
+    expect(history.events!.some((e) => e.activityTaskTimedOutEventAttributes)).toBe(true);
+    const run = await eventually(() => repos.runs.get(runId), (r) => r?.status !== 'running', 30_000);
+    expect(run!.status).toBe('cancelled');
+    expect((await repos.runs.stepsOf([runId])).find((s) => s.name === 'train')!.status).toBe('cancelled');
+    recordHistory(handle.workflowId, 'cancelled-while-trials-timed-out');
+  });
+
+  it('is replaced by another worker and the run completes with no duplicated rows', { timeout: 180_000 }, async () => {
+    const env = environment();
+    workers.push(await startWorkerProcess(env));
+    const spec = slowSpec('crash-me');
     const { runId, handle } = await startPipelineWorkflow(client, env.TEMPORAL_TASK_QUEUE, spec);
     const repos = createRepositories(database.db);
     await eventually(() => repos.trials.ofRuns([runId]), (trials) => trials.length === 2 && trials.every((t) => t.status === 'running'), 60_000);
 
-    killGroup(workers[0]!, 'SIGKILL');
+    killGroup(workers.at(-1)!, 'SIGKILL');
     workers.push(await startWorkerProcess(env));
 
     await eventually(() => handle.query(gatesQuery), (gates) => gates[0]?.status === 'open', 90_000);

@@ -1,4 +1,4 @@
-import { ApplicationFailure, isCancellation } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, isCancellation, patched } from '@temporalio/workflow';
 import type { StepError } from '../../domain/runs.js';
 import { RolledBack } from './rollout.js';
 
@@ -21,4 +21,14 @@ export function describe(error: unknown): StepError {
   if (cause instanceof ApplicationFailure) return { type: cause.type ?? 'Error', message: cause.message, details: cause.details?.[0] };
   if (isCancellation(error)) return { type: 'Cancelled', message: 'the step was cancelled' };
   return { type: (cause as Error)?.name ?? 'Error', message: (cause as Error)?.message ?? String(cause) };
+}
+
+/**
+ * Whether the run's cancellation ended this step or run: a cancellation itself or, in runs since the patch, any
+ * failure once the run was asked to cancel. An activity whose worker died cannot hear a cancel; it ends by its
+ * heartbeat timeout instead, and that timeout is the cancel's doing, not a fault of the run.
+ */
+export function endedByCancel(error: unknown): boolean {
+  if (isCancellation(error)) return true;
+  return CancellationScope.current().consideredCancelled && patched('cancel-outranks-failure');
 }

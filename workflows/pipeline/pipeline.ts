@@ -1,6 +1,7 @@
 import {
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   condition,
   isCancellation,
   log,
@@ -22,7 +23,7 @@ import { progressQuery } from '../../domain/pipeline/messages.js';
 import { modelNameOf, parsePipelineSpec, type GateSpec, type PipelineSpec } from '../../domain/pipeline/spec.js';
 import type { RunPurpose, RunStatus, StepError } from '../../domain/runs.js';
 import { CUSTODY_STATUS } from '../../domain/search-attributes.js';
-import { describe, Rejected } from './failures.js';
+import { describe, endedByCancel, Rejected } from './failures.js';
 import { Gates, serveGates } from './gates.js';
 import { RolledBack, Rollout } from './rollout.js';
 import { createStepRunner, LOCAL_PROJECTION_OPTIONS, projection } from './steps.js';
@@ -173,11 +174,16 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
       await cleanUp('check failed', 'rolled_back', describe(error));
       return await finish({ status: 'rolled_back', ...versionOf, reasons: error.reasons });
     }
-    const cancelled = isCancellation(error);
+    const cancelled = endedByCancel(error);
     await cleanUp(cancelled ? 'cancelled' : 'failed', cancelled ? 'cancelled' : 'failed', cancelled ? { type: 'Cancelled', message: 'the run was cancelled' } : describe(error));
     await drain();
-    throw error;
+    throw cancelled ? asCancellation(error) : error;
   }
+}
+
+/** The error a cancelled run ends with: its own cancellation, or one standing for the failure the cancel caused. */
+function asCancellation(error: unknown): unknown {
+  return isCancellation(error) ? error : new CancelledFailure('the run was cancelled', [], error instanceof Error ? error : undefined);
 }
 
 function specOrFail(input: PipelineSpec): PipelineSpec {

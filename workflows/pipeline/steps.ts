@@ -1,8 +1,9 @@
-import { CancellationScope, isCancellation, proxyActivities, proxyLocalActivities, upsertSearchAttributes, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
+import { CancellationScope, proxyActivities, proxyLocalActivities, upsertSearchAttributes, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
 import type { GatesActivities } from '../../activities/gates/gates.activities.js';
 import type { RunsActivities } from '../../activities/runs/runs.activities.js';
 import type { StepError } from '../../domain/runs.js';
 import { CUSTODY_STAGE } from '../../domain/search-attributes.js';
+import { endedByCancel } from './failures.js';
 
 /** Short, retried database work: the projection must catch up however long the database is away. */
 export const PROJECTION_OPTIONS: ActivityOptions = {
@@ -70,7 +71,7 @@ export function createStepRunner(options: {
       await runs.recordStep({ runId, step: name, position: at, status: 'succeeded', output: output as Record<string, unknown> });
       return output;
     } catch (error) {
-      const cancelled = isCancellation(error);
+      const cancelled = endedByCancel(error);
       await CancellationScope.nonCancellable(() =>
         runs.recordStep({ runId, step: name, position: at, status: cancelled ? 'cancelled' : 'failed', error: options.describe(error) }),
       );
