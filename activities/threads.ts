@@ -1,14 +1,18 @@
 import { Worker } from 'node:worker_threads';
 
 /**
- * Runs a module in a worker thread and resolves with its one message. From the TypeScript sources
- * (tests) the thread registers the tsx loader first; from the build it loads the compiled JS directly.
- * Aborting the signal terminates the thread.
+ * A worker thread running a module. From the TypeScript sources (tests) the thread registers the tsx loader
+ * first; from the build it loads the compiled JS directly.
  */
-export function runInThread<T>(moduleUrl: URL, workerData: unknown, signal?: AbortSignal): Promise<T> {
-  const worker = moduleUrl.pathname.endsWith('.ts')
+export function startThread(moduleUrl: URL, workerData?: unknown): Worker {
+  return moduleUrl.pathname.endsWith('.ts')
     ? new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(moduleUrl.href)}); })`, { eval: true, workerData })
     : new Worker(moduleUrl, { workerData });
+}
+
+/** Runs a module in a worker thread and resolves with its one message. Aborting the signal terminates the thread. */
+export function runInThread<T>(moduleUrl: URL, workerData: unknown, signal?: AbortSignal): Promise<T> {
+  const worker = startThread(moduleUrl, workerData);
   return new Promise<T>((resolve, reject) => {
     let settled = false;
     const finish = (fn: () => void) => {
@@ -28,7 +32,7 @@ export function runInThread<T>(moduleUrl: URL, workerData: unknown, signal?: Abo
       void worker.terminate();
     });
     worker.once('error', (error) => finish(() => reject(error)));
-    worker.once('exit', (code) => finish(() => reject(new Error(`the training thread exited with code ${code} before answering`))));
+    worker.once('exit', (code) => finish(() => reject(new Error(`the thread exited with code ${code} before answering`))));
   });
 }
 

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runInThread, siblingModule } from '../activities/training/run-thread.js';
+import { runInThread, siblingModule } from '../activities/threads.js';
 import { benchmarkTask } from './training-data.js';
 
 export interface TrainingFigure {

@@ -9,7 +9,7 @@ ensureDependencies();
 ensureBuild();
 ensureConsole();
 const server = await startDevServer({ cli: await findTemporalCli(), port: await freePort(), headless: true, quiet: true }).catch((error) => fail(error.message));
-const { exited } = spawnChild(process.execPath, ['--enable-source-maps', path.join(ROOT, 'dist', 'bench', 'run.js')], {
+const { exited } = spawnChild(process.execPath, ['--enable-source-maps', path.join(ROOT, 'dist', 'bench', 'run.js'), ...process.argv.slice(2)], {
   env: { ...process.env, TEMPORAL_ADDRESS: server.address },
 });
 const code = await exited;

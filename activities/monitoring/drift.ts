@@ -33,7 +33,7 @@ export interface ReferenceProfile {
 }
 
 /** numpy's default (linear) quantile of sorted values. */
-export function quantile(sorted: readonly number[], q: number): number {
+export function quantile(sorted: ArrayLike<number>, q: number): number {
   const position = q * (sorted.length - 1);
   const lower = Math.floor(position);
   const upper = Math.ceil(position);
@@ -43,9 +43,8 @@ export function quantile(sorted: readonly number[], q: number): number {
 /** The reference column of some values: numeric values sorted with their (distinct) decile edges, or category counts. */
 export function referenceColumn(kind: 'numeric' | 'categorical', cells: readonly Cell[]): ReferenceColumn {
   if (kind === 'numeric') {
-    const values = Array.from(sortedNumbers(cells));
-    const edges = values.length === 0 ? [] : [...new Set(Array.from({ length: QUANTILE_BINS + 1 }, (_, i) => quantile(values, i / QUANTILE_BINS)))];
-    return { kind, values, edges };
+    const sorted = sortedNumbers(cells);
+    return { kind, values: Array.from(sorted), edges: decileEdges(sorted) };
   }
   const tally = new Map<string, number>();
   let total = 0;
@@ -59,8 +58,18 @@ export function referenceColumn(kind: 'numeric' | 'categorical', cells: readonly
   return { kind, counts: Object.fromEntries([...tally].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), total };
 }
 
+/** The distinct decile edges of sorted values (none for no values): PSI's bins. */
+export function decileEdges(sorted: Float64Array): number[] {
+  return sorted.length === 0 ? [] : [...new Set(Array.from({ length: QUANTILE_BINS + 1 }, (_, i) => quantile(sorted, i / QUANTILE_BINS)))];
+}
+
 /** The finite numbers among cells, sorted ascending; missing values (null, empty) are not zeros. */
-function sortedNumbers(cells: readonly Cell[]): Float64Array {
+export function sortedNumbers(cells: readonly Cell[]): Float64Array {
+  return sortFloat64(finiteNumbers(cells));
+}
+
+/** The finite numbers among cells, in their order, as a typed array. */
+export function finiteNumbers(cells: readonly Cell[]): Float64Array {
   const out = new Float64Array(cells.length);
   let n = 0;
   for (const cell of cells) {
@@ -68,7 +77,7 @@ function sortedNumbers(cells: readonly Cell[]): Float64Array {
     const value = typeof cell === 'number' ? cell : Number(cell);
     if (Number.isFinite(value)) out[n++] = value;
   }
-  return sortFloat64(out.subarray(0, n));
+  return out.subarray(0, n);
 }
 
 export interface DriftLimits {
@@ -87,33 +96,36 @@ function numericBinLabels(edges: readonly number[]): string[] {
   return Array.from({ length: last + 1 }, (_, i) => (i === 0 ? `< ${fmt(edges[1]!)}` : i === last ? `≥ ${fmt(edges[i]!)}` : `[${fmt(edges[i]!)}, ${fmt(edges[i + 1]!)})`));
 }
 
+/**
+ * PSI over the reference's decile bins and the two-sample KS test, from both columns sorted; with the reasons
+ * when either is past its limit.
+ */
+export function numericDrift(sortedReference: Float64Array, edges: readonly number[], current: Float64Array, limits: DriftLimits): PredictionDrift {
+  if (sortedReference.length === 0 || current.length === 0) {
+    return { kind: 'numeric', referenceCount: sortedReference.length, currentCount: current.length, psi: 0, drifted: false, reasons: [] };
+  }
+  const bins = { labels: numericBinLabels(edges), reference: binSharesSorted(sortedReference, edges), current: binSharesSorted(current, edges) };
+  const value = psi(bins.reference, bins.current, PSI_EPSILON);
+  const ks = ksTestSorted(sortedReference, current);
+  const reasons: string[] = [];
+  if (value >= limits.psi) reasons.push(`PSI ${fmt(value)} ≥ ${limits.psi}`);
+  if (ks.pValue < limits.ksPValue) reasons.push(`KS p-value ${fmt(ks.pValue)} < ${limits.ksPValue} (D = ${fmt(ks.statistic)})`);
+  return {
+    kind: 'numeric',
+    referenceCount: sortedReference.length,
+    currentCount: current.length,
+    psi: value,
+    ksStatistic: ks.statistic,
+    ksPValue: ks.pValue,
+    drifted: reasons.length > 0,
+    reasons,
+    bins,
+  };
+}
+
 /** Compares current values of one column with its reference and says, with reasons, whether it drifted. */
 export function compareColumn(reference: ReferenceColumn, cells: readonly Cell[], limits: DriftLimits): PredictionDrift {
-  if (reference.kind === 'numeric') {
-    const current = sortedNumbers(cells);
-    if (reference.values.length === 0 || current.length === 0) {
-      return { kind: 'numeric', referenceCount: reference.values.length, currentCount: current.length, psi: 0, drifted: false, reasons: [] };
-    }
-    // The reference is stored sorted; sorting the current values once serves both PSI's bins and KS.
-    const sortedReference = Float64Array.from(reference.values);
-    const bins = { labels: numericBinLabels(reference.edges), reference: binSharesSorted(sortedReference, reference.edges), current: binSharesSorted(current, reference.edges) };
-    const value = psi(bins.reference, bins.current, PSI_EPSILON);
-    const ks = ksTestSorted(sortedReference, current);
-    const reasons: string[] = [];
-    if (value >= limits.psi) reasons.push(`PSI ${fmt(value)} ≥ ${limits.psi}`);
-    if (ks.pValue < limits.ksPValue) reasons.push(`KS p-value ${fmt(ks.pValue)} < ${limits.ksPValue} (D = ${fmt(ks.statistic)})`);
-    return {
-      kind: 'numeric',
-      referenceCount: reference.values.length,
-      currentCount: current.length,
-      psi: value,
-      ksStatistic: ks.statistic,
-      ksPValue: ks.pValue,
-      drifted: reasons.length > 0,
-      reasons,
-      bins,
-    };
-  }
+  if (reference.kind === 'numeric') return numericDrift(Float64Array.from(reference.values), reference.edges, sortedNumbers(cells), limits);
   // Own keys only: a category named like an Object.prototype member ("constructor") is just a category.
   const known = new Map(Object.entries(reference.counts));
   const observed = new Map<string, number>();
@@ -199,6 +211,8 @@ export function assessDrift(input: {
   task: 'classification' | 'regression';
   /** Called before each feature's statistics: a long check heartbeats here. */
   onFeature?: (name: string) => void;
+  /** Numeric features already compared (on the drift threads, for a large window), by name. */
+  compared?: ReadonlyMap<string, PredictionDrift>;
 }): DriftAssessment {
   const { reference, rows, monitoring } = input;
   const own = rows.filter((r) => r.modelVersionId === input.reference.modelVersionId);
@@ -221,14 +235,10 @@ export function assessDrift(input: {
   const features: FeatureDrift[] = [];
   for (const column of reference.features) {
     input.onFeature?.(column.name);
-    const override = Object.hasOwn(drift.features, column.name) ? drift.features[column.name] : undefined;
-    if (override?.ignore) continue;
-    const limits = {
-      psi: override?.psi ?? drift.psi,
-      ksPValue: override?.ksPValue ?? drift.ksPValue,
-      chiSquarePValue: override?.chiSquarePValue ?? drift.chiSquarePValue,
-    };
-    features.push({ name: column.name, ...compareColumn(column, rows.map((r) => (r.inputs[column.name] ?? null) as Cell), limits) });
+    if (featureIgnored(monitoring, column.name)) continue;
+    const limits = featureLimits(monitoring, column.name);
+    const drift = input.compared?.get(column.name) ?? compareColumn(column, rows.map((r) => (r.inputs[column.name] ?? null) as Cell), limits);
+    features.push({ name: column.name, ...drift });
   }
   const driftedFeatures = features.filter((f) => f.drifted).map((f) => f.name);
   const predictionLimits = {
@@ -247,6 +257,18 @@ export function assessDrift(input: {
   ];
   const status = findings.drift || findings.prediction ? 'drift' : findings.performance ? 'degraded' : 'ok';
   return { status, rows: rows.length, labelledRows: labelled.length, features, driftedFeatures, prediction, performance, findings, reasons };
+}
+
+/** Whether the spec's monitoring leaves a feature out of drift. */
+export function featureIgnored(monitoring: MonitoringSpec, name: string): boolean {
+  return Object.hasOwn(monitoring.drift.features, name) && monitoring.drift.features[name]!.ignore === true;
+}
+
+/** A feature's drift limits: its own, where the spec's monitoring gives them, else the model's. */
+export function featureLimits(monitoring: MonitoringSpec, name: string): DriftLimits {
+  const { drift } = monitoring;
+  const override = Object.hasOwn(drift.features, name) ? drift.features[name] : undefined;
+  return { psi: override?.psi ?? drift.psi, ksPValue: override?.ksPValue ?? drift.ksPValue, chiSquarePValue: override?.chiSquarePValue ?? drift.chiSquarePValue };
 }
 
 function judgePerformance(labelled: readonly ServedRow[], task: 'classification' | 'regression', thresholds: Thresholds, minLabels: number): PerformanceCheck {

@@ -3,11 +3,14 @@ import { budgetRefusal } from '../../domain/data/privacy-budget.js';
 import type { Repositories } from '../../db/repositories/index.js';
 import type { DriftStatus } from '../../db/schema/index.js';
 import type { RetrainAnswer, RetrainRequest } from '../../domain/monitoring/messages.js';
-import { durationMs, parsePipelineSpec, type PipelineSpec, type RetrainTrigger } from '../../domain/pipeline/spec.js';
+import { durationMs, parsePipelineSpec, type MonitoringSpec, type PipelineSpec, type RetrainTrigger } from '../../domain/pipeline/spec.js';
 import { publishEvent } from '../../clients/events.js';
 import { FailureType, permanentFailure } from '../failures.js';
 import type { ArtifactStore } from '../../storage/artifact-store.js';
-import { assessDrift, findingsOf, type ServedRow } from './drift.js';
+import type { PredictionDrift } from '../../db/schema/monitoring.js';
+import type { Cell } from '../../storage/read-rows.js';
+import { assessDrift, featureIgnored, featureLimits, findingsOf, type ReferenceProfile, type ServedRow } from './drift.js';
+import { DriftThreads } from './drift-threads.js';
 import { referenceOf, specOfVersion } from './reference.js';
 import type { Pseudonyms } from '../../storage/encryption/pseudonym.js';
 import { requestRetraining } from '../../clients/retraining.js';
@@ -39,6 +42,24 @@ const MAX_SUMMARY = 1000;
  * Monitoring: checks a deployed model's served predictions against its training reference, stores each
  * check as a drift report, prepares retrainings and records alerts.
  */
+/** From this many predictions in a window, numeric features are compared on every core. */
+export const THREADED_ROWS = 50_000;
+let threads: DriftThreads | undefined;
+
+/** The window's numeric features compared with the reference on the drift threads, by name. */
+async function compareOnThreads(profile: ReferenceProfile, rows: readonly ServedRow[], monitoring: MonitoringSpec): Promise<Map<string, PredictionDrift>> {
+  threads ??= new DriftThreads();
+  const numeric = profile.features.flatMap((f) => (f.kind === 'numeric' && !featureIgnored(monitoring, f.name) ? [f] : []));
+  const drifts = await threads.compare(
+    numeric.map((f) => ({
+      reference: { values: Float64Array.from(f.values), edges: f.edges },
+      current: rows.map((r) => (r.inputs[f.name] ?? null) as Cell),
+      limits: featureLimits(monitoring, f.name),
+    })),
+  );
+  return new Map(numeric.map((f, i) => [f.name, drifts[i]!]));
+}
+
 export function createMonitoringActivities({ repos, store, pseudonyms = null }: { repos: Repositories; store: ArtifactStore; pseudonyms?: Pseudonyms | null }) {
   return {
     /**
@@ -66,9 +87,12 @@ export function createMonitoringActivities({ repos, store, pseudonyms = null }: 
       const windowStart = new Date(windowEnd.getTime() - durationMs(spec.monitoring.window));
       heartbeat({ stage: 'window' });
       const rows = (await repos.predictions.window(production.deployment.modelId, windowStart, windowEnd, spec.monitoring.maxRows)) as ServedRow[];
+      heartbeat({ stage: 'statistics' });
+      const compared = rows.length >= THREADED_ROWS ? await compareOnThreads(profile, rows, spec.monitoring) : undefined;
       const assessment = assessDrift({
         reference: profile,
         rows,
+        compared,
         monitoring: spec.monitoring,
         evaluationThresholds: spec.evaluation.thresholds,
         task: version.task,

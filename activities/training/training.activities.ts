@@ -15,7 +15,7 @@ import { captureEnvironment, environmentHash, LockfileError } from './environmen
 import { canonicalJson } from '../../domain/canonical-json.js';
 import { ENGINE, type CommandModelArtifact } from '../../ml/artifact.js';
 import { resolveModelInputs, splitOptionsOf } from './model-inputs.js';
-import { runInThread, siblingModule } from './run-thread.js';
+import { runInThread, siblingModule } from '../threads.js';
 import type { ThreadResult, TrainJob } from '../../ml/trainers/job.js';
 
 export interface TrainCandidateInput {

@@ -171,8 +171,11 @@ const monitoringSpec = z
   .strictObject({
     /** Each check reads the predictions served in this window before it. */
     window: positiveDuration.default('24h'),
-    /** At most this many of the newest predictions in the window (KS p-values are exact up to 10,000). */
-    maxRows: z.number().int().min(10).max(10_000).default(10_000),
+    /**
+     * At most this many of the newest predictions in the window. KS p-values are exact up to 10,000 and
+     * asymptotic above; from 50,000 the numeric features are compared on every core.
+     */
+    maxRows: z.number().int().min(10).max(1_000_000).default(10_000),
     /** Fewer predictions than this in the window: the check reports insufficient data and decides nothing. */
     minRows: z.number().int().min(1).max(10_000).default(100),
     drift: z

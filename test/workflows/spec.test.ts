@@ -120,7 +120,7 @@ describe('monitoring section of the spec', () => {
       ...base,
       monitoring: {
         window: 'daily',
-        maxRows: 20_000,
+        maxRows: 2_000_000,
         drift: { psi: -1, features: { x: { ksPValue: 2, colour: 'red' } } },
         retrain: { on: ['drift', 'moon phase'] },
       },

@@ -1,0 +1,110 @@
+import { availableParallelism } from 'node:os';
+import type { Worker } from 'node:worker_threads';
+import type { PredictionDrift } from '../../db/schema/monitoring.js';
+import type { Cell } from '../../storage/read-rows.js';
+import { siblingModule, startThread } from '../threads.js';
+import { finiteNumbers, type DriftLimits } from './drift.js';
+
+/** A numeric column sorted ascending, with its decile edges: what PSI and KS need of a reference. */
+export interface SortedColumn {
+  values: Float64Array;
+  edges: number[];
+}
+
+export type DriftJob =
+  | { kind: 'sort'; values: Float64Array }
+  | { kind: 'compare'; reference: Float64Array; edges: number[]; current: Float64Array; limits: DriftLimits };
+export type DriftReply = { kind: 'sorted'; values: Float64Array; edges: number[] } | { kind: 'compared'; drift: PredictionDrift; reference: Float64Array };
+
+interface Pending {
+  resolve: (reply: DriftReply) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * Numeric drift on every core: a pool of worker threads that sort columns and compute PSI and KS, one column
+ * per job. Columns travel as typed arrays, moved (not copied) between threads, so a reference handed to
+ * `compare` belongs to the pool until its answer comes back with it. Results equal the single-threaded
+ * `compareColumn`'s: the same functions run in each thread.
+ */
+export class DriftThreads {
+  private readonly threads: Worker[];
+  private readonly idle: Worker[];
+  private readonly queue: { job: DriftJob; pending: Pending }[] = [];
+  private readonly waiting = new Map<number, Pending>();
+  private nextId = 0;
+
+  constructor(size = availableParallelism()) {
+    this.threads = Array.from({ length: Math.max(1, size) }, () => this.spawn());
+    this.idle = [...this.threads];
+  }
+
+  /** Each column's finite numbers sorted, with their decile edges. */
+  async sortColumns(columns: readonly (readonly Cell[])[]): Promise<SortedColumn[]> {
+    const replies = await Promise.all(columns.map((cells) => this.run({ kind: 'sort', values: finiteNumbers(cells) })));
+    return replies.map((reply) => {
+      if (reply.kind !== 'sorted') throw new Error('a drift thread answered a sort with a comparison');
+      return { values: reply.values, edges: reply.edges };
+    });
+  }
+
+  /** Each current column compared with its sorted reference, as `compareColumn` would. */
+  async compare(pairs: readonly { reference: SortedColumn; current: readonly Cell[]; limits: DriftLimits }[]): Promise<PredictionDrift[]> {
+    return await Promise.all(
+      pairs.map(async ({ reference, current, limits }) => {
+        const reply = await this.run({ kind: 'compare', reference: reference.values, edges: reference.edges, current: finiteNumbers(current), limits });
+        if (reply.kind !== 'compared') throw new Error('a drift thread answered a comparison with a sort');
+        reference.values = reply.reference;
+        return reply.drift;
+      }),
+    );
+  }
+
+  get size(): number {
+    return this.threads.length;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.threads.map((thread) => thread.terminate()));
+  }
+
+  private spawn(): Worker {
+    const thread = startThread(siblingModule(import.meta.url, 'drift-thread'));
+    thread.unref();
+    thread.on('message', ({ id, reply, error }: { id: number; reply?: DriftReply; error?: string }) => {
+      const pending = this.waiting.get(id);
+      this.waiting.delete(id);
+      if (error !== undefined) pending?.reject(new Error(`drift thread: ${error}`));
+      else pending?.resolve(reply!);
+      this.release(thread);
+    });
+    thread.on('error', (error) => {
+      for (const pending of this.waiting.values()) pending.reject(error);
+      this.waiting.clear();
+    });
+    return thread;
+  }
+
+  private run(job: DriftJob): Promise<DriftReply> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ job, pending: { resolve, reject } });
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    while (this.idle.length > 0 && this.queue.length > 0) {
+      const thread = this.idle.pop()!;
+      const { job, pending } = this.queue.shift()!;
+      const id = this.nextId++;
+      this.waiting.set(id, pending);
+      const transfer = job.kind === 'sort' ? [job.values.buffer] : [job.reference.buffer, job.current.buffer];
+      thread.postMessage({ id, job }, transfer as ArrayBuffer[]);
+    }
+  }
+
+  private release(thread: Worker): void {
+    this.idle.push(thread);
+    this.dispatch();
+  }
+}
