@@ -118,6 +118,8 @@ export interface Config {
   /** `pools`: what this worker process serves (WORKER_TASK_QUEUES); `npm start` serves both. */
   worker: { maxConcurrentActivities: number; pools: WorkerPool[]; metricsAddress?: string };
   security: SecurityConfig;
+  /** `spoolDir`: the prediction log's write-ahead spool, on local disk (each API process writes its own files). */
+  serving: { spoolDir: string };
   /**
    * Payload encryption (CUSTODY_ENCRYPTION_KEYS): every Temporal payload sealed under the active key;
    * null when no key is configured. `codecOrigins` may call /codec from a browser (the Temporal UI's).
@@ -202,6 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       authRefusalsPerMinute: e.CUSTODY_AUTH_REFUSALS_PER_MINUTE,
       webhookAllowRanges: e.CUSTODY_WEBHOOK_ALLOW_RANGES,
     },
+    serving: { spoolDir: path.join(dataDir, 'prediction-spool') },
     encryption: encryptionSettings(e),
   };
 }

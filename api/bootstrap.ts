@@ -9,6 +9,7 @@ import { TokensService } from './access/tokens.service.js';
 import { AppModule } from './app.module.js';
 import { serveConsole } from './http/console.js';
 import { hardenHttp } from './http/hardening.js';
+import { serveFastPredict } from './serving/fast-predict.js';
 import type { ApiDependencies } from './core/core.module.js';
 
 const LOG_LEVELS: Record<Config['logLevel'], LogLevel[]> = {
@@ -61,5 +62,6 @@ export async function createApiApp(deps: ApiDependencies): Promise<INestApplicat
   });
   hardenHttp(app, deps.config.security, deps.config.encryption);
   serveConsole(app);
+  serveFastPredict(app, deps.config.security);
   return app;
 }

@@ -4,10 +4,9 @@ import { GqlExecutionContext } from '@nestjs/graphql';
 import type { Role } from '../../db/schema/access.js';
 import { AccessError } from './access.error.js';
 import type { Caller } from './principal.js';
-import { roleSatisfies } from '../../domain/access.js';
 import { PUBLIC_KEY, ROLES_KEY } from './roles.js';
 import { TokensService } from './tokens.service.js';
-import { bearerToken } from './bearer.js';
+import { authenticateRequest, requireRole } from './authorize.js';
 import { sourceOf } from './refusal-limiter.js';
 
 interface AuthContext {
@@ -44,24 +43,12 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, [context.getHandler(), context.getClass()])) return true;
 
     if (ctx.caller === undefined) {
-      const token = bearerToken(ctx.req?.headers.authorization);
-      const result = token ? await this.tokens.authenticate(token) : { refused: 'an Authorization: Bearer <token> header is required' };
-      if ('refused' in result) {
-        ctx.caller = null;
-        await this.tokens.countAnonymousRefusal(ctx.req ? sourceOf(ctx.req) : 'unknown', operation, result.refused.startsWith('the token expired') ? 'the token expired' : result.refused);
-        throw new AccessError('UNAUTHENTICATED', `Not authenticated: ${result.refused}`);
-      }
-      ctx.caller = result;
+      // A refused caller stays refused for the rest of the request (a GraphQL document's other fields).
+      ctx.caller = null;
+      ctx.caller = await authenticateRequest(this.tokens, ctx.req?.headers.authorization, ctx.req ? sourceOf(ctx.req) : 'unknown', operation);
     }
     if (!ctx.caller) throw new AccessError('UNAUTHENTICATED', 'Not authenticated');
-    const required = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [context.getHandler(), context.getClass()]);
-    if (required && !roleSatisfies(ctx.caller.role, required)) {
-      const others = required.filter((role) => role !== 'admin');
-      const needs = others.length > 0 ? `the role ${others.join(' or ')} (or admin)` : 'the role admin';
-      const reason = `${operation} needs ${needs}; ${ctx.caller.name} is ${ctx.caller.role}`;
-      await this.tokens.recordRefusal(ctx.caller.name, operation, 'FORBIDDEN', reason);
-      throw new AccessError('FORBIDDEN', `Forbidden: ${reason}`);
-    }
+    await requireRole(this.tokens, ctx.caller, this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [context.getHandler(), context.getClass()]), operation);
     return true;
   }
 }

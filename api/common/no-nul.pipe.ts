@@ -2,7 +2,7 @@ import { Injectable, type ArgumentMetadata, type PipeTransform } from '@nestjs/c
 import { InputError } from '../errors/input-error.js';
 
 /** Where in `value` a string holds a NUL character, as a dotted path, or null. */
-function findNul(value: unknown, path: string, seen = new WeakSet<object>()): string | null {
+export function findNul(value: unknown, path: string, seen = new WeakSet<object>()): string | null {
   if (typeof value === 'string') return value.includes('\u0000') ? path : null;
   if (value && typeof value === 'object' && !seen.has(value)) {
     seen.add(value);

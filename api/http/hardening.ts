@@ -31,6 +31,25 @@ function jsonBodies(limit: number) {
   };
 }
 
+/** The security headers every answer carries (helmet, with a content security policy for the console). */
+export function securityHeaders() {
+  return helmet({
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+      },
+    },
+  });
+}
+
 /**
  * The HTTP surface's defences, in the order a request meets them: the refusal rate limit (before anything
  * is read), security headers, the CORS allow-list, then the small JSON body limit. Called once, before
@@ -39,23 +58,7 @@ function jsonBodies(limit: number) {
 export function hardenHttp(app: INestApplication, security: SecurityConfig, encryption: Config['encryption'] = null): void {
   const tokens = app.get(TokensService);
   app.use(app.get(RefusalLimiter).middleware(async (token) => !('refused' in (await tokens.authenticate(token)))));
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'", "'unsafe-inline'"],
-          imgSrc: ["'self'", 'data:'],
-          connectSrc: ["'self'"],
-          frameAncestors: ["'none'"],
-          objectSrc: ["'none'"],
-          baseUri: ["'self'"],
-          formAction: ["'self'"],
-        },
-      },
-    }),
-  );
+  app.use(securityHeaders());
   // An empty allow-list sends no CORS headers at all: browsers then allow same-origin calls only.
   if (security.corsOrigins.length > 0) app.enableCors({ origin: security.corsOrigins, credentials: false, maxAge: 600 });
   if (encryption) codecAccess(app, encryption);

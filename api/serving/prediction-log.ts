@@ -1,37 +1,66 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import type { Config } from '../../config.js';
 import type { Repositories } from '../../db/repositories/index.js';
 import type { NewPredictionRow } from '../../db/schema/index.js';
-import { REPOSITORIES } from '../core/tokens.js';
+import { CONFIG, REPOSITORIES } from '../core/tokens.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { PredictionSpool } from './prediction-spool.js';
 
 const BATCH = 500;
 const INTERVAL_MS = 250;
+/** How often segments the database refused, and orphans of dead processes, are tried again. */
+const RETRY_MS = 2000;
 
 /**
- * Writes predictions to the database in batches, off the request path. A failed write never fails a
- * prediction: the rows are counted as lost, logged, and reported by `servingStats`.
+ * Writes predictions to the database in batches, off the request path, with a write-ahead spool on local disk:
+ * a prediction is in the spool before its answer goes out, and leaves it once the database has it. A batch the
+ * database refuses stays spooled and is tried again; so are the segments of a process that died, by whichever
+ * process finds them. A row is lost only if the spool itself cannot take it (the disk full): it is then counted,
+ * logged and reported by `servingStats`, and the prediction is still answered.
  */
 @Injectable()
-export class PredictionLog implements OnModuleDestroy {
+export class PredictionLog implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('PredictionLog');
+  private readonly spool: PredictionSpool;
   private buffer: NewPredictionRow[] = [];
+  /** Sealed segments the database has not taken yet, with how many rows each holds. */
+  private readonly retained = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
+  private retrying: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
   readonly stats = { logged: 0, lost: 0 };
 
   constructor(
     @Inject(REPOSITORIES) private readonly repos: Repositories,
     private readonly metrics: MetricsService,
-  ) {}
+    @Inject(CONFIG) config: Config,
+  ) {
+    this.spool = new PredictionSpool(config.serving.spoolDir);
+  }
+
+  onModuleInit(): void {
+    this.retrying = setInterval(() => void this.retry(), RETRY_MS);
+    this.retrying.unref();
+    void this.retry();
+  }
 
   add(rows: NewPredictionRow[]): void {
+    try {
+      this.spool.append(rows);
+    } catch (error) {
+      this.stats.lost += rows.length;
+      this.metrics.predictionLog.inc({ outcome: 'lost' }, rows.length);
+      this.logger.error(`${rows.length} predictions could not be spooled and are lost (${this.stats.lost} in all): ${(error as Error).message}`);
+      return;
+    }
     this.buffer.push(...rows);
     if (this.buffer.length >= BATCH) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), INTERVAL_MS);
   }
 
+  /** Predictions answered but not yet in the database. */
   get pending(): number {
-    return this.buffer.length;
+    return this.buffer.length + [...this.retained.values()].reduce((a, b) => a + b, 0);
   }
 
   /** Writes what is buffered; resolves when every write started so far has ended. */
@@ -40,22 +69,48 @@ export class PredictionLog implements OnModuleDestroy {
     this.timer = null;
     const batch = this.buffer;
     this.buffer = [];
-    this.flushing = this.flushing.then(async () => {
-      if (batch.length === 0) return;
-      try {
-        await this.repos.predictions.insertMany(batch);
-        this.stats.logged += batch.length;
-        this.metrics.predictionLog.inc({ outcome: 'logged' }, batch.length);
-      } catch (error) {
-        this.stats.lost += batch.length;
-        this.metrics.predictionLog.inc({ outcome: 'lost' }, batch.length);
-        this.logger.warn(`${batch.length} predictions could not be logged (${this.stats.lost} lost in all): ${(error as Error).message}`);
+    const segment = this.spool.seal();
+    if (segment) this.retained.set(segment, batch.length);
+    return this.serially(async () => {
+      if (segment) await this.write(segment, batch);
+    });
+  }
+
+  /** Tries again every segment the database refused before, and takes over the orphans of dead processes. */
+  retry(): Promise<void> {
+    return this.serially(async () => {
+      for (const orphan of this.spool.orphans()) if (!this.retained.has(orphan)) this.retained.set(orphan, 0);
+      for (const segment of [...this.retained.keys()]) {
+        const rows = this.spool.read(segment);
+        this.retained.set(segment, rows.length);
+        if (!(await this.write(segment, rows))) return;
       }
     });
-    return this.flushing;
   }
 
   async onModuleDestroy(): Promise<void> {
+    if (this.retrying) clearInterval(this.retrying);
     await this.flush();
+    await this.retry();
+  }
+
+  /** Writes a sealed segment's rows, then removes it; false (and the segment kept) if the database refused. */
+  private async write(segment: string, rows: NewPredictionRow[]): Promise<boolean> {
+    try {
+      await this.repos.predictions.insertMany(rows);
+    } catch (error) {
+      this.logger.warn(`${rows.length} predictions wait in the spool for the database: ${(error as Error).message}`);
+      return false;
+    }
+    this.spool.remove(segment);
+    this.retained.delete(segment);
+    this.stats.logged += rows.length;
+    this.metrics.predictionLog.inc({ outcome: 'logged' }, rows.length);
+    return true;
+  }
+
+  private serially(work: () => Promise<void>): Promise<void> {
+    this.flushing = this.flushing.then(work, work);
+    return this.flushing;
   }
 }

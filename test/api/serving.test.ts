@@ -1,3 +1,8 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { sql } from 'drizzle-orm';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PipelineSpecInput } from '../../domain/pipeline/spec.js';
@@ -69,6 +74,42 @@ describe('serving', () => {
     expect(Object.values(body.predictions[0]!.probabilities).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
   });
 
+  it('answers REST predict on its fast path exactly as the framework does, refusals included', async () => {
+    const url = stack.api.url.replace('/graphql', '/v1/models/served/predict');
+    const viewer = `Bearer ${stack.api.tokens['viewer@example.com']}`;
+    const requests: { authorization?: string; body: string }[] = [
+      { authorization: viewer, body: JSON.stringify({ inputs: [flower], key: 'customer-7' }) },
+      { authorization: viewer, body: '{"inputs": [' },
+      { authorization: viewer, body: JSON.stringify({ inputs: [{ ...flower, sepal_length: 'a\u0000b' }] }) },
+      { authorization: viewer, body: JSON.stringify({ inputs: [flower], key: 7 }) },
+      { authorization: viewer, body: JSON.stringify([flower]) },
+      { authorization: viewer, body: JSON.stringify({ inputs: [] }) },
+      { authorization: 'Bearer not-a-token', body: JSON.stringify({ inputs: [flower] }) },
+      { body: JSON.stringify({ inputs: [flower] }) },
+    ];
+    const send = async ({ authorization, body }: { authorization?: string; body: string }, framework: boolean) => {
+      // A request with an Origin header is one the fast path leaves to the framework (CORS is the framework's).
+      const headers = { 'content-type': 'application/json', ...(authorization ? { authorization } : {}), ...(framework ? { origin: 'http://127.0.0.1' } : {}) };
+      const response = await fetch(url, { method: 'POST', headers, body });
+      const answer = (await response.json()) as { predictions?: Record<string, unknown>[] };
+      for (const p of answer.predictions ?? []) {
+        delete p.predictionId;
+        delete p.latencyMs;
+      }
+      const security = ['content-security-policy', 'x-content-type-options', 'x-frame-options', 'strict-transport-security'].map((h) => response.headers.get(h));
+      return { status: response.status, answer, security, etag: response.headers.has('etag') };
+    };
+    for (const request of requests) {
+      const fast = await send(request, false);
+      const framework = await send(request, true);
+      expect({ ...fast, etag: undefined }, request.body).toEqual({ ...framework, etag: undefined });
+      expect(fast.security.every((h) => h !== null)).toBe(true);
+      // Express tags what it answers; the fast path does not, which shows which one answered.
+      if (fast.status === 200) expect([fast.etag, framework.etag]).toEqual([false, true]);
+    }
+    expect((await send(requests[0]!, false)).status).toBe(200);
+  });
+
   it('refuses bad input with an error naming the field, over GraphQL and REST', async () => {
     const gql = await predict([flower, { ...flower, petal_length: 'long' }]);
     expect(gql.errors![0]).toMatchObject({ message: 'inputs[1].petal_length must be a number (got "long")', extensions: { code: 'BAD_USER_INPUT' } });
@@ -99,6 +140,35 @@ describe('serving', () => {
     expect(again.errors![0]!.extensions!.code).toBe('CONFLICT');
     const stats = await stack.api.gql<{ servingStats: { lost: number } }>('{ servingStats { lost } }');
     expect(stats.data!.servingStats.lost).toBe(0);
+  });
+
+  it('keeps predictions the database refuses in its spool until it takes them, and writes what a dead process left', async () => {
+    const stats = async () => (await stack.api.gql<{ servingStats: { pending: number; logged: number; lost: number } }>('{ servingStats { pending logged lost } }')).data!.servingStats;
+    const inLog = async (ids: string[]) => (await stack.database.db.execute(sql`select id::text from predictions where id in ${ids}`)) as unknown as { id: string }[];
+    await eventually(stats, (s) => s.pending === 0);
+    // The database refuses every write while the table is away.
+    await stack.database.db.execute(sql.raw('alter table predictions rename to predictions_away'));
+    const ids: string[] = [];
+    try {
+      for (let i = 0; i < 3; i++) ids.push(...(await predict([flower])).data!.predict.map((p) => p.predictionId));
+      await eventually(stats, (s) => s.pending === 3, 10_000);
+      expect(readdirSync(stack.config.serving.spoolDir).length).toBeGreaterThanOrEqual(1);
+    } finally {
+      await stack.database.db.execute(sql.raw('alter table predictions_away rename to predictions'));
+    }
+    await eventually(stats, (s) => s.pending === 0, 15_000);
+    expect((await inLog(ids)).length).toBe(3);
+    expect((await stats()).lost).toBe(0);
+
+    // A segment of a process that died before its batch was written: the next flush round takes it over, once.
+    const dead = spawn(process.execPath, ['-e', '']);
+    await new Promise((resolve) => dead.once('exit', resolve));
+    const [row] = (await stack.database.db.execute(sql`select model_id, model_version_id from predictions where id = ${ids[0]!}`)) as unknown as { model_id: string; model_version_id: string }[];
+    const orphan = { id: randomUUID(), modelId: row!.model_id, modelVersionId: row!.model_version_id, role: 'primary', requestKey: null, inputs: flower, output: { value: 'virginica' }, latencyMs: 1, createdAt: new Date() };
+    const file = path.join(stack.config.serving.spoolDir, `${dead.pid}-0badc0de-0.jsonl`);
+    writeFileSync(file, `${JSON.stringify(orphan)}\n{"id": "torn mid-wr`);
+    await eventually(() => inLog([orphan.id]), (rows) => rows.length === 1, 15_000);
+    expect(existsSync(file)).toBe(false);
   });
 
   it('counts predictions and their latency in /metrics, which parses as Prometheus text and needs a token', async () => {

@@ -1,0 +1,97 @@
+import { Logger, type INestApplication } from '@nestjs/common';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { SecurityConfig } from '../../config.js';
+import { MUTATION_ROLES } from '../../domain/access.js';
+import { authenticateRequest, requireRole } from '../access/authorize.js';
+import { RefusalLimiter, sourceOf } from '../access/refusal-limiter.js';
+import { TokensService } from '../access/tokens.service.js';
+import { findNul } from '../common/no-nul.pipe.js';
+import { DomainError } from '../errors/domain-error.js';
+import { InputError } from '../errors/input-error.js';
+import { sendRestError } from '../errors/rest-error.js';
+import { securityHeaders } from '../http/hardening.js';
+import { errorBody, sendJson } from '../http/respond.js';
+import { ServingError } from './serving.error.js';
+import { ServingService } from './serving.service.js';
+
+type Middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
+type Listener = (req: IncomingMessage, res: ServerResponse) => void;
+
+const PREDICT_PATH = /^\/v1\/models\/([^/?#]+)\/predict(?:\?[^#]*)?$/;
+const JSON_TYPE = /^application\/json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
+
+/**
+ * `POST /v1/models/{name}/predict` answered on the HTTP server itself, ahead of Express and Nest: an application's
+ * hot path, where the framework's routing, guards and pipes cost more than the prediction. It applies what the
+ * framework's path applies to it, with the same functions: the refusal limit, the security headers, the body
+ * limit, the bearer token and its role, the NUL check and the same errors. Whatever it would not answer exactly
+ * as the framework does goes the framework's way: a browser's cross-origin call, another content type or
+ * encoding, a body of unknown or too large a size.
+ */
+export function serveFastPredict(app: INestApplication, security: SecurityConfig): void {
+  const server = app.getHttpServer() as Server;
+  const [framework] = server.listeners('request') as Listener[];
+  if (!framework) throw new Error('the HTTP server has no request listener to put the predict route ahead of');
+  const answer = predictAnswerer(app);
+  const limiter = app.get(RefusalLimiter).middleware(async (token) => !('refused' in (await app.get(TokensService).authenticate(token))));
+  const headers = securityHeaders() as Middleware;
+  server.removeListener('request', framework);
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const name = fastPredictName(req, security.bodyLimit);
+    if (name === null) return framework(req, res);
+    void limiter(req, res, () => headers(req, res, () => void readBody(req).then((body) => answer(req, res, name, body), () => req.socket.destroy())));
+  });
+}
+
+/** The model a request predicts with, when this path answers it exactly as the framework would; else null. */
+function fastPredictName(req: IncomingMessage, limit: number): string | null {
+  if (req.method !== 'POST' || req.headers.origin !== undefined || req.headers['content-encoding'] !== undefined) return null;
+  const match = PREDICT_PATH.exec(req.url ?? '');
+  const length = Number(req.headers['content-length']);
+  if (!match || !JSON_TYPE.test(req.headers['content-type'] ?? '') || !Number.isInteger(length) || length > limit) return null;
+  try {
+    return decodeURIComponent(match[1]!);
+  } catch {
+    return null;
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.once('error', reject);
+  });
+}
+
+/** Answers one predict request whose body has been read: the controller's checks, then the service's predictions. */
+function predictAnswerer(app: INestApplication) {
+  const tokens = app.get(TokensService);
+  const serving = app.get(ServingService);
+  const logger = new Logger('Serving');
+  return async (req: IncomingMessage, res: ServerResponse, name: string, text: string): Promise<void> => {
+    let body: unknown;
+    try {
+      body = text.trim() === '' ? {} : JSON.parse(text);
+    } catch (error) {
+      return sendJson(res, 400, errorBody('BAD_REQUEST', `The request body cannot be read: ${(error as Error).message}`));
+    }
+    try {
+      const operation = `POST ${req.url!.split('?')[0]}`;
+      const caller = await authenticateRequest(tokens, req.headers.authorization, sourceOf(req), operation);
+      await requireRole(tokens, caller, MUTATION_ROLES.predict, operation);
+      const nul = findNul(body, 'input');
+      if (nul) throw InputError.field(nul, 'must not contain NUL characters');
+      if (!body || typeof body !== 'object' || Array.isArray(body)) throw ServingError.field('body', 'must be a JSON object with "inputs"');
+      const { inputs, key } = body as { inputs?: unknown; key?: unknown };
+      if (key !== undefined && key !== null && typeof key !== 'string') throw ServingError.field('key', 'must be a string');
+      const answer = JSON.stringify({ predictions: await serving.predict(name, inputs, key as string | undefined) });
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(answer) }).end(answer);
+    } catch (error) {
+      if (error instanceof DomainError) return sendRestError(req, res, error);
+      logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+      sendJson(res, 500, { statusCode: 500, message: 'Internal server error' });
+    }
+  };
+}
