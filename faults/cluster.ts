@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -13,59 +12,18 @@ import { openDatabase, type Database } from '../db/client.js';
 import { createRepositories } from '../db/repositories/index.js';
 import { PROJECT_ROOT } from '../paths.js';
 import { ensureSearchAttributes } from '../worker/search-attributes.js';
+import { Managed } from './managed.js';
+import { privatePostgres } from './postgres.js';
 import { Toxiproxy } from './toxiproxy.js';
-
-/** A process of the stack that the suite kills and starts again. */
-export class Managed {
-  private child: ChildProcess | null = null;
-  output = '';
-
-  constructor(
-    readonly name: string,
-    private readonly command: string,
-    private readonly args: string[],
-    private readonly env: Record<string, string>,
-    private readonly ready: (output: string) => Promise<boolean> | boolean,
-  ) {}
-
-  get running(): boolean {
-    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  async start(): Promise<void> {
-    this.output = '';
-    const child = spawn(this.command, this.args, { cwd: PROJECT_ROOT, env: { PATH: process.env.PATH!, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    this.child = child;
-    const keep = (chunk: Buffer) => (this.output = (this.output + chunk.toString()).slice(-20_000));
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
-    const deadline = Date.now() + 90_000;
-    while (Date.now() < deadline) {
-      if (!this.running) throw new Error(`${this.name} exited at start: ${this.output.slice(-2000)}`);
-      if (await this.ready(this.output)) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`${this.name} did not start within 90 s: ${this.output.slice(-2000)}`);
-  }
-
-  /** SIGKILL to its whole process group: a crash, with no chance to clean up. */
-  async kill(): Promise<void> {
-    const child = this.child;
-    if (!child || !this.running) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-    await exited;
-  }
-}
 
 export interface Cluster {
   api: Managed;
   workers: Managed[];
   temporal: Managed;
+  /** The suite's own PostgreSQL server, or null when it uses a shared one (and cannot restart it). */
+  postgres: Managed | null;
+  /** Where the API and the workers keep datasets and models. */
+  artifactDir: string;
   proxies: Toxiproxy;
   /** The API's GraphQL URL, and a token per person of the load. */
   url: string;
@@ -98,16 +56,20 @@ const listening = (port: number) =>
 
 /**
  * The whole stack as separate processes: a Temporal dev server persisted to a file, the API, several
- * workers, and Toxiproxy between them and PostgreSQL and between them and Temporal. Its own database on
- * the PostgreSQL server at `adminUrl`.
+ * workers, PostgreSQL (a server of its own where its programs are installed, else a database of its own on
+ * the server at `adminUrl`), and Toxiproxy between them and PostgreSQL and between them and Temporal.
  */
 export async function startCluster(options: { temporalCli: string; toxiproxyApi: string; adminUrl: string; workers: number }): Promise<Cluster> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'custody-faults-'));
+  // A PostgreSQL server of the suite's own where one can be started, so that it can be restarted; else the shared one.
+  const own = privatePostgres(dir, await freePort());
+  if (own) await own.server.start();
+  const adminUrl = own?.url ?? options.adminUrl;
   const name = `custody_faults_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(options.adminUrl, { max: 1, onnotice: () => {} });
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${name}`);
   await admin.end();
-  const direct = new URL(options.adminUrl);
+  const direct = new URL(adminUrl);
   direct.pathname = `/${name}`;
 
   const [temporalPort, pgProxyPort, temporalProxyPort, apiPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
@@ -149,6 +111,8 @@ export async function startCluster(options: { temporalCli: string; toxiproxyApi:
     api,
     workers,
     temporal,
+    postgres: own?.server ?? null,
+    artifactDir: path.join(dir, 'data', 'artifacts'),
     proxies,
     url: `http://127.0.0.1:${apiPort}/graphql`,
     tokens,
@@ -160,9 +124,12 @@ export async function startCluster(options: { temporalCli: string; toxiproxyApi:
       await api.kill();
       await temporal.kill();
       await database.close();
-      const cleanup = postgres(options.adminUrl, { max: 1, onnotice: () => {} });
-      await cleanup.unsafe(`drop database if exists ${name} with (force)`);
-      await cleanup.end();
+      if (own) await own.server.kill();
+      else {
+        const cleanup = postgres(adminUrl, { max: 1, onnotice: () => {} });
+        await cleanup.unsafe(`drop database if exists ${name} with (force)`);
+        await cleanup.end();
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -55,7 +55,7 @@ export async function runFaultSuite(options: SuiteOptions): Promise<SuiteReport>
     log(`settled after ${Math.round((Date.now() - started) / 1000 - activeSeconds)} s`);
     await load.stop();
     if (load.stats.lastSteeringError) log(`the gate deciders last failed with: ${load.stats.lastSteeringError}`);
-    const invariants = await checkInvariants(cluster, load.stats.acknowledged);
+    const invariants = await checkInvariants(cluster, load.stats.acknowledged, load.predictionIds);
     const { acknowledged, ...rest } = load.stats;
     return {
       options: { seed: options.seed, faults: options.faults, submissions: options.submissions, spreadMs: options.spreadMs, workers: options.workers },

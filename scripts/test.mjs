@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ensureBuild, ensureConsole, ensureDependencies, log, ROOT, spawnChild } from './lib.mjs';
 import { findTemporalCli } from './temporal.mjs';
+import { findToxiproxy } from './toxiproxy.mjs';
 
 ensureDependencies();
 const bin = (name) => path.join(ROOT, 'node_modules', name);
@@ -24,6 +25,8 @@ await step('linting…', [bin('eslint/bin/eslint.js'), '.', '--max-warnings=0'])
 ensureBuild();
 ensureConsole();
 process.env.TEMPORAL_CLI = await findTemporalCli();
+// The fault suite's slice puts Toxiproxy between the stack and its servers.
+process.env.TOXIPROXY_SERVER = findToxiproxy();
 
 const reportDir = path.join(ROOT, '.data', 'test-report');
 mkdirSync(reportDir, { recursive: true });

@@ -1,0 +1,30 @@
+import { describe, expect, inject, it } from 'vitest';
+import { FAULT_KINDS } from '../../faults/faults.js';
+import { runFaultSuite } from '../../faults/run.js';
+// @ts-expect-error: plain ESM helper shared with `npm run faults`, without type declarations
+import { freePort } from '../../scripts/lib.mjs';
+// @ts-expect-error: plain ESM helper shared with `npm run faults`, without type declarations
+import { findToxiproxy, startToxiproxy } from '../../scripts/toxiproxy.mjs';
+
+/**
+ * A seeded slice of `npm run faults` in every CI run: the stack as separate processes behind Toxiproxy,
+ * a small concurrent load, ten faults that cover every kind, and every invariant checked afterwards.
+ */
+describe('the fault suite, a seeded slice', () => {
+  const adminUrl = inject('postgresAdminUrl');
+
+  it.skipIf(!adminUrl)('keeps every invariant through ten faults of every kind under load', { timeout: 480_000 }, async () => {
+    const proxy = await startToxiproxy({ bin: findToxiproxy(), port: await freePort() });
+    try {
+      const report = await runFaultSuite({ seed: 7, faults: 10, submissions: 14, spreadMs: 60_000, workers: 2, temporalCli: process.env.TEMPORAL_CLI!, toxiproxyApi: proxy.api, adminUrl: adminUrl! });
+      expect(Object.values(report.faults).reduce((a, b) => a + b, 0)).toBe(10);
+      expect(FAULT_KINDS.filter((kind) => report.faults[kind] === 0)).toEqual([]);
+      expect(report.load.acknowledged).toBeGreaterThanOrEqual(8);
+      expect(report.invariants.flatMap((i) => i.violations.map((v) => `${i.invariant}: ${v}`))).toEqual([]);
+      expect(report.invariants.find((i) => i.invariant.startsWith('every acknowledged submission'))!.checked).toBe(report.load.acknowledged);
+    } finally {
+      proxy.child.kill('SIGTERM');
+      await proxy.exited;
+    }
+  });
+});
