@@ -43,9 +43,13 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, [context.getHandler(), context.getClass()])) return true;
 
     if (ctx.caller === undefined) {
-      // A refused caller stays refused for the rest of the request (a GraphQL document's other fields).
-      ctx.caller = null;
-      ctx.caller = await authenticateRequest(this.tokens, ctx.req?.headers.authorization, ctx.req ? sourceOf(ctx.req) : 'unknown', operation);
+      try {
+        ctx.caller = await authenticateRequest(this.tokens, ctx.req?.headers.authorization, ctx.req ? sourceOf(ctx.req) : 'unknown', operation);
+      } catch (error) {
+        // A refused caller stays refused for the rest of the request (a GraphQL document's other fields).
+        ctx.caller = null;
+        throw error;
+      }
     }
     if (!ctx.caller) throw new AccessError('UNAUTHENTICATED', 'Not authenticated');
     await requireRole(this.tokens, ctx.caller, this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [context.getHandler(), context.getClass()]), operation);
