@@ -35,7 +35,7 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-export const PEOPLE = { 'engineer@faults.test': 'submitter', 'ana@faults.test': 'approver', 'bo@faults.test': 'approver', 'cy@faults.test': 'approver', 'viewer@faults.test': 'viewer' } as const;
+export const PEOPLE = { 'engineer@faults.test': 'submitter', 'ana@faults.test': 'approver', 'bo@faults.test': 'approver', 'cy@faults.test': 'approver', 'viewer@faults.test': 'viewer', 'admin@faults.test': 'admin' } as const;
 
 export const freePort = () =>
   new Promise<number>((resolve, reject) => {
@@ -95,6 +95,8 @@ export async function startCluster(options: { temporalCli: string; toxiproxyApi:
     CUSTODY_DATA_DIR: path.join(dir, 'data'),
     CUSTODY_IMPORT_DIR: PROJECT_ROOT,
     PORT: String(apiPort),
+    // The suite's webhook receiver listens on loopback, which deliveries refuse unless allowed.
+    CUSTODY_WEBHOOK_ALLOW_RANGES: '127.0.0.1/32',
   };
   const api = new Managed('api', process.execPath, [path.join(PROJECT_ROOT, 'dist/api/main.js')], env, (out) => out.includes('custody api:'));
   await api.start();

@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { createRepositories } from '../db/repositories/index.js';
 import type { Cluster } from './cluster.js';
 import type { Acknowledged } from './load.js';
+import { webhooksDelivered } from './webhooks.js';
 
 export interface InvariantResult {
   invariant: string;
@@ -22,7 +23,7 @@ const STATUS_OF_CLOSE: Record<string, string[]> = {
   RUNNING: ['awaiting_approval'],
 };
 
-type Rows = Record<string, unknown>[];
+export type Rows = Record<string, unknown>[];
 
 /** What a workflow still open is waiting on, for a violation's text: its pending activities, their attempts and last failures. */
 function waitingOn(description: WorkflowExecutionDescription): string {
@@ -33,7 +34,11 @@ function waitingOn(description: WorkflowExecutionDescription): string {
 }
 
 /** Every invariant over what the load saw acknowledged, read from Postgres (SQL), Temporal (the client) and the audit chain. */
-export async function checkInvariants(cluster: Cluster, acknowledged: Acknowledged[], predictionIds: readonly string[] = []): Promise<InvariantResult[]> {
+export async function checkInvariants(
+  cluster: Cluster,
+  acknowledged: Acknowledged[],
+  seen: { predictionIds: readonly string[]; webhooks?: { since: Date; attempts: Map<string, { delivery: string; status: number }[]> } },
+): Promise<InvariantResult[]> {
   const { db } = cluster.database;
   const query = async (text: string): Promise<Rows> => (await db.execute(sql.raw(text))) as unknown as Rows;
   const connection = await Connection.connect({ address: cluster.temporalAddress });
@@ -77,13 +82,20 @@ export async function checkInvariants(cluster: Cluster, acknowledged: Acknowledg
     await duplicates('no audit event written twice', "select action, subject_id, count(*) from audit_events where action in ('run.submitted', 'model.registered', 'dataset.registered') group by 1, 2 having count(*) > 1");
     await duplicates('no event published twice', 'select key, count(*) from events group by 1 having count(*) > 1');
     await duplicates(
+      'no two retrainings of one model at once',
+      `select a.model_name, a.id as first, b.id as second from pipeline_runs a join pipeline_runs b on a.model_name = b.model_name and a.id < b.id
+         where a.trigger = 'retrain' and b.trigger = 'retrain'
+           and a.created_at < coalesce(b.finished_at, 'infinity') and b.created_at < coalesce(a.finished_at, 'infinity')`,
+    );
+    await duplicates(
       'at most one production primary per model at any instant',
       `select a.model_id, a.id as first, b.id as second from deployments a join deployments b on a.model_id = b.model_id and a.id < b.id
          where a.stage = 'production' and b.stage = 'production' and a.role = 'primary' and b.role = 'primary'
            and a.started_at < coalesce(b.ended_at, 'infinity') and b.started_at < coalesce(a.ended_at, 'infinity')`,
     );
 
-    results.push(await predictionsLogged(query, predictionIds));
+    results.push(await predictionsLogged(query, seen.predictionIds));
+    if (seen.webhooks) results.push(await webhooksDelivered(query, seen.webhooks.since, seen.webhooks.attempts));
 
     const verification = await createRepositories(db).audit.verify();
     results.push({ invariant: 'the audit chain verifies', checked: verification.checked, violations: verification.ok ? [] : [JSON.stringify(verification.firstBad)] });

@@ -22,7 +22,7 @@ export interface LoadStats {
   lastSteeringError?: string;
 }
 
-const MODELS = ['faults-a', 'faults-b', 'faults-c'];
+export const MODELS = ['faults-a', 'faults-b', 'faults-c'];
 
 /** A spec of `shape` on the registered iris data, deploying to one of a few shared models. */
 export function specOf(shape: Shape, index: number): PipelineSpecInput {

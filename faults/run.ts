@@ -7,6 +7,8 @@ import { startCluster, type Cluster } from './cluster.js';
 import { FAULT_KINDS, injectFaults, type FaultKind } from './faults.js';
 import { checkInvariants, type InvariantResult } from './invariants.js';
 import { call, startLoad, type LoadStats } from './load.js';
+import { startRetraining } from './retraining.js';
+import { startFlakyReceiver, subscribe } from './webhooks.js';
 
 export interface SuiteOptions {
   seed: number;
@@ -25,6 +27,8 @@ export interface SuiteReport {
   options: Omit<SuiteOptions, 'temporalCli' | 'toxiproxyApi' | 'adminUrl' | 'log'>;
   faults: Record<FaultKind, number>;
   load: Omit<LoadStats, 'acknowledged'> & { acknowledged: number };
+  /** Retrain schedules made and triggered by hand, and events the webhook receiver saw. */
+  extra: { schedules: number; triggers: number; retrainings: number; webhookEvents: number };
   invariants: InvariantResult[];
   violations: number;
   activeSeconds: number;
@@ -46,28 +50,42 @@ export async function runFaultSuite(options: SuiteOptions): Promise<SuiteReport>
   const cluster = await startCluster({ temporalCli: options.temporalCli, toxiproxyApi: options.toxiproxyApi, adminUrl: options.adminUrl, workers: options.workers });
   try {
     await call(cluster, 'engineer@faults.test', 'mutation { registerDataset(input: { name: "iris", file: "examples/iris/iris.csv" }) { version } }');
-    const started = Date.now();
-    const load = startLoad(cluster, { submissions: options.submissions, spreadMs: options.spreadMs, seed: options.seed });
-    const [faults] = await Promise.all([injectFaults(cluster, { count: options.faults, spreadMs: options.spreadMs, seed: options.seed, log }), load.submissions]);
-    const activeSeconds = (Date.now() - started) / 1000;
-    log(`faults done; ${load.stats.acknowledged.length} submissions acknowledged; settling`);
-    await settle(cluster, load.stats.acknowledged.map((a) => a.runId), 300_000);
-    log(`settled after ${Math.round((Date.now() - started) / 1000 - activeSeconds)} s`);
-    await load.stop();
-    if (load.stats.lastSteeringError) log(`the gate deciders last failed with: ${load.stats.lastSteeringError}`);
-    const invariants = await checkInvariants(cluster, load.stats.acknowledged, load.predictionIds);
-    const { acknowledged, ...rest } = load.stats;
-    return {
-      options: { seed: options.seed, faults: options.faults, submissions: options.submissions, spreadMs: options.spreadMs, workers: options.workers },
-      faults,
-      load: { ...rest, acknowledged: acknowledged.length },
-      invariants,
-      violations: invariants.reduce((sum, i) => sum + i.violations.length, 0),
-      activeSeconds,
-    };
+    const receiver = await startFlakyReceiver(options.seed);
+    try {
+      const since = await subscribe(cluster, receiver.url);
+      const started = Date.now();
+      const load = startLoad(cluster, { submissions: options.submissions, spreadMs: options.spreadMs, seed: options.seed });
+      const retraining = startRetraining(cluster, { spreadMs: options.spreadMs, seed: options.seed });
+      const [faults] = await Promise.all([injectFaults(cluster, { count: options.faults, spreadMs: options.spreadMs, seed: options.seed, log }), load.submissions]);
+      const activeSeconds = (Date.now() - started) / 1000;
+      log(`faults done; ${load.stats.acknowledged.length} submissions acknowledged; settling`);
+      await retraining.stop();
+      await settle(cluster, load.stats.acknowledged.map((a) => a.runId), 300_000);
+      log(`settled after ${Math.round((Date.now() - started) / 1000 - activeSeconds)} s`);
+      await load.stop();
+      if (load.stats.lastSteeringError) log(`the gate deciders last failed with: ${load.stats.lastSteeringError}`);
+      const invariants = await checkInvariants(cluster, load.stats.acknowledged, { predictionIds: load.predictionIds, webhooks: { since, attempts: receiver.attempts } });
+      const [{ retrainings }] = (await cluster.database.db.execute(sql.raw(`select count(*)::int as retrainings from pipeline_runs where trigger = 'retrain'`))) as unknown as { retrainings: number }[];
+      return reportOf(options, faults, load.stats, { ...retraining.stats, retrainings: retrainings!, webhookEvents: receiver.attempts.size }, invariants, activeSeconds);
+    } finally {
+      await receiver.close();
+    }
   } finally {
     await cluster.stop();
   }
+}
+
+function reportOf(options: SuiteOptions, faults: Record<FaultKind, number>, stats: LoadStats, extra: SuiteReport['extra'], invariants: InvariantResult[], activeSeconds: number): SuiteReport {
+  const { acknowledged, ...rest } = stats;
+  return {
+    options: { seed: options.seed, faults: options.faults, submissions: options.submissions, spreadMs: options.spreadMs, workers: options.workers },
+    faults,
+    load: { ...rest, acknowledged: acknowledged.length },
+    extra,
+    invariants,
+    violations: invariants.reduce((sum, i) => sum + i.violations.length, 0),
+    activeSeconds,
+  };
 }
 
 /** The report as Markdown tables: faults by kind, operations, invariants, and the load held. */
@@ -90,6 +108,9 @@ export function reportMarkdown(report: SuiteReport): string {
     `| submissions unanswered (the API died mid-request) | ${report.load.unanswered} |`,
     `| gate decisions acknowledged | ${report.load.decisions} |`,
     `| predictions acknowledged | ${report.load.predictions} |`,
+    `| retrain schedules made, then triggered by hand | ${report.extra.schedules}, ${report.extra.triggers} |`,
+    `| retrainings run (each through the same gates) | ${report.extra.retrainings} |`,
+    `| webhook events received (the receiver fails one request in five) | ${report.extra.webhookEvents} |`,
     '',
     '| invariant | checked | violations |',
     '|---|---:|---:|',

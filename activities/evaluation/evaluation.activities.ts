@@ -1,4 +1,5 @@
 import { cancellationSignal, heartbeat } from '@temporalio/activity';
+import { whileHeartbeating } from '../heartbeat.js';
 import type { Repositories } from '../../db/repositories/index.js';
 import type { Metrics } from '../../domain/pipeline/decisions.js';
 import type { PipelineSpec } from '../../domain/pipeline/spec.js';
@@ -47,88 +48,101 @@ export function createEvaluationActivities({ repos, store }: { repos: Repositori
      * Scores the chosen candidate on the held-out test split and, for champion/challenger, the version
      * now in production on the very same rows. Read-only, so retries are harmless.
      */
-    async evaluateCandidate(input: {
-      modelName: string;
-      artifactSha256: string;
-      datasetVersionId: string;
-      spec: EvaluationSpec;
-      primaryMetric: MetricName;
-      compareChampion: boolean;
-    }): Promise<EvaluationResult> {
-      const rows = await testRows(input.datasetVersionId, input.spec);
-      if (rows.length === 0) throw permanentFailure(FailureType.BadInput, 'the test split is empty; raise split.testFraction or add rows');
-      heartbeat({ stage: 'scoring challenger' });
-      const candidate = await loadArtifact(store, input.artifactSha256);
-      const predictions = await predictRows(store, candidate, rows, cancellationSignal());
-      const metrics = metricsOf(candidate, rows, predictions);
-      let fairness: FairnessReport | undefined;
-      if (input.spec.fairness && candidate.task === 'classification') {
-        const { sensitiveAttribute, positiveClass } = input.spec.fairness;
-        const classes = candidate.classes ?? [];
-        const positive = positiveClass ?? (classes.length === 2 ? classes[1]! : undefined);
-        if (positive === undefined) throw permanentFailure(FailureType.BadInput, `fairness.positiveClass is required: the target has ${classes.length} classes`);
-        if (!classes.includes(positive)) throw permanentFailure(FailureType.BadInput, `fairness.positiveClass ${positive} is not a class of the target (${classes.join(', ')})`);
-        fairness = fairnessReport(
-          sensitiveAttribute,
-          rows.map((r) => String(r[sensitiveAttribute] ?? '(missing)')),
-          rows.map((r) => String(r[candidate.target])),
-          predictions.values.map(String),
-          positive,
-        );
-      }
-      // On at most IMPORTANCE_ROWS test rows, so models behind a command stay quick to explain.
-      const sample = rows.length > IMPORTANCE_ROWS ? shuffled(rows, seededRandom(input.spec.split.seed)).slice(0, IMPORTANCE_ROWS) : rows;
-      const importances = await permutationImportance(
-        sample,
-        candidate.features.map((f) => f.name),
-        input.primaryMetric,
-        async (datasets) =>
-          datasets.length === 1 && datasets[0] === sample && sample === rows
-            ? [metrics[input.primaryMetric]]
-            : (await scoreMany(store, candidate, datasets, cancellationSignal())).map((m) => m[input.primaryMetric]),
-        { seed: input.spec.split.seed, onBatch: () => heartbeat({ stage: 'feature importance' }) },
-      );
-      let champion: EvaluationResult['champion'] = null;
-      const production = input.compareChampion ? await repos.registry.productionPrimary(input.modelName) : null;
-      if (production) {
-        heartbeat({ stage: 'scoring champion' });
-        const artifact = await loadArtifact(store, production.version.artifactSha256);
-        const available = new Set(Object.keys(rows[0]!));
-        const missing = artifact.features.map((f) => f.name).filter((name) => !available.has(name));
-        champion =
-          missing.length === 0
-            ? { modelVersionId: production.version.id, version: production.version.version, metrics: await scoreRows(store, artifact, rows, cancellationSignal()) }
-            : {
-                modelVersionId: production.version.id,
-                version: production.version.version,
-                metrics: production.version.metrics,
-                note: `the champion uses columns this run does not (${missing.join(', ')}); compared on its recorded metrics`,
-              };
-      }
-      return { metrics, testRows: rows.length, fairness, importances, champion };
+    async evaluateCandidate(input: EvaluateInput): Promise<EvaluationResult> {
+      // Heartbeats throughout: a worker that dies mid-evaluation is noticed in a minute, not at the half-hour timeout.
+      return await whileHeartbeating({ stage: 'evaluating' }, () => evaluate(input));
     },
 
     /** Scores a model version for a deployment stage check: on the check's dataset, or the run's test split. */
-    async checkStage(input: {
-      modelVersionId: string;
-      datasetVersionId: string;
-      spec: EvaluationSpec;
-      checkDataset?: { name: string; version: number | 'latest' };
-    }): Promise<StageCheckResult> {
-      const modelVersion = await repos.registry.findVersion(input.modelVersionId);
-      if (!modelVersion) throw permanentFailure(FailureType.ModelNotFound, `model version ${input.modelVersionId} does not exist`);
-      const artifact = await loadArtifact(store, modelVersion.artifactSha256);
-      if (!input.checkDataset) {
-        const rows = await testRows(input.datasetVersionId, input.spec);
-        return { metrics: await scoreRows(store, artifact, rows, cancellationSignal()), rows: rows.length, data: 'test split' };
-      }
-      const { name, version } = input.checkDataset;
-      const found = await repos.datasets.findVersion(name, version);
-      if (!found) throw permanentFailure(FailureType.DatasetNotFound, `check dataset ${name}@${version} does not exist`);
-      const rows = await loadRows(await store.localPath(found.sha256), found.format, [...artifact.features.map((f) => f.name), artifact.target], artifact.target);
-      return { metrics: await scoreRows(store, artifact, rows, cancellationSignal()), rows: rows.length, data: `${name}@v${found.version}` };
+    async checkStage(input: StageCheckInput): Promise<StageCheckResult> {
+      return await whileHeartbeating({ stage: 'checking' }, () => checkStage(input));
     },
   };
+
+  async function evaluate(input: EvaluateInput): Promise<EvaluationResult> {
+    const rows = await testRows(input.datasetVersionId, input.spec);
+    if (rows.length === 0) throw permanentFailure(FailureType.BadInput, 'the test split is empty; raise split.testFraction or add rows');
+    heartbeat({ stage: 'scoring challenger' });
+    const candidate = await loadArtifact(store, input.artifactSha256);
+    const predictions = await predictRows(store, candidate, rows, cancellationSignal());
+    const metrics = metricsOf(candidate, rows, predictions);
+    let fairness: FairnessReport | undefined;
+    if (input.spec.fairness && candidate.task === 'classification') {
+      const { sensitiveAttribute, positiveClass } = input.spec.fairness;
+      const classes = candidate.classes ?? [];
+      const positive = positiveClass ?? (classes.length === 2 ? classes[1]! : undefined);
+      if (positive === undefined) throw permanentFailure(FailureType.BadInput, `fairness.positiveClass is required: the target has ${classes.length} classes`);
+      if (!classes.includes(positive)) throw permanentFailure(FailureType.BadInput, `fairness.positiveClass ${positive} is not a class of the target (${classes.join(', ')})`);
+      fairness = fairnessReport(
+        sensitiveAttribute,
+        rows.map((r) => String(r[sensitiveAttribute] ?? '(missing)')),
+        rows.map((r) => String(r[candidate.target])),
+        predictions.values.map(String),
+        positive,
+      );
+    }
+    // On at most IMPORTANCE_ROWS test rows, so models behind a command stay quick to explain.
+    const sample = rows.length > IMPORTANCE_ROWS ? shuffled(rows, seededRandom(input.spec.split.seed)).slice(0, IMPORTANCE_ROWS) : rows;
+    const importances = await permutationImportance(
+      sample,
+      candidate.features.map((f) => f.name),
+      input.primaryMetric,
+      async (datasets) =>
+        datasets.length === 1 && datasets[0] === sample && sample === rows
+          ? [metrics[input.primaryMetric]]
+          : (await scoreMany(store, candidate, datasets, cancellationSignal())).map((m) => m[input.primaryMetric]),
+      { seed: input.spec.split.seed, onBatch: () => heartbeat({ stage: 'feature importance' }) },
+    );
+    let champion: EvaluationResult['champion'] = null;
+    const production = input.compareChampion ? await repos.registry.productionPrimary(input.modelName) : null;
+    if (production) {
+      heartbeat({ stage: 'scoring champion' });
+      const artifact = await loadArtifact(store, production.version.artifactSha256);
+      const available = new Set(Object.keys(rows[0]!));
+      const missing = artifact.features.map((f) => f.name).filter((name) => !available.has(name));
+      champion =
+        missing.length === 0
+          ? { modelVersionId: production.version.id, version: production.version.version, metrics: await scoreRows(store, artifact, rows, cancellationSignal()) }
+          : {
+              modelVersionId: production.version.id,
+              version: production.version.version,
+              metrics: production.version.metrics,
+              note: `the champion uses columns this run does not (${missing.join(', ')}); compared on its recorded metrics`,
+            };
+    }
+    return { metrics, testRows: rows.length, fairness, importances, champion };
+  }
+
+  async function checkStage(input: StageCheckInput): Promise<StageCheckResult> {
+    const modelVersion = await repos.registry.findVersion(input.modelVersionId);
+    if (!modelVersion) throw permanentFailure(FailureType.ModelNotFound, `model version ${input.modelVersionId} does not exist`);
+    const artifact = await loadArtifact(store, modelVersion.artifactSha256);
+    if (!input.checkDataset) {
+      const rows = await testRows(input.datasetVersionId, input.spec);
+      return { metrics: await scoreRows(store, artifact, rows, cancellationSignal()), rows: rows.length, data: 'test split' };
+    }
+    const { name, version } = input.checkDataset;
+    const found = await repos.datasets.findVersion(name, version);
+    if (!found) throw permanentFailure(FailureType.DatasetNotFound, `check dataset ${name}@${version} does not exist`);
+    const rows = await loadRows(await store.localPath(found.sha256), found.format, [...artifact.features.map((f) => f.name), artifact.target], artifact.target);
+    return { metrics: await scoreRows(store, artifact, rows, cancellationSignal()), rows: rows.length, data: `${name}@v${found.version}` };
+  }
+}
+
+interface EvaluateInput {
+  modelName: string;
+  artifactSha256: string;
+  datasetVersionId: string;
+  spec: EvaluationSpec;
+  primaryMetric: MetricName;
+  compareChampion: boolean;
+}
+
+interface StageCheckInput {
+  modelVersionId: string;
+  datasetVersionId: string;
+  spec: EvaluationSpec;
+  checkDataset?: { name: string; version: number | 'latest' };
 }
 
 export type EvaluationActivities = ReturnType<typeof createEvaluationActivities>;

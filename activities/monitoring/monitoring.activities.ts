@@ -11,6 +11,7 @@ import type { PredictionDrift } from '../../db/schema/monitoring.js';
 import type { Cell } from '../../storage/read-rows.js';
 import { assessDrift, featureIgnored, featureLimits, findingsOf, type ReferenceProfile, type ServedRow } from './drift.js';
 import { DriftThreads } from './drift-threads.js';
+import { whileHeartbeating } from '../heartbeat.js';
 import { referenceOf, specOfVersion } from './reference.js';
 import type { Pseudonyms } from '../../storage/encryption/pseudonym.js';
 import { requestRetraining } from '../../clients/retraining.js';
@@ -158,17 +159,6 @@ export function createMonitoringActivities({ repos, store, pseudonyms = null }: 
       return { eventId: row.id };
     },
   };
-}
-
-/** Runs `work`, heartbeating every few seconds until it ends, so a long wait is not taken for a dead worker. */
-async function whileHeartbeating<T>(details: unknown, work: () => Promise<T>): Promise<T> {
-  heartbeat(details);
-  const timer = setInterval(() => heartbeat(details), 5_000);
-  try {
-    return await work();
-  } finally {
-    clearInterval(timer);
-  }
 }
 
 function resultOf(

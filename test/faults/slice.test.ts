@@ -1,6 +1,6 @@
 import { describe, expect, inject, it } from 'vitest';
 import { FAULT_KINDS } from '../../faults/faults.js';
-import { runFaultSuite } from '../../faults/run.js';
+import { reportMarkdown, runFaultSuite } from '../../faults/run.js';
 // @ts-expect-error: plain ESM helper shared with `npm run faults`, without type declarations
 import { freePort } from '../../scripts/lib.mjs';
 // @ts-expect-error: plain ESM helper shared with `npm run faults`, without type declarations
@@ -8,7 +8,8 @@ import { findToxiproxy, startToxiproxy } from '../../scripts/toxiproxy.mjs';
 
 /**
  * A seeded slice of `npm run faults` in every CI run: the stack as separate processes behind Toxiproxy,
- * a small concurrent load, ten faults that cover every kind, and every invariant checked afterwards.
+ * a small concurrent load (submissions of every shape, gate decisions, predictions, retrain schedules and a
+ * webhook receiver that fails now and then), ten faults that cover every kind, and every invariant checked afterwards.
  */
 describe('the fault suite, a seeded slice', () => {
   const adminUrl = inject('postgresAdminUrl');
@@ -22,6 +23,11 @@ describe('the fault suite, a seeded slice', () => {
       expect(report.load.acknowledged).toBeGreaterThanOrEqual(8);
       expect(report.invariants.flatMap((i) => i.violations.map((v) => `${i.invariant}: ${v}`))).toEqual([]);
       expect(report.invariants.find((i) => i.invariant.startsWith('every acknowledged submission'))!.checked).toBe(report.load.acknowledged);
+      // The other invariants had something to check: predictions, webhook events, retrain schedules.
+      expect(report.invariants.find((i) => i.invariant.startsWith('every acknowledged prediction'))!.checked).toBeGreaterThan(0);
+      expect(report.invariants.find((i) => i.invariant.startsWith('every webhook event'))!.checked).toBeGreaterThan(0);
+      expect(report.extra.retrainings).toBeGreaterThan(0);
+      console.log(reportMarkdown(report));
     } finally {
       proxy.child.kill('SIGTERM');
       await proxy.exited;

@@ -96,6 +96,10 @@ describe.skipIf(!inject('postgresAdminUrl'))('a worker process killed during tra
       [0, 'succeeded'],
       [1, 'succeeded'],
     ]);
+    // Evaluation heartbeats, so a worker killed mid-evaluation is noticed in a minute, not at its half-hour timeout
+    // (the fault suite found a run waiting on one).
+    const scheduled = (await handle.fetchHistory()).events!.flatMap((e) => e.activityTaskScheduledEventAttributes ?? []);
+    expect(scheduled.find((a) => a.activityType?.name === 'evaluateCandidate')?.heartbeatTimeout?.seconds?.toString()).toBe('60');
     expect(Math.max(...trials.map((t) => t.attempts))).toBeGreaterThanOrEqual(2);
     const steps = await repos.runs.stepsOf([runId]);
     expect(steps.map((s) => s.name)).toEqual(['register-dataset', 'validate-data', 'train', 'evaluate', 'register-model', 'gate:production-approval', 'deploy:production']);
@@ -104,5 +108,6 @@ describe.skipIf(!inject('postgresAdminUrl'))('a worker process killed during tra
     expect((await repos.registry.ofRuns([runId])).map((d) => [d.stage, d.role])).toEqual([['production', 'primary']]);
     expect(await repos.gates.ofRuns([runId])).toHaveLength(1);
     expect((await repos.runs.get(runId))!.status).toBe('succeeded');
+    recordHistory(handle.workflowId, 'replaced-worker-evaluation-heartbeats');
   });
 });

@@ -71,6 +71,11 @@ const registry: ActivityOptions = {
 
 const datasets = proxyActivities<DataActivities>(data);
 const evaluations = proxyActivities<EvaluationActivities>(evaluation);
+/**
+ * Evaluation heartbeats in runs since the patch, so a worker killed mid-evaluation is noticed within a minute
+ * rather than at the half-hour timeout (the fault suite found a run waiting on one); earlier runs replay as they ran.
+ */
+const evaluationOptions = (): ActivityOptions => (patched('evaluation-heartbeat') ? { ...evaluation, heartbeatTimeout: '1 minute' } : evaluation);
 const registries = proxyActivities<RegistryActivities>(registry);
 const ledger = proxyLocalActivities<DataActivities>(LOCAL_PROJECTION_OPTIONS);
 
@@ -229,7 +234,7 @@ async function drawPrivacy(spec: PipelineSpec, runId: string, dataset: DatasetVe
 
 /** Scores the best trial on the test split (and the champion on the same rows); rejects it when it may not be released. */
 async function evaluate(spec: PipelineSpec, training: TrainingOutput, dataset: DatasetVersionRef): Promise<EvaluationResult> {
-  const result = await evaluations.evaluateCandidate.executeWithOptions({ ...evaluation, summary: `evaluate trial ${training.bestTrialIndex}` }, [
+  const result = await evaluations.evaluateCandidate.executeWithOptions({ ...evaluationOptions(), summary: `evaluate trial ${training.bestTrialIndex}` }, [
     {
       modelName: modelNameOf(spec),
       artifactSha256: training.bestArtifactSha256,
@@ -283,7 +288,7 @@ function createRollout(spec: PipelineSpec, runId: string, executionKey: string, 
         log.info('rolling back', { stage: request.stage, summary });
         return registries.rollback.executeWithOptions({ ...registry, summary }, [request]);
       },
-      check: (request, summary) => evaluations.checkStage.executeWithOptions({ ...evaluation, summary }, [request]),
+      check: (request, summary) => evaluations.checkStage.executeWithOptions({ ...evaluationOptions(), summary }, [request]),
       sleep: (ms) => sleep(ms),
     },
   });
