@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { metricAxisExtent } from '../../domain/pipeline/metric-range.js';
 import { bestIndex, championFailure, thresholdFailures } from '../../domain/pipeline/decisions.js';
 import { halvingRungs, searchTrials } from '../../domain/pipeline/search.js';
 import { parsePipelineSpec } from '../../domain/pipeline/spec.js';
@@ -217,5 +218,17 @@ describe('successive halving', () => {
       { fraction: 1, keep: 1 },
     ]);
     expect(halvingRungs(1, 3, 100_000)).toEqual([{ fraction: 1, keep: 1 }]);
+  });
+});
+
+describe('metric axes', () => {
+  it('keeps a metric that lives between 0 and 1 within them, with a little room, and leaves others alone', () => {
+    const f1 = metricAxisExtent('f1')!;
+    expect([f1.min({ min: 0.95, max: 0.99 }), f1.max({ min: 0.95, max: 0.99 })]).toEqual([0.94, 1].map((v) => expect.closeTo(v, 9)));
+    expect([f1.min({ min: 0.5, max: 0.7 }), f1.max({ min: 0.5, max: 0.7 })]).toEqual([0.48, 0.72].map((v) => expect.closeTo(v, 9)));
+    expect([f1.min({ min: 0.02, max: 1 }), f1.max({ min: 0.02, max: 1 })]).toEqual([0, 1]);
+    expect(f1.max({ min: 1, max: 1 })).toBe(1);
+    expect(metricAxisExtent('rmse')).toBeUndefined();
+    expect(metricAxisExtent('r2')).toBeUndefined();
   });
 });

@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
 import { Link } from 'wouter';
+import { metricAxisExtent } from '../../../domain/pipeline/metric-range';
 import { Chart, type ChartOption } from '../charts/chart';
 import { compareHref } from '../compare/compare-page';
 import { between, formatDuration, formatNumber, formatParams, numericLeaves } from '../ui/format';
@@ -97,6 +98,9 @@ export function TrialsSection({ run }: { run: Run }) {
 
 type Row = { trial: Trial; columns: Record<string, number | string> };
 
+/** A column's axis extent: a metric between 0 and 1 stays within them. */
+const extentOf = (column: string) => (column.startsWith('metric.') ? metricAxisExtent(column.slice('metric.'.length)) : undefined);
+
 function ParallelPlot({ rows, primary }: { rows: Row[]; primary: string }) {
   const option = useMemo<ChartOption>(() => {
     const target = `metric.${primary}`;
@@ -104,7 +108,8 @@ function ParallelPlot({ rows, primary }: { rows: Row[]; primary: string }) {
     const axes = [...dims, target].map((name, dim) => {
       const categorical = rows.some((r) => typeof r.columns[name] === 'string');
       const values = categorical ? [...new Set(rows.map((r) => String(r.columns[name] ?? '—')))] : undefined;
-      return { dim, name: name.replace(/^(param|metric)\./, ''), type: categorical ? 'category' : 'value', data: values, scale: !categorical };
+      const short = name.replace(/^(param|metric)\./, '');
+      return { dim, name: short, type: categorical ? 'category' : 'value', data: values, scale: !categorical, ...extentOf(name) };
     });
     const data = rows.filter((r) => typeof r.columns[target] === 'number').map((r) => [...dims, target].map((d) => r.columns[d] ?? '—'));
     return {
@@ -126,8 +131,8 @@ function ScatterPlot({ rows, primary }: { rows: Row[]; primary: string }) {
     return {
       legend: { top: 0 },
       tooltip: { trigger: 'item' },
-      xAxis: { name: x, type: 'value', scale: true, nameLocation: 'middle', nameGap: 28 },
-      yAxis: { name: y, type: 'value', scale: true },
+      xAxis: { name: x, type: 'value', scale: true, nameLocation: 'middle', nameGap: 28, ...extentOf(x) },
+      yAxis: { name: y, type: 'value', scale: true, ...extentOf(y) },
       grid: { left: 70, right: 30, top: 40, bottom: 50 },
       series: trainers.map((trainer) => ({
         type: 'scatter',
