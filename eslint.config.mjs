@@ -52,14 +52,15 @@ export default tseslint.config(
   // The layers' walls, from the bottom: domain/ (pure: spec, messages, decisions, report types) imports
   // nothing else of ours; db/ only domain/; storage/ (artifacts, dataset files) db/ and domain/; ml/ (the
   // learners, trainers and prediction) those three; clients/ (starting our workflows from outside) adds
-  // workflows' message types. The API never reaches into worker code: what both need lives below both.
-  wall(['domain/**/*.ts'], ['activities', 'api', 'db', 'workflows', 'worker', 'ml', 'storage', 'clients', 'bench', 'test'], 'domain/ imports nothing else of ours.'),
-  wall(['db/**/*.ts'], ['activities', 'api', 'workflows', 'worker', 'ml', 'storage', 'clients', 'bench'], 'db/ may import only domain/ and itself.'),
+  // workflows' message types; observability/ (tracing) nothing of ours. The API never reaches into worker code: what both need lives below both.
+  wall(['domain/**/*.ts'], ['activities', 'api', 'db', 'workflows', 'worker', 'ml', 'storage', 'clients', 'observability', 'bench', 'test'], 'domain/ imports nothing else of ours.'),
+  wall(['db/**/*.ts'], ['activities', 'api', 'workflows', 'worker', 'ml', 'storage', 'clients', 'observability', 'bench'], 'db/ may import only domain/ and itself.'),
   wall(['storage/**/*.ts'], ['activities', 'api', 'workflows', 'worker', 'ml', 'clients', 'bench'], 'storage/ may import only domain/, db/ and itself.'),
   wall(['ml/**/*.ts'], ['activities', 'api', 'workflows', 'worker', 'clients', 'bench'], 'ml/ may import only domain/, db/, storage/ and itself.'),
   wall(['clients/**/*.ts'], ['activities', 'api', 'worker', 'bench'], 'clients/ may not import activities/, api/ or worker/.'),
   wall(['cli/**/*.ts'], ['activities', 'api', 'db', 'workflows', 'worker', 'ml', 'storage', 'clients', 'bench'], 'cli/ is a client of the GraphQL API: it may import only domain/ and itself.'),
   wall(['console/**/*.ts', 'console/**/*.tsx'], ['activities', 'api', 'db', 'workflows', 'worker', 'ml', 'storage', 'clients', 'bench', 'cli'], 'console/ is a client of the GraphQL API: it may import only domain/ and itself.'),
+  wall(['observability/**/*.ts'], ['activities', 'api', 'db', 'workflows', 'worker', 'ml', 'storage', 'clients', 'bench'], 'observability/ (tracing) wraps what it is given: it imports nothing else of ours.'),
   wall(['api/**/*.ts'], ['activities', 'worker', 'bench'], 'api/ never imports worker code: move what both need to domain/, ml/, storage/ or clients/.'),
   {
     files: ['**/*.mjs'],

@@ -8,6 +8,7 @@ import { connectWorker, createWorker } from './worker/create-worker.js';
 import { ensureSearchAttributes } from './worker/search-attributes.js';
 import { installRuntime } from './worker/runtime.js';
 import { onShutdownSignal } from './worker/shutdown.js';
+import { tracingFromEnv } from './observability/tracing.js';
 
 /**
  * The all-in-one process `npm start` runs: the worker and the GraphQL API share one process and one
@@ -15,6 +16,7 @@ import { onShutdownSignal } from './worker/shutdown.js';
  * the worker finish in-flight activities, then closes the database.
  */
 const config = loadConfigOrExit();
+tracingFromEnv('custody');
 installRuntime(config);
 const database = await openDatabase(config.database);
 await database.migrate();

@@ -1,5 +1,6 @@
 import type { Database } from '../db/client.js';
 import { createRepositories } from '../db/repositories/index.js';
+import { tracedRepositories } from '../observability/tracing.js';
 import { createDataActivities } from './data/data.activities.js';
 import { createEvaluationActivities } from './evaluation/evaluation.activities.js';
 import { createEventsActivities } from './events/events.activities.js';
@@ -27,7 +28,7 @@ export interface ActivityDependencies {
 
 /** All activities, composed from the per-domain factories. */
 export function createActivities(deps: ActivityDependencies) {
-  const repos = createRepositories(deps.database.db);
+  const repos = tracedRepositories(createRepositories(deps.database.db));
   const store = openArtifactStore(deps.artifacts, deps.keyring);
   return {
     ...createSystemActivities(deps),

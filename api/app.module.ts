@@ -1,6 +1,7 @@
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { TracingInterceptor } from './common/tracing.interceptor.js';
 import { NoNulPipe } from './common/no-nul.pipe.js';
 import { GraphQLModule } from '@nestjs/graphql';
 import { CoreModule, type ApiDependencies } from './core/core.module.js';
@@ -33,6 +34,7 @@ export class AppModule {
       providers: [
         { provide: APP_FILTER, useClass: DomainErrorFilter },
         { provide: APP_PIPE, useClass: NoNulPipe },
+        { provide: APP_INTERCEPTOR, useClass: TracingInterceptor },
       ],
       imports: [
         CoreModule.forRoot(deps),

@@ -10,6 +10,7 @@ import { AppModule } from './app.module.js';
 import { serveConsole } from './http/console.js';
 import { hardenHttp } from './http/hardening.js';
 import { serveFastPredict } from './serving/fast-predict.js';
+import { clientTracing } from '../observability/tracing.js';
 import type { ApiDependencies } from './core/core.module.js';
 
 const LOG_LEVELS: Record<Config['logLevel'], LogLevel[]> = {
@@ -22,7 +23,7 @@ const LOG_LEVELS: Record<Config['logLevel'], LogLevel[]> = {
 /** A Temporal client whose connection is made on first use, so the API starts even while Temporal boots. */
 export function createTemporalClient(config: Config): Client {
   const connection = Connection.lazy({ address: config.temporal.address });
-  return new Client({ connection, namespace: config.temporal.namespace, dataConverter: temporalDataConverter(config.encryption) });
+  return new Client({ connection, namespace: config.temporal.namespace, dataConverter: temporalDataConverter(config.encryption), interceptors: clientTracing() });
 }
 
 /**

@@ -3,9 +3,11 @@ import { loadConfigOrExit } from '../config.js';
 import { openDatabase } from '../db/client.js';
 import { verifyKeyringOrExit } from '../storage/encryption/verify-keyring.js';
 import { announceFirstAdmin, createApiApp, createTemporalClient } from './bootstrap.js';
+import { tracingFromEnv } from '../observability/tracing.js';
 
 /** The API process on its own (docker-compose's `api` service). It owns the schema: it migrates at start. */
 const config = loadConfigOrExit();
+tracingFromEnv('custody-api');
 const database = await openDatabase(config.database);
 await database.migrate();
 await verifyKeyringOrExit(database, config.encryption?.keyring);

@@ -44,6 +44,12 @@ export function specOf(shape: Shape, index: number): PipelineSpecInput {
   };
 }
 
+/** The shape a run was submitted as, from the pipeline name its spec gives (`faults-<shape>`). */
+function shapeOfPipeline(name: string): Shape {
+  const shape = name.replace(/^faults-/, '') as Shape;
+  return SHAPES.includes(shape) ? shape : 'approve';
+}
+
 /** A GraphQL call to the API that gives up after `timeoutMs`; a network error or a 5xx throws. */
 export async function call(cluster: Cluster, as: string, query: string, variables: Record<string, unknown> = {}, timeoutMs = 15_000): Promise<any> {
   const response = await fetch(cluster.url, {
@@ -65,7 +71,6 @@ export async function call(cluster: Cluster, as: string, query: string, variable
 export function startLoad(cluster: Cluster, options: { submissions: number; spreadMs: number; seed: number }) {
   const random = seededRandom(options.seed);
   const stats: LoadStats = { submitted: 0, acknowledged: [], unanswered: 0, decisions: 0, predictions: 0 };
-  const shapeOf = new Map<string, Shape>();
   let stopped = false;
 
   const submit = async (index: number) => {
@@ -74,7 +79,6 @@ export function startLoad(cluster: Cluster, options: { submissions: number; spre
     try {
       const data = await call(cluster, 'engineer@faults.test', 'mutation($input: SubmitPipelineInput!) { submitPipeline(input: $input) { id } }', { input: { spec: specOf(shape, index) } });
       stats.acknowledged.push({ runId: data.submitPipeline.id, shape });
-      shapeOf.set(data.submitPipeline.id, shape);
     } catch {
       stats.unanswered++;
     }
@@ -87,11 +91,13 @@ export function startLoad(cluster: Cluster, options: { submissions: number; spre
   const steer = async () => {
     const open: any[] = [];
     for (const status of ['running', 'awaiting_approval']) {
-      const query = 'query($status: RunStatus) { pipelineRuns(input: { status: $status, first: 100 }) { nodes { id status currentStep gates { name status approvals { actor } } } } }';
+      const query = 'query($status: RunStatus) { pipelineRuns(input: { status: $status, first: 100 }) { nodes { id pipelineName trigger status currentStep gates { name status approvals { actor } } } } }';
       open.push(...(await call(cluster, 'viewer@faults.test', query, { status })).pipelineRuns.nodes);
     }
     for (const run of open) {
-      const shape = shapeOf.get(run.id) ?? 'approve';
+      // The shape from the run's own pipeline name, not from the submission's answer, which a run may reach its gate
+      // before (a reject run was once approved so); a retraining carries the spec of the version in production.
+      const shape = run.trigger === 'retrain' ? 'approve' : shapeOfPipeline(run.pipelineName);
       if (shape === 'cancel' && run.status === 'running' && run.currentStep === 'train') {
         await call(cluster, 'engineer@faults.test', 'mutation($id: ID!) { cancelRun(input: { runId: $id }) { id } }', { id: run.id }).catch(() => undefined);
       }

@@ -22,6 +22,7 @@ describe('the layers’ walls', () => {
     ['api/serving/serving.service.ts', "import { wall } from '../../worker/main.js';", /api\/ never imports worker code/],
     ['ml/predict.ts', "import { wall } from '../activities/evaluation/evaluation.activities.js';", /ml\/ may import only/],
     ['storage/artifact-store.ts', "import { wall } from '../ml/predict.js';", /storage\/ may import only/],
+    ['observability/tracing.ts', "import { wall } from '../db/client.js';", /observability\/ \(tracing\) wraps what it is given/],
     ['cli/commands/runs.ts', "import { wall } from '../../db/client.js';", /cli\/ is a client of the GraphQL API/],
     ['console/src/runs/run-page.tsx', "import { wall } from '../../../db/client.js';", /console\/ is a client of the GraphQL API/],
     ['console/src/approvals/decide.tsx', "import { wall } from '../../../api/runs/runs.service.js';", /console\/ is a client of the GraphQL API/],

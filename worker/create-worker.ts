@@ -1,6 +1,7 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { trainingTaskQueue, type WorkerPool } from '../domain/task-queues.js';
 import { runIdInLogs } from './log-attributes.js';
+import { WORKFLOW_TRACING_MODULE, workerTracing } from '../observability/tracing.js';
 import type { Config } from '../config.js';
 import { temporalDataConverter } from '../clients/payload-codec.js';
 import { createActivities } from '../activities/index.js';
@@ -51,12 +52,15 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
   const { config, connection, database } = options;
   const taskQueue = options.taskQueue ?? config.temporal.taskQueue;
   const { training: trainingActivities, rest } = splitActivities({ ...createActivities({ database, artifacts: config.artifacts, keyring: config.encryption?.keyring, importDir: config.importDir, webhookAllowRanges: config.security.webhookAllowRanges }), ...options.activityOverrides });
+  const tracing = workerTracing();
   const common = {
     connection,
     namespace: config.temporal.namespace,
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
     shutdownGraceTime: '30 seconds',
-    interceptors: { activity: [runIdInLogs] },
+    // A prebuilt bundle (tests) carries the tracing workflow interceptors itself; one bundled here is given them.
+    interceptors: { activity: [tracing.activity, runIdInLogs], workflowModules: options.workflowBundlePath ? [] : [WORKFLOW_TRACING_MODULE] },
+    sinks: tracing.sinks,
     dataConverter: temporalDataConverter(config.encryption),
   } satisfies Partial<WorkerOptions>;
   const workers = [];

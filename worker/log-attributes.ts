@@ -1,3 +1,4 @@
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 
 /** The run an activity works for, from its input (`{ runId }`, as every pipeline activity takes). */
@@ -8,20 +9,27 @@ function runIdOf(args: unknown[]): string | undefined {
 
 /**
  * Adds the Custody run id to every log line an activity writes, beside the workflow id, activity type and
- * attempt the SDK adds, so one grep finds a run's lines across workers.
+ * attempt the SDK adds, so one grep finds a run's lines across workers; with tracing on, the activity's trace and
+ * span ids too, on every line of it (the SDK's own, written after the span ends, included). Runs inside the
+ * tracing interceptor, so the activity's span is the active one when it starts.
  */
 export const runIdInLogs: ActivityInterceptorsFactory = () => {
-  let runId: string | undefined;
+  let attributes: Record<string, string> = {};
   return {
     inbound: {
       async execute(input, next) {
-        runId = runIdOf(input.args);
+        const runId = runIdOf(input.args);
+        const span = trace.getActiveSpan()?.spanContext();
+        attributes = {
+          ...(runId ? { custodyRunId: runId } : {}),
+          ...(span && isSpanContextValid(span) ? { trace_id: span.traceId, span_id: span.spanId } : {}),
+        };
         return await next(input);
       },
     },
     outbound: {
       getLogAttributes(input, next) {
-        return next(runId ? { ...input, custodyRunId: runId } : input);
+        return next({ ...input, ...attributes });
       },
     },
   };

@@ -5,9 +5,11 @@ import { connectWorker, createWorker } from './create-worker.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 import { installRuntime } from './runtime.js';
 import { onShutdownSignal } from './shutdown.js';
+import { tracingFromEnv } from '../observability/tracing.js';
 
 /** The worker process on its own (docker-compose's `worker` service). */
 const config = loadConfigOrExit();
+tracingFromEnv('custody-worker');
 installRuntime(config);
 const database = await openDatabase(config.database);
 await database.migrate();

@@ -6,6 +6,7 @@ import { authenticateRequest, requireRole } from '../access/authorize.js';
 import { RefusalLimiter, sourceOf } from '../access/refusal-limiter.js';
 import { TokensService } from '../access/tokens.service.js';
 import { findNul } from '../common/no-nul.pipe.js';
+import { inSpan, tracingInstalled } from '../../observability/tracing.js';
 import { DomainError } from '../errors/domain-error.js';
 import { InputError } from '../errors/input-error.js';
 import { sendRestError } from '../errors/rest-error.js';
@@ -39,7 +40,8 @@ export function serveFastPredict(app: INestApplication, security: SecurityConfig
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const name = fastPredictName(req, security.bodyLimit);
     if (name === null) return framework(req, res);
-    void limiter(req, res, () => headers(req, res, () => void readBody(req).then((body) => answer(req, res, name, body), () => req.socket.destroy())));
+    const respond = (body: string) => (tracingInstalled() ? inSpan('POST /v1/models/:name/predict', () => answer(req, res, name, body)) : answer(req, res, name, body));
+    void limiter(req, res, () => headers(req, res, () => void readBody(req).then(respond, () => req.socket.destroy())));
   });
 }
 

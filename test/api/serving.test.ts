@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
@@ -152,7 +152,11 @@ describe('serving', () => {
     try {
       for (let i = 0; i < 3; i++) ids.push(...(await predict([flower])).data!.predict.map((p) => p.predictionId));
       await eventually(stats, (s) => s.pending === 3, 10_000);
-      expect(readdirSync(stack.config.serving.spoolDir).length).toBeGreaterThanOrEqual(1);
+      const spool = stack.config.serving.spoolDir;
+      expect(readdirSync(spool).length).toBeGreaterThanOrEqual(1);
+      // Served inputs on disk are this process's alone.
+      expect(statSync(spool).mode & 0o777).toBe(0o700);
+      for (const file of readdirSync(spool)) expect(statSync(path.join(spool, file)).mode & 0o777).toBe(0o600);
     } finally {
       await stack.database.db.execute(sql.raw('alter table predictions_away rename to predictions'));
     }

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { WORKFLOW_TRACING_MODULE } from '../../observability/tracing.js';
 import { Connection } from '@temporalio/client';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
@@ -63,7 +64,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('s3', { endpoint: s3.endpoint, bucket: 'custody-test', root: s3Root, ...s3Keys });
 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'custody-bundle-'));
-  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: quietLogger });
+  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, workflowInterceptorModules: [WORKFLOW_TRACING_MODULE], logger: quietLogger });
   const bundlePath = path.join(dir, 'workflows.js');
   writeFileSync(bundlePath, bundle.code);
   project.provide('workflowBundlePath', bundlePath);

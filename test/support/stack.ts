@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { temporalDataConverter } from '../../clients/payload-codec.js';
+import { clientTracing } from '../../observability/tracing.js';
 import type { Config } from '../../config.js';
 import { startTestApi, type TestApi } from './api.js';
 import { testConfig } from './config.js';
@@ -20,7 +21,7 @@ export async function startStack(options: { activityOverrides?: Record<string, (
   const base = testConfig(options.env);
   const worker = await startTestWorker({ config: base, database, activityOverrides: options.activityOverrides });
   const config: Config = { ...base, temporal: { ...base.temporal, taskQueue: worker.taskQueue } };
-  const temporal = new Client({ connection: await Connection.connect({ address: config.temporal.address }), namespace: config.temporal.namespace, dataConverter: temporalDataConverter(config.encryption) });
+  const temporal = new Client({ connection: await Connection.connect({ address: config.temporal.address }), namespace: config.temporal.namespace, dataConverter: temporalDataConverter(config.encryption), interceptors: clientTracing() });
   const api = await startTestApi({ config, database, temporal });
   return {
     config,

@@ -6,6 +6,7 @@ import type { Config } from '../../config.js';
 import type { Database } from '../../db/client.js';
 import { createWorker, type WorkerPools } from '../../worker/create-worker.js';
 import { installRuntime } from '../../worker/runtime.js';
+import { clientTracing } from '../../observability/tracing.js';
 import { uniqueTaskQueue } from './config.js';
 
 export interface TestWorker {
@@ -42,7 +43,7 @@ export async function startTestWorker(options: {
   });
   const running = worker.run();
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: options.config.temporal.namespace, dataConverter: temporalDataConverter(options.config.encryption) });
+  const client = new Client({ connection, namespace: options.config.temporal.namespace, dataConverter: temporalDataConverter(options.config.encryption), interceptors: clientTracing() });
   return {
     worker,
     client,

@@ -11,6 +11,7 @@ import { startTestApi, type TestApi } from '../support/api.js';
 import { testConfig, uniqueTaskQueue } from '../support/config.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { eventually, exampleSpec } from '../support/pipelines.js';
+import { startOtlpReceiver } from '../support/otlp-receiver.js';
 import { s3Env } from '../support/s3.js';
 import { killGroup, startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
 // @ts-expect-error: plain ESM helper shared with `npm start`, without type declarations
@@ -30,12 +31,16 @@ describe.skipIf(!inject('postgresAdminUrl'))('an orchestration-only and a traini
   const taskQueue = uniqueTaskQueue('pools');
 
   let metricsAddress: string;
+  let otlp: Awaited<ReturnType<typeof startOtlpReceiver>>;
 
   beforeAll(async () => {
     database = await createTestDatabase();
     const { env: s3 } = s3Env();
     metricsAddress = `127.0.0.1:${(await freePort()) as number}`;
+    otlp = await startOtlpReceiver();
     const env = (pool: string) => ({
+      // Both export their spans over OTLP/HTTP to the receiver, as to an operator's collector.
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint,
       ...(pool === 'orchestration' ? { TEMPORAL_METRICS_ADDRESS: metricsAddress } : {}),
       LOG_LEVEL: 'debug',
       LOG_FORMAT: 'json',
@@ -54,6 +59,7 @@ describe.skipIf(!inject('postgresAdminUrl'))('an orchestration-only and a traini
   }, 120_000);
   afterAll(async () => {
     await api?.close();
+    await otlp?.close();
     for (const child of [orchestration, training]) if (child) killGroup(child, 'SIGTERM');
     await client?.connection.close();
     await database?.close();
@@ -106,7 +112,15 @@ describe.skipIf(!inject('postgresAdminUrl'))('an orchestration-only and a traini
       const ofRun = lines.filter((line) => line.custodyRunId === submitPipeline.id && (line.activityType === 'trainCandidate') === isTrial);
       expect(ofRun.length, isTrial ? 'trial lines' : 'orchestration lines').toBeGreaterThan(0);
       expect(ofRun[0]).toMatchObject({ workflowId: submitPipeline.workflowId });
+      // With tracing on, what an activity logs while it runs carries its trace, and the span it names reached the collector.
+      const traced = ofRun.find((line) => typeof line.trace_id === 'string');
+      expect(traced?.trace_id, isTrial ? 'a traced trial line' : 'a traced orchestration line').toMatch(/^[0-9a-f]{32}$/);
+      await eventually(async () => otlp.spans, (spans) => spans.some((span) => span.spanId === traced!.span_id), 30_000);
+      expect(otlp.spans.find((span) => span.spanId === traced!.span_id)).toMatchObject({ traceId: traced!.trace_id, name: isTrial ? 'RunActivity:trainCandidate' : expect.stringMatching(/^RunActivity:/), service: 'custody-worker' });
     }
+    // The workflow's spans come from the orchestration worker, in the trials' trace.
+    const trialSpan = otlp.spans.find((span) => span.name === 'RunActivity:trainCandidate')!;
+    await eventually(async () => otlp.spans, (spans) => spans.some((span) => span.name === 'RunWorkflow:pipeline' && span.traceId === trialSpan.traceId), 30_000);
 
     // The orchestration worker's own SDK metrics reach /metrics beside Custody's.
     const metrics = await fetch(api.url.replace(/graphql$/, 'metrics'), { headers: { authorization: `Bearer ${api.tokens['viewer@example.com']}` } });
