@@ -132,18 +132,27 @@ export function psi(expected: readonly number[], actual: readonly number[], epsi
 }
 
 /**
- * Share of `sorted` (ascending) values in each bin of `edges`, in one walk; values outside the edges fall
- * into the first or last bin.
+ * Share of `sorted` (ascending) values in each bin of `edges`, by a binary search per edge; values outside the
+ * edges fall into the first or last bin. Bin k holds the values v with edges[k] ≤ v < edges[k + 1].
  */
 export function binSharesSorted(sorted: Float64Array, edges: readonly number[]): number[] {
   const last = Math.max(0, edges.length - 2);
-  const counts = new Array<number>(last + 1).fill(0);
-  let bin = 0;
-  for (let i = 0; i < sorted.length; i++) {
-    while (bin < last && sorted[i]! >= edges[bin + 1]!) bin++;
-    counts[bin]!++;
+  const n = sorted.length;
+  // starts[k]: where bin k begins, the first value not below edges[k] (bin 0 begins at 0, whatever its edge).
+  const starts = Array.from({ length: last + 1 }, (_, k) => (k === 0 ? 0 : lowerBound(sorted, edges[k]!)));
+  return starts.map((start, k) => ((k === last ? n : starts[k + 1]!) - start) / Math.max(1, n));
+}
+
+/** The first index of `sorted` whose value is not below `value` (its length if none is). */
+function lowerBound(sorted: Float64Array, value: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (sorted[mid]! < value) low = mid + 1;
+    else high = mid;
   }
-  return counts.map((c) => c / Math.max(1, sorted.length));
+  return low;
 }
 
 /** Pearson's chi-square goodness-of-fit test of observed counts against expected counts. */

@@ -1,8 +1,15 @@
+/** Bits per digit: 11, so a digit's counts (2,048 of them) stay in the first-level cache while a pass scatters. */
+const DIGIT_BITS = 11;
+const BUCKETS = 1 << DIGIT_BITS;
+const MASK = BUCKETS - 1;
+/** The six digits of a 64-bit key: three of each 32-bit word (11, 11 and 10 bits), least significant first. */
+const DIGITS = [0, 1, 2, 3, 4, 5].map((d) => ({ word: d < 3 ? 0 : 1, shift: (d % 3) * DIGIT_BITS }));
+
 /**
  * Sorts float64 values ascending, in place, in the same order as Float64Array.prototype.sort (-0 before
  * +0; the values are finite or infinite, never NaN), by a least-significant-digit radix sort on their
- * bits: four passes of 16 bits, linear in the length, about three times faster than the comparison
- * sort from a few thousand values up. Short arrays take the native sort.
+ * bits: six passes of 11 bits, linear in the length, several times faster than the comparison sort from a
+ * few thousand values up. Short arrays take the native sort.
  */
 export function sortFloat64(values: Float64Array): Float64Array {
   const n = values.length;
@@ -22,19 +29,18 @@ export function sortFloat64(values: Float64Array): Float64Array {
   const counts = countDigits(keys, n);
   let from: Uint32Array = keys;
   let to: Uint32Array = new Uint32Array(n * 2);
-  for (let pass = 0; pass < 4; pass++) {
-    const offsets = counts.subarray(pass * 65536, (pass + 1) * 65536);
-    const word = pass >> 1;
-    const shift = (pass & 1) * 16;
-    if (offsets[(from[word]! >>> shift) & 0xffff] === n) continue; // Every key shares this digit: the pass would not move anything.
+  for (let d = 0; d < DIGITS.length; d++) {
+    const offsets = counts.subarray(d * BUCKETS, (d + 1) * BUCKETS);
+    const { word, shift } = DIGITS[d]!;
+    if (offsets[(from[word]! >>> shift) & MASK] === n) continue; // Every key shares this digit: the pass would not move anything.
     let sum = 0;
-    for (let d = 0; d < 65536; d++) {
-      const c = offsets[d]!;
-      offsets[d] = sum;
+    for (let b = 0; b < BUCKETS; b++) {
+      const c = offsets[b]!;
+      offsets[b] = sum;
       sum += c;
     }
     for (let i = 0; i < n; i++) {
-      const at = offsets[(from[2 * i + word]! >>> shift) & 0xffff]!++;
+      const at = offsets[(from[2 * i + word]! >>> shift) & MASK]!++;
       to[2 * at] = from[2 * i]!;
       to[2 * at + 1] = from[2 * i + 1]!;
     }
@@ -53,16 +59,18 @@ export function sortFloat64(values: Float64Array): Float64Array {
   return values;
 }
 
-/** How many keys have each value of each of the four digits, in one read of the keys. */
+/** How many keys have each value of each of the six digits, in one read of the keys. */
 function countDigits(keys: Uint32Array, n: number): Uint32Array {
-  const counts = new Uint32Array(4 * 65536);
+  const counts = new Uint32Array(DIGITS.length * BUCKETS);
   for (let i = 0; i < n; i++) {
     const low = keys[2 * i]!;
     const high = keys[2 * i + 1]!;
-    counts[low & 0xffff]!++;
-    counts[65536 + (low >>> 16)]!++;
-    counts[131072 + (high & 0xffff)]!++;
-    counts[196608 + (high >>> 16)]!++;
+    counts[low & MASK]!++;
+    counts[BUCKETS + ((low >>> 11) & MASK)]!++;
+    counts[2 * BUCKETS + (low >>> 22)]!++;
+    counts[3 * BUCKETS + (high & MASK)]!++;
+    counts[4 * BUCKETS + ((high >>> 11) & MASK)]!++;
+    counts[5 * BUCKETS + (high >>> 22)]!++;
   }
   return counts;
 }

@@ -51,6 +51,23 @@ export function securityHeaders() {
 }
 
 /**
+ * The headers `securityHeaders()` sets, found once by running it against a response that records them: the same
+ * for every request, so a hot path can set them without running the middleware each time.
+ */
+export function securityHeaderList(): [string, string][] {
+  const headers = new Map<string, string>();
+  const recorder = {
+    setHeader: (name: string, value: unknown) => headers.set(name.toLowerCase(), String(value)),
+    removeHeader: (name: string) => headers.delete(name.toLowerCase()),
+    getHeader: (name: string) => headers.get(name.toLowerCase()),
+  };
+  let done = false;
+  securityHeaders()({ headers: {}, method: 'GET', url: '/' } as IncomingMessage, recorder as unknown as ServerResponse, () => (done = true));
+  if (!done) throw new Error('the security headers middleware did not finish at once');
+  return [...headers];
+}
+
+/**
  * The HTTP surface's defences, in the order a request meets them: the refusal rate limit (before anything
  * is read), security headers, the CORS allow-list, then the small JSON body limit. Called once, before
  * the app listens.

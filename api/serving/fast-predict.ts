@@ -10,7 +10,7 @@ import { inSpan, tracingInstalled } from '../../observability/tracing.js';
 import { DomainError } from '../errors/domain-error.js';
 import { InputError } from '../errors/input-error.js';
 import { sendRestError } from '../errors/rest-error.js';
-import { securityHeaders } from '../http/hardening.js';
+import { securityHeaderList } from '../http/hardening.js';
 import { errorBody, sendJson } from '../http/respond.js';
 import { ServingError } from './serving.error.js';
 import { ServingService } from './serving.service.js';
@@ -24,7 +24,7 @@ const JSON_TYPE = /^application\/json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
 /**
  * `POST /v1/models/{name}/predict` answered on the HTTP server itself, ahead of Express and Nest: an application's
  * hot path, where the framework's routing, guards and pipes cost more than the prediction. It applies what the
- * framework's path applies to it, with the same functions: the refusal limit, the security headers, the body
+ * framework's path applies to it, with the same functions: the refusal limit, the security headers (as the middleware sets them), the body
  * limit, the bearer token and its role, the NUL check and the same errors. Whatever it would not answer exactly
  * as the framework does goes the framework's way: a browser's cross-origin call, another content type or
  * encoding, a body of unknown or too large a size.
@@ -35,7 +35,11 @@ export function serveFastPredict(app: INestApplication, security: SecurityConfig
   if (!framework) throw new Error('the HTTP server has no request listener to put the predict route ahead of');
   const answer = predictAnswerer(app);
   const limiter = app.get(RefusalLimiter).middleware(async (token) => !('refused' in (await app.get(TokensService).authenticate(token))));
-  const headers = securityHeaders() as Middleware;
+  const securityHeaders = securityHeaderList();
+  const headers: Middleware = (_req, res, next) => {
+    for (const [name, value] of securityHeaders) res.setHeader(name, value);
+    next();
+  };
   server.removeListener('request', framework);
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const name = fastPredictName(req, security.bodyLimit);

@@ -23,6 +23,8 @@ export class PredictionLog implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('PredictionLog');
   private readonly spool: PredictionSpool;
   private buffer: NewPredictionRow[] = [];
+  /** Rows of this turn's requests, waiting for their one write to the spool. */
+  private arriving: { rows: NewPredictionRow[]; resolve: () => void }[] = [];
   /** Sealed segments the database has not taken yet, with how many rows each holds. */
   private readonly retained = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
@@ -44,27 +46,43 @@ export class PredictionLog implements OnModuleInit, OnModuleDestroy {
     void this.retry();
   }
 
-  add(rows: NewPredictionRow[]): void {
+  /**
+   * Takes a request's rows; resolves once they are in the spool, and the answer may go out. The rows of every
+   * request of one turn of the event loop go to disk in one write.
+   */
+  add(rows: NewPredictionRow[]): Promise<void> {
+    return new Promise((resolve) => {
+      this.arriving.push({ rows, resolve });
+      if (this.arriving.length === 1) setImmediate(() => this.spoolArrived());
+    });
+  }
+
+  /** Spools what arrived this turn in one write, then buffers it for the database; never fails a prediction. */
+  private spoolArrived(): void {
+    const arrived = this.arriving;
+    this.arriving = [];
+    const rows = arrived.flatMap((a) => a.rows);
     try {
       this.spool.append(rows);
+      this.buffer.push(...rows);
+      if (this.buffer.length >= BATCH) void this.flush();
+      else this.timer ??= setTimeout(() => void this.flush(), INTERVAL_MS);
     } catch (error) {
       this.stats.lost += rows.length;
       this.metrics.predictionLog.inc({ outcome: 'lost' }, rows.length);
       this.logger.error(`${rows.length} predictions could not be spooled and are lost (${this.stats.lost} in all): ${(error as Error).message}`);
-      return;
     }
-    this.buffer.push(...rows);
-    if (this.buffer.length >= BATCH) void this.flush();
-    else this.timer ??= setTimeout(() => void this.flush(), INTERVAL_MS);
+    for (const { resolve } of arrived) resolve();
   }
 
   /** Predictions answered but not yet in the database. */
   get pending(): number {
-    return this.buffer.length + [...this.retained.values()].reduce((a, b) => a + b, 0);
+    return this.arriving.reduce((n, a) => n + a.rows.length, 0) + this.buffer.length + [...this.retained.values()].reduce((a, b) => a + b, 0);
   }
 
   /** Writes what is buffered; resolves when every write started so far has ended. */
   flush(): Promise<void> {
+    if (this.arriving.length > 0) this.spoolArrived();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const batch = this.buffer;

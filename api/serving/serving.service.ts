@@ -121,7 +121,7 @@ export class ServingService implements OnModuleDestroy {
         });
       });
     }
-    this.log.add(logRows);
+    await this.log.add(logRows);
     return out;
   }
 
