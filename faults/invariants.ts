@@ -12,7 +12,7 @@ export interface InvariantResult {
 }
 
 /** How a run of each shape ends when nothing is lost: faults may slow it, never change its outcome. */
-const OUTCOME: Record<string, string> = { pass: 'succeeded', invalid: 'failed', approve: 'succeeded', reject: 'rejected', cancel: 'cancelled' };
+const OUTCOME: Record<string, string> = { pass: 'succeeded', invalid: 'failed', approve: 'succeeded', reject: 'rejected', cancel: 'cancelled', resume: 'succeeded' };
 
 const TERMINAL = new Set(['succeeded', 'failed', 'rejected', 'cancelled', 'rolled_back']);
 /** What a run's stored status must be, given how its workflow execution closed. */
@@ -37,7 +37,7 @@ function waitingOn(description: WorkflowExecutionDescription): string {
 export async function checkInvariants(
   cluster: Cluster,
   acknowledged: Acknowledged[],
-  seen: { predictionIds: readonly string[]; webhooks?: { since: Date; attempts: Map<string, { delivery: string; status: number }[]> } },
+  seen: { predictionIds: readonly string[]; labelled?: readonly string[]; webhooks?: { since: Date; attempts: Map<string, { delivery: string; status: number }[]> } },
 ): Promise<InvariantResult[]> {
   const { db } = cluster.database;
   const query = async (text: string): Promise<Rows> => (await db.execute(sql.raw(text))) as unknown as Rows;
@@ -49,7 +49,7 @@ export async function checkInvariants(
 
     const once: InvariantResult = { invariant: 'every acknowledged submission is exactly one run and one workflow, terminal or at its gate', checked: acknowledged.length, violations: [] };
     const projection: InvariantResult = { invariant: "a run's stored status is what its workflow's close says", checked: 0, violations: [] };
-    const outcome: InvariantResult = { invariant: 'every run ends as its kind says (passing, failing validation, approved, rejected, cancelled)', checked: 0, violations: [] };
+    const outcome: InvariantResult = { invariant: 'every run ends as its kind says (passing, failing validation, approved, rejected, cancelled, cancelled and resumed)', checked: 0, violations: [] };
     for (const { runId, shape } of acknowledged) {
       const run = runs.get(runId);
       if (!run) {
@@ -95,6 +95,7 @@ export async function checkInvariants(
     );
 
     results.push(await predictionsLogged(query, seen.predictionIds));
+    if (seen.labelled) results.push(await labelsKept(query, seen.labelled));
     if (seen.webhooks) results.push(await webhooksDelivered(query, seen.webhooks.since, seen.webhooks.attempts));
 
     const verification = await createRepositories(db).audit.verify();
@@ -126,5 +127,16 @@ async function predictionsLogged(query: (text: string) => Promise<Rows>, ids: re
     await new Promise((resolve) => setTimeout(resolve, 2000));
   } while (Date.now() < deadline);
   result.violations.push(`${missing.length} acknowledged predictions are not in the log, such as ${missing.slice(0, 3).join(', ')}`);
+  return result;
+}
+
+/** Every acknowledged feedback is on its prediction. */
+async function labelsKept(query: (text: string) => Promise<Rows>, ids: readonly string[]): Promise<InvariantResult> {
+  const result: InvariantResult = { invariant: 'every acknowledged feedback is kept on its prediction', checked: ids.length, violations: [] };
+  if (ids.length === 0) return result;
+  const list = ids.map((id) => `'${id.replace(/[^0-9a-f-]/gi, '')}'`).join(',');
+  const kept = new Set((await query(`select id::text from predictions where id in (${list}) and label is not null`)).map((r) => r.id as string));
+  const lost = ids.filter((id) => !kept.has(id));
+  if (lost.length > 0) result.violations.push(`${lost.length} acknowledged labels are missing, such as ${lost.slice(0, 3).join(', ')}`);
   return result;
 }

@@ -3,7 +3,7 @@ import type { PipelineSpecInput } from '../domain/pipeline/spec.js';
 import type { Cluster } from './cluster.js';
 
 /** The kinds of run the load submits, and what each should end as. */
-export const SHAPES = ['pass', 'invalid', 'approve', 'reject', 'cancel'] as const;
+export const SHAPES = ['pass', 'invalid', 'approve', 'reject', 'cancel', 'resume'] as const;
 export type Shape = (typeof SHAPES)[number];
 
 export interface Acknowledged {
@@ -17,7 +17,11 @@ export interface LoadStats {
   /** Submissions whose answer never came (the API died mid-request, say): they may or may not exist, once. */
   unanswered: number;
   decisions: number;
+  /** Runs of the resume shape cancelled mid-training and then resumed. */
+  resumed: number;
   predictions: number;
+  /** Predictions whose true outcome was recorded, acknowledged. */
+  labelled: string[];
   /** The last reason the gate deciders could not read the runs (the API down, say). */
   lastSteeringError?: string;
 }
@@ -27,7 +31,9 @@ export const MODELS = ['faults-a', 'faults-b', 'faults-c'];
 /** A spec of `shape` on the registered iris data, deploying to one of a few shared models. */
 export function specOf(shape: Shape, index: number): PipelineSpecInput {
   const model = MODELS[index % MODELS.length]!;
-  const slow = shape === 'cancel';
+  const slow = shape === 'cancel' || shape === 'resume';
+  // A run to resume trains for seconds, so it is caught in training, cancelled, resumed, and then finishes.
+  const sleepMs = shape === 'resume' ? 8000 : 60_000;
   return {
     name: `faults-${shape}`,
     model,
@@ -36,7 +42,7 @@ export function specOf(shape: Shape, index: number): PipelineSpecInput {
     target: 'species',
     ...(shape === 'invalid' ? { validation: { minRows: 1000 } } : {}),
     training: slow
-      ? { trainer: 'command', command: ['node', 'test/fixtures/slow-trainer.mjs'], params: { sleepMs: 60_000 }, heartbeatTimeout: '10s' }
+      ? { trainer: 'command', command: ['node', 'test/fixtures/slow-trainer.mjs'], params: { sleepMs }, heartbeatTimeout: '10s' }
       : { trainer: 'random-forest', seed: index, search: { strategy: 'grid', space: { nEstimators: [10], maxDepth: [3] } } },
     evaluation: { primaryMetric: 'accuracy', champion: { enabled: false } },
     gates: shape === 'approve' || shape === 'reject' ? [{ name: 'review', role: 'approver', quorum: shape === 'approve' ? 2 : 1 }] : [],
@@ -70,7 +76,8 @@ export async function call(cluster: Cluster, as: string, query: string, variable
  */
 export function startLoad(cluster: Cluster, options: { submissions: number; spreadMs: number; seed: number }) {
   const random = seededRandom(options.seed);
-  const stats: LoadStats = { submitted: 0, acknowledged: [], unanswered: 0, decisions: 0, predictions: 0 };
+  const stats: LoadStats = { submitted: 0, acknowledged: [], unanswered: 0, decisions: 0, resumed: 0, predictions: 0, labelled: [] };
+  const resumed = new Set<string>();
   let stopped = false;
 
   const submit = async (index: number) => {
@@ -90,7 +97,7 @@ export function startLoad(cluster: Cluster, options: { submissions: number; spre
   /** Decides open gates as the shapes say (runs nobody acknowledged are approved), and cancels slow runs in training. */
   const steer = async () => {
     const open: any[] = [];
-    for (const status of ['running', 'awaiting_approval']) {
+    for (const status of ['running', 'awaiting_approval', 'cancelled']) {
       const query = 'query($status: RunStatus) { pipelineRuns(input: { status: $status, first: 100 }) { nodes { id pipelineName trigger status currentStep gates { name status approvals { actor } } } } }';
       open.push(...(await call(cluster, 'viewer@faults.test', query, { status })).pipelineRuns.nodes);
     }
@@ -98,8 +105,14 @@ export function startLoad(cluster: Cluster, options: { submissions: number; spre
       // The shape from the run's own pipeline name, not from the submission's answer, which a run may reach its gate
       // before (a reject run was once approved so); a retraining carries the spec of the version in production.
       const shape = run.trigger === 'retrain' ? 'approve' : shapeOfPipeline(run.pipelineName);
-      if (shape === 'cancel' && run.status === 'running' && run.currentStep === 'train') {
+      const cancelNow = shape === 'cancel' || (shape === 'resume' && !resumed.has(run.id));
+      if (cancelNow && run.status === 'running' && run.currentStep === 'train') {
         await call(cluster, 'engineer@faults.test', 'mutation($id: ID!) { cancelRun(input: { runId: $id }) { id } }', { id: run.id }).catch(() => undefined);
+      }
+      if (shape === 'resume' && run.status === 'cancelled' && !resumed.has(run.id)) {
+        await call(cluster, 'engineer@faults.test', 'mutation($id: ID!) { resumeRun(input: { runId: $id }) { id } }', { id: run.id })
+          .then(() => (resumed.add(run.id), stats.resumed++))
+          .catch(() => undefined);
       }
       if (run.status !== 'awaiting_approval') continue;
       const done = new Set((run.gates.find((g: any) => g.status === 'open')?.approvals ?? []).map((a: any) => a.actor));
@@ -128,6 +141,13 @@ export function startLoad(cluster: Cluster, options: { submissions: number; spre
         const { predict } = await call(cluster, 'viewer@faults.test', 'mutation($input: PredictInput!) { predict(input: $input) { predictionId } }', { input: { model, inputs: [row, row] } }, 5000);
         for (const p of predict) predictionIds.push(p.predictionId);
         stats.predictions += predict.length;
+        // Now and then the true outcome of an earlier prediction arrives (once it is in the log).
+        const earlier = predictionIds[Math.floor(random() * predictionIds.length)]!;
+        if (random() < 0.1 && !stats.labelled.includes(earlier)) {
+          await call(cluster, 'engineer@faults.test', 'mutation($id: ID!) { recordFeedback(input: { predictionId: $id, label: "setosa" }) { label } }', { id: earlier }, 5000)
+            .then(() => stats.labelled.push(earlier))
+            .catch(() => undefined);
+        }
       } catch {
         // Not deployed yet, or the API is down: try again.
       }

@@ -64,7 +64,7 @@ export async function runFaultSuite(options: SuiteOptions): Promise<SuiteReport>
       log(`settled after ${Math.round((Date.now() - started) / 1000 - activeSeconds)} s`);
       await load.stop();
       if (load.stats.lastSteeringError) log(`the gate deciders last failed with: ${load.stats.lastSteeringError}`);
-      const invariants = await checkInvariants(cluster, load.stats.acknowledged, { predictionIds: load.predictionIds, webhooks: { since, attempts: receiver.attempts } });
+      const invariants = await checkInvariants(cluster, load.stats.acknowledged, { predictionIds: load.predictionIds, labelled: load.stats.labelled, webhooks: { since, attempts: receiver.attempts } });
       const [{ retrainings }] = (await cluster.database.db.execute(sql.raw(`select count(*)::int as retrainings from pipeline_runs where trigger = 'retrain'`))) as unknown as { retrainings: number }[];
       return reportOf(options, faults, load.stats, { ...retraining.stats, retrainings: retrainings!, webhookEvents: receiver.attempts.size }, invariants, activeSeconds);
     } finally {
@@ -107,7 +107,9 @@ export function reportMarkdown(report: SuiteReport): string {
     `| submissions acknowledged | ${report.load.acknowledged} |`,
     `| submissions unanswered (the API died mid-request) | ${report.load.unanswered} |`,
     `| gate decisions acknowledged | ${report.load.decisions} |`,
+    `| runs cancelled mid-training, then resumed | ${report.load.resumed} |`,
     `| predictions acknowledged | ${report.load.predictions} |`,
+    `| feedback acknowledged | ${report.load.labelled.length} |`,
     `| retrain schedules made, then triggered by hand | ${report.extra.schedules}, ${report.extra.triggers} |`,
     `| retrainings run (each through the same gates) | ${report.extra.retrainings} |`,
     `| webhook events received (the receiver fails one request in five) | ${report.extra.webhookEvents} |`,

@@ -23,9 +23,10 @@ describe('the fault suite, a seeded slice', () => {
       expect(report.load.acknowledged).toBeGreaterThanOrEqual(8);
       expect(report.invariants.flatMap((i) => i.violations.map((v) => `${i.invariant}: ${v}`))).toEqual([]);
       expect(report.invariants.find((i) => i.invariant.startsWith('every acknowledged submission'))!.checked).toBe(report.load.acknowledged);
-      // The other invariants had something to check: predictions, webhook events, retrain schedules.
+      // The other invariants had something to check: predictions, feedback, webhook events, retrain schedules.
       expect(report.invariants.find((i) => i.invariant.startsWith('every acknowledged prediction'))!.checked).toBeGreaterThan(0);
       expect(report.invariants.find((i) => i.invariant.startsWith('every webhook event'))!.checked).toBeGreaterThan(0);
+      expect(report.invariants.find((i) => i.invariant.startsWith('every acknowledged feedback'))!.checked).toBeGreaterThan(0);
       // Retrain schedules were made (whether one ticks into a retraining within the slice's minute depends on timing).
       expect(report.extra.schedules).toBeGreaterThan(0);
       console.log(reportMarkdown(report));
