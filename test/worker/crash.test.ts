@@ -100,6 +100,10 @@ describe.skipIf(!inject('postgresAdminUrl'))('a worker process killed during tra
     // (the fault suite found a run waiting on one).
     const scheduled = (await handle.fetchHistory()).events!.flatMap((e) => e.activityTaskScheduledEventAttributes ?? []);
     expect(scheduled.find((a) => a.activityType?.name === 'evaluateCandidate')?.heartbeatTimeout?.seconds?.toString()).toBe('60');
+    // A trial's retries outlast a database or Temporal outage of seconds: six attempts, up to 30 s apart (it had
+    // three, one to four seconds apart, and the fault suite's outages used them up).
+    const trialRetry = scheduled.find((a) => a.activityType?.name === 'trainCandidate')!.retryPolicy!;
+    expect([trialRetry.maximumAttempts, trialRetry.maximumInterval?.seconds?.toString()]).toEqual([6, '30']);
     expect(Math.max(...trials.map((t) => t.attempts))).toBeGreaterThanOrEqual(2);
     const steps = await repos.runs.stepsOf([runId]);
     expect(steps.map((s) => s.name)).toEqual(['register-dataset', 'validate-data', 'train', 'evaluate', 'register-model', 'gate:production-approval', 'deploy:production']);
