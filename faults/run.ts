@@ -146,7 +146,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const markdown = reportMarkdown(report);
   process.stdout.write(`\n${markdown}\n`);
   if (process.argv.includes('--report')) {
-    const header = '# Reliability\n\nWritten by `npm run faults`: the whole stack as separate processes (Temporal persisted to a file, the API, worker processes) behind Toxiproxy, under concurrent load, with faults injected at seeded random times; then every invariant checked over what was acknowledged. Violations must be 0.\n\n';
+    const header = '# Reliability\n\nWritten by `npm run faults`: the whole stack as separate processes (Temporal persisted to a file, a PostgreSQL server of its own, the API, worker processes) behind Toxiproxy, under concurrent load, with faults of nine kinds injected at seeded random times; then every invariant checked over what was acknowledged. Violations must be 0. A seeded slice of ten faults runs in `npm test` (`test/faults/slice.test.ts`).\n\n';
     // The table is rewritten; the findings written by hand below it stay.
     const file = path.join(PROJECT_ROOT, 'RELIABILITY.md');
     const previous = existsSync(file) ? readFileSync(file, 'utf8') : '';
