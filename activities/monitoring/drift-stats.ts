@@ -1,3 +1,4 @@
+import { binOf } from '../../ml/trees/bins.js';
 import { kstwoSf } from './kstwo.js';
 
 /**
@@ -138,21 +139,9 @@ export function psi(expected: readonly number[], actual: readonly number[], epsi
 export function binSharesSorted(sorted: Float64Array, edges: readonly number[]): number[] {
   const last = Math.max(0, edges.length - 2);
   const n = sorted.length;
-  // starts[k]: where bin k begins, the first value not below edges[k] (bin 0 begins at 0, whatever its edge).
-  const starts = Array.from({ length: last + 1 }, (_, k) => (k === 0 ? 0 : lowerBound(sorted, edges[k]!)));
+  // starts[k]: where bin k begins, after the values below edges[k] (bin 0 begins at 0, whatever its edge).
+  const starts = Array.from({ length: last + 1 }, (_, k) => (k === 0 ? 0 : binOf(sorted, edges[k]!)));
   return starts.map((start, k) => ((k === last ? n : starts[k + 1]!) - start) / Math.max(1, n));
-}
-
-/** The first index of `sorted` whose value is not below `value` (its length if none is). */
-function lowerBound(sorted: Float64Array, value: number): number {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (sorted[mid]! < value) low = mid + 1;
-    else high = mid;
-  }
-  return low;
 }
 
 /** Pearson's chi-square goodness-of-fit test of observed counts against expected counts. */
