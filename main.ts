@@ -16,7 +16,8 @@ import { tracingFromEnv } from './observability/tracing.js';
  * the worker finish in-flight activities, then closes the database.
  */
 const config = loadConfigOrExit();
-tracingFromEnv('custody');
+// Spans still buffered are sent at shutdown.
+const tracing = tracingFromEnv('custody');
 installRuntime(config);
 const database = await openDatabase(config.database);
 await database.migrate();
@@ -53,4 +54,5 @@ await worker.run();
 await temporal.connection.close();
 await connection.close();
 await database.close();
+await tracing?.shutdown();
 process.exit(0);

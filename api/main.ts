@@ -7,7 +7,7 @@ import { tracingFromEnv } from '../observability/tracing.js';
 
 /** The API process on its own (docker-compose's `api` service). It owns the schema: it migrates at start. */
 const config = loadConfigOrExit();
-tracingFromEnv('custody-api');
+const tracing = tracingFromEnv('custody-api');
 const database = await openDatabase(config.database);
 await database.migrate();
 await verifyKeyringOrExit(database, config.encryption?.keyring);
@@ -26,6 +26,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       await app.close();
       await temporal.connection.close();
       await database.close();
+      // Spans still buffered are sent before the process ends.
+      await tracing?.shutdown();
       process.exit(0);
     })();
   });

@@ -15,8 +15,8 @@ import type { ActivityInterceptorsFactory, InjectedSinks } from '@temporalio/wor
 
 /**
  * Traces across the stack with OpenTelemetry: an API request's span, the Temporal client's start of a workflow,
- * the workflow, its activities and their database calls, in one trace (Temporal's OpenTelemetry interceptors
- * carry the context through the workflow's headers). Exported over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is
+ * the workflow, its activities and their database calls, in one trace (Temporal's OpenTelemetry interceptors on
+ * the client and activities, and our own in the workflow (workflow-interceptors.ts), carry the context in headers). Exported over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is
  * set (the standard OTEL_* variables configure the exporter); off otherwise, when every tracer is a no-op.
  */
 export interface Tracing {

@@ -132,6 +132,23 @@ function findGo() {
 }
 
 /**
+ * A tool built with Go: the path in $`env` if set (it must exist), then `name` on PATH (when given), then the
+ * cached build, then a fresh build of `module` into the cache (saying `building` first). Null when none works.
+ */
+export function findGoTool({ env, name, cached, module, building }) {
+  const fromEnv = process.env[env];
+  if (fromEnv) {
+    if (existsSync(fromEnv)) return fromEnv;
+    fail(`${env} points to ${fromEnv}, which does not exist`);
+  }
+  const fromPath = name ? onPath(name) : null;
+  if (fromPath) return fromPath;
+  if (existsSync(cached)) return cached;
+  log(building);
+  return goInstall(module, cached) ? cached : null;
+}
+
+/**
  * Builds a Go command (`module@version`) into `target` with `go install`, through a staging directory
  * so a failed build leaves nothing behind. False when Go is missing or the build fails.
  */

@@ -3,26 +3,24 @@
 //
 //   node scripts/s3-server.mjs          prints the path of versitygw, building it first if needed
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cacheDir, fail, goInstall, log, onPath, untilListening } from './lib.mjs';
+import { cacheDir, fail, findGoTool, untilListening } from './lib.mjs';
 
 export const VERSITYGW_VERSION = 'v1.8.0';
 const CACHED = path.join(cacheDir(), 'custody', 'versitygw', VERSITYGW_VERSION, 'versitygw');
 
 /** versitygw: $VERSITYGW, then on PATH, then the cached build, then a build with Go. */
 export function findS3Server() {
-  if (process.env.VERSITYGW) {
-    if (existsSync(process.env.VERSITYGW)) return process.env.VERSITYGW;
-    fail(`VERSITYGW points to ${process.env.VERSITYGW}, which does not exist`);
-  }
-  const fromPath = onPath('versitygw');
-  if (fromPath) return fromPath;
-  if (existsSync(CACHED)) return CACHED;
-  log(`building versitygw ${VERSITYGW_VERSION} (an S3 server for the tests) with Go; later runs reuse it`);
-  if (goInstall(`github.com/versity/versitygw/cmd/versitygw@${VERSITYGW_VERSION}`, CACHED)) return CACHED;
-  fail('versitygw is needed to test the S3 artifact store: install Go (https://go.dev/dl) and run this again, or put versitygw on PATH');
+  const found = findGoTool({
+    env: 'VERSITYGW',
+    name: 'versitygw',
+    cached: CACHED,
+    module: `github.com/versity/versitygw/cmd/versitygw@${VERSITYGW_VERSION}`,
+    building: `building versitygw ${VERSITYGW_VERSION} (an S3 server for the tests) with Go; later runs reuse it`,
+  });
+  return found ?? fail('versitygw is needed to test the S3 artifact store: install Go (https://go.dev/dl) and run this again, or put versitygw on PATH');
 }
 
 /**

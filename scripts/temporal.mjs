@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cacheDir, fail, goInstall, isListening, log, onPath } from './lib.mjs';
+import { cacheDir, fail, findGoTool, isListening, log } from './lib.mjs';
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 const EXE = process.platform === 'win32' ? 'temporal.exe' : 'temporal';
@@ -45,16 +45,14 @@ async function download() {
  * with Go; the official release download. Exits with a clear message when none works.
  */
 export async function findTemporalCli() {
-  const fromEnv = process.env.TEMPORAL_CLI;
-  if (fromEnv) {
-    if (existsSync(fromEnv)) return fromEnv;
-    fail(`TEMPORAL_CLI points to ${fromEnv}, which does not exist`);
-  }
-  const fromPath = onPath('temporal');
-  if (fromPath) return fromPath;
-  if (existsSync(CACHED_CLI)) return CACHED_CLI;
-  log(`building the Temporal CLI ${TEMPORAL_CLI_VERSION} with Go; the first build takes several minutes, later runs reuse it`);
-  if (goInstall(`github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`, CACHED_CLI)) return CACHED_CLI;
+  const found = findGoTool({
+    env: 'TEMPORAL_CLI',
+    name: 'temporal',
+    cached: CACHED_CLI,
+    module: `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`,
+    building: `building the Temporal CLI ${TEMPORAL_CLI_VERSION} with Go; the first build takes several minutes, later runs reuse it`,
+  });
+  if (found) return found;
   if (await download()) return CACHED_CLI;
   fail(
     'the Temporal CLI is needed to run the Temporal dev server. Install Go (https://go.dev/dl) and run this again, ' +

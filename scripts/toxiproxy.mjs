@@ -3,10 +3,9 @@
 //
 //   node scripts/toxiproxy.mjs          prints the path of the Toxiproxy server, building it first if needed
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cacheDir, fail, goInstall, log, untilListening } from './lib.mjs';
+import { cacheDir, fail, findGoTool, untilListening } from './lib.mjs';
 
 export const TOXIPROXY_VERSION = 'v2.5.0';
 // `go install …/cmd/server` names the binary after its package directory.
@@ -14,14 +13,13 @@ const CACHED = path.join(cacheDir(), 'custody', 'toxiproxy', TOXIPROXY_VERSION, 
 
 /** The Toxiproxy server: $TOXIPROXY_SERVER, then the cached build, then a build with Go. */
 export function findToxiproxy() {
-  if (process.env.TOXIPROXY_SERVER) {
-    if (existsSync(process.env.TOXIPROXY_SERVER)) return process.env.TOXIPROXY_SERVER;
-    fail(`TOXIPROXY_SERVER points to ${process.env.TOXIPROXY_SERVER}, which does not exist`);
-  }
-  if (existsSync(CACHED)) return CACHED;
-  log(`building Toxiproxy ${TOXIPROXY_VERSION} (the fault suite's TCP proxy) with Go; later runs reuse it`);
-  if (goInstall(`github.com/Shopify/toxiproxy/v2/cmd/server@${TOXIPROXY_VERSION}`, CACHED)) return CACHED;
-  fail('Toxiproxy is needed by the fault suite: install Go (https://go.dev/dl) and run this again, or set TOXIPROXY_SERVER');
+  const found = findGoTool({
+    env: 'TOXIPROXY_SERVER',
+    cached: CACHED,
+    module: `github.com/Shopify/toxiproxy/v2/cmd/server@${TOXIPROXY_VERSION}`,
+    building: `building Toxiproxy ${TOXIPROXY_VERSION} (the fault suite's TCP proxy) with Go; later runs reuse it`,
+  });
+  return found ?? fail('Toxiproxy is needed by the fault suite: install Go (https://go.dev/dl) and run this again, or set TOXIPROXY_SERVER');
 }
 
 /** Starts Toxiproxy's control API on 127.0.0.1:`port`; resolves once it listens. */

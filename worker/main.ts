@@ -9,7 +9,7 @@ import { tracingFromEnv } from '../observability/tracing.js';
 
 /** The worker process on its own (docker-compose's `worker` service). */
 const config = loadConfigOrExit();
-tracingFromEnv('custody-worker');
+const tracing = tracingFromEnv('custody-worker');
 installRuntime(config);
 const database = await openDatabase(config.database);
 await database.migrate();
@@ -22,3 +22,5 @@ process.stdout.write(`custody worker: polling task queues ${worker.workers.map((
 await worker.run();
 await connection.close();
 await database.close();
+// Spans still buffered are sent before the process ends.
+await tracing?.shutdown();

@@ -14,11 +14,11 @@ function perform(job: DriftJob): { reply: DriftReply; transfer: ArrayBuffer[] } 
   return { reply: { kind: 'compared', drift, reference: job.reference }, transfer: [job.reference.buffer as ArrayBuffer] };
 }
 
-parentPort!.on('message', ({ id, job }: { id: number; job: DriftJob }) => {
+parentPort!.on('message', (job: DriftJob) => {
   try {
     const { reply, transfer } = perform(job);
-    parentPort!.postMessage({ id, reply }, transfer);
+    parentPort!.postMessage({ reply }, transfer);
   } catch (error) {
-    parentPort!.postMessage({ id, error: error instanceof Error ? error.message : String(error) });
+    parentPort!.postMessage({ error: error instanceof Error ? error.message : String(error) });
   }
 });

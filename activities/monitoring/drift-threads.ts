@@ -31,8 +31,8 @@ export class DriftThreads {
   private readonly threads: Worker[];
   private readonly idle: Worker[];
   private readonly queue: { job: DriftJob; pending: Pending }[] = [];
-  private readonly waiting = new Map<number, Pending>();
-  private nextId = 0;
+  /** The job each busy thread works on: one at a time. */
+  private readonly busy = new Map<Worker, Pending>();
 
   constructor(size = availableParallelism()) {
     this.threads = Array.from({ length: Math.max(1, size) }, () => this.spawn());
@@ -65,24 +65,36 @@ export class DriftThreads {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.threads.map((thread) => thread.terminate()));
+    const threads = this.threads.splice(0);
+    await Promise.all(threads.map((thread) => thread.terminate()));
   }
 
   private spawn(): Worker {
     const thread = startThread(siblingModule(import.meta.url, 'drift-thread'));
     thread.unref();
-    thread.on('message', ({ id, reply, error }: { id: number; reply?: DriftReply; error?: string }) => {
-      const pending = this.waiting.get(id);
-      this.waiting.delete(id);
+    thread.on('message', ({ reply, error }: { reply?: DriftReply; error?: string }) => {
+      const pending = this.busy.get(thread);
+      this.busy.delete(thread);
       if (error !== undefined) pending?.reject(new Error(`drift thread: ${error}`));
       else pending?.resolve(reply!);
       this.release(thread);
     });
-    thread.on('error', (error) => {
-      for (const pending of this.waiting.values()) pending.reject(error);
-      this.waiting.clear();
-    });
+    // A thread that dies fails its own job only; a fresh one takes its place, so the pool never stalls.
+    thread.once('error', (error) => this.replace(thread, error));
+    thread.once('exit', (code) => this.replace(thread, new Error(`a drift thread exited with code ${code}`)));
     return thread;
+  }
+
+  private replace(dead: Worker, error: Error): void {
+    const at = this.threads.indexOf(dead);
+    if (at < 0) return;
+    this.busy.get(dead)?.reject(error);
+    this.busy.delete(dead);
+    const fresh = this.spawn();
+    this.threads[at] = fresh;
+    const idle = this.idle.indexOf(dead);
+    if (idle >= 0) this.idle.splice(idle, 1);
+    this.release(fresh);
   }
 
   private run(job: DriftJob): Promise<DriftReply> {
@@ -96,10 +108,9 @@ export class DriftThreads {
     while (this.idle.length > 0 && this.queue.length > 0) {
       const thread = this.idle.pop()!;
       const { job, pending } = this.queue.shift()!;
-      const id = this.nextId++;
-      this.waiting.set(id, pending);
+      this.busy.set(thread, pending);
       const transfer = job.kind === 'sort' ? [job.values.buffer] : [job.reference.buffer, job.current.buffer];
-      thread.postMessage({ id, job }, transfer as ArrayBuffer[]);
+      thread.postMessage(job, transfer as ArrayBuffer[]);
     }
   }
 

@@ -48,4 +48,17 @@ describe('numeric drift on worker threads', () => {
     const again = await threads.compare([{ reference: sorted[5]!, current: pairs[5]!.current, limits: LIMITS }]);
     expect(again[0]).toEqual(single[5]);
   });
+
+  it('takes a fresh thread in the place of one that dies, and keeps answering', async () => {
+    const pool = new DriftThreads(1);
+    try {
+      // The pool's one thread ends as a crash would end it.
+      await (pool as unknown as { threads: { terminate(): Promise<number> }[] }).threads[0]!.terminate();
+      const [sorted] = await pool.sortColumns([[3, 1, 2]]);
+      expect(Array.from(sorted!.values)).toEqual([1, 2, 3]);
+      expect(pool.size).toBe(1);
+    } finally {
+      await pool.close();
+    }
+  });
 });

@@ -1,6 +1,4 @@
-import { Client, Connection } from '@temporalio/client';
-import { temporalDataConverter } from '../../clients/payload-codec.js';
-import { clientTracing } from '../../observability/tracing.js';
+import { createTemporalClient } from '../../api/bootstrap.js';
 import type { Config } from '../../config.js';
 import { startTestApi, type TestApi } from './api.js';
 import { testConfig } from './config.js';
@@ -21,7 +19,7 @@ export async function startStack(options: { activityOverrides?: Record<string, (
   const base = testConfig(options.env);
   const worker = await startTestWorker({ config: base, database, activityOverrides: options.activityOverrides });
   const config: Config = { ...base, temporal: { ...base.temporal, taskQueue: worker.taskQueue } };
-  const temporal = new Client({ connection: await Connection.connect({ address: config.temporal.address }), namespace: config.temporal.namespace, dataConverter: temporalDataConverter(config.encryption), interceptors: clientTracing() });
+  const temporal = createTemporalClient(config);
   const api = await startTestApi({ config, database, temporal });
   return {
     config,

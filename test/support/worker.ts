@@ -1,12 +1,11 @@
-import { Client, Connection } from '@temporalio/client';
-import { temporalDataConverter } from '../../clients/payload-codec.js';
+import type { Client } from '@temporalio/client';
+import { createTemporalClient } from '../../api/bootstrap.js';
 import { NativeConnection } from '@temporalio/worker';
 import { inject } from 'vitest';
 import type { Config } from '../../config.js';
 import type { Database } from '../../db/client.js';
 import { createWorker, type WorkerPools } from '../../worker/create-worker.js';
 import { installRuntime } from '../../worker/runtime.js';
-import { clientTracing } from '../../observability/tracing.js';
 import { uniqueTaskQueue } from './config.js';
 
 export interface TestWorker {
@@ -42,8 +41,7 @@ export async function startTestWorker(options: {
     activityOverrides: options.activityOverrides,
   });
   const running = worker.run();
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: options.config.temporal.namespace, dataConverter: temporalDataConverter(options.config.encryption), interceptors: clientTracing() });
+  const client = createTemporalClient(options.config);
   return {
     worker,
     client,
@@ -51,7 +49,7 @@ export async function startTestWorker(options: {
     async stop() {
       worker.shutdown();
       await running;
-      await connection.close();
+      await client.connection.close();
       await nativeConnection.close();
     },
   };

@@ -228,6 +228,8 @@ describe('metric axes', () => {
     expect([f1.min({ min: 0.5, max: 0.7 }), f1.max({ min: 0.5, max: 0.7 })]).toEqual([0.48, 0.72].map((v) => expect.closeTo(v, 9)));
     expect([f1.min({ min: 0.02, max: 1 }), f1.max({ min: 0.02, max: 1 })]).toEqual([0, 1]);
     expect(f1.max({ min: 1, max: 1 })).toBe(1);
+    // Ends on hundredths, as the console's screenshots showed 0.9421367521367522 before.
+    expect([f1.min({ min: 0.9521367521, max: 0.9521367521 }), f1.max({ min: 0.9521367521, max: 0.9521367521 })]).toEqual([0.94, 0.97]);
     expect(metricAxisExtent('rmse')).toBeUndefined();
     expect(metricAxisExtent('r2')).toBeUndefined();
   });
