@@ -12,7 +12,7 @@ import { InputError } from '../errors/input-error.js';
 import { sendRestError } from '../errors/rest-error.js';
 import { securityHeaderList } from '../http/hardening.js';
 import { errorBody, sendJson } from '../http/respond.js';
-import { ServingError } from './serving.error.js';
+import { predictRequest } from './serving.controller.js';
 import { ServingService } from './serving.service.js';
 
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
@@ -89,10 +89,8 @@ function predictAnswerer(app: INestApplication) {
       await requireRole(tokens, caller, MUTATION_ROLES.predict, operation);
       const nul = findNul(body, 'input');
       if (nul) throw InputError.field(nul, 'must not contain NUL characters');
-      if (!body || typeof body !== 'object' || Array.isArray(body)) throw ServingError.field('body', 'must be a JSON object with "inputs"');
-      const { inputs, key } = body as { inputs?: unknown; key?: unknown };
-      if (key !== undefined && key !== null && typeof key !== 'string') throw ServingError.field('key', 'must be a string');
-      const answer = JSON.stringify({ predictions: await serving.predict(name, inputs, key as string | undefined) });
+      const { inputs, key } = predictRequest(body);
+      const answer = JSON.stringify({ predictions: await serving.predict(name, inputs, key) });
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(answer) }).end(answer);
     } catch (error) {
       if (error instanceof DomainError) return sendRestError(req, res, error);

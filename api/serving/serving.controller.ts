@@ -12,9 +12,15 @@ export class ServingController {
   @Post(':name/predict')
   @HttpCode(200)
   async predict(@Param('name') name: string, @Body() body: unknown): Promise<{ predictions: ServedPrediction[] }> {
-    if (!body || typeof body !== 'object' || Array.isArray(body)) throw ServingError.field('body', 'must be a JSON object with "inputs"');
-    const { inputs, key } = body as { inputs?: unknown; key?: unknown };
-    if (key !== undefined && key !== null && typeof key !== 'string') throw ServingError.field('key', 'must be a string');
-    return { predictions: await this.serving.predict(name, inputs, key as string | undefined) };
+    const { inputs, key } = predictRequest(body);
+    return { predictions: await this.serving.predict(name, inputs, key) };
   }
+}
+
+/** A REST predict body's parts (`inputs` is checked by the service); the same for the framework's path and the fast one. */
+export function predictRequest(body: unknown): { inputs: unknown; key: string | undefined } {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw ServingError.field('body', 'must be a JSON object with "inputs"');
+  const { inputs, key } = body as { inputs?: unknown; key?: unknown };
+  if (key !== undefined && key !== null && typeof key !== 'string') throw ServingError.field('key', 'must be a string');
+  return { inputs, key: key ?? undefined };
 }
