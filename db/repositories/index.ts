@@ -14,7 +14,7 @@ import { RegistryRepository } from './registry.js';
 import { RunsRepository } from './runs.js';
 import { TrialsRepository } from './trials.js';
 
-/** Every repository over one database handle; activities and API services both take this. */
+/** Every repository over one database handle (not a transaction's: the audit history commits in groups of its own); activities and API services both take this. */
 export function createRepositories(db: Db) {
   return {
     datasets: new DatasetsRepository(db),
@@ -22,7 +22,7 @@ export function createRepositories(db: Db) {
     trials: new TrialsRepository(db),
     registry: new RegistryRepository(db),
     gates: new GatesRepository(db),
-    audit: new AuditRepository(db),
+    audit: new AuditRepository(db, { groupCommit: true }),
     access: new AccessRepository(db),
     lineage: new LineageRepository(db),
     predictions: new PredictionsRepository(db),

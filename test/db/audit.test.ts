@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRepositories } from '../../db/repositories/index.js';
+import { auditEvents } from '../../db/schema/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 describe.each(['default', 'pglite'] as const)('audit history on the %s driver', (kind) => {
@@ -71,5 +72,44 @@ describe.each(['default', 'pglite'] as const)('audit history on the %s driver', 
     const { audit, rows } = await withEvents(3);
     await tamper('update audit_events set seq = -seq where seq in (1, 2); update audit_events set seq = 2 where seq = -1; update audit_events set seq = 1 where seq = -2');
     expect(await audit.verify()).toMatchObject({ ok: false, firstBad: { seq: 1, id: rows[1]!.id } });
+  });
+
+  it('commits concurrent appends in groups, and keeps one chain with another writer and with retried keys', async () => {
+    database = await createTestDatabase(kind);
+    // Statements and transactions each handle sends: one handle stands for this process, the other for another process.
+    const sent = { worker: 0, api: 0 };
+    const counted = (name: keyof typeof sent) =>
+      new Proxy(database.db, {
+        get(target, key) {
+          const value = Reflect.get(target, key) as unknown;
+          if (key === 'execute' || key === 'transaction') sent[name]++;
+          return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+    const worker = createRepositories(counted('worker')).audit;
+    const api = createRepositories(counted('api')).audit;
+    const event = (key: string) => ({ actor: 'system', action: 'test.event', subjectType: 'run', subjectId: key, payload: { key }, idempotencyKey: key });
+
+    const first = await Promise.all(Array.from({ length: 40 }, (_, i) => worker.append(event(`w${i}`))));
+    expect(sent.worker).toBeLessThanOrEqual(3);
+    expect(first.map((row) => row.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+
+    // Both writers at once, a key twice in one group, and keys the other writer wrote already.
+    const mixed = await Promise.all([
+      ...Array.from({ length: 30 }, (_, i) => worker.append(event(`x${i}`))),
+      ...Array.from({ length: 30 }, (_, i) => api.append(event(`y${i}`))),
+      worker.append(event('x3')),
+      api.append(event('x5')),
+      worker.append(event('w7')),
+    ]);
+    expect(mixed[60]!.id).toBe(mixed[3]!.id);
+    expect(mixed[61]!.id).toBe(mixed[5]!.id);
+    expect(mixed[62]!.id).toBe(first[7]!.id);
+    expect(await database.db.$count(auditEvents)).toBe(100);
+    const verification = await worker.verify();
+    expect(verification).toMatchObject({ ok: true, checked: 100, headSeq: 100 });
+    // The chain each writer returned is the chain stored.
+    const stored = new Map((await database.db.select().from(auditEvents)).map((row) => [row.id, row]));
+    for (const row of [...first, ...mixed]) expect(stored.get(row.id)).toEqual(row);
   });
 });
