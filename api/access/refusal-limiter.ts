@@ -21,7 +21,21 @@ const MAX_HELD = 64;
  */
 export function sourceOf(req: { ip?: string; socket?: { remoteAddress?: string } }): string {
   const address = req.ip ?? req.socket?.remoteAddress;
-  if (!address || !ipaddr.isValid(address)) return address ?? 'unknown';
+  if (!address) return 'unknown';
+  let source = sources.get(address);
+  if (source === undefined) {
+    if (sources.size >= MAX_SOURCES) sources.clear();
+    sources.set(address, (source = parseSource(address)));
+  }
+  return source;
+}
+
+/** Addresses seen lately, with their sources: parsing an address costs more than the rest of a refusal check. */
+const sources = new Map<string, string>();
+const MAX_SOURCES = 10_000;
+
+function parseSource(address: string): string {
+  if (!ipaddr.isValid(address)) return address;
   const ip = ipaddr.process(address);
   if (ip.kind() === 'ipv4') return ip.toString();
   const parts = (ip as ipaddr.IPv6).parts.slice(0, 4).map((p) => p.toString(16));
@@ -40,6 +54,10 @@ export class RefusalLimiter {
   private readonly points: number;
   /** sha256 of tokens that authenticated recently, with when that stops counting. */
   private readonly vouched = new Map<string, number>();
+  /** Sources with a refusal counted, with when their last one stops counting (a window after it). */
+  private readonly refusing = new Map<string, number>();
+  /** The size of `refusing` after its last sweep; it is swept again at twice that. */
+  private sweptAt = 1024;
   /** Limited requests waiting for their 429, per source. */
   private readonly held = new Map<string, number>();
 
@@ -50,7 +68,25 @@ export class RefusalLimiter {
 
   /** Counts one refused authentication against its source. */
   async refused(source: string): Promise<void> {
+    this.refusing.set(source, Date.now() + WINDOW_SECONDS * 1000);
+    if (this.refusing.size > 2 * this.sweptAt) this.sweep();
     await this.limiter.consume(source).catch(() => undefined);
+  }
+
+  /**
+   * False when `source` cannot be limited now: it has had no refusal counted within a window. Checked at
+   * once, without the limiter's asynchronous lookup, so a client that authenticates pays nothing for the limit.
+   */
+  private mayLimit(source: string): boolean {
+    const until = this.refusing.get(source);
+    return until !== undefined && until > Date.now();
+  }
+
+  /** Forgets sources whose last refusal is a window old. */
+  private sweep(): void {
+    const now = Date.now();
+    for (const [source, until] of this.refusing) if (until <= now) this.refusing.delete(source);
+    this.sweptAt = Math.max(1024, this.refusing.size);
   }
 
   /** Remembers a token that just authenticated. */
@@ -86,6 +122,7 @@ export class RefusalLimiter {
   middleware(authenticates: (token: string) => Promise<boolean>) {
     return async (req: IncomingMessage & { ip?: string }, res: ServerResponse, next: () => void): Promise<void> => {
       const source = sourceOf(req);
+      if (!this.mayLimit(source)) return next();
       const waitMs = await this.blockedFor(source);
       if (waitMs === 0) return next();
       const token = bearerToken(req.headers.authorization);

@@ -15,7 +15,6 @@ import { errorBody, sendJson } from '../http/respond.js';
 import { predictRequest } from './serving.controller.js';
 import { ServingService } from './serving.service.js';
 
-type Middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
 const PREDICT_PATH = /^\/v1\/models\/([^/?#]+)\/predict(?:\?[^#]*)?$/;
@@ -33,19 +32,18 @@ export function serveFastPredict(app: INestApplication, security: SecurityConfig
   const server = app.getHttpServer() as Server;
   const [framework] = server.listeners('request') as Listener[];
   if (!framework) throw new Error('the HTTP server has no request listener to put the predict route ahead of');
-  const answer = predictAnswerer(app);
-  const limiter = app.get(RefusalLimiter).middleware(async (token) => !('refused' in (await app.get(TokensService).authenticate(token))));
   const securityHeaders = securityHeaderList();
-  const headers: Middleware = (_req, res, next) => {
+  const withSecurityHeaders = (res: ServerResponse) => {
     for (const [name, value] of securityHeaders) res.setHeader(name, value);
-    next();
   };
+  const answer = predictAnswerer(app, securityHeaders.flat(), withSecurityHeaders);
+  const limiter = app.get(RefusalLimiter).middleware(async (token) => !('refused' in (await app.get(TokensService).authenticate(token))));
   server.removeListener('request', framework);
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const name = fastPredictName(req, security.bodyLimit);
     if (name === null) return framework(req, res);
     const respond = (body: string) => (tracingInstalled() ? inSpan('POST /v1/models/:name/predict', () => answer(req, res, name, body)) : answer(req, res, name, body));
-    void limiter(req, res, () => headers(req, res, () => void readBody(req).then(respond, () => req.socket.destroy())));
+    void limiter(req, res, () => void readBody(req).then(respond, () => req.socket.destroy()));
   });
 }
 
@@ -71,8 +69,11 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-/** Answers one predict request whose body has been read: the controller's checks, then the service's predictions. */
-function predictAnswerer(app: INestApplication) {
+/**
+ * Answers one predict request whose body has been read: the controller's checks, then the service's predictions.
+ * An answer carries the security headers, written with it in one go (`securityHeaders`, flat), or set before an error.
+ */
+function predictAnswerer(app: INestApplication, securityHeaders: string[], withSecurityHeaders: (res: ServerResponse) => void) {
   const tokens = app.get(TokensService);
   const serving = app.get(ServingService);
   const logger = new Logger('Serving');
@@ -81,6 +82,7 @@ function predictAnswerer(app: INestApplication) {
     try {
       body = text.trim() === '' ? {} : JSON.parse(text);
     } catch (error) {
+      withSecurityHeaders(res);
       return sendJson(res, 400, errorBody('BAD_REQUEST', `The request body cannot be read: ${(error as Error).message}`));
     }
     try {
@@ -91,8 +93,9 @@ function predictAnswerer(app: INestApplication) {
       if (nul) throw InputError.field(nul, 'must not contain NUL characters');
       const { inputs, key } = predictRequest(body);
       const answer = JSON.stringify({ predictions: await serving.predict(name, inputs, key) });
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(answer) }).end(answer);
+      res.writeHead(200, [...securityHeaders, 'content-type', 'application/json; charset=utf-8', 'content-length', String(Buffer.byteLength(answer))]).end(answer);
     } catch (error) {
+      withSecurityHeaders(res);
       if (error instanceof DomainError) return sendRestError(req, res, error);
       logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
       sendJson(res, 500, { statusCode: 500, message: 'Internal server error' });

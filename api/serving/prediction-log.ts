@@ -22,7 +22,8 @@ const RETRY_MS = 2000;
 export class PredictionLog implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('PredictionLog');
   private readonly spool: PredictionSpool;
-  private buffer: NewPredictionRow[] = [];
+  /** Spooled rows, each as its JSON text, waiting for the database. */
+  private buffer: string[] = [];
   /** Rows of this turn's requests, waiting for their one write to the spool. */
   private arriving: { rows: NewPredictionRow[]; resolve: () => void }[] = [];
   /** Sealed segments the database has not taken yet, with how many rows each holds. */
@@ -61,10 +62,10 @@ export class PredictionLog implements OnModuleInit, OnModuleDestroy {
   private spoolArrived(): void {
     const arrived = this.arriving;
     this.arriving = [];
-    const rows = arrived.flatMap((a) => a.rows);
+    const rows = arrived.flatMap((a) => a.rows.map((row) => JSON.stringify(row)));
     try {
       this.spool.append(rows);
-      this.buffer.push(...rows);
+      for (const row of rows) this.buffer.push(row);
       if (this.buffer.length >= BATCH) void this.flush();
       else this.timer ??= setTimeout(() => void this.flush(), INTERVAL_MS);
     } catch (error) {
@@ -113,14 +114,14 @@ export class PredictionLog implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Writes a sealed segment's rows, then removes it; false (and the segment kept) if the database refused. */
-  private async write(segment: string, rows: NewPredictionRow[]): Promise<boolean> {
+  private async write(segment: string, rows: string[]): Promise<boolean> {
     try {
-      await this.repos.predictions.insertMany(rows);
+      await this.repos.predictions.insertJson(`[${rows.join(',')}]`);
     } catch (error) {
       this.logger.warn(`${rows.length} predictions wait in the spool for the database: ${(error as Error).message}`);
       return false;
     }
-    this.spool.remove(segment);
+    await this.spool.remove(segment).catch((error: Error) => this.logger.warn(`a written spool segment stays on disk: ${error.message}`));
     this.retained.delete(segment);
     this.stats.logged += rows.length;
     this.metrics.predictionLog.inc({ outcome: 'logged' }, rows.length);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { close, fsync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import path from 'node:path';
-import type { NewPredictionRow } from '../../db/schema/index.js';
 
 /** A segment of another live process is left to it this long; after that it counts as abandoned. */
 const ABANDONED_AFTER_MS = 60_000;
@@ -32,43 +32,44 @@ export class PredictionSpool {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
 
-  /** Appends rows to the open segment (opening one if none is); throws if the disk refuses them. */
-  append(rows: readonly NewPredictionRow[]): void {
+  /** Appends rows, each as its JSON text, to the open segment (opening one if none is); throws if the disk refuses them. */
+  append(rowsJson: readonly string[]): void {
     this.current ??= this.open();
-    writeSync(this.current.fd, rows.map((row) => `${JSON.stringify(row)}\n`).join(''));
+    writeSync(this.current.fd, `${rowsJson.join('\n')}\n`);
   }
 
-  /** Closes the open segment, whose rows are about to be written, and returns its path (null if none was open). */
+  /**
+   * Closes the open segment, whose rows are about to be written, and returns its path (null if none was open).
+   * Its rows are on disk already, for any process to read; the flush to the device and the close happen off
+   * the event loop.
+   */
   seal(): string | null {
     if (!this.current) return null;
     const { file, fd } = this.current;
     this.current = null;
-    fsyncSync(fd);
-    closeSync(fd);
+    fsync(fd, () => close(fd, () => undefined));
     return file;
   }
 
-  /** A sealed segment's rows, as they were appended. */
-  read(file: string): NewPredictionRow[] {
+  /** A sealed segment's rows, each as the JSON text it was appended as. */
+  read(file: string): string[] {
     return readFileSync(file, 'utf8')
       .split('\n')
-      .filter((line) => line.trim() !== '')
-      .flatMap((line) => {
+      .filter((line) => {
+        if (line.trim() === '') return false;
         try {
-          const row = JSON.parse(line) as NewPredictionRow & { createdAt: string };
-          return [{ ...row, createdAt: new Date(row.createdAt) }];
+          JSON.parse(line);
+          return true;
         } catch {
-          return []; // The torn last line of a process killed mid-append: its answer never went out.
+          return false; // The torn last line of a process killed mid-append: its answer never went out.
         }
       });
   }
 
-  remove(file: string): void {
-    try {
-      unlinkSync(file);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
+  async remove(file: string): Promise<void> {
+    await unlink(file).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
   }
 
   /** Segments no live process will write: of dead processes, of this pid's earlier life, or abandoned. */

@@ -41,7 +41,7 @@ export class ServingService implements OnModuleDestroy {
   private readonly models = new Map<string, Promise<ServedModel>>();
   /** Keyed hashes for sensitive categorical features in the log; without encryption keys they are dropped. */
   private readonly pseudonyms: Pseudonyms | null;
-  private readonly routes = new Map<string, { at: number; deployments: Promise<DeploymentWithVersion[]> }>();
+  private readonly routes = new Map<string, { at: number; routes: Promise<Routes> }>();
 
   constructor(
     @Inject(REPOSITORIES) private readonly repos: Repositories,
@@ -54,75 +54,53 @@ export class ServingService implements OnModuleDestroy {
   }
 
   async predict(modelName: string, inputs: unknown, key?: string | null): Promise<ServedPrediction[]> {
-    const stop = this.metrics.predictionSeconds.startTimer({ model: modelName });
+    const started = performance.now();
     const served = await this.route(modelName, inputs, key);
-    stop();
-    for (const p of served) this.metrics.predictions.inc({ model: modelName, version: String(p.version), role: p.role });
+    this.metrics.predictionSeconds.observe({ model: modelName }, (performance.now() - started) / 1000);
     return served;
   }
 
   private async route(modelName: string, inputs: unknown, key?: string | null): Promise<ServedPrediction[]> {
     if (!Array.isArray(inputs) || inputs.length === 0) throw ServingError.field('inputs', 'must be a non-empty list of objects');
     if (inputs.length > MAX_INPUTS) throw ServingError.field('inputs', `must hold at most ${MAX_INPUTS} objects`);
-    const deployments = (await this.productionOf(modelName)).sort((a, b) => a.id.localeCompare(b.id));
-    const primary = deployments.find((d) => d.role === 'primary');
-    const canaries = deployments.filter((d) => d.role === 'canary');
-    if (!primary && canaries.length === 0) throw new ServingError('MODEL_NOT_DEPLOYED', `Model ${modelName} has no production deployment`);
-
-    // Route each input: a bucket in [0, 100) from the key (sticky) or at random; canaries own the lowest buckets.
-    const routeOf = (index: number): DeploymentWithVersion => {
-      const bucket = key ? createHash('sha256').update(`${key}:${index === 0 ? '' : index}`).digest().readUInt32BE(0) % 100 : Math.random() * 100;
-      let edge = 0;
-      for (const canary of canaries) {
-        edge += canary.trafficPercent;
-        if (bucket < edge) return canary;
-      }
-      return primary ?? canaries.at(-1)!;
-    };
-    const groups = new Map<DeploymentWithVersion, { index: number; row: Row }[]>();
-    for (let i = 0; i < inputs.length; i++) {
-      const route = key ? routeOf(0) : routeOf(i);
-      const list = groups.get(route) ?? [];
-      list.push({ index: i, row: inputs[i] as Row });
-      groups.set(route, list);
-    }
-
+    const routes = await this.productionOf(modelName);
+    if (!routes.primary && routes.canaries.length === 0) throw new ServingError('MODEL_NOT_DEPLOYED', `Model ${modelName} has no production deployment`);
     const out: ServedPrediction[] = new Array(inputs.length);
     const logRows: NewPredictionRow[] = [];
-    for (const [deployment, items] of groups) {
-      const { artifact, sensitive } = await this.model(deployment.modelVersionId);
-      const rows = items.map(({ index, row }) => validate(row, index, artifact, sensitive));
-      const started = performance.now();
-      const predictions = await this.predictWith(artifact, rows);
-      const latencyMs = (performance.now() - started) / rows.length;
-      const at = new Date();
-      items.forEach(({ index }, i) => {
-        const probabilities = predictions.probabilities && predictions.classes ? Object.fromEntries(predictions.classes.map((c, k) => [c, predictions.probabilities![i]![k]!])) : null;
-        const served: ServedPrediction = {
-          predictionId: randomUUID(),
-          modelVersionId: deployment.modelVersionId,
-          version: deployment.version,
-          role: deployment.role,
-          value: predictions.values[i]!,
-          probabilities,
-          latencyMs,
-        };
-        out[index] = served;
-        logRows.push({
-          id: served.predictionId,
-          modelId: deployment.modelId,
-          modelVersionId: deployment.modelVersionId,
-          role: deployment.role,
-          requestKey: key ?? null,
-          inputs: sensitive.size > 0 ? this.loggable(rows[i]!, artifact, sensitive) : rows[i]!,
-          output: { value: served.value, ...(probabilities ? { probabilities } : {}) },
-          latencyMs,
-          createdAt: at,
-        });
-      });
+    const groups = routeInputs(routes, inputs.length, key);
+    for (const [deployment, indexes] of groups) {
+      const served = await this.serveWith(deployment, indexes.map((i) => inputs[i] as unknown), indexes, key ?? null, logRows);
+      served.forEach((prediction, i) => (out[indexes[i]!] = prediction));
     }
     await this.log.add(logRows);
+    for (const [deployment, indexes] of groups) this.metrics.predictions.inc({ model: modelName, version: String(deployment.version), role: deployment.role }, indexes.length);
     return out;
+  }
+
+  /** Checks and predicts one deployment's share of the inputs (`indexes` name them in the request); adds their log rows. */
+  private async serveWith(deployment: DeploymentWithVersion, inputs: unknown[], indexes: number[], key: string | null, logRows: NewPredictionRow[]): Promise<ServedPrediction[]> {
+    const { artifact, sensitive } = await this.model(deployment.modelVersionId);
+    const rows = inputs.map((input, i) => validate(input, indexes[i]!, artifact, sensitive));
+    const started = performance.now();
+    const predictions = await this.predictWith(artifact, rows);
+    const latencyMs = (performance.now() - started) / rows.length;
+    const at = new Date();
+    return rows.map((row, i) => {
+      const probabilities = predictions.probabilities && predictions.classes ? Object.fromEntries(predictions.classes.map((c, k) => [c, predictions.probabilities![i]![k]!])) : null;
+      const served: ServedPrediction = { predictionId: randomUUID(), modelVersionId: deployment.modelVersionId, version: deployment.version, role: deployment.role, value: predictions.values[i]!, probabilities, latencyMs };
+      logRows.push({
+        id: served.predictionId,
+        modelId: deployment.modelId,
+        modelVersionId: deployment.modelVersionId,
+        role: deployment.role,
+        requestKey: key,
+        inputs: sensitive.size > 0 ? this.loggable(row, artifact, sensitive) : row,
+        output: { value: served.value, ...(probabilities ? { probabilities } : {}) },
+        latencyMs,
+        createdAt: at,
+      });
+      return served;
+    });
   }
 
   /** The row as the log keeps it: a sensitive categorical value as its keyed hash (when keys are set), other sensitive values left out. */
@@ -167,12 +145,13 @@ export class ServingService implements OnModuleDestroy {
     return { ...this.log.stats, pending: this.log.pending };
   }
 
-  private async productionOf(modelName: string): Promise<DeploymentWithVersion[]> {
+  /** The model's production routes, read at most once a second. */
+  private async productionOf(modelName: string): Promise<Routes> {
     const cached = this.routes.get(modelName);
-    if (cached && Date.now() - cached.at < ROUTES_TTL_MS) return [...(await cached.deployments)];
-    const deployments = this.repos.registry.history(modelName, new Date()).then((rows) => rows.filter((d) => d.stage === 'production'));
-    this.routes.set(modelName, { at: Date.now(), deployments });
-    const current = [...(await deployments)];
+    if (cached && Date.now() - cached.at < ROUTES_TTL_MS) return await cached.routes;
+    const routes = this.repos.registry.history(modelName, new Date()).then((rows) => routesOf(rows.filter((d) => d.stage === 'production')));
+    this.routes.set(modelName, { at: Date.now(), routes });
+    const current = await routes;
     void this.retainServing();
     return current;
   }
@@ -180,8 +159,9 @@ export class ServingService implements OnModuleDestroy {
   /** Stops the serving processes of command models whose versions no longer serve any production route. */
   private async retainServing(): Promise<void> {
     const serving = new Set<string>();
-    for (const { deployments } of this.routes.values()) {
-      for (const deployment of await deployments.catch(() => [])) {
+    for (const { routes } of this.routes.values()) {
+      const current = await routes.catch(() => null);
+      for (const deployment of current ? [...current.canaries, ...(current.primary ? [current.primary] : [])] : []) {
         const artifact = (await this.models.get(deployment.modelVersionId)?.catch(() => null))?.artifact;
         if (artifact?.kind === 'command') serving.add(serverKey(artifact));
       }
@@ -201,6 +181,43 @@ export class ServingService implements OnModuleDestroy {
     }
     return model;
   }
+}
+
+/** A model's production deployments: the primary, and the canaries in a fixed order (by id), which own the lowest buckets. */
+interface Routes {
+  primary: DeploymentWithVersion | undefined;
+  canaries: DeploymentWithVersion[];
+}
+
+function routesOf(deployments: DeploymentWithVersion[]): Routes {
+  const sorted = [...deployments].sort((a, b) => a.id.localeCompare(b.id));
+  return { primary: sorted.find((d) => d.role === 'primary'), canaries: sorted.filter((d) => d.role === 'canary') };
+}
+
+/**
+ * Which deployment serves each input, by index: a bucket in [0, 100) from the key (sticky: every input of a
+ * keyed request goes one way) or at random per input; canaries own the lowest buckets, the primary the rest.
+ */
+function routeInputs(routes: Routes, count: number, key: string | null | undefined): Map<DeploymentWithVersion, number[]> {
+  const fallback = routes.primary ?? routes.canaries.at(-1)!;
+  if (routes.canaries.length === 0) return new Map([[fallback, Array.from({ length: count }, (_, i) => i)]]);
+  const routeOf = (bucket: number): DeploymentWithVersion => {
+    let edge = 0;
+    for (const canary of routes.canaries) {
+      edge += canary.trafficPercent;
+      if (bucket < edge) return canary;
+    }
+    return fallback;
+  };
+  const keyed = key ? routeOf(createHash('sha256').update(`${key}:`).digest().readUInt32BE(0) % 100) : null;
+  const groups = new Map<DeploymentWithVersion, number[]>();
+  for (let i = 0; i < count; i++) {
+    const route = keyed ?? routeOf(Math.random() * 100);
+    const indexes = groups.get(route);
+    if (indexes) indexes.push(i);
+    else groups.set(route, [i]);
+  }
+  return groups;
 }
 
 /** A served version: its model, and which of its features are sensitive. */

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNull, lte } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, lte, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { predictions, type NewPredictionRow, type PredictionRow } from '../schema/index.js';
 
@@ -6,10 +6,17 @@ import { predictions, type NewPredictionRow, type PredictionRow } from '../schem
 export class PredictionsRepository {
   constructor(private readonly db: Db) {}
 
-  /** Writes a batch; ids are chosen by the server, so a repeated batch changes nothing. */
-  async insertMany(rows: NewPredictionRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    await this.db.insert(predictions).values(rows).onConflictDoNothing({ target: predictions.id });
+  /**
+   * Inserts predictions given as a JSON array of rows, each as `JSON.stringify` writes a `NewPredictionRow`:
+   * one parameter however many rows, so a batch costs one statement and no mapping value by value. A
+   * prediction already written (by id) is skipped, so writing a batch twice is harmless.
+   */
+  async insertJson(rowsJson: string): Promise<void> {
+    await this.db.execute(sql`
+      insert into predictions (id, model_id, model_version_id, role, request_key, inputs, output, latency_ms, created_at, label, labeled_at)
+      select r."id", r."modelId", r."modelVersionId", r."role", r."requestKey", r."inputs", r."output", r."latencyMs", r."createdAt", r."label", r."labeledAt"
+      from jsonb_to_recordset(${rowsJson}::jsonb) as r("id" uuid, "modelId" uuid, "modelVersionId" uuid, "role" text, "requestKey" text, "inputs" jsonb, "output" jsonb, "latencyMs" real, "createdAt" timestamptz, "label" jsonb, "labeledAt" timestamptz)
+      on conflict (id) do nothing`);
   }
 
   /** The newest predictions of a model served in (from, to], at most `limit`: what a monitoring check reads. */
