@@ -1,6 +1,6 @@
 import { and, desc, eq, gt, isNull, lte, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
-import { predictions, type NewPredictionRow, type PredictionRow } from '../schema/index.js';
+import { predictions, type PredictionRow } from '../schema/index.js';
 
 /** The prediction log and its feedback. */
 export class PredictionsRepository {
