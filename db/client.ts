@@ -26,6 +26,27 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/**
+ * The client with Drizzle's queries run as prepared statements, as postgres.js runs its own: Drizzle asks
+ * for unnamed ones, for which postgres.js first asks the server for the parameters' types, a round trip more
+ * per query. Each connection prepares a statement once (by its text and types) and then sends it in one
+ * round trip. Behind a pooler in transaction mode, `?prepare=false` in the URL turns this off.
+ */
+function preparing(sql: postgres.Sql): postgres.Sql {
+  return new Proxy(sql, {
+    get(target, key, receiver) {
+      if (key === 'unsafe') return (query: string, params?: unknown[], options?: postgres.UnsafeQueryOptions) => target.unsafe(query, params as postgres.ParameterOrJSON<never>[], { ...options, prepare: true });
+      if (key === 'begin' || key === 'savepoint') {
+        return (...args: unknown[]) => {
+          const work = args.pop() as (inner: postgres.Sql) => unknown;
+          return (Reflect.get(target, key) as (...a: unknown[]) => unknown).call(target, ...args, (inner: postgres.Sql) => work(preparing(inner)));
+        };
+      }
+      return Reflect.get(target, key, receiver) as unknown;
+    },
+  });
+}
+
 /** Arbitrary constant key for the advisory lock that serialises migrations across processes. */
 const MIGRATION_LOCK_KEY = 7_233_001;
 
@@ -36,7 +57,7 @@ const MIGRATION_LOCK_KEY = 7_233_001;
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.kind === 'postgres') {
     const client = postgres(options.url, { max: options.maxConnections ?? 10, onnotice: () => {} });
-    const db = drizzlePostgres(client, { schema }) as unknown as Db;
+    const db = drizzlePostgres(preparing(client), { schema }) as unknown as Db;
     return {
       db,
       driver: 'postgres',
