@@ -1,5 +1,7 @@
 import autocannon from 'autocannon';
+import { execFile } from 'node:child_process';
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import type { INestApplication } from '@nestjs/common';
 
 const CONNECTIONS = 32;
@@ -19,11 +21,28 @@ export interface ServingLoadFigures {
   rest: LoadFigure;
   graphql: LoadFigure;
   bare: LoadFigure;
+  /** The same REST and bare loads from a load generator in a process of its own. */
+  apart: { rest: LoadFigure; bare: LoadFigure };
 }
 
 async function load(url: string, body: string, headers: Record<string, string>): Promise<LoadFigure> {
   const result = await autocannon({ url, method: 'POST', body, headers: { 'content-type': 'application/json', ...headers }, connections: CONNECTIONS, duration: SECONDS });
   return { requestsPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
+}
+
+const AUTOCANNON_CLI = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
+
+/** The same load from autocannon's command line, in a process of its own (its JSON report read back). */
+function loadApart(url: string, body: string, headers: Record<string, string>): Promise<LoadFigure> {
+  const headerArgs = Object.entries({ 'content-type': 'application/json', ...headers }).flatMap(([name, value]) => ['-H', `${name}=${value}`]);
+  const args = [AUTOCANNON_CLI, '-c', String(CONNECTIONS), '-d', String(SECONDS), '-m', 'POST', '-b', body, ...headerArgs, '-j', url];
+  return new Promise((resolve, reject) =>
+    execFile(process.execPath, args, { maxBuffer: 64 * 2 ** 20 }, (error, stdout) => {
+      if (error) return reject(error);
+      const result = JSON.parse(stdout) as { requests: { average: number }; latency: { p50: number; p99: number }; errors: number; non2xx: number };
+      resolve({ requestsPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx });
+    }),
+  );
 }
 
 /** A bare node:http endpoint that reads a JSON body and answers JSON: the most any Node server can do here. */
@@ -45,7 +64,9 @@ async function bareServer(): Promise<{ url: string; close(): Promise<void> }> {
 
 /**
  * REST and GraphQL predict at batch 1 under 32 concurrent connections (autocannon, 10 s each), with the
- * prediction log on and a viewer's token, against a bare node:http JSON endpoint in the same process.
+ * prediction log on and a viewer's token, against a bare node:http JSON endpoint in the same process; then
+ * both again from a load generator in a process of its own, which leaves the server a core to itself less often
+ * (the machine's other core also runs the database).
  */
 export async function servingLoadBench(app: INestApplication, model: string, token: string): Promise<ServingLoadFigures> {
   const { port } = app.getHttpServer().address() as { port: number };
@@ -55,8 +76,9 @@ export async function servingLoadBench(app: INestApplication, model: string, tok
   try {
     const bareFigure = await load(bare.url, JSON.stringify({ inputs }), {});
     const rest = await load(`http://127.0.0.1:${port}/v1/models/${model}/predict`, JSON.stringify({ inputs }), auth);
+    const apart = { bare: await loadApart(bare.url, JSON.stringify({ inputs }), {}), rest: await loadApart(`http://127.0.0.1:${port}/v1/models/${model}/predict`, JSON.stringify({ inputs }), auth) };
     const graphql = await load(`http://127.0.0.1:${port}/graphql`, JSON.stringify({ query: 'mutation($input: PredictInput!) { predict(input: $input) { value } }', variables: { input: { model, inputs } } }), auth);
-    return { connections: CONNECTIONS, seconds: SECONDS, rest, graphql, bare: bareFigure };
+    return { connections: CONNECTIONS, seconds: SECONDS, rest, graphql, bare: bareFigure, apart };
   } finally {
     await bare.close();
   }
