@@ -53,13 +53,14 @@ export async function driftBench(rows = 1_000_000, features = 20): Promise<Drift
     }),
   );
   const seconds = (performance.now() - t) / 1000;
+  const threads = pool.size;
   await pool.close();
   t = performance.now();
   const single = cells.map(({ reference, current }) => compareColumn(referenceColumn('numeric', reference), current, LIMITS));
   const singleThreadSeconds = (performance.now() - t) / 1000;
   // Both paths run the same functions; the figures must agree exactly, or the speed is of something else.
   if (JSON.stringify(threaded) !== JSON.stringify(single)) throw new Error('the drift threads disagree with the single-threaded comparison');
-  return { rows, features, seconds, threads: pool.size, singleThreadSeconds, sortSeconds, scipySeconds: scipyBaseline(rows, features) };
+  return { rows, features, seconds, threads, singleThreadSeconds, sortSeconds, scipySeconds: scipyBaseline(rows, features) };
 }
 
 const SCIPY = `

@@ -14,7 +14,10 @@ export interface SortedColumn {
 export type DriftJob =
   | { kind: 'sort'; values: Float64Array }
   | { kind: 'compare'; reference: Float64Array; edges: number[]; current: Float64Array; limits: DriftLimits };
-export type DriftReply = { kind: 'sorted'; values: Float64Array; edges: number[] } | { kind: 'compared'; drift: PredictionDrift; reference: Float64Array };
+export type DriftReply = { kind: 'sorted'; values: Float64Array; edges: number[] } | { kind: 'compared'; drift: PredictionDrift; reference: Float64Array; current: Float64Array };
+
+/** Spare buffers kept at most. */
+const MAX_SPARE = 4;
 
 interface Pending {
   resolve: (reply: DriftReply) => void;
@@ -30,7 +33,14 @@ interface Pending {
 export class DriftThreads {
   private readonly threads: Worker[];
   private readonly idle: Worker[];
-  private readonly queue: { job: DriftJob; pending: Pending }[] = [];
+  /** Jobs waiting for a thread; each is made (its column converted) when its turn nears, not when it is asked for. */
+  private readonly queue: { make: () => DriftJob; job?: DriftJob; pending: Pending }[] = [];
+  private preparing = false;
+  /**
+   * Buffers of current columns, back from their comparisons, for the next columns: a fresh buffer of a million
+   * values costs more in page faults than filling it.
+   */
+  private readonly spare: ArrayBuffer[] = [];
   /** The job each busy thread works on: one at a time. */
   private readonly busy = new Map<Worker, Pending>();
 
@@ -41,7 +51,7 @@ export class DriftThreads {
 
   /** Each column's finite numbers sorted, with their decile edges. */
   async sortColumns(columns: readonly (readonly Cell[])[]): Promise<SortedColumn[]> {
-    const replies = await Promise.all(columns.map((cells) => this.run({ kind: 'sort', values: finiteNumbers(cells) })));
+    const replies = await Promise.all(columns.map((cells) => this.run(() => ({ kind: 'sort', values: this.finite(cells) }))));
     return replies.map((reply) => {
       if (reply.kind !== 'sorted') throw new Error('a drift thread answered a sort with a comparison');
       return { values: reply.values, edges: reply.edges };
@@ -52,12 +62,19 @@ export class DriftThreads {
   async compare(pairs: readonly { reference: SortedColumn; current: readonly Cell[]; limits: DriftLimits }[]): Promise<PredictionDrift[]> {
     return await Promise.all(
       pairs.map(async ({ reference, current, limits }) => {
-        const reply = await this.run({ kind: 'compare', reference: reference.values, edges: reference.edges, current: finiteNumbers(current), limits });
+        const reply = await this.run(() => ({ kind: 'compare', reference: reference.values, edges: reference.edges, current: this.finite(current), limits }));
         if (reply.kind !== 'compared') throw new Error('a drift thread answered a comparison with a sort');
         reference.values = reply.reference;
+        if (this.spare.length < MAX_SPARE) this.spare.push(reply.current.buffer as ArrayBuffer);
         return reply.drift;
       }),
     );
+  }
+
+  /** A column's finite numbers, in a spare buffer when one is large enough. */
+  private finite(cells: readonly Cell[]): Float64Array {
+    const at = this.spare.findIndex((buffer) => buffer.byteLength >= cells.length * 8);
+    return finiteNumbers(cells, at >= 0 ? this.spare.splice(at, 1)[0] : undefined);
   }
 
   get size(): number {
@@ -97,21 +114,52 @@ export class DriftThreads {
     this.release(fresh);
   }
 
-  private run(job: DriftJob): Promise<DriftReply> {
+  private run(make: () => DriftJob): Promise<DriftReply> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ job, pending: { resolve, reject } });
+      this.queue.push({ make, pending: { resolve, reject } });
       this.dispatch();
     });
   }
 
   private dispatch(): void {
     while (this.idle.length > 0 && this.queue.length > 0) {
+      const { make, job: made, pending } = this.queue.shift()!;
+      let job: DriftJob;
+      try {
+        job = made ?? make();
+      } catch (error) {
+        pending.reject(error instanceof Error ? error : new Error(String(error)));
+        continue;
+      }
       const thread = this.idle.pop()!;
-      const { job, pending } = this.queue.shift()!;
       this.busy.set(thread, pending);
       const transfer = job.kind === 'sort' ? [job.values.buffer] : [job.reference.buffer, job.current.buffer];
       thread.postMessage(job, transfer as ArrayBuffer[]);
     }
+    this.prepareAhead();
+  }
+
+  /**
+   * Makes the next jobs while the threads work, one a turn of the event loop (so their answers are taken
+   * between two), until one waits for each thread.
+   */
+  private prepareAhead(): void {
+    if (this.preparing) return;
+    const next = this.queue.slice(0, this.threads.length).find((entry) => !entry.job);
+    if (!next) return;
+    this.preparing = true;
+    setImmediate(() => {
+      this.preparing = false;
+      // A column that cannot be converted fails its own job when its turn comes, as it would have.
+      if (this.queue.includes(next)) {
+        try {
+          next.job ??= next.make();
+        } catch {
+          // left to dispatch, which makes it again and lets the error reach its caller
+        }
+      }
+      this.prepareAhead();
+    });
   }
 
   private release(thread: Worker): void {

@@ -68,14 +68,19 @@ export function sortedNumbers(cells: readonly Cell[]): Float64Array {
   return sortFloat64(finiteNumbers(cells));
 }
 
-/** The finite numbers among cells, in their order, as a typed array. */
-export function finiteNumbers(cells: readonly Cell[]): Float64Array {
-  const out = new Float64Array(cells.length);
+/** The finite numbers among cells, in their order, as a typed array (in `into`, a spare buffer, when it is large enough). */
+export function finiteNumbers(cells: readonly Cell[], into?: ArrayBuffer): Float64Array {
+  const out = into && into.byteLength >= cells.length * 8 ? new Float64Array(into, 0, cells.length) : new Float64Array(cells.length);
   let n = 0;
-  for (const cell of cells) {
-    if (cell === null || cell === undefined || cell === '' || typeof cell === 'boolean') continue;
-    const value = typeof cell === 'number' ? cell : Number(cell);
-    if (Number.isFinite(value)) out[n++] = value;
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells[i];
+    // Numbers first, as nearly every cell is one: x - x is 0 for a finite number only (NaN for NaN and ±Infinity).
+    if (typeof cell === 'number') {
+      if (cell - cell === 0) out[n++] = cell;
+    } else if (cell !== null && cell !== undefined && cell !== '' && typeof cell !== 'boolean') {
+      const value = Number(cell);
+      if (Number.isFinite(value)) out[n++] = value;
+    }
   }
   return out.subarray(0, n);
 }

@@ -28,7 +28,7 @@ export function sortFloat64(values: Float64Array): Float64Array {
   }
   const counts = countDigits(keys, n);
   let from: Uint32Array = keys;
-  let to: Uint32Array = new Uint32Array(n * 2);
+  let to: Uint32Array = scratchFor(n * 2);
   for (let d = 0; d < DIGITS.length; d++) {
     const offsets = counts.subarray(d * BUCKETS, (d + 1) * BUCKETS);
     const { word, shift } = DIGITS[d]!;
@@ -57,6 +57,17 @@ export function sortFloat64(values: Float64Array): Float64Array {
     }
   }
   return values;
+}
+
+/**
+ * The passes' second buffer, kept between sorts (one per thread, as each thread loads this module): a fresh
+ * one of a million values costs more in page faults than a pass over it.
+ */
+let scratch = new Uint32Array(0);
+
+function scratchFor(length: number): Uint32Array {
+  if (scratch.length < length) scratch = new Uint32Array(length);
+  return scratch.subarray(0, length);
 }
 
 /** How many keys have each value of each of the six digits, in one read of the keys. */
