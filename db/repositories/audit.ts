@@ -105,14 +105,17 @@ export class AuditRepository {
     }
   }
 
-  /** One batch in one transaction; when it fails, each event is tried alone, so one bad event fails only its own caller. */
+  /**
+   * One batch in one transaction; when it fails, each event is tried alone, all at once, so one bad event
+   * fails only its own caller, and a database that is away fails them all in the time of one attempt.
+   */
   private async commitBatch(batch: PendingAppend[]): Promise<void> {
     try {
       const rows = await this.appendAll(batch.map((pending) => pending.input));
       batch.forEach((pending, i) => pending.resolve(rows[i]!));
     } catch (error) {
       if (batch.length === 1) return batch[0]!.reject(error);
-      for (const pending of batch) await this.appendAll([pending.input]).then((rows) => pending.resolve(rows[0]!), pending.reject);
+      await Promise.all(batch.map((pending) => this.appendAll([pending.input]).then((rows) => pending.resolve(rows[0]!), pending.reject)));
     }
   }
 
