@@ -10,8 +10,8 @@ function perform(job: DriftJob): { reply: DriftReply; transfer: ArrayBuffer[] } 
     return { reply: { kind: 'sorted', values, edges: decileEdges(values) }, transfer: [values.buffer as ArrayBuffer] };
   }
   const drift = numericDrift(job.reference, job.edges, sortFloat64(job.current), job.limits);
-  // The reference goes back to its owner, who may compare it again; the current values' buffer, to be filled again.
-  return { reply: { kind: 'compared', drift, reference: job.reference, current: job.current }, transfer: [job.reference.buffer as ArrayBuffer, job.current.buffer as ArrayBuffer] };
+  // The reference goes back to its owner, who may compare it again; the current values are done with.
+  return { reply: { kind: 'compared', drift, reference: job.reference }, transfer: [job.reference.buffer as ArrayBuffer] };
 }
 
 parentPort!.on('message', (job: DriftJob) => {

@@ -14,10 +14,7 @@ export interface SortedColumn {
 export type DriftJob =
   | { kind: 'sort'; values: Float64Array }
   | { kind: 'compare'; reference: Float64Array; edges: number[]; current: Float64Array; limits: DriftLimits };
-export type DriftReply = { kind: 'sorted'; values: Float64Array; edges: number[] } | { kind: 'compared'; drift: PredictionDrift; reference: Float64Array; current: Float64Array };
-
-/** Spare buffers kept at most. */
-const MAX_SPARE = 4;
+export type DriftReply = { kind: 'sorted'; values: Float64Array; edges: number[] } | { kind: 'compared'; drift: PredictionDrift; reference: Float64Array };
 
 interface Pending {
   resolve: (reply: DriftReply) => void;
@@ -36,11 +33,6 @@ export class DriftThreads {
   /** Jobs waiting for a thread; each is made (its column converted) when its turn nears, not when it is asked for. */
   private readonly queue: { make: () => DriftJob; job?: DriftJob; pending: Pending }[] = [];
   private preparing = false;
-  /**
-   * Buffers of current columns, back from their comparisons, for the next columns: a fresh buffer of a million
-   * values costs more in page faults than filling it.
-   */
-  private readonly spare: ArrayBuffer[] = [];
   /** The job each busy thread works on: one at a time. */
   private readonly busy = new Map<Worker, Pending>();
 
@@ -51,7 +43,7 @@ export class DriftThreads {
 
   /** Each column's finite numbers sorted, with their decile edges. */
   async sortColumns(columns: readonly (readonly Cell[])[]): Promise<SortedColumn[]> {
-    const replies = await Promise.all(columns.map((cells) => this.run(() => ({ kind: 'sort', values: this.finite(cells) }))));
+    const replies = await Promise.all(columns.map((cells) => this.run(() => ({ kind: 'sort', values: finiteNumbers(cells) }))));
     return replies.map((reply) => {
       if (reply.kind !== 'sorted') throw new Error('a drift thread answered a sort with a comparison');
       return { values: reply.values, edges: reply.edges };
@@ -62,19 +54,12 @@ export class DriftThreads {
   async compare(pairs: readonly { reference: SortedColumn; current: readonly Cell[]; limits: DriftLimits }[]): Promise<PredictionDrift[]> {
     return await Promise.all(
       pairs.map(async ({ reference, current, limits }) => {
-        const reply = await this.run(() => ({ kind: 'compare', reference: reference.values, edges: reference.edges, current: this.finite(current), limits }));
+        const reply = await this.run(() => ({ kind: 'compare', reference: reference.values, edges: reference.edges, current: finiteNumbers(current), limits }));
         if (reply.kind !== 'compared') throw new Error('a drift thread answered a comparison with a sort');
         reference.values = reply.reference;
-        if (this.spare.length < MAX_SPARE) this.spare.push(reply.current.buffer as ArrayBuffer);
         return reply.drift;
       }),
     );
-  }
-
-  /** A column's finite numbers, in a spare buffer when one is large enough. */
-  private finite(cells: readonly Cell[]): Float64Array {
-    const at = this.spare.findIndex((buffer) => buffer.byteLength >= cells.length * 8);
-    return finiteNumbers(cells, at >= 0 ? this.spare.splice(at, 1)[0] : undefined);
   }
 
   get size(): number {

@@ -68,9 +68,9 @@ export function sortedNumbers(cells: readonly Cell[]): Float64Array {
   return sortFloat64(finiteNumbers(cells));
 }
 
-/** The finite numbers among cells, in their order, as a typed array (in `into`, a spare buffer, when it is large enough). */
-export function finiteNumbers(cells: readonly Cell[], into?: ArrayBuffer): Float64Array {
-  const out = into && into.byteLength >= cells.length * 8 ? new Float64Array(into, 0, cells.length) : new Float64Array(cells.length);
+/** The finite numbers among cells, in their order, as a typed array. */
+export function finiteNumbers(cells: readonly Cell[]): Float64Array {
+  const out = new Float64Array(cells.length);
   let n = 0;
   for (let i = 0; i < cells.length; i++) {
     const cell = cells[i];

@@ -47,8 +47,7 @@ describe('numeric drift on worker threads', () => {
     // A reference comes back from the threads with its answer, ready to compare again.
     const again = await threads.compare([{ reference: sorted[5]!, current: pairs[5]!.current, limits: LIMITS }]);
     expect(again[0]).toEqual(single[5]);
-    // A second round, the other way about: its columns fill the buffers the first round's comparisons gave back,
-    // shorter columns in longer buffers.
+    // A second round, the other way about, through the same pool.
     const swapped = pairs.map((p) => ({ reference: p.current, current: p.reference })).reverse();
     const sortedAgain = await threads.sortColumns(swapped.map((p) => p.reference));
     const threadedAgain = await threads.compare(sortedAgain.map((reference, f) => ({ reference, current: swapped[f]!.current, limits: LIMITS })));
