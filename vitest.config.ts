@@ -17,5 +17,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     teardownTimeout: 30_000,
+    // A condition polled (`expect.poll`) gets 15 s, not 1 s: under CI's load a page or a projection can lag that long.
+    expect: { poll: { timeout: 15_000 } },
   },
 });

@@ -15,3 +15,13 @@ export interface StepError {
   message: string;
   details?: unknown;
 }
+
+/**
+ * Where a projection write stands in its run's history: the start of the workflow execution that made it
+ * (a resumed run's is later) and its number within that execution. The projection applies a write only if
+ * nothing later was applied, so an attempt abandoned by its worker and delivered late changes nothing.
+ */
+export interface ProjectionFence {
+  epoch: number;
+  seq: number;
+}

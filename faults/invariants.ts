@@ -1,4 +1,5 @@
 import { Client, Connection, type WorkflowExecutionDescription } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { sql } from 'drizzle-orm';
 import { createRepositories } from '../db/repositories/index.js';
 import type { Cluster } from './cluster.js';
@@ -25,12 +26,28 @@ const STATUS_OF_CLOSE: Record<string, string[]> = {
 
 export type Rows = Record<string, unknown>[];
 
-/** What a workflow still open is waiting on, for a violation's text: its pending activities, their attempts and last failures. */
-function waitingOn(description: WorkflowExecutionDescription): string {
+/**
+ * What a workflow still open is waiting on, for a violation's text: its pending activities (attempts, last
+ * failures), a workflow task that keeps failing, and the last events of its history.
+ */
+async function waitingOn(client: Client, workflowId: string, description: WorkflowExecutionDescription): Promise<string> {
   if (description.status.name !== 'RUNNING') return '';
   const pending = (description.raw.pendingActivities ?? []).map((a) => `${a.activityType?.name} attempt ${a.attempt} (${a.state}) ${a.lastFailure?.message ?? ''}`.trim());
   const children = description.raw.pendingChildren?.length ?? 0;
-  return `; pending: ${pending.join(', ') || 'no activities'}${children ? `, ${children} child workflows` : ''}; history length ${description.historyLength}`;
+  const task = description.raw.pendingWorkflowTask;
+  const workflowTask = task ? `, a workflow task (attempt ${task.attempt}, state ${task.state})` : '';
+  const history = await client.workflow.getHandle(workflowId).fetchHistory().catch(() => null);
+  const last = (history?.events ?? []).slice(-8).map(eventText).join(' > ');
+  return `; pending: ${pending.join(', ') || 'no activities'}${children ? `, ${children} child workflows` : ''}${workflowTask}; history length ${description.historyLength}${last ? `, ending ${last}` : ''}`;
+}
+
+/** One history event in a few words: its type, and the failure or marker it carries. */
+function eventText(event: temporal.api.history.v1.IHistoryEvent): string {
+  const type = temporal.api.enums.v1.EventType[event.eventType ?? 0]?.replace(/^EVENT_TYPE_/, '') ?? String(event.eventType);
+  const failure = event.workflowTaskFailedEventAttributes?.failure?.message ?? event.activityTaskFailedEventAttributes?.failure?.message;
+  const marker = event.markerRecordedEventAttributes?.markerName;
+  const timer = event.timerStartedEventAttributes?.startToFireTimeout?.seconds;
+  return `${type}${failure ? ` (${failure.slice(0, 200)})` : ''}${marker ? ` (${marker})` : ''}${timer !== undefined && timer !== null ? ` (${String(timer)} s)` : ''}`;
 }
 
 /** Every invariant over what the load saw acknowledged, read from Postgres (SQL), Temporal (the client) and the audit chain. */
@@ -45,7 +62,7 @@ export async function checkInvariants(
   const client = new Client({ connection });
   try {
     const results: InvariantResult[] = [];
-    const runs = new Map((await query('select id::text, status, workflow_id, error from pipeline_runs')).map((r) => [r.id as string, r]));
+    const runs = new Map((await query('select id::text, status, workflow_id, error, current_step from pipeline_runs')).map((r) => [r.id as string, r]));
 
     const once: InvariantResult = { invariant: 'every acknowledged submission is exactly one run and one workflow, terminal or at its gate', checked: acknowledged.length, violations: [] };
     const projection: InvariantResult = { invariant: "a run's stored status is what its workflow's close says", checked: 0, violations: [] };
@@ -58,7 +75,7 @@ export async function checkInvariants(
       }
       outcome.checked++;
       if (run.status !== OUTCOME[shape]) outcome.violations.push(`run ${runId} (${shape}) ended ${run.status}, not ${OUTCOME[shape]}${run.error ? `: ${JSON.stringify(run.error)}` : ''}`);
-      if (!TERMINAL.has(run.status as string) && run.status !== 'awaiting_approval') once.violations.push(`run ${runId} is still ${run.status}`);
+      if (!TERMINAL.has(run.status as string) && run.status !== 'awaiting_approval') once.violations.push(`run ${runId} is still ${run.status}${run.current_step ? ` at ${run.current_step}` : ''}`);
       const description = await client.workflow.getHandle(run.workflow_id as string).describe().catch(() => null);
       if (!description) {
         once.violations.push(`run ${runId} has no workflow ${run.workflow_id}`);
@@ -66,7 +83,7 @@ export async function checkInvariants(
       }
       projection.checked++;
       const allowed = STATUS_OF_CLOSE[description.status.name] ?? [];
-      if (!allowed.includes(run.status as string)) projection.violations.push(`run ${runId} is stored as ${run.status}, its workflow is ${description.status.name}${waitingOn(description)}`);
+      if (!allowed.includes(run.status as string)) projection.violations.push(`run ${runId} is stored as ${run.status}, its workflow is ${description.status.name}${await waitingOn(client, run.workflow_id as string, description)}`);
     }
     results.push(once, projection, outcome);
 

@@ -1,3 +1,4 @@
+import { activityInfo } from '@temporalio/activity';
 import type { Repositories } from '../../db/repositories/index.js';
 import { UnknownModelVersionError } from '../../db/repositories/registry.js';
 import type { DeploymentRole, DeploymentStage } from '../../db/schema/index.js';
@@ -48,14 +49,10 @@ export function createRegistryActivities({ repos }: { repos: Repositories }) {
         features,
         target: input.spec.target,
         task: input.spec.task,
-      });
-      await auditFromActivity(repos, {
-        action: 'model.registered',
-        subjectType: 'model_version',
-        subjectId: row.id,
-        payload: { model: input.modelName, version: row.version, artifactSha256: row.artifactSha256, runId: input.runId },
-      });
+      }, { actor: 'system', payload: { workflowId: activityInfo().workflowExecution?.workflowId } });
+      // Keyed by the version, like its audit event: a resumed run registering again publishes nothing new.
       await publishFromActivity(repos, {
+        key: `model-version:${row.id}:registered`,
         type: 'model.registered',
         modelName: input.modelName,
         message: `${input.modelName} v${row.version} registered by run ${input.runId}`,

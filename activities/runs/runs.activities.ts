@@ -2,6 +2,7 @@ import { auditFromActivity, type AuditMark } from '../audit.js';
 import type { Repositories } from '../../db/repositories/index.js';
 import { modelNameOf, type PipelineSpec } from '../../domain/pipeline/spec.js';
 import type { GateDecision, RunPurpose, RunStatus, StepError, StepStatus } from '../../db/schema/index.js';
+import type { ProjectionFence } from '../../domain/runs.js';
 
 /**
  * Writes the queryable projection of a pipeline workflow: its run row, its steps and its gate
@@ -54,8 +55,10 @@ export function createRunsActivities({ repos }: { repos: Repositories }) {
       attempt?: number;
       output?: Record<string, unknown>;
       error?: StepError;
+      fence?: ProjectionFence;
     }): Promise<AuditMark> {
-      await repos.runs.upsertStep({ runId: input.runId, name: input.step, position: input.position, status: input.status, attempt: input.attempt, output: input.output, error: input.error, at: new Date() });
+      const { step, ...rest } = input;
+      await repos.runs.upsertStep({ ...rest, name: step, at: new Date() });
       return await auditFromActivity(repos, {
         action: `step.${input.status}`,
         subjectType: 'run',
@@ -64,14 +67,24 @@ export function createRunsActivities({ repos }: { repos: Repositories }) {
       });
     },
 
-    async updateRun(input: { runId: string; status: RunStatus; currentStep?: string | null; error?: StepError | null; datasetVersionId?: string; finished?: boolean }): Promise<AuditMark> {
-      await repos.runs.update(input.runId, {
+    /** Moves the run's row; fenced, so a late attempt never undoes what the workflow wrote after it (its audit event is keyed, so it is written once either way). */
+    async updateRun(input: {
+      runId: string;
+      status: RunStatus;
+      currentStep?: string | null;
+      error?: StepError | null;
+      datasetVersionId?: string;
+      finished?: boolean;
+      fence?: ProjectionFence;
+    }): Promise<AuditMark> {
+      const patch = {
         status: input.status,
         ...(input.currentStep !== undefined ? { currentStep: input.currentStep } : {}),
         ...(input.error !== undefined ? { error: input.error } : {}),
         ...(input.datasetVersionId ? { datasetVersionId: input.datasetVersionId } : {}),
         finishedAt: input.finished ? new Date() : null,
-      });
+      };
+      await repos.runs.update(input.runId, patch, input.fence);
       return await auditFromActivity(repos, {
         action: `run.${input.status}`,
         subjectType: 'run',

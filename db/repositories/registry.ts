@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gt, inArray, isNull, lte, ne, or, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.js';
+import { AuditRepository } from './audit.js';
 import {
   deployments,
   models,
@@ -49,8 +50,16 @@ export class RegistryRepository {
     return await this.db.select().from(models).orderBy(models.name);
   }
 
-  /** Registers the run's model version once; a repeat returns the same row. */
-  async registerVersion(modelName: string, version: Omit<NewModelVersionRow, 'id' | 'modelId' | 'version' | 'createdAt' | 'updatedAt'>): Promise<ModelVersionRow> {
+  /**
+   * Registers the run's model version once, with its `model.registered` audit event in the same transaction,
+   * keyed by the version: a repeat (a retry, or a resumed run registering again) returns the same row and
+   * writes nothing.
+   */
+  async registerVersion(
+    modelName: string,
+    version: Omit<NewModelVersionRow, 'id' | 'modelId' | 'version' | 'createdAt' | 'updatedAt'>,
+    audit: { actor: string; payload?: Record<string, unknown> } = { actor: 'system' },
+  ): Promise<ModelVersionRow> {
     return await this.db.transaction(async (tx) => {
       await tx.insert(models).values({ name: modelName }).onConflictDoNothing({ target: models.name });
       const [model] = await tx.select().from(models).where(eq(models.name, modelName)).for('update');
@@ -63,6 +72,14 @@ export class RegistryRepository {
         .orderBy(desc(modelVersions.version))
         .limit(1);
       const [row] = await tx.insert(modelVersions).values({ ...version, modelId: model!.id, version: (last?.version ?? 0) + 1 }).returning();
+      await new AuditRepository(tx as unknown as Db).append({
+        actor: audit.actor,
+        action: 'model.registered',
+        subjectType: 'model_version',
+        subjectId: row!.id,
+        payload: { model: modelName, version: row!.version, artifactSha256: row!.artifactSha256, runId: row!.runId, ...audit.payload },
+        idempotencyKey: `model-version:${row!.id}`,
+      });
       return row!;
     });
   }

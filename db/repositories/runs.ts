@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { and, asc, desc, eq, inArray, lt, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { canonicalJson } from '../../domain/canonical-json.js';
+import type { ProjectionFence } from '../../domain/runs.js';
 import {
   pipelineRuns,
   runSteps,
@@ -23,6 +24,11 @@ export interface RunFilter {
 export interface RunCursor {
   createdAt: Date;
   id: string;
+}
+
+/** The run's last applied write is not after `fence`; a run written before fences existed counts as at the start. */
+function notAfter(fence: ProjectionFence): SQL {
+  return sql`(coalesce(${pipelineRuns.projectionEpoch}, 0), coalesce(${pipelineRuns.projectionSeq}, 0)) <= (${fence.epoch}::bigint, ${fence.seq}::integer)`;
 }
 
 /** Pipeline runs and their steps: the projection of the pipeline workflows. Every write is idempotent. */
@@ -57,11 +63,18 @@ export class RunsRepository {
     return await this.db.select().from(pipelineRuns).where(inArray(pipelineRuns.driftReportId, [...reportIds])).orderBy(asc(pipelineRuns.createdAt));
   }
 
+  /** Changes the run; with a fence, only if no later write of its workflow was applied. False when it was not applied. */
   async update(
     id: string,
     patch: Partial<Pick<PipelineRunRow, 'status' | 'currentStep' | 'error' | 'datasetVersionId' | 'finishedAt'>>,
-  ): Promise<void> {
-    await this.db.update(pipelineRuns).set(patch).where(eq(pipelineRuns.id, id));
+    fence?: ProjectionFence,
+  ): Promise<boolean> {
+    const written = await this.db
+      .update(pipelineRuns)
+      .set({ ...patch, ...(fence ? { projectionEpoch: fence.epoch, projectionSeq: fence.seq } : {}) })
+      .where(and(eq(pipelineRuns.id, id), fence ? notAfter(fence) : undefined))
+      .returning({ id: pipelineRuns.id });
+    return written.length > 0;
   }
 
   /** Marks a run running again, only if it is still in one of `from` (the workflow may already have moved it on). */
@@ -105,9 +118,12 @@ export class RunsRepository {
     output?: Record<string, unknown> | null;
     error?: StepError | null;
     at: Date;
+    fence?: ProjectionFence;
   }): Promise<void> {
     const finished = input.status !== 'running';
     await this.db.transaction(async (tx) => {
+      // A fenced write first claims its place on the run's row (which serialises the run's writes); a late one stops here.
+      if (input.fence && !(await new RunsRepository(tx as unknown as Db).update(input.runId, {}, input.fence))) return;
       const written = await tx
         .insert(runSteps)
         .values({
@@ -131,8 +147,9 @@ export class RunsRepository {
             output: input.output === undefined ? runSteps.output : (input.output as never),
             error: input.error === undefined ? (finished ? runSteps.error : null) : (input.error as never),
           },
-          // A late retry of a step's start never undoes a success that came after it (a resumed run's new start does).
-          ...(finished ? {} : { setWhere: or(ne(runSteps.status, 'succeeded'), lt(runSteps.finishedAt, input.at)) }),
+          // Unfenced (runs started before fences): a late retry of a step's start never undoes a success that came after it
+          // (a resumed run's new start does).
+          ...(finished || input.fence ? {} : { setWhere: or(ne(runSteps.status, 'succeeded'), lt(runSteps.finishedAt, input.at)) }),
         })
         .returning({ name: runSteps.name });
       if (!finished && written.length > 0) await tx.update(pipelineRuns).set({ currentStep: input.name }).where(eq(pipelineRuns.id, input.runId));

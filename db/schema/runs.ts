@@ -1,4 +1,4 @@
-import { index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { id, pagedTimestamps, timestamps, timestamptz } from './_columns.js';
 import { datasetVersions } from './datasets.js';
 import type { PipelineSpec } from '../../domain/pipeline/spec.js';
@@ -27,6 +27,12 @@ export const pipelineRuns = pgTable('pipeline_runs', {
   /** The drift report whose findings started this run (a retraining), if one did. */
   driftReportId: uuid('drift_report_id'),
   finishedAt: timestamptz('finished_at'),
+  /**
+   * The projection's fence: the position (execution start, write number) of the last workflow write applied.
+   * A write from further back (an abandoned attempt that reached the database late) changes nothing.
+   */
+  projectionEpoch: bigint('projection_epoch', { mode: 'number' }),
+  projectionSeq: integer('projection_seq'),
   ...pagedTimestamps,
 }, (t) => [
   uniqueIndex('pipeline_runs_workflow_id_key').on(t.workflowId),

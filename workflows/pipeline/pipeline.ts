@@ -26,7 +26,7 @@ import { CUSTODY_STATUS } from '../../domain/search-attributes.js';
 import { describe, endedByCancel, Rejected } from './failures.js';
 import { Gates, serveGates } from './gates.js';
 import { RolledBack, Rollout } from './rollout.js';
-import { createStepRunner, LOCAL_PROJECTION_OPTIONS, projection } from './steps.js';
+import { createStepRunner, LOCAL_PROJECTION_OPTIONS, projection, projectionFence } from './steps.js';
 import { train, type TrainingOutput } from './train.js';
 
 export interface PipelineInput {
@@ -94,6 +94,8 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
   // Runs started before governance checks existed replay without them; new runs verify every actor.
   const verifyActors = patched('verify-gate-actors');
   const { runs, gates: gateChecks } = projection(patched('local-projection-writes'));
+  // Runs since this patch fence their projection writes, so a late attempt never undoes a later write.
+  const fence = projectionFence(patched('projection-fence'));
   const gates = new Gates({
     runId,
     submittedBy,
@@ -113,11 +115,11 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
   const completed = input.resume ? await runs.loadCompletedSteps({ runId }) : {};
   // A resumed run always deploys again: an earlier deployment may have been rolled back since.
   for (const name of Object.keys(completed)) if (name.startsWith('deploy:')) delete completed[name];
-  const step = createStepRunner({ runId, runs, completed, describe, onStart: (name) => (progress.currentStep = name) });
+  const step = createStepRunner({ runId, runs, completed, describe, fence, onStart: (name) => (progress.currentStep = name) });
   const setStatus = async (next: RunStatus, extra: StatusExtra = {}) => {
     progress.status = next;
     upsertSearchAttributes([{ key: CUSTODY_STATUS, value: next }]);
-    await runs.updateRun({ runId, status: next, ...extra });
+    await runs.updateRun({ runId, status: next, ...extra, fence: fence() });
   };
 
   let modelVersion: ModelVersionRef | undefined;
@@ -131,7 +133,7 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
     const dataset = await step('register-dataset', () =>
       datasets.registerDataset.executeWithOptions({ ...data, summary: `dataset ${spec.dataset.name}` }, [{ dataset: spec.dataset, actor: submittedBy }]),
     );
-    await runs.updateRun({ runId, status: 'running', datasetVersionId: dataset.id });
+    await runs.updateRun({ runId, status: 'running', datasetVersionId: dataset.id, fence: fence() });
     await step('validate-data', () => validate(spec, dataset));
     // Runs started before privacy budgets existed replay without drawing from one.
     if (patched('privacy-budget-draw')) await drawPrivacy(spec, runId, dataset, submittedBy);

@@ -1,7 +1,7 @@
-import { CancellationScope, proxyActivities, proxyLocalActivities, upsertSearchAttributes, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
+import { CancellationScope, proxyActivities, proxyLocalActivities, upsertSearchAttributes, workflowInfo, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
 import type { GatesActivities } from '../../activities/gates/gates.activities.js';
 import type { RunsActivities } from '../../activities/runs/runs.activities.js';
-import type { StepError } from '../../domain/runs.js';
+import type { ProjectionFence, StepError } from '../../domain/runs.js';
 import { CUSTODY_STAGE } from '../../domain/search-attributes.js';
 import { endedByCancel } from './failures.js';
 
@@ -40,6 +40,17 @@ export function projection(useLocal: boolean): Projection {
   return useLocal ? local : remote;
 }
 
+/**
+ * Numbers the run's projection writes in the order the workflow makes them, under this execution's start
+ * (runs started since `patched('projection-fence')`); earlier runs write unfenced, as they did.
+ */
+export function projectionFence(on: boolean): () => ProjectionFence | undefined {
+  if (!on) return () => undefined;
+  const epoch = workflowInfo().runStartTime.getTime();
+  let seq = 0;
+  return () => ({ epoch, seq: ++seq });
+}
+
 export type StepRunner = <T extends object>(name: string, work: () => Promise<T>) => Promise<T>;
 
 /**
@@ -54,26 +65,28 @@ export function createStepRunner(options: {
   completed: Record<string, Record<string, unknown>>;
   onStart?: (name: string) => void;
   describe: (error: unknown) => StepError;
+  /** The next write's fence (see `projectionFence`). */
+  fence: () => ProjectionFence | undefined;
 }): StepRunner {
-  const { runId, completed, runs } = options;
+  const { runId, completed, runs, fence } = options;
   let position = 0;
   return async function step<T extends object>(name: string, work: () => Promise<T>): Promise<T> {
     const at = ++position;
     if (completed[name]) {
-      await runs.recordStep({ runId, step: name, position: at, status: 'reused', output: completed[name] });
+      await runs.recordStep({ runId, step: name, position: at, status: 'reused', output: completed[name], fence: fence() });
       return completed[name] as T;
     }
     options.onStart?.(name);
     upsertSearchAttributes([{ key: CUSTODY_STAGE, value: name }]);
-    await runs.recordStep({ runId, step: name, position: at, status: 'running' });
+    await runs.recordStep({ runId, step: name, position: at, status: 'running', fence: fence() });
     try {
       const output = await work();
-      await runs.recordStep({ runId, step: name, position: at, status: 'succeeded', output: output as Record<string, unknown> });
+      await runs.recordStep({ runId, step: name, position: at, status: 'succeeded', output: output as Record<string, unknown>, fence: fence() });
       return output;
     } catch (error) {
       const cancelled = endedByCancel(error);
       await CancellationScope.nonCancellable(() =>
-        runs.recordStep({ runId, step: name, position: at, status: cancelled ? 'cancelled' : 'failed', error: options.describe(error) }),
+        runs.recordStep({ runId, step: name, position: at, status: cancelled ? 'cancelled' : 'failed', error: options.describe(error), fence: fence() }),
       );
       throw error;
     }
