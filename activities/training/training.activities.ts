@@ -15,8 +15,8 @@ import { captureEnvironment, environmentHash, LockfileError } from './environmen
 import { canonicalJson } from '../../domain/canonical-json.js';
 import { ENGINE, type CommandModelArtifact } from '../../ml/artifact.js';
 import { resolveModelInputs, splitOptionsOf } from './model-inputs.js';
-import { runInThread, siblingModule } from '../threads.js';
-import type { ThreadResult, TrainJob } from '../../ml/trainers/job.js';
+import { siblingModule, ThreadPool } from '../threads.js';
+import type { ThreadResult, TrainJob, TrainMessage } from '../../ml/trainers/job.js';
 
 export interface TrainCandidateInput {
   runId: string;
@@ -52,7 +52,12 @@ interface TrainingProgress {
   privacy?: PrivacyReport;
 }
 
-const TRAIN_THREAD = siblingModule(import.meta.url, 'train-thread');
+/**
+ * The process's training threads, started when first needed: one per core, each kept for many trials (a fresh
+ * thread costs more start-up than a small trial's training), and renewed now and then so no heap lives long.
+ */
+let trainThreads: ThreadPool<ThreadResult> | undefined;
+const trainingPool = () => (trainThreads ??= new ThreadPool<ThreadResult>(siblingModule(import.meta.url, 'train-thread'), { name: 'training', jobsPerThread: 200 }));
 
 export function createTrainingActivities({ repos, store }: { repos: Repositories; store: ArtifactStore }) {
   return {
@@ -127,7 +132,8 @@ export function createTrainingActivities({ repos, store }: { repos: Repositories
         } else {
           const ticker = setInterval(beat, 2000);
           try {
-            const result = await runInThread<ThreadResult>(TRAIN_THREAD, { job, datasetPath: await store.localPath(version.sha256) }, cancellationSignal());
+            const message: TrainMessage = { job, datasetPath: await store.localPath(version.sha256) };
+            const result = await trainingPool().run(() => ({ message }), cancellationSignal());
             if (!result.ok) {
               if (!result.retryable) {
                 const type = result.errorType === 'DataFormatError' ? FailureType.DataFormat : FailureType.TrainerParams;

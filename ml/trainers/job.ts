@@ -29,6 +29,12 @@ export interface TrainJob {
   privacy?: PrivacySpec;
 }
 
+/** What a training thread is sent: the job, and where the dataset's plaintext copy is. */
+export interface TrainMessage {
+  job: TrainJob;
+  datasetPath: string;
+}
+
 export type ThreadResult =
   | { ok: true; artifactJson: string; metrics: Record<string, number>; featureDecisions?: FeatureDecision[]; privacy?: PrivacyReport }
   | { ok: false; errorType: string; message: string; retryable: boolean };
