@@ -73,7 +73,7 @@ export interface ThreadPoolOptions {
  * needs it (up to `size`), and answers each message with `{ reply }` or `{ error }`. Jobs wait in order for
  * a free thread and are made (their columns converted, say) as their turn nears, not when asked for.
  * A job whose signal aborts leaves the queue, or, when running, has its thread terminated and replaced;
- * a thread that dies fails only its own job. Threads do not keep the process alive.
+ * a thread that dies fails only its own job. A thread keeps the process alive only while it has a job.
  */
 export class ThreadPool<R> {
   private readonly threads = new Set<Worker>();
@@ -127,10 +127,13 @@ export class ThreadPool<R> {
         job = task.job ?? task.make();
       } catch (error) {
         this.idle.push(thread);
+        thread.unref();
         this.settle(task, () => task.reject(error instanceof Error ? error : new Error(String(error))));
         continue;
       }
       this.busy.set(thread, task);
+      // A thread keeps the process alive while it works for someone, and not while it waits for work.
+      thread.ref();
       thread.postMessage(job.message, job.transfer ?? []);
     }
     this.prepareAhead();
@@ -160,7 +163,6 @@ export class ThreadPool<R> {
 
   private spawn(): Worker {
     const thread = startThread(this.moduleUrl);
-    thread.unref();
     this.threads.add(thread);
     thread.on('message', ({ reply, error }: { reply?: R; error?: string }) => this.answered(thread, reply, error));
     thread.once('error', (error) => this.lost(thread, error));
@@ -177,6 +179,7 @@ export class ThreadPool<R> {
     if (served >= (this.options.jobsPerThread ?? Infinity)) this.retire(thread);
     else if (this.threads.has(thread)) this.idle.push(thread);
     this.dispatch();
+    if (this.idle.includes(thread)) thread.unref();
   }
 
   /** A thread that crashed or exited: its job fails, and the next job that needs a thread starts a fresh one. */

@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -72,5 +75,21 @@ describe('the thread pool that trials and drift run on', () => {
     });
     await expect(bad).rejects.toThrow('column 3 is not numeric');
     expect((await pool.run(job({ echo: 'next' }))).echo).toBe('next');
+  });
+
+  it('keeps its process alive while a job runs, and lets it end once the threads are idle', () => {
+    // A script that only awaits a pool's job: it must print the answer (not end before it) and then exit by itself.
+    const script = `import { ThreadPool } from ${JSON.stringify(pathToFileURL(path.join(PROJECT_ROOT, 'activities/threads.ts')).href)};
+      const pool = new ThreadPool(new URL(${JSON.stringify(MODULE.href)}), { name: 'test', size: 1 });
+      const reply = await pool.run(() => ({ message: { echo: 'answered', sleepMs: 300 } }));
+      console.log(reply.echo);`;
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'custody-pool-'));
+    try {
+      writeFileSync(path.join(dir, 'await-a-job.mjs'), script);
+      const output = execFileSync(process.execPath, ['--import', 'tsx', path.join(dir, 'await-a-job.mjs')], { cwd: PROJECT_ROOT, timeout: 20_000, encoding: 'utf8' });
+      expect(output.trim()).toBe('answered');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
