@@ -17,9 +17,14 @@ export async function authenticateRequest(tokens: TokensService, authorization: 
   throw new AccessError('UNAUTHENTICATED', `Not authenticated: ${result.refused}`);
 }
 
+/** Whether the caller holds one of the roles (admin always does); no roles asked, anyone passes. */
+export function hasRole(caller: Caller, required: readonly Role[] | undefined): boolean {
+  return !required || roleSatisfies(caller.role, [...required]);
+}
+
 /** Refuses a caller without one of the roles (admin always passes); a known principal's refusal is audited. */
 export async function requireRole(tokens: TokensService, caller: Caller, required: readonly Role[] | undefined, operation: string): Promise<void> {
-  if (!required || roleSatisfies(caller.role, [...required])) return;
+  if (!required || hasRole(caller, required)) return;
   const others = required.filter((role) => role !== 'admin');
   const needs = others.length > 0 ? `the role ${others.join(' or ')} (or admin)` : 'the role admin';
   const reason = `${operation} needs ${needs}; ${caller.name} is ${caller.role}`;

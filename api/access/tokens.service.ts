@@ -88,8 +88,8 @@ export class TokensService {
    * forget it within those 10 seconds.
    */
   async authenticate(token: string): Promise<Caller | { refused: string }> {
-    const cached = this.recent.get(token);
-    if (cached && cached.until > Date.now() && (!cached.expiresAt || cached.expiresAt.getTime() > Date.now())) return cached.caller;
+    const cached = this.remembered(token);
+    if (cached) return cached;
     const hash = hashToken(token);
     const found = await this.repos.access.principalForToken(hash);
     if (!found) return { refused: 'the token is unknown or revoked' };
@@ -98,6 +98,12 @@ export class TokensService {
     const caller = { name: found.principal.name, role: found.principal.role, tokenId: found.tokenId };
     this.remember(token, caller, found.expiresAt);
     return caller;
+  }
+
+  /** The caller of a token that authenticated in the last few seconds and has not expired since, without a wait; else nothing. */
+  remembered(token: string | undefined): Caller | undefined {
+    const cached = token === undefined ? undefined : this.recent.get(token);
+    return cached && cached.until > Date.now() && (!cached.expiresAt || cached.expiresAt.getTime() > Date.now()) ? cached.caller : undefined;
   }
 
   private remember(token: string, caller: Caller, expiresAt: Date | null): void {

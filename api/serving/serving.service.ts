@@ -1,9 +1,11 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { predictionId } from './prediction-id.js';
 import type { Repositories } from '../../db/repositories/index.js';
 import type { DeploymentWithVersion } from '../../db/repositories/registry.js';
 import type { NewPredictionRow } from '../../db/schema/index.js';
 import { loadArtifact, predictRows } from '../../ml/predict.js';
+import { predictBuiltIn } from '../../ml/trainers/built-in.js';
 import type { Predictions } from '../../ml/metrics.js';
 import { CommandServerError, CommandServers, serverKey } from '../../ml/command/server.js';
 import type { Row } from '../../storage/read-rows.js';
@@ -41,7 +43,9 @@ export class ServingService implements OnModuleDestroy {
   private readonly models = new Map<string, Promise<ServedModel>>();
   /** Keyed hashes for sensitive categorical features in the log; without encryption keys they are dropped. */
   private readonly pseudonyms: Pseudonyms | null;
-  private readonly routes = new Map<string, { at: number; routes: Promise<Routes> }>();
+  private readonly routes = new Map<string, { at: number; routes: Promise<Routes>; settled?: Routes }>();
+  /** Models whose load finished, for the hot path to take without waiting. */
+  private readonly warmModels = new Map<string, ServedModel>();
 
   constructor(
     @Inject(REPOSITORIES) private readonly repos: Repositories,
@@ -53,41 +57,40 @@ export class ServingService implements OnModuleDestroy {
     this.pseudonyms = config.encryption ? new Pseudonyms(config.encryption.keyring) : null;
   }
 
+  /**
+   * Predicts with the model's production routes and logs every prediction. Written for the hot path: with the
+   * routes and the model warm and a built-in model, the one wait is the log's (each await costs a turn and a promise).
+   */
   async predict(modelName: string, inputs: unknown, key?: string | null): Promise<ServedPrediction[]> {
     const started = performance.now();
-    const served = await this.route(modelName, inputs, key);
-    this.metrics.predictionSeconds.observe({ model: modelName }, (performance.now() - started) / 1000);
-    return served;
-  }
-
-  private async route(modelName: string, inputs: unknown, key?: string | null): Promise<ServedPrediction[]> {
     if (!Array.isArray(inputs) || inputs.length === 0) throw ServingError.field('inputs', 'must be a non-empty list of objects');
     if (inputs.length > MAX_INPUTS) throw ServingError.field('inputs', `must hold at most ${MAX_INPUTS} objects`);
-    const routes = await this.productionOf(modelName);
+    const routes = this.warmRoutes(modelName) ?? (await this.productionOf(modelName));
     if (!routes.primary && routes.canaries.length === 0) throw new ServingError('MODEL_NOT_DEPLOYED', `Model ${modelName} has no production deployment`);
     const out: ServedPrediction[] = new Array(inputs.length);
     const logRows: NewPredictionRow[] = [];
     const groups = routeInputs(routes, inputs.length, key);
     for (const [deployment, indexes] of groups) {
-      const served = await this.serveWith(deployment, indexes.map((i) => inputs[i] as unknown), indexes, key ?? null, logRows);
+      const model = this.warmModels.get(deployment.modelVersionId) ?? (await this.model(deployment.modelVersionId));
+      const rows = indexes.map((i) => validate(inputs[i], i, model.artifact, model.sensitive));
+      const predicting = performance.now();
+      const predictions = model.artifact.kind === 'builtin' ? predictBuiltIn(model.artifact, rows) : await this.predictWith(model.artifact, rows);
+      const served = this.served(deployment, model, rows, predictions, (performance.now() - predicting) / rows.length, key ?? null, logRows);
       served.forEach((prediction, i) => (out[indexes[i]!] = prediction));
     }
     await this.log.add(logRows);
     for (const [deployment, indexes] of groups) this.metrics.predictions.inc({ model: modelName, version: String(deployment.version), role: deployment.role }, indexes.length);
+    this.metrics.predictionSeconds.observe({ model: modelName }, (performance.now() - started) / 1000);
     return out;
   }
 
-  /** Checks and predicts one deployment's share of the inputs (`indexes` name them in the request); adds their log rows. */
-  private async serveWith(deployment: DeploymentWithVersion, inputs: unknown[], indexes: number[], key: string | null, logRows: NewPredictionRow[]): Promise<ServedPrediction[]> {
-    const { artifact, sensitive } = await this.model(deployment.modelVersionId);
-    const rows = inputs.map((input, i) => validate(input, indexes[i]!, artifact, sensitive));
-    const started = performance.now();
-    const predictions = await this.predictWith(artifact, rows);
-    const latencyMs = (performance.now() - started) / rows.length;
+  /** One deployment's predictions as the caller gets them, with their log rows added to `logRows`. */
+  private served(deployment: DeploymentWithVersion, model: ServedModel, rows: Row[], predictions: Predictions, latencyMs: number, key: string | null, logRows: NewPredictionRow[]): ServedPrediction[] {
+    const { artifact, sensitive } = model;
     const at = new Date();
     return rows.map((row, i) => {
       const probabilities = predictions.probabilities && predictions.classes ? Object.fromEntries(predictions.classes.map((c, k) => [c, predictions.probabilities![i]![k]!])) : null;
-      const served: ServedPrediction = { predictionId: randomUUID(), modelVersionId: deployment.modelVersionId, version: deployment.version, role: deployment.role, value: predictions.values[i]!, probabilities, latencyMs };
+      const served: ServedPrediction = { predictionId: predictionId(), modelVersionId: deployment.modelVersionId, version: deployment.version, role: deployment.role, value: predictions.values[i]!, probabilities, latencyMs };
       logRows.push({
         id: served.predictionId,
         modelId: deployment.modelId,
@@ -145,13 +148,19 @@ export class ServingService implements OnModuleDestroy {
     return { ...this.log.stats, pending: this.log.pending };
   }
 
+  /** The model's production routes when read less than a second ago, or nothing. */
+  private warmRoutes(modelName: string): Routes | undefined {
+    const cached = this.routes.get(modelName);
+    return cached && Date.now() - cached.at < ROUTES_TTL_MS ? cached.settled : undefined;
+  }
+
   /** The model's production routes, read at most once a second. */
   private async productionOf(modelName: string): Promise<Routes> {
     const cached = this.routes.get(modelName);
     if (cached && Date.now() - cached.at < ROUTES_TTL_MS) return await cached.routes;
-    const routes = this.repos.registry.history(modelName, new Date()).then((rows) => routesOf(rows.filter((d) => d.stage === 'production')));
-    this.routes.set(modelName, { at: Date.now(), routes });
-    const current = await routes;
+    const entry: { at: number; routes: Promise<Routes>; settled?: Routes } = { at: Date.now(), routes: this.repos.registry.history(modelName, new Date()).then((rows) => routesOf(rows.filter((d) => d.stage === 'production'))) };
+    this.routes.set(modelName, entry);
+    const current = (entry.settled = await entry.routes);
     void this.retainServing();
     return current;
   }
@@ -172,10 +181,11 @@ export class ServingService implements OnModuleDestroy {
   private model(versionId: string): Promise<ServedModel> {
     let model = this.models.get(versionId);
     if (!model) {
-      model = this.repos.registry.findVersion(versionId).then(async (version) => ({
-        artifact: await loadArtifact(this.store, version!.artifactSha256),
-        sensitive: new Set(version!.features.filter((f) => f.sensitive).map((f) => f.name)),
-      }));
+      model = this.repos.registry.findVersion(versionId).then(async (version) => {
+        const loaded = { artifact: await loadArtifact(this.store, version!.artifactSha256), sensitive: new Set(version!.features.filter((f) => f.sensitive).map((f) => f.name)) };
+        this.warmModels.set(versionId, loaded);
+        return loaded;
+      });
       model.catch(() => this.models.delete(versionId));
       this.models.set(versionId, model);
     }

@@ -1,0 +1,13 @@
+import { randomUUID } from 'node:crypto';
+
+/**
+ * A new prediction id: a UUID version 7 (RFC 9562), whose first 48 bits are the Unix time in milliseconds and the
+ * rest random. Ids made later sort later, so the log's primary key grows at its end rather than at random places
+ * (fewer pages touched and written per insert). Built from `randomUUID`'s pooled randomness: its version nibble
+ * becomes 7 and its first twelve hex digits the time; the variant bits stay as they are.
+ */
+export function predictionId(now = Date.now()): string {
+  const random = randomUUID();
+  const time = now.toString(16).padStart(12, '0');
+  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${random.slice(15)}`;
+}
