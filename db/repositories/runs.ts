@@ -120,10 +120,9 @@ export class RunsRepository {
     at: Date;
     fence?: ProjectionFence;
   }): Promise<void> {
+    if (input.fence) return await this.upsertFencedStep({ ...input, fence: input.fence });
     const finished = input.status !== 'running';
     await this.db.transaction(async (tx) => {
-      // A fenced write first claims its place on the run's row (which serialises the run's writes); a late one stops here.
-      if (input.fence && !(await new RunsRepository(tx as unknown as Db).update(input.runId, {}, input.fence))) return;
       const written = await tx
         .insert(runSteps)
         .values({
@@ -147,13 +146,42 @@ export class RunsRepository {
             output: input.output === undefined ? runSteps.output : (input.output as never),
             error: input.error === undefined ? (finished ? runSteps.error : null) : (input.error as never),
           },
-          // Unfenced (runs started before fences): a late retry of a step's start never undoes a success that came after it
-          // (a resumed run's new start does).
-          ...(finished || input.fence ? {} : { setWhere: or(ne(runSteps.status, 'succeeded'), lt(runSteps.finishedAt, input.at)) }),
+          // A late retry of a step's start never undoes a success that came after it (a resumed run's new start does).
+          ...(finished ? {} : { setWhere: or(ne(runSteps.status, 'succeeded'), lt(runSteps.finishedAt, input.at)) }),
         })
         .returning({ name: runSteps.name });
       if (!finished && written.length > 0) await tx.update(pipelineRuns).set({ currentStep: input.name }).where(eq(pipelineRuns.id, input.runId));
     });
+  }
+
+  /**
+   * A fenced step write, in one statement: the write claims its place on the run's row (moving the fence, and the
+   * current step when the step starts), and the step is written only if the claim held; a late write changes nothing.
+   */
+  private async upsertFencedStep(input: Parameters<RunsRepository['upsertStep']>[0] & { fence: ProjectionFence }): Promise<void> {
+    const { fence, at } = input;
+    const finished = input.status !== 'running';
+    const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
+    const stamp = at.toISOString();
+    await this.db.execute(sql`
+      with claimed as (
+        update pipeline_runs set projection_epoch = ${fence.epoch}::bigint, projection_seq = ${fence.seq}::integer, updated_at = now()
+          ${finished ? sql`` : sql`, current_step = ${input.name}`}
+        where id = ${input.runId}::uuid and ${notAfter(fence)}
+        returning id
+      )
+      insert into run_steps (run_id, name, position, status, attempts, started_at, finished_at, output, error)
+      select id, ${input.name}, ${input.position}::integer, ${input.status}, ${input.attempt ?? (finished ? 0 : 1)}::integer, ${stamp}::timestamptz,
+        ${finished ? stamp : null}::timestamptz, ${json(input.output)}::jsonb, ${json(input.error)}::jsonb
+      from claimed
+      on conflict (run_id, name) do update set
+        status = excluded.status,
+        attempts = ${input.attempt === undefined ? sql`run_steps.attempts` : sql`greatest(run_steps.attempts, excluded.attempts)`},
+        started_at = ${finished ? sql`coalesce(run_steps.started_at, excluded.started_at)` : sql`excluded.started_at`},
+        finished_at = excluded.finished_at,
+        output = ${input.output === undefined ? sql`run_steps.output` : sql`excluded.output`},
+        error = ${input.error === undefined ? (finished ? sql`run_steps.error` : sql`null`) : sql`excluded.error`},
+        updated_at = now()`);
   }
 
   async stepsOf(runIds: readonly string[]): Promise<RunStepRow[]> {

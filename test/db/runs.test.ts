@@ -39,6 +39,8 @@ describe.each(['default', 'pglite'] as const)('the run projection on the %s driv
     await repos.runs.upsertStep({ runId: RUN, name: 'register-model', position: 1, status: 'running', at: late, fence: { epoch: 100, seq: 1 } });
     await repos.runs.upsertStep({ runId: RUN, name: 'gate:review', position: 2, status: 'running', at: late, fence: { epoch: 100, seq: 3 } });
     expect(await state()).toEqual(settled);
+    const [registered] = (await repos.runs.stepsOf([RUN])).filter((step) => step.name === 'register-model');
+    expect(registered).toMatchObject({ status: 'succeeded', output: { v: 1 }, attempts: 1, startedAt: at, finishedAt: at });
 
     // The same write again (a retry that got through) is harmless; the next one applies.
     expect(await repos.runs.update(RUN, { status: 'awaiting_approval', currentStep: 'gate:review' }, { epoch: 100, seq: 4 })).toBe(true);
