@@ -132,6 +132,9 @@ describe('monitoring, drift and retraining', () => {
     const { schedules } = await gql('query($model: String!) { schedules(input: { model: $model }) { id recentRuns { workflowId } } }', { model });
     const first = schedules.find((s: { id: string }) => s.id === 'monitor-drift-iris').recentRuns.at(-1).workflowId as string;
     await stack.worker.client.workflow.getHandle(first).result();
+    // The schedule learns that its action ended a moment later; a trigger before then is skipped as an overlap.
+    const monitorSchedule = stack.worker.client.schedule.getHandle('monitor-drift-iris');
+    await eventually(() => monitorSchedule.describe(), (d) => d.info.runningActions.length === 0, 30_000);
     await trigger('monitor-drift-iris');
     const skipped = await eventually(() => alerts(model), (a) => a.some((x) => x.type === 'alert.retraining_skipped'), 60_000);
     expect(skipped.find((a) => a.type === 'alert.retraining_skipped')!.message).toContain(`a retraining of ${model} is already in progress: run ${retrainingId}`);
