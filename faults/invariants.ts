@@ -1,5 +1,5 @@
 import { Client, Connection, type WorkflowExecutionDescription } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { sql } from 'drizzle-orm';
 import { createRepositories } from '../db/repositories/index.js';
 import type { Cluster } from './cluster.js';
@@ -42,8 +42,8 @@ async function waitingOn(client: Client, workflowId: string, description: Workfl
 }
 
 /** One history event in a few words: its type, and the failure or marker it carries. */
-function eventText(event: temporal.api.history.v1.IHistoryEvent): string {
-  const type = temporal.api.enums.v1.EventType[event.eventType ?? 0]?.replace(/^EVENT_TYPE_/, '') ?? String(event.eventType);
+function eventText(event: proto.temporal.api.history.v1.IHistoryEvent): string {
+  const type = proto.temporal.api.enums.v1.EventType[event.eventType ?? 0]?.replace(/^EVENT_TYPE_/, '') ?? String(event.eventType);
   const failure = event.workflowTaskFailedEventAttributes?.failure?.message ?? event.activityTaskFailedEventAttributes?.failure?.message;
   const marker = event.markerRecordedEventAttributes?.markerName;
   const timer = event.timerStartedEventAttributes?.startToFireTimeout?.seconds;
