@@ -271,7 +271,7 @@ Under load: ${serving.load.connections} concurrent connections for ${serving.loa
 | GraphQL \`predict\` | ${serving.load.graphql.requestsPerSecond.toFixed(0)} | ${serving.load.graphql.p50} ms | ${serving.load.graphql.p99} ms | ${serving.load.graphql.errors} | ${(serving.load.graphql.requestsPerSecond / serving.load.bare.requestsPerSecond).toFixed(3)} |
 | bare \`node:http\` JSON (baseline) | ${serving.load.bare.requestsPerSecond.toFixed(0)} | ${serving.load.bare.p50} ms | ${serving.load.bare.p99} ms | ${serving.load.bare.errors} | 1 |
 
-The same two loads from a load generator in a process of its own (autocannon's command line). The server's event loop then has its thread to itself, but the machine has two cores: the generator takes one, and the server shares the other with PostgreSQL writing the prediction log, which the bare endpoint does not write (profiled, the server's thread sits idle about a third of the time here):
+The same two loads from a load generator in a process of its own (autocannon's command line). The server's event loop then has its thread to itself, but the machine has two cores: the generator takes one, and the server shares the other with PostgreSQL writing the prediction log, which the bare endpoint does not write:
 
 | endpoint | requests/s | p50 | p99 | errors | ratio to bare |
 | --- | --- | --- | --- | --- | --- |

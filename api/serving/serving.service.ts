@@ -40,12 +40,10 @@ const MAX_INPUTS = 1000;
 export class ServingService implements OnModuleDestroy {
   /** Command models' serving processes, one per served version, kept warm between calls. */
   private readonly commands = new CommandServers();
-  private readonly models = new Map<string, Promise<ServedModel>>();
+  private readonly models = new Map<string, Loading<ServedModel>>();
   /** Keyed hashes for sensitive categorical features in the log; without encryption keys they are dropped. */
   private readonly pseudonyms: Pseudonyms | null;
-  private readonly routes = new Map<string, { at: number; routes: Promise<Routes>; settled?: Routes }>();
-  /** Models whose load finished, for the hot path to take without waiting. */
-  private readonly warmModels = new Map<string, ServedModel>();
+  private readonly routes = new Map<string, Loading<Routes> & { at: number }>();
 
   constructor(
     @Inject(REPOSITORIES) private readonly repos: Repositories,
@@ -71,7 +69,7 @@ export class ServingService implements OnModuleDestroy {
     const logRows: NewPredictionRow[] = [];
     const groups = routeInputs(routes, inputs.length, key);
     for (const [deployment, indexes] of groups) {
-      const model = this.warmModels.get(deployment.modelVersionId) ?? (await this.model(deployment.modelVersionId));
+      const model = this.models.get(deployment.modelVersionId)?.value ?? (await this.model(deployment.modelVersionId));
       const rows = indexes.map((i) => validate(inputs[i], i, model.artifact, model.sensitive));
       const predicting = performance.now();
       const predictions = model.artifact.kind === 'builtin' ? predictBuiltIn(model.artifact, rows) : await this.predictWith(model.artifact, rows);
@@ -151,16 +149,16 @@ export class ServingService implements OnModuleDestroy {
   /** The model's production routes when read less than a second ago, or nothing. */
   private warmRoutes(modelName: string): Routes | undefined {
     const cached = this.routes.get(modelName);
-    return cached && Date.now() - cached.at < ROUTES_TTL_MS ? cached.settled : undefined;
+    return cached && Date.now() - cached.at < ROUTES_TTL_MS ? cached.value : undefined;
   }
 
   /** The model's production routes, read at most once a second. */
   private async productionOf(modelName: string): Promise<Routes> {
     const cached = this.routes.get(modelName);
-    if (cached && Date.now() - cached.at < ROUTES_TTL_MS) return await cached.routes;
-    const entry: { at: number; routes: Promise<Routes>; settled?: Routes } = { at: Date.now(), routes: this.repos.registry.history(modelName, new Date()).then((rows) => routesOf(rows.filter((d) => d.stage === 'production'))) };
+    if (cached && Date.now() - cached.at < ROUTES_TTL_MS) return await cached.promise;
+    const entry = { ...loading(this.repos.registry.history(modelName, new Date()).then((rows) => routesOf(rows.filter((d) => d.stage === 'production')))), at: Date.now() };
     this.routes.set(modelName, entry);
-    const current = (entry.settled = await entry.routes);
+    const current = await entry.promise;
     void this.retainServing();
     return current;
   }
@@ -168,10 +166,10 @@ export class ServingService implements OnModuleDestroy {
   /** Stops the serving processes of command models whose versions no longer serve any production route. */
   private async retainServing(): Promise<void> {
     const serving = new Set<string>();
-    for (const { routes } of this.routes.values()) {
-      const current = await routes.catch(() => null);
+    for (const { promise } of this.routes.values()) {
+      const current = await promise.catch(() => null);
       for (const deployment of current ? [...current.canaries, ...(current.primary ? [current.primary] : [])] : []) {
-        const artifact = (await this.models.get(deployment.modelVersionId)?.catch(() => null))?.artifact;
+        const artifact = (await this.models.get(deployment.modelVersionId)?.promise.catch(() => null))?.artifact;
         if (artifact?.kind === 'command') serving.add(serverKey(artifact));
       }
     }
@@ -181,16 +179,32 @@ export class ServingService implements OnModuleDestroy {
   private model(versionId: string): Promise<ServedModel> {
     let model = this.models.get(versionId);
     if (!model) {
-      model = this.repos.registry.findVersion(versionId).then(async (version) => {
-        const loaded = { artifact: await loadArtifact(this.store, version!.artifactSha256), sensitive: new Set(version!.features.filter((f) => f.sensitive).map((f) => f.name)) };
-        this.warmModels.set(versionId, loaded);
-        return loaded;
-      });
-      model.catch(() => this.models.delete(versionId));
+      model = loading(
+        this.repos.registry.findVersion(versionId).then(async (version) => ({
+          artifact: await loadArtifact(this.store, version!.artifactSha256),
+          sensitive: new Set(version!.features.filter((f) => f.sensitive).map((f) => f.name)),
+        })),
+      );
+      model.promise.catch(() => this.models.delete(versionId));
       this.models.set(versionId, model);
     }
-    return model;
+    return model.promise;
   }
+}
+
+/** Something being loaded, and its value once it arrived: the hot path takes the value without waiting. */
+interface Loading<T> {
+  promise: Promise<T>;
+  value?: T;
+}
+
+function loading<T>(promise: Promise<T>): Loading<T> {
+  const entry: Loading<T> = { promise };
+  promise.then(
+    (value) => (entry.value = value),
+    () => undefined,
+  );
+  return entry;
 }
 
 /** A model's production deployments: the primary, and the canaries in a fixed order (by id), which own the lowest buckets. */
