@@ -25,3 +25,29 @@ export interface ProjectionFence {
   epoch: number;
   seq: number;
 }
+
+/** A step's state as its run's workflow records it. */
+export interface StepWrite {
+  runId: string;
+  step: string;
+  position: number;
+  status: StepStatus;
+  attempt?: number;
+  output?: Record<string, unknown>;
+  error?: StepError;
+  fence?: ProjectionFence;
+}
+
+/** A change to the run's own row as its workflow records it. */
+export interface RunWrite {
+  runId: string;
+  status: RunStatus;
+  currentStep?: string | null;
+  error?: StepError | null;
+  datasetVersionId?: string;
+  finished?: boolean;
+  fence?: ProjectionFence;
+}
+
+/** One write of a run's projection: a step's state or the run's row. */
+export type ProjectionWrite = { step: StepWrite } | { run: RunWrite };

@@ -1,14 +1,40 @@
-import { auditFromActivity, type AuditMark } from '../audit.js';
+import { ApplicationFailure } from '@temporalio/activity';
+import { auditFromActivity, auditManyFromActivity, type AuditEvent, type AuditMark } from '../audit.js';
 import type { Repositories } from '../../db/repositories/index.js';
 import { modelNameOf, type PipelineSpec } from '../../domain/pipeline/spec.js';
-import type { GateDecision, RunPurpose, RunStatus, StepError, StepStatus } from '../../db/schema/index.js';
-import type { ProjectionFence } from '../../domain/runs.js';
+import type { GateDecision, RunPurpose } from '../../db/schema/index.js';
+import type { ProjectionWrite, RunWrite, StepWrite } from '../../domain/runs.js';
 
 /**
  * Writes the queryable projection of a pipeline workflow: its run row, its steps and its gate
  * decisions. Every write is keyed (run id plus step name or decision sequence), so retries are harmless.
  */
 export function createRunsActivities({ repos }: { repos: Repositories }) {
+  /** Writes a step's state; returns the audit event that records it. */
+  async function applyStep(input: StepWrite): Promise<AuditEvent> {
+    const { step, ...rest } = input;
+    await repos.runs.upsertStep({ ...rest, name: step, at: new Date() });
+    return { action: `step.${input.status}`, subjectType: 'run', subjectId: input.runId, payload: { step: input.step, ...(input.error ? { error: input.error } : {}) } };
+  }
+
+  /** Moves the run's row; returns the audit event that records it. */
+  async function applyRun(input: RunWrite): Promise<AuditEvent> {
+    const patch = {
+      status: input.status,
+      ...(input.currentStep !== undefined ? { currentStep: input.currentStep } : {}),
+      ...(input.error !== undefined ? { error: input.error } : {}),
+      ...(input.datasetVersionId ? { datasetVersionId: input.datasetVersionId } : {}),
+      finishedAt: input.finished ? new Date() : null,
+    };
+    await repos.runs.update(input.runId, patch, input.fence);
+    return {
+      action: `run.${input.status}`,
+      subjectType: 'run',
+      subjectId: input.runId,
+      payload: { ...(input.currentStep ? { step: input.currentStep } : {}), ...(input.error ? { error: input.error } : {}) },
+    };
+  }
+
   return {
     /**
      * Creates the run's row if the API did not (a pipeline started from the Temporal CLI, say), and
@@ -47,50 +73,30 @@ export function createRunsActivities({ repos }: { repos: Repositories }) {
       return { ...mark, purpose: row.purpose };
     },
 
-    async recordStep(input: {
-      runId: string;
-      step: string;
-      position: number;
-      status: StepStatus;
-      attempt?: number;
-      output?: Record<string, unknown>;
-      error?: StepError;
-      fence?: ProjectionFence;
-    }): Promise<AuditMark> {
-      const { step, ...rest } = input;
-      await repos.runs.upsertStep({ ...rest, name: step, at: new Date() });
-      return await auditFromActivity(repos, {
-        action: `step.${input.status}`,
-        subjectType: 'run',
-        subjectId: input.runId,
-        payload: { step: input.step, ...(input.error ? { error: input.error } : {}) },
-      });
+    async recordStep(input: StepWrite): Promise<AuditMark> {
+      return await auditFromActivity(repos, await applyStep(input));
     },
 
     /** Moves the run's row; fenced, so a late attempt never undoes what the workflow wrote after it (its audit event is keyed, so it is written once either way). */
-    async updateRun(input: {
-      runId: string;
-      status: RunStatus;
-      currentStep?: string | null;
-      error?: StepError | null;
-      datasetVersionId?: string;
-      finished?: boolean;
-      fence?: ProjectionFence;
-    }): Promise<AuditMark> {
-      const patch = {
-        status: input.status,
-        ...(input.currentStep !== undefined ? { currentStep: input.currentStep } : {}),
-        ...(input.error !== undefined ? { error: input.error } : {}),
-        ...(input.datasetVersionId ? { datasetVersionId: input.datasetVersionId } : {}),
-        finishedAt: input.finished ? new Date() : null,
-      };
-      await repos.runs.update(input.runId, patch, input.fence);
-      return await auditFromActivity(repos, {
-        action: `run.${input.status}`,
-        subjectType: 'run',
-        subjectId: input.runId,
-        payload: { ...(input.currentStep ? { step: input.currentStep } : {}), ...(input.error ? { error: input.error } : {}) },
+    async updateRun(input: RunWrite): Promise<AuditMark> {
+      return await auditFromActivity(repos, await applyRun(input));
+    },
+
+    /**
+     * Writes of one run in the order its workflow made them, each fenced, with their audit events in one
+     * commit (runs since `patched('batched-projection-writes')`, which send a write that nothing reads
+     * before the next with that next one). An event's key is its write's place in the run, so a write sent
+     * again, in a retry or a later batch, is recorded once.
+     */
+    async recordProjection(input: { runId: string; writes: ProjectionWrite[] }): Promise<{ audit: AuditMark[] }> {
+      const keys = input.writes.map((write) => {
+        const { fence } = 'step' in write ? write.step : write.run;
+        if (!fence) throw ApplicationFailure.nonRetryable('a batched projection write needs its fence: writes.fence is missing', 'UnfencedWrite');
+        return `projection:${input.runId}:${fence.epoch}:${fence.seq}`;
       });
+      const events: { event: AuditEvent; key: string }[] = [];
+      for (const [i, write] of input.writes.entries()) events.push({ event: 'step' in write ? await applyStep(write.step) : await applyRun(write.run), key: keys[i]! });
+      return { audit: await auditManyFromActivity(repos, events) };
     },
 
     async recordGateDecision(input: {

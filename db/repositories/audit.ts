@@ -94,6 +94,15 @@ export class AuditRepository {
     });
   }
 
+  /** Appends events in the order given, in one commit where the handle groups them. */
+  async appendMany(inputs: AuditEventInput[]): Promise<AuditEventRow[]> {
+    if (inputs.length === 0) return [];
+    if (!this.options.groupCommit) return await this.appendAll(inputs);
+    const rows = inputs.map((input) => new Promise<AuditEventRow>((resolve, reject) => this.waiting.push({ input, resolve, reject })));
+    void this.commitWaiting();
+    return await Promise.all(rows);
+  }
+
   /** Writes the waiting appends, a batch a transaction, until none wait; one commit runs at a time. */
   private async commitWaiting(): Promise<void> {
     if (this.committing) return;

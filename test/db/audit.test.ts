@@ -45,6 +45,19 @@ describe.each(['default', 'pglite'] as const)('audit history on the %s driver', 
     expect(await audit.verify()).toEqual({ ok: true, checked: 3, headSeq: 3, headHash: rows[2]!.hash });
   });
 
+  it('appends several events in the order given, in one chain, each key once', async () => {
+    const { audit, rows } = await withEvents(1);
+    const event = (key: string) => ({ actor: 'system', action: 'test.batch', subjectType: 'run', subjectId: 'run-b', idempotencyKey: key });
+    const batch = await audit.appendMany([event('b1'), event('b2'), event('b3')]);
+    expect(batch.map((row) => row.seq)).toEqual([rows[0]!.seq + 1, rows[0]!.seq + 2, rows[0]!.seq + 3]);
+    expect(batch[1]!.prevHash).toBe(batch[0]!.hash);
+    // Sent again with a new one after them: the three are returned as written, the new one follows.
+    const again = await audit.appendMany([event('b1'), event('b2'), event('b3'), event('b4')]);
+    expect(again.map((row) => row.id).slice(0, 3)).toEqual(batch.map((row) => row.id));
+    expect(again[3]!.seq).toBe(batch[2]!.seq + 1);
+    expect(await audit.verify()).toMatchObject({ ok: true, checked: 5 });
+  });
+
   it('is append-only: the database refuses UPDATE, DELETE and TRUNCATE', async () => {
     await withEvents(1);
     expect(await refusal(`update audit_events set actor = 'mallory'`)).toBe('audit_events is append-only: UPDATE is not allowed');

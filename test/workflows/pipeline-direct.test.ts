@@ -1,3 +1,5 @@
+import type { WorkflowHandle } from '@temporalio/client';
+import type proto from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRepositories } from '../../db/repositories/index.js';
 import { seedPrincipals } from '../support/principals.js';
@@ -7,6 +9,13 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { recordHistory } from '../support/histories.js';
 import { eventually, exampleSpec, startPipelineWorkflow } from '../support/pipelines.js';
 import { startTestWorker, type TestWorker } from '../support/worker.js';
+
+/** The ids of the patch markers in a run's history. */
+function patchIds(events: proto.temporal.api.history.v1.IHistoryEvent[]): string[] {
+  return events
+    .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
+    .map((e) => JSON.parse(Buffer.from(e.markerRecordedEventAttributes!.details!['patch-data']!.payloads![0]!.data!).toString()).id as string);
+}
 
 describe('pipeline workflow started from a Temporal client', () => {
   let database: TestDatabase;
@@ -20,6 +29,22 @@ describe('pipeline workflow started from a Temporal client', () => {
     await worker?.stop();
     await database?.close();
   });
+
+  /**
+   * A new run records one patch marker (its generation) instead of one per change, and sends a step's success with
+   * the run's next write: fewer local activities than writes, yet every write in the projection and its audit trail once.
+   */
+  async function expectOneWriteEach(handle: WorkflowHandle, runId: string) {
+    const { events } = await handle.fetchHistory();
+    expect(patchIds(events!)).toEqual(['pipeline-generation-1']);
+    const localWrites = events!.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
+    const audit = (await createRepositories(database.db).audit.list({ subjectId: runId }, 1000)).map((e) => e.action);
+    const stepEvents = audit.filter((a) => a.startsWith('step.'));
+    // Eight steps, each running then succeeded, in order, once.
+    expect(stepEvents).toEqual(Array.from({ length: 8 }, () => ['step.running', 'step.succeeded']).flat());
+    expect(audit.filter((a) => a.startsWith('run.')).at(-1)).toBe('run.succeeded');
+    expect(localWrites).toBeLessThan(stepEvents.length);
+  }
 
   it('runs iris to the gate, takes a raw signal, and deploys to production', async () => {
     const spec = exampleSpec('iris');
@@ -44,6 +69,7 @@ describe('pipeline workflow started from a Temporal client', () => {
       ['deploy:staging', 'succeeded'],
       ['deploy:production', 'succeeded'],
     ]);
+    await expectOneWriteEach(handle, runId);
     const history = await repos.registry.history('iris');
     expect(history.filter((d) => d.endedAt === null).map((d) => [d.stage, d.role, d.trafficPercent])).toEqual(
       expect.arrayContaining([

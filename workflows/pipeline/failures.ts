@@ -1,5 +1,6 @@
-import { ApplicationFailure, CancellationScope, isCancellation, patched } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, isCancellation } from '@temporalio/workflow';
 import type { StepError } from '../../domain/runs.js';
+import type { Changes } from './changes.js';
 import { RolledBack } from './rollout.js';
 
 /** The run ends as `rejected`: a check, a gate or a threshold said no. Not a failure of the system. */
@@ -28,7 +29,7 @@ export function describe(error: unknown): StepError {
  * failure once the run was asked to cancel. An activity whose worker died cannot hear a cancel; it ends by its
  * heartbeat timeout instead, and that timeout is the cancel's doing, not a fault of the run.
  */
-export function endedByCancel(error: unknown): boolean {
+export function endedByCancel(error: unknown, changes: Changes): boolean {
   if (isCancellation(error)) return true;
-  return CancellationScope.current().consideredCancelled && patched('cancel-outranks-failure');
+  return CancellationScope.current().consideredCancelled && changes.has('cancel-outranks-failure');
 }

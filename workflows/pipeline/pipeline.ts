@@ -5,7 +5,6 @@ import {
   condition,
   isCancellation,
   log,
-  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -17,16 +16,16 @@ import {
 import type { DataActivities, DatasetVersionRef } from '../../activities/data/data.activities.js';
 import type { EvaluationActivities, EvaluationResult } from '../../activities/evaluation/evaluation.activities.js';
 import type { ModelVersionRef, RegistryActivities } from '../../activities/registry/registry.activities.js';
-import type { RunsActivities } from '../../activities/runs/runs.activities.js';
 import { evaluationFailures } from '../../domain/pipeline/decisions.js';
 import { progressQuery } from '../../domain/pipeline/messages.js';
 import { modelNameOf, parsePipelineSpec, type GateSpec, type PipelineSpec } from '../../domain/pipeline/spec.js';
-import type { RunPurpose, RunStatus, StepError } from '../../domain/runs.js';
+import type { RunPurpose, RunStatus, RunWrite, StepError } from '../../domain/runs.js';
 import { CUSTODY_STATUS } from '../../domain/search-attributes.js';
 import { describe, endedByCancel, Rejected } from './failures.js';
 import { Gates, serveGates } from './gates.js';
 import { RolledBack, Rollout } from './rollout.js';
-import { createStepRunner, LOCAL_PROJECTION_OPTIONS, projection, projectionFence } from './steps.js';
+import { Changes } from './changes.js';
+import { createStepRunner, LOCAL_PROJECTION_OPTIONS, projection, projectionFence, projectionWriter, runWrite, type Projection } from './steps.js';
 import { train, type TrainingOutput } from './train.js';
 
 export interface PipelineInput {
@@ -75,11 +74,11 @@ const evaluations = proxyActivities<EvaluationActivities>(evaluation);
  * Evaluation heartbeats in runs since the patch, so a worker killed mid-evaluation is noticed within a minute
  * rather than at the half-hour timeout (the fault suite found a run waiting on one); earlier runs replay as they ran.
  */
-const evaluationOptions = (): ActivityOptions => (patched('evaluation-heartbeat') ? { ...evaluation, heartbeatTimeout: '1 minute' } : evaluation);
+const evaluationOptions = (changes: Changes): ActivityOptions => (changes.has('evaluation-heartbeat') ? { ...evaluation, heartbeatTimeout: '1 minute' } : evaluation);
 const registries = proxyActivities<RegistryActivities>(registry);
 const ledger = proxyLocalActivities<DataActivities>(LOCAL_PROJECTION_OPTIONS);
 
-type StatusExtra = Partial<Parameters<RunsActivities['updateRun']>[0]>;
+type StatusExtra = Partial<RunWrite>;
 
 /**
  * One pipeline run: data → validation → training with hyperparameter search → evaluation →
@@ -91,22 +90,15 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
   const spec = specOrFail(input.spec);
   const { runId, submittedBy } = input;
   const { workflowId, runId: executionId } = workflowInfo();
+  // How this run behaves where the pipeline changed since runs in flight began (one patch marker for new runs).
+  const changes = Changes.ofThisRun();
   // Runs started before governance checks existed replay without them; new runs verify every actor.
-  const verifyActors = patched('verify-gate-actors');
-  const { runs, gates: gateChecks } = projection(patched('local-projection-writes'));
-  // Runs since this patch fence their projection writes, so a late attempt never undoes a later write.
-  const fence = projectionFence(patched('projection-fence'));
-  const gates = new Gates({
-    runId,
-    submittedBy,
-    specs: spec.gates,
-    executionId,
-    verifyActors,
-    currentRules: patched('record-gate-escalation'),
-    authorize: (request) => gateChecks.authorizeDecision(request),
-    until: (done, ms) => condition(done, ms),
-    now: () => Date.now(),
-  });
+  const verifyActors = changes.has('verify-gate-actors');
+  const { runs, gates: gateChecks } = projection(changes.has('local-projection-writes'));
+  // Fenced writes: a late attempt never undoes a later write. Batched: a write nothing reads yet goes with the next.
+  const fence = projectionFence(changes.has('projection-fence'));
+  const writer = projectionWriter(runs, runId, changes.has('batched-projection-writes'));
+  const gates = createGates(input, spec, executionId, verifyActors, changes, gateChecks);
   const progress = { status: 'running', currentStep: null as string | null, trialsDone: 0, trialsTotal: 0 };
   setHandler(progressQuery, () => ({ ...progress, gates: gates.states() }));
   const { drain } = serveGates(gates, verifyActors, (record) => runs.recordGateDecision(record));
@@ -115,36 +107,37 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
   const completed = input.resume ? await runs.loadCompletedSteps({ runId }) : {};
   // A resumed run always deploys again: an earlier deployment may have been rolled back since.
   for (const name of Object.keys(completed)) if (name.startsWith('deploy:')) delete completed[name];
-  const step = createStepRunner({ runId, runs, completed, describe, fence, onStart: (name) => (progress.currentStep = name) });
-  const setStatus = async (next: RunStatus, extra: StatusExtra = {}) => {
+  const step = createStepRunner({ runId, writer, completed, describe, fence, changes, onStart: (name) => (progress.currentStep = name) });
+  const status = (next: RunStatus, extra: StatusExtra) => {
     progress.status = next;
     upsertSearchAttributes([{ key: CUSTODY_STATUS, value: next }]);
-    await runs.updateRun({ runId, status: next, ...extra, fence: fence() });
+    return runWrite({ runId, status: next, ...extra, fence: fence() });
   };
+  const setStatus = async (next: RunStatus, extra: StatusExtra = {}) => await writer.now(status(next, extra));
 
   let modelVersion: ModelVersionRef | undefined;
   let rollout: Rollout | undefined;
   try {
     const stored = await runs.ensureRun({ runId, workflowId, spec, submittedBy, purpose: input.purpose, trigger: input.trigger, parentRunId: input.parentRunId, driftReportId: input.driftReportId });
     // The stored purpose wins over the input's: a reproduction stays one however its workflow is started again.
-    const reproducing = input.purpose === 'reproduce' || (patched('stored-run-purpose') && stored.purpose === 'reproduce');
-    await setStatus('running', { currentStep: null, error: null });
+    const reproducing = input.purpose === 'reproduce' || (changes.has('stored-run-purpose') && stored.purpose === 'reproduce');
+    await writer.later(status('running', { currentStep: null, error: null }));
 
     const dataset = await step('register-dataset', () =>
       datasets.registerDataset.executeWithOptions({ ...data, summary: `dataset ${spec.dataset.name}` }, [{ dataset: spec.dataset, actor: submittedBy }]),
     );
-    await runs.updateRun({ runId, status: 'running', datasetVersionId: dataset.id, fence: fence() });
+    await writer.later(runWrite({ runId, status: 'running', datasetVersionId: dataset.id, fence: fence() }));
     await step('validate-data', () => validate(spec, dataset));
     // Runs started before privacy budgets existed replay without drawing from one.
-    if (patched('privacy-budget-draw')) await drawPrivacy(spec, runId, dataset, submittedBy);
+    if (changes.has('privacy-budget-draw')) await drawPrivacy(spec, runId, dataset, submittedBy);
     const onProgress = (done: number, total: number) => Object.assign(progress, { trialsDone: done, trialsTotal: total });
-    const training = await step('train', () => train(spec, runId, dataset, onProgress, !reproducing));
+    const training = await step('train', () => train(spec, runId, dataset, onProgress, !reproducing, changes));
     if (reproducing) {
       await setStatus('succeeded', { currentStep: null, finished: true });
       return await finish({ status: 'succeeded', artifactSha256: training.bestArtifactSha256, reasons: [] });
     }
 
-    const evaluated = await step('evaluate', () => evaluate(spec, training, dataset));
+    const evaluated = await step('evaluate', () => evaluate(spec, training, dataset, changes));
     const version = (modelVersion = await step('register-model', () => registerModel(spec, runId, training, dataset, evaluated)));
 
     const approvedBy: string[] = [];
@@ -153,7 +146,7 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
       approvedBy.push(...passed.approvedBy);
     }
 
-    const deployment = (rollout = createRollout(spec, runId, `${workflowId}:${executionId}`, dataset));
+    const deployment = (rollout = createRollout(spec, runId, `${workflowId}:${executionId}`, dataset, changes));
     const { staging, production } = spec.deployment;
     if (staging) await step('deploy:staging', () => deployment.staging(version, staging, approvedBy));
     await step('deploy:production', () => deployment.production(version, production, approvedBy));
@@ -181,7 +174,7 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
       await cleanUp('check failed', 'rolled_back', describe(error));
       return await finish({ status: 'rolled_back', ...versionOf, reasons: error.reasons });
     }
-    const cancelled = endedByCancel(error);
+    const cancelled = endedByCancel(error, changes);
     await cleanUp(cancelled ? 'cancelled' : 'failed', cancelled ? 'cancelled' : 'failed', cancelled ? { type: 'Cancelled', message: 'the run was cancelled' } : describe(error));
     await drain();
     throw cancelled ? asCancellation(error) : error;
@@ -235,8 +228,8 @@ async function drawPrivacy(spec: PipelineSpec, runId: string, dataset: DatasetVe
 }
 
 /** Scores the best trial on the test split (and the champion on the same rows); rejects it when it may not be released. */
-async function evaluate(spec: PipelineSpec, training: TrainingOutput, dataset: DatasetVersionRef): Promise<EvaluationResult> {
-  const result = await evaluations.evaluateCandidate.executeWithOptions({ ...evaluationOptions(), summary: `evaluate trial ${training.bestTrialIndex}` }, [
+async function evaluate(spec: PipelineSpec, training: TrainingOutput, dataset: DatasetVersionRef, changes: Changes): Promise<EvaluationResult> {
+  const result = await evaluations.evaluateCandidate.executeWithOptions({ ...evaluationOptions(changes), summary: `evaluate trial ${training.bestTrialIndex}` }, [
     {
       modelName: modelNameOf(spec),
       artifactSha256: training.bestArtifactSha256,
@@ -267,6 +260,20 @@ async function registerModel(spec: PipelineSpec, runId: string, training: Traini
   ]);
 }
 
+function createGates(input: PipelineInput, spec: PipelineSpec, executionId: string, verifyActors: boolean, changes: Changes, checks: Projection['gates']): Gates {
+  return new Gates({
+    runId: input.runId,
+    submittedBy: input.submittedBy,
+    specs: spec.gates,
+    executionId,
+    verifyActors,
+    currentRules: changes.has('record-gate-escalation'),
+    authorize: (request) => checks.authorizeDecision(request),
+    until: (done, ms) => condition(done, ms),
+    now: () => Date.now(),
+  });
+}
+
 /** Opens a gate, marks the run as waiting on it, and returns who approved it; a rejection or a timeout ends the run. */
 async function passGate(gates: Gates, spec: GateSpec, setStatus: (next: RunStatus, extra?: StatusExtra) => Promise<void>) {
   gates.open(spec);
@@ -277,7 +284,7 @@ async function passGate(gates: Gates, spec: GateSpec, setStatus: (next: RunStatu
   return { approvedBy: outcome.approvedBy, decidedBy: outcome.approvedBy.at(-1)! };
 }
 
-function createRollout(spec: PipelineSpec, runId: string, executionKey: string, dataset: DatasetVersionRef): Rollout {
+function createRollout(spec: PipelineSpec, runId: string, executionKey: string, dataset: DatasetVersionRef, changes: Changes): Rollout {
   return new Rollout({
     runId,
     executionKey,
@@ -290,7 +297,7 @@ function createRollout(spec: PipelineSpec, runId: string, executionKey: string, 
         log.info('rolling back', { stage: request.stage, summary });
         return registries.rollback.executeWithOptions({ ...registry, summary }, [request]);
       },
-      check: (request, summary) => evaluations.checkStage.executeWithOptions({ ...evaluationOptions(), summary }, [request]),
+      check: (request, summary) => evaluations.checkStage.executeWithOptions({ ...evaluationOptions(changes), summary }, [request]),
       sleep: (ms) => sleep(ms),
     },
   });

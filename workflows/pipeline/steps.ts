@@ -1,8 +1,9 @@
 import { CancellationScope, proxyActivities, proxyLocalActivities, upsertSearchAttributes, workflowInfo, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
 import type { GatesActivities } from '../../activities/gates/gates.activities.js';
 import type { RunsActivities } from '../../activities/runs/runs.activities.js';
-import type { ProjectionFence, StepError } from '../../domain/runs.js';
+import type { ProjectionFence, ProjectionWrite, RunWrite, StepError, StepWrite } from '../../domain/runs.js';
 import { CUSTODY_STAGE } from '../../domain/search-attributes.js';
+import type { Changes } from './changes.js';
 import { endedByCancel } from './failures.js';
 
 /** Short, retried database work: the projection must catch up however long the database is away. */
@@ -33,7 +34,7 @@ const remote: Projection = { runs: proxyActivities<RunsActivities>(PROJECTION_OP
 const local: Projection = { runs: proxyLocalActivities<RunsActivities>(LOCAL_PROJECTION_OPTIONS), gates: proxyLocalActivities<GatesActivities>(LOCAL_PROJECTION_OPTIONS) };
 
 /**
- * Runs started since `patched('local-projection-writes')` write their projection with local activities,
+ * Runs with the change `local-projection-writes` write their projection with local activities,
  * so a step costs about one activity; runs started before replay with regular ones.
  */
 export function projection(useLocal: boolean): Projection {
@@ -42,7 +43,7 @@ export function projection(useLocal: boolean): Projection {
 
 /**
  * Numbers the run's projection writes in the order the workflow makes them, under this execution's start
- * (runs started since `patched('projection-fence')`); earlier runs write unfenced, as they did.
+ * (runs with the change `projection-fence`); earlier runs write unfenced, as they did.
  */
 export function projectionFence(on: boolean): () => ProjectionFence | undefined {
   if (!on) return () => undefined;
@@ -51,42 +52,85 @@ export function projectionFence(on: boolean): () => ProjectionFence | undefined 
   return () => ({ epoch, seq: ++seq });
 }
 
+/**
+ * How a run's workflow sends its projection writes. `now` sends a write (and any held before it) and waits for
+ * it; `later` holds a write that nothing reads before the run's next write, such as a step's success just
+ * before the next step starts, and sends it with that one.
+ */
+export interface ProjectionWriter {
+  now(write: ProjectionWrite): Promise<void>;
+  later(write: ProjectionWrite): Promise<void>;
+}
+
+/**
+ * Runs with the change `batched-projection-writes` send held writes with the next, as one local activity;
+ * earlier runs send each write as its own activity, as they did. A batch that fails (a cancellation) keeps its
+ * writes for the next batch, which the run's clean-up always sends; sending a write twice is harmless.
+ */
+export function projectionWriter(runs: Pick<RunsActivities, 'recordStep' | 'updateRun' | 'recordProjection'>, runId: string, batched: boolean): ProjectionWriter {
+  if (!batched) {
+    const send = async (write: ProjectionWrite) => void ('step' in write ? await runs.recordStep(write.step) : await runs.updateRun(write.run));
+    return { now: send, later: send };
+  }
+  let held: ProjectionWrite[] = [];
+  return {
+    async now(write) {
+      const writes = [...held, write];
+      held = [];
+      try {
+        await runs.recordProjection({ runId, writes });
+      } catch (error) {
+        held = [...writes, ...held];
+        throw error;
+      }
+    },
+    async later(write) {
+      held.push(write);
+    },
+  };
+}
+
+export const stepWrite = (step: StepWrite): ProjectionWrite => ({ step });
+export const runWrite = (run: RunWrite): ProjectionWrite => ({ run });
+
 export type StepRunner = <T extends object>(name: string, work: () => Promise<T>) => Promise<T>;
 
 /**
  * The step discipline of a run: each step is recorded as running, then as succeeded (with its small
  * output) or failed/cancelled (with its error); on resume, a step that succeeded before is not run
  * again and its recorded output is returned. The stage search attribute follows the current step.
+ * A step's success is sent with the run's next write, before anything that could read it runs.
  */
 export function createStepRunner(options: {
   runId: string;
-  runs: Pick<RunsActivities, 'recordStep'>;
+  writer: ProjectionWriter;
   /** Outputs of steps a previous execution completed, by step name. */
   completed: Record<string, Record<string, unknown>>;
   onStart?: (name: string) => void;
   describe: (error: unknown) => StepError;
   /** The next write's fence (see `projectionFence`). */
   fence: () => ProjectionFence | undefined;
+  changes: Changes;
 }): StepRunner {
-  const { runId, completed, runs, fence } = options;
+  const { runId, completed, writer, fence } = options;
   let position = 0;
   return async function step<T extends object>(name: string, work: () => Promise<T>): Promise<T> {
     const at = ++position;
     if (completed[name]) {
-      await runs.recordStep({ runId, step: name, position: at, status: 'reused', output: completed[name], fence: fence() });
+      await writer.later(stepWrite({ runId, step: name, position: at, status: 'reused', output: completed[name], fence: fence() }));
       return completed[name] as T;
     }
     options.onStart?.(name);
     upsertSearchAttributes([{ key: CUSTODY_STAGE, value: name }]);
-    await runs.recordStep({ runId, step: name, position: at, status: 'running', fence: fence() });
+    await writer.now(stepWrite({ runId, step: name, position: at, status: 'running', fence: fence() }));
     try {
       const output = await work();
-      await runs.recordStep({ runId, step: name, position: at, status: 'succeeded', output: output as Record<string, unknown>, fence: fence() });
+      await writer.later(stepWrite({ runId, step: name, position: at, status: 'succeeded', output: output as Record<string, unknown>, fence: fence() }));
       return output;
     } catch (error) {
-      const cancelled = endedByCancel(error);
+      const cancelled = endedByCancel(error, options.changes);
       await CancellationScope.nonCancellable(() =>
-        runs.recordStep({ runId, step: name, position: at, status: cancelled ? 'cancelled' : 'failed', error: options.describe(error), fence: fence() }),
+        writer.now(stepWrite({ runId, step: name, position: at, status: cancelled ? 'cancelled' : 'failed', error: options.describe(error), fence: fence() })),
       );
       throw error;
     }

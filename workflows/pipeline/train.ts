@@ -1,10 +1,11 @@
-import { ActivityCancellationType, isCancellation, patched, proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, isCancellation, proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import { trainingTaskQueue } from '../../domain/task-queues.js';
 import type { DatasetVersionRef } from '../../activities/data/data.activities.js';
 import type { TrainingActivities, TrialResult } from '../../activities/training/training.activities.js';
 import { bestIndex, type Metrics } from '../../domain/pipeline/decisions.js';
 import { searchPlan, type TrialPlan } from '../../domain/pipeline/search.js';
 import { durationMs, type MetricName, type PipelineSpec } from '../../domain/pipeline/spec.js';
+import type { Changes } from './changes.js';
 
 export interface TrainingOutput {
   bestTrialId: string;
@@ -27,9 +28,10 @@ export async function train(
   dataset: DatasetVersionRef,
   onProgress: (done: number, total: number) => void,
   reuse: boolean,
+  changes: Changes,
 ): Promise<TrainingOutput> {
   // Trials run on the training pool's queue (or the spec's own); runs begun before the pools existed keep theirs.
-  const taskQueue = patched('training-task-queue') ? (spec.training.taskQueue ?? trainingTaskQueue(workflowInfo().taskQueue)) : undefined;
+  const taskQueue = changes.has('training-task-queue') ? (spec.training.taskQueue ?? trainingTaskQueue(workflowInfo().taskQueue)) : undefined;
   const options: ActivityOptions = {
     ...(taskQueue ? { taskQueue } : {}),
     startToCloseTimeout: durationMs(spec.training.timeout),

@@ -1,0 +1,57 @@
+import { patched } from '@temporalio/workflow';
+
+/** Each change to how a run behaves once started, by the patch id that guards it for runs started before it. */
+export type Change =
+  | 'verify-gate-actors'
+  | 'local-projection-writes'
+  | 'projection-fence'
+  | 'batched-projection-writes'
+  | 'record-gate-escalation'
+  | 'stored-run-purpose'
+  | 'privacy-budget-draw'
+  | 'training-task-queue'
+  | 'evaluation-heartbeat'
+  | 'cancel-outranks-failure';
+
+/**
+ * Patch ids that each stand for a set of changes, newest last. A run started since one records only that marker
+ * (and its one search-attribute upsert) instead of one per change. To add a change: guard it with its own id in
+ * `Change`, then add a generation covering every change so far, so new runs again record one marker.
+ */
+const GENERATIONS: readonly { id: string; covers: readonly Change[] }[] = [
+  {
+    id: 'pipeline-generation-1',
+    covers: [
+      'verify-gate-actors',
+      'local-projection-writes',
+      'projection-fence',
+      'batched-projection-writes',
+      'record-gate-escalation',
+      'stored-run-purpose',
+      'privacy-budget-draw',
+      'training-task-queue',
+      'evaluation-heartbeat',
+      'cancel-outranks-failure',
+    ],
+  },
+];
+
+/**
+ * Which changes a run has. A run's generation is read once, at its start; a change it does not cover is asked of
+ * its own patch, where the run always asked it, so histories recorded before a generation replay as they ran.
+ */
+export class Changes {
+  private constructor(private readonly covered: ReadonlySet<Change>) {}
+
+  /** Call once, first thing in the run. */
+  static ofThisRun(): Changes {
+    for (const generation of [...GENERATIONS].reverse()) {
+      if (patched(generation.id)) return new Changes(new Set(generation.covers));
+    }
+    return new Changes(new Set());
+  }
+
+  has(change: Change): boolean {
+    return this.covered.has(change) || patched(change);
+  }
+}
