@@ -1,32 +1,16 @@
-import {
-  ApplicationFailure,
-  CancellationScope,
-  CancelledFailure,
-  condition,
-  isCancellation,
-  log,
-  proxyActivities,
-  proxyLocalActivities,
-  setHandler,
-  sleep,
-  upsertSearchAttributes,
-  workflowInfo,
-  type ActivityOptions,
-} from '@temporalio/workflow';
-import type { DataActivities, DatasetVersionRef } from '../../activities/data/data.activities.js';
-import type { EvaluationActivities, EvaluationResult } from '../../activities/evaluation/evaluation.activities.js';
-import type { ModelVersionRef, RegistryActivities } from '../../activities/registry/registry.activities.js';
-import { evaluationFailures } from '../../domain/pipeline/decisions.js';
+import { ApplicationFailure, CancellationScope, CancelledFailure, condition, isCancellation, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { ModelVersionRef } from '../../activities/registry/registry.activities.js';
 import { progressQuery } from '../../domain/pipeline/messages.js';
-import { modelNameOf, parsePipelineSpec, type GateSpec, type PipelineSpec } from '../../domain/pipeline/spec.js';
+import { parsePipelineSpec, type GateSpec, type PipelineSpec } from '../../domain/pipeline/spec.js';
 import type { RunPurpose, RunStatus, RunWrite, StepError } from '../../domain/runs.js';
 import { CUSTODY_STATUS } from '../../domain/search-attributes.js';
+import { Changes } from './changes.js';
 import { describe, endedByCancel, Rejected } from './failures.js';
 import { Gates, serveGates } from './gates.js';
-import { RolledBack, Rollout } from './rollout.js';
-import { Changes } from './changes.js';
-import { createStepRunner, LOCAL_PROJECTION_OPTIONS, projection, projectionFence, projectionWriter, runWrite, type Projection } from './steps.js';
-import { train, type TrainingOutput } from './train.js';
+import { RolledBack, type Rollout } from './rollout.js';
+import { createStepRunner, projection, projectionFence, projectionWriter, runWrite, type Projection } from './steps.js';
+import { train } from './train.js';
+import { createRollout, drawPrivacy, evaluate, registerDataset, registerModel, validate } from './work.js';
 
 export interface PipelineInput {
   runId: string;
@@ -53,30 +37,6 @@ export interface PipelineResult {
   modelVersion?: number;
   reasons: string[];
 }
-
-const data: ActivityOptions = {
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 5 },
-};
-const evaluation: ActivityOptions = {
-  startToCloseTimeout: '30 minutes',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 5 },
-};
-const registry: ActivityOptions = {
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '500 ms', maximumInterval: '30 seconds', maximumAttempts: 10 },
-};
-
-const datasets = proxyActivities<DataActivities>(data);
-const evaluations = proxyActivities<EvaluationActivities>(evaluation);
-/**
- * Evaluation heartbeats in runs since the patch, so a worker killed mid-evaluation is noticed within a minute
- * rather than at the half-hour timeout (the fault suite found a run waiting on one); earlier runs replay as they ran.
- */
-const evaluationOptions = (changes: Changes): ActivityOptions => (changes.has('evaluation-heartbeat') ? { ...evaluation, heartbeatTimeout: '1 minute' } : evaluation);
-const registries = proxyActivities<RegistryActivities>(registry);
-const ledger = proxyLocalActivities<DataActivities>(LOCAL_PROJECTION_OPTIONS);
 
 type StatusExtra = Partial<RunWrite>;
 
@@ -123,9 +83,7 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
     const reproducing = input.purpose === 'reproduce' || (changes.has('stored-run-purpose') && stored.purpose === 'reproduce');
     await writer.later(status('running', { currentStep: null, error: null }));
 
-    const dataset = await step('register-dataset', () =>
-      datasets.registerDataset.executeWithOptions({ ...data, summary: `dataset ${spec.dataset.name}` }, [{ dataset: spec.dataset, actor: submittedBy }]),
-    );
+    const dataset = await step('register-dataset', () => registerDataset(spec, submittedBy));
     await writer.later(runWrite({ runId, status: 'running', datasetVersionId: dataset.id, fence: fence() }));
     await step('validate-data', () => validate(spec, dataset));
     // Runs started before privacy budgets existed replay without drawing from one.
@@ -197,69 +155,6 @@ function specOrFail(input: PipelineSpec): PipelineSpec {
   });
 }
 
-/** What evaluation and the registry need of the spec: activities get this slice, not the whole document. */
-function modelSpecOf(spec: PipelineSpec) {
-  return { task: spec.task, target: spec.target, features: spec.features, split: spec.split, fairness: spec.fairness, sensitiveColumns: spec.dataset.sensitiveColumns };
-}
-
-async function validate(spec: PipelineSpec, dataset: DatasetVersionRef) {
-  const checks = { validation: spec.validation, features: spec.features, target: spec.target, task: spec.task, fairness: spec.fairness, sensitiveColumns: spec.dataset.sensitiveColumns };
-  const report = await datasets.validateData.executeWithOptions({ ...data, summary: `validate ${dataset.name}@v${dataset.version}` }, [{ datasetVersionId: dataset.id, spec: checks }]);
-  if (!report.passed) {
-    throw ApplicationFailure.create({
-      type: 'DataValidationFailed',
-      nonRetryable: true,
-      message: `data validation failed ${report.failures.length} of ${report.rulesChecked} rules: ${report.failures.map((f) => f.message).join('; ')}`,
-      details: [report],
-    });
-  }
-  return { passed: true, rulesChecked: report.rulesChecked, rowCount: report.rowCount };
-}
-
-/**
- * Draws the run's ε from the dataset's privacy budget, a short transaction run as a local activity (the
- * draw is idempotent per run, so a resumed run draws once). A refusal, with its figures, fails the run
- * before training.
- */
-async function drawPrivacy(spec: PipelineSpec, runId: string, dataset: DatasetVersionRef, actor: string) {
-  const privacy = spec.training.privacy;
-  const request = privacy ? { epsilon: privacy.epsilon, delta: privacy.delta } : undefined;
-  return await ledger.drawPrivacyBudget({ runId, datasetVersionId: dataset.id, privacy: request, actor });
-}
-
-/** Scores the best trial on the test split (and the champion on the same rows); rejects it when it may not be released. */
-async function evaluate(spec: PipelineSpec, training: TrainingOutput, dataset: DatasetVersionRef, changes: Changes): Promise<EvaluationResult> {
-  const result = await evaluations.evaluateCandidate.executeWithOptions({ ...evaluationOptions(changes), summary: `evaluate trial ${training.bestTrialIndex}` }, [
-    {
-      modelName: modelNameOf(spec),
-      artifactSha256: training.bestArtifactSha256,
-      datasetVersionId: dataset.id,
-      spec: modelSpecOf(spec),
-      primaryMetric: spec.evaluation.primaryMetric,
-      compareChampion: spec.evaluation.champion.enabled,
-    },
-  ]);
-  const reasons = evaluationFailures(result, spec);
-  if (reasons.length > 0) throw new Rejected(reasons, 'ModelValidationFailed');
-  return result;
-}
-
-async function registerModel(spec: PipelineSpec, runId: string, training: TrainingOutput, dataset: DatasetVersionRef, evaluated: EvaluationResult): Promise<ModelVersionRef> {
-  const modelName = modelNameOf(spec);
-  return await registries.registerModel.executeWithOptions({ ...registry, summary: `register ${modelName}` }, [
-    {
-      runId,
-      modelName,
-      trialId: training.bestTrialId,
-      datasetVersionId: dataset.id,
-      metrics: evaluated.metrics as Record<string, number>,
-      fairness: evaluated.fairness,
-      importances: evaluated.importances,
-      spec: modelSpecOf(spec),
-    },
-  ]);
-}
-
 function createGates(input: PipelineInput, spec: PipelineSpec, executionId: string, verifyActors: boolean, changes: Changes, checks: Projection['gates']): Gates {
   return new Gates({
     runId: input.runId,
@@ -282,23 +177,4 @@ async function passGate(gates: Gates, spec: GateSpec, setStatus: (next: RunStatu
   await setStatus('running');
   if (!outcome.passed) throw new Rejected([outcome.reason], outcome.type);
   return { approvedBy: outcome.approvedBy, decidedBy: outcome.approvedBy.at(-1)! };
-}
-
-function createRollout(spec: PipelineSpec, runId: string, executionKey: string, dataset: DatasetVersionRef, changes: Changes): Rollout {
-  return new Rollout({
-    runId,
-    executionKey,
-    modelSpec: modelSpecOf(spec),
-    datasetVersionId: dataset.id,
-    thresholds: spec.evaluation.thresholds,
-    actions: {
-      deploy: (request, summary) => registries.deploy.executeWithOptions({ ...registry, summary }, [request]),
-      rollback: (request, summary) => {
-        log.info('rolling back', { stage: request.stage, summary });
-        return registries.rollback.executeWithOptions({ ...registry, summary }, [request]);
-      },
-      check: (request, summary) => evaluations.checkStage.executeWithOptions({ ...evaluationOptions(changes), summary }, [request]),
-      sleep: (ms) => sleep(ms),
-    },
-  });
 }
