@@ -58,6 +58,8 @@ export function projectionFence(on: boolean): () => ProjectionFence | undefined 
  * before the next step starts, and sends it with that one.
  */
 export interface ProjectionWriter {
+  /** Batched runs record a step's start inside the step, so a start a cancellation cut short ends recorded as cancelled. */
+  readonly batched: boolean;
   now(write: ProjectionWrite): Promise<void>;
   later(write: ProjectionWrite): Promise<void>;
 }
@@ -70,10 +72,11 @@ export interface ProjectionWriter {
 export function projectionWriter(runs: Pick<RunsActivities, 'recordStep' | 'updateRun' | 'recordProjection'>, runId: string, batched: boolean): ProjectionWriter {
   if (!batched) {
     const send = async (write: ProjectionWrite) => void ('step' in write ? await runs.recordStep(write.step) : await runs.updateRun(write.run));
-    return { now: send, later: send };
+    return { batched, now: send, later: send };
   }
   let held: ProjectionWrite[] = [];
   return {
+    batched,
     async now(write) {
       const writes = [...held, write];
       held = [];
@@ -122,8 +125,10 @@ export function createStepRunner(options: {
     }
     options.onStart?.(name);
     upsertSearchAttributes([{ key: CUSTODY_STAGE, value: name }]);
-    await writer.now(stepWrite({ runId, step: name, position: at, status: 'running', fence: fence() }));
+    const start = () => writer.now(stepWrite({ runId, step: name, position: at, status: 'running', fence: fence() }));
+    if (!writer.batched) await start();
     try {
+      if (writer.batched) await start();
       const output = await work();
       await writer.later(stepWrite({ runId, step: name, position: at, status: 'succeeded', output: output as Record<string, unknown>, fence: fence() }));
       return output;
