@@ -33,3 +33,6 @@ export function flatEnvironment(e: TrialEnvironment | null): Map<string, string>
   if (e.lockfile) out.set(`lockfile ${e.lockfile.path}`, e.lockfile.sha256);
   return out;
 }
+
+/** Why a reproduction of a privately trained model differs from it by design: its lots and noise are drawn afresh, never from the seed. */
+export const PRIVATE_TRAINING_DIFFERS = 'private training draws fresh noise';

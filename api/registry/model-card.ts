@@ -120,6 +120,7 @@ function privacySection(privacy: ModelVersionRow['privacy']): string[] {
     '',
     `- noise multiplier ${num(privacy.noiseMultiplier)}, per-example gradients clipped to L2 norm ${num(privacy.clipNorm)}`,
     `- ${privacy.steps} steps over ${privacy.epochs} epochs, lots of ${privacy.batchSize} rows on average (sampling rate ${num(privacy.samplingRate)})`,
+    '- The lots and the noise were drawn from a cryptographically secure source, not from the training seed: retraining with the stored seed and data gives another model, so it cannot be matched against this one to tell whether a row was used. The model is therefore not bit-reproducible; a reproduction reports the difference as expected.',
     '- Not covered: the standardisation of numeric inputs (means and deviations of the training rows) and the choice of categories, which are learned from the data outside the private steps.',
     '',
   ];

@@ -11,7 +11,7 @@ import { GateDecisionInput } from './dto/gate-decision.input.js';
 import { SubmitPipelineInput } from './dto/submit-pipeline.input.js';
 import { Gate, GateDecision, LeaderboardEntry, PipelineRun, PipelineRunConnection, Reproduction, RunStep, Trial } from './models/pipeline-run.model.js';
 import { leaderboard } from './leaderboard.js';
-import { environmentDifferences } from '../../domain/environment.js';
+import { environmentDifferences, PRIVATE_TRAINING_DIFFERS } from '../../domain/environment.js';
 import { searchPlan } from '../../domain/pipeline/search.js';
 import type { PipelineSpec } from '../../domain/pipeline/spec.js';
 import { RunsService } from './runs.service.js';
@@ -69,6 +69,7 @@ export class RunsResolver {
       originalArtifactSha256: original.artifactSha256,
       artifactSha256,
       identical: artifactSha256 === null ? null : artifactSha256 === original.artifactSha256,
+      expectedDifference: original.privacy ? PRIVATE_TRAINING_DIFFERS : null,
       originalCodeVersion: original.codeVersion,
       environmentDifferences: originalTrial?.environment && trial?.environment ? environmentDifferences(originalTrial.environment, trial.environment) : [],
     };

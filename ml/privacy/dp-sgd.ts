@@ -1,8 +1,8 @@
 import type { PrivacyReport } from '../../domain/evaluation/reports.js';
-import { seededRandom } from '../../domain/random.js';
 import { exampleLossGradient, type LogisticModel } from '../linear/logistic.js';
 import type { Matrix } from '../matrix.js';
 import { dpSgdEpsilon } from './rdp-accountant.js';
+import { gaussian, secureUniform } from './secure-random.js';
 
 export interface DpSgdOptions {
   /** Each per-example gradient is scaled down to at most this L2 norm: the sensitivity of a step. */
@@ -16,27 +16,9 @@ export interface DpSgdOptions {
   /** Inverse L2 strength, as in the non-private fit (the penalty is data-independent and costs no privacy). */
   C: number;
   delta: number;
-  seed: number;
 }
 
 export type { PrivacyReport };
-
-/** A standard normal draw from a seeded uniform source (Box–Muller). */
-export function gaussian(random: () => number): () => number {
-  let spare: number | null = null;
-  return () => {
-    if (spare !== null) {
-      const value = spare;
-      spare = null;
-      return value;
-    }
-    const u = 1 - random();
-    const v = random();
-    const r = Math.sqrt(-2 * Math.log(u));
-    spare = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
-  };
-}
 
 /** Scales `gradient` in place to an L2 norm of at most `clipNorm`; returns the norm it had. */
 export function clipToNorm(gradient: Float64Array, clipNorm: number): number {
@@ -60,7 +42,9 @@ export function addNoise(sum: Float64Array, noiseMultiplier: number, clipNorm: n
  * Logistic regression trained with DP-SGD (Abadi et al., 2016): each step draws a Poisson-sampled lot,
  * clips every example's gradient to `clipNorm`, adds Gaussian noise to their sum, and divides by the
  * expected lot size. The ε spent is computed with the Rényi-DP accountant for exactly these steps.
- * Deterministic given the seed. Binary problems fit one weight vector, more classes a softmax.
+ * The lots and the noise are drawn from the operating system's secure generator, never from a seed, so
+ * no two fits are alike and nobody can regenerate the noise of a published model (the weights start at
+ * zero; the seed of a run still fixes its split). Binary problems fit one weight vector, more classes a softmax.
  */
 export function fitLogisticDp(X: Matrix, y: Int32Array, classes: number, options: DpSgdOptions): LogisticModel & { privacy: PrivacyReport } {
   if (classes < 2) throw new Error('logistic regression needs at least two classes in the training data');
@@ -70,8 +54,8 @@ export function fitLogisticDp(X: Matrix, y: Int32Array, classes: number, options
   const vectors = classes === 2 ? 1 : classes;
   const width = d + 1;
   const w = new Float64Array(vectors * width);
-  const random = seededRandom(options.seed ^ 0x0d95d);
-  const normal = gaussian(seededRandom(options.seed ^ 0x6a55));
+  const random = secureUniform();
+  const normal = gaussian(random);
   const perExample = new Float64Array(w.length);
   const sum = new Float64Array(w.length);
   const z = new Float64Array(vectors);

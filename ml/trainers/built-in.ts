@@ -40,7 +40,8 @@ const STANDARDISED: ReadonlySet<BuiltInTrainer> = new Set(['logistic-regression'
 
 /**
  * Trains one built-in model on the rows with Custody's own learners (`ml/`), each checked against
- * scikit-learn's equivalent estimator on stored reference values. Deterministic given the seed.
+ * scikit-learn's equivalent estimator on stored reference values. Deterministic given the seed, except a
+ * private fit (`privacy`), whose lots and noise are fresh from a secure source every time.
  */
 export function trainBuiltIn(input: TrainInput): BuiltInModelArtifact {
   const { trainer, task, rows, target, seed } = input;
@@ -60,7 +61,7 @@ export function trainBuiltIn(input: TrainInput): BuiltInModelArtifact {
     case 'logistic-regression': {
       const y = yClass();
       if (input.privacy) {
-        const fitted = fitPrivately(X, y, classes!.length, input.privacy, params.C as number, seed);
+        const fitted = fitPrivately(X, y, classes!.length, input.privacy, params.C as number);
         [model, report] = [fitted, { ...fitted.fit, privacy: fitted.privacy }];
         break;
       }
@@ -118,11 +119,11 @@ export function trainBuiltIn(input: TrainInput): BuiltInModelArtifact {
 }
 
 /** DP-SGD with the noise the settings give, or the least that meets their target ε on these rows. */
-function fitPrivately(X: Matrix, y: Int32Array, classes: number, privacy: PrivacySpec, C: number, seed: number) {
+function fitPrivately(X: Matrix, y: Int32Array, classes: number, privacy: PrivacySpec, C: number) {
   const samplingRate = Math.min(1, privacy.batchSize / X.rows);
   const steps = Math.ceil((privacy.epochs * X.rows) / privacy.batchSize);
   const noiseMultiplier = privacy.noiseMultiplier ?? noiseForEpsilon({ samplingRate, steps, delta: privacy.delta, targetEpsilon: privacy.epsilon! }).noiseMultiplier;
-  return fitLogisticDp(X, y, classes, { ...privacy, noiseMultiplier, C, seed });
+  return fitLogisticDp(X, y, classes, { ...privacy, noiseMultiplier, C });
 }
 
 /** Predicts with a built-in artifact; classification includes class probabilities. */

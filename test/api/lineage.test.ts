@@ -60,7 +60,7 @@ describe('lineage and reproduce', () => {
       `query($a: ID!, $b: ID!, $c: ID!) {
         a: pipelineRun(input: { runId: $a }) { trials { id } modelVersion { id } deployments { id } }
         b: pipelineRun(input: { runId: $b }) { trials { id } modelVersion { id } deployments { id } }
-        c: pipelineRun(input: { runId: $c }) { trials { id } modelVersion { id } reproduction { identical artifactSha256 originalArtifactSha256 } } }`,
+        c: pipelineRun(input: { runId: $c }) { trials { id } modelVersion { id } reproduction { identical expectedDifference artifactSha256 originalArtifactSha256 } } }`,
       { a: ids.runA, b: ids.runB, c: ids.runC },
     );
     Object.assign(ids, {
@@ -74,6 +74,7 @@ describe('lineage and reproduce', () => {
     });
     expect(details.c.modelVersion).toBeNull();
     expect(details.c.reproduction.identical).toBe(true);
+    expect(details.c.reproduction.expectedDifference).toBeNull();
 
     const lineage = (nodeId: string, direction: string) =>
       gql<{ lineage: { nodes: { id: string; type: string }[]; edges: { fromId: string; toId: string; relation: string }[] } }>(

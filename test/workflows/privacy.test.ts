@@ -57,10 +57,19 @@ describe('differentially private training', () => {
     expect(spent.epsilon).toBeGreaterThan(0.95);
     expect(spent.epsilon).toBeLessThanOrEqual(1);
     const [p, q] = [privateRun.modelVersion.metrics, plainRun.modelVersion.metrics];
-    // The non-private fit is scikit-learn's (rocAuc 0.660 in test/fixtures/trainers/reference.json); privacy costs under 0.02 AUC here.
+    // The non-private fit is scikit-learn's (rocAuc 0.660 in test/fixtures/trainers/reference.json). Fresh noise costs
+    // 0.005 AUC on average (test/ml/privacy-attack.test.ts averages 20 trainings); one training varies around that.
     expect(q.rocAuc).toBeCloseTo(0.66, 2);
-    expect(p.rocAuc).toBeGreaterThan(0.64);
-    expect(q.rocAuc - p.rocAuc).toBeLessThan(0.02);
+    expect(p.rocAuc).toBeGreaterThan(0.63);
+    expect(q.rocAuc - p.rocAuc).toBeLessThan(0.035);
+    // A reproduction trains again with fresh noise: another model, reported as expected rather than as a mismatch.
+    const { reproduce } = await stack.api.data('mutation($id: ID!) { reproduce(input: { runId: $id }) { id } }', { id: privateRun.id });
+    const reproduction = await eventually(
+      async () => (await stack.api.data('query($id: ID!) { pipelineRun(input: { runId: $id }) { status reproduction { identical expectedDifference } } }', { id: reproduce.id })).pipelineRun,
+      (r) => r.reproduction?.identical !== null && r.reproduction?.identical !== undefined,
+      120_000,
+    );
+    expect(reproduction.reproduction).toEqual({ identical: false, expectedDifference: 'private training draws fresh noise' });
   });
 
   it('refuses privacy where it cannot hold, naming the field', async () => {

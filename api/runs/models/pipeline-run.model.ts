@@ -121,6 +121,8 @@ export class Reproduction {
   @Field() originalArtifactSha256!: string;
   @Field(() => String, { nullable: true, description: 'Null until the reproduction has trained.' }) artifactSha256?: string | null;
   @Field(() => Boolean, { nullable: true, description: 'Whether the artifacts are byte for byte the same; null until trained.' }) identical?: boolean | null;
+  @Field(() => String, { nullable: true, description: 'Why the artifacts are expected to differ, when they are by design (private training draws fresh noise); null when they should be identical.' })
+  expectedDifference?: string | null;
   @Field() originalCodeVersion!: string;
   @Field(() => [EnvironmentDifference], { description: 'How the reproduction\'s environment differs from the original trial\'s (Node, OS, interpreter, each package, lock file); empty when identical or unknown.' })
   environmentDifferences!: EnvironmentDifference[];
