@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { ArtifactSettings } from './storage/open-store.js';
 import { Keyring } from './storage/encryption/keyring.js';
 import { WORKER_POOLS, type WorkerPool } from './domain/task-queues.js';
+import { deniedVariable, INHERITED_VARIABLES } from './domain/user-code.js';
 
 /**
  * The one place that reads `process.env`. Every process (API, worker, all-in-one) parses it once
@@ -94,6 +95,7 @@ const envSchema = z.object({
   CUSTODY_GRAPHQL_MAX_DEPTH: positiveInt.default(12),
   CUSTODY_GRAPHQL_MAX_COST: positiveInt.default(50_000),
   CUSTODY_AUTH_REFUSALS_PER_MINUTE: positiveInt.default(60),
+  CUSTODY_AUDITED_REFUSALS_PER_MINUTE: positiveInt.default(10),
   CUSTODY_WEBHOOK_ALLOW_RANGES: list(cidr).prefault(''),
   CUSTODY_ENCRYPTION_KEYS: list(keySpec).prefault(''),
   CUSTODY_ENCRYPTION_ACTIVE_KEY: z.string().min(1, 'must not be empty').optional(),
@@ -140,6 +142,8 @@ export interface SecurityConfig {
   maxCost: number;
   /** Refused authentications a client may make in a minute before it is answered 429. */
   authRefusalsPerMinute: number;
+  /** A known principal's refusals a minute that are audit events each; past it they are counted, and the minute is one event. */
+  auditedRefusalsPerMinute: number;
   /** Private address ranges webhooks may still reach (for example an internal receiver). */
   webhookAllowRanges: string[];
 }
@@ -160,6 +164,16 @@ function artifactSettings(e: z.infer<typeof envSchema>, dataDir: string): Artifa
   };
 }
 
+/** Variables whose values are secrets: a bad one is named, its value never echoed (stderr ends up in logs). */
+const SECRET_VARIABLES = new Set(['CUSTODY_ENCRYPTION_KEYS', 'AWS_SECRET_ACCESS_KEY']);
+
+/** A bad value, as the one-line error shows it: quoted, a URL's password masked, a secret's not at all. */
+function shownValue(name: string, value: string | undefined): string {
+  if (value === undefined) return '';
+  if (SECRET_VARIABLES.has(name)) return ' (its value is not shown: it holds secrets)';
+  return ` (got ${JSON.stringify(value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/i, '$1***@'))})`;
+}
+
 /** Thrown for a bad environment; its message is one line meant for the operator. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -172,8 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? 'environment');
-      const got = present[name];
-      return `${name} ${issue.message}${got === undefined ? '' : ` (got ${JSON.stringify(got)})`}`;
+      return `${name} ${issue.message}${shownValue(name, present[name])}`;
     });
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
@@ -202,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxDepth: e.CUSTODY_GRAPHQL_MAX_DEPTH,
       maxCost: e.CUSTODY_GRAPHQL_MAX_COST,
       authRefusalsPerMinute: e.CUSTODY_AUTH_REFUSALS_PER_MINUTE,
+      auditedRefusalsPerMinute: e.CUSTODY_AUDITED_REFUSALS_PER_MINUTE,
       webhookAllowRanges: e.CUSTODY_WEBHOOK_ALLOW_RANGES,
     },
     serving: { spoolDir: path.join(dataDir, 'prediction-spool') },
@@ -238,4 +252,14 @@ export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
     }
     throw error;
   }
+}
+
+/**
+ * The variables user code is given from this process's environment (ml/command/user-code.ts): the allow-listed
+ * ones (PATH, HOME, LANG, TZ) and those a spec names, except any that holds Custody's settings or secrets,
+ * checked again here whatever the spec's validation said.
+ */
+export function inheritedVariables(named: readonly string[], env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const names = [...INHERITED_VARIABLES, ...named.filter((name) => deniedVariable(name) === null)];
+  return Object.fromEntries(names.flatMap((name) => (env[name] === undefined ? [] : [[name, env[name]]])));
 }

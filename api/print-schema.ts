@@ -10,6 +10,8 @@ import { printApiSchema } from './schema.js';
 /** `npm run schema`: regenerates schema.gql from the code-first resolvers, for review in diffs. */
 const config = loadConfig({ LOG_LEVEL: 'error' });
 const database = await openDatabase({ kind: 'pglite' });
+// The API's start-up hooks read the database (audits owed from a migration): give them a migrated one.
+await database.migrate();
 const temporal = createTemporalClient(config);
 const app = await createApiApp({ config, database, temporal });
 await app.init();

@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Row } from '../storage/read-rows.js';
 import { CommandServers } from '../ml/command/server.js';
@@ -29,19 +28,16 @@ export async function commandServingBench(): Promise<CommandServingFigures | nul
   const command = [python, 'examples/breast-cancer-sklearn/train.py'];
   const job = { datasetSha256: '', format: 'jsonl' as const, task: 'classification' as const, target, features, split: { testFraction: 0.2, validationFraction: 0.2, seed: 1, stratify: true }, trainer: 'command' as const, command, params: { C: 1 }, seed: 1, codeVersion: 'bench' };
   const trained = await trainWithCommand(job, { train: rows, predict: rows.slice(0, 1) }, {});
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'custody-bench-command-'));
   const servers = new CommandServers();
+  const model = async () => trained.modelBytes;
   try {
-    const modelPath = path.join(dir, 'model.bin');
-    writeFileSync(modelPath, trained.modelBytes);
     const artifact: CommandModelArtifact = { format: 'custody-model/v1', kind: 'command', command, modelSha256: 'bench', task: 'classification', target, features, params: { C: 1 }, seed: 1 };
     const one = [rows[0]!];
     // One warm-up call each: the per-call path has nothing to warm, and a call of it takes a second.
-    const perCall = { calls: 20, ...(await time(20, 1, () => predictWithCommand(artifact, modelPath, one), 1)) };
-    const served = { calls: 1000, ...(await time(1000, 1, () => servers.predict(artifact, modelPath, one), 1)) };
+    const perCall = { calls: 20, ...(await time(20, 1, () => predictWithCommand(artifact, trained.modelBytes, one), 1)) };
+    const served = { calls: 1000, ...(await time(1000, 1, () => servers.predict(artifact, model, one), 1)) };
     return { python, perCall, served };
   } finally {
     servers.stopAll();
-    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -41,6 +41,8 @@ export interface CommandModelArtifact {
   classes?: string[];
   params: Params;
   seed: number;
+  /** Variables of the worker's or server's environment the command is given (training.environment.variables); absent when none. */
+  variables?: string[];
 }
 
 export type ModelArtifact = BuiltInModelArtifact | CommandModelArtifact;

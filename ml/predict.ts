@@ -17,8 +17,9 @@ export async function loadArtifact(store: ArtifactStore, sha256: string): Promis
  */
 export async function predictRows(store: ArtifactStore, artifact: ModelArtifact, rows: Row[], signal?: AbortSignal, commands?: CommandServers): Promise<Predictions> {
   if (artifact.kind === 'builtin') return predictBuiltIn(artifact, rows);
-  if (commands) return await commands.predict(artifact, await store.localPath(artifact.modelSha256), rows);
-  return await predictWithCommand(artifact, await store.localPath(artifact.modelSha256), rows, { signal });
+  // The model's file is read (and decrypted) in memory; its process gets a private copy for as long as it runs.
+  if (commands) return await commands.predict(artifact, () => store.read(artifact.modelSha256), rows);
+  return await predictWithCommand(artifact, await store.read(artifact.modelSha256), rows, { signal });
 }
 
 /** The task's metrics of predictions on labelled rows. */

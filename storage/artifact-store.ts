@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { access, mkdir, rename, rm } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 export interface StoredArtifact {
@@ -26,8 +26,12 @@ export interface ArtifactStore {
   putBytes(bytes: Uint8Array): Promise<StoredArtifact>;
   /** The whole content of a small artifact (a model's JSON), checked against its hash. */
   read(sha256: string): Promise<Buffer>;
-  /** A local file holding the content, for code that reads files (profiling, training, command models). */
-  localPath(sha256: string): Promise<string>;
+  /**
+   * Runs `use` with a local file holding the content, for code that reads files (profiling, training): the
+   * file is checked against its address before `use` sees it, and a plaintext copy made for it (from an
+   * encrypted store) exists only until `use` ends and no other caller holds it.
+   */
+  withLocalFile<T>(sha256: string, use: (file: string) => Promise<T>): Promise<T>;
   /** Removes content nothing references (an upload refused after it was stored). */
   discard(sha256: string): Promise<void>;
   /** Everything stored, with its size and when it was written: what garbage collection weighs. */
@@ -100,14 +104,22 @@ export async function settle(file: string, target: string): Promise<void> {
   await rename(file, target);
 }
 
+/** The sha256 of a file's content, streamed. */
+export async function hashFile(file: string): Promise<string> {
+  const hasher = hashing();
+  await pipeline(createReadStream(file), hasher, new Writable({ write: (_chunk, _encoding, done) => done() }));
+  return hasher.digest().sha256;
+}
+
 /**
- * A local file holding the content of `sha256` at `target`: the one already there, else one spooled from
- * `download()` under `tmpDir`, checked against its address, and renamed into place.
+ * A local file holding the content of `sha256` at `target`: the one already there when it still hashes to its
+ * address (a copy altered on disk is fetched again), else one spooled from `download()` under `tmpDir`,
+ * checked against its address, and renamed into place.
  */
 export async function verifiedCopy(target: string, sha256: string, input: { tmpDir: string; location: string; download: () => Promise<Readable> }): Promise<string> {
   try {
-    await access(target);
-    return target;
+    if ((await hashFile(target)) === sha256) return target;
+    await rm(target, { force: true });
   } catch {
     // Not there yet: fetch it below.
   }

@@ -1,41 +1,39 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { Readable, type Transform } from 'node:stream';
-import { ArtifactIntegrityError, contentKey, settle, spool, verifiedCopy, type ArtifactStore, type ObjectBackend, type StoredArtifact, type StoredEntry } from './artifact-store.js';
+import { ArtifactIntegrityError, spool, verifiedCopy, type ArtifactStore, type ObjectBackend, type StoredArtifact, type StoredEntry } from './artifact-store.js';
 import type { Keyring } from './encryption/keyring.js';
 import { openBytes, openingStream, sealBytes, sealingStream } from './encryption/sealed-artifact.js';
+import { processPrivateDir } from './private-dir.js';
 
-const WORK_PREFIX = 'custody-plain-';
+/** A decrypted copy of one artifact, shared by the callers that hold it at once. */
+interface Lease {
+  file: Promise<string>;
+  holders: number;
+}
 
 /**
  * The artifact store with encryption at rest (CUSTODY_ENCRYPTION_KEYS): every artifact is kept in the
  * inner store (a directory or a bucket) in its sealed form (encryption/sealed-artifact.ts), under the
- * sha256 of its plaintext, so content addressing and caching work as before. Reads decrypt and check
- * the plaintext against its address.
+ * sha256 of its plaintext, so content addressing and caching work as before. Reads decrypt in memory and
+ * check the plaintext against its address.
  *
- * Code that reads files (profiling, training, command trainers) gets a plaintext working copy in a
- * private directory of this process (mode 0700, outside the store), removed when the process exits;
- * one left by a process that died is removed by the next one to start.
+ * Code that reads files (profiling, training) gets a plaintext copy in this process's private directory
+ * (private-dir.ts) for as long as it runs: the copy is made when the first caller asks, shared by callers
+ * that hold it at once, and removed when the last one ends. Nothing decrypted is kept between uses.
  */
 export class EncryptedArtifactStore implements ArtifactStore {
-  private readonly workDir: string;
+  private readonly leases = new Map<string, Lease>();
 
   constructor(
     private readonly inner: ArtifactStore & ObjectBackend,
     private readonly keyring: Keyring,
-  ) {
-    this.workDir = privateWorkDir();
-  }
+  ) {}
 
   get location(): string {
     return `${this.inner.location} (encrypted)`;
-  }
-
-  private workPath(sha256: string): string {
-    return path.join(this.workDir, ...contentKey(sha256).split('/'));
   }
 
   has(sha256: string): Promise<boolean> {
@@ -46,14 +44,16 @@ export class EncryptedArtifactStore implements ArtifactStore {
     return this.putStream(createReadStream(file));
   }
 
-  /** Spools the plaintext to the working directory while hashing (the address), then stores it sealed. */
+  /**
+   * Spools the plaintext to a private file while hashing it (the address is known only at the end), stores it
+   * sealed, and removes the plaintext at once.
+   */
   async putStream(source: Readable): Promise<StoredArtifact> {
-    const spooled = await spool(source, path.join(this.workDir, 'tmp'));
+    const spooled = await spool(source, path.join(processPrivateDir(), 'incoming'));
     try {
       if (!(await this.inner.has(spooled.sha256))) {
         await this.inner.writeObject(spooled.sha256, piped(createReadStream(spooled.file), sealingStream(this.keyring, spooled.sha256)));
       }
-      await settle(spooled.file, this.workPath(spooled.sha256));
     } finally {
       await rm(spooled.file, { force: true });
     }
@@ -73,17 +73,43 @@ export class EncryptedArtifactStore implements ArtifactStore {
     return bytes;
   }
 
-  async localPath(sha256: string): Promise<string> {
-    return await verifiedCopy(this.workPath(sha256), sha256, {
-      tmpDir: path.join(this.workDir, 'tmp'),
+  async withLocalFile<T>(sha256: string, use: (file: string) => Promise<T>): Promise<T> {
+    const lease = this.hold(sha256);
+    try {
+      return await use(await lease.file);
+    } finally {
+      await this.release(sha256, lease);
+    }
+  }
+
+  /** Joins the copy being held of `sha256`, or decrypts a new one (checked against its address). */
+  private hold(sha256: string): Lease {
+    const held = this.leases.get(sha256);
+    if (held) {
+      held.holders++;
+      return held;
+    }
+    const dir = path.join(processPrivateDir(), 'leases');
+    const file = verifiedCopy(path.join(dir, `${sha256}-${randomBytes(6).toString('hex')}`), sha256, {
+      tmpDir: path.join(dir, 'tmp'),
       location: this.location,
       download: async () => piped(await this.inner.readObject(sha256), openingStream(this.keyring, sha256)),
     });
+    const lease: Lease = { file, holders: 1 };
+    this.leases.set(sha256, lease);
+    return lease;
+  }
+
+  /** Lets go of a copy; the last holder removes it. */
+  private async release(sha256: string, lease: Lease): Promise<void> {
+    if (--lease.holders > 0) return;
+    if (this.leases.get(sha256) === lease) this.leases.delete(sha256);
+    const file = await lease.file.catch(() => null);
+    if (file) await rm(file, { force: true });
   }
 
   async discard(sha256: string): Promise<void> {
     await this.inner.discard(sha256);
-    await rm(this.workPath(sha256), { force: true });
   }
 
   list(): AsyncIterable<StoredEntry> {
@@ -95,30 +121,4 @@ export class EncryptedArtifactStore implements ArtifactStore {
 function piped(source: Readable, transform: Transform): Transform {
   source.on('error', (error) => transform.destroy(error));
   return source.pipe(transform);
-}
-
-/**
- * A new directory only this process's user can read, removed when the process exits. Directories of
- * processes no longer running (a crash, a kill) are removed first, so plaintext never outlives its process.
- */
-function privateWorkDir(): string {
-  const parent = path.join(os.tmpdir(), `custody-${os.userInfo().uid}`);
-  mkdirSync(parent, { recursive: true, mode: 0o700 });
-  for (const name of readdirSync(parent)) {
-    const pid = Number(name.slice(WORK_PREFIX.length).split('-')[0]);
-    if (name.startsWith(WORK_PREFIX) && !isRunning(pid)) rmSync(path.join(parent, name), { recursive: true, force: true });
-  }
-  const dir = mkdtempSync(path.join(parent, `${WORK_PREFIX}${process.pid}-`));
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-function isRunning(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -62,8 +62,10 @@ export class LocalArtifactStore implements ArtifactStore, ObjectBackend {
     return bytes;
   }
 
-  async localPath(sha256: string): Promise<string> {
-    return this.pathOf(sha256);
+  /** The stored file itself: the store is a directory of plain files, nothing is copied. */
+  async withLocalFile<T>(sha256: string, use: (file: string) => Promise<T>): Promise<T> {
+    if (!(await this.has(sha256))) throw new ArtifactIntegrityError(`artifact ${sha256} is missing from ${this.root}`);
+    return await use(this.pathOf(sha256));
   }
 
   async discard(sha256: string): Promise<void> {

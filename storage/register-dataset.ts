@@ -38,7 +38,7 @@ export async function registerStoredDataset(
 ): Promise<{ row: DatasetVersionRow; created: boolean }> {
   let profile: Awaited<ReturnType<typeof profileDataset>>;
   try {
-    profile = await profileDataset(await deps.store.localPath(stored.sha256), input.format, (rows) => input.onProgress?.('profiling', rows));
+    profile = await deps.store.withLocalFile(stored.sha256, (file) => profileDataset(file, input.format, (rows) => input.onProgress?.('profiling', rows)));
     if (profile.rowCount === 0) throw new DataFormatError('the file has no rows');
   } catch (error) {
     // Content nobody can use is not kept, unless a dataset version (of another format, say) holds it.

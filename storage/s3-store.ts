@@ -90,15 +90,17 @@ export class S3ArtifactStore implements ArtifactStore, ObjectBackend {
     return bytes;
   }
 
-  async localPath(sha256: string): Promise<string> {
+  /** A copy in the local cache, checked against its address each time it is used (not only when downloaded). */
+  async withLocalFile<T>(sha256: string, use: (file: string) => Promise<T>): Promise<T> {
     // The SDK checks the server's checksum as the body streams: a mismatch surfaces while the copy is written.
-    return await this.checked(sha256, () =>
+    const file = await this.checked(sha256, () =>
       verifiedCopy(this.cachePath(sha256), sha256, {
         tmpDir: path.join(this.settings.cacheDir, 'tmp'),
         location: this.location,
         download: async () => (await this.get(sha256)) as unknown as Readable,
       }),
     );
+    return await use(file);
   }
 
   async discard(sha256: string): Promise<void> {

@@ -78,8 +78,8 @@ export function createDataActivities({ repos, store, importDir }: { repos: Repos
       const [version] = await repos.datasets.findVersionsByIds([input.datasetVersionId]);
       if (!version) throw permanentFailure(FailureType.DatasetNotFound, `dataset version ${input.datasetVersionId} does not exist`);
       heartbeat({ stage: 'validate', rows: 0 });
-      return await validateDataset(await store.localPath(version.sha256), version.format, { rowCount: version.rowCount, columns: version.columns }, input.spec, (rows) =>
-        heartbeat({ stage: 'validate', rows }),
+      return await store.withLocalFile(version.sha256, (file) =>
+        validateDataset(file, version.format, { rowCount: version.rowCount, columns: version.columns }, input.spec, (rows) => heartbeat({ stage: 'validate', rows })),
       );
     },
 

@@ -39,7 +39,7 @@ export function createEvaluationActivities({ repos, store }: { repos: Repositori
   async function testRows(datasetVersionId: string, spec: EvaluationSpec) {
     const { version, features } = await resolveModelInputs(repos, datasetVersionId, spec);
     const extra = spec.fairness ? [spec.fairness.sensitiveAttribute] : [];
-    const rows = await loadRows(await store.localPath(version.sha256), version.format, [...features.map((f) => f.name), spec.target, ...extra], spec.target);
+    const rows = await store.withLocalFile(version.sha256, (file) => loadRows(file, version.format, [...features.map((f) => f.name), spec.target, ...extra], spec.target));
     return splitRows(rows, spec.target, splitOptionsOf(spec)).test;
   }
 
@@ -124,7 +124,7 @@ export function createEvaluationActivities({ repos, store }: { repos: Repositori
     const { name, version } = input.checkDataset;
     const found = await repos.datasets.findVersion(name, version);
     if (!found) throw permanentFailure(FailureType.DatasetNotFound, `check dataset ${name}@${version} does not exist`);
-    const rows = await loadRows(await store.localPath(found.sha256), found.format, [...artifact.features.map((f) => f.name), artifact.target], artifact.target);
+    const rows = await store.withLocalFile(found.sha256, (file) => loadRows(file, found.format, [...artifact.features.map((f) => f.name), artifact.target], artifact.target));
     return { metrics: await scoreRows(store, artifact, rows, cancellationSignal()), rows: rows.length, data: `${name}@v${found.version}` };
   }
 }

@@ -42,7 +42,7 @@ export async function referenceOf(
   const [dataset] = await repos.datasets.findVersionsByIds([version.datasetVersionId]);
   if (!dataset) throw permanentFailure(FailureType.DatasetNotFound, `dataset version ${version.datasetVersionId} does not exist`);
   const artifact = await loadArtifact(store, version.artifactSha256);
-  const rows = await loadRows(await store.localPath(dataset.sha256), dataset.format, [...version.features.map((f) => f.name), version.target], version.target);
+  const rows = await store.withLocalFile(dataset.sha256, (file) => loadRows(file, dataset.format, [...version.features.map((f) => f.name), version.target], version.target));
   const { train } = splitRows(rows, version.target, splitOptionsOf(spec));
   const sample = train.length > KS_EXACT_MAX_N ? shuffled(train, seededRandom(spec.split.seed)).slice(0, KS_EXACT_MAX_N) : train;
   const predictions = await predictRows(store, artifact, sample);

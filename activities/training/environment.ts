@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { inheritedVariables } from '../../config.js';
 import { canonicalJson } from '../../domain/canonical-json.js';
 import type { TrialEnvironment } from '../../domain/environment.js';
 import { CUSTODY_VERSION, PROJECT_ROOT } from '../../paths.js';
@@ -54,7 +55,8 @@ function probeInterpreter(command: string): Promise<Pick<TrialEnvironment, 'inte
 /** Runs a probe to completion within 30 s; its process group is killed if it takes longer. */
 function run(command: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'ignore'], detached: true });
+    // The interpreter the spec names gets what user code gets of the environment (domain/user-code.ts), no secret.
+    const child = spawn(command, args, { cwd: PROJECT_ROOT, env: inheritedVariables([]), stdio: ['ignore', 'pipe', 'ignore'], detached: true });
     let out = '';
     const timer = setTimeout(() => {
       try {

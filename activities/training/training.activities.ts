@@ -88,6 +88,7 @@ export function createTrainingActivities({ repos, store }: { repos: Repositories
         split: splitOptionsOf(spec),
         trainer,
         command,
+        ...(command && spec.training.environment?.variables?.length ? { variables: spec.training.environment.variables } : {}),
         params,
         seed: spec.training.seed,
         codeVersion,
@@ -125,15 +126,14 @@ export function createTrainingActivities({ repos, store }: { repos: Repositories
         if (job.trainer === 'command') {
           const ticker = setInterval(beat, 2000);
           try {
-            ({ artifactJson, metrics } = await trainByCommand(job, store, await store.localPath(version.sha256), beat));
+            ({ artifactJson, metrics } = await trainByCommand(job, store, beat));
           } finally {
             clearInterval(ticker);
           }
         } else {
           const ticker = setInterval(beat, 2000);
           try {
-            const message: TrainMessage = { job, datasetPath: await store.localPath(version.sha256) };
-            const result = await trainingPool().run(() => ({ message }), cancellationSignal());
+            const result = await store.withLocalFile(version.sha256, (datasetPath) => trainingPool().run(() => ({ message: { job, datasetPath } satisfies TrainMessage }), cancellationSignal()));
             if (!result.ok) {
               if (!result.retryable) {
                 const type = result.errorType === 'DataFormatError' ? FailureType.DataFormat : FailureType.TrainerParams;
@@ -167,12 +167,12 @@ export function createTrainingActivities({ repos, store }: { repos: Repositories
   };
 }
 
-async function trainByCommand(job: TrainJob, store: ArtifactStore, datasetPath: string, beat: () => void): Promise<{ artifactJson: string; metrics: Record<string, number> }> {
-  const rows = await loadRows(datasetPath, job.format, [...job.features.map((f) => f.name), job.target], job.target);
+async function trainByCommand(job: TrainJob, store: ArtifactStore, beat: () => void): Promise<{ artifactJson: string; metrics: Record<string, number> }> {
+  const rows = await store.withLocalFile(job.datasetSha256, (file) => loadRows(file, job.format, [...job.features.map((f) => f.name), job.target], job.target));
   const { train: all, validation } = splitRows(rows, job.target, job.split);
   const train = job.sampleFraction ? sampleRows(all, job.sampleFraction, job.seed) : all;
   const scored = validation.length > 0 ? validation : train;
-  const { modelBytes, predictions, extraMetrics } = await trainWithCommand(job, { train, predict: scored }, { signal: cancellationSignal(), onTick: beat });
+  const { modelBytes, predictions, extraMetrics } = await trainWithCommand(job, { train, predict: scored }, { signal: cancellationSignal(), onTick: beat, variables: job.variables });
   const model = await store.putBytes(modelBytes);
   const classes = job.task === 'classification' ? [...new Set(train.map((r) => String(r[job.target])))].sort() : undefined;
   const artifact: CommandModelArtifact = {
@@ -186,6 +186,7 @@ async function trainByCommand(job: TrainJob, store: ArtifactStore, datasetPath: 
     classes: predictions.classes ?? classes,
     params: job.params,
     seed: job.seed,
+    ...(job.variables ? { variables: job.variables } : {}),
   };
   const metrics =
     job.task === 'classification'

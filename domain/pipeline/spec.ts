@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TASK_QUEUE_PATTERN } from '../task-queues.js';
+import { deniedVariable } from '../user-code.js';
 
 /**
  * The pipeline spec: one declarative document (YAML or JSON) that names the data, the checks, the
@@ -255,8 +256,23 @@ export const pipelineSpecSchema = z
         })
         .prefault({}),
       seed: z.number().int().min(0).default(42),
-      /** What a command trainer's environment is pinned by: a lock or requirements file, hashed into every trial's fingerprint. */
-      environment: z.strictObject({ lockfile: z.string().min(1).max(500) }).optional(),
+      environment: z
+        .strictObject({
+          /** What a command trainer's environment is pinned by: a lock or requirements file, hashed into every trial's fingerprint. */
+          lockfile: z.string().min(1).max(500).optional(),
+          /** Variables of the worker's environment a command trainer and its model's serving process are given, beyond the allow-list (domain/user-code.ts). */
+          variables: z
+            .array(
+              z.string().superRefine((name, ctx) => {
+                const why = deniedVariable(name);
+                if (why) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(name)} ${why}` });
+              }),
+            )
+            .max(50)
+            .refine((names) => new Set(names).size === names.length, 'names a variable twice')
+            .optional(),
+        })
+        .optional(),
       /** Longest one candidate may train. */
       timeout: positiveDuration.default('30m'),
       /** A candidate whose worker stops heartbeating for this long is restarted on another worker. */

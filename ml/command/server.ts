@@ -1,15 +1,19 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { rmSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { canonicalJson } from '../../domain/canonical-json.js';
-import { PROJECT_ROOT } from '../../paths.js';
+import { makePrivateDir } from '../../storage/private-dir.js';
 import type { Row } from '../../storage/read-rows.js';
 import type { Predictions } from '../metrics.js';
-import { predictWithCommand } from './trainer.js';
+import { paramsOf, predictWithCommand } from './trainer.js';
+import { startUserCode, userCodeDirs } from './user-code.js';
 import type { CommandModelArtifact } from '../artifact.js';
+
+/** The bytes of a model's file, read (and decrypted) in memory when its process starts. */
+export type ModelLoader = () => Promise<Uint8Array>;
 
 /**
  * The `serve` mode of the command contract: one long-lived process per model version, started on
@@ -19,6 +23,9 @@ import type { CommandModelArtifact } from '../artifact.js';
  *   request   {"id": 7, "rows": [{"feature": value, …}, …]}
  *   answer    {"id": 7, "predictions": [...], "probabilities"?: [[...]], "classes"?: [...]}
  *             {"id": 7, "error": "why"}
+ *
+ * The process runs as user code (user-code.ts): an allow-listed environment, and a private directory holding
+ * its model file, removed when it exits.
  *
  * A program that does not know the mode (it exits, or never says ready) is served the old way, one
  * process per call within the same timeout, and serve mode is tried again five minutes later. A process that dies fails the calls in flight with a clear error, never a hang,
@@ -69,7 +76,7 @@ class CommandServer {
 
   constructor(
     private readonly artifact: CommandModelArtifact,
-    private readonly modelPath: string,
+    private readonly loadModel: ModelLoader,
     private readonly options: CommandServerOptions,
   ) {}
 
@@ -98,7 +105,7 @@ class CommandServer {
   private async predictPerCall(rows: Row[]): Promise<Predictions> {
     const signal = AbortSignal.timeout(this.options.requestTimeoutMs);
     try {
-      return await predictWithCommand(this.artifact, this.modelPath, rows, { signal });
+      return await predictWithCommand(this.artifact, await this.loadModel(), rows, { signal });
     } catch (error) {
       if (signal.aborted) throw new CommandServerError(`${this.label()} did not answer within ${this.options.requestTimeoutMs} ms`, 'timeout');
       throw new CommandServerError(`${this.label()} failed: ${(error as Error).message}`, 'failed');
@@ -130,27 +137,35 @@ class CommandServer {
 
   /** Starts the process if none runs; true once it said ready, false when it has no serve mode. */
   private start(): Promise<boolean> {
-    if (this.ready) return this.ready;
-    const [program, ...args] = this.artifact.command;
-    // The same CUSTODY_PARAMS file as the other modes, kept for the process's life.
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'custody-serve-'));
-    const paramsFile = path.join(dir, 'params.json');
-    writeFileSync(paramsFile, JSON.stringify({ params: this.artifact.params, seed: this.artifact.seed, task: this.artifact.task, target: this.artifact.target, features: this.artifact.features }));
-    const child = spawn(program!, args, {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, CUSTODY_MODE: 'serve', CUSTODY_MODEL: this.modelPath, CUSTODY_PARAMS: paramsFile },
-      stdio: ['pipe', 'pipe', 'pipe'],
-      // Its own process group, so stopping it also stops what it started (a wrapper script's server, say).
-      detached: true,
+    this.ready ??= this.launch().catch((error: Error) => {
+      this.ready = null;
+      throw new CommandServerError(`the model server of ${this.label()} could not start: ${error.message}`, 'failed');
     });
-    child.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    return this.ready;
+  }
+
+  /** Writes the model and its parameters to a private directory, kept for the process's life, and starts it. */
+  private async launch(): Promise<boolean> {
+    const root = await makePrivateDir('serve');
+    const dirs = await userCodeDirs(root);
+    const files = { CUSTODY_MODEL: path.join(dirs.io, 'model.bin'), CUSTODY_PARAMS: path.join(dirs.io, 'params.json') };
+    try {
+      await writeFile(files.CUSTODY_MODEL, await this.loadModel(), { mode: 0o600 });
+      await writeFile(files.CUSTODY_PARAMS, paramsOf(this.artifact));
+    } catch (error) {
+      rmSync(root, { recursive: true, force: true });
+      throw error;
+    }
+    const child = startUserCode(this.artifact.command, dirs, { CUSTODY_MODE: 'serve', ...files }, { variables: this.artifact.variables, stdio: ['pipe', 'pipe', 'pipe'] }) as ChildProcessWithoutNullStreams;
+    child.once('exit', () => rmSync(root, { recursive: true, force: true }));
+    child.once('error', () => rmSync(root, { recursive: true, force: true }));
     this.child = child;
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
     child.stdin.on('error', () => undefined);
     const lines = createInterface({ input: child.stdout });
     let saidReady = false;
-    this.ready = new Promise<boolean>((resolve) => {
+    return await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {
         this.unsupportedAt = Date.now();
         this.stop();
@@ -187,7 +202,6 @@ class CommandServer {
         resolve(false);
       });
     });
-    return this.ready;
   }
 
   private answer(message: Record<string, unknown>, from: ChildProcessWithoutNullStreams): void {
@@ -234,11 +248,11 @@ export class CommandServers {
     this.options = { ...DEFAULTS, ...options };
   }
 
-  async predict(artifact: CommandModelArtifact, modelPath: string, rows: Row[]): Promise<Predictions> {
+  async predict(artifact: CommandModelArtifact, loadModel: ModelLoader, rows: Row[]): Promise<Predictions> {
     const key = serverKey(artifact);
     let server = this.servers.get(key);
     if (!server) {
-      server = new CommandServer(artifact, modelPath, this.options);
+      server = new CommandServer(artifact, loadModel, this.options);
       this.servers.set(key, server);
     }
     return await server.predict(rows);

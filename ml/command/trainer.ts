@@ -1,19 +1,20 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { PROJECT_ROOT } from '../../paths.js';
+import { withPrivateDir } from '../../storage/private-dir.js';
 import type { Row } from '../../storage/read-rows.js';
+import { startUserCode, userCodeDirs, type UserCodeDirs } from './user-code.js';
 import type { Predictions } from '../metrics.js';
 import type { CommandModelArtifact } from '../artifact.js';
 import type { TrainJob } from '../trainers/job.js';
 
 /**
- * The `command` trainer runs any executable under a small file contract. It is started from the
- * repository root with these environment variables (paths to files in a private directory):
+ * The `command` trainer runs any executable under a small file contract. It is started in a private working
+ * directory (arguments naming repository files are made absolute), with an allow-listed environment
+ * (ml/command/user-code.ts: none of Custody's secrets) and these variables, paths to files in a private directory:
  *
  *   CUSTODY_MODE         `train` or `predict`
  *   CUSTODY_TRAIN_DATA   train: CSV of the feature columns and the target
@@ -24,7 +25,8 @@ import type { TrainJob } from '../trainers/job.js';
  *   CUSTODY_METRICS      train, optional: where to write JSON { name: number } of extra metrics
  *
  * A non-zero exit fails the trial with the end of its output. Custody computes the metrics itself
- * from the predictions, the same way as for the built-in trainers.
+ * from the predictions, the same way as for the built-in trainers. Every file of a start, the data included,
+ * is removed when it ends, however it ends.
  */
 export class CommandTrainerError extends Error {
   override readonly name = 'CommandTrainerError';
@@ -40,6 +42,8 @@ export interface CommandRunOptions {
   signal?: AbortSignal;
   /** Called every few seconds while the command runs. */
   onTick?: () => void;
+  /** Variables of this process's environment the spec gives the command (training.environment.variables). */
+  variables?: readonly string[];
 }
 
 export async function trainWithCommand(
@@ -47,34 +51,37 @@ export async function trainWithCommand(
   rows: { train: Row[]; predict: Row[] },
   options: CommandRunOptions,
 ): Promise<{ modelBytes: Buffer; predictions: Predictions; extraMetrics: Record<string, number> }> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'custody-command-'));
-  try {
-    const files = contractFiles(dir);
+  return await withPrivateDir('command', async (root) => {
+    const dirs = await userCodeDirs(root);
+    const files = contractFiles(dirs.io);
     const columns = job.features.map((f) => f.name);
     await writeFile(files.CUSTODY_TRAIN_DATA, toCsv(rows.train, [...columns, job.target]));
     await writeFile(files.CUSTODY_PREDICT_DATA, toCsv(rows.predict, columns));
     await writeFile(files.CUSTODY_PARAMS, JSON.stringify({ params: job.params, seed: job.seed, task: job.task, target: job.target, features: job.features }));
-    await run(job.command!, { ...files, CUSTODY_MODE: 'train' }, options);
+    await run(job.command!, dirs, { ...files, CUSTODY_MODE: 'train' }, options);
     if (!existsSync(files.CUSTODY_MODEL)) throw new CommandTrainerError('the command exited without writing its model to CUSTODY_MODEL', false);
     const predictions = await readPredictions(files.CUSTODY_PREDICTIONS, rows.predict.length);
     const extraMetrics = existsSync(files.CUSTODY_METRICS) ? await readMetrics(files.CUSTODY_METRICS) : {};
     return { modelBytes: await readFile(files.CUSTODY_MODEL), predictions, extraMetrics };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
-export async function predictWithCommand(artifact: CommandModelArtifact, modelPath: string, rows: Row[], options: CommandRunOptions = {}): Promise<Predictions> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'custody-command-'));
-  try {
-    const files = { ...contractFiles(dir), CUSTODY_MODEL: modelPath };
+/** Predicts with a command model by a process for this call: the model's bytes are written to a private file that lives as long as the call. */
+export async function predictWithCommand(artifact: CommandModelArtifact, model: Uint8Array, rows: Row[], options: CommandRunOptions = {}): Promise<Predictions> {
+  return await withPrivateDir('command', async (root) => {
+    const dirs = await userCodeDirs(root);
+    const files = contractFiles(dirs.io);
+    await writeFile(files.CUSTODY_MODEL, model, { mode: 0o600 });
     await writeFile(files.CUSTODY_PREDICT_DATA, toCsv(rows, artifact.features.map((f) => f.name)));
-    await writeFile(files.CUSTODY_PARAMS, JSON.stringify({ params: artifact.params, seed: artifact.seed, task: artifact.task, target: artifact.target, features: artifact.features }));
-    await run(artifact.command, { ...files, CUSTODY_MODE: 'predict' }, options);
+    await writeFile(files.CUSTODY_PARAMS, paramsOf(artifact));
+    await run(artifact.command, dirs, { ...files, CUSTODY_MODE: 'predict' }, { ...options, variables: artifact.variables });
     return await readPredictions(files.CUSTODY_PREDICTIONS, rows.length);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
+}
+
+/** The CUSTODY_PARAMS file of a command model, the same in every mode. */
+export function paramsOf(artifact: CommandModelArtifact): string {
+  return JSON.stringify({ params: artifact.params, seed: artifact.seed, task: artifact.task, target: artifact.target, features: artifact.features });
 }
 
 /**
@@ -140,10 +147,9 @@ async function readPredictions(file: string, expected: number): Promise<Predicti
   };
 }
 
-async function run(command: string[], env: Record<string, string>, options: CommandRunOptions): Promise<void> {
-  const [program, ...args] = command;
-  // Its own process group, so stopping it also stops anything it started (a shell's children, say).
-  const child = spawn(program!, args, { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+async function run(command: string[], dirs: UserCodeDirs, contract: Record<string, string>, options: CommandRunOptions): Promise<void> {
+  const program = command[0]!;
+  const child = startUserCode(command, dirs, contract, { variables: options.variables, stdio: ['ignore', 'pipe', 'pipe'] });
   const signalGroup = (signal: NodeJS.Signals) => {
     try {
       process.kill(-child.pid!, signal);
@@ -155,8 +161,8 @@ async function run(command: string[], env: Record<string, string>, options: Comm
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);
   };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
   const tick = setInterval(() => options.onTick?.(), 2000);
   const onAbort = () => {
     signalGroup('SIGTERM');

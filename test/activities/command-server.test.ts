@@ -1,9 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CommandServerError, CommandServers } from '../../ml/command/server.js';
 import type { CommandModelArtifact } from '../../ml/artifact.js';
+import { PROJECT_ROOT } from '../../paths.js';
 // @ts-expect-error: plain ESM helper shared with `npm start`, without type declarations
 import { isAlive } from '../../scripts/processes.mjs';
 
@@ -11,9 +13,9 @@ import { isAlive } from '../../scripts/processes.mjs';
 describe('command model servers', () => {
   let dir: string;
   let servers: CommandServers;
+  const modelBytes = async () => Buffer.from('model');
   beforeEach(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'custody-serve-test-'));
-    writeFileSync(path.join(dir, 'model.bin'), 'model');
     writeFileSync(path.join(dir, 'starts'), '');
   });
   afterEach(() => {
@@ -34,7 +36,7 @@ describe('command model servers', () => {
   });
   const model = () => artifact(['node', 'test/fixtures/serving-model.mjs']);
   const starts = () => readFileSync(path.join(dir, 'starts'), 'utf8').trim().split('\n').filter(Boolean).map(Number);
-  const call = (label: string, a = model()) => servers.predict(a, path.join(dir, 'model.bin'), [{ x: label }]);
+  const call = (label: string, a = model()) => servers.predict(a, modelBytes, [{ x: label }]);
 
   it('starts one process on first use and answers every later call from it', async () => {
     servers = new CommandServers();
@@ -73,7 +75,8 @@ describe('command model servers', () => {
 
   it('serves a program without a serve mode the old way, one process per call', async () => {
     servers = new CommandServers();
-    const legacy = artifact(['node', '-e', "if (process.env.CUSTODY_MODE === 'serve') process.exit(2); else import('./test/fixtures/serving-model.mjs')"], 'b'.repeat(64));
+    const fixture = JSON.stringify(pathToFileURL(path.join(PROJECT_ROOT, 'test/fixtures/serving-model.mjs')).href);
+    const legacy = artifact(['node', '-e', `if (process.env.CUSTODY_MODE === 'serve') process.exit(2); else import(${fixture})`], 'b'.repeat(64));
     expect((await call('one', legacy)).values).toEqual(['one']);
     expect((await call('two', legacy)).values).toEqual(['two']);
     expect(starts()).toHaveLength(0);
@@ -82,8 +85,8 @@ describe('command model servers', () => {
   it('gives versions that share a model file but not their feature list a process each', async () => {
     servers = new CommandServers();
     const other = { ...model(), features: [{ name: 'y', kind: 'categorical' as const }] };
-    expect((await servers.predict(model(), path.join(dir, 'model.bin'), [{ x: 'from-x', y: 'from-y' }])).values).toEqual(['from-x']);
-    expect((await servers.predict(other, path.join(dir, 'model.bin'), [{ x: 'from-x', y: 'from-y' }])).values).toEqual(['from-y']);
+    expect((await servers.predict(model(), modelBytes, [{ x: 'from-x', y: 'from-y' }])).values).toEqual(['from-x']);
+    expect((await servers.predict(other, modelBytes, [{ x: 'from-x', y: 'from-y' }])).values).toEqual(['from-y']);
     expect(starts()).toHaveLength(2);
   });
 

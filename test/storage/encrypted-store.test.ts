@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { EncryptedArtifactStore } from '../../storage/encrypted-store.js';
 import { DecryptionError, Keyring } from '../../storage/encryption/keyring.js';
 import { LocalArtifactStore } from '../../storage/local-store.js';
+import { processPrivateDir } from '../../storage/private-dir.js';
 
 const MARKER = `marker-${randomBytes(6).toString('hex')}`;
 const k1 = { id: 'k1', key: randomBytes(32) };
@@ -18,6 +19,9 @@ function filesUnder(dir: string): string[] {
     .filter((e) => e.isFile())
     .map((e) => path.join(e.parentPath, e.name));
 }
+
+/** The files under this process's private directory that hold the marker in clear. */
+const plaintextFiles = () => filesUnder(processPrivateDir()).filter((f) => readFileSync(f).includes(MARKER));
 
 /** A CSV of about 300 KB (several 64 KiB chunks) with the marker on every row. */
 const csv = () => ['id,note', ...Array.from({ length: 6000 }, (_, i) => `${i},${MARKER} row ${i}`)].join('\n') + '\n';
@@ -47,12 +51,38 @@ describe('the encrypted artifact store', () => {
 
     expect((await store.read(stored.sha256)).equals(content)).toBe(true);
     expect(JSON.parse((await store.read(model.sha256)).toString()).classes).toEqual([MARKER]);
-    // A second store (another process) has no working copy: it decrypts one, outside the store and private.
+    // A second store (another process) decrypts a working copy for code that reads files: outside the store, private.
     const other = new EncryptedArtifactStore(new LocalArtifactStore(root), new Keyring([k1], 'k1'));
-    const working = await other.localPath(stored.sha256);
-    expect(readFileSync(working).equals(content)).toBe(true);
-    expect(path.relative(root, working).startsWith('..')).toBe(true);
-    expect(statSync(path.dirname(path.dirname(path.dirname(path.dirname(working))))).mode & 0o077).toBe(0);
+    const working = await other.withLocalFile(stored.sha256, async (file) => {
+      expect(readFileSync(file).equals(content)).toBe(true);
+      expect(path.relative(root, file).startsWith('..')).toBe(true);
+      expect(statSync(path.dirname(path.dirname(file))).mode & 0o077).toBe(0);
+      return file;
+    });
+    expect(existsSync(working)).toBe(false);
+  });
+
+  it('keeps a plaintext copy only while code uses it: shared by callers at once, removed after the last, even when one fails', async () => {
+    const { store } = setUp();
+    const stored = await store.putStream(Readable.from([Buffer.from(csv())]));
+    // Storing leaves no plaintext behind: the spooled copy it hashed is gone as soon as the sealed one is written.
+    expect(plaintextFiles()).toEqual([]);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const first = store.withLocalFile(stored.sha256, async (file) => {
+      await held;
+      return file;
+    });
+    await expect.poll(() => plaintextFiles().length).toBe(1);
+    const second = store.withLocalFile(stored.sha256, async (file) => file);
+    const failing = store.withLocalFile(stored.sha256, async () => {
+      throw new Error('the caller failed');
+    });
+    await expect(failing).rejects.toThrow('the caller failed');
+    expect(await second).toBe(plaintextFiles()[0]);
+    release();
+    expect(await first).toBe(await second);
+    expect(plaintextFiles()).toEqual([]);
   });
 
   it('reads what an old key sealed after rotation, and names the key it lacks', async () => {
@@ -79,7 +109,8 @@ describe('the encrypted artifact store', () => {
     flipped[flipped.length - 100]! ^= 1;
     writeFileSync(at(a.sha256), flipped);
     await expect(fresh().read(a.sha256)).rejects.toThrow(/does not decrypt/);
-    await expect(fresh().localPath(a.sha256)).rejects.toThrow(/does not decrypt/);
+    await expect(fresh().withLocalFile(a.sha256, async (file) => file)).rejects.toThrow(/does not decrypt/);
+    expect(plaintextFiles()).toEqual([]);
 
     writeFileSync(at(a.sha256), original.subarray(0, original.length - 70_000));
     await expect(fresh().read(a.sha256)).rejects.toThrow(/is truncated/);

@@ -60,9 +60,18 @@ describe('the artifact store on S3', () => {
     // Parts in flight and stream buffers, not the file: a 256 MB upload grows memory by well under half of it.
     expect((peak - before) / 2 ** 20).toBeLessThan(128);
     const fresh = open();
-    const local = await fresh.localPath(stored.sha256);
+    const local = await fresh.withLocalFile(stored.sha256, async (file) => file);
     expect(sha(readFileSync(local))).toBe(stored.sha256);
-    expect(await fresh.localPath(stored.sha256)).toBe(local);
+    expect(await fresh.withLocalFile(stored.sha256, async (file) => file)).toBe(local);
+  });
+
+  it('checks a cached copy against its address every time it is used, and fetches an altered one again', async () => {
+    const store = open();
+    const bytes = Buffer.from('cached content');
+    const { sha256 } = await store.putBytes(bytes);
+    const local = await store.withLocalFile(sha256, async (file) => file);
+    writeFileSync(local, 'altered in the cache');
+    expect(await store.withLocalFile(sha256, async (file) => readFileSync(file))).toEqual(bytes);
   });
 
   it('refuses content that no longer matches its hash, on read and on download', async () => {
@@ -72,7 +81,7 @@ describe('the artifact store on S3', () => {
     writeFileSync(objectFile(sha(bytes)), 'tampered content');
     await expect(open().read(sha(bytes))).rejects.toThrow(ArtifactIntegrityError);
     await expect(open().read(sha(bytes))).rejects.toThrow(`artifact ${sha(bytes)} in s3://custody-test/${env.prefix}/ does not match its hash`);
-    await expect(open().localPath(sha(bytes))).rejects.toThrow(ArtifactIntegrityError);
+    await expect(open().withLocalFile(sha(bytes), async (file) => file)).rejects.toThrow(ArtifactIntegrityError);
     expect(readFileSync(objectFile(sha(bytes)), 'utf8')).toBe('tampered content');
   });
 
@@ -106,6 +115,11 @@ describe('the artifact store on S3', () => {
     expect(object.subarray(0, 6).toString()).toBe('CSEAL1');
     expect(object.includes(marker)).toBe(false);
     expect((await sealed().read(stored.sha256)).equals(bytes)).toBe(true);
-    expect(readFileSync(await sealed().localPath(stored.sha256)).equals(bytes)).toBe(true);
+    const copy = await sealed().withLocalFile(stored.sha256, async (file) => {
+      expect(readFileSync(file).equals(bytes)).toBe(true);
+      return file;
+    });
+    // The plaintext copy lived only while it was used.
+    expect(existsSync(copy)).toBe(false);
   });
 });
