@@ -6,6 +6,7 @@ import { NoNulPipe } from './common/no-nul.pipe.js';
 import { GraphQLModule } from '@nestjs/graphql';
 import { CoreModule, type ApiDependencies } from './core/core.module.js';
 import { DomainErrorFilter } from './errors/domain-error.filter.js';
+import { DateTimeScalar } from './common/date-time.scalar.js';
 import { formatGraphQLError } from './errors/graphql-errors.js';
 import type { Repositories } from '../db/repositories/index.js';
 import { createLoaders, type RequestContext } from './common/loaders.js';
@@ -44,6 +45,8 @@ export class AppModule {
           useFactory: (repos: Repositories, config: Config) => ({
             autoSchemaFile: true,
             sortSchema: true,
+            // NestJS's own DateTime takes anything `new Date()` does, Invalid Date and year -48474 included.
+            buildSchemaOptions: { scalarsMap: [{ type: Date, scalar: DateTimeScalar }] },
             path: '/graphql',
             introspection: config.security.introspection,
             // The Apollo landing page loads its explorer from the internet; the console is ours instead.

@@ -17,6 +17,12 @@ export function toGraphQLError(error: DomainError): GraphQLError {
 }
 
 /**
+ * What graphql answers, after 50 problems with a request's variables, instead of the next one. Apollo gives it
+ * no code (it names no variable), yet it is the client's doing like the 50 before it.
+ */
+const TOO_MANY_VARIABLE_ERRORS = 'Too many errors processing variables, error limit reached. Execution aborted.';
+
+/**
  * Last line of defence for Apollo's `formatError`: domain and GraphQL validation errors pass through
  * without stack traces; anything unexpected is logged with a reference and answered with that reference only.
  */
@@ -25,6 +31,9 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
   if (original instanceof DomainError) {
     const mapped = toGraphQLError(original);
     return { message: mapped.message, path: formatted.path, locations: formatted.locations, extensions: mapped.extensions };
+  }
+  if (error instanceof GraphQLError && !error.originalError && error.message === TOO_MANY_VARIABLE_ERRORS) {
+    return { message: error.message, extensions: { code: 'BAD_USER_INPUT' } };
   }
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {

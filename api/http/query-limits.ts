@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, getNamedType, getNullableType, isInputObjectType, isListType, type GraphQLField, type ValidationContext, type ValidationRule } from 'graphql';
+import { GraphQLError, getNamedType, getNullableType, getVariableValues, isInputObjectType, isListType, type GraphQLField, type ValidationContext, type ValidationRule } from 'graphql';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { getComplexity, type ComplexityEstimatorArgs } from 'graphql-query-complexity';
 
@@ -48,16 +48,26 @@ export const depthRule = (maxDepth: number): ValidationRule =>
 /** The most tokens a GraphQL document may hold: parsing stops there, so a huge query costs little. */
 export const MAX_TOKENS = 5000;
 
+/** As many variable problems as execution reports before it stops (graphql's own limit). */
+const MAX_VARIABLE_ERRORS = 50;
+
 /**
  * Refuses an operation whose estimated cost exceeds `maxCost` before any resolver runs, with
  * QUERY_TOO_COSTLY naming both figures. The cost needs the request's variables, so it is a plugin.
+ * Variables that do not coerce are left to execution, which refuses them before any resolver runs
+ * as a 400 BAD_USER_INPUT naming each variable and the reason, as for any bad variable; the cost of
+ * such an operation is moot. (`getComplexity` coerces them too, and its error would escape as a 500.)
  */
 export function costLimit(maxCost: number): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ request, document, schema }) {
-          const cost = getComplexity({ schema, query: document, variables: request.variables ?? {}, operationName: request.operationName ?? undefined, estimators: [fieldCost] });
+        async didResolveOperation({ request, document, schema, operation }) {
+          // No operation to run (a name the document lacks), or variables that do not coerce: execution refuses it.
+          if (!operation) return;
+          const variables = request.variables ?? {};
+          if (getVariableValues(schema, operation.variableDefinitions ?? [], variables, { maxErrors: MAX_VARIABLE_ERRORS }).errors) return;
+          const cost = getComplexity({ schema, query: document, variables, operationName: request.operationName ?? undefined, estimators: [fieldCost] });
           if (cost <= maxCost) return;
           throw new GraphQLError(`The operation's estimated cost is ${cost}, over the limit of ${maxCost}: ask for smaller pages or fewer nested lists`, {
             extensions: { code: 'QUERY_TOO_COSTLY', cost, limit: maxCost, http: { status: 400 } },
