@@ -12,6 +12,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/setup/global-setup.ts'],
+    // Every file's server lives (in this process and in the children it starts) are searched for secrets after it.
+    setupFiles: ['test/setup/secret-scan.ts'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 60_000,

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import postgres from 'postgres';
 import { TokensService } from '../api/access/tokens.service.js';
+import { RefusalAudit } from '../api/access/refusal-audit.js';
 import { RefusalLimiter } from '../api/access/refusal-limiter.js';
 import { loadConfig } from '../config.js';
 import { openDatabase, type Database } from '../db/client.js';
@@ -105,7 +106,8 @@ export async function startCluster(options: { temporalCli: string; toxiproxyApi:
 
   const database = await openDatabase({ kind: 'postgres', url: direct.toString(), maxConnections: 4 });
   const config = loadConfig({ ...env, DATABASE_URL: direct.toString() });
-  const access = new TokensService(createRepositories(database.db), new RefusalLimiter(config));
+  const repos = createRepositories(database.db);
+  const access = new TokensService(repos, new RefusalLimiter(config), new RefusalAudit(repos, config));
   const tokens: Record<string, string> = {};
   for (const [person, role] of Object.entries(PEOPLE)) tokens[person] = (await access.create({ name: person, role }, 'faults')).token;
 

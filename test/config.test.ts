@@ -24,6 +24,9 @@ describe('configuration', () => {
     [{ CUSTODY_CORS_ORIGINS: 'https://console.example.com/app' }, 'CUSTODY_CORS_ORIGINS must list origins such as https://console.example.com (scheme, host and port only) (got "https://console.example.com/app")'],
     [{ CUSTODY_WEBHOOK_ALLOW_RANGES: '10.0.0.0/33' }, 'CUSTODY_WEBHOOK_ALLOW_RANGES must list address ranges such as 10.0.0.0/8 or fd00::/8 (got "10.0.0.0/33")'],
     [{ CUSTODY_GRAPHQL_INTROSPECTION: 'yes' }, 'CUSTODY_GRAPHQL_INTROSPECTION must be true or false (got "yes")'],
+    // Secrets are named, never echoed: the line goes to stderr, and stderr to logs.
+    [{ CUSTODY_ENCRYPTION_KEYS: 'k1:c2hvcnQ=' }, 'CUSTODY_ENCRYPTION_KEYS must list keys as id:base64, each id lowercase letters, digits or dashes and each key 32 random bytes in base64 (openssl rand -base64 32) (its value is not shown: it holds secrets)'],
+    [{ DATABASE_URL: 'mysql://app:hunter2@db/custody' }, 'DATABASE_URL must be a URL starting with postgres:// or postgresql:// (got "mysql://app:***@db/custody")'],
   ])('reports %o in one line naming the variable and the reason', (env, expected) => {
     let caught: unknown;
     try {
@@ -37,7 +40,7 @@ describe('configuration', () => {
   });
 
   it('reads the security settings: small bodies, no cross-origin callers and introspection off in production by default', () => {
-    expect(loadConfig({}).security).toEqual({ bodyLimit: 1024 ** 2, uploadLimit: 2 * 1024 ** 3, corsOrigins: [], introspection: true, maxDepth: 12, maxCost: 50_000, authRefusalsPerMinute: 60, webhookAllowRanges: [] });
+    expect(loadConfig({}).security).toEqual({ bodyLimit: 1024 ** 2, uploadLimit: 2 * 1024 ** 3, corsOrigins: [], introspection: true, maxDepth: 12, maxCost: 50_000, authRefusalsPerMinute: 60, auditedRefusalsPerMinute: 10, webhookAllowRanges: [] });
     expect(loadConfig({ NODE_ENV: 'production' }).security.introspection).toBe(false);
     expect(loadConfig({ NODE_ENV: 'production', CUSTODY_GRAPHQL_INTROSPECTION: 'true' }).security.introspection).toBe(true);
     const set = loadConfig({ CUSTODY_BODY_LIMIT: '512kb', CUSTODY_CORS_ORIGINS: 'https://a.example, http://localhost:5173', CUSTODY_WEBHOOK_ALLOW_RANGES: '10.0.0.0/8' }).security;

@@ -1,5 +1,5 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
 import type { Repositories } from '../../db/repositories/index.js';
 import { ROLES, type ApiTokenRow, type Role } from '../../db/schema/access.js';
 import { durationMs } from '../../domain/pipeline/spec.js';
@@ -8,6 +8,7 @@ import { REPOSITORIES } from '../core/tokens.js';
 import { AccessError } from './access.error.js';
 import type { Caller } from './principal.js';
 import { hashToken } from './bearer.js';
+import { RefusalAudit } from './refusal-audit.js';
 import { RefusalLimiter } from './refusal-limiter.js';
 
 /** How long a token lives unless its creator says otherwise: people's tokens expire. */
@@ -63,7 +64,7 @@ function expiryOf(input: { expiresIn?: string | null; neverExpires?: boolean | n
  * operator create the first admin token; there is no default password.
  */
 @Injectable()
-export class TokensService {
+export class TokensService implements OnApplicationBootstrap {
   private readonly logger = new Logger('Access');
   private bootstrapCode: string | null = null;
   private readonly recent = new Map<string, { caller: Caller; expiresAt: Date | null; until: number }>();
@@ -71,7 +72,36 @@ export class TokensService {
   constructor(
     @Inject(REPOSITORIES) private readonly repos: Repositories,
     private readonly limiter: RefusalLimiter,
+    private readonly refusals: RefusalAudit,
   ) {}
+
+  /** At every start: the expiries a migration gave to tokens from before expiry go into the audit history. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.auditGivenExpiries();
+  }
+
+  /**
+   * Records each expiry that migration 0025 gave to a token issued before tokens expired as one `token.expiry_set`
+   * event, keyed by the token (so once, however many processes start at once, or again), then marks it audited.
+   * Returns how many grants it recorded (0 once they all are).
+   */
+  async auditGivenExpiries(): Promise<number> {
+    const grants = await this.repos.access.unauditedExpiryGrants();
+    if (grants.length === 0) return 0;
+    await this.repos.audit.appendMany(
+      grants.map((grant) => ({
+        actor: 'system:migration',
+        action: 'token.expiry_set',
+        subjectType: 'token',
+        subjectId: grant.tokenId,
+        payload: { principal: grant.principalName, prefix: grant.prefix, expiresAt: grant.expiresAt.toISOString(), grantedAt: grant.grantedAt.toISOString(), reason: 'issued before tokens expired, it was given an expiry 90 days from the migration' },
+        idempotencyKey: `token:${grant.tokenId}:expiry_set`,
+      })),
+    );
+    await this.repos.access.markExpiryGrantsAudited(grants.map((grant) => grant.tokenId), new Date());
+    this.logger.log(`${grants.length} tokens issued before tokens expired were given an expiry 90 days from the migration; recorded in the audit history`);
+    return grants.length;
+  }
 
   /** Returns a fresh bootstrap code when the database has no admin yet, else null. */
   async prepareBootstrap(): Promise<string | null> {
@@ -221,9 +251,9 @@ export class TokensService {
     return await this.repos.access.listTokens();
   }
 
-  /** A known principal's refusal is a governance fact: one audit event, in the chain. */
+  /** A known principal's refusal is a governance fact: an audit event of its own, or past a few a minute, counted into one a minute. */
   async recordRefusal(actor: string, operation: string, code: string, reason: string): Promise<void> {
-    await this.repos.audit.append({ actor, action: 'auth.refused', subjectType: 'operation', subjectId: operation, payload: { code, reason }, idempotencyKey: `refused:${randomUUID()}` });
+    await this.refusals.record(actor, operation, code, reason);
   }
 
   /** A refusal of no known principal (no token, an unknown or revoked one) is counted, not chained: a flood of them cannot grow the audit history. */

@@ -1,9 +1,25 @@
-import { and, desc, eq, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, lte, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.js';
-import { apiTokens, authRefusals, principals, type ApiTokenRow, type AuthRefusalRow, type PrincipalRow, type Role } from '../schema/index.js';
+import {
+  apiTokens,
+  authRefusals,
+  principalRefusals,
+  principals,
+  tokenExpiryGrants,
+  type ApiTokenRow,
+  type AuthRefusalRow,
+  type PrincipalRefusalRow,
+  type PrincipalRow,
+  type Role,
+  type TokenExpiryGrantRow,
+} from '../schema/index.js';
 
 /** How stale a token's lastUsedAt may be: it is written at most this often. */
 const LAST_USED_RESOLUTION_MS = 60_000;
+/** Operations a principal's minute of refusals names one by one; past these, the rest count under "(other)". */
+const NAMED_OPERATIONS = 20;
+
+const minuteOf = (at: Date): Date => new Date(Math.floor(at.getTime() / 60_000) * 60_000);
 
 /** People and systems, their roles, and their (hashed) API tokens. */
 export class AccessRepository {
@@ -11,7 +27,7 @@ export class AccessRepository {
 
   /** Counts a refused request by no known principal in its minute's row (one upsert: no chain append, no lock). */
   async countRefusal(input: { source: string; operation: string; reason: string; at: Date }): Promise<void> {
-    const windowStart = new Date(Math.floor(input.at.getTime() / 60_000) * 60_000);
+    const windowStart = minuteOf(input.at);
     await this.db
       .insert(authRefusals)
       .values({ source: input.source.slice(0, 100), operation: input.operation.slice(0, 200), reason: input.reason, windowStart, count: 1, lastAt: input.at })
@@ -24,6 +40,73 @@ export class AccessRepository {
   /** The counted refusals, newest minute first. */
   async refusalCounts(limit = 100): Promise<AuthRefusalRow[]> {
     return await this.db.select().from(authRefusals).orderBy(desc(authRefusals.windowStart)).limit(limit);
+  }
+
+  /**
+   * Counts a known principal's refusal in its minute's row (one upsert, atomic across processes) and returns the
+   * row as it stands after it: `count` says which refusal of the minute this was, `closedAt` whether the minute
+   * was closed already (by a process whose clock runs ahead of this one's).
+   */
+  async countPrincipalRefusal(input: { actor: string; operation: string; at: Date }): Promise<Pick<PrincipalRefusalRow, 'id' | 'count' | 'windowStart' | 'closedAt'>> {
+    const operation = input.operation.slice(0, 200);
+    const ops = principalRefusals.operations;
+    const [row] = await this.db
+      .insert(principalRefusals)
+      .values({ actor: input.actor, windowStart: minuteOf(input.at), count: 1, operations: { [operation]: 1 }, lastAt: input.at })
+      .onConflictDoUpdate({
+        target: [principalRefusals.actor, principalRefusals.windowStart],
+        set: {
+          count: sql`${principalRefusals.count} + 1`,
+          operations: sql`case when ${ops} -> ${operation}::text is not null or (select count(*) from jsonb_object_keys(${ops})) < ${sql.raw(String(NAMED_OPERATIONS))}
+            then jsonb_set(${ops}, array[${operation}::text], to_jsonb(coalesce((${ops} ->> ${operation}::text)::int, 0) + 1))
+            else jsonb_set(${ops}, '{(other)}', to_jsonb(coalesce((${ops} ->> '(other)')::int, 0) + 1)) end`,
+          lastAt: input.at,
+          updatedAt: input.at,
+        },
+      })
+      .returning({ id: principalRefusals.id, count: principalRefusals.count, windowStart: principalRefusals.windowStart, closedAt: principalRefusals.closedAt });
+    return row!;
+  }
+
+  /** Minutes of principals' refusals not closed yet that ended by `endedBy`, oldest first. */
+  async openPrincipalRefusals(endedBy: Date, limit: number): Promise<PrincipalRefusalRow[]> {
+    return await this.db
+      .select()
+      .from(principalRefusals)
+      .where(and(isNull(principalRefusals.closedAt), lte(principalRefusals.windowStart, new Date(endedBy.getTime() - 60_000))))
+      .orderBy(asc(principalRefusals.windowStart))
+      .limit(limit);
+  }
+
+  /** Closes a minute of refusals, unless its count moved since it was read (then it is read and closed again). */
+  async closePrincipalRefusal(id: string, count: number, at: Date): Promise<boolean> {
+    const closed = await this.db
+      .update(principalRefusals)
+      .set({ closedAt: at, updatedAt: at })
+      .where(and(eq(principalRefusals.id, id), eq(principalRefusals.count, count), isNull(principalRefusals.closedAt)))
+      .returning({ id: principalRefusals.id });
+    return closed.length > 0;
+  }
+
+  /** A principal's counted refusals, newest minute first. */
+  async principalRefusalCounts(actor: string, limit = 100): Promise<PrincipalRefusalRow[]> {
+    return await this.db.select().from(principalRefusals).where(eq(principalRefusals.actor, actor)).orderBy(desc(principalRefusals.windowStart)).limit(limit);
+  }
+
+  /** Expiries the migration gave to tokens from before expiry that are not in the audit history yet, with each token's prefix. */
+  async unauditedExpiryGrants(): Promise<(TokenExpiryGrantRow & { prefix: string; principalName: string })[]> {
+    return await this.db
+      .select({ tokenId: tokenExpiryGrants.tokenId, expiresAt: tokenExpiryGrants.expiresAt, grantedAt: tokenExpiryGrants.grantedAt, auditedAt: tokenExpiryGrants.auditedAt, prefix: apiTokens.prefix, principalName: principals.name })
+      .from(tokenExpiryGrants)
+      .innerJoin(apiTokens, eq(apiTokens.id, tokenExpiryGrants.tokenId))
+      .innerJoin(principals, eq(principals.id, apiTokens.principalId))
+      .where(isNull(tokenExpiryGrants.auditedAt))
+      .orderBy(asc(tokenExpiryGrants.grantedAt), asc(tokenExpiryGrants.tokenId));
+  }
+
+  async markExpiryGrantsAudited(tokenIds: string[], at: Date): Promise<void> {
+    if (tokenIds.length === 0) return;
+    await this.db.update(tokenExpiryGrants).set({ auditedAt: at }).where(and(inArray(tokenExpiryGrants.tokenId, tokenIds), isNull(tokenExpiryGrants.auditedAt)));
   }
 
   async findPrincipal(name: string): Promise<PrincipalRow | null> {

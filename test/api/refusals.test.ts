@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RefusalAudit } from '../../api/access/refusal-audit.js';
 import { createRepositories } from '../../db/repositories/index.js';
 import { startStack, type TestStack } from '../support/stack.js';
 
 /**
  * Nobody without a token can grow the audit history: a refusal that names no known principal is
  * counted per source and minute in a table of its own, while a known principal's refusal stays an
- * audit event (a governance fact). Past a limit, refusals cost the client a 429, not us a lookup.
+ * audit event (a governance fact), up to a threshold a minute, past which the minute is one counted
+ * event. Past a limit, refusals cost the client a 429, not us a lookup.
  */
 describe('a flood of refused requests', () => {
   let stack: TestStack;
@@ -69,6 +71,43 @@ describe('refused requests', () => {
     const refused = await stack.api.gql('mutation { createToken(input: { name: "x@example.com", role: "admin" }) { token } }', {}, { as: 'viewer@example.com' });
     expect(refused.errors![0]!.extensions!.code).toBe('FORBIDDEN');
     expect((await head()).headSeq).toBe(before.headSeq + 1);
+  });
+
+  it("counts a known principal's refusals past the threshold of a minute into one event: the first stay events, and the chain grows by the threshold and one", { timeout: 120_000 }, async () => {
+    const threshold = stack.config.security.auditedRefusalsPerMinute;
+    expect(threshold).toBe(10);
+    const hammer = (await stack.api.data<{ createToken: { token: string } }>('mutation { createToken(input: { name: "hammer@example.com", role: "viewer" }) { token } }', {}, 'admin@example.com')).createToken.token;
+    const refused = () =>
+      fetch(stack.api.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${hammer}` }, body: JSON.stringify({ query: 'mutation { createToken(input: { name: "me@example.com", role: "admin" }) { token } }' }) }).then(
+        async (r) => ((await r.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code,
+      );
+    // The 200 refusals fall in one minute: they start with at least 30 s of it left.
+    const left = 60_000 - (Date.now() % 60_000);
+    if (left < 30_000) await new Promise((resolve) => setTimeout(resolve, left + 100));
+    const before = await head();
+    for (let batch = 0; batch < 10; batch++) expect(await Promise.all(Array.from({ length: 20 }, refused))).toEqual(Array(20).fill('FORBIDDEN'));
+    expect((await head()).headSeq - before.headSeq).toBe(threshold);
+
+    // Every refusal is counted; the minute, closed (by whichever process, as often as it may be), is one event.
+    const [minute] = await createRepositories(stack.database.db).access.principalRefusalCounts('hammer@example.com');
+    expect(minute).toMatchObject({ count: 200, operations: { createToken: 200 } });
+    const refusals = stack.api.app.get(RefusalAudit);
+    await refusals.closeMinutes(new Date(minute!.windowStart.getTime() + 120_000));
+    await refusals.closeMinutes(new Date(minute!.windowStart.getTime() + 180_000));
+    expect(await head()).toEqual({ ok: true, headSeq: before.headSeq + threshold + 1 });
+
+    const trail = await stack.api.data<{ auditTrail: { nodes: { seq: number; action: string; subjectId: string; payload: Record<string, unknown> }[] } }>('{ auditTrail(input: { actor: "hammer@example.com", first: 500 }) { nodes { seq action subjectId payload } } }', {}, 'admin@example.com');
+    const events = trail.auditTrail.nodes;
+    expect(events.map((e) => e.action)).toEqual([...Array(threshold).fill('auth.refused'), 'auth.refused_aggregated']);
+    expect(events[0]).toMatchObject({ subjectId: 'createToken', payload: { code: 'FORBIDDEN', reason: 'createToken needs the role admin; hammer@example.com is viewer' } });
+    expect(events.at(-1)!.payload).toEqual({
+      windowStart: minute!.windowStart.toISOString(),
+      windowEnd: new Date(minute!.windowStart.getTime() + 60_000).toISOString(),
+      count: 200,
+      auditedOneByOne: threshold,
+      aggregated: 200 - threshold,
+      operations: { createToken: 200 },
+    });
   });
 
   it('tokens expire: 90 days by default, sooner when asked, never only when asked explicitly', { timeout: 30_000 }, async () => {

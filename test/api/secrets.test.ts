@@ -27,6 +27,7 @@ function strings(value: unknown, into: string[] = []): string[] {
  * Secrets never leak: a whole life (first admin, tokens, a webhook, a governed run, refusals, a rotation)
  * against the real all-in-one process, then everything it wrote is searched for every secret it handed
  * out: its logs (at debug level), every Temporal history, every database row, and what the webhook received.
+ * (The logs of every other server life of the suite are searched too, after each file: test/setup/secret-scan.ts.)
  */
 describe('secrets, after a whole life of the server', () => {
   let database: TestDatabase;

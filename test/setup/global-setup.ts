@@ -47,7 +47,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (await reachablePostgres(adminUrl)) {
     project.provide('postgresAdminUrl', adminUrl);
   } else {
-    process.stdout.write(`\n[custody tests] PostgreSQL is not reachable at ${adminUrl}; database tests use embedded PGlite instead.\n`);
+    // The URL without its password (TEST_POSTGRES_URL may hold one): the run's output is a log like any other.
+    process.stdout.write(`\n[custody tests] PostgreSQL is not reachable at ${adminUrl.replace(/^([^:/]+:\/\/[^:/@]*:)[^@]*@/, '$1***@')}; database tests use embedded PGlite instead.\n`);
     project.provide('postgresAdminUrl', null);
   }
 

@@ -3,9 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../config.js';
+import { noteSecretsOf } from './secret-scan.js';
 
-/** A configuration pointing at the run's Temporal server and a private data directory. */
+/**
+ * A configuration pointing at the run's Temporal server and a private data directory. Its secrets (encryption
+ * keys, an S3 secret key) are given to the secret scan, which fails the file if the life they configure logs them.
+ */
 export function testConfig(env: Record<string, string> = {}): Config {
+  noteSecretsOf(env);
   return loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'error',

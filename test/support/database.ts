@@ -10,13 +10,15 @@ export interface TestDatabase extends Database {
 
 /**
  * A fresh, migrated database for one test file: a new database on the run's Postgres server when one
- * is reachable (so files run in parallel without sharing rows), else an in-memory PGlite.
+ * is reachable (so files run in parallel without sharing rows), else an in-memory PGlite. With
+ * `migrated: false` it is empty, for a test that migrates it step by step.
  */
-export async function createTestDatabase(kind: 'default' | 'pglite' = 'default'): Promise<TestDatabase> {
+export async function createTestDatabase(kind: 'default' | 'pglite' = 'default', options: { migrated?: boolean } = {}): Promise<TestDatabase> {
   const adminUrl = inject('postgresAdminUrl');
+  const migrated = options.migrated ?? true;
   if (kind === 'pglite' || !adminUrl) {
     const database = await openDatabase({ kind: 'pglite' });
-    await database.migrate();
+    if (migrated) await database.migrate();
     return { ...database, url: null };
   }
   const name = `custody_test_${randomBytes(6).toString('hex')}`;
@@ -25,7 +27,7 @@ export async function createTestDatabase(kind: 'default' | 'pglite' = 'default')
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   const database = await openDatabase({ kind: 'postgres', url: url.toString(), maxConnections: 5 });
-  await database.migrate();
+  if (migrated) await database.migrate();
   return {
     ...database,
     url: url.toString(),
