@@ -63,6 +63,19 @@ export default tseslint.config(
   wall(['observability/**/*.ts'], ['activities', 'api', 'db', 'workflows', 'worker', 'ml', 'storage', 'clients', 'bench'], 'observability/ (tracing) wraps what it is given: it imports nothing else of ours.'),
   wall(['api/**/*.ts'], ['activities', 'worker', 'bench'], 'api/ never imports worker code: move what both need to domain/, ml/, storage/ or clients/.'),
   {
+    // One writer per fact: a run's record (its row, its steps) and its gates' record are written by its workflow
+    // alone, through the projection activities (activities/runs/); the API starts workflows and reads.
+    files: ['**/*.ts', '**/*.tsx'],
+    ignores: ['activities/runs/**', 'db/**', 'test/**', 'bench/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: "CallExpression[callee.object.property.name='runs'][callee.property.name=/^(create|update|upsertStep)$/]", message: "A run's record has one writer, its workflow (activities/runs/): start the workflow instead." },
+        { selector: "CallExpression[callee.object.property.name='gates'][callee.property.name='record']", message: "A gate's record has one writer, its run's workflow (activities/runs/); a refusal is an audit event." },
+      ],
+    },
+  },
+  {
     files: ['**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', fetch: 'readonly', AbortSignal: 'readonly', Buffer: 'readonly', setTimeout: 'readonly' } },
   },

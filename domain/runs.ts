@@ -51,3 +51,8 @@ export interface RunWrite {
 
 /** One write of a run's projection: a step's state or the run's row. */
 export type ProjectionWrite = { step: StepWrite } | { run: RunWrite };
+
+/** What a run's origin says when its starter leaves it out: the one place its purpose and trigger get defaults. */
+export function runOrigin(input: { purpose?: RunPurpose; trigger?: string }): { purpose: RunPurpose; trigger: string } {
+  return { purpose: input.purpose ?? (input.trigger === 'reproduce' ? 'reproduce' : 'release'), trigger: input.trigger ?? 'manual' };
+}

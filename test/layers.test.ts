@@ -33,6 +33,30 @@ describe('the layers’ walls', () => {
     expect(errors[0]).toMatch(message);
   });
 
+  const writes: [string, string, RegExp][] = [
+    ['api/runs/runs.service.ts', 'void repos.runs.create({});', /A run's record has one writer, its workflow/],
+    ['api/runs/runs.service.ts', 'void this.repos.runs.update(id, {});', /A run's record has one writer, its workflow/],
+    ['api/monitoring/schedules.service.ts', 'void this.repos.runs.upsertStep({});', /A run's record has one writer, its workflow/],
+    ['api/runs/runs.service.ts', 'void this.repos.gates.record({});', /A gate's record has one writer/],
+    ['activities/registry/registry.activities.ts', 'void repos.gates.record({});', /A gate's record has one writer/],
+  ];
+  it.each(writes)('%s cannot write what a workflow owns: %s', { timeout: 60_000 }, async (filePath, line, message) => {
+    const [result] = await eslint.lintText(`${line}\n`, { filePath });
+    const errors = result!.messages.filter((m) => m.ruleId === 'no-restricted-syntax').map((m) => m.message);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(message);
+  });
+
+  it('the projection activities may write the run and gate records, and anyone may read them', { timeout: 60_000 }, async () => {
+    for (const [filePath, line] of [
+      ['activities/runs/runs.activities.ts', 'void repos.runs.create({}); void repos.gates.record({});'],
+      ['api/runs/runs.service.ts', 'void this.repos.runs.get(id); void this.repos.gates.ofRuns([]);'],
+    ]) {
+      const [result] = await eslint.lintText(`${line}\n`, { filePath });
+      expect(result!.messages.filter((m) => m.ruleId === 'no-restricted-syntax')).toEqual([]);
+    }
+  });
+
   it('imports that follow the layers pass', { timeout: 60_000 }, async () => {
     expect(await wallErrors('api/runs/runs.service.ts', "import { wall } from '../../domain/pipeline/gates.js';")).toEqual([]);
     expect(await wallErrors('ml/predict.ts', "import { wall } from '../storage/artifact-store.js';")).toEqual([]);

@@ -3,7 +3,7 @@ import { auditFromActivity, auditManyFromActivity, type AuditEvent, type AuditMa
 import type { Repositories } from '../../db/repositories/index.js';
 import { modelNameOf, type PipelineSpec } from '../../domain/pipeline/spec.js';
 import type { GateDecision, RunPurpose } from '../../db/schema/index.js';
-import type { ProjectionWrite, RunWrite, StepWrite } from '../../domain/runs.js';
+import { runOrigin, type ProjectionWrite, type RunWrite, type StepWrite } from '../../domain/runs.js';
 
 /**
  * Writes the queryable projection of a pipeline workflow: its run row, its steps and its gate
@@ -37,8 +37,9 @@ export function createRunsActivities({ repos }: { repos: Repositories }) {
 
   return {
     /**
-     * Creates the run's row if the API did not (a pipeline started from the Temporal CLI, say), and
-     * returns its stored purpose, which the workflow honours over whatever its input says.
+     * Records the run: its row is written here, by its workflow, however the run was started (the API, a
+     * retrainer, the Temporal CLI); a resumed run's is already there. Returns its stored purpose, which the
+     * workflow honours over whatever its input says.
      */
     async ensureRun(input: {
       runId: string;
@@ -58,8 +59,7 @@ export function createRunsActivities({ repos }: { repos: Repositories }) {
         spec: input.spec,
         submittedBy: input.submittedBy,
         status: 'running',
-        trigger: input.trigger ?? 'manual',
-        purpose: input.purpose ?? (input.trigger === 'reproduce' ? 'reproduce' : 'release'),
+        ...runOrigin(input),
         parentRunId: input.parentRunId ?? null,
         driftReportId: input.driftReportId ?? null,
       });
@@ -111,7 +111,8 @@ export function createRunsActivities({ repos }: { repos: Repositories }) {
       via: string;
       decidedAt: string;
     }): Promise<AuditMark> {
-      await repos.gates.record({
+      // A refused attempt is an audit event only: the gate record holds the decisions that count.
+      if (input.accepted) await repos.gates.record({
         runId: input.runId,
         gate: input.gate,
         sequence: String(input.sequence),
@@ -128,7 +129,14 @@ export function createRunsActivities({ repos }: { repos: Repositories }) {
         subjectType: 'run',
         subjectId: input.runId,
         actor: input.actor,
-        payload: { gate: input.gate, decision: input.decision, via: input.via, ...(input.comment ? { comment: input.comment } : {}), ...(input.refusedReason ? { reason: input.refusedReason } : {}) },
+        payload: {
+          gate: input.gate,
+          decision: input.decision,
+          via: input.via,
+          ...(input.comment ? { comment: input.comment } : {}),
+          // A refusal is told from this event alone: when the workflow decided it, and where among its decisions.
+          ...(input.accepted ? {} : { reason: input.refusedReason, decidedAt: input.decidedAt, sequence: String(input.sequence) }),
+        },
       });
     },
 

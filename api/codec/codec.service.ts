@@ -52,7 +52,9 @@ const bytes = (value: unknown, path: string): Uint8Array => {
 
 /** The request body as payloads, each field checked and named when refused. */
 function fromJson(body: unknown): Payload[] {
-  const payloads = (body as JsonPayloads | null)?.payloads;
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw InputError.field('payloads', 'must be a list of payloads');
+  // `{}` is how protojson writes an empty list of payloads (an update with no arguments, say): nothing to do.
+  const payloads = (body as Partial<JsonPayloads>).payloads ?? [];
   if (!Array.isArray(payloads)) throw InputError.field('payloads', 'must be a list of payloads');
   if (payloads.length > MAX_PAYLOADS) throw InputError.field('payloads', `must hold at most ${MAX_PAYLOADS} payloads`);
   return payloads.map((payload, i) => {

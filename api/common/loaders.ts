@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Repositories } from '../../db/repositories/index.js';
 import type { DeploymentWithVersion } from '../../db/repositories/registry.js';
-import type { DatasetVersionRow, DriftReportRow, EventRow, GateDecisionRow, ModelRow, ModelVersionRow, PipelineRunRow, RunStepRow, TrialRow } from '../../db/schema/index.js';
+import type { AuditEventRow, DatasetVersionRow, DriftReportRow, EventRow, GateDecisionRow, ModelRow, ModelVersionRow, PipelineRunRow, RunStepRow, TrialRow } from '../../db/schema/index.js';
 
 const byKey = <K, V>(keys: readonly K[], rows: V[], keyOf: (row: V) => K): (V | null)[] => {
   const map = new Map(rows.map((row) => [keyOf(row), row]));
@@ -29,7 +29,10 @@ export function createLoaders(repos: Repositories) {
     run: new DataLoader<string, PipelineRunRow | null>(async (ids) => byKey(ids, await repos.runs.getMany(ids), (r) => r.id)),
     stepsOfRun: new DataLoader<string, RunStepRow[]>(async (ids) => groupBy(ids, await repos.runs.stepsOf(ids), (r) => r.runId)),
     trialsOfRun: new DataLoader<string, TrialRow[]>(async (ids) => groupBy(ids, await repos.trials.ofRuns(ids), (r) => r.runId)),
-    decisionsOfRun: new DataLoader<string, GateDecisionRow[]>(async (ids) => groupBy(ids, await repos.gates.ofRuns(ids), (r) => r.runId)),
+    /** The decisions that counted on a run's gates (the workflow's record; older rows of refused attempts are left out). */
+    decisionsOfRun: new DataLoader<string, GateDecisionRow[]>(async (ids) => groupBy(ids, (await repos.gates.ofRuns(ids)).filter((d) => d.accepted), (r) => r.runId)),
+    /** A run's refused gate decisions: audit events, never rows of its gate record. */
+    refusalsOfRun: new DataLoader<string, AuditEventRow[]>(async (ids) => groupBy(ids, await repos.audit.ofSubjects(ids, ['gate.refused']), (r) => r.subjectId)),
     deploymentsOfRun: new DataLoader<string, DeploymentWithVersion[]>(async (ids) => groupBy(ids, await repos.registry.ofRuns(ids), (r) => r.runId!)),
     datasetVersion: new DataLoader<string, (DatasetVersionRow & { datasetName: string }) | null>(async (ids) =>
       byKey(ids, await repos.datasets.findVersionsByIds(ids), (r) => r.id),

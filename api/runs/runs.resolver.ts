@@ -14,7 +14,7 @@ import { leaderboard } from './leaderboard.js';
 import { environmentDifferences, PRIVATE_TRAINING_DIFFERS } from '../../domain/environment.js';
 import { searchPlan } from '../../domain/pipeline/search.js';
 import type { PipelineSpec } from '../../domain/pipeline/spec.js';
-import { RunsService } from './runs.service.js';
+import { inDecisionOrder, refusedDecision, RunsService } from './runs.service.js';
 
 @Resolver(() => PipelineRun)
 export class RunsResolver {
@@ -113,9 +113,10 @@ export class RunsResolver {
     return version ? searchPlan(row.spec as PipelineSpec, version.rowCount).total : null;
   }
 
-  @ResolveField(() => [GateDecision], { description: 'Every decision, accepted or refused, in order.' })
+  @ResolveField(() => [GateDecision], { description: 'Every decision, accepted (the gate record) or refused (from the audit history), in order.' })
   async gateDecisions(@Parent() run: PipelineRun, @Context() ctx: RequestContext): Promise<GateDecision[]> {
-    return await ctx.loaders.decisionsOfRun.load(run.id);
+    const [accepted, refused] = await Promise.all([ctx.loaders.decisionsOfRun.load(run.id), ctx.loaders.refusalsOfRun.load(run.id)]);
+    return inDecisionOrder([...accepted.map((row) => ({ decision: row as GateDecision, sequence: row.sequence })), ...refused.map(refusedDecision)]);
   }
 
   @ResolveField(() => [Gate])

@@ -1,22 +1,25 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import {
   Client,
+  WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
   WorkflowIdReusePolicy,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
-import { randomUUID } from 'node:crypto';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { Config } from '../../config.js';
 import type { Repositories } from '../../db/repositories/index.js';
-import type { GateDecisionRow, PipelineRunRow, RunPurpose } from '../../db/schema/index.js';
+import { specHashOf } from '../../db/repositories/runs.js';
+import type { AuditEventRow, GateDecisionRow, PipelineRunRow, RunPurpose } from '../../db/schema/index.js';
 import { recordedGateStates, type GateState } from '../../domain/pipeline/gates.js';
 import { budgetRefusal } from '../../domain/data/privacy-budget.js';
-import { decideUpdate, gatesQuery, pipelineWorkflowId } from '../../domain/pipeline/messages.js';
+import { decideUpdate, gatesQuery, recordedUpdate } from '../../domain/pipeline/messages.js';
+import { runOrigin } from '../../domain/runs.js';
 import type { pipeline } from '../../workflows/pipeline/pipeline.js';
 import { modelNameOf, parsePipelineSpec, type PipelineSpec } from '../../domain/pipeline/spec.js';
-import { pipelineStart } from '../../workflows/pipeline/start.js';
+import { pipelineStart, type PipelineStart, type RunToStart } from '../../workflows/pipeline/start.js';
 import { auditRequest } from '../common/audit.js';
 import { decodeCursor, pageOf, pageSize } from '../common/pagination.js';
 import { temporalUiLink } from '../common/temporal-ui.js';
@@ -26,12 +29,14 @@ import type { CancelRunInput, PipelineRunsInput, RunIdInput } from './dto/pipeli
 import type { GateDecisionInput } from './dto/gate-decision.input.js';
 import type { SubmitPipelineInput } from './dto/submit-pipeline.input.js';
 import type { Caller } from '../access/principal.js';
-import { RunStatus, type Gate, type PipelineRun, type PipelineRunConnection } from './models/pipeline-run.model.js';
+import { RunStatus, type Gate, type GateDecision, type PipelineRun, type PipelineRunConnection } from './models/pipeline-run.model.js';
 import { RunError } from './runs.error.js';
 
 const MAX_SPEC_BYTES = 256 * 1024;
 const ACTIVE: ReadonlySet<string> = new Set([RunStatus.running, RunStatus.awaiting_approval]);
 const RESUMABLE: ReadonlySet<string> = new Set([RunStatus.failed, RunStatus.cancelled]);
+/** How long a submission or a resume waits for its workflow to record it before answering without (no worker polls yet). */
+const RECORD_WAIT_MS = 10_000;
 
 /** Submits pipelines, relays gate decisions and cancellations to their workflows, and reads runs back. */
 @Injectable()
@@ -77,42 +82,79 @@ export class RunsService {
   }
 
   /**
-   * Stores a new run, then starts its workflow from the stored row. The row is written first so the run
-   * is queryable at once; if the workflow cannot be started the row is removed again, so nothing
-   * half-submitted remains.
+   * Starts a new run's workflow, which records the run (its first write); the API writes no run of its own.
+   * Start and wait are one update-with-start, so the answer comes once the run is recorded and a read right
+   * after finds it; if the workflow could not be started, nothing of the run exists anywhere.
    */
   private async start(spec: PipelineSpec, caller: Caller, how: { purpose?: RunPurpose; parentRunId?: string; trigger?: string }): Promise<PipelineRun> {
     await this.checkPrivacyBudget(spec);
-    const runId = randomUUID();
-    const row = await this.repos.runs.create({
-      id: runId,
-      workflowId: pipelineWorkflowId(spec.name, runId),
-      pipelineName: spec.name,
-      modelName: modelNameOf(spec),
-      spec,
-      submittedBy: caller.name,
-      status: 'running',
-      purpose: how.purpose ?? 'release',
-      trigger: how.trigger ?? 'manual',
-      parentRunId: how.parentRunId ?? null,
-    });
-    // The spec as given, not as read back: Postgres jsonb reorders keys, and the order of thresholds and rules is the user's.
-    const start = pipelineStart({ ...row, spec });
-    try {
-      await this.temporal.workflow.start<typeof pipeline>('pipeline', { ...start, taskQueue: this.config.temporal.taskQueue });
-    } catch (error) {
-      await this.repos.runs.delete(runId);
-      this.logger.error(`could not start workflow ${start.workflowId}: ${(error as Error).message}`);
-      throw new RunError('TEMPORAL_UNAVAILABLE', `The run could not be started because Temporal did not accept it: ${(error as Error).message}`);
-    }
-    await this.audit(caller, row.purpose === 'reproduce' ? 'run.reproduce_requested' : 'run.submitted', row.id, {
+    const run: RunToStart = { id: randomUUID(), spec, submittedBy: caller.name, ...runOrigin(how), parentRunId: how.parentRunId ?? null, driftReportId: null };
+    const start = pipelineStart(run);
+    const specHash = specHashOf(spec);
+    // The request first, as asked; a start Temporal refuses is recorded after it.
+    await this.audit(caller, run.purpose === 'reproduce' ? 'run.reproduce_requested' : 'run.submitted', run.id, {
       pipeline: spec.name,
-      model: row.modelName,
-      specHash: row.specHash,
-      workflowId: row.workflowId,
+      model: modelNameOf(spec),
+      specHash,
+      workflowId: start.workflowId,
       ...(how.parentRunId ? { parentRunId: how.parentRunId } : {}),
     });
-    return this.toModel(row);
+    try {
+      await this.startRecorded(start, {});
+    } catch (error) {
+      this.logger.error(`could not start workflow ${start.workflowId}: ${(error as Error).message}`);
+      await this.audit(caller, 'run.start_refused', run.id, { workflowId: start.workflowId, reason: (error as Error).message });
+      throw new RunError('TEMPORAL_UNAVAILABLE', `The run could not be started because Temporal did not accept it: ${(error as Error).message}`);
+    }
+    const row = await this.repos.runs.get(run.id);
+    // The spec as given, not as read back: Postgres jsonb reorders keys, and the order of thresholds and rules is the user's.
+    return row ? this.toModel({ ...row, spec }) : this.notYetRecorded(run, start, specHash);
+  }
+
+  /**
+   * Starts (or, resuming, starts again) a run's workflow together with its `recorded` update: resolves once the
+   * workflow has recorded this execution, or once it has started but not recorded it within RECORD_WAIT_MS (no
+   * worker yet, or it ended first: its record says so as soon as a worker runs it). Throws when it did not start.
+   */
+  private async startRecorded(start: PipelineStart, how: { resume?: boolean }): Promise<void> {
+    const operation = new WithStartWorkflowOperation<typeof pipeline>('pipeline', {
+      ...start,
+      taskQueue: this.config.temporal.taskQueue,
+      workflowIdConflictPolicy: 'FAIL',
+      ...(how.resume ? { workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE } : {}),
+    });
+    try {
+      await this.temporal.connection.withDeadline(Date.now() + RECORD_WAIT_MS, () => this.temporal.workflow.executeUpdateWithStart(recordedUpdate, { startWorkflowOperation: operation }));
+    } catch (error) {
+      const started = await operation.workflowHandle().then(
+        () => true,
+        () => false,
+      );
+      if (!started) throw error;
+      this.logger.warn(`workflow ${start.workflowId} started but had not recorded its run: ${(error as Error).message}`);
+    }
+  }
+
+  /** What a run that started, but that no worker has recorded yet, is: as its start says. */
+  private notYetRecorded(run: RunToStart, start: PipelineStart, specHash: string): PipelineRun {
+    const now = new Date();
+    return {
+      id: run.id,
+      workflowId: start.workflowId,
+      temporalUiUrl: temporalUiLink(this.config.temporal, 'workflows', start.workflowId),
+      pipelineName: run.spec.name,
+      modelName: modelNameOf(run.spec),
+      status: RunStatus.running,
+      submittedBy: run.submittedBy,
+      trigger: run.trigger,
+      purpose: run.purpose,
+      spec: run.spec,
+      specHash,
+      createdAt: now,
+      updatedAt: now,
+      parentRunId: run.parentRunId,
+      driftReportId: null,
+    };
   }
 
   /**
@@ -165,7 +207,8 @@ export class RunsService {
   /**
    * Delivers a decision through the workflow's `decide` Update, whose validator refuses what cannot
    * count (no open gate, a second approval by the same person) before anything is written to history.
-   * A refusal is recorded here, since it never reaches the workflow.
+   * A refusal is an audit event (`gate.refused`), never a row of the run's gate record, which only its
+   * workflow writes.
    */
   async decide(input: GateDecisionInput, decision: 'approve' | 'reject', caller: Caller): Promise<Gate> {
     const run = await this.get(input.runId);
@@ -185,19 +228,7 @@ export class RunsService {
         // Refused by the workflow's own check (after its validator): the workflow has recorded it already.
         const recordedByWorkflow = (error.cause as { type?: string } | undefined)?.type === 'DecisionRefused';
         if (recordedByWorkflow) throw new RunError('GATE_DECISION_REFUSED', `The decision was refused: ${reason}`);
-        await this.repos.gates.record({
-          runId: run.id,
-          gate: input.gate ?? '(none open)',
-          sequence: `api-refused-${randomUUID()}`,
-          actor,
-          decision,
-          comment: input.comment ?? null,
-          accepted: false,
-          refusedReason: reason,
-          via: 'api',
-          decidedAt: new Date(),
-        });
-        await this.audit(caller, 'gate.refused', run.id, { gate: input.gate ?? null, decision, via: 'api', reason });
+        await this.audit(caller, 'gate.refused', run.id, { gate: input.gate ?? null, decision, via: 'api', reason, ...(input.comment ? { comment: input.comment } : {}) });
         throw new RunError('GATE_DECISION_REFUSED', `The decision was refused: ${reason}`);
       }
       if (error instanceof WorkflowNotFoundError) throw new RunError('RUN_NOT_ACTIVE', `Run ${run.id} is no longer running`);
@@ -232,18 +263,14 @@ export class RunsService {
     const previous = this.temporal.workflow.getHandle(run.workflowId);
     await this.temporal.connection.withDeadline(Date.now() + 10_000, () => previous.result()).catch(() => undefined);
     try {
-      await this.temporal.workflow.start<typeof pipeline>('pipeline', {
-        ...pipelineStart(run, { resume: true }),
-        taskQueue: this.config.temporal.taskQueue,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-      });
+      // The resumed execution records that it runs (or, with a spec that no longer validates, that it failed): the API writes nothing.
+      await this.startRecorded(pipelineStart(run, { resume: true }), { resume: true });
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) throw new RunError('RUN_NOT_RESUMABLE', `Run ${run.id} is already running again`);
       throw new RunError('TEMPORAL_UNAVAILABLE', `The run could not be resumed: ${(error as Error).message}`);
     }
-    await this.repos.runs.resumeIfStill(run.id, [...RESUMABLE] as RunStatus[]);
     await this.audit(caller, 'run.resume_requested', run.id, {});
-    return this.toModel({ ...run, status: 'running', finishedAt: null, error: null });
+    return this.toModel((await this.repos.runs.get(run.id)) ?? run);
   }
 
   /**
@@ -272,4 +299,34 @@ function gateModel(state: GateState): Gate {
     rejection: state.rejection ? { ...state.rejection, at: new Date(state.rejection.at) } : null,
     deadline: state.deadline ? new Date(state.deadline) : null,
   };
+}
+
+/** A refused decision as its audit event tells it (`gate.refused`, by the API or by the workflow), with its place among the workflow's decisions when it has one. */
+export function refusedDecision(event: AuditEventRow): { decision: GateDecision; sequence: string | null } {
+  const payload = event.payload as { gate?: string | null; decision?: string; via?: string; reason?: string; comment?: string; decidedAt?: string; sequence?: string };
+  return {
+    decision: {
+      gate: payload.gate ?? '(none open)',
+      actor: event.actor,
+      decision: payload.decision ?? 'approve',
+      comment: payload.comment ?? null,
+      accepted: false,
+      refusedReason: payload.reason ?? null,
+      via: payload.via ?? 'api',
+      decidedAt: payload.decidedAt ? new Date(payload.decidedAt) : event.at,
+    },
+    sequence: payload.sequence ?? null,
+  };
+}
+
+/**
+ * Decisions in the order they were made: by time, and within one workflow task (whose decisions share a time)
+ * by the workflow's own count (`<execution>:<n>`).
+ */
+export function inDecisionOrder(decisions: { decision: GateDecision; sequence: string | null }[]): GateDecision[] {
+  const countOf = (sequence: string | null) => (sequence?.includes(':') ? Number(sequence.slice(sequence.lastIndexOf(':') + 1)) : Number.MAX_SAFE_INTEGER);
+  return decisions
+    .map((d, i) => ({ ...d, i }))
+    .sort((a, b) => a.decision.decidedAt.getTime() - b.decision.decidedAt.getTime() || countOf(a.sequence) - countOf(b.sequence) || a.i - b.i)
+    .map((d) => d.decision);
 }

@@ -205,6 +205,16 @@ export class AuditRepository {
     return await this.db.select().from(auditEvents).where(and(...conditions)).orderBy(asc(auditEvents.seq)).limit(limit);
   }
 
+  /** The events with one of `actions` about any of `subjectIds`, in chain order (a run's refused gate decisions, say). */
+  async ofSubjects(subjectIds: readonly string[], actions: readonly string[]): Promise<AuditEventRow[]> {
+    if (subjectIds.length === 0 || actions.length === 0) return [];
+    return await this.db
+      .select()
+      .from(auditEvents)
+      .where(and(inArray(auditEvents.subjectId, [...subjectIds]), inArray(auditEvents.action, [...actions])))
+      .orderBy(asc(auditEvents.seq));
+  }
+
   /**
    * Walks the whole chain: every event's hash must recompute from its content and the previous hash,
    * sequence numbers must run without gaps, and the head must point at the last event. Names the first

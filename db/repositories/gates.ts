@@ -2,7 +2,7 @@ import { asc, inArray } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { gateDecisions, type GateDecisionRow, type NewGateDecisionRow } from '../schema/index.js';
 
-/** Every decision on an approval gate, accepted or refused. */
+/** The decisions that counted on approval gates, written by the run's workflow only (refused attempts are audit events). */
 export class GatesRepository {
   constructor(private readonly db: Db) {}
 

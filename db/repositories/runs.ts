@@ -32,19 +32,18 @@ function notAfter(fence: ProjectionFence): SQL {
 }
 
 /** Pipeline runs and their steps: the projection of the pipeline workflows. Every write is idempotent. */
+/** A spec's fingerprint: the sha256 of its canonical JSON, as a run records it. */
+export function specHashOf(spec: unknown): string {
+  return createHash('sha256').update(canonicalJson(spec)).digest('hex');
+}
+
 export class RunsRepository {
   constructor(private readonly db: Db) {}
 
   /** Inserts the run, or leaves an existing row with the same id as it is. The spec's hash is taken here, once. */
   async create(run: Omit<NewPipelineRunRow, 'specHash'>): Promise<PipelineRunRow> {
-    const specHash = createHash('sha256').update(canonicalJson(run.spec)).digest('hex');
-    await this.db.insert(pipelineRuns).values({ ...run, specHash }).onConflictDoNothing({ target: pipelineRuns.id });
+    await this.db.insert(pipelineRuns).values({ ...run, specHash: specHashOf(run.spec) }).onConflictDoNothing({ target: pipelineRuns.id });
     return (await this.get(run.id))!;
-  }
-
-  /** Removes a run that never started (its workflow could not be started), so no half-submitted run remains. */
-  async delete(id: string): Promise<void> {
-    await this.db.delete(pipelineRuns).where(eq(pipelineRuns.id, id));
   }
 
   async get(id: string): Promise<PipelineRunRow | null> {
@@ -75,14 +74,6 @@ export class RunsRepository {
       .where(and(eq(pipelineRuns.id, id), fence ? notAfter(fence) : undefined))
       .returning({ id: pipelineRuns.id });
     return written.length > 0;
-  }
-
-  /** Marks a run running again, only if it is still in one of `from` (the workflow may already have moved it on). */
-  async resumeIfStill(id: string, from: RunStatus[]): Promise<void> {
-    await this.db
-      .update(pipelineRuns)
-      .set({ status: 'running', finishedAt: null, error: null })
-      .where(and(eq(pipelineRuns.id, id), inArray(pipelineRuns.status, from)));
   }
 
   /** Newest first, keyset-paginated on (created_at, id). */

@@ -77,7 +77,8 @@ export interface StoredGateDecision extends GateDecisionRecord {
  * execution made them (decisions in one workflow task share a timestamp, so time cannot order them).
  */
 export function recordedGateStates(specs: readonly GateSpec[], stored: readonly StoredGateDecision[]): GateState[] {
-  const rows = stored.map((d) => {
+  // Only decisions that counted tell an execution's gates (older records also hold refused attempts, some under no execution).
+  const rows = stored.filter((d) => d.accepted).map((d) => {
     const cut = d.sequence.lastIndexOf(':');
     return { ...d, execution: cut < 0 ? '' : d.sequence.slice(0, cut), n: Number(cut < 0 ? d.sequence : d.sequence.slice(cut + 1)) };
   });

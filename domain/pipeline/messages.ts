@@ -5,6 +5,12 @@ export type { GateState, GateStatus } from './gates.js';
 
 /** Messages of the `pipeline` workflow: how people and the API talk to a running pipeline. */
 
+/**
+ * Completes once this execution of the run is recorded, its row saying it runs: what a submission or a resume
+ * waits for (started with it, as one update-with-start), so a read right after it finds the run as it is.
+ */
+export const recordedUpdate = defineUpdate<void>('recorded');
+
 /** Every run's workflow id: `pipeline-<name>-<runId>`, whoever starts it. */
 export const pipelineWorkflowId = (pipelineName: string, runId: string): string => `pipeline-${pipelineName}-${runId}`;
 

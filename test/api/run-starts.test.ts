@@ -1,4 +1,5 @@
 import { WorkflowIdReusePolicy } from '@temporalio/client';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { pipeline } from '../../workflows/pipeline/pipeline.js';
 import type { PipelineSpecInput } from '../../domain/pipeline/spec.js';
@@ -112,5 +113,30 @@ describe('runs started again keep their purpose and their gates', () => {
     const done = await until(id, ['succeeded', 'failed', 'rejected', 'rolled_back']);
     expect(done.status).toBe('succeeded');
     expect(done.deployments).toEqual([{ stage: 'production', role: 'primary' }]);
+  });
+
+  it('is recorded by its workflow alone, yet found by a read right after the submission and the resume', { timeout: 120_000 }, async () => {
+    // Its own sleep, so no earlier trial of this file is reused and the training can be caught running.
+    const id = await submit(slowRelease('read-after-submit', 2501));
+    // No poll: the answer came once the workflow had recorded the run.
+    expect((await read(id)).status).toBe('running');
+    await cancelWhileTraining(id);
+    await gql('mutation($id: ID!) { resumeRun(input: { runId: $id }) { id } }', { id });
+    expect((await read(id)).status).toBe('running');
+    expect((await until(id, ['succeeded', 'failed'])).status).toBe('succeeded');
+  });
+
+  it('a resumed run whose stored spec no longer validates ends failed, saying why, never left running', { timeout: 120_000 }, async () => {
+    const id = await submit(slowRelease('resume-invalid', 2502));
+    await cancelWhileTraining(id);
+    // A spec stored under older rules that today's no longer accept (written straight to the row: no API writes one).
+    await stack.database.db.execute(sql`update pipeline_runs set spec = jsonb_set(spec, '{task}', '"forecasting"') where id = ${id}`);
+    await gql('mutation($id: ID!) { resumeRun(input: { runId: $id }) { id } }', { id });
+    const ended = await until(id, ['failed', 'succeeded', 'running'], 30_000);
+    expect(ended.status).toBe('failed');
+    recordHistory(ended.workflowId, 'resumed-with-invalid-spec');
+    const { pipelineRun } = await gql('query($id: ID!) { pipelineRun(input: { runId: $id }) { error { type message } finishedAt } }', { id });
+    expect(pipelineRun.error).toMatchObject({ type: 'InvalidSpec', message: expect.stringMatching(/^invalid pipeline spec: task /) });
+    expect(pipelineRun.finishedAt).not.toBeNull();
   });
 });

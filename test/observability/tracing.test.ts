@@ -30,7 +30,7 @@ describe('traces', () => {
     expect(root).toBeDefined();
     const trace = all.filter((s) => s.spanContext().traceId === root.spanContext().traceId);
     const names = trace.map((s) => s.name);
-    expect(names).toEqual(expect.arrayContaining(['StartWorkflow:pipeline', 'RunWorkflow:pipeline', 'RunActivity:trainCandidate', 'RunActivity:evaluateCandidate']));
+    expect(names).toEqual(expect.arrayContaining(['UpdateWithStartWorkflow:recorded', 'RunWorkflow:pipeline', 'RunActivity:trainCandidate', 'RunActivity:evaluateCandidate']));
     expect(names.some((name) => name.startsWith('db '))).toBe(true);
     // Connected: every span of the trace but its root has its parent in the trace.
     const ids = new Set(trace.map((s) => s.spanContext().spanId));
@@ -38,7 +38,7 @@ describe('traces', () => {
     expect(orphans.map((s) => s.name)).toEqual([]);
     // The workflow is the client's child, the activities are the workflow's, and the database calls the activities'.
     const workflow = trace.find((s) => s.name === 'RunWorkflow:pipeline')!;
-    expect(parentOf(workflow)).toBe(trace.find((s) => s.name === 'StartWorkflow:pipeline')!.spanContext().spanId);
+    expect(parentOf(workflow)).toBe(trace.find((s) => s.name === 'UpdateWithStartWorkflow:recorded')!.spanContext().spanId);
     const training = trace.find((s) => s.name === 'RunActivity:trainCandidate')!;
     expect(parentOf(training)).toBe(workflow.spanContext().spanId);
     expect(trace.some((s) => s.name.startsWith('db ') && parentOf(s) === training.spanContext().spanId)).toBe(true);

@@ -188,6 +188,10 @@ describe('encrypted Temporal payloads and artifacts', () => {
     const response = await fetch(codecUrl('decode'), { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.api.tokens['engineer@example.com']}` }, body: JSON.stringify({ payloads: [{ data: 'not base64!' }] }) });
     expect(response.status).toBe(400);
     expect(JSON.stringify(await response.json())).toContain('payloads.0.data must be base64 text');
+    // protojson writes an empty list of payloads (an update without arguments) as `{}`: decoded as nothing, not refused,
+    // or the Temporal CLI retries it until its deadline and shows no history at all.
+    const empty = await fetch(codecUrl('decode'), { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.api.tokens['engineer@example.com']}` }, body: '{}' });
+    expect([empty.status, await empty.json()]).toEqual([200, { payloads: [] }]);
   });
 
   it('stops a process whose key id now names another key, before it writes anything', async () => {

@@ -221,6 +221,17 @@ describe('approval gates', () => {
     expect(recordedGateStates(specs, stored.slice(0, 1))[0]).toMatchObject({ status: 'pending', approvals: [{ actor: 'ana' }] });
   });
 
+  it('after the run, ignores refused attempts an older record kept beside the decisions, under no execution', () => {
+    const specs = [spec({ quorum: 2 })];
+    const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
+    const stored = [
+      { gate: 'release', actor: 'ana', decision: 'approve' as const, accepted: true, decidedAt: at(1), sequence: 'exec-a:1' },
+      { gate: 'release', actor: 'sam', decision: 'approve' as const, accepted: false, decidedAt: at(2), sequence: 'api-refused-5f0c' },
+      { gate: 'release', actor: 'bo', decision: 'approve' as const, accepted: true, decidedAt: at(3), sequence: 'exec-a:2' },
+    ];
+    expect(recordedGateStates(specs, stored)[0]).toMatchObject({ status: 'approved', approvals: [{ actor: 'ana' }, { actor: 'bo' }] });
+  });
+
   it('after a rejection, nothing more counts', async () => {
     const specs = [spec({ quorum: 2 })];
     const { gates, written } = gatesFor(specs);

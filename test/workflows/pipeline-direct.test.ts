@@ -36,7 +36,7 @@ describe('pipeline workflow started from a Temporal client', () => {
    */
   async function expectOneWriteEach(handle: WorkflowHandle, runId: string) {
     const { events } = await handle.fetchHistory();
-    expect(patchIds(events!)).toEqual(['pipeline-generation-1']);
+    expect(patchIds(events!)).toEqual(['pipeline-generation-2']);
     const localWrites = events!.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
     const audit = (await createRepositories(database.db).audit.list({ subjectId: runId }, 1000)).map((e) => e.action);
     const stepEvents = audit.filter((a) => a.startsWith('step.'));

@@ -11,7 +11,9 @@ export type Change =
   | 'privacy-budget-draw'
   | 'training-task-queue'
   | 'evaluation-heartbeat'
-  | 'cancel-outranks-failure';
+  | 'cancel-outranks-failure'
+  /** The workflow is the one writer of its run's record: a resumed execution records that it runs at once, and a stored spec that no longer validates ends the run failed. */
+  | 'workflow-records-run';
 
 /**
  * Patch ids that each stand for a set of changes, newest last. A run started since one records only that marker
@@ -32,6 +34,22 @@ const GENERATIONS: readonly { id: string; covers: readonly Change[] }[] = [
       'training-task-queue',
       'evaluation-heartbeat',
       'cancel-outranks-failure',
+    ],
+  },
+  {
+    id: 'pipeline-generation-2',
+    covers: [
+      'verify-gate-actors',
+      'local-projection-writes',
+      'projection-fence',
+      'batched-projection-writes',
+      'record-gate-escalation',
+      'stored-run-purpose',
+      'privacy-budget-draw',
+      'training-task-queue',
+      'evaluation-heartbeat',
+      'cancel-outranks-failure',
+      'workflow-records-run',
     ],
   },
 ];

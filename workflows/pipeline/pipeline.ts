@@ -1,6 +1,6 @@
 import { ApplicationFailure, CancellationScope, CancelledFailure, condition, isCancellation, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ModelVersionRef } from '../../activities/registry/registry.activities.js';
-import { progressQuery } from '../../domain/pipeline/messages.js';
+import { progressQuery, recordedUpdate } from '../../domain/pipeline/messages.js';
 import { parsePipelineSpec, type GateSpec, type PipelineSpec } from '../../domain/pipeline/spec.js';
 import type { RunPurpose, RunStatus, RunWrite, StepError } from '../../domain/runs.js';
 import { CUSTODY_STATUS } from '../../domain/search-attributes.js';
@@ -47,7 +47,6 @@ type StatusExtra = Partial<RunWrite>;
  * workflow writes as it goes; its own state stays authoritative.
  */
 export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
-  const spec = specOrFail(input.spec);
   const { runId, submittedBy } = input;
   const { workflowId, runId: executionId } = workflowInfo();
   // How this run behaves where the pipeline changed since runs in flight began (one patch marker for new runs).
@@ -58,6 +57,16 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
   // Fenced writes: a late attempt never undoes a later write. Batched: a write nothing reads yet goes with the next.
   const fence = projectionFence(changes.has('projection-fence'));
   const writer = projectionWriter(runs, runId, changes.has('batched-projection-writes'));
+  // The submission and the resume wait until this execution is recorded (see `recordedUpdate`).
+  let recorded = false;
+  setHandler(recordedUpdate, () => condition(() => recorded));
+  const parsed = parsePipelineSpec(input.spec);
+  const spec = parsed.ok
+    ? parsed.spec
+    : await failOnSpec(parsed.issues, input.resume === true && changes.has('workflow-records-run'), async (failure) => {
+        await writer.now(runWrite({ runId, status: 'failed', error: failure, finished: true, fence: fence() }));
+        recorded = true;
+      });
   const gates = createGates(input, spec, executionId, verifyActors, changes, gateChecks);
   const progress = { status: 'running', currentStep: null as string | null, trialsDone: 0, trialsTotal: 0 };
   setHandler(progressQuery, () => ({ ...progress, gates: gates.states() }));
@@ -81,7 +90,10 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
     const stored = await runs.ensureRun({ runId, workflowId, spec, submittedBy, purpose: input.purpose, trigger: input.trigger, parentRunId: input.parentRunId, driftReportId: input.driftReportId });
     // The stored purpose wins over the input's: a reproduction stays one however its workflow is started again.
     const reproducing = input.purpose === 'reproduce' || (changes.has('stored-run-purpose') && stored.purpose === 'reproduce');
-    await writer.later(status('running', { currentStep: null, error: null }));
+    // A new run's row says it runs once ensureRun wrote it; a resumed one's says so only after this write.
+    const running = status('running', { currentStep: null, error: null });
+    await (input.resume && changes.has('workflow-records-run') ? writer.now(running) : writer.later(running));
+    recorded = true;
 
     const dataset = await step('register-dataset', () => registerDataset(spec, submittedBy));
     await writer.later(runWrite({ runId, status: 'running', datasetVersionId: dataset.id, fence: fence() }));
@@ -144,15 +156,15 @@ function asCancellation(error: unknown): unknown {
   return isCancellation(error) ? error : new CancelledFailure('the run was cancelled', [], error instanceof Error ? error : undefined);
 }
 
-function specOrFail(input: PipelineSpec): PipelineSpec {
-  const parsed = parsePipelineSpec(input);
-  if (parsed.ok) return parsed.spec;
-  throw ApplicationFailure.create({
-    type: 'InvalidSpec',
-    nonRetryable: true,
-    message: `invalid pipeline spec: ${parsed.issues.map((i) => `${i.path} ${i.message}`).join('; ')}`,
-    details: [parsed.issues],
-  });
+/**
+ * Fails a run whose spec does not validate (started from the Temporal CLI, or stored under older rules and
+ * resumed). A resumed run's record, which said it failed before, is first written as failed for this reason
+ * (`record`), so it never reads as running.
+ */
+async function failOnSpec(issues: { path: string; message: string }[], recordIt: boolean, record: (failure: StepError) => Promise<void>): Promise<never> {
+  const message = `invalid pipeline spec: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`;
+  if (recordIt) await record({ type: 'InvalidSpec', message, details: issues });
+  throw ApplicationFailure.create({ type: 'InvalidSpec', nonRetryable: true, message, details: [issues] });
 }
 
 function createGates(input: PipelineInput, spec: PipelineSpec, executionId: string, verifyActors: boolean, changes: Changes, checks: Projection['gates']): Gates {
