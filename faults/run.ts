@@ -1,3 +1,4 @@
+import { Client, Connection } from '@temporalio/client';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -34,14 +35,33 @@ export interface SuiteReport {
   activeSeconds: number;
 }
 
-/** Waits until every acknowledged run has ended (the load decides gates meanwhile), or the deadline passes. */
+/**
+ * Waits until every acknowledged run has ended (the load decides gates meanwhile), or the deadline passes: each is
+ * recorded (its workflow writes its row, which may come after the acknowledgement), no row is still open, and no
+ * pipeline workflow still runs (a resumed run's row reads cancelled until its new execution's first write).
+ */
 async function settle(cluster: Cluster, ids: string[], deadlineMs: number): Promise<void> {
   const deadline = Date.now() + deadlineMs;
-  while (Date.now() < deadline) {
-    const rows = (await cluster.database.db.execute(sql.raw(`select count(*)::int as open from pipeline_runs where status in ('running', 'awaiting_approval')`))) as unknown as { open: number }[];
-    if (rows[0]!.open === 0 && ids.length > 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+  const connection = await Connection.connect({ address: cluster.temporalAddress });
+  const client = new Client({ connection });
+  try {
+    while (Date.now() < deadline) {
+      if (ids.length > 0 && (await settled(cluster, client, ids))) return;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  } finally {
+    await connection.close();
   }
+}
+
+async function settled(cluster: Cluster, client: Client, ids: string[]): Promise<boolean> {
+  const list = ids.map((id) => `'${id}'`).join(', ');
+  const [row] = (await cluster.database.db.execute(
+    sql.raw(`select count(*) filter (where id in (${list}))::int as recorded, count(*) filter (where status in ('running', 'awaiting_approval'))::int as open from pipeline_runs`),
+  )) as unknown as { recorded: number; open: number }[];
+  if (row!.recorded < ids.length || row!.open > 0) return false;
+  const running = await client.workflow.count(`WorkflowType = 'pipeline' AND ExecutionStatus = 'Running' AND TaskQueue = '${cluster.taskQueue}'`).catch(() => ({ count: 1 }));
+  return running.count === 0;
 }
 
 /** One run of the suite: the stack up, load and faults together, everything settled, every invariant checked. */

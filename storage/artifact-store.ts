@@ -27,9 +27,10 @@ export interface ArtifactStore {
   /** The whole content of a small artifact (a model's JSON), checked against its hash. */
   read(sha256: string): Promise<Buffer>;
   /**
-   * Runs `use` with a local file holding the content, for code that reads files (profiling, training): the
-   * file is checked against its address before `use` sees it, and a plaintext copy made for it (from an
-   * encrypted store) exists only until `use` ends and no other caller holds it.
+   * Runs `use` with a local file holding the content, for code that reads files (profiling, training). A copy
+   * (a bucket's cache, an encrypted store's plaintext) is checked against its address before `use` sees it, and
+   * a plaintext copy exists only until `use` ends and no other caller holds it; a local store's own file is
+   * given as it is stored.
    */
   withLocalFile<T>(sha256: string, use: (file: string) => Promise<T>): Promise<T>;
   /** Removes content nothing references (an upload refused after it was stored). */

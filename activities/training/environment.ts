@@ -19,10 +19,10 @@ const probes = new Map<string, { at: number; value: Promise<Pick<TrialEnvironmen
  * The environment of a trial (see domain/environment.ts): of `command` (none for a built-in trainer), with the lock file's hash if
  * one is named. An interpreter's packages are read at most once a minute.
  */
-export async function captureEnvironment(command?: string[], lockfile?: string): Promise<TrialEnvironment> {
+export async function captureEnvironment(command?: string[], lockfile?: string, variables: readonly string[] = []): Promise<TrialEnvironment> {
   const base: TrialEnvironment = { custody: CUSTODY_VERSION, node: process.version, os: `${os.platform()} ${os.release()}`, arch: os.arch() };
   if (!command) return base;
-  const interpreter = await probeInterpreter(command[0]!);
+  const interpreter = await probeInterpreter(command[0]!, variables);
   return { ...base, ...interpreter, ...(lockfile ? { lockfile: { path: lockfile, sha256: await fileSha256(lockfile) } } : {}) };
 }
 
@@ -34,29 +34,31 @@ export function environmentHash(environment: TrialEnvironment): string {
 /** The interpreters whose version Custody asks for; a program of any other kind is pinned by a lock file. */
 const VERSIONED = /^(node|Rscript|julia|ruby|java)$/;
 
-function probeInterpreter(command: string): Promise<Pick<TrialEnvironment, 'interpreter' | 'packages'>> {
-  const cached = probes.get(command);
+/** What `command` reports of itself, asked with the environment the trial's command gets (its `variables` too, such as PYTHONPATH). */
+function probeInterpreter(command: string, variables: readonly string[]): Promise<Pick<TrialEnvironment, 'interpreter' | 'packages'>> {
+  const key = `${command}\u0000${variables.join(',')}`;
+  const cached = probes.get(key);
   if (cached && Date.now() - cached.at < CACHE_MS) return cached.value;
   const name = path.basename(command);
   const value = PYTHON.test(name)
-    ? run(command, ['-c', PROBE_PYTHON]).then((out) => {
+    ? run(command, ['-c', PROBE_PYTHON], variables).then((out) => {
         const parsed = JSON.parse(out) as { version: string; packages: Record<string, string> };
         return { interpreter: { command, version: parsed.version }, packages: Object.fromEntries(Object.entries(parsed.packages).sort(([x], [y]) => (x < y ? -1 : 1))) };
       })
     : VERSIONED.test(name)
-      ? run(command, ['--version']).then((out) => ({ interpreter: { command, version: out.trim().split('\n')[0]!.slice(0, 200) } }))
+      ? run(command, ['--version'], variables).then((out) => ({ interpreter: { command, version: out.trim().split('\n')[0]!.slice(0, 200) } }))
       : Promise.resolve({ interpreter: { command, version: 'not probed (name training.environment.lockfile to pin it)' } });
   // A failed probe is not remembered: the trial fails, Temporal retries it, and the next probe starts afresh.
-  value.catch(() => probes.delete(command));
-  probes.set(command, { at: Date.now(), value });
+  value.catch(() => probes.delete(key));
+  probes.set(key, { at: Date.now(), value });
   return value;
 }
 
 /** Runs a probe to completion within 30 s; its process group is killed if it takes longer. */
-function run(command: string, args: string[]): Promise<string> {
+function run(command: string, args: string[], variables: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     // The interpreter the spec names gets what user code gets of the environment (domain/user-code.ts), no secret.
-    const child = spawn(command, args, { cwd: PROJECT_ROOT, env: inheritedVariables([]), stdio: ['ignore', 'pipe', 'ignore'], detached: true });
+    const child = spawn(command, args, { cwd: PROJECT_ROOT, env: inheritedVariables(variables), stdio: ['ignore', 'pipe', 'ignore'], detached: true });
     let out = '';
     const timer = setTimeout(() => {
       try {

@@ -71,7 +71,7 @@ export function createTrainingActivities({ repos, store }: { repos: Repositories
       const trainer = input.trainer ?? spec.training.trainer!;
       const command = input.trainer ? input.command : spec.training.command;
       const { version, features } = await resolveModelInputs(repos, input.datasetVersionId, spec);
-      const environment = await captureEnvironment(command, spec.training.environment?.lockfile).catch((error: Error) => {
+      const environment = await captureEnvironment(command, spec.training.environment?.lockfile, spec.training.environment?.variables).catch((error: Error) => {
         // A missing lock file is bad input; a probe that failed (a busy machine, say) is worth another try.
         if (error instanceof LockfileError) throw permanentFailure(FailureType.BadInput, `trial ${input.trialIndex}: the environment could not be read: ${error.message}`);
         throw new Error(`trial ${input.trialIndex}: the environment could not be read: ${error.message}`);

@@ -8,6 +8,7 @@ export type RunErrorCode =
   | 'RUN_NOT_ACTIVE'
   | 'RUN_NOT_RESUMABLE'
   | 'RUN_NOT_REPRODUCIBLE'
+  | 'RUN_NOT_STARTED'
   | 'PRIVACY_BUDGET_REFUSED'
   | 'TEMPORAL_UNAVAILABLE';
 
@@ -24,6 +25,7 @@ export class RunError extends DomainError<RunErrorCode> {
       case 'RUN_NOT_ACTIVE':
       case 'RUN_NOT_RESUMABLE':
       case 'RUN_NOT_REPRODUCIBLE':
+      case 'RUN_NOT_STARTED':
       case 'PRIVACY_BUDGET_REFUSED':
         return 'CONFLICT';
       case 'TEMPORAL_UNAVAILABLE':

@@ -102,8 +102,9 @@ export class RunsService {
     try {
       await this.startRecorded(start, {});
     } catch (error) {
-      this.logger.error(`could not start workflow ${start.workflowId}: ${(error as Error).message}`);
       await this.audit(caller, 'run.start_refused', run.id, { workflowId: start.workflowId, reason: (error as Error).message });
+      if (error instanceof RunError) throw error;
+      this.logger.error(`could not start workflow ${start.workflowId}: ${(error as Error).message}`);
       throw new RunError('TEMPORAL_UNAVAILABLE', `The run could not be started because Temporal did not accept it: ${(error as Error).message}`);
     }
     const row = await this.repos.runs.get(run.id);
@@ -113,10 +114,12 @@ export class RunsService {
 
   /**
    * Starts (or, resuming, starts again) a run's workflow together with its `recorded` update: resolves once the
-   * workflow has recorded this execution, or once it has started but not recorded it within RECORD_WAIT_MS (no
-   * worker yet, or it ended first: its record says so as soon as a worker runs it). Throws when it did not start.
+   * workflow has recorded this execution, or once it has started but no worker has recorded it within
+   * RECORD_WAIT_MS (its record appears when one does). Throws when it did not start, and when it ended before
+   * recording anything (a spec the worker refuses): a run nobody can ever read is not acknowledged.
    */
   private async startRecorded(start: PipelineStart, how: { resume?: boolean }): Promise<void> {
+    const asked = Date.now();
     const operation = new WithStartWorkflowOperation<typeof pipeline>('pipeline', {
       ...start,
       taskQueue: this.config.temporal.taskQueue,
@@ -124,14 +127,24 @@ export class RunsService {
       ...(how.resume ? { workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE } : {}),
     });
     try {
-      await this.temporal.connection.withDeadline(Date.now() + RECORD_WAIT_MS, () => this.temporal.workflow.executeUpdateWithStart(recordedUpdate, { startWorkflowOperation: operation }));
+      await this.temporal.connection.withDeadline(asked + RECORD_WAIT_MS, () => this.temporal.workflow.executeUpdateWithStart(recordedUpdate, { startWorkflowOperation: operation }));
     } catch (error) {
-      const started = await operation.workflowHandle().then(
-        () => true,
-        () => false,
+      if (error instanceof WorkflowExecutionAlreadyStartedError) throw error;
+      // The start and the update are one call, but only the update waits for a worker: ask Temporal what started.
+      const handle = this.temporal.workflow.getHandle(start.workflowId);
+      const execution = await handle.describe().catch(() => null);
+      // A resume is its own execution, started after it was asked for (clocks apart by a second at most).
+      if (!execution || execution.startTime.getTime() < asked - 1000) throw error;
+      if (execution.status.name === 'RUNNING') {
+        this.logger.warn(`workflow ${start.workflowId} started, but no worker recorded its run within ${RECORD_WAIT_MS} ms: ${(error as Error).message}`);
+        return;
+      }
+      if ((await this.repos.runs.get(start.args[0].runId))?.status === 'failed') return;
+      const why = await handle.result().then(
+        () => `it ended as ${execution.status.name}`,
+        (failure: Error) => (failure.cause instanceof Error ? failure.cause.message : failure.message),
       );
-      if (!started) throw error;
-      this.logger.warn(`workflow ${start.workflowId} started but had not recorded its run: ${(error as Error).message}`);
+      throw new RunError('RUN_NOT_STARTED', `The run ended before it could be recorded: ${why}`);
     }
   }
 
@@ -266,6 +279,7 @@ export class RunsService {
       // The resumed execution records that it runs (or, with a spec that no longer validates, that it failed): the API writes nothing.
       await this.startRecorded(pipelineStart(run, { resume: true }), { resume: true });
     } catch (error) {
+      if (error instanceof RunError) throw error;
       if (error instanceof WorkflowExecutionAlreadyStartedError) throw new RunError('RUN_NOT_RESUMABLE', `Run ${run.id} is already running again`);
       throw new RunError('TEMPORAL_UNAVAILABLE', `The run could not be resumed: ${(error as Error).message}`);
     }

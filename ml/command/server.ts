@@ -68,6 +68,8 @@ const RETRY_SERVE_MS = 5 * 60_000;
 class CommandServer {
   private child: ChildProcessWithoutNullStreams | null = null;
   private ready: Promise<boolean> | null = null;
+  /** Counts stops: a launch that a stop overtook while it wrote its files starts nothing. */
+  private stops = 0;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private idle: NodeJS.Timeout | null = null;
@@ -114,6 +116,7 @@ class CommandServer {
 
   /** Stops the process and everything it started (its process group): SIGTERM, then SIGKILL. */
   stop(): void {
+    this.stops++;
     if (this.idle) clearTimeout(this.idle);
     const child = this.child;
     this.child = null;
@@ -146,6 +149,7 @@ class CommandServer {
 
   /** Writes the model and its parameters to a private directory, kept for the process's life, and starts it. */
   private async launch(): Promise<boolean> {
+    const stops = this.stops;
     const root = await makePrivateDir('serve');
     const dirs = await userCodeDirs(root);
     const files = { CUSTODY_MODEL: path.join(dirs.io, 'model.bin'), CUSTODY_PARAMS: path.join(dirs.io, 'params.json') };
@@ -155,6 +159,11 @@ class CommandServer {
     } catch (error) {
       rmSync(root, { recursive: true, force: true });
       throw error;
+    }
+    // Stopped while the files were written (the version no longer serves, or shutdown): start nothing, keep no copy.
+    if (this.stops !== stops) {
+      rmSync(root, { recursive: true, force: true });
+      return false;
     }
     const child = startUserCode(this.artifact.command, dirs, { CUSTODY_MODE: 'serve', ...files }, { variables: this.artifact.variables, stdio: ['pipe', 'pipe', 'pipe'] }) as ChildProcessWithoutNullStreams;
     child.once('exit', () => rmSync(root, { recursive: true, force: true }));
