@@ -1,7 +1,6 @@
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { CUSTODY_MODEL } from '../domain/search-attributes.js';
-import { requestRetrainingUpdate, retrainerWorkflowId, type RetrainAnswer, type RetrainRequest } from '../domain/monitoring/messages.js';
-import type { retrainer } from '../workflows/monitoring/retrainer.js';
+import { requestRetrainingUpdate, retrainerWorkflowId, type RetrainAnswer, type RetrainerInput, type RetrainRequest } from '../domain/monitoring/messages.js';
 
 /**
  * Asks a model's retrainer for a retraining, starting the retrainer if it is not running (Update-with-Start,
@@ -9,10 +8,11 @@ import type { retrainer } from '../workflows/monitoring/retrainer.js';
  * while one is in progress the retrainer's validator refuses, and that refusal comes back as `skipped`.
  */
 export async function requestRetraining(client: Client, taskQueue: string, request: RetrainRequest): Promise<RetrainAnswer> {
-  const start = new WithStartWorkflowOperation<typeof retrainer>('retrainer', {
+  // The workflow by its name and input type (domain/), not its function: activities call this, and the retrainer's code imports activities' types.
+  const start = new WithStartWorkflowOperation('retrainer', {
     workflowId: retrainerWorkflowId(request.model),
     taskQueue,
-    args: [{ model: request.model }],
+    args: [{ model: request.model } satisfies RetrainerInput],
     workflowIdConflictPolicy: 'USE_EXISTING',
     typedSearchAttributes: [{ key: CUSTODY_MODEL, value: request.model }],
     staticSummary: `retrainer of ${request.model}: one retraining at a time`,

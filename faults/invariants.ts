@@ -4,13 +4,10 @@ import { sql } from 'drizzle-orm';
 import { createRepositories } from '../db/repositories/index.js';
 import type { Cluster } from './cluster.js';
 import type { Acknowledged } from './load.js';
+import type { InvariantResult, Rows } from './invariant.js';
 import { webhooksDelivered } from './webhooks.js';
 
-export interface InvariantResult {
-  invariant: string;
-  checked: number;
-  violations: string[];
-}
+export type { InvariantResult, Rows };
 
 /** How a run of each shape ends when nothing is lost: faults may slow it, never change its outcome. */
 const OUTCOME: Record<string, string> = { pass: 'succeeded', invalid: 'failed', approve: 'succeeded', reject: 'rejected', cancel: 'cancelled', resume: 'succeeded' };
@@ -24,7 +21,6 @@ const STATUS_OF_CLOSE: Record<string, string[]> = {
   RUNNING: ['awaiting_approval'],
 };
 
-export type Rows = Record<string, unknown>[];
 
 /**
  * What a workflow still open is waiting on, for a violation's text: its pending activities (attempts, last

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { seededRandom } from '../domain/random.js';
 import type { Cluster } from './cluster.js';
-import type { InvariantResult, Rows } from './invariants.js';
+import type { InvariantResult, Rows } from './invariant.js';
 import { call } from './load.js';
 
 /**

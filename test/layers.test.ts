@@ -1,5 +1,6 @@
 import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
+import { importCycles, sourceFiles } from './support/import-graph.js';
 
 /**
  * The layers' walls are lint rules, and lint runs before every build and test run: a file that
@@ -20,6 +21,8 @@ describe('the layers’ walls', () => {
     ['db/schema/runs.ts', "import { wall } from '../../ml/predict.js';", /db\/ may import only domain\//],
     ['api/runs/runs.service.ts', "import { wall } from '../../activities/training/training.activities.js';", /api\/ never imports worker code/],
     ['api/serving/serving.service.ts', "import { wall } from '../../worker/main.js';", /api\/ never imports worker code/],
+    ['api/runs/runs.service.ts', "import { wall } from '../../workflows/pipeline/start.js';", /api\/ never imports worker code or workflows/],
+    ['api/monitoring/schedules.service.ts', "import type { wall } from '../../workflows/monitoring/monitor-model.js';", /api\/ never imports worker code or workflows/],
     ['ml/predict.ts', "import { wall } from '../activities/evaluation/evaluation.activities.js';", /ml\/ may import only/],
     ['storage/artifact-store.ts', "import { wall } from '../ml/predict.js';", /storage\/ may import only/],
     ['observability/tracing.ts', "import { wall } from '../db/client.js';", /observability\/ \(tracing\) wraps what it is given/],
@@ -55,6 +58,20 @@ describe('the layers’ walls', () => {
       const [result] = await eslint.lintText(`${line}\n`, { filePath });
       expect(result!.messages.filter((m) => m.ruleId === 'no-restricted-syntax')).toEqual([]);
     }
+  });
+
+  it('has no import cycle, type-only imports included (the lint rule sees value imports only)', () => {
+    expect(importCycles(sourceFiles())).toEqual([]);
+  });
+
+  it('finds a cycle that only a type-only import closes', () => {
+    const files = sourceFiles();
+    // The circle that was: activities → clients → workflows → (type) activities.
+    const planted = new Map(files);
+    planted.set('clients/retraining.ts', `${files.get('clients/retraining.ts')}\nimport type { retrainer } from '../workflows/monitoring/retrainer.js';\n`);
+    const cycles = importCycles(planted);
+    expect(cycles.length).toBeGreaterThan(0);
+    expect(cycles.some((cycle) => cycle.includes('clients/retraining.ts') && cycle.includes('workflows/monitoring/retrainer.ts'))).toBe(true);
   });
 
   it('imports that follow the layers pass', { timeout: 60_000 }, async () => {

@@ -4,7 +4,6 @@ import type { Config } from '../../config.js';
 import type { Repositories } from '../../db/repositories/index.js';
 import type { MonitorInput } from '../../domain/monitoring/messages.js';
 import { scheduleIdOf } from '../../domain/monitoring/messages.js';
-import type { monitorModel } from '../../workflows/monitoring/monitor-model.js';
 import { durationMs } from '../../domain/pipeline/spec.js';
 import { CUSTODY_MODEL } from '../../domain/search-attributes.js';
 import type { Caller } from '../access/principal.js';
@@ -71,13 +70,13 @@ export class SchedulesService {
     const id = scheduleIdOf(action, model);
     const memo: ScheduleMemo = { model, action, cron: hasCron ? input.cron!.trim() : null, interval: hasInterval ? input.interval! : null, timeZone, catchupWindow, createdBy: caller.name };
     try {
-      await this.temporal.schedule.create<typeof monitorModel>({
+      await this.temporal.schedule.create({
         scheduleId: id,
         spec: { ...(hasCron ? { cronExpressions: [memo.cron!] } : { intervals: [{ every: durationMs(memo.interval!) }] }), timezone: timeZone },
         action: {
           type: 'startWorkflow',
           workflowType: 'monitorModel',
-          args: [{ model, action, scheduleId: id }],
+          args: [{ model, action, scheduleId: id } satisfies MonitorInput],
           taskQueue: this.config.temporal.taskQueue,
           // Temporal appends the tick's time to this id, so every tick is its own workflow.
           workflowId: id,

@@ -1,13 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import {
-  Client,
-  WithStartWorkflowOperation,
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowIdReusePolicy,
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-} from '@temporalio/client';
+import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { startRecordedRun } from '../../clients/pipelines.js';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { Config } from '../../config.js';
 import type { Repositories } from '../../db/repositories/index.js';
@@ -15,11 +9,10 @@ import { specHashOf } from '../../db/repositories/runs.js';
 import type { AuditEventRow, GateDecisionRow, PipelineRunRow, RunPurpose } from '../../db/schema/index.js';
 import { recordedGateStates, type GateState } from '../../domain/pipeline/gates.js';
 import { budgetRefusal } from '../../domain/data/privacy-budget.js';
-import { decideUpdate, gatesQuery, recordedUpdate } from '../../domain/pipeline/messages.js';
+import { decideUpdate, gatesQuery } from '../../domain/pipeline/messages.js';
 import { runOrigin } from '../../domain/runs.js';
-import type { pipeline } from '../../workflows/pipeline/pipeline.js';
 import { modelNameOf, parsePipelineSpec, type PipelineSpec } from '../../domain/pipeline/spec.js';
-import { pipelineStart, type PipelineStart, type RunToStart } from '../../workflows/pipeline/start.js';
+import { pipelineStart, type PipelineStart, type RunToStart } from '../../domain/pipeline/start.js';
 import { auditRequest } from '../common/audit.js';
 import { decodeCursor, pageOf, pageSize } from '../common/pagination.js';
 import { temporalUiLink } from '../common/temporal-ui.js';
@@ -113,39 +106,16 @@ export class RunsService {
   }
 
   /**
-   * Starts (or, resuming, starts again) a run's workflow together with its `recorded` update: resolves once the
-   * workflow has recorded this execution, or once it has started but no worker has recorded it within
-   * RECORD_WAIT_MS (its record appears when one does). Throws when it did not start, and when it ended before
-   * recording anything (a spec the worker refuses): a run nobody can ever read is not acknowledged.
+   * Starts (or, resuming, starts again) a run's workflow with its `recorded` update (clients/pipelines.ts):
+   * resolves once the workflow has recorded this execution, or once it has started but no worker has recorded it
+   * within RECORD_WAIT_MS. Throws when it did not start, and when it ended before recording anything (a spec the
+   * worker refuses): a run nobody can ever read is not acknowledged.
    */
   private async startRecorded(start: PipelineStart, how: { resume?: boolean }): Promise<void> {
-    const asked = Date.now();
-    const operation = new WithStartWorkflowOperation<typeof pipeline>('pipeline', {
-      ...start,
-      taskQueue: this.config.temporal.taskQueue,
-      workflowIdConflictPolicy: 'FAIL',
-      ...(how.resume ? { workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE } : {}),
-    });
-    try {
-      await this.temporal.connection.withDeadline(asked + RECORD_WAIT_MS, () => this.temporal.workflow.executeUpdateWithStart(recordedUpdate, { startWorkflowOperation: operation }));
-    } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError) throw error;
-      // The start and the update are one call, but only the update waits for a worker: ask Temporal what started.
-      const handle = this.temporal.workflow.getHandle(start.workflowId);
-      const execution = await handle.describe().catch(() => null);
-      // A resume is its own execution, started after it was asked for (clocks apart by a second at most).
-      if (!execution || execution.startTime.getTime() < asked - 1000) throw error;
-      if (execution.status.name === 'RUNNING') {
-        this.logger.warn(`workflow ${start.workflowId} started, but no worker recorded its run within ${RECORD_WAIT_MS} ms: ${(error as Error).message}`);
-        return;
-      }
-      if ((await this.repos.runs.get(start.args[0].runId))?.status === 'failed') return;
-      const why = await handle.result().then(
-        () => `it ended as ${execution.status.name}`,
-        (failure: Error) => (failure.cause instanceof Error ? failure.cause.message : failure.message),
-      );
-      throw new RunError('RUN_NOT_STARTED', `The run ended before it could be recorded: ${why}`);
-    }
+    const started = await startRecordedRun(this.temporal, this.config.temporal.taskQueue, start, { ...how, waitMs: RECORD_WAIT_MS });
+    if (started.outcome === 'unrecorded') this.logger.warn(`workflow ${start.workflowId} started, but no worker recorded its run within ${RECORD_WAIT_MS} ms: ${started.why}`);
+    if (started.outcome !== 'ended' || (await this.repos.runs.get(start.args[0].runId))?.status === 'failed') return;
+    throw new RunError('RUN_NOT_STARTED', `The run ended before it could be recorded: ${started.why}`);
   }
 
   /** What a run that started, but that no worker has recorded yet, is: as its start says. */
@@ -231,7 +201,7 @@ export class RunsService {
     if (!ACTIVE.has(run.status)) {
       throw new RunError('RUN_NOT_ACTIVE', `Run ${run.id} is ${run.status}; only a running run has gates to decide`);
     }
-    const handle = this.temporal.workflow.getHandle<typeof pipeline>(run.workflowId);
+    const handle = this.temporal.workflow.getHandle(run.workflowId);
     try {
       const state = await handle.executeUpdate(decideUpdate, { args: [{ actor, decision, gate: input.gate, comment: input.comment }] });
       return gateModel(state);
@@ -294,7 +264,7 @@ export class RunsService {
   async gates(run: PipelineRunRow, decisions: GateDecisionRow[]): Promise<Gate[]> {
     if (ACTIVE.has(run.status)) {
       try {
-        const handle = this.temporal.workflow.getHandle<typeof pipeline>(run.workflowId);
+        const handle = this.temporal.workflow.getHandle(run.workflowId);
         const state = await this.temporal.connection.withDeadline(Date.now() + 3000, () => handle.query(gatesQuery));
         return state.map(gateModel);
       } catch (error) {

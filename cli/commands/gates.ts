@@ -1,15 +1,10 @@
 import type { Command } from 'commander';
-import { roleSatisfies, type Role } from '../../domain/access.js';
-import { selfApproval } from '../../domain/pipeline/gates.js';
+import { mayDecide } from '../../domain/pipeline/gates.js';
 import type { Ctx } from '../context.js';
 import { CliError, EXIT } from '../exit.js';
 import { APPROVE, ME, REJECT, WAITING } from '../graphql/operations.js';
 import type { ApproveMutation, ApproveMutationVariables, MeQuery, RejectMutation, RejectMutationVariables, WaitingQuery } from '../graphql/types.js';
 import { print, table } from '../output.js';
-
-/** A gate this person may decide: their role satisfies the gate's, and the run is not their own. */
-const mayDecide = (me: { name: string; role: string }, gate: { role: string }, submittedBy: string) =>
-  roleSatisfies(me.role as Role, [gate.role as Role]) && selfApproval(me.name, submittedBy, 'approve') === null;
 
 export function registerGateCommands(program: Command, ctx: () => Ctx): void {
   const gates = program.command('gates').description('approval gates');
@@ -21,7 +16,7 @@ export function registerGateCommands(program: Command, ctx: () => Ctx): void {
       const [{ me }, { pipelineRuns }] = await Promise.all([c.api().request<MeQuery>(ME), c.api().request<WaitingQuery>(WAITING)]);
       const open = pipelineRuns.nodes.flatMap((run) =>
         run.gates
-          .filter((g) => g.status === 'open' && mayDecide(me, g, run.submittedBy))
+          .filter((g) => mayDecide(me, g, run.submittedBy))
           .map((g) => ({ runId: run.id, pipeline: run.pipelineName, model: run.modelName, submittedBy: run.submittedBy, gate: g.name, role: g.role, approvals: g.approvals.length, quorum: g.quorum, deadline: g.deadline })),
       );
       print(c.out, open, () => table(c.out, ['RUN', 'PIPELINE', 'GATE', 'NEEDS', 'APPROVALS', 'SUBMITTED BY', 'DECIDE BY'], open.map((g) => [g.runId, g.pipeline, g.gate, g.role, `${g.approvals}/${g.quorum}`, g.submittedBy, g.deadline])));

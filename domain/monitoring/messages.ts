@@ -50,3 +50,12 @@ export const retrainerWorkflowId = (model: string): string => `retrainer-${model
 
 /** Schedule ids: one monitoring schedule and one retraining schedule per model at most. */
 export const scheduleIdOf = (action: MonitorAction, model: string): string => `${action}-${model}`;
+
+/** The input of a model's `retrainer` workflow. */
+export interface RetrainerInput {
+  model: string;
+  /** Answers carried over from the previous execution. */
+  answers?: [string, RetrainAnswer][];
+  /** Retrainings before continuing as new (25 when omitted); Temporal may suggest it sooner. */
+  retrainingsPerRun?: number;
+}

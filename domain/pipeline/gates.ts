@@ -1,3 +1,4 @@
+import { roleSatisfies, type Role } from '../access.js';
 import type { GateSpec } from './spec.js';
 
 /**
@@ -49,6 +50,15 @@ export interface OpenGate {
   gate: string;
   openedAt: string;
   deadline: string;
+}
+
+/**
+ * Whether a person may decide a gate as it stands: it is open, their role satisfies the gate's (admin always
+ * does), the run is not their own, and they have not approved it already. The console and the CLI offer a gate
+ * by this one rule; the workflow checks the same again when the decision arrives.
+ */
+export function mayDecide(person: { name: string; role: string }, gate: { role: string; status: string; approvals: readonly { actor: string }[] }, submittedBy: string): boolean {
+  return gate.status === 'open' && roleSatisfies(person.role as Role, [gate.role as Role]) && selfApproval(person.name, submittedBy, 'approve') === null && !gate.approvals.some((a) => a.actor === person.name);
 }
 
 /** The rule of four eyes: the person who submitted a run cannot approve its gates. */

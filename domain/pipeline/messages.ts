@@ -1,5 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { GateState } from './gates.js';
+import type { RunPurpose } from '../runs.js';
+import type { PipelineSpec } from './spec.js';
 
 export type { GateState, GateStatus } from './gates.js';
 
@@ -10,6 +12,22 @@ export type { GateState, GateStatus } from './gates.js';
  * waits for (started with it, as one update-with-start), so a read right after it finds the run as it is.
  */
 export const recordedUpdate = defineUpdate<void>('recorded');
+
+/** The input of the `pipeline` workflow, however it is started (the API, a retrainer, the Temporal CLI). */
+export interface PipelineInput {
+  runId: string;
+  spec: PipelineSpec;
+  submittedBy: string;
+  /** Continue a failed or cancelled run: steps that succeeded before are reused, not run again. */
+  resume?: boolean;
+  /** `reproduce` retrains from the same inputs without the trial cache and stops after training. */
+  purpose?: RunPurpose;
+  /** The run this one came from (reproduce, retrain), and why it started. */
+  parentRunId?: string;
+  trigger?: string;
+  /** The drift report whose findings started this retraining, if one did. */
+  driftReportId?: string;
+}
 
 /** Every run's workflow id: `pipeline-<name>-<runId>`, whoever starts it. */
 export const pipelineWorkflowId = (pipelineName: string, runId: string): string => `pipeline-${pipelineName}-${runId}`;

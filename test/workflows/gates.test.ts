@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gateStates, recordedGateStates, type GateDecisionRecord } from '../../domain/pipeline/gates.js';
+import { gateStates, mayDecide, recordedGateStates, type GateDecisionRecord } from '../../domain/pipeline/gates.js';
 import type { GateSpec } from '../../domain/pipeline/spec.js';
 import { Gates, type GatesOptions } from '../../workflows/pipeline/gates.js';
 
@@ -230,6 +230,16 @@ describe('approval gates', () => {
       { gate: 'release', actor: 'bo', decision: 'approve' as const, accepted: true, decidedAt: at(3), sequence: 'exec-a:2' },
     ];
     expect(recordedGateStates(specs, stored)[0]).toMatchObject({ status: 'approved', approvals: [{ actor: 'ana' }, { actor: 'bo' }] });
+  });
+
+  it('offers a gate to decide by one rule, the console’s and the CLI’s: open, the right role, not one’s own run, not approved already', () => {
+    const gate = { role: 'approver', status: 'open', approvals: [{ actor: 'ana' }] };
+    expect(mayDecide({ name: 'bo', role: 'approver' }, gate, 'sam')).toBe(true);
+    expect(mayDecide({ name: 'root', role: 'admin' }, gate, 'sam')).toBe(true);
+    expect(mayDecide({ name: 'bo', role: 'approver' }, { ...gate, status: 'pending' }, 'sam')).toBe(false);
+    expect(mayDecide({ name: 'vi', role: 'viewer' }, gate, 'sam')).toBe(false);
+    expect(mayDecide({ name: 'sam', role: 'admin' }, gate, 'sam')).toBe(false);
+    expect(mayDecide({ name: 'ana', role: 'approver' }, gate, 'sam')).toBe(false);
   });
 
   it('after a rejection, nothing more counts', async () => {

@@ -6,7 +6,7 @@ import { PROJECT_ROOT } from '../../paths.js';
 import { createRepositories } from '../../db/repositories/index.js';
 import type { PipelineSpecInput } from '../../domain/pipeline/spec.js';
 import type { pipeline } from '../../workflows/pipeline/pipeline.js';
-import { pipelineStart } from '../../workflows/pipeline/start.js';
+import { pipelineStart } from '../../domain/pipeline/start.js';
 import { recordHistory } from '../support/histories.js';
 import { eventually } from '../support/pipelines.js';
 import { startStack, type TestStack } from '../support/stack.js';

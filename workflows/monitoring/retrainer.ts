@@ -15,8 +15,8 @@ import type { MonitoringActivities } from '../../activities/monitoring/monitorin
 import { PROJECTION_OPTIONS } from '../pipeline/steps.js';
 import { NAME_PATTERN } from '../../domain/pipeline/spec.js';
 import type { pipeline, PipelineResult } from '../pipeline/pipeline.js';
-import { pipelineStart } from '../pipeline/start.js';
-import { requestRetrainingUpdate, retrainerStateQuery, type RetrainAnswer, type RetrainerState, type RetrainRequest } from '../../domain/monitoring/messages.js';
+import { pipelineStart } from '../../domain/pipeline/start.js';
+import { requestRetrainingUpdate, retrainerStateQuery, type RetrainAnswer, type RetrainerInput, type RetrainerState, type RetrainRequest } from '../../domain/monitoring/messages.js';
 
 const monitoring = proxyActivities<MonitoringActivities>({
   startToCloseTimeout: '2 minutes',
@@ -29,13 +29,7 @@ const REMEMBERED_ANSWERS = 100;
 /** Retrainings one execution runs before it continues as new, keeping its history short. */
 const RETRAININGS_PER_RUN = 25;
 
-export interface RetrainerInput {
-  model: string;
-  /** Answers carried over from the previous execution. */
-  answers?: [string, RetrainAnswer][];
-  /** Retrainings before continuing as new (25 when omitted); Temporal may suggest it sooner. */
-  retrainingsPerRun?: number;
-}
+export type { RetrainerInput };
 
 /**
  * The retrainer of one model (workflow id `retrainer-<model>`): long-lived, it takes retraining requests

@@ -1,8 +1,8 @@
 import { ApplicationFailure, CancellationScope, CancelledFailure, condition, isCancellation, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ModelVersionRef } from '../../activities/registry/registry.activities.js';
-import { progressQuery, recordedUpdate } from '../../domain/pipeline/messages.js';
+import { progressQuery, recordedUpdate, type PipelineInput } from '../../domain/pipeline/messages.js';
 import { parsePipelineSpec, type GateSpec, type PipelineSpec } from '../../domain/pipeline/spec.js';
-import type { RunPurpose, RunStatus, RunWrite, StepError } from '../../domain/runs.js';
+import type { RunStatus, RunWrite, StepError } from '../../domain/runs.js';
 import { CUSTODY_STATUS } from '../../domain/search-attributes.js';
 import { Changes } from './changes.js';
 import { describe, endedByCancel, Rejected } from './failures.js';
@@ -12,20 +12,7 @@ import { createStepRunner, projection, projectionFence, projectionWriter, runWri
 import { train } from './train.js';
 import { createRollout, drawPrivacy, evaluate, registerDataset, registerModel, validate } from './work.js';
 
-export interface PipelineInput {
-  runId: string;
-  spec: PipelineSpec;
-  submittedBy: string;
-  /** Continue a failed or cancelled run: steps that succeeded before are reused, not run again. */
-  resume?: boolean;
-  /** `reproduce` retrains from the same inputs without the trial cache and stops after training. */
-  purpose?: RunPurpose;
-  /** The run this one came from (reproduce, retrain), and why it started. */
-  parentRunId?: string;
-  trigger?: string;
-  /** The drift report whose findings started this retraining, if one did. */
-  driftReportId?: string;
-}
+export type { PipelineInput };
 
 export type PipelineOutcome = 'succeeded' | 'rejected' | 'rolled_back';
 

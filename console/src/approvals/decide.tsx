@@ -1,10 +1,7 @@
 import { useState } from 'react';
 import { useMutation } from 'urql';
-import { roleSatisfies, type Role } from '../../../domain/access';
-import { selfApproval } from '../../../domain/pipeline/gates';
 import { refusalOf } from '../graphql/client';
 import { graphql } from '../graphql/generated';
-import type { Person } from '../session/session';
 import { ErrorNote } from '../ui/error-note';
 
 const Approve = graphql(`
@@ -25,9 +22,7 @@ const Reject = graphql(`
   }
 `);
 
-/** Whether this person may decide an open gate: the gate's role (or admin), and never a run they submitted. */
-export const mayDecide = (me: Person, gate: { role: string; status: string; approvals: { actor: string }[] }, submittedBy: string): boolean =>
-  gate.status === 'open' && roleSatisfies(me.role, [gate.role as Role]) && selfApproval(me.name, submittedBy, 'approve') === null && !gate.approvals.some((a) => a.actor === me.name);
+export { mayDecide } from '../../../domain/pipeline/gates';
 
 /**
  * Approve or Reject one open gate. Both go through the run's `decide` Update; a refusal from its

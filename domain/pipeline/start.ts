@@ -1,9 +1,8 @@
 import type { SearchAttributePair } from '@temporalio/common';
-import { pipelineSearchAttributes } from '../../domain/search-attributes.js';
-import { pipelineWorkflowId } from '../../domain/pipeline/messages.js';
-import type { RunPurpose } from '../../domain/runs.js';
-import type { PipelineInput } from './pipeline.js';
-import { modelNameOf, type PipelineSpec } from '../../domain/pipeline/spec.js';
+import { pipelineSearchAttributes } from '../search-attributes.js';
+import { pipelineWorkflowId, type PipelineInput } from './messages.js';
+import type { RunPurpose } from '../runs.js';
+import { modelNameOf, type PipelineSpec } from './spec.js';
 
 /** What a run is, as it is stored: everything a start of its workflow is derived from. */
 export interface RunToStart {
