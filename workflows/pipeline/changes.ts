@@ -20,38 +20,23 @@ export type Change =
  * (and its one search-attribute upsert) instead of one per change. To add a change: guard it with its own id in
  * `Change`, then add a generation covering every change so far, so new runs again record one marker.
  */
+/** The changes of the first generation; each later one covers these and the changes since. */
+const FIRST_GENERATION: readonly Change[] = [
+  'verify-gate-actors',
+  'local-projection-writes',
+  'projection-fence',
+  'batched-projection-writes',
+  'record-gate-escalation',
+  'stored-run-purpose',
+  'privacy-budget-draw',
+  'training-task-queue',
+  'evaluation-heartbeat',
+  'cancel-outranks-failure',
+];
+
 const GENERATIONS: readonly { id: string; covers: readonly Change[] }[] = [
-  {
-    id: 'pipeline-generation-1',
-    covers: [
-      'verify-gate-actors',
-      'local-projection-writes',
-      'projection-fence',
-      'batched-projection-writes',
-      'record-gate-escalation',
-      'stored-run-purpose',
-      'privacy-budget-draw',
-      'training-task-queue',
-      'evaluation-heartbeat',
-      'cancel-outranks-failure',
-    ],
-  },
-  {
-    id: 'pipeline-generation-2',
-    covers: [
-      'verify-gate-actors',
-      'local-projection-writes',
-      'projection-fence',
-      'batched-projection-writes',
-      'record-gate-escalation',
-      'stored-run-purpose',
-      'privacy-budget-draw',
-      'training-task-queue',
-      'evaluation-heartbeat',
-      'cancel-outranks-failure',
-      'workflow-records-run',
-    ],
-  },
+  { id: 'pipeline-generation-1', covers: FIRST_GENERATION },
+  { id: 'pipeline-generation-2', covers: [...FIRST_GENERATION, 'workflow-records-run'] },
 ];
 
 /**
