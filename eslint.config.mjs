@@ -62,6 +62,8 @@ export default tseslint.config(
   wall(['console/**/*.ts', 'console/**/*.tsx'], ['activities', 'api', 'db', 'workflows', 'worker', 'ml', 'storage', 'clients', 'bench', 'cli'], 'console/ is a client of the GraphQL API: it may import only domain/ and itself.'),
   wall(['observability/**/*.ts'], ['activities', 'api', 'db', 'workflows', 'worker', 'ml', 'storage', 'clients', 'bench'], 'observability/ (tracing) wraps what it is given: it imports nothing else of ours.'),
   wall(['api/**/*.ts'], ['activities', 'worker', 'workflows', 'bench'], 'api/ never imports worker code or workflows: move what both need to domain/, ml/, storage/ or clients/.'),
+  // Every entry point starts through start-up.ts, the API alone included: it is given the worker and the API, and imports neither.
+  wall(['start-up.ts'], ['activities', 'api', 'worker', 'workflows', 'ml', 'clients', 'bench', 'cli', 'console'], 'start-up.ts is shared by every entry point: it is given the worker and the API sides, and imports neither.'),
   {
     // One writer per fact: a run's record (its row, its steps) and its gates' record are written by its workflow
     // alone, through the projection activities (activities/runs/); the API starts workflows and reads.

@@ -6,7 +6,7 @@ import { CommandServers } from '../ml/command/server.js';
 import { predictWithCommand, trainWithCommand } from '../ml/command/trainer.js';
 import type { CommandModelArtifact } from '../ml/artifact.js';
 import { PROJECT_ROOT } from '../paths.js';
-import { time, type Timing } from './timing.js';
+import { ms, time, type Timing } from './timing.js';
 
 export interface CommandServingFigures {
   python: string | null;
@@ -40,4 +40,22 @@ export async function commandServingBench(): Promise<CommandServingFigures | nul
   } finally {
     servers.stopAll();
   }
+}
+
+export function commandServingSection(figures: CommandServingFigures | null): string {
+  if (!figures) return '## Serving a command model\n\nNot run: no python3 with scikit-learn here.\n';
+  const { perCall, served } = figures;
+  return [
+    '## Serving a command model',
+    '',
+    'The scikit-learn example (`examples/breast-cancer-sklearn`, a pickled pipeline behind `train.py`) predicting one row per call, one call at a time. Baseline: a process started per call, as command models were served before the serve mode; against it, the serve mode\'s warm process that `predict` uses.',
+    '',
+    '| path | calls | predictions/s | p50 per call |',
+    '| --- | --- | --- | --- |',
+    `| a process per call (baseline) | ${perCall.calls} | ${perCall.perSecond.toFixed(2)} | ${ms(perCall.p50)} |`,
+    `| serve mode, one warm process | ${served.calls} | ${served.perSecond.toFixed(0)} | ${ms(served.p50)} |`,
+    `| **ratio (serve / per call)** | | **${(served.perSecond / perCall.perSecond).toFixed(0)}×** | |`,
+    '',
+    'Goal: at least 50×.',
+  ].join('\n');
 }

@@ -6,6 +6,7 @@ import { createApiApp } from '../api/bootstrap.js';
 import type { Config } from '../config.js';
 import { rowsOf, type Database } from '../db/client.js';
 import { launchChromium } from './chromium.js';
+import { ms } from './timing.js';
 
 const SAMPLES = 7;
 const SMALL = 50;
@@ -133,4 +134,22 @@ export async function consoleBench(deps: { config: Config; database: Database; t
     await browser.close();
     await app.close();
   }
+}
+
+export function consoleSection(figures: ConsoleFigures | { skipped: string }): string {
+  if ('skipped' in figures) return `## The console's runs page\n\nNot run: ${figures.skipped}.\n`;
+  const { small, large, query, morePages } = figures;
+  return [
+    "## The console's runs page",
+    '',
+    `The runs page (\`/runs\`, 50 runs a page with each run's model version and metrics) in headless Chromium, a fresh page load per sample (assets cached, as on a second visit), seven samples after a warm-up. Baseline: the same page over the runs the database held before 10,000 were added (those of the benchmarks above). Time runs from navigation to the first rendered row; heap is the page's JavaScript heap after a collection.`,
+    '',
+    '| runs in the database | first rendered page, p50 | p95 | page heap | the page\'s GraphQL query alone, p50 |',
+    '| --- | --- | --- | --- | --- |',
+    `| ${small.runs.toLocaleString('en')} (baseline) | ${ms(small.firstPageMs.p50)} | ${ms(small.firstPageMs.p95)} | ${small.heapMb.toFixed(1)} MB | ${ms(query.small)} |`,
+    `| ${large.runs.toLocaleString('en')} | ${ms(large.firstPageMs.p50)} | ${ms(large.firstPageMs.p95)} | ${large.heapMb.toFixed(1)} MB | ${ms(query.large)} |`,
+    `| **ratio** | **${(large.firstPageMs.p50 / small.firstPageMs.p50).toFixed(2)}×** | ${(large.firstPageMs.p95 / small.firstPageMs.p95).toFixed(2)}× | ${(large.heapMb / small.heapMb).toFixed(2)}× | ${(query.large / query.small).toFixed(2)}× |`,
+    '',
+    `Then ten more pages, each by its Load button, on one page: ${morePages.rows} rows shown, ${ms(morePages.msPerPage)} a page, heap ${morePages.heapMb.toFixed(1)} MB. Cursor pagination keeps a page's cost independent of how many runs exist; goal: the first page over 10,000 runs within 1.2× of the baseline.`,
+  ].join('\n');
 }

@@ -1,5 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { compareColumn, referenceColumn } from '../activities/monitoring/drift.js';
 import { DriftThreads } from '../activities/monitoring/drift-threads.js';
 import { seededRandom } from '../domain/random.js';
@@ -105,15 +104,4 @@ ${drift.features} numeric features × ${rows} rows of reference and ${rows} rows
 ${scipy === null ? '' : `| scipy ks_2samp + numpy PSI (baseline) | ${scipy.toFixed(2)} | ${(scipy / drift.sortSeconds).toFixed(2)}× |\n\nCustody takes **${(drift.seconds / scipy).toFixed(2)}×** scipy's time (${(scipy / drift.seconds).toFixed(1)}× faster). Goal: at most 2 s, and at least 5× faster than scipy.\n`}
 At this size the KS p-value takes scipy's asymptotic route (\`kstwo\`), as Custody does above 10,000 rows a side; a monitoring check reads at most \`monitoring.maxRows\` predictions (10,000 unless the spec says more, up to 1,000,000) and moves to the threads from 50,000.
 `;
-}
-
-/** Measures the drift statistics alone and rewrites their section of the benchmarks file. */
-export async function rewriteDriftSection(file: string): Promise<void> {
-  const text = readFileSync(file, 'utf8');
-  const start = text.indexOf('## Drift statistics\n');
-  const end = text.indexOf('\n## ', start + 1);
-  if (start < 0 || end < 0) throw new Error(`${file} has no drift section to rewrite`);
-  const section = driftSection(await driftBench());
-  writeFileSync(file, text.slice(0, start) + section + text.slice(end));
-  process.stdout.write(section);
 }

@@ -7,6 +7,7 @@ import type { Database } from '../db/client.js';
 import { createRepositories } from '../db/repositories/index.js';
 import type { PipelineSpec } from '../domain/pipeline/spec.js';
 import { sendBytes } from './send-bytes.js';
+import { ms } from './timing.js';
 
 const FLOOD = 10_000;
 const FLOOD_CONCURRENCY = 50;
@@ -120,4 +121,26 @@ export async function securityBench(deps: { config: Config; database: Database; 
   } finally {
     await app.close();
   }
+}
+
+export function securitySection({ flood, submission, memory }: SecurityFigures): string {
+  return [
+    '## Refused requests and large bodies',
+    '',
+    `${flood.requests.toLocaleString('en')} GraphQL requests with a bogus token or none, 50 at a time from another process on the same address, against an API with the default limits: 60 refused authentications a minute per client, then 429, each held a second (a tarpit), so the flood paces itself at 50 requests a second. All through it, a submitter on the same address submits a pipeline every quarter second (${submission.flooded.count} submissions); baseline: ${submission.quiet.count} submissions at the same pace with no flood, just before.`,
+    '',
+    '| | figure |',
+    '| --- | --- |',
+    `| flood answered in | ${flood.seconds.toFixed(1)} s (${(flood.requests / flood.seconds).toFixed(0)} requests/s) |`,
+    `| answered 401 (refused and counted) / 429 (rate-limited, nothing read) | ${flood.unauthenticated} / ${flood.limited} |`,
+    `| audit chain length before / after the flood | ${flood.auditBefore} / ${flood.auditAfter} |`,
+    '',
+    '| submission | p50 | p99 |',
+    '| --- | --- | --- |',
+    `| during the flood | ${ms(submission.flooded.p50)} | ${ms(submission.flooded.p99)} |`,
+    `| quiet (baseline) | ${ms(submission.quiet.p50)} | ${ms(submission.quiet.p99)} |`,
+    `| **ratio** | **${(submission.flooded.p50 / submission.quiet.p50).toFixed(2)}×** | ${(submission.flooded.p99 / submission.quiet.p99).toFixed(2)}× |`,
+    '',
+    `Memory: ${memory.requests} concurrent ${(memory.bytesSent / memory.requests / 2 ** 20).toFixed(0)} MB bodies with a bogus token, half to GraphQL (refused from their Content-Length at the 1 MB body limit), half to \`POST /v1/datasets/{name}\` (refused before reading, by the token check): ${(memory.bytesSent / 2 ** 20).toFixed(0)} MB sent, and the server's resident memory grew by at most **${memory.rssPeakGrowthMb.toFixed(0)} MB** from ${memory.rssBeforeMb.toFixed(0)} MB. Before these limits, twelve 25 MB bodies grew it by about 630 MB.`,
+  ].join('\n');
 }

@@ -5,7 +5,7 @@ import { PredictionLog } from '../api/serving/prediction-log.js';
 import { ServingService } from '../api/serving/serving.service.js';
 import { loadArtifact } from '../ml/predict.js';
 import { openArtifactStore } from '../storage/open-store.js';
-import { time, type Timing } from './timing.js';
+import { time, type Timing, ms } from './timing.js';
 import { servingLoadBench, type ServingLoadFigures } from './serving-load.js';
 import { predictBuiltIn } from '../ml/trainers/built-in.js';
 import type { Config } from '../config.js';
@@ -74,4 +74,39 @@ export async function servingBench(deps: { config: Config; database: Database; t
   const { logged, lost } = log.stats;
   await app.close();
   return { figures, load, logged, lost };
+}
+
+export function servingSection(serving: ServingBench, kind: string): string {
+  return `## Serving
+
+The model in production after the throughput run (logistic regression on iris) answers batches of 1 and 100 identical flowers, one call at a time. Custody's path routes by the deployment state, checks every input against the training schema, predicts, and logs every prediction (batched writes to ${kind}); REST adds the HTTP request, token check and JSON. Baseline: the bare model's predict on the same rows, in a loop, in the same process.
+
+${servingTable(serving.figures)}
+
+Under load: ${serving.load.connections} concurrent connections for ${serving.load.seconds} s each (autocannon, in the same process), batch 1, a viewer's token, the prediction log on. Baseline: a bare \`node:http\` endpoint in the same process that reads the JSON body and answers JSON. Goal: at least 0.5× the bare endpoint's requests per second over REST.
+
+| endpoint | requests/s | p50 | p99 | errors | ratio to bare |
+| --- | --- | --- | --- | --- | --- |
+| REST \`POST /v1/models/{name}/predict\` | ${serving.load.rest.requestsPerSecond.toFixed(0)} | ${serving.load.rest.p50} ms | ${serving.load.rest.p99} ms | ${serving.load.rest.errors} | **${(serving.load.rest.requestsPerSecond / serving.load.bare.requestsPerSecond).toFixed(3)}** |
+| GraphQL \`predict\` | ${serving.load.graphql.requestsPerSecond.toFixed(0)} | ${serving.load.graphql.p50} ms | ${serving.load.graphql.p99} ms | ${serving.load.graphql.errors} | ${(serving.load.graphql.requestsPerSecond / serving.load.bare.requestsPerSecond).toFixed(3)} |
+| bare \`node:http\` JSON (baseline) | ${serving.load.bare.requestsPerSecond.toFixed(0)} | ${serving.load.bare.p50} ms | ${serving.load.bare.p99} ms | ${serving.load.bare.errors} | 1 |
+
+The same two loads from a load generator in a process of its own (autocannon's command line). The server's event loop then has its thread to itself, but the machine has two cores: the generator takes one, and the server shares the other with PostgreSQL writing the prediction log, which the bare endpoint does not write:
+
+| endpoint | requests/s | p50 | p99 | errors | ratio to bare |
+| --- | --- | --- | --- | --- | --- |
+| REST \`POST /v1/models/{name}/predict\` | ${serving.load.apart.rest.requestsPerSecond.toFixed(0)} | ${serving.load.apart.rest.p50} ms | ${serving.load.apart.rest.p99} ms | ${serving.load.apart.rest.errors} | **${(serving.load.apart.rest.requestsPerSecond / serving.load.apart.bare.requestsPerSecond).toFixed(3)}** |
+| bare \`node:http\` JSON (baseline) | ${serving.load.apart.bare.requestsPerSecond.toFixed(0)} | ${serving.load.apart.bare.p50} ms | ${serving.load.apart.bare.p99} ms | ${serving.load.apart.bare.errors} | 1 |
+
+Prediction log during the run: ${serving.logged.toLocaleString('en')} predictions logged, ${serving.lost} lost.
+`;
+}
+
+function servingTable(figures: Awaited<ReturnType<typeof servingBench>>['figures']): string {
+  const rows = figures.flatMap((f) => [
+    `| ${f.batch} | Custody, in process | ${f.service.perSecond.toFixed(0)} | ${ms(f.service.p50)} | ${ms(f.service.p99)} | **${(f.service.perSecond / f.bare.perSecond).toFixed(3)}** |`,
+    `| ${f.batch} | Custody, REST | ${f.http.perSecond.toFixed(0)} | ${ms(f.http.p50)} | ${ms(f.http.p99)} | **${(f.http.perSecond / f.bare.perSecond).toFixed(3)}** |`,
+    `| ${f.batch} | bare model predict (baseline) | ${f.bare.perSecond.toFixed(0)} | ${ms(f.bare.p50)} | ${ms(f.bare.p99)} | 1 |`,
+  ]);
+  return ['| batch | path | predictions/s | p50 per call | p99 per call | throughput ratio to bare |', '| --- | --- | --- | --- | --- | --- |', ...rows].join('\n');
 }

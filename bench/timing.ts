@@ -22,3 +22,17 @@ export async function time(calls: number, batch: number, call: () => Promise<unk
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
   return { perSecond: (calls * batch) / (wall / 1000), p50: at(0.5), p99: at(0.99) };
 }
+
+export interface Stats {
+  p50: number;
+  p95: number;
+  mean: number;
+}
+
+export function stats(values: number[]): Stats {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return { p50: at(0.5), p95: at(0.95), mean: values.reduce((a, b) => a + b, 0) / values.length };
+}
+
+export const ms = (n: number) => (n < 1 ? `${(n * 1000).toFixed(0)} µs` : `${n.toFixed(1)} ms`);

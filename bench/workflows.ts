@@ -14,7 +14,7 @@ const { noop } = proxyActivities<BenchActivities>({ startToCloseTimeout: '10 sec
 /** N no-op steps through the pipeline's real step discipline: recorded as running, then succeeded, as new runs record them. */
 export async function stepsBench(input: { runId: string; steps: number }): Promise<void> {
   const changes = Changes.ofThisRun();
-  const writer = projectionWriter(projection(true).runs, input.runId, true);
+  const writer = projectionWriter(projection(true).runs, input.runId, true, true);
   const fence = projectionFence(true);
   const step = createStepRunner({ runId: input.runId, writer, completed: {}, describe: (e) => ({ type: 'Error', message: String(e) }), fence, changes });
   for (let i = 0; i < input.steps; i++) await step(`noop-${i}`, async () => ({ i: await noop() }));

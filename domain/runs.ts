@@ -1,4 +1,4 @@
-/** The words a run is described in, shared by every layer: its status, its steps', its purpose, a failure. */
+/** The words a run is described in, shared by every layer: its status, its steps', its purpose and trigger, a failure. */
 
 export const RUN_STATUSES = ['running', 'awaiting_approval', 'succeeded', 'failed', 'rejected', 'rolled_back', 'cancelled'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -6,11 +6,15 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 export const STEP_STATUSES = ['running', 'succeeded', 'failed', 'skipped', 'cancelled', 'reused'] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
 
-/** Why a run exists: a release may deploy; a reproduction retrains from the same inputs and never deploys. */
+/**
+ * What a run is for: a release may deploy; a reproduction retrains from the same inputs and never deploys.
+ * "Is this a reproduction?" is asked of the purpose, never of the trigger.
+ */
 export const RUN_PURPOSES = ['release', 'reproduce'] as const;
 export type RunPurpose = (typeof RUN_PURPOSES)[number];
 
-export interface StepError {
+/** What went wrong with a run or one of its steps, as recorded: a classified type, a message, and details such as a validation report. */
+export interface FailureDetail {
   type: string;
   message: string;
   details?: unknown;
@@ -34,7 +38,7 @@ export interface StepWrite {
   status: StepStatus;
   attempt?: number;
   output?: Record<string, unknown>;
-  error?: StepError;
+  error?: FailureDetail;
   fence?: ProjectionFence;
 }
 
@@ -43,7 +47,7 @@ export interface RunWrite {
   runId: string;
   status: RunStatus;
   currentStep?: string | null;
-  error?: StepError | null;
+  error?: FailureDetail | null;
   datasetVersionId?: string;
   finished?: boolean;
   fence?: ProjectionFence;
@@ -52,7 +56,33 @@ export interface RunWrite {
 /** One write of a run's projection: a step's state or the run's row. */
 export type ProjectionWrite = { step: StepWrite } | { run: RunWrite };
 
-/** What a run's origin says when its starter leaves it out: the one place its purpose and trigger get defaults. */
+/**
+ * What a run's origin says when its starter leaves it out: the one place its purpose and trigger get defaults.
+ * The trigger says what started the run: `manual` (a person, through the API or the Temporal CLI, a reproduction
+ * asked for included) or `retrain` (a retrainer). Runs started before the purpose existed said `reproduce` in
+ * their trigger alone (migration 0012 gave their rows the purpose too): such a start is still a reproduction.
+ */
 export function runOrigin(input: { purpose?: RunPurpose; trigger?: string }): { purpose: RunPurpose; trigger: string } {
   return { purpose: input.purpose ?? (input.trigger === 'reproduce' ? 'reproduce' : 'release'), trigger: input.trigger ?? 'manual' };
+}
+
+const SUMMARY_SEPARATOR = ' · ';
+
+/**
+ * What a batch of projection writes says in the run's history and the Temporal UI (its local activity's summary):
+ * `train running · evaluate succeeded · run succeeded`. `readProjectionSummary` reads it back.
+ */
+export function projectionSummary(writes: readonly ProjectionWrite[]): string {
+  return writes.map((w) => ('step' in w ? `${w.step.step} ${w.step.status}` : `run ${w.run.status}`)).join(SUMMARY_SEPARATOR);
+}
+
+/** The writes a `projectionSummary` names, in order (`run` for the run's own); null when it is not one. */
+export function readProjectionSummary(summary: string): { name: string; status: string }[] | null {
+  const writes = summary.split(SUMMARY_SEPARATOR).map((item) => {
+    const at = item.lastIndexOf(' ');
+    return { name: item.slice(0, at), status: item.slice(at + 1) };
+  });
+  const known = (w: { name: string; status: string }) =>
+    w.name === 'run' ? (RUN_STATUSES as readonly string[]).includes(w.status) : w.name.length > 0 && (STEP_STATUSES as readonly string[]).includes(w.status);
+  return writes.every(known) ? writes : null;
 }

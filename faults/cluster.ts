@@ -4,10 +4,12 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import postgres from 'postgres';
 import { TokensService } from '../api/access/tokens.service.js';
 import { RefusalAudit } from '../api/access/refusal-audit.js';
 import { RefusalLimiter } from '../api/access/refusal-limiter.js';
+import { temporalDataConverter } from '../clients/payload-codec.js';
 import { loadConfig } from '../config.js';
 import { openDatabase, type Database } from '../db/client.js';
 import { createRepositories } from '../db/repositories/index.js';
@@ -33,6 +35,8 @@ export interface Cluster {
   database: Database;
   temporalAddress: string;
   taskQueue: string;
+  /** What the stack's workers and API encode payloads with (a codec when encryption is configured), so the checks can read histories. */
+  dataConverter: DataConverter | undefined;
   stop(): Promise<void>;
 }
 
@@ -123,6 +127,7 @@ export async function startCluster(options: { temporalCli: string; toxiproxyApi:
     database,
     temporalAddress: `127.0.0.1:${temporalPort}`,
     taskQueue,
+    dataConverter: temporalDataConverter(config.encryption),
     async stop() {
       for (const worker of workers) await worker.kill();
       await api.kill();

@@ -1,10 +1,12 @@
-import { Client, Connection, type WorkflowExecutionDescription } from '@temporalio/client';
+import { Client, Connection, type WorkflowExecutionDescription, type WorkflowExecutionInfo } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { sql } from 'drizzle-orm';
 import { createRepositories } from '../db/repositories/index.js';
 import type { Cluster } from './cluster.js';
 import type { Acknowledged } from './load.js';
 import type { InvariantResult, Rows } from './invariant.js';
+import { decodePayloads, projectionViolations, type Execution, type HistoryEvent, type ProjectionRows } from './projection.js';
 import { webhooksDelivered } from './webhooks.js';
 
 export type { InvariantResult, Rows };
@@ -13,14 +15,6 @@ export type { InvariantResult, Rows };
 const OUTCOME: Record<string, string> = { pass: 'succeeded', invalid: 'failed', approve: 'succeeded', reject: 'rejected', cancel: 'cancelled', resume: 'succeeded' };
 
 const TERMINAL = new Set(['succeeded', 'failed', 'rejected', 'cancelled', 'rolled_back']);
-/** What a run's stored status must be, given how its workflow execution closed. */
-const STATUS_OF_CLOSE: Record<string, string[]> = {
-  COMPLETED: ['succeeded', 'rejected', 'rolled_back'],
-  FAILED: ['failed'],
-  CANCELLED: ['cancelled'],
-  RUNNING: ['awaiting_approval'],
-};
-
 
 /**
  * What a workflow still open is waiting on, for a violation's text: its pending activities (attempts, last
@@ -55,13 +49,12 @@ export async function checkInvariants(
   const { db } = cluster.database;
   const query = async (text: string): Promise<Rows> => (await db.execute(sql.raw(text))) as unknown as Rows;
   const connection = await Connection.connect({ address: cluster.temporalAddress });
-  const client = new Client({ connection });
+  const client = new Client({ connection, dataConverter: cluster.dataConverter });
   try {
     const results: InvariantResult[] = [];
     const runs = new Map((await query('select id::text, status, workflow_id, error, current_step from pipeline_runs')).map((r) => [r.id as string, r]));
 
     const once: InvariantResult = { invariant: 'every acknowledged submission is exactly one run and one workflow, terminal or at its gate', checked: acknowledged.length, violations: [] };
-    const projection: InvariantResult = { invariant: "a run's stored status is what its workflow's close says", checked: 0, violations: [] };
     const outcome: InvariantResult = { invariant: 'every run ends as its kind says (passing, failing validation, approved, rejected, cancelled, cancelled and resumed)', checked: 0, violations: [] };
     for (const { runId, shape } of acknowledged) {
       const run = runs.get(runId);
@@ -73,15 +66,9 @@ export async function checkInvariants(
       if (run.status !== OUTCOME[shape]) outcome.violations.push(`run ${runId} (${shape}) ended ${run.status}, not ${OUTCOME[shape]}${run.error ? `: ${JSON.stringify(run.error)}` : ''}`);
       if (!TERMINAL.has(run.status as string) && run.status !== 'awaiting_approval') once.violations.push(`run ${runId} is still ${run.status}${run.current_step ? ` at ${run.current_step}` : ''}`);
       const description = await client.workflow.getHandle(run.workflow_id as string).describe().catch(() => null);
-      if (!description) {
-        once.violations.push(`run ${runId} has no workflow ${run.workflow_id}`);
-        continue;
-      }
-      projection.checked++;
-      const allowed = STATUS_OF_CLOSE[description.status.name] ?? [];
-      if (!allowed.includes(run.status as string)) projection.violations.push(`run ${runId} is stored as ${run.status}, its workflow is ${description.status.name}${await waitingOn(client, run.workflow_id as string, description)}`);
+      if (!description) once.violations.push(`run ${runId} has no workflow ${run.workflow_id}`);
     }
-    results.push(once, projection, outcome);
+    results.push(once, await projectionMatchesHistory(client, query, runs, cluster.dataConverter?.payloadCodecs ?? []), outcome);
 
     const duplicates = async (invariant: string, text: string) => {
       const rows = await query(text);
@@ -117,6 +104,99 @@ export async function checkInvariants(
   } finally {
     await connection.close();
   }
+}
+
+/**
+ * Every stored run (acknowledged or not: retrainings, submissions whose answer was lost) against the histories of
+ * its workflow's executions (a resumed run has several under one workflow id): once its latest has closed, the
+ * run's status, steps, trials, accepted gate decisions and deployments are what they say (faults/projection.ts
+ * says what a history can show and what it cannot). A run whose workflow is still open must be at its gate.
+ */
+async function projectionMatchesHistory(client: Client, query: (text: string) => Promise<Rows>, runs: Map<string, Rows[number]>, codecs: readonly PayloadCodec[]): Promise<InvariantResult> {
+  const result: InvariantResult = { invariant: "a finished run's status, steps, trials, accepted gate decisions and deployments are what its workflow history says", checked: 0, violations: [] };
+  const rowsOf = await projectionRows(query);
+  for (const [runId, run] of runs) {
+    const workflowId = run.workflow_id as string;
+    try {
+      const executions = await executionsOf(client, workflowId, codecs);
+      const latest = executions.at(-1);
+      if (!latest) {
+        result.violations.push(`run ${runId} has no workflow ${workflowId}`);
+        continue;
+      }
+      result.checked++;
+      if (!latest.events.some(closes)) {
+        if (run.status === 'awaiting_approval') continue;
+        const description = await client.workflow.getHandle(workflowId, latest.runId).describe();
+        result.violations.push(`run ${runId} is stored as ${run.status}, its workflow is ${description.status.name}${await waitingOn(client, workflowId, description)}`);
+        continue;
+      }
+      result.violations.push(...projectionViolations(runId, executions, rowsOf(runId, run.status as string)));
+    } catch (error) {
+      result.violations.push(`run ${runId}: the history of its workflow ${workflowId} could not be read: ${(error as Error).message}`);
+    }
+  }
+  return result;
+}
+
+const closes = (event: HistoryEvent): boolean =>
+  Boolean(
+    event.workflowExecutionCompletedEventAttributes ??
+      event.workflowExecutionFailedEventAttributes ??
+      event.workflowExecutionCanceledEventAttributes ??
+      event.workflowExecutionTerminatedEventAttributes ??
+      event.workflowExecutionTimedOutEventAttributes ??
+      event.workflowExecutionContinuedAsNewEventAttributes,
+  );
+
+/** Every execution of a workflow id, oldest first, each with its history decoded as its workflow saw it. */
+async function executionsOf(client: Client, workflowId: string, codecs: readonly PayloadCodec[]): Promise<Execution[]> {
+  const found: WorkflowExecutionInfo[] = [];
+  for await (const execution of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) found.push(execution);
+  found.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
+  return await Promise.all(
+    found.map(async ({ runId }) => {
+      const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+      const events = history.events ?? [];
+      await decodePayloads(events, codecs);
+      return { runId, events };
+    }),
+  );
+}
+
+/** Every run's projection rows, read once and grouped by run. */
+async function projectionRows(query: (text: string) => Promise<Rows>): Promise<(runId: string, status: string) => ProjectionRows> {
+  const [steps, trials, decisions, deployments] = await Promise.all([
+    query('select run_id::text, name, status from run_steps'),
+    query('select run_id::text, id::text, trial_index, status, artifact_sha256 from trials'),
+    query('select run_id::text, gate, sequence, actor, decision, via from gate_decisions where accepted'),
+    query('select run_id::text, id::text, idempotency_key, model_version_id::text, stage, role, traffic_percent, ended_at is not null as ended from deployments where run_id is not null'),
+  ]);
+  const byRun = (rows: Rows) => {
+    const grouped = new Map<string, Rows>();
+    for (const row of rows) {
+      const list = grouped.get(row.run_id as string);
+      if (list) list.push(row);
+      else grouped.set(row.run_id as string, [row]);
+    }
+    return (runId: string) => grouped.get(runId) ?? [];
+  };
+  const [stepsOf, trialsOf, decisionsOf, deploymentsOf] = [byRun(steps), byRun(trials), byRun(decisions), byRun(deployments)];
+  return (runId, status) => ({
+    status,
+    steps: stepsOf(runId).map((r) => ({ name: r.name as string, status: r.status as string })),
+    trials: trialsOf(runId).map((r) => ({ id: r.id as string, index: Number(r.trial_index), status: r.status as string, artifactSha256: (r.artifact_sha256 as string | null) ?? null })),
+    gateDecisions: decisionsOf(runId).map((r) => ({ gate: r.gate as string, sequence: r.sequence as string, actor: r.actor as string, decision: r.decision as string, via: r.via as string })),
+    deployments: deploymentsOf(runId).map((r) => ({
+      id: r.id as string,
+      idempotencyKey: r.idempotency_key as string,
+      modelVersionId: r.model_version_id as string,
+      stage: r.stage as string,
+      role: r.role as string,
+      trafficPercent: Number(r.traffic_percent),
+      ended: Boolean(r.ended),
+    })),
+  });
 }
 
 /**

@@ -10,7 +10,7 @@ ensureBuild();
 ensureConsole();
 const server = await startDevServer({ cli: await findTemporalCli(), port: await freePort(), headless: true, quiet: true }).catch((error) => fail(error.message));
 const { exited } = spawnChild(process.execPath, ['--enable-source-maps', path.join(ROOT, 'dist', 'bench', 'run.js'), ...process.argv.slice(2)], {
-  env: { ...process.env, TEMPORAL_ADDRESS: server.address },
+  env: { ...process.env, TEMPORAL_ADDRESS: server.address, CUSTODY_BENCH_TEMPORAL_PID: String(server.child.pid) },
 });
 const code = await exited;
 server.child.kill('SIGTERM');

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { access, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -46,7 +46,8 @@ export class LocalArtifactStore implements ArtifactStore, ObjectBackend {
   async putBytes(bytes: Uint8Array): Promise<StoredArtifact> {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     if (!(await this.has(sha256))) {
-      const tmp = path.join(this.root, 'tmp', `${sha256}-${process.pid}-${Date.now()}`);
+      // A name of its own: two writers of the same content at once (two trials training the same model) never share one.
+      const tmp = path.join(this.root, 'tmp', `${sha256}-${randomUUID()}`);
       try {
         await settle(await writeTemp(tmp, bytes), this.pathOf(sha256));
       } finally {

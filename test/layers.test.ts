@@ -23,6 +23,8 @@ describe('the layers’ walls', () => {
     ['api/serving/serving.service.ts', "import { wall } from '../../worker/main.js';", /api\/ never imports worker code/],
     ['api/runs/runs.service.ts', "import { wall } from '../../workflows/pipeline/start.js';", /api\/ never imports worker code or workflows/],
     ['api/monitoring/schedules.service.ts', "import type { wall } from '../../workflows/monitoring/monitor-model.js';", /api\/ never imports worker code or workflows/],
+    ['start-up.ts', "import { wall } from './worker/create-worker.js';", /start-up\.ts is shared by every entry point/],
+    ['start-up.ts', "import type { wall } from './api/bootstrap.js';", /start-up\.ts is shared by every entry point/],
     ['ml/predict.ts', "import { wall } from '../activities/evaluation/evaluation.activities.js';", /ml\/ may import only/],
     ['storage/artifact-store.ts', "import { wall } from '../ml/predict.js';", /storage\/ may import only/],
     ['observability/tracing.ts', "import { wall } from '../db/client.js';", /observability\/ \(tracing\) wraps what it is given/],

@@ -2,7 +2,8 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { auditFromActivity, auditManyFromActivity, type AuditEvent, type AuditMark } from '../audit.js';
 import type { Repositories } from '../../db/repositories/index.js';
 import { modelNameOf, type PipelineSpec } from '../../domain/pipeline/spec.js';
-import type { GateDecision, RunPurpose } from '../../db/schema/index.js';
+import type { RunPurpose } from '../../db/schema/index.js';
+import type { GateDecisionRecord } from '../../domain/pipeline/gates.js';
 import { runOrigin, type ProjectionWrite, type RunWrite, type StepWrite } from '../../domain/runs.js';
 
 /**
@@ -99,43 +100,24 @@ export function createRunsActivities({ repos }: { repos: Repositories }) {
       return { audit: await auditManyFromActivity(repos, events) };
     },
 
-    async recordGateDecision(input: {
-      runId: string;
-      gate: string;
-      sequence: number | string;
-      actor: string;
-      decision: GateDecision;
-      comment?: string;
-      accepted: boolean;
-      refusedReason?: string;
-      via: string;
-      decidedAt: string;
-    }): Promise<AuditMark> {
+    /** Records a decision its workflow received: an accepted one in the gate record, every one in the audit history. */
+    async recordGateDecision(input: Omit<GateDecisionRecord, 'sequence'> & { sequence: string | number }): Promise<AuditMark> {
+      // Runs started before decisions were keyed per execution send their sequence as a number.
+      const decision: GateDecisionRecord = { ...input, sequence: String(input.sequence) };
       // A refused attempt is an audit event only: the gate record holds the decisions that count.
-      if (input.accepted) await repos.gates.record({
-        runId: input.runId,
-        gate: input.gate,
-        sequence: String(input.sequence),
-        actor: input.actor,
-        decision: input.decision,
-        comment: input.comment ?? null,
-        accepted: input.accepted,
-        refusedReason: input.refusedReason ?? null,
-        via: input.via,
-        decidedAt: new Date(input.decidedAt),
-      });
+      if (decision.accepted) await repos.gates.record(decision);
       return await auditFromActivity(repos, {
-        action: input.accepted ? 'gate.decided' : 'gate.refused',
+        action: decision.accepted ? 'gate.decided' : 'gate.refused',
         subjectType: 'run',
-        subjectId: input.runId,
-        actor: input.actor,
+        subjectId: decision.runId,
+        actor: decision.actor,
         payload: {
-          gate: input.gate,
-          decision: input.decision,
-          via: input.via,
-          ...(input.comment ? { comment: input.comment } : {}),
+          gate: decision.gate,
+          decision: decision.decision,
+          via: decision.via,
+          ...(decision.comment ? { comment: decision.comment } : {}),
           // A refusal is told from this event alone: when the workflow decided it, and where among its decisions.
-          ...(input.accepted ? {} : { reason: input.refusedReason, decidedAt: input.decidedAt, sequence: String(input.sequence) }),
+          ...(decision.accepted ? {} : { reason: decision.refusedReason, decidedAt: decision.decidedAt, sequence: decision.sequence }),
         },
       });
     },

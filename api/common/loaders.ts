@@ -1,7 +1,8 @@
 import DataLoader from 'dataloader';
 import type { Repositories } from '../../db/repositories/index.js';
 import type { DeploymentWithVersion } from '../../db/repositories/registry.js';
-import type { AuditEventRow, DatasetVersionRow, DriftReportRow, EventRow, GateDecisionRow, ModelRow, ModelVersionRow, PipelineRunRow, RunStepRow, TrialRow } from '../../db/schema/index.js';
+import type { AuditEventRow, DatasetVersionRow, DriftReportRow, EventRow, ModelRow, ModelVersionRow, PipelineRunRow, RunStepRow, TrialRow } from '../../db/schema/index.js';
+import type { GateDecisionRecord } from '../../domain/pipeline/gates.js';
 
 const byKey = <K, V>(keys: readonly K[], rows: V[], keyOf: (row: V) => K): (V | null)[] => {
   const map = new Map(rows.map((row) => [keyOf(row), row]));
@@ -30,7 +31,7 @@ export function createLoaders(repos: Repositories) {
     stepsOfRun: new DataLoader<string, RunStepRow[]>(async (ids) => groupBy(ids, await repos.runs.stepsOf(ids), (r) => r.runId)),
     trialsOfRun: new DataLoader<string, TrialRow[]>(async (ids) => groupBy(ids, await repos.trials.ofRuns(ids), (r) => r.runId)),
     /** The decisions that counted on a run's gates (the workflow's record; older rows of refused attempts are left out). */
-    decisionsOfRun: new DataLoader<string, GateDecisionRow[]>(async (ids) => groupBy(ids, (await repos.gates.ofRuns(ids)).filter((d) => d.accepted), (r) => r.runId)),
+    decisionsOfRun: new DataLoader<string, GateDecisionRecord[]>(async (ids) => groupBy(ids, (await repos.gates.ofRuns(ids)).filter((d) => d.accepted), (r) => r.runId)),
     /** A run's refused gate decisions: audit events, never rows of its gate record. */
     refusalsOfRun: new DataLoader<string, AuditEventRow[]>(async (ids) => groupBy(ids, await repos.audit.ofSubjects(ids, ['gate.refused']), (r) => r.subjectId)),
     deploymentsOfRun: new DataLoader<string, DeploymentWithVersion[]>(async (ids) => groupBy(ids, await repos.registry.ofRuns(ids), (r) => r.runId!)),

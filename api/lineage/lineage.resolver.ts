@@ -16,7 +16,7 @@ import { Lineage, LineageNode } from './models/lineage.model.js';
 export class LineageResolver {
   constructor(
     private readonly lineageGraph: LineageService,
-    private readonly pipelines: RunsService,
+    private readonly runs: RunsService,
     private readonly monitoring: MonitoringService,
   ) {}
 
@@ -36,7 +36,7 @@ export class LineageResolver {
   async run(@Parent() node: LineageNode, @Context() ctx: RequestContext): Promise<PipelineRun | null> {
     if (node.type !== 'run') return null;
     const row = await ctx.loaders.run.load(node.id);
-    return row ? this.pipelines.toModel(row) : null;
+    return row ? this.runs.toModel(row) : null;
   }
 
   @ResolveField(() => Trial, { nullable: true })

@@ -14,7 +14,7 @@ import { MonitoringService } from './monitoring.service.js';
 export class MonitoringResolver {
   constructor(
     private readonly monitoring: MonitoringService,
-    private readonly pipelines: RunsService,
+    private readonly runs: RunsService,
   ) {}
 
   @Query(() => DriftReportConnection, { description: 'A model’s drift reports, newest first.' })
@@ -43,6 +43,6 @@ export class MonitoringResolver {
 
   @ResolveField(() => [PipelineRun], { description: 'The retraining runs this report triggered.' })
   async triggeredRuns(@Parent() report: DriftReport, @Context() ctx: RequestContext): Promise<PipelineRun[]> {
-    return (await ctx.loaders.runsOfDriftReport.load(report.id)).map((row) => this.pipelines.toModel(row));
+    return (await ctx.loaders.runsOfDriftReport.load(report.id)).map((row) => this.runs.toModel(row));
   }
 }

@@ -1,4 +1,5 @@
-import type { DatasetVersionRow, FeatureDecisionRecord, GateDecisionRow, ModelVersionRow, PipelineRunRow, TrialRow } from '../../db/schema/index.js';
+import type { DatasetVersionRow, FeatureDecisionRecord, ModelVersionRow, PipelineRunRow, TrialRow } from '../../db/schema/index.js';
+import type { GateDecisionRecord } from '../../domain/pipeline/gates.js';
 import { leaderboard } from '../runs/leaderboard.js';
 import { flatEnvironment, type TrialEnvironment } from '../../domain/environment.js';
 import type { PipelineSpec } from '../../domain/pipeline/spec.js';
@@ -38,7 +39,7 @@ export function modelCardMarkdown(input: {
   version: ModelVersionRow;
   dataset: (DatasetVersionRow & { datasetName: string }) | null;
   run: PipelineRunRow | null;
-  decisions: GateDecisionRow[];
+  decisions: readonly GateDecisionRecord[];
   trials: TrialRow[];
 }): string {
   const { modelName, version, dataset, run, decisions, trials } = input;
@@ -97,7 +98,7 @@ export function modelCardMarkdown(input: {
     '## Approvals',
     '',
     ...(decisions.filter((d) => d.accepted).length > 0
-      ? decisions.filter((d) => d.accepted).map((d) => `- ${d.gate}: ${d.decision} by ${d.actor} (${d.via}) at ${d.decidedAt.toISOString()}${d.comment ? `: "${d.comment}"` : ''}`)
+      ? decisions.filter((d) => d.accepted).map((d) => `- ${d.gate}: ${d.decision} by ${d.actor} (${d.via}) at ${d.decidedAt}${d.comment ? `: "${d.comment}"` : ''}`)
       : ['No gate decisions.']),
     '',
     '## Lineage',

@@ -13,7 +13,7 @@ export type RunErrorCode =
   | 'TEMPORAL_UNAVAILABLE';
 
 export class RunError extends DomainError<RunErrorCode> {
-  readonly domain = 'pipelines';
+  readonly domain = 'runs';
   publicCode(): PublicErrorCode {
     switch (this.code) {
       case 'INVALID_SPEC':

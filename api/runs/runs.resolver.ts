@@ -9,54 +9,55 @@ import { toDeploymentModel, toModelVersionModel } from '../registry/registry.ser
 import { CancelRunInput, PipelineRunsInput, RunIdInput } from './dto/pipeline-runs.input.js';
 import { GateDecisionInput } from './dto/gate-decision.input.js';
 import { SubmitPipelineInput } from './dto/submit-pipeline.input.js';
-import { Gate, GateDecision, LeaderboardEntry, PipelineRun, PipelineRunConnection, Reproduction, RunStep, Trial } from './models/pipeline-run.model.js';
+import { Gate, GateDecisionRecord, LeaderboardEntry, PipelineRun, PipelineRunConnection, Reproduction, RunStep, Trial } from './models/pipeline-run.model.js';
 import { leaderboard } from './leaderboard.js';
 import { environmentDifferences, PRIVATE_TRAINING_DIFFERS } from '../../domain/environment.js';
 import { searchPlan } from '../../domain/pipeline/search.js';
 import type { PipelineSpec } from '../../domain/pipeline/spec.js';
-import { inDecisionOrder, refusedDecision, RunsService } from './runs.service.js';
+import { decisionsInOrder } from './gate-decisions.js';
+import { RunsService } from './runs.service.js';
 
 @Resolver(() => PipelineRun)
 export class RunsResolver {
-  constructor(private readonly pipelines: RunsService) {}
+  constructor(private readonly runs: RunsService) {}
 
   @Roles(...MUTATION_ROLES.submitPipeline)
   @Mutation(() => PipelineRun, { description: 'Validates a pipeline spec and starts its run. Invalid fields are reported with their paths.' })
   async submitPipeline(@Args('input') input: SubmitPipelineInput, @CurrentCaller() caller: Caller): Promise<PipelineRun> {
-    return await this.pipelines.submit(input, caller);
+    return await this.runs.submit(input, caller);
   }
 
   @Query(() => PipelineRun)
   async pipelineRun(@Args('input') input: RunIdInput): Promise<PipelineRun> {
-    return this.pipelines.toModel(await this.pipelines.get(input.runId));
+    return this.runs.toModel(await this.runs.get(input.runId));
   }
 
   @Query(() => PipelineRunConnection, { description: 'Runs, newest first, filtered and cursor-paginated.' })
   async pipelineRuns(@Args('input', { nullable: true }) input?: PipelineRunsInput): Promise<PipelineRunConnection> {
-    return await this.pipelines.list(input ?? {});
+    return await this.runs.list(input ?? {});
   }
 
   @Roles(...MUTATION_ROLES.approveGate)
   @Mutation(() => Gate, { description: 'Approves the open gate as the caller. Refused at once when it cannot count: no open gate, already approved by you, you submitted the run, or your role is not the gate\'s.' })
   async approveGate(@Args('input') input: GateDecisionInput, @CurrentCaller() caller: Caller): Promise<Gate> {
-    return await this.pipelines.decide(input, 'approve', caller);
+    return await this.runs.decide(input, 'approve', caller);
   }
 
   @Roles(...MUTATION_ROLES.rejectGate)
   @Mutation(() => Gate, { description: 'Rejects the open gate as the caller; the run ends as rejected.' })
   async rejectGate(@Args('input') input: GateDecisionInput, @CurrentCaller() caller: Caller): Promise<Gate> {
-    return await this.pipelines.decide(input, 'reject', caller);
+    return await this.runs.decide(input, 'reject', caller);
   }
 
   @Roles(...MUTATION_ROLES.reproduce)
   @Mutation(() => PipelineRun, { description: 'Re-runs a run from its lineage (same dataset version, spec, seeds), training afresh; see its reproduction field.' })
   async reproduce(@Args('input') input: RunIdInput, @CurrentCaller() caller: Caller): Promise<PipelineRun> {
-    return await this.pipelines.reproduce(input, caller);
+    return await this.runs.reproduce(input, caller);
   }
 
   @ResolveField(() => Reproduction, { nullable: true, description: 'For a reproduction: whether its artifact equals the original\'s.' })
   async reproduction(@Parent() run: PipelineRun, @Context() ctx: RequestContext): Promise<Reproduction | null> {
-    if (run.trigger !== 'reproduce' || !run.parentRunId) return null;
+    if (run.purpose !== 'reproduce' || !run.parentRunId) return null;
     const original = await ctx.loaders.modelVersionOfRun.load(run.parentRunId);
     if (!original) return null;
     const train = (await ctx.loaders.stepsOfRun.load(run.id)).find((s) => s.name === 'train' && s.status === 'succeeded');
@@ -78,13 +79,13 @@ export class RunsResolver {
   @Roles(...MUTATION_ROLES.cancelRun)
   @Mutation(() => PipelineRun, { description: 'Cancels a running run; a partial rollout is rolled back.' })
   async cancelRun(@Args('input') input: CancelRunInput, @CurrentCaller() caller: Caller): Promise<PipelineRun> {
-    return await this.pipelines.cancel(input, caller);
+    return await this.runs.cancel(input, caller);
   }
 
   @Roles(...MUTATION_ROLES.resumeRun)
   @Mutation(() => PipelineRun, { description: 'Continues a failed or cancelled run from the step that did not finish.' })
   async resumeRun(@Args('input') input: RunIdInput, @CurrentCaller() caller: Caller): Promise<PipelineRun> {
-    return await this.pipelines.resume(input, caller);
+    return await this.runs.resume(input, caller);
   }
 
   @ResolveField(() => [RunStep])
@@ -113,16 +114,16 @@ export class RunsResolver {
     return version ? searchPlan(row.spec as PipelineSpec, version.rowCount).total : null;
   }
 
-  @ResolveField(() => [GateDecision], { description: 'Every decision, accepted (the gate record) or refused (from the audit history), in order.' })
-  async gateDecisions(@Parent() run: PipelineRun, @Context() ctx: RequestContext): Promise<GateDecision[]> {
+  @ResolveField(() => [GateDecisionRecord], { description: 'Every decision, accepted (the gate record) or refused (from the audit history), in order.' })
+  async gateDecisions(@Parent() run: PipelineRun, @Context() ctx: RequestContext): Promise<GateDecisionRecord[]> {
     const [accepted, refused] = await Promise.all([ctx.loaders.decisionsOfRun.load(run.id), ctx.loaders.refusalsOfRun.load(run.id)]);
-    return inDecisionOrder([...accepted.map((row) => ({ decision: row as GateDecision, sequence: row.sequence })), ...refused.map(refusedDecision)]);
+    return decisionsInOrder(accepted, refused);
   }
 
   @ResolveField(() => [Gate])
   async gates(@Parent() run: PipelineRun, @Context() ctx: RequestContext): Promise<Gate[]> {
     const row = await ctx.loaders.run.load(run.id);
-    return await this.pipelines.gates(row!, await ctx.loaders.decisionsOfRun.load(run.id));
+    return await this.runs.gates(row!, await ctx.loaders.decisionsOfRun.load(run.id));
   }
 
   @ResolveField(() => DatasetVersion, { nullable: true })

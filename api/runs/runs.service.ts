@@ -6,8 +6,8 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { Config } from '../../config.js';
 import type { Repositories } from '../../db/repositories/index.js';
 import { specHashOf } from '../../db/repositories/runs.js';
-import type { AuditEventRow, GateDecisionRow, PipelineRunRow, RunPurpose } from '../../db/schema/index.js';
-import { recordedGateStates, type GateState } from '../../domain/pipeline/gates.js';
+import type { PipelineRunRow, RunPurpose } from '../../db/schema/index.js';
+import { recordedGateStates, type GateDecisionRecord, type GateState } from '../../domain/pipeline/gates.js';
 import { budgetRefusal } from '../../domain/data/privacy-budget.js';
 import { decideUpdate, gatesQuery } from '../../domain/pipeline/messages.js';
 import { runOrigin } from '../../domain/runs.js';
@@ -22,7 +22,7 @@ import type { CancelRunInput, PipelineRunsInput, RunIdInput } from './dto/pipeli
 import type { GateDecisionInput } from './dto/gate-decision.input.js';
 import type { SubmitPipelineInput } from './dto/submit-pipeline.input.js';
 import type { Caller } from '../access/principal.js';
-import { RunStatus, type Gate, type GateDecision, type PipelineRun, type PipelineRunConnection } from './models/pipeline-run.model.js';
+import { RunStatus, type Gate, type PipelineRun, type PipelineRunConnection } from './models/pipeline-run.model.js';
 import { RunError } from './runs.error.js';
 
 const MAX_SPEC_BYTES = 256 * 1024;
@@ -34,7 +34,7 @@ const RECORD_WAIT_MS = 10_000;
 /** Submits pipelines, relays gate decisions and cancellations to their workflows, and reads runs back. */
 @Injectable()
 export class RunsService {
-  private readonly logger = new Logger('Pipelines');
+  private readonly logger = new Logger('Runs');
 
   constructor(
     @Inject(CONFIG) private readonly config: Config,
@@ -71,7 +71,8 @@ export class RunsService {
     const [dataset] = await this.repos.datasets.findVersionsByIds([modelVersion.datasetVersionId]);
     const spec = parsePipelineSpec({ ...original.spec, dataset: { name: dataset!.datasetName, version: dataset!.version }, gates: [] });
     if (!spec.ok) throw new RunError('RUN_NOT_REPRODUCIBLE', `Run ${original.id}'s spec no longer validates: ${spec.issues.map((i) => `${i.path} ${i.message}`).join('; ')}`);
-    return await this.start(spec.spec, caller, { purpose: 'reproduce', parentRunId: original.id, trigger: 'reproduce' });
+    // A person asked for it: its trigger is manual (runOrigin's default); its purpose says it is a reproduction.
+    return await this.start(spec.spec, caller, { purpose: 'reproduce', parentRunId: original.id });
   }
 
   /**
@@ -79,7 +80,7 @@ export class RunsService {
    * Start and wait are one update-with-start, so the answer comes once the run is recorded and a read right
    * after finds it; if the workflow could not be started, nothing of the run exists anywhere.
    */
-  private async start(spec: PipelineSpec, caller: Caller, how: { purpose?: RunPurpose; parentRunId?: string; trigger?: string }): Promise<PipelineRun> {
+  private async start(spec: PipelineSpec, caller: Caller, how: { purpose?: RunPurpose; parentRunId?: string }): Promise<PipelineRun> {
     await this.checkPrivacyBudget(spec);
     const run: RunToStart = { id: randomUUID(), spec, submittedBy: caller.name, ...runOrigin(how), parentRunId: how.parentRunId ?? null, driftReportId: null };
     const start = pipelineStart(run);
@@ -261,7 +262,7 @@ export class RunsService {
    * The gates of a run: live from the workflow while it runs (its state is authoritative), otherwise
    * rebuilt from the recorded decisions.
    */
-  async gates(run: PipelineRunRow, decisions: GateDecisionRow[]): Promise<Gate[]> {
+  async gates(run: PipelineRunRow, decisions: readonly GateDecisionRecord[]): Promise<Gate[]> {
     if (ACTIVE.has(run.status)) {
       try {
         const handle = this.temporal.workflow.getHandle(run.workflowId);
@@ -271,8 +272,7 @@ export class RunsService {
         this.logger.warn(`gates of ${run.id} read from the database: ${(error as Error).message}`);
       }
     }
-    const stored = decisions.map((d) => ({ ...d, sequence: String(d.sequence), decidedAt: d.decidedAt.toISOString() }));
-    return recordedGateStates((run.spec as PipelineSpec).gates, stored).map(gateModel);
+    return recordedGateStates((run.spec as PipelineSpec).gates, decisions).map(gateModel);
   }
 }
 
@@ -283,34 +283,4 @@ function gateModel(state: GateState): Gate {
     rejection: state.rejection ? { ...state.rejection, at: new Date(state.rejection.at) } : null,
     deadline: state.deadline ? new Date(state.deadline) : null,
   };
-}
-
-/** A refused decision as its audit event tells it (`gate.refused`, by the API or by the workflow), with its place among the workflow's decisions when it has one. */
-export function refusedDecision(event: AuditEventRow): { decision: GateDecision; sequence: string | null } {
-  const payload = event.payload as { gate?: string | null; decision?: string; via?: string; reason?: string; comment?: string; decidedAt?: string; sequence?: string };
-  return {
-    decision: {
-      gate: payload.gate ?? '(none open)',
-      actor: event.actor,
-      decision: payload.decision ?? 'approve',
-      comment: payload.comment ?? null,
-      accepted: false,
-      refusedReason: payload.reason ?? null,
-      via: payload.via ?? 'api',
-      decidedAt: payload.decidedAt ? new Date(payload.decidedAt) : event.at,
-    },
-    sequence: payload.sequence ?? null,
-  };
-}
-
-/**
- * Decisions in the order they were made: by time, and within one workflow task (whose decisions share a time)
- * by the workflow's own count (`<execution>:<n>`).
- */
-export function inDecisionOrder(decisions: { decision: GateDecision; sequence: string | null }[]): GateDecision[] {
-  const countOf = (sequence: string | null) => (sequence?.includes(':') ? Number(sequence.slice(sequence.lastIndexOf(':') + 1)) : Number.MAX_SAFE_INTEGER);
-  return decisions
-    .map((d, i) => ({ ...d, i }))
-    .sort((a, b) => a.decision.decidedAt.getTime() - b.decision.decidedAt.getTime() || countOf(a.sequence) - countOf(b.sequence) || a.i - b.i)
-    .map((d) => d.decision);
 }

@@ -6,11 +6,11 @@ import type { ProjectionFence } from '../../domain/runs.js';
 import {
   pipelineRuns,
   runSteps,
+  type FailureDetail,
   type NewPipelineRunRow,
   type PipelineRunRow,
   type RunStatus,
   type RunStepRow,
-  type StepError,
   type StepStatus,
 } from '../schema/index.js';
 
@@ -107,7 +107,7 @@ export class RunsRepository {
     status: StepStatus;
     attempt?: number;
     output?: Record<string, unknown> | null;
-    error?: StepError | null;
+    error?: FailureDetail | null;
     at: Date;
     fence?: ProjectionFence;
   }): Promise<void> {

@@ -4,11 +4,12 @@ import { pipelineRuns } from './runs.js';
 
 import type { GateDecision } from '../../domain/pipeline/gates.js';
 
-export { GATE_DECISIONS, type GateDecision } from '../../domain/pipeline/gates.js';
+export { GATE_DECISIONS, type GateDecision, type GateDecisionRecord } from '../../domain/pipeline/gates.js';
 
 /**
- * Every decision on an approval gate, accepted or refused. `sequence` is the workflow's own count of
- * decisions on the run, so a retried write lands on the same row.
+ * The decisions that counted on approval gates, each a `GateDecisionRecord` (domain/pipeline/gates.ts) as its
+ * run's workflow recorded it; rows of refused attempts are from before refusals became audit events only.
+ * `sequence` is the workflow's own count of decisions in one execution, so a retried write lands on the same row.
  */
 export const gateDecisions = pgTable('gate_decisions', {
   id: id(),
@@ -28,5 +29,6 @@ export const gateDecisions = pgTable('gate_decisions', {
   index('gate_decisions_run_gate_idx').on(t.runId, t.gate),
 ]);
 
+/** The row as drizzle reads and writes it; outside db/, a decision is a `GateDecisionRecord` (the repository converts). */
 export type GateDecisionRow = typeof gateDecisions.$inferSelect;
 export type NewGateDecisionRow = typeof gateDecisions.$inferInsert;

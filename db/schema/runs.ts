@@ -2,9 +2,9 @@ import { bigint, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 
 import { id, pagedTimestamps, timestamps, timestamptz } from './_columns.js';
 import { datasetVersions } from './datasets.js';
 import type { PipelineSpec } from '../../domain/pipeline/spec.js';
-import type { RunPurpose, RunStatus, StepError, StepStatus } from '../../domain/runs.js';
+import type { FailureDetail, RunPurpose, RunStatus, StepStatus } from '../../domain/runs.js';
 
-export { RUN_PURPOSES, RUN_STATUSES, STEP_STATUSES, type RunPurpose, type RunStatus, type StepError, type StepStatus } from '../../domain/runs.js';
+export { RUN_PURPOSES, RUN_STATUSES, STEP_STATUSES, type FailureDetail, type RunPurpose, type RunStatus, type StepStatus } from '../../domain/runs.js';
 
 /** One pipeline run: the queryable projection of a `pipeline` workflow. The workflow stays authoritative. */
 export const pipelineRuns = pgTable('pipeline_runs', {
@@ -17,10 +17,11 @@ export const pipelineRuns = pgTable('pipeline_runs', {
   submittedBy: text('submitted_by').notNull(),
   status: text('status').$type<RunStatus>().notNull(),
   currentStep: text('current_step'),
-  error: jsonb('error').$type<StepError>(),
+  error: jsonb('error').$type<FailureDetail>(),
   datasetVersionId: uuid('dataset_version_id').references(() => datasetVersions.id, { onDelete: 'restrict' }),
   /** The run this one resumes, reproduces or retrains, if any. */
   parentRunId: uuid('parent_run_id'),
+  /** What started the run (manual, retrain); never what it is for, which is its purpose. Old reproductions say reproduce here too. */
   trigger: text('trigger').notNull().default('manual'),
   /** Stored with the run and honoured by every path that starts it (submit, resume, reproduce, retrain). */
   purpose: text('purpose').$type<RunPurpose>().notNull().default('release'),
@@ -57,7 +58,7 @@ export const runSteps = pgTable('run_steps', {
   finishedAt: timestamptz('finished_at'),
   /** Small references only: ids, hashes, counts. */
   output: jsonb('output').$type<Record<string, unknown>>(),
-  error: jsonb('error').$type<StepError>(),
+  error: jsonb('error').$type<FailureDetail>(),
   ...timestamps,
 }, (t) => [uniqueIndex('run_steps_run_name_key').on(t.runId, t.name)]);
 

@@ -15,6 +15,7 @@ export const TIMER_ACTOR = 'system:timeout';
 
 export type GateStatus = 'pending' | 'open' | 'approved' | 'rejected' | 'timed_out';
 
+/** One approval or the rejection of a gate as its state shows it: who, when, and what they said. */
 export interface GateVerdict {
   actor: string;
   comment?: string;
@@ -35,13 +36,23 @@ export interface GateState {
   onTimeout: string;
 }
 
-/** One decision on a gate, as recorded: accepted or refused. */
+/**
+ * One decision on a gate as its run's workflow records it, accepted or refused: the workflow keeps these, writes
+ * them (the accepted ones are the `gate_decisions` rows, read back as this same shape), and every gate's state
+ * is told from them.
+ */
 export interface GateDecisionRecord {
+  runId: string;
   gate: string;
+  /** `<execution>:<n>`, the workflow's own count within one execution; empty for a decision it keeps but does not write. */
+  sequence: string;
   actor: string;
   decision: GateDecision;
   comment?: string | null;
   accepted: boolean;
+  refusedReason?: string | null;
+  /** api, signal (Temporal CLI or UI) or timer. */
+  via: string;
   decidedAt: string;
 }
 
@@ -76,17 +87,12 @@ export function gateStates(specs: readonly GateSpec[], decisions: readonly GateD
   });
 }
 
-/** A decision as stored: its `sequence` is `<execution>:<n>`, the workflow's own count within one execution. */
-export interface StoredGateDecision extends GateDecisionRecord {
-  sequence: string;
-}
-
 /**
  * The gates of a run that has ended, from its stored decisions. A resumed run has several executions;
  * each gate is told from the decisions of the last execution that decided on it, in the order that
  * execution made them (decisions in one workflow task share a timestamp, so time cannot order them).
  */
-export function recordedGateStates(specs: readonly GateSpec[], stored: readonly StoredGateDecision[]): GateState[] {
+export function recordedGateStates(specs: readonly GateSpec[], stored: readonly GateDecisionRecord[]): GateState[] {
   // Only decisions that counted tell an execution's gates (older records also hold refused attempts, some under no execution).
   const rows = stored.filter((d) => d.accepted).map((d) => {
     const cut = d.sequence.lastIndexOf(':');

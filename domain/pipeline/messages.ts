@@ -22,8 +22,9 @@ export interface PipelineInput {
   resume?: boolean;
   /** `reproduce` retrains from the same inputs without the trial cache and stops after training. */
   purpose?: RunPurpose;
-  /** The run this one came from (reproduce, retrain), and why it started. */
+  /** The run this one came from (reproduce, retrain). */
   parentRunId?: string;
+  /** What started the run (manual, retrain); `runOrigin` gives the defaults. Whether it is a reproduction is its purpose's to say. */
   trigger?: string;
   /** The drift report whose findings started this retraining, if one did. */
   driftReportId?: string;
@@ -32,7 +33,8 @@ export interface PipelineInput {
 /** Every run's workflow id: `pipeline-<name>-<runId>`, whoever starts it. */
 export const pipelineWorkflowId = (pipelineName: string, runId: string): string => `pipeline-${pipelineName}-${runId}`;
 
-export interface GateDecisionInput {
+/** A decision on the open gate as the workflow receives it in its `approve` and `reject` signals (what a GraphQL caller sends is `GateDecisionInput`). */
+export interface GateDecisionMessage {
   /** Who decides: a person's id or e-mail. Required. */
   actor: string;
   comment?: string;
@@ -40,7 +42,8 @@ export interface GateDecisionInput {
   gate?: string;
 }
 
-export interface DecideInput extends GateDecisionInput {
+/** The `decide` update's argument: a decision message that says which decision it is. */
+export interface DecideMessage extends GateDecisionMessage {
   decision: 'approve' | 'reject';
 }
 
@@ -56,10 +59,10 @@ export interface PipelineProgress {
  * Approve the open gate. Works from the Temporal CLI too:
  * `temporal workflow signal --workflow-id pipeline-<name>-<runId> --name approve --input '{"actor":"ana@example.com"}'`
  */
-export const approveSignal = defineSignal<[GateDecisionInput]>('approve');
+export const approveSignal = defineSignal<[GateDecisionMessage]>('approve');
 /** Reject the open gate; one rejection closes it. */
-export const rejectSignal = defineSignal<[GateDecisionInput]>('reject');
+export const rejectSignal = defineSignal<[GateDecisionMessage]>('reject');
 /** Approve or reject with an immediate answer: the validator refuses a decision that cannot count. */
-export const decideUpdate = defineUpdate<GateState, [DecideInput]>('decide');
+export const decideUpdate = defineUpdate<GateState, [DecideMessage]>('decide');
 export const gatesQuery = defineQuery<GateState[]>('gates');
 export const progressQuery = defineQuery<PipelineProgress>('progress');

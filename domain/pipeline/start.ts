@@ -24,8 +24,6 @@ export interface PipelineStart {
   staticSummary: string;
 }
 
-const VERBS: Record<string, string> = { reproduce: 'reproduce', retrain: 'retrain' };
-
 /**
  * The one way to start a run's workflow: submit, resume, reproduce and the retrainer all build their
  * start here from the stored run, so its purpose (a reproduction never deploys) and its provenance
@@ -34,7 +32,8 @@ const VERBS: Record<string, string> = { reproduce: 'reproduce', retrain: 'retrai
 export function pipelineStart(run: RunToStart, how: { resume?: boolean; reason?: string } = {}): PipelineStart {
   const { spec } = run;
   const model = modelNameOf(spec);
-  const verb = run.purpose === 'reproduce' ? 'reproduce' : (VERBS[run.trigger] ?? 'train');
+  // What the run is for, then what started it: a reproduction reproduces, whoever started it.
+  const verb = run.purpose === 'reproduce' ? 'reproduce' : run.trigger === 'retrain' ? 'retrain' : 'train';
   return {
     workflowId: pipelineWorkflowId(spec.name, run.id),
     args: [
@@ -57,7 +56,7 @@ export function pipelineStart(run: RunToStart, how: { resume?: boolean; reason?:
       ...(how.resume ? { resumed: 'true' } : {}),
       ...(how.reason ? { reason: how.reason } : {}),
     },
-    typedSearchAttributes: pipelineSearchAttributes({ pipeline: spec.name, model, stage: how.resume ? 'resumed' : 'submitted' }),
+    typedSearchAttributes: pipelineSearchAttributes({ pipeline: spec.name, model }),
     staticSummary: `${spec.name}: ${verb} ${model} on ${spec.dataset.name}${typeof spec.dataset.version === 'number' ? ` v${spec.dataset.version}` : ''}${how.resume ? ' (resumed)' : ''}`,
   };
 }

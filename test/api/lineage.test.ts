@@ -60,7 +60,7 @@ describe('lineage and reproduce', () => {
       `query($a: ID!, $b: ID!, $c: ID!) {
         a: pipelineRun(input: { runId: $a }) { trials { id } modelVersion { id } deployments { id } }
         b: pipelineRun(input: { runId: $b }) { trials { id } modelVersion { id } deployments { id } }
-        c: pipelineRun(input: { runId: $c }) { trials { id } modelVersion { id } reproduction { identical expectedDifference artifactSha256 originalArtifactSha256 } } }`,
+        c: pipelineRun(input: { runId: $c }) { purpose trigger trials { id } modelVersion { id } reproduction { identical expectedDifference artifactSha256 originalArtifactSha256 } } }`,
       { a: ids.runA, b: ids.runB, c: ids.runC },
     );
     Object.assign(ids, {
@@ -72,6 +72,8 @@ describe('lineage and reproduce', () => {
       depB: details.b.deployments[0].id,
       trialC: details.c.trials[0].id,
     });
+    // What it is for is its purpose; what started it, a person asking, its trigger.
+    expect([details.c.purpose, details.c.trigger]).toEqual(['reproduce', 'manual']);
     expect(details.c.modelVersion).toBeNull();
     expect(details.c.reproduction.identical).toBe(true);
     expect(details.c.reproduction.expectedDifference).toBeNull();

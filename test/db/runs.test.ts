@@ -61,4 +61,20 @@ describe.each(['default', 'pglite'] as const)('the run projection on the %s driv
     expect(await repos.runs.update(RUN, { status: 'succeeded' })).toBe(true);
     expect((await state()).status).toBe('succeeded');
   });
+
+  it('links a run to the one it came from by its purpose, then its trigger: reproductions old and new read alike', async () => {
+    const { repos } = await setUp();
+    const child = async (id: string, origin: { purpose: 'release' | 'reproduce'; trigger: string }) =>
+      await repos.runs.create({ id, workflowId: `wf-${id}`, pipelineName: 'iris', modelName: 'iris', spec: {} as PipelineSpec, submittedBy: 'ana@example.com', status: 'running', parentRunId: RUN, ...origin });
+    // A reproduction recorded before trigger and purpose were told apart says reproduce in both (migration 0012); one since says manual.
+    await child('00000000-0000-4000-8000-0000000000b1', { purpose: 'reproduce', trigger: 'reproduce' });
+    await child('00000000-0000-4000-8000-0000000000b2', { purpose: 'reproduce', trigger: 'manual' });
+    await child('00000000-0000-4000-8000-0000000000b3', { purpose: 'release', trigger: 'retrain' });
+    const { edges } = await repos.lineage.graph(RUN, 'run', 'DOWNSTREAM', 1);
+    expect(edges.map((e) => [e.toId.slice(-2), e.relation]).sort()).toEqual([
+      ['b1', 'reproduce'],
+      ['b2', 'reproduce'],
+      ['b3', 'retrain'],
+    ]);
+  });
 });

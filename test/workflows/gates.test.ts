@@ -50,6 +50,19 @@ function gatesFor(specs: GateSpec[], over: Partial<GatesOptions> = {}) {
 /** What the API shows once the run has ended: the same fold over the rows the workflow wrote. */
 const afterTheRun = (specs: GateSpec[], rows: GateDecisionRecord[]) => gateStates(specs, rows);
 
+/** A decision as the gate record holds it: ana's approval of `release`, unless told otherwise. */
+const recorded = (over: Partial<GateDecisionRecord>): GateDecisionRecord => ({
+  runId: 'run-1',
+  gate: 'release',
+  sequence: 'exec-1:1',
+  actor: 'ana',
+  decision: 'approve',
+  accepted: true,
+  via: 'api',
+  decidedAt: '2026-01-01T00:00:00.000Z',
+  ...over,
+});
+
 describe('approval gates', () => {
   it('needs its quorum of different people, and refuses a second approval by the same one', async () => {
     const specs = [spec({ quorum: 2 })];
@@ -213,9 +226,9 @@ describe('approval gates', () => {
     const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
     // Execution A: ana approved, then the run was cancelled. Execution B (resumed): ana and bo approve in one task.
     const stored = [
-      { gate: 'release', actor: 'ana', decision: 'approve' as const, accepted: true, decidedAt: at(1), sequence: 'exec-a:1' },
-      { gate: 'release', actor: 'bo', decision: 'approve' as const, accepted: true, decidedAt: at(9), sequence: 'exec-b:2' },
-      { gate: 'release', actor: 'ana', decision: 'approve' as const, accepted: true, decidedAt: at(9), sequence: 'exec-b:1' },
+      recorded({ actor: 'ana', decidedAt: at(1), sequence: 'exec-a:1' }),
+      recorded({ actor: 'bo', decidedAt: at(9), sequence: 'exec-b:2' }),
+      recorded({ actor: 'ana', decidedAt: at(9), sequence: 'exec-b:1' }),
     ];
     expect(recordedGateStates(specs, stored)[0]).toMatchObject({ status: 'approved', approvals: [{ actor: 'ana' }, { actor: 'bo' }] });
     expect(recordedGateStates(specs, stored.slice(0, 1))[0]).toMatchObject({ status: 'pending', approvals: [{ actor: 'ana' }] });
@@ -225,9 +238,9 @@ describe('approval gates', () => {
     const specs = [spec({ quorum: 2 })];
     const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
     const stored = [
-      { gate: 'release', actor: 'ana', decision: 'approve' as const, accepted: true, decidedAt: at(1), sequence: 'exec-a:1' },
-      { gate: 'release', actor: 'sam', decision: 'approve' as const, accepted: false, decidedAt: at(2), sequence: 'api-refused-5f0c' },
-      { gate: 'release', actor: 'bo', decision: 'approve' as const, accepted: true, decidedAt: at(3), sequence: 'exec-a:2' },
+      recorded({ actor: 'ana', decidedAt: at(1), sequence: 'exec-a:1' }),
+      recorded({ actor: 'sam', accepted: false, decidedAt: at(2), sequence: 'api-refused-5f0c' }),
+      recorded({ actor: 'bo', decidedAt: at(3), sequence: 'exec-a:2' }),
     ];
     expect(recordedGateStates(specs, stored)[0]).toMatchObject({ status: 'approved', approvals: [{ actor: 'ana' }, { actor: 'bo' }] });
   });
@@ -255,11 +268,10 @@ describe('approval gates', () => {
 
 describe('gate states from recorded decisions', () => {
   const at = '2026-01-01T00:00:00.000Z';
-  const row = (over: Partial<GateDecisionRecord>): GateDecisionRecord => ({ gate: 'release', actor: 'ana', decision: 'approve', accepted: true, decidedAt: at, ...over });
 
   it('ignores refused decisions and shows a gate with no decision as pending, or open while it waits', () => {
     const specs = [spec({ quorum: 2 }), spec({ name: 'legal' })];
-    const states = gateStates(specs, [row({ accepted: false }), row({ actor: 'bo' })], { gate: 'release', openedAt: at, deadline: at });
+    const states = gateStates(specs, [recorded({ accepted: false }), recorded({ actor: 'bo', sequence: 'exec-1:2' })], { gate: 'release', openedAt: at, deadline: at });
     expect(states.map((s) => [s.name, s.status, s.approvals.length])).toEqual([
       ['release', 'open', 1],
       ['legal', 'pending', 0],

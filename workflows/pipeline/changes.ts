@@ -13,7 +13,12 @@ export type Change =
   | 'evaluation-heartbeat'
   | 'cancel-outranks-failure'
   /** The workflow is the one writer of its run's record: a resumed execution records that it runs at once, and a stored spec that no longer validates ends the run failed. */
-  | 'workflow-records-run';
+  | 'workflow-records-run'
+  /**
+   * A run's current step is in its local activities' summaries and the UI's current details, not a search attribute
+   * upserted at every step; its status attribute is upserted only when it changes.
+   */
+  | 'steps-in-summaries';
 
 /**
  * Patch ids that each stand for a set of changes, newest last. A run started since one records only that marker
@@ -37,6 +42,7 @@ const FIRST_GENERATION: readonly Change[] = [
 const GENERATIONS: readonly { id: string; covers: readonly Change[] }[] = [
   { id: 'pipeline-generation-1', covers: FIRST_GENERATION },
   { id: 'pipeline-generation-2', covers: [...FIRST_GENERATION, 'workflow-records-run'] },
+  { id: 'pipeline-generation-3', covers: [...FIRST_GENERATION, 'workflow-records-run', 'steps-in-summaries'] },
 ];
 
 /**

@@ -1,5 +1,5 @@
 import { ApplicationFailure, CancellationScope, isCancellation } from '@temporalio/workflow';
-import type { StepError } from '../../domain/runs.js';
+import type { FailureDetail } from '../../domain/runs.js';
 import type { Changes } from './changes.js';
 import { RolledBack } from './rollout.js';
 
@@ -14,7 +14,7 @@ export class Rejected extends Error {
 }
 
 /** A failure as the run's projection stores it: type, message and details, with the root cause's words. */
-export function describe(error: unknown): StepError {
+export function describe(error: unknown): FailureDetail {
   if (error instanceof Rejected) return { type: error.type, message: error.message, details: { reasons: error.reasons } };
   if (error instanceof RolledBack) return { type: 'DeploymentCheckFailed', message: error.message, details: { reasons: error.reasons } };
   let cause: unknown = error;

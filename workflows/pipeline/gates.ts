@@ -1,14 +1,12 @@
 import { Mutex } from 'async-mutex';
 import { allHandlersFinished, ApplicationFailure, CancellationScope, condition, log, setHandler } from '@temporalio/workflow';
 import type { GatesActivities } from '../../activities/gates/gates.activities.js';
-import type { RunsActivities } from '../../activities/runs/runs.activities.js';
-import { gateStates, selfApproval, TIMER_ACTOR, type GateDecision, type GateState, type OpenGate } from '../../domain/pipeline/gates.js';
-import { approveSignal, decideUpdate, gatesQuery, rejectSignal, type DecideInput, type GateDecisionInput } from '../../domain/pipeline/messages.js';
+import { gateStates, selfApproval, TIMER_ACTOR, type GateDecisionRecord, type GateState, type OpenGate } from '../../domain/pipeline/gates.js';
+import { approveSignal, decideUpdate, gatesQuery, rejectSignal, type DecideMessage, type GateDecisionMessage } from '../../domain/pipeline/messages.js';
 import { durationMs, type GateSpec } from '../../domain/pipeline/spec.js';
 
-/** A decision as the run's projection stores it. */
-export type GateRecord = Parameters<RunsActivities['recordGateDecision']>[0];
-type Verdict = 'approve' | 'reject';
+/** What a person decides on a gate (timeouts and escalations are its timer's). */
+type HumanDecision = DecideMessage['decision'];
 
 export interface GatesOptions {
   runId: string;
@@ -38,8 +36,8 @@ export type GateOutcome = { passed: true; approvedBy: string[] } | { passed: fal
  * function the API uses once the run has ended. Verified decisions run one at a time under a mutex.
  */
 export class Gates {
-  private readonly records: GateRecord[] = [];
-  private readonly unwritten: GateRecord[] = [];
+  private readonly records: GateDecisionRecord[] = [];
+  private readonly unwritten: GateDecisionRecord[] = [];
   private readonly mutex = new Mutex();
   private opened?: OpenGate;
   private sequence = 0;
@@ -59,7 +57,7 @@ export class Gates {
   }
 
   /** Decisions received and not yet written to the database, oldest first; `written` drops the first. */
-  nextUnwritten(): GateRecord | undefined {
+  nextUnwritten(): GateDecisionRecord | undefined {
     return this.unwritten[0];
   }
 
@@ -68,7 +66,7 @@ export class Gates {
   }
 
   /** Why a decision cannot count (the checks that need no database), or null when it can. */
-  refusal(d: GateDecisionInput, decision: Verdict): string | null {
+  refusal(d: GateDecisionMessage, decision: HumanDecision): string | null {
     if (typeof d?.actor !== 'string' || d.actor.trim() === '') return 'actor is required';
     const malformed = malformedDecision(d);
     if (malformed) return malformed;
@@ -81,7 +79,7 @@ export class Gates {
   }
 
   /** Applies a decision to the open gate, or records why it was refused; the gate's state after it, or null when refused. */
-  apply(d: GateDecisionInput, decision: Verdict, via: string, refused: string | null = this.refusal(d, decision)): GateState | null {
+  apply(d: GateDecisionMessage, decision: HumanDecision, via: string, refused: string | null = this.refusal(d, decision)): GateState | null {
     const gate = this.openGate()?.name ?? (typeof d?.gate === 'string' ? d.gate : '(none)');
     const actor = typeof d?.actor === 'string' && d.actor.trim() ? cleanText(d.actor.trim(), 200) : '(missing)';
     const comment = typeof d?.comment === 'string' ? cleanText(d.comment, 2000) : undefined;
@@ -93,7 +91,7 @@ export class Gates {
    * A decision checked against the principals and their roles by an activity, one at a time in
    * arrival order; the gate is checked again once that check returns.
    */
-  async decide(d: GateDecisionInput, decision: Verdict, via: string): Promise<{ gate: GateState | null; reason?: string }> {
+  async decide(d: GateDecisionMessage, decision: HumanDecision, via: string): Promise<{ gate: GateState | null; reason?: string }> {
     return await this.mutex.runExclusive(async () => {
       const quick = this.refusal(d, decision);
       if (quick) {
@@ -112,7 +110,7 @@ export class Gates {
   }
 
   /** Validates an update before it is accepted into history. */
-  validate(d: DecideInput): void {
+  validate(d: DecideMessage): void {
     if (d?.decision !== 'approve' && d?.decision !== 'reject') throw new Error('decision must be approve or reject');
     const reason = this.refusal(d, d.decision);
     if (reason) throw new Error(reason);
@@ -152,8 +150,8 @@ export class Gates {
     this.opened = undefined;
   }
 
-  private record(entry: Omit<GateRecord, 'runId' | 'sequence' | 'decidedAt'> & { decision: GateDecision }, write = true): void {
-    const record: GateRecord = { runId: this.options.runId, sequence: '', decidedAt: new Date(this.options.now()).toISOString(), ...entry };
+  private record(entry: Omit<GateDecisionRecord, 'runId' | 'sequence' | 'decidedAt'>, write = true): void {
+    const record: GateDecisionRecord = { runId: this.options.runId, sequence: '', decidedAt: new Date(this.options.now()).toISOString(), ...entry };
     if (write) {
       record.sequence = `${this.options.executionId}:${++this.sequence}`;
       this.unwritten.push(record);
@@ -167,29 +165,29 @@ export class Gates {
  * refused) to the database, one at a time and in order. Neither the checks nor the writing can be
  * cancelled: a cancelled run still records every decision it received. `drain` waits for both.
  */
-export function serveGates(gates: Gates, verifyActors: boolean, write: (record: GateRecord) => Promise<unknown>): { drain: () => Promise<void> } {
-  const verified = async (d: GateDecisionInput, decision: Verdict, via: string) => {
+export function serveGates(gates: Gates, verifyActors: boolean, write: (record: GateDecisionRecord) => Promise<unknown>): { drain: () => Promise<void> } {
+  const verified = async (d: GateDecisionMessage, decision: HumanDecision, via: string) => {
     const result = await CancellationScope.nonCancellable(() => gates.decide(d, decision, via));
     if (result.reason) log.warn('gate decision refused', { reason: result.reason, actor: d?.actor, via });
     return result;
   };
-  const unverified = (d: GateDecisionInput, decision: Verdict, via: string) => {
+  const unverified = (d: GateDecisionMessage, decision: HumanDecision, via: string) => {
     const gate = gates.apply(d, decision, via);
     if (!gate) log.warn('gate decision refused', { actor: d?.actor, via });
     return gate;
   };
-  const signal = (decision: Verdict) => (d: GateDecisionInput) => (verifyActors ? verified(d, decision, 'signal').then(() => undefined) : void unverified(d, decision, 'signal'));
+  const signal = (decision: HumanDecision) => (d: GateDecisionMessage) => (verifyActors ? verified(d, decision, 'signal').then(() => undefined) : void unverified(d, decision, 'signal'));
   setHandler(approveSignal, signal('approve'));
   setHandler(rejectSignal, signal('reject'));
   setHandler(
     decideUpdate,
-    async (d: DecideInput) => {
+    async (d: DecideMessage) => {
       if (!verifyActors) return { ...unverified(d, d.decision, 'api')! };
       const { gate, reason } = await verified(d, d.decision, 'api');
       if (!gate) throw ApplicationFailure.create({ type: 'DecisionRefused', message: reason ?? 'refused', nonRetryable: true });
       return gate;
     },
-    { validator: (d: DecideInput) => gates.validate(d) },
+    { validator: (d: DecideMessage) => gates.validate(d) },
   );
   setHandler(gatesQuery, () => gates.states());
 
@@ -225,7 +223,7 @@ function cleanText(text: string, max: number): string {
 }
 
 /** Why a decision's fields are unusable, or null. */
-function malformedDecision(d: GateDecisionInput): string | null {
+function malformedDecision(d: GateDecisionMessage): string | null {
   const bad = (value: unknown, max: number) => value !== undefined && value !== null && (typeof value !== 'string' || value.length > max || value.includes('\u0000'));
   if (bad(d.actor, 200)) return 'actor must be text of at most 200 characters';
   if (bad(d.comment, 2000)) return 'comment must be text of at most 2000 characters';

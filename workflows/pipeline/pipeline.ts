@@ -2,7 +2,7 @@ import { ApplicationFailure, CancellationScope, CancelledFailure, condition, isC
 import type { ModelVersionRef } from '../../activities/registry/registry.activities.js';
 import { progressQuery, recordedUpdate, type PipelineInput } from '../../domain/pipeline/messages.js';
 import { parsePipelineSpec, type GateSpec, type PipelineSpec } from '../../domain/pipeline/spec.js';
-import type { RunStatus, RunWrite, StepError } from '../../domain/runs.js';
+import type { FailureDetail, RunStatus, RunWrite } from '../../domain/runs.js';
 import { CUSTODY_STATUS } from '../../domain/search-attributes.js';
 import { Changes } from './changes.js';
 import { describe, endedByCancel, Rejected } from './failures.js';
@@ -43,7 +43,9 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
   const { runs, gates: gateChecks } = projection(changes.has('local-projection-writes'));
   // Fenced writes: a late attempt never undoes a later write. Batched: a write nothing reads yet goes with the next.
   const fence = projectionFence(changes.has('projection-fence'));
-  const writer = projectionWriter(runs, runId, changes.has('batched-projection-writes'));
+  // Runs since `steps-in-summaries` name their steps in their writes' summaries and upsert their status only when it changes.
+  const summarized = changes.has('steps-in-summaries');
+  const writer = projectionWriter(runs, runId, changes.has('batched-projection-writes'), summarized);
   // The submission and the resume wait until this execution is recorded (see `recordedUpdate`).
   let recorded = false;
   setHandler(recordedUpdate, () => condition(() => recorded));
@@ -66,7 +68,7 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
   const step = createStepRunner({ runId, writer, completed, describe, fence, changes, onStart: (name) => (progress.currentStep = name) });
   const status = (next: RunStatus, extra: StatusExtra) => {
     progress.status = next;
-    upsertSearchAttributes([{ key: CUSTODY_STATUS, value: next }]);
+    if (!summarized || workflowInfo().typedSearchAttributes.get(CUSTODY_STATUS) !== next) upsertSearchAttributes([{ key: CUSTODY_STATUS, value: next }]);
     return runWrite({ runId, status: next, ...extra, fence: fence() });
   };
   const setStatus = async (next: RunStatus, extra: StatusExtra = {}) => await writer.now(status(next, extra));
@@ -115,7 +117,7 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
     gates.close();
     const versionOf = { modelVersionId: modelVersion?.modelVersionId, modelVersion: modelVersion?.version };
     // Cleanup never stops half-way: not by a cancellation, and not when a rollback itself fails.
-    const cleanUp = (why: string, next: RunStatus, failure: StepError) =>
+    const cleanUp = (why: string, next: RunStatus, failure: FailureDetail) =>
       CancellationScope.nonCancellable(async () => {
         try {
           await rollout?.rollbackAll(why);
@@ -148,7 +150,7 @@ function asCancellation(error: unknown): unknown {
  * resumed). A resumed run's record, which said it failed before, is first written as failed for this reason
  * (`record`), so it never reads as running.
  */
-async function failOnSpec(issues: { path: string; message: string }[], recordIt: boolean, record: (failure: StepError) => Promise<void>): Promise<never> {
+async function failOnSpec(issues: { path: string; message: string }[], recordIt: boolean, record: (failure: FailureDetail) => Promise<void>): Promise<never> {
   const message = `invalid pipeline spec: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`;
   if (recordIt) await record({ type: 'InvalidSpec', message, details: issues });
   throw ApplicationFailure.create({ type: 'InvalidSpec', nonRetryable: true, message, details: [issues] });

@@ -1,7 +1,7 @@
-import { CancellationScope, proxyActivities, proxyLocalActivities, upsertSearchAttributes, workflowInfo, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
+import { CancellationScope, proxyActivities, proxyLocalActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
 import type { GatesActivities } from '../../activities/gates/gates.activities.js';
 import type { RunsActivities } from '../../activities/runs/runs.activities.js';
-import type { ProjectionFence, ProjectionWrite, RunWrite, StepError, StepWrite } from '../../domain/runs.js';
+import { projectionSummary, type FailureDetail, type ProjectionFence, type ProjectionWrite, type RunWrite, type StepWrite } from '../../domain/runs.js';
 import { CUSTODY_STAGE } from '../../domain/search-attributes.js';
 import type { Changes } from './changes.js';
 import { endedByCancel } from './failures.js';
@@ -64,16 +64,22 @@ export interface ProjectionWriter {
   later(write: ProjectionWrite): Promise<void>;
 }
 
+type RecordProjection = RunsActivities['recordProjection'] & { executeWithOptions?: (options: LocalActivityOptions, args: Parameters<RunsActivities['recordProjection']>) => ReturnType<RunsActivities['recordProjection']> };
+
 /**
  * Runs with the change `batched-projection-writes` send held writes with the next, as one local activity;
  * earlier runs send each write as its own activity, as they did. A batch that fails (a cancellation) keeps its
- * writes for the next batch, which the run's clean-up always sends; sending a write twice is harmless.
+ * writes for the next batch, which the run's clean-up always sends; sending a write twice is harmless. Runs with
+ * `steps-in-summaries` (`summarized`) give each batch its summary, so the history names the steps it records.
  */
-export function projectionWriter(runs: Pick<RunsActivities, 'recordStep' | 'updateRun' | 'recordProjection'>, runId: string, batched: boolean): ProjectionWriter {
+export function projectionWriter(runs: Pick<RunsActivities, 'recordStep' | 'updateRun' | 'recordProjection'>, runId: string, batched: boolean, summarized = false): ProjectionWriter {
   if (!batched) {
     const send = async (write: ProjectionWrite) => void ('step' in write ? await runs.recordStep(write.step) : await runs.updateRun(write.run));
     return { batched, now: send, later: send };
   }
+  const record: RecordProjection = runs.recordProjection;
+  const send = (writes: ProjectionWrite[]) =>
+    summarized && record.executeWithOptions ? record.executeWithOptions({ ...LOCAL_PROJECTION_OPTIONS, summary: projectionSummary(writes) }, [{ runId, writes }]) : record({ runId, writes });
   let held: ProjectionWrite[] = [];
   return {
     batched,
@@ -81,7 +87,7 @@ export function projectionWriter(runs: Pick<RunsActivities, 'recordStep' | 'upda
       const writes = [...held, write];
       held = [];
       try {
-        await runs.recordProjection({ runId, writes });
+        await send(writes);
       } catch (error) {
         held = [...writes, ...held];
         throw error;
@@ -101,7 +107,7 @@ export type StepRunner = <T extends object>(name: string, work: () => Promise<T>
 /**
  * The step discipline of a run: each step is recorded as running, then as succeeded (with its small
  * output) or failed/cancelled (with its error); on resume, a step that succeeded before is not run
- * again and its recorded output is returned. The stage search attribute follows the current step.
+ * again and its recorded output is returned. The UI's current details name the step, as does its start's summary.
  * A step's success is sent with the run's next write, before anything that could read it runs.
  */
 export function createStepRunner(options: {
@@ -110,12 +116,13 @@ export function createStepRunner(options: {
   /** Outputs of steps a previous execution completed, by step name. */
   completed: Record<string, Record<string, unknown>>;
   onStart?: (name: string) => void;
-  describe: (error: unknown) => StepError;
+  describe: (error: unknown) => FailureDetail;
   /** The next write's fence (see `projectionFence`). */
   fence: () => ProjectionFence | undefined;
   changes: Changes;
 }): StepRunner {
   const { runId, completed, writer, fence } = options;
+  const summarized = options.changes.has('steps-in-summaries');
   let position = 0;
   return async function step<T extends object>(name: string, work: () => Promise<T>): Promise<T> {
     const at = ++position;
@@ -124,7 +131,9 @@ export function createStepRunner(options: {
       return completed[name] as T;
     }
     options.onStart?.(name);
-    upsertSearchAttributes([{ key: CUSTODY_STAGE, value: name }]);
+    setCurrentDetails(`**Step:** ${name}`);
+    // Runs since `steps-in-summaries` name the step in its start's summary; earlier ones upsert it, as they did.
+    if (!summarized) upsertSearchAttributes([{ key: CUSTODY_STAGE, value: name }]);
     const start = () => writer.now(stepWrite({ runId, step: name, position: at, status: 'running', fence: fence() }));
     if (!writer.batched) await start();
     try {

@@ -16,8 +16,8 @@ export enum RunStatus {
 if (Object.values(RunStatus).join() !== RUN_STATUSES.join()) throw new Error('RunStatus is out of step with RUN_STATUSES');
 registerEnumType(RunStatus, { name: 'RunStatus' });
 
-@ObjectType()
-export class RunError {
+@ObjectType({ description: 'What went wrong with a run or one of its steps.' })
+export class FailureDetail {
   @Field() type!: string;
   @Field() message!: string;
   @Field(() => GraphQLJSON, { nullable: true, description: 'Such as the full data validation report, or every rejection reason.' })
@@ -33,7 +33,7 @@ export class RunStep {
   @Field(() => Date, { nullable: true }) startedAt?: Date | null;
   @Field(() => Date, { nullable: true }) finishedAt?: Date | null;
   @Field(() => GraphQLJSON, { nullable: true, description: 'Small references the step produced: ids, hashes, metrics.' }) output?: unknown;
-  @Field(() => RunError, { nullable: true }) error?: RunError | null;
+  @Field(() => FailureDetail, { nullable: true }) error?: FailureDetail | null;
 }
 
 @ObjectType({ description: 'One hyperparameter candidate: its params, its validation metrics and its artifact.' })
@@ -84,8 +84,8 @@ export class LeaderboardEntry {
   @Field({ description: 'True when the trial reused an identical earlier trial\'s artifact.' }) reused!: boolean;
 }
 
-@ObjectType()
-export class GateDecision {
+@ObjectType({ description: 'One decision on a gate as recorded: accepted (the gate record) or refused (the audit history).' })
+export class GateDecisionRecord {
   @Field() gate!: string;
   @Field() actor!: string;
   @Field({ description: 'approve or reject (a person), escalate or timeout (the gate\'s timer)' }) decision!: string;
@@ -96,8 +96,8 @@ export class GateDecision {
   @Field() decidedAt!: Date;
 }
 
-@ObjectType()
-export class GateApproval {
+@ObjectType({ description: 'One approval or the rejection of a gate: who, when, and what they said.' })
+export class GateVerdict {
   @Field() actor!: string;
   @Field(() => String, { nullable: true }) comment?: string | null;
   @Field() at!: Date;
@@ -109,8 +109,8 @@ export class Gate {
   @Field({ description: 'The role that may decide: the spec\'s, or the one it escalated to.' }) role!: string;
   @Field(() => Int) quorum!: number;
   @Field({ description: 'pending, open, approved, rejected or timed_out' }) status!: string;
-  @Field(() => [GateApproval]) approvals!: GateApproval[];
-  @Field(() => GateApproval, { nullable: true }) rejection?: GateApproval | null;
+  @Field(() => [GateVerdict]) approvals!: GateVerdict[];
+  @Field(() => GateVerdict, { nullable: true }) rejection?: GateVerdict | null;
   @Field(() => Date, { nullable: true }) deadline?: Date | null;
   @Field() onTimeout!: string;
 }
@@ -145,12 +145,13 @@ export class PipelineRun {
   @Field(() => RunStatus) status!: RunStatus;
   @Field(() => String, { nullable: true }) currentStep?: string | null;
   @Field() submittedBy!: string;
-  @Field({ description: 'manual, resume, reproduce or retrain: how the run came about.' }) trigger!: string;
-  @Field({ description: 'release (may deploy) or reproduce (retrains, compares artifacts, never deploys), however the run is started again.' })
+  @Field({ description: 'What started the run: manual (a person; a reproduction asked for included) or retrain (a retrainer). Runs from before purpose existed may say reproduce.' })
+  trigger!: string;
+  @Field({ description: 'What the run is for: release (may deploy) or reproduce (retrains, compares artifacts, never deploys), however the run is started again.' })
   purpose!: string;
   @Field(() => GraphQLJSON, { description: 'The validated spec, defaults filled in.' }) spec!: unknown;
   @Field() specHash!: string;
-  @Field(() => RunError, { nullable: true }) error?: RunError | null;
+  @Field(() => FailureDetail, { nullable: true }) error?: FailureDetail | null;
   @Field() createdAt!: Date;
   @Field() updatedAt!: Date;
   @Field(() => Date, { nullable: true }) finishedAt?: Date | null;

@@ -26,6 +26,7 @@ const LineageAround = graphql(`
           id
           pipelineName
           status
+          purpose
           trigger
         }
         trial {
@@ -64,7 +65,7 @@ type Node = LineageAroundQuery['lineage']['nodes'][number];
 /** A node's two lines of text and the page it opens. */
 function describe(node: Node): { title: string; detail: string; href: string | null } {
   if (node.datasetVersion) return { title: `${node.datasetVersion.datasetName} v${node.datasetVersion.version}`, detail: 'dataset version', href: null };
-  if (node.run) return { title: node.run.pipelineName, detail: `run, ${node.run.trigger}, ${node.run.status.replace(/_/g, ' ')}`, href: `/runs/${node.run.id}` };
+  if (node.run) return { title: node.run.pipelineName, detail: `run, ${node.run.purpose === 'reproduce' ? 'reproduction' : node.run.trigger}, ${node.run.status.replace(/_/g, ' ')}`, href: `/runs/${node.run.id}` };
   if (node.trial) return { title: `trial ${node.trial.index}`, detail: node.trial.trainer, href: null };
   if (node.modelVersion) return { title: `${node.modelVersion.modelName} v${node.modelVersion.version}`, detail: 'model version', href: `/models/${encodeURIComponent(node.modelVersion.modelName)}` };
   if (node.deployment) return { title: `${node.deployment.stage} ${node.deployment.role}`, detail: `v${node.deployment.version} at ${node.deployment.trafficPercent}%`, href: `/models/${encodeURIComponent(node.deployment.modelName)}` };

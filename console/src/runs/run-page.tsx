@@ -39,16 +39,18 @@ export function RunPage({ id }: { id: string }) {
           <dd>{run.modelName}</dd>
           <dt>Submitted by</dt>
           <dd>{run.submittedBy}</dd>
+          <dt>Purpose</dt>
+          <dd>{run.purpose}</dd>
           <dt>Trigger</dt>
-          <dd>
-            {run.trigger}
-            {run.parentRunId && (
-              <>
-                {' '}
-                of <Link href={`/runs/${run.parentRunId}`}>{run.parentRunId.slice(0, 8)}</Link>
-              </>
-            )}
-          </dd>
+          <dd>{run.trigger}</dd>
+          {run.parentRunId && (
+            <>
+              <dt>From run</dt>
+              <dd>
+                <Link href={`/runs/${run.parentRunId}`}>{run.parentRunId.slice(0, 8)}</Link>
+              </dd>
+            </>
+          )}
           <dt>Started</dt>
           <dd>{formatTime(run.createdAt)}</dd>
           <dt>Finished</dt>
