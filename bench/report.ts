@@ -32,6 +32,14 @@ function replaceSection(text: string, section: string): string {
   return `${text.slice(0, start + 1)}${section.trimEnd()}\n${text.slice(end)}`;
 }
 
+/** A header note without the sections named (its list is `; `-separated); null when none is left. */
+function withoutSections(note: string, names: string[]): string | null {
+  const match = /^(Measured again on [^:]*: )(.*)(\. Machine then: .*)$/s.exec(note);
+  if (!match) return note;
+  const left = match[2]!.split('; ').filter((name) => !names.includes(name));
+  return left.length > 0 ? `${match[1]}${left.join('; ')}${match[3]}` : null;
+}
+
 /** Writes `sections` (each a `## ` heading and its text, in the file's order): the whole file, or only those sections. */
 export function writeReport(file: string, sections: string[], options: { whole: boolean; machine: string }): string {
   if (options.whole || !existsSync(file)) {
@@ -41,11 +49,13 @@ export function writeReport(file: string, sections: string[], options: { whole: 
   }
   let text = readFileSync(file, 'utf8');
   for (const section of sections) text = replaceSection(text, section);
-  const names = sections.map((s) => headingOf(s).slice(3)).join(', ');
-  const note = `Measured again on ${today()}, alone (\`npm run bench -- --only\`): ${names}. Machine then: ${options.machine}.`;
   const bodyAt = text.indexOf('\n## ');
-  const top = text.slice(0, bodyAt).replace(/\n+Measured again on [^\n]*/, '').trimEnd();
-  text = `${top}\n\n${note}\n${text.slice(bodyAt)}`;
+  const [top, ...notes] = text.slice(0, bodyAt).trimEnd().split(/\n\n(?=Measured again on )/);
+  const names = sections.map((s) => headingOf(s).slice(3));
+  // Each note names the sections last measured then; a section measured again leaves the older note.
+  const kept = notes.map((note) => withoutSections(note, names)).filter((note): note is string => note !== null);
+  const note = `Measured again on ${today()}, alone (\`npm run bench -- --only\`): ${names.join('; ')}. Machine then: ${options.machine}.`;
+  text = `${[top, ...kept, note].join('\n\n')}\n${text.slice(bodyAt)}`;
   writeFileSync(file, text);
   return sections.join('\n');
 }

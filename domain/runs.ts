@@ -67,22 +67,30 @@ export function runOrigin(input: { purpose?: RunPurpose; trigger?: string }): { 
 }
 
 const SUMMARY_SEPARATOR = ' · ';
+/** Longer summaries are cut; the server refuses long ones, and no batch of a run's own steps reaches this. */
+const SUMMARY_MAX = 380;
 
 /**
  * What a batch of projection writes says in the run's history and the Temporal UI (its local activity's summary):
- * `train running · evaluate succeeded · run succeeded`. `readProjectionSummary` reads it back.
+ * `evaluate succeeded · register-model running`. Steps a resumed run reuses are counted, not named
+ * (`6 reused · deploy:staging running`): they are the result of its `loadCompletedSteps`, and naming them all could
+ * make a summary longer than the server takes. `readProjectionSummary` reads it back.
  */
 export function projectionSummary(writes: readonly ProjectionWrite[]): string {
-  return writes.map((w) => ('step' in w ? `${w.step.step} ${w.step.status}` : `run ${w.run.status}`)).join(SUMMARY_SEPARATOR);
+  const reused = writes.filter((w) => 'step' in w && w.step.status === 'reused').length;
+  const named = writes.filter((w) => !('step' in w && w.step.status === 'reused')).map((w) => ('step' in w ? `${w.step.step} ${w.step.status}` : `run ${w.run.status}`));
+  return [...(reused > 0 ? [`${reused} reused`] : []), ...named].join(SUMMARY_SEPARATOR).slice(0, SUMMARY_MAX);
 }
 
-/** The writes a `projectionSummary` names, in order (`run` for the run's own); null when it is not one. */
-export function readProjectionSummary(summary: string): { name: string; status: string }[] | null {
-  const writes = summary.split(SUMMARY_SEPARATOR).map((item) => {
+/** The writes a `projectionSummary` names, in order (`run` for the run's own), and how many reused steps it counts; null when it is not one. */
+export function readProjectionSummary(summary: string): { writes: { name: string; status: string }[]; reused: number } | null {
+  const items = summary.split(SUMMARY_SEPARATOR);
+  const count = /^(\d+) reused$/.exec(items[0] ?? '');
+  const writes = items.slice(count ? 1 : 0).map((item) => {
     const at = item.lastIndexOf(' ');
     return { name: item.slice(0, at), status: item.slice(at + 1) };
   });
   const known = (w: { name: string; status: string }) =>
-    w.name === 'run' ? (RUN_STATUSES as readonly string[]).includes(w.status) : w.name.length > 0 && (STEP_STATUSES as readonly string[]).includes(w.status);
-  return writes.every(known) ? writes : null;
+    w.name === 'run' ? (RUN_STATUSES as readonly string[]).includes(w.status) : w.name.length > 0 && w.status !== 'reused' && (STEP_STATUSES as readonly string[]).includes(w.status);
+  return writes.every(known) ? { writes, reused: count ? Number(count[1]) : 0 } : null;
 }

@@ -151,8 +151,12 @@ const closes = (event: HistoryEvent): boolean =>
 
 /** Every execution of a workflow id, oldest first, each with its history decoded as its workflow saw it. */
 async function executionsOf(client: Client, workflowId: string, codecs: readonly PayloadCodec[]): Promise<Execution[]> {
-  const found: WorkflowExecutionInfo[] = [];
+  const found: Pick<WorkflowExecutionInfo, 'runId' | 'startTime'>[] = [];
   for await (const execution of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) found.push(execution);
+  // The list is read from visibility, which may not show yet an execution that began a moment ago (a resume); the
+  // workflow id's latest execution is asked of the server itself.
+  const latest = await client.workflow.getHandle(workflowId).describe();
+  if (!found.some((execution) => execution.runId === latest.runId)) found.push(latest);
   found.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
   return await Promise.all(
     found.map(async ({ runId }) => {

@@ -178,6 +178,8 @@ interface ExecutionFacts {
   lastReturned: boolean;
   /** Runs since `steps-in-summaries`: every step write sent, in order, as the batches' summaries name them. */
   written: { step: string; status: string }[] | null;
+  /** Runs since `steps-in-summaries`: how many reused steps the summaries counted (they name only the others). */
+  reusedSent: number;
   /** A summary that names no write: what the history says of the steps cannot be read. */
   unreadable: string[];
   gates: ExecutionGates;
@@ -194,6 +196,7 @@ function readExecution(execution: Execution, index: number): ExecutionFacts {
     started: [],
     lastReturned: false,
     written: null,
+    reusedSent: 0,
     unreadable: [],
     gates: { runId: execution.runId, recorded: 0, accepted: [], refused: 0, signals: [], timer: 0 },
     trials: new Map(),
@@ -309,12 +312,13 @@ function readExecution(execution: Execution, index: number): ExecutionFacts {
 /** The writes a batch's summary names (`projectionSummary` in domain/runs.ts). */
 function readSummary(facts: ExecutionFacts, summary: string): void {
   facts.written ??= [];
-  const writes = readProjectionSummary(summary);
-  if (!writes) {
+  const read = readProjectionSummary(summary);
+  if (!read) {
     if (!facts.unreadable.includes(summary)) facts.unreadable.push(summary);
     return;
   }
-  for (const { name, status } of writes) if (name !== 'run') facts.written.push({ step: name, status });
+  facts.reusedSent += read.reused;
+  for (const { name, status } of read.writes) if (name !== 'run') facts.written.push({ step: name, status });
 }
 
 /** The run statuses a close allows: a completed run says how it ended in its result. */
@@ -360,7 +364,11 @@ export function historyProjection(executions: readonly Execution[]): HistoryProj
     // A step's success is sent with the run's next write: an execution ended from outside may not have sent its last ones.
     const certain = facts.close === 'completed' || facts.close === 'failed' || facts.close === 'cancelled';
     if (facts.written) {
-      // Every write sent, named: a step's row holds the last status sent for it.
+      // Reused steps are counted, not named: all of them were sent when the count reaches them (they are held
+      // together and sent with the run's next write), else any may still hold its earlier row.
+      const allReused = facts.reusedSent >= (facts.reused ?? []).length;
+      for (const name of facts.reused ?? []) steps.set(name, allReused && certain ? ['reused'] : union(['reused'], steps.get(name) ?? [NO_ROW]));
+      // Every other write sent, named: a step's row holds the last status sent for it.
       for (const { step, status } of facts.written) steps.set(step, certain ? [status] : null);
       for (const [index, trial] of facts.trials) trials.set(index, trial);
       continue;

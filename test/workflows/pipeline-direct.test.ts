@@ -27,7 +27,7 @@ function upsertedKeys(events: proto.temporal.api.history.v1.IHistoryEvent[]): st
 function summarizedStepWrites(events: proto.temporal.api.history.v1.IHistoryEvent[]): string[] {
   return events
     .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity' && e.userMetadata?.summary?.data)
-    .flatMap((e) => readProjectionSummary(JSON.parse(Buffer.from(e.userMetadata!.summary!.data!).toString()) as string) ?? [{ name: 'unreadable', status: '' }])
+    .flatMap((e) => readProjectionSummary(JSON.parse(Buffer.from(e.userMetadata!.summary!.data!).toString()) as string)?.writes ?? [{ name: 'unreadable', status: '' }])
     .filter((w) => w.name !== 'run')
     .map((w) => `${w.name} ${w.status}`);
 }
@@ -73,6 +73,8 @@ describe('pipeline workflow started from a Temporal client', () => {
     await handle.signal(approveSignal, { actor: 'approver@example.com', comment: 'looks good' });
     const result = await handle.result();
     expect(result.status).toBe('succeeded');
+    // The Temporal UI's current details say how the run ended, not the step it was last at.
+    expect((await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails).toBe('**Status:** succeeded');
     recordHistory(handle.workflowId, 'succeeded-after-signal');
     const repos = createRepositories(database.db);
     const run = await repos.runs.get(runId);

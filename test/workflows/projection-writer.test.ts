@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ProjectionWrite } from '../../domain/runs.js';
+import { projectionSummary, readProjectionSummary, type ProjectionWrite } from '../../domain/runs.js';
 import { projectionWriter, runWrite, stepWrite } from '../../workflows/pipeline/steps.js';
 
 /** Stands in for the run's projection activities: records what each call was sent; `failNext` makes the next batch fail. */
@@ -65,3 +65,27 @@ describe('projection writer', () => {
     ]);
   });
 });
+
+describe("a batch's summary", () => {
+  const reused = (step: string, seq: number) => stepWrite({ runId: 'r', step, position: seq, status: 'reused', output: {}, fence: fence(seq) });
+
+  it('names each write, and reads back as the writes it names', () => {
+    const summary = projectionSummary([succeeded('validate-data', 3), running('train', 4)]);
+    expect(summary).toBe('validate-data succeeded · train running');
+    expect(readProjectionSummary(summary)).toEqual({ writes: [{ name: 'validate-data', status: 'succeeded' }, { name: 'train', status: 'running' }], reused: 0 });
+  });
+
+  it("counts a resumed run's reused steps, so five long gate names stay within what the server takes", () => {
+    const gates = Array.from({ length: 5 }, (_, i) => `gate:${String(i).repeat(63)}`);
+    const names = ['register-dataset', 'validate-data', 'train', 'evaluate', 'register-model', ...gates];
+    const summary = projectionSummary([...names.map((name, i) => reused(name, i + 1)), running('deploy:production', 11), runWrite({ runId: 'r', status: 'running', fence: fence(12) })]);
+    expect(summary).toBe('10 reused · deploy:production running · run running');
+    expect(readProjectionSummary(summary)).toEqual({ writes: [{ name: 'deploy:production', status: 'running' }, { name: 'run', status: 'running' }], reused: 10 });
+  });
+
+  it('reads nothing from text that is not a summary', () => {
+    expect(readProjectionSummary('deploy my model')).toBeNull();
+    expect(readProjectionSummary('train reused')).toBeNull();
+  });
+});
+

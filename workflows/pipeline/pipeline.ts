@@ -1,4 +1,4 @@
-import { ApplicationFailure, CancellationScope, CancelledFailure, condition, isCancellation, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, CancelledFailure, condition, isCancellation, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ModelVersionRef } from '../../activities/registry/registry.activities.js';
 import { progressQuery, recordedUpdate, type PipelineInput } from '../../domain/pipeline/messages.js';
 import { parsePipelineSpec, type GateSpec, type PipelineSpec } from '../../domain/pipeline/spec.js';
@@ -68,6 +68,8 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
   const step = createStepRunner({ runId, writer, completed, describe, fence, changes, onStart: (name) => (progress.currentStep = name) });
   const status = (next: RunStatus, extra: StatusExtra) => {
     progress.status = next;
+    // The UI's current details say how the run ended once it has, rather than the step it was last at.
+    if (extra.finished) setCurrentDetails(`**Status:** ${next}`);
     if (!summarized || workflowInfo().typedSearchAttributes.get(CUSTODY_STATUS) !== next) upsertSearchAttributes([{ key: CUSTODY_STATUS, value: next }]);
     return runWrite({ runId, status: next, ...extra, fence: fence() });
   };
