@@ -67,8 +67,12 @@ export function runOrigin(input: { purpose?: RunPurpose; trigger?: string }): { 
 }
 
 const SUMMARY_SEPARATOR = ' · ';
-/** Longer summaries are cut; the server refuses long ones, and no batch of a run's own steps reaches this. */
-const SUMMARY_MAX = 380;
+/**
+ * Longer summaries are cut. The server refuses a summary whose payload is over 400 bytes (`limit.userMetadataSummarySize`),
+ * which counts the encoding and, with payload encryption, the seal; no batch of named writes comes near this (three
+ * writes of the longest step names take about 190 characters).
+ */
+const SUMMARY_MAX = 240;
 
 /**
  * What a batch of projection writes says in the run's history and the Temporal UI (its local activity's summary):
