@@ -103,7 +103,7 @@ async function announce({ config, database }: StartContext, worker: WorkerSide |
  * with an IPC channel (`npm start` starts the app so) also stops when that channel closes: its
  * launcher is gone, whether it exited or was killed, and nobody else would stop it.
  */
-export function onShutdownSignal(stop: () => void | Promise<void>): void {
+function onShutdownSignal(stop: () => void | Promise<void>): void {
   let stopping = false;
   const begin = (why: string) => {
     if (stopping) {

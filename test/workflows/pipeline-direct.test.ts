@@ -70,6 +70,8 @@ describe('pipeline workflow started from a Temporal client', () => {
     const { runId, handle } = await startPipelineWorkflow(worker.client, worker.taskQueue, spec);
     const gates = await eventually(() => handle.query(gatesQuery), (g) => g[0]?.status === 'open', 60_000);
     expect(gates[0]!.name).toBe('production-approval');
+    // While it waits, the Temporal UI's current details name the step it is at.
+    expect((await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails).toBe('**Step:** gate:production-approval');
     await handle.signal(approveSignal, { actor: 'approver@example.com', comment: 'looks good' });
     const result = await handle.result();
     expect(result.status).toBe('succeeded');
