@@ -8,6 +8,7 @@ import { createGatesActivities } from './gates/gates.activities.js';
 import { createMonitoringActivities } from './monitoring/monitoring.activities.js';
 import { createRegistryActivities } from './registry/registry.activities.js';
 import { createRunsActivities } from './runs/runs.activities.js';
+import { createScoringActivities } from './scoring/scoring.activities.js';
 import { openArtifactStore, type ArtifactSettings } from '../storage/open-store.js';
 import type { Keyring } from '../storage/encryption/keyring.js';
 import { Pseudonyms } from '../storage/encryption/pseudonym.js';
@@ -35,6 +36,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createRunsActivities({ repos }),
     ...createDataActivities({ repos, store, importDir: deps.importDir }),
     ...createTrainingActivities({ repos, store }),
+    ...createScoringActivities({ repos, store }),
     ...createEvaluationActivities({ repos, store }),
     ...createRegistryActivities({ repos }),
     ...createGatesActivities({ repos }),

@@ -25,6 +25,7 @@ import { MonitoringModule } from './monitoring/monitoring.module.js';
 import { RunsModule } from './runs/runs.module.js';
 import { RegistryModule } from './registry/registry.module.js';
 import { ServingModule } from './serving/serving.module.js';
+import { ScoringModule } from './scoring/scoring.module.js';
 
 /** The API: one NestJS module per domain, GraphQL code-first on Apollo. */
 @Module({})
@@ -68,6 +69,7 @@ export class AppModule {
         CodecModule,
         ArtifactsModule,
         RegistryModule,
+        ScoringModule,
         LineageModule,
         ServingModule,
         MonitoringModule,

@@ -4,6 +4,7 @@ import { registerAdminCommands } from './commands/admin.js';
 import { registerGateCommands } from './commands/gates.js';
 import { registerRegistryCommands } from './commands/registry.js';
 import { registerRunCommands } from './commands/runs.js';
+import { registerScoringCommands } from './commands/scoring.js';
 import { registerServingCommands } from './commands/serving.js';
 import { readEnv } from './config.js';
 import { createContext, type Ctx } from './context.js';
@@ -29,6 +30,7 @@ async function main(argv: string[]): Promise<void> {
   registerGateCommands(program, ctx);
   registerRegistryCommands(program, ctx);
   registerServingCommands(program, ctx);
+  registerScoringCommands(program, ctx);
   registerAdminCommands(program, ctx);
   await program.parseAsync(argv);
 }

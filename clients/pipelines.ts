@@ -1,4 +1,5 @@
-import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client, type WorkflowStartOptions } from '@temporalio/client';
+import type { Workflow } from '@temporalio/common';
 import { recordedUpdate } from '../domain/pipeline/messages.js';
 import type { PipelineStart } from '../domain/pipeline/start.js';
 import type { pipeline } from '../workflows/pipeline/pipeline.js';
@@ -18,10 +19,22 @@ export type RecordedStart =
  * wait ends Temporal is asked what started. Throws when nothing started (Temporal refused or was unreachable).
  */
 export async function startRecordedRun(client: Client, taskQueue: string, start: PipelineStart, options: { resume?: boolean; waitMs: number }): Promise<RecordedStart> {
+  return await startRecorded<typeof pipeline>(client, 'pipeline', { ...start, taskQueue }, options);
+}
+
+/**
+ * Starts any workflow of ours that records itself, with its `recorded` update, as one update-with-start: a run's
+ * `pipeline`, a scoring job's `batchScore`. See startRecordedRun.
+ */
+export async function startRecorded<W extends Workflow>(
+  client: Client,
+  workflowType: string,
+  start: Omit<WorkflowStartOptions<W>, 'workflowIdConflictPolicy'> & { workflowId: string },
+  options: { resume?: boolean; waitMs: number },
+): Promise<RecordedStart> {
   const asked = Date.now();
-  const operation = new WithStartWorkflowOperation<typeof pipeline>('pipeline', {
-    ...start,
-    taskQueue,
+  const operation = new WithStartWorkflowOperation<W>(workflowType, {
+    ...(start as WorkflowStartOptions<W>),
     workflowIdConflictPolicy: 'FAIL',
     ...(options.resume ? { workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE } : {}),
   });

@@ -24,6 +24,7 @@ export const MUTATION_ROLES = {
   triggerSchedule: ['submitter'],
   deleteSchedule: ['submitter'],
   retrainModel: ['submitter'],
+  scoreDataset: ['submitter'],
   createWebhook: ['admin'],
   disableWebhook: ['admin'],
   createToken: ['admin'],

@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import type { DatasetFormat } from '../domain/data/profile.js';
 
@@ -14,8 +15,21 @@ export class DataFormatError extends Error {
 
 /** Streams the rows of a CSV (with a header line) or JSON Lines file, one at a time. */
 export async function* readRows(file: string, format: DatasetFormat): AsyncGenerator<Row> {
+  yield* rowsOf(createReadStream(file), format);
+}
+
+/**
+ * Streams the rows of bytes [start, end) of a file: a run of whole records that `columns` names (a CSV's header,
+ * read elsewhere). The batch scorer reads its chunks so, each from where the last one ended.
+ */
+export async function* readRowRange(file: string, format: DatasetFormat, range: { start: number; end: number; columns: string[] }): AsyncGenerator<Row> {
+  if (range.end <= range.start) return;
+  yield* rowsOf(createReadStream(file, { start: range.start, end: range.end - 1 }), format, range.columns);
+}
+
+async function* rowsOf(input: Readable, format: DatasetFormat, columns?: string[]): AsyncGenerator<Row> {
   if (format === 'csv') {
-    const parser = createReadStream(file).pipe(parse({ columns: true, skip_empty_lines: true, trim: true, bom: true, relax_column_count: false }));
+    const parser = input.pipe(parse({ columns: columns ?? true, skip_empty_lines: true, trim: true, bom: true, relax_column_count: false }));
     try {
       let line = 1;
       for await (const record of parser as AsyncIterable<Record<string, string>>) {
@@ -28,7 +42,7 @@ export async function* readRows(file: string, format: DatasetFormat): AsyncGener
     }
     return;
   }
-  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  const lines = createInterface({ input, crlfDelay: Infinity });
   let lineNumber = 0;
   for await (const line of lines) {
     lineNumber++;

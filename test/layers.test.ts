@@ -44,6 +44,8 @@ describe('the layers’ walls', () => {
     ['api/monitoring/schedules.service.ts', 'void this.repos.runs.upsertStep({});', /A run's record has one writer, its workflow/],
     ['api/runs/runs.service.ts', 'void this.repos.gates.record({});', /A gate's record has one writer/],
     ['activities/registry/registry.activities.ts', 'void repos.gates.record({});', /A gate's record has one writer/],
+    ['api/scoring/scoring.service.ts', 'void this.repos.scoring.record({});', /A scoring job's record has one writer, its workflow/],
+    ['api/scoring/scoring.service.ts', 'void this.repos.scoring.finish({});', /A scoring job's record has one writer, its workflow/],
   ];
   it.each(writes)('%s cannot write what a workflow owns: %s', { timeout: 60_000 }, async (filePath, line, message) => {
     const [result] = await eslint.lintText(`${line}\n`, { filePath });
@@ -55,6 +57,8 @@ describe('the layers’ walls', () => {
   it('the projection activities may write the run and gate records, and anyone may read them', { timeout: 60_000 }, async () => {
     for (const [filePath, line] of [
       ['activities/runs/runs.activities.ts', 'void repos.runs.create({}); void repos.gates.record({});'],
+      ['activities/scoring/scoring.activities.ts', 'void repos.scoring.record({}); void repos.scoring.progress(); void repos.scoring.finish({});'],
+      ['api/scoring/scoring.service.ts', 'void this.repos.scoring.get(id); void this.repos.scoring.list({}, 1);'],
       ['api/runs/runs.service.ts', 'void this.repos.runs.get(id); void this.repos.gates.ofRuns([]);'],
     ]) {
       const [result] = await eslint.lintText(`${line}\n`, { filePath });

@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import { temporalDataConverter } from '../clients/payload-codec.js';
 import { createActivities } from '../activities/index.js';
 import { TRAINING_ACTIVITY_NAMES } from '../activities/training/training.activities.js';
+import { SCORING_POOL_ACTIVITY_NAMES } from '../activities/scoring/scoring.activities.js';
 import type { Database } from '../db/client.js';
 import { WORKFLOWS_ENTRY } from '../paths.js';
 
@@ -45,7 +46,7 @@ export class WorkerPools {
 /**
  * Builds the workers of the pools `config.worker.pools` names. Orchestration polls the task queue with
  * every workflow and every activity but training; training polls `<queue>-training` with the trial
- * activity only. On shutdown each stops polling and gives running activities the grace time to finish
+ * activity and batch scoring's whole-file activities. On shutdown each stops polling and gives running activities the grace time to finish
  * or to see their cancellation through a heartbeat.
  */
 export async function createWorker(options: CreateWorkerOptions): Promise<WorkerPools> {
@@ -84,7 +85,8 @@ function splitActivities(all: Record<string, unknown>): { training: Record<strin
   return { training, rest };
 }
 
-const TRAINING_ACTIVITIES = new Set<string>(TRAINING_ACTIVITY_NAMES);
+/** The training pool's activities: trials, and batch scoring's whole-file work. */
+const TRAINING_ACTIVITIES = new Set<string>([...TRAINING_ACTIVITY_NAMES, ...SCORING_POOL_ACTIVITY_NAMES]);
 
 /** Connects to the Temporal frontend, retrying while it starts (the dev server may still be booting). */
 export async function connectWorker(config: Config, attempts = 30): Promise<NativeConnection> {

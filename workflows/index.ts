@@ -4,3 +4,4 @@ export { selfCheck } from './system/self-check.js';
 export { monitorModel } from './monitoring/monitor-model.js';
 export { retrainer } from './monitoring/retrainer.js';
 export { deliverWebhook } from './events/deliver-webhook.js';
+export { batchScore } from './scoring/batch-score.js';

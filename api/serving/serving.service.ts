@@ -18,6 +18,7 @@ import { Pseudonyms } from '../../storage/encryption/pseudonym.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { PredictionLog } from './prediction-log.js';
 import { ServingError } from './serving.error.js';
+import { checkInput } from '../../ml/input-check.js';
 
 export interface ServedPrediction {
   predictionId: string;
@@ -252,26 +253,7 @@ interface ServedModel {
 
 /** Checks one input against the features the model was trained on; the error names the field, and never quotes a sensitive value. */
 function validate(input: unknown, index: number, artifact: ModelArtifact, sensitive: ReadonlySet<string>): Row {
-  if (!input || typeof input !== 'object' || Array.isArray(input)) throw ServingError.field(`inputs[${index}]`, 'must be an object of feature values');
-  const source = input as Record<string, unknown>;
-  const row: Row = {};
-  for (const feature of artifact.features) {
-    const value = source[feature.name];
-    const path = `inputs[${index}].${feature.name}`;
-    // A built-in model imputes a missing value as it learned to in training; null says "missing" on purpose.
-    if (value === null && artifact.kind === 'builtin') {
-      row[feature.name] = null;
-      continue;
-    }
-    if (value === undefined || value === null || value === '') throw ServingError.field(path, artifact.kind === 'builtin' ? 'is missing (send null for a value that is missing on purpose)' : 'is missing');
-    if (feature.kind === 'numeric') {
-      const number = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : Number.NaN;
-      if (!Number.isFinite(number)) throw ServingError.field(path, sensitive.has(feature.name) ? 'must be a number' : `must be a number (got ${JSON.stringify(value)})`);
-      row[feature.name] = number;
-    } else {
-      if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') throw ServingError.field(path, 'must be a string, number or boolean');
-      row[feature.name] = String(value);
-    }
-  }
-  return row;
+  const checked = checkInput(input, artifact, sensitive);
+  if (checked.ok) return checked.row;
+  throw ServingError.field(checked.feature === null ? `inputs[${index}]` : `inputs[${index}].${checked.feature}`, checked.reason);
 }

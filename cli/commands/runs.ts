@@ -43,7 +43,7 @@ export function checkSpec(file: string): string {
   return text;
 }
 
-function timeoutOf(text: string | undefined): number | undefined {
+export function timeoutOf(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   try {
     const ms = durationMs(text);

@@ -647,3 +647,69 @@ export const DATASET_VERSION = /* GraphQL */ `
     }
   }
 `;
+
+const SCORING_JOB_FIELDS = /* GraphQL */ `
+  fragment ScoringJobDetail on ScoringJob {
+    id
+    status
+    model
+    modelVersion {
+      version
+    }
+    inputDatasetVersion {
+      datasetName
+      version
+    }
+    outputDataset
+    outputDatasetVersion {
+      id
+      datasetName
+      version
+      sha256
+    }
+    chunksTotal
+    chunksDone
+    rows
+    scored
+    rejected
+    rejectsSha256
+    requestedBy
+    createdAt
+    finishedAt
+    workflowId
+    temporalUiUrl
+    error {
+      type
+      message
+    }
+  }
+`;
+
+export const SCORE_DATASET = /* GraphQL */ `
+  ${SCORING_JOB_FIELDS}
+  mutation ScoreDataset($input: ScoreDatasetInput!) {
+    scoreDataset(input: $input) {
+      ...ScoringJobDetail
+    }
+  }
+`;
+
+export const SCORING_JOB = /* GraphQL */ `
+  ${SCORING_JOB_FIELDS}
+  query ScoringJob($id: ID!) {
+    scoringJob(input: { id: $id }) {
+      ...ScoringJobDetail
+    }
+  }
+`;
+
+export const SCORING_JOBS = /* GraphQL */ `
+  ${SCORING_JOB_FIELDS}
+  query ScoringJobs($input: ScoringJobsInput) {
+    scoringJobs(input: $input) {
+      nodes {
+        ...ScoringJobDetail
+      }
+    }
+  }
+`;

@@ -76,6 +76,45 @@ export type ScheduleAction =
   | 'MONITOR'
   | 'RETRAIN';
 
+/** A batch scoring job: a model version scores every row of a dataset version into a new dataset version. */
+export type ScoreDatasetInput = {
+  /** Rows per chunk, 100 to 1,000,000; 50,000 when omitted. */
+  chunkRows?: number | null | undefined;
+  /** Dataset name. */
+  dataset: string;
+  /** Dataset version; the latest when omitted. */
+  datasetVersion?: number | null | undefined;
+  /** How long a chunk may go silent before its worker is taken for dead and the chunk runs elsewhere, 5s to 1h; 2m when omitted. */
+  heartbeatTimeout?: string | null | undefined;
+  /** Input columns copied to each output row to join on; the row number always is. */
+  idColumns?: Array<string> | null | undefined;
+  /** Share of rows the model may reject (0 to 1) before the job fails; 0.01 when omitted. */
+  maxRejectedFraction?: number | null | undefined;
+  /** Model name. */
+  model: string;
+  /** Dataset the scores are registered in, as its next version; <model>-scores when omitted. */
+  output?: string | null | undefined;
+  /** Chunks scored at once on the training pool, 1 to 64; 4 when omitted. */
+  parallelism?: number | null | undefined;
+  /** Model version; the one serving production when omitted. */
+  version?: number | null | undefined;
+};
+
+export type ScoringJobStatus =
+  | 'cancelled'
+  | 'failed'
+  | 'running'
+  | 'succeeded';
+
+export type ScoringJobsInput = {
+  /** endCursor of the previous page. */
+  after?: string | null | undefined;
+  /** Page size, 1 to 100; 20 when omitted. */
+  first?: number | null | undefined;
+  /** Only this model’s jobs. */
+  model?: string | null | undefined;
+};
+
 export type RunSummaryFragment = { id: string, pipelineName: string, modelName: string, status: RunStatus, purpose: string, trigger: string, currentStep: string | null, submittedBy: string, createdAt: string, finishedAt: string | null, workflowId: string, temporalUiUrl: string, error: { type: string, message: string, details: unknown } | null };
 
 export type RunDetailFragment = { parentRunId: string | null, specHash: string, trialsPlanned: number | null, id: string, pipelineName: string, modelName: string, status: RunStatus, purpose: string, trigger: string, currentStep: string | null, submittedBy: string, createdAt: string, finishedAt: string | null, workflowId: string, temporalUiUrl: string, steps: Array<{ name: string, status: string, attempts: number, startedAt: string | null, finishedAt: string | null, error: { type: string, message: string } | null }>, trials: Array<{ index: number, trainer: string, status: string, params: unknown, metrics: unknown, sampleFraction: number, reusedFromTrialId: string | null, error: string | null }>, gates: Array<{ name: string, role: string, quorum: number, status: string, deadline: string | null, onTimeout: string, approvals: Array<{ actor: string, comment: string | null, at: string }>, rejection: { actor: string, comment: string | null, at: string } | null }>, leaderboard: Array<{ rank: number, trainer: string, metric: string, value: number | null }>, modelVersion: { version: number, metrics: unknown, privacy: { epsilon: number, delta: number } | null } | null, datasetVersion: { datasetName: string, version: number, sha256: string } | null, deployments: Array<{ stage: string, role: string, trafficPercent: number, version: number, endReason: string | null }>, error: { type: string, message: string, details: unknown } | null };
@@ -337,3 +376,26 @@ export type DatasetVersionQueryVariables = Exact<{
 
 
 export type DatasetVersionQuery = { datasetVersion: { datasetName: string, version: number, rowCount: number, sha256: string, format: string, registeredBy: string, createdAt: string, source: string | null, license: string | null, intendedUse: string | null, datasheet: string } };
+
+export type ScoringJobDetailFragment = { id: string, status: ScoringJobStatus, model: string, outputDataset: string, chunksTotal: number | null, chunksDone: number, rows: number | null, scored: number | null, rejected: number | null, rejectsSha256: string | null, requestedBy: string, createdAt: string, finishedAt: string | null, workflowId: string, temporalUiUrl: string, modelVersion: { version: number } | null, inputDatasetVersion: { datasetName: string, version: number } | null, outputDatasetVersion: { id: string, datasetName: string, version: number, sha256: string } | null, error: { type: string, message: string } | null };
+
+export type ScoreDatasetMutationVariables = Exact<{
+  input: ScoreDatasetInput;
+}>;
+
+
+export type ScoreDatasetMutation = { scoreDataset: { id: string, status: ScoringJobStatus, model: string, outputDataset: string, chunksTotal: number | null, chunksDone: number, rows: number | null, scored: number | null, rejected: number | null, rejectsSha256: string | null, requestedBy: string, createdAt: string, finishedAt: string | null, workflowId: string, temporalUiUrl: string, modelVersion: { version: number } | null, inputDatasetVersion: { datasetName: string, version: number } | null, outputDatasetVersion: { id: string, datasetName: string, version: number, sha256: string } | null, error: { type: string, message: string } | null } };
+
+export type ScoringJobQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type ScoringJobQuery = { scoringJob: { id: string, status: ScoringJobStatus, model: string, outputDataset: string, chunksTotal: number | null, chunksDone: number, rows: number | null, scored: number | null, rejected: number | null, rejectsSha256: string | null, requestedBy: string, createdAt: string, finishedAt: string | null, workflowId: string, temporalUiUrl: string, modelVersion: { version: number } | null, inputDatasetVersion: { datasetName: string, version: number } | null, outputDatasetVersion: { id: string, datasetName: string, version: number, sha256: string } | null, error: { type: string, message: string } | null } };
+
+export type ScoringJobsQueryVariables = Exact<{
+  input?: ScoringJobsInput | null | undefined;
+}>;
+
+
+export type ScoringJobsQuery = { scoringJobs: { nodes: Array<{ id: string, status: ScoringJobStatus, model: string, outputDataset: string, chunksTotal: number | null, chunksDone: number, rows: number | null, scored: number | null, rejected: number | null, rejectsSha256: string | null, requestedBy: string, createdAt: string, finishedAt: string | null, workflowId: string, temporalUiUrl: string, modelVersion: { version: number } | null, inputDatasetVersion: { datasetName: string, version: number } | null, outputDatasetVersion: { id: string, datasetName: string, version: number, sha256: string } | null, error: { type: string, message: string } | null }> } };

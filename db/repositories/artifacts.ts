@@ -7,7 +7,7 @@ export class ArtifactsRepository {
 
   /**
    * Hashes the records point to: dataset versions, model versions, trials, monitoring references and
-   * drift reports by column, and any sha256 written inside the audit history, run steps' outputs or specs.
+   * drift reports by column, a scoring job's rejects file, and any sha256 written inside the audit history, run steps' outputs or specs.
    */
   async referenced(): Promise<{ all: Set<string>; models: Set<string> }> {
     const rows = (await this.db.execute(sql`
@@ -19,6 +19,7 @@ export class ArtifactsRepository {
       union select (regexp_matches(payload::text, '[0-9a-f]{64}', 'g'))[1], false from audit_events
       union select (regexp_matches(output::text, '[0-9a-f]{64}', 'g'))[1], false from run_steps where output is not null
       union select (regexp_matches(spec::text, '[0-9a-f]{64}', 'g'))[1], false from pipeline_runs
+      union select report->>'rejectsSha256', false from scoring_jobs where report->>'rejectsSha256' is not null
     `)) as unknown as { rows?: { hash: string; model: boolean }[] } & { hash: string; model: boolean }[];
     const all = new Set<string>();
     const models = new Set<string>();

@@ -12,6 +12,7 @@ import { PredictionsRepository } from './predictions.js';
 import { PrivacyRepository } from './privacy.js';
 import { RegistryRepository } from './registry.js';
 import { RunsRepository } from './runs.js';
+import { ScoringRepository } from './scoring.js';
 import { TrialsRepository } from './trials.js';
 
 /** Every repository over one database handle (not a transaction's: the audit history commits in groups of its own); activities and API services both take this. */
@@ -31,6 +32,7 @@ export function createRepositories(db: Db) {
     artifacts: new ArtifactsRepository(db),
     encryptionKeys: new EncryptionKeysRepository(db),
     privacy: new PrivacyRepository(db),
+    scoring: new ScoringRepository(db),
   };
 }
 

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { rowsOf, type Db } from '../client.js';
 
 export type LineageDirection = 'UPSTREAM' | 'DOWNSTREAM' | 'BOTH';
-export type LineageNodeType = 'dataset_version' | 'run' | 'trial' | 'model_version' | 'deployment' | 'drift_report';
+export type LineageNodeType = 'dataset_version' | 'run' | 'trial' | 'model_version' | 'deployment' | 'drift_report' | 'scoring_job';
 
 export interface LineageGraph {
   root: { id: string; type: LineageNodeType };
@@ -35,7 +35,10 @@ export class LineageRepository {
       union all select d.id, 'deployment' from deployments d where w.type = 'model_version' and d.model_version_id = w.id
       union all select d.id, 'drift_report' from drift_reports d where w.type = 'model_version' and d.model_version_id = w.id
         and exists (select 1 from pipeline_runs t where t.drift_report_id = d.id)
-      union all select r.id, 'run' from pipeline_runs r where w.type = 'drift_report' and r.drift_report_id = w.id`;
+      union all select r.id, 'run' from pipeline_runs r where w.type = 'drift_report' and r.drift_report_id = w.id
+      union all select j.id, 'scoring_job' from scoring_jobs j where w.type = 'dataset_version' and j.input_dataset_version_id = w.id
+      union all select j.id, 'scoring_job' from scoring_jobs j where w.type = 'model_version' and j.model_version_id = w.id
+      union all select j.output_dataset_version_id, 'dataset_version' from scoring_jobs j where w.type = 'scoring_job' and j.id = w.id and j.output_dataset_version_id is not null`;
     const upstream = sql`
       select r.dataset_version_id, 'dataset_version'::text from pipeline_runs r where w.type = 'run' and r.id = w.id and r.dataset_version_id is not null
       union all select r.parent_run_id, 'run' from pipeline_runs r where w.type = 'run' and r.id = w.id and r.parent_run_id is not null
@@ -44,7 +47,10 @@ export class LineageRepository {
       union all select m.trial_id, 'trial' from model_versions m where w.type = 'model_version' and m.id = w.id and m.trial_id is not null
       union all select d.model_version_id, 'model_version' from deployments d where w.type = 'deployment' and d.id = w.id
       union all select r.drift_report_id, 'drift_report' from pipeline_runs r where w.type = 'run' and r.id = w.id and r.drift_report_id is not null
-      union all select d.model_version_id, 'model_version' from drift_reports d where w.type = 'drift_report' and d.id = w.id`;
+      union all select d.model_version_id, 'model_version' from drift_reports d where w.type = 'drift_report' and d.id = w.id
+      union all select j.input_dataset_version_id, 'dataset_version' from scoring_jobs j where w.type = 'scoring_job' and j.id = w.id
+      union all select j.model_version_id, 'model_version' from scoring_jobs j where w.type = 'scoring_job' and j.id = w.id
+      union all select j.id, 'scoring_job' from scoring_jobs j where w.type = 'dataset_version' and j.output_dataset_version_id = w.id`;
     const walk = async (down: boolean) =>
       rowsOf<{ id: string; type: LineageNodeType; depth: number }>(
         await this.db.execute(sql`

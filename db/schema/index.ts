@@ -10,3 +10,4 @@ export * from './monitoring.js';
 export * from './events.js';
 export * from './encryption.js';
 export * from './privacy.js';
+export * from './scoring.js';

@@ -220,6 +220,26 @@ describe('the custody CLI', () => {
     expect(JSON.parse((await run(['schedules', 'list', '--model', 'cli-approved', '-o', 'json'])).stdout)).toEqual([]);
   });
 
+  it('score --wait follows a scoring job to its end: exit 0 with the output version, 3 when too many rows are rejected, 1 for a bad option', { timeout: 120_000 }, async () => {
+    const scored = await run(['score', 'cli-approved', '--dataset', 'iris@1', '--chunk-rows', '100', '--wait', '-o', 'json']);
+    expect(scored.code, scored.stderr).toBe(0);
+    const job = JSON.parse(scored.stdout) as { status: string; chunksTotal: number; scored: number; rejected: number; outputDatasetVersion: { datasetName: string; version: number } };
+    expect(job).toMatchObject({ status: 'succeeded', chunksTotal: 2, scored: 150, rejected: 0, outputDatasetVersion: { datasetName: 'cli-approved-scores', version: 1 } });
+    expect(scored.stderr).toMatch(/job \S+: succeeded, 2 of 2 chunks scored\n$/);
+
+    const file = path.join(work, 'odd-flowers.csv');
+    writeFileSync(file, 'sepal_length,sepal_width,petal_length,petal_width\n' + Array.from({ length: 120 }, (_, i) => `5.1,3.5,${i % 20 === 0 ? 'long' : '1.4'},0.2`).join('\n') + '\n');
+    expect((await run(['datasets', 'register', file, '--name', 'odd-flowers'])).code).toBe(0);
+    const failed = await run(['score', 'cli-approved', '--dataset', 'odd-flowers', '--wait']);
+    expect(failed.code).toBe(3);
+    expect(failed.stdout).toMatch(/TooManyRejected: 6 of 120 rows \(5\.00%\) were rejected/);
+
+    expect((await run(['score', 'cli-approved', '--dataset', 'iris@x'])).stderr).toBe('custody: --dataset @version must be a whole number from 1 to 2147483647\n');
+    const unknown = await run(['score', 'cli-approved', '--dataset', 'iris@9']);
+    expect([unknown.code, unknown.stderr]).toEqual([1, 'custody: input.datasetVersion names no dataset version (iris@9) (NOT_FOUND)\n']);
+    expect((await run(['score', 'cli-approved', '--dataset', 'iris'], 'viewer@example.com')).code).toBe(7);
+  });
+
   it('health needs no token, self-check runs a workflow, and datasets get shows the datasheet', async () => {
     expect(await run(['health'], null)).toMatchObject({ code: 0, stdout: expect.stringMatching(/^ok \(Custody [\d.]+\)\ntemporal: reachable at .+, [1-9]\d* workers polling\ndatabase: /) });
     expect((await run(['self-check'])).stdout).toMatch(/^ok in \d+ ms: workflow /);

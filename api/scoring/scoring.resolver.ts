@@ -1,0 +1,53 @@
+import { Args, Context, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { CurrentCaller, type Caller } from '../access/principal.js';
+import { MUTATION_ROLES, Roles } from '../access/roles.js';
+import type { RequestContext } from '../common/loaders.js';
+import { toDatasetVersionModel } from '../datasets/datasets.service.js';
+import { DatasetVersion } from '../datasets/models/dataset.model.js';
+import { ModelVersion } from '../registry/models/model.model.js';
+import { toModelVersionModel } from '../registry/registry.service.js';
+import { ScoreDatasetInput, ScoringJobInput, ScoringJobsInput } from './dto/scoring.input.js';
+import { ScoringJob, ScoringJobConnection } from './models/scoring-job.model.js';
+import { ScoringService } from './scoring.service.js';
+
+@Resolver(() => ScoringJob)
+export class ScoringResolver {
+  constructor(private readonly scoring: ScoringService) {}
+
+  @Roles(...MUTATION_ROLES.scoreDataset)
+  @Mutation(() => ScoringJob, {
+    description: 'Scores every row of a dataset version with a model version, as a durable job on the training workers; the scores become the next version of the output dataset, with lineage.',
+  })
+  async scoreDataset(@Args('input') input: ScoreDatasetInput, @CurrentCaller() caller: Caller): Promise<ScoringJob> {
+    return await this.scoring.score(input, caller);
+  }
+
+  @Query(() => ScoringJob)
+  async scoringJob(@Args('input') input: ScoringJobInput): Promise<ScoringJob> {
+    return await this.scoring.job(input.id);
+  }
+
+  @Query(() => ScoringJobConnection, { description: 'Scoring jobs, newest first.' })
+  async scoringJobs(@Args('input', { nullable: true }) input?: ScoringJobsInput): Promise<ScoringJobConnection> {
+    return await this.scoring.jobs(input ?? {});
+  }
+
+  @ResolveField(() => ModelVersion, { nullable: true, description: 'The model version that scores.' })
+  async modelVersion(@Parent() job: ScoringJob, @Context() ctx: RequestContext): Promise<ModelVersion | null> {
+    const row = await ctx.loaders.modelVersion.load(job.modelVersionId);
+    return row ? toModelVersionModel(row, job.model) : null;
+  }
+
+  @ResolveField(() => DatasetVersion, { nullable: true, description: 'The dataset version scored.' })
+  async inputDatasetVersion(@Parent() job: ScoringJob, @Context() ctx: RequestContext): Promise<DatasetVersion | null> {
+    const row = await ctx.loaders.datasetVersion.load(job.inputDatasetVersionId);
+    return row ? toDatasetVersionModel(row) : null;
+  }
+
+  @ResolveField(() => DatasetVersion, { nullable: true, description: 'The scores, once the job has succeeded.' })
+  async outputDatasetVersion(@Parent() job: ScoringJob, @Context() ctx: RequestContext): Promise<DatasetVersion | null> {
+    if (!job.outputDatasetVersionId) return null;
+    const row = await ctx.loaders.datasetVersion.load(job.outputDatasetVersionId);
+    return row ? toDatasetVersionModel(row) : null;
+  }
+}

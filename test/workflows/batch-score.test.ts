@@ -1,0 +1,168 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PipelineSpecInput } from '../../domain/pipeline/spec.js';
+import { loadArtifact, predictRows } from '../../ml/predict.js';
+import { openArtifactStore } from '../../storage/open-store.js';
+import type { ArtifactStore } from '../../storage/artifact-store.js';
+import type { Row } from '../../storage/read-rows.js';
+import { eventually, exampleSpec } from '../support/pipelines.js';
+import { startStack, type TestStack } from '../support/stack.js';
+
+const IRIS = readFileSync('examples/iris/iris.csv', 'utf8').trim().split('\n').slice(1).map((line) => line.split(','));
+const JOB_FIELDS = 'id status chunksTotal chunksDone rows scored rejected rejectsSha256 outputDatasetVersion { id sha256 version datasetName } modelVersion { id version } error { type message details }';
+
+interface Job {
+  id: string;
+  status: string;
+  chunksTotal: number;
+  chunksDone: number;
+  rows: number;
+  scored: number;
+  rejected: number;
+  rejectsSha256: string | null;
+  outputDatasetVersion: { id: string; sha256: string; version: number; datasetName: string } | null;
+  modelVersion: { id: string; version: number };
+  error: { type: string; message: string; details: unknown } | null;
+}
+
+/** `count` iris rows without their species, each with an id (some needing CSV quotes), and `bad` rows' petal_length made text. */
+function scoringCsv(count: number, bad: ReadonlySet<number> = new Set()): string {
+  const lines = ['flower_id,sepal_length,sepal_width,petal_length,petal_width'];
+  for (let i = 1; i <= count; i++) {
+    const [a, b, c, d] = IRIS[(i * 7) % IRIS.length]!;
+    const id = i % 10 === 0 ? `"f-${i}, ""quoted"""` : `f-${i}`;
+    lines.push([id, a, b, bad.has(i) ? 'tall' : c, d].join(','));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+describe('batch scoring', () => {
+  let stack: TestStack;
+  let store: ArtifactStore;
+  const startsFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'custody-scoring-')), 'starts');
+
+  const release = async (name: string, change: (s: PipelineSpecInput) => void) => {
+    const spec = exampleSpec('iris') as PipelineSpecInput;
+    spec.name = name;
+    spec.model = name;
+    spec.gates = [];
+    spec.deployment = { production: {} };
+    change(spec);
+    const response = await stack.api.gql<{ submitPipeline: { id: string } }>('mutation($input: SubmitPipelineInput!) { submitPipeline(input: $input) { id } }', { input: { spec } });
+    const id = response.data!.submitPipeline.id;
+    await eventually(async () => (await stack.api.gql<{ pipelineRun: { status: string } }>('query($id: ID!) { pipelineRun(input: { runId: $id }) { status } }', { id })).data!.pipelineRun.status, (s) => s === 'succeeded', 90_000);
+  };
+  const register = async (name: string, content: string) =>
+    (await stack.api.gql<{ registerDataset: { id: string } }>('mutation($input: RegisterDatasetInput!) { registerDataset(input: $input) { id } }', { input: { name, content, format: 'csv' } })).data!.registerDataset;
+  const score = (input: Record<string, unknown>) => stack.api.gql<{ scoreDataset: Job }>(`mutation($input: ScoreDatasetInput!) { scoreDataset(input: $input) { ${JOB_FIELDS} } }`, { input });
+  const finished = (id: string) =>
+    eventually(async () => (await stack.api.gql<{ scoringJob: Job }>(`query($id: ID!) { scoringJob(input: { id: $id }) { ${JOB_FIELDS} } }`, { id })).data!.scoringJob, (job) => job.status !== 'running', 90_000);
+  const csvOf = async (sha256: string) => parse(await store.read(sha256), { columns: true }) as Record<string, string>[];
+
+  beforeAll(async () => {
+    stack = await startStack();
+    store = openArtifactStore(stack.config.artifacts, stack.config.encryption?.keyring);
+    await release('scorer', (s) => (s.training = { trainer: 'random-forest', seed: 42, search: { strategy: 'grid', space: { nEstimators: [20], maxDepth: [4] } } }));
+    await register('to-score', scoringCsv(1050));
+  }, 180_000);
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('scores a file of several chunks exactly as the model predicts, row for row and in input order', { timeout: 120_000 }, async () => {
+    const response = await score({ model: 'scorer', dataset: 'to-score', idColumns: ['flower_id'], chunkRows: 100, parallelism: 3 });
+    expect(response.errors).toBeUndefined();
+    const job = await finished(response.data!.scoreDataset.id);
+    expect([job.status, job.chunksTotal, job.chunksDone, job.rows, job.scored, job.rejected, job.rejectsSha256]).toEqual(['succeeded', 11, 11, 1050, 1050, 0, null]);
+    expect(job.outputDatasetVersion!.datasetName).toBe('scorer-scores');
+
+    const output = await csvOf(job.outputDatasetVersion!.sha256);
+    const input = parse(scoringCsv(1050), { columns: true }) as Record<string, string>[];
+    const version = await stack.api.gql<{ model: { versions: { version: number; artifactSha256: string }[] } }>('{ model(input: { name: "scorer" }) { versions { version artifactSha256 } } }');
+    const artifact = await loadArtifact(store, version.data!.model.versions[0]!.artifactSha256);
+    const expected = await predictRows(store, artifact, input.map((r) => ({ ...r, sepal_length: Number(r.sepal_length), sepal_width: Number(r.sepal_width), petal_length: Number(r.petal_length), petal_width: Number(r.petal_width) }) as Row));
+    expect(Object.keys(output[0]!)).toEqual(['row', 'flower_id', 'prediction', ...artifact.classes!.map((c) => `probability_${c}`), 'model_version']);
+    expect(output.map((r) => Number(r.row))).toEqual(input.map((_, i) => i + 1));
+    expect(output.map((r) => r.flower_id)).toEqual(input.map((r) => r.flower_id));
+    expect(output.map((r) => r.prediction)).toEqual(expected.values);
+    expect(output.map((r) => artifact.classes!.map((c) => Number(r[`probability_${c}`])))).toEqual(expected.probabilities);
+    expect(new Set(output.map((r) => r.model_version))).toEqual(new Set([String(job.modelVersion.version)]));
+  });
+
+  it('writes the rejects file, and fails past maxRejectedFraction naming it', { timeout: 120_000 }, async () => {
+    await register('with-bad-rows', scoringCsv(300, new Set([5, 77, 250, 299])));
+    const tolerant = await finished((await score({ model: 'scorer', dataset: 'with-bad-rows', chunkRows: 100, maxRejectedFraction: 0.05 })).data!.scoreDataset.id);
+    expect([tolerant.status, tolerant.rows, tolerant.scored, tolerant.rejected]).toEqual(['succeeded', 300, 296, 4]);
+    const rejects = await csvOf(tolerant.rejectsSha256!);
+    expect(rejects).toEqual([5, 77, 250, 299].map((row) => ({ row: String(row), reason: 'petal_length must be a number (got "tall")' })));
+    expect((await csvOf(tolerant.outputDatasetVersion!.sha256)).map((r) => Number(r.row))).not.toContain(77);
+
+    const strict = await finished((await score({ model: 'scorer', dataset: 'with-bad-rows', chunkRows: 100 })).data!.scoreDataset.id);
+    expect([strict.status, strict.error!.type, strict.outputDatasetVersion]).toEqual(['failed', 'TooManyRejected', null]);
+    expect(strict.error!.message).toContain(`4 of 300 rows (1.33%) were rejected, more than maxRejectedFraction 0.01; the rejects file ${tolerant.rejectsSha256}`);
+    expect(strict.rejectsSha256).toBe(tolerant.rejectsSha256);
+  });
+
+  it('walks lineage from the output dataset version to the scoring job, the model version and the input', { timeout: 60_000 }, async () => {
+    const jobs = await stack.api.gql<{ scoringJobs: { nodes: { id: string; status: string; outputDatasetVersion: { id: string } | null; modelVersion: { id: string }; inputDatasetVersion: { id: string } }[] } }>(
+      '{ scoringJobs(input: { model: "scorer" }) { nodes { id status outputDatasetVersion { id } modelVersion { id } inputDatasetVersion { id } } } }',
+    );
+    const job = jobs.data!.scoringJobs.nodes.find((j) => j.status === 'succeeded')!;
+    const lineage = await stack.api.gql<{ lineage: { nodes: { id: string; type: string }[]; edges: { fromId: string; toId: string; relation: string }[] } }>(
+      'query($id: ID!) { lineage(input: { nodeId: $id, direction: UPSTREAM, depth: 2 }) { nodes { id type } edges { fromId toId relation } } }',
+      { id: job.outputDatasetVersion!.id },
+    );
+    expect(lineage.errors).toBeUndefined();
+    const edges = lineage.data!.lineage.edges.map((e) => [e.fromId, e.relation, e.toId]);
+    expect(edges).toEqual(
+      expect.arrayContaining([
+        [job.id, 'scored_as', job.outputDatasetVersion!.id],
+        [job.modelVersion.id, 'scored_with', job.id],
+        [job.inputDatasetVersion.id, 'input_of', job.id],
+      ]),
+    );
+    expect(lineage.data!.lineage.nodes.find((n) => n.id === job.id)!.type).toBe('scoring_job');
+  });
+
+  it('refuses a request it cannot run with an error naming the field, and starts nothing', { timeout: 60_000 }, async () => {
+    const cases: [Record<string, unknown>, string, RegExp][] = [
+      [{ model: 'nope', dataset: 'to-score' }, 'input.model', /names no registered model/],
+      [{ model: 'scorer', version: 99, dataset: 'to-score' }, 'input.version', /names no version of scorer/],
+      [{ model: 'scorer', dataset: 'nope' }, 'input.dataset', /names no dataset version/],
+      [{ model: 'scorer', dataset: 'to-score', chunkRows: 5 }, 'input.chunkRows', /100/],
+      [{ model: 'scorer', dataset: 'to-score', idColumns: ['prediction'] }, 'input.idColumns', /names columns the dataset does not have|output column/],
+      [{ model: 'scorer', dataset: 'to-score', heartbeatTimeout: '1s' }, 'input.heartbeatTimeout', /between 5s and 1h/],
+      [{ model: 'scorer', dataset: 'scorer-scores' }, 'input.dataset', /lacks the model's features sepal_length, sepal_width, petal_length, petal_width/],
+    ];
+    const before = (await stack.api.gql<{ scoringJobs: { nodes: unknown[] } }>('{ scoringJobs(input: { first: 100 }) { nodes { id } } }')).data!.scoringJobs.nodes.length;
+    for (const [input, field, reason] of cases) {
+      const response = await score(input);
+      const issues = (response.errors?.[0]?.extensions as { issues?: { path: string; message: string }[] } | undefined)?.issues;
+      expect(issues?.[0]?.path, JSON.stringify(input)).toBe(field);
+      expect(issues?.[0]?.message).toMatch(reason);
+    }
+    expect((await stack.api.gql<{ scoringJobs: { nodes: unknown[] } }>('{ scoringJobs(input: { first: 100 }) { nodes { id } } }')).data!.scoringJobs.nodes).toHaveLength(before);
+  });
+
+  it('scores a command model through its warm serving process, one for the whole job', { timeout: 180_000 }, async () => {
+    await release('nearest-mean', (s) => {
+      s.training = { trainer: 'command', command: ['node', 'test/fixtures/nearest-mean-model.mjs'], params: { startsFile } };
+      s.evaluation = { primaryMetric: 'accuracy', thresholds: {}, champion: { enabled: false } };
+    });
+    // Evaluation predicted with a process per call; from here on, every start is the scoring job's.
+    const before = readFileSync(startsFile, 'utf8').trim().split('\n').length;
+    const job = await finished((await score({ model: 'nearest-mean', dataset: 'to-score', chunkRows: 200, parallelism: 2 })).data!.scoreDataset.id);
+    expect([job.status, job.chunksTotal, job.scored, job.error]).toEqual(['succeeded', 6, 1050, null]);
+    const starts = readFileSync(startsFile, 'utf8').trim().split('\n').slice(before);
+    expect(starts.filter((s) => s.startsWith('serve'))).toHaveLength(1);
+    expect(starts.filter((s) => s.startsWith('predict'))).toEqual([]);
+    const output = await csvOf(job.outputDatasetVersion!.sha256);
+    expect(new Set(output.map((r) => r.prediction))).toEqual(new Set(['setosa', 'versicolor', 'virginica']));
+    // The model gives no probabilities: their columns are there, and empty.
+    expect(Object.keys(output[0]!)).toEqual(['row', 'prediction', 'probability_setosa', 'probability_versicolor', 'probability_virginica', 'model_version']);
+    expect(new Set(output.map((r) => r.probability_setosa))).toEqual(new Set(['']));
+  });
+});
