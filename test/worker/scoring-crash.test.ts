@@ -13,6 +13,7 @@ import { openArtifactStore } from '../../storage/open-store.js';
 import { registerDatasetFile } from '../../storage/register-dataset.js';
 import { uniqueTaskQueue } from '../support/config.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { recordHistory } from '../support/histories.js';
 import { eventually, exampleSpec, startPipelineWorkflow } from '../support/pipelines.js';
 import { seedPrincipals } from '../support/principals.js';
 import { killGroup, startWorkerProcess } from '../support/worker-process.js';
@@ -84,5 +85,6 @@ describe.skipIf(!inject('postgresAdminUrl'))('a worker process killed during a s
     // The dead worker's chunks ran again elsewhere: a chunk timed out on its heartbeat, or was retried.
     const history = await handle.fetchHistory();
     expect(history.events!.some((e) => e.activityTaskTimedOutEventAttributes || (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1)).toBe(true);
+    recordHistory(handle.workflowId, 'batch-score-worker-killed');
   });
 });

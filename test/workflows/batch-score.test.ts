@@ -8,6 +8,7 @@ import { loadArtifact, predictRows } from '../../ml/predict.js';
 import { openArtifactStore } from '../../storage/open-store.js';
 import type { ArtifactStore } from '../../storage/artifact-store.js';
 import type { Row } from '../../storage/read-rows.js';
+import { recordHistory } from '../support/histories.js';
 import { eventually, exampleSpec } from '../support/pipelines.js';
 import { startStack, type TestStack } from '../support/stack.js';
 
@@ -90,6 +91,7 @@ describe('batch scoring', () => {
     expect(output.map((r) => r.prediction)).toEqual(expected.values);
     expect(output.map((r) => artifact.classes!.map((c) => Number(r[`probability_${c}`])))).toEqual(expected.probabilities);
     expect(new Set(output.map((r) => r.model_version))).toEqual(new Set([String(job.modelVersion.version)]));
+    recordHistory(`score-${job.id}`, 'batch-score-succeeded');
   });
 
   it('writes the rejects file, and fails past maxRejectedFraction naming it', { timeout: 120_000 }, async () => {
@@ -104,6 +106,7 @@ describe('batch scoring', () => {
     expect([strict.status, strict.error!.type, strict.outputDatasetVersion]).toEqual(['failed', 'TooManyRejected', null]);
     expect(strict.error!.message).toContain(`4 of 300 rows (1.33%) were rejected, more than maxRejectedFraction 0.01; the rejects file ${tolerant.rejectsSha256}`);
     expect(strict.rejectsSha256).toBe(tolerant.rejectsSha256);
+    recordHistory(`score-${strict.id}`, 'batch-score-too-many-rejected');
   });
 
   it('walks lineage from the output dataset version to the scoring job, the model version and the input', { timeout: 60_000 }, async () => {
