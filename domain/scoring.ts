@@ -48,11 +48,14 @@ export interface ScoringInput {
   scheduleId?: string;
 }
 
-/** The request's fields that reach every field error: `input.chunkRows must be …`. */
+/** What is wrong with a request, field by field; each message reads after its field's name. */
 export function scoringRequestErrors(request: unknown): { field: string; message: string }[] {
   const parsed = scoringRequestSchema.safeParse(request);
   if (parsed.success) return [];
-  return parsed.error.issues.map((issue) => ({ field: issue.path.join('.') || '(input)', message: issue.message }));
+  return parsed.error.issues.map((issue) => {
+    const field = issue.path.join('.') || '(input)';
+    return { field, message: issue.message.startsWith(`${field} `) ? issue.message.slice(field.length + 1) : issue.message };
+  });
 }
 
 export const outputDatasetOf = (request: ScoringRequest): string => request.output ?? `${request.model}-scores`.slice(0, 63).replace(/-+$/, '');

@@ -36,7 +36,7 @@ export class ScoringService {
   async score(input: ScoreDatasetInput, caller: Caller): Promise<ScoringJob> {
     const request = requestOf(input);
     const [issue] = scoringRequestErrors(request);
-    if (issue) throw ScoringError.field('INVALID_INPUT', `input.${issue.field}`, issue.message.replace(/^\S+ /, ''));
+    if (issue) throw ScoringError.field('INVALID_INPUT', `input.${issue.field}`, issue.message);
     const jobId = randomUUID();
     const resolved = await this.resolve(jobId, request);
     let started;
@@ -104,12 +104,10 @@ export class ScoringService {
   /** A job that started, but that no worker has recorded yet: as the API resolved it. */
   private notYetRecorded(job: ResolvedScoringJob, request: ScoringRequest, caller: Caller): ScoringJob {
     const workflowId = scoringWorkflowId(job.jobId);
-    return {
-      ...this.toModel({
-        id: job.jobId, workflowId, modelName: job.model, modelVersionId: job.modelVersionId, inputDatasetVersionId: job.inputDatasetVersionId, outputDataset: job.output,
-        outputDatasetVersionId: null, request, requestedBy: caller.name, scheduleId: null, status: 'running', chunks: null, report: null, error: null, finishedAt: null, createdAt: new Date(), updatedAt: new Date(),
-      }),
-    };
+    return this.toModel({
+      id: job.jobId, workflowId, modelName: job.model, modelVersionId: job.modelVersionId, inputDatasetVersionId: job.inputDatasetVersionId, outputDataset: job.output,
+      outputDatasetVersionId: null, request, requestedBy: caller.name, scheduleId: null, status: 'running', chunks: null, report: null, error: null, finishedAt: null, createdAt: new Date(), updatedAt: new Date(),
+    });
   }
 }
 

@@ -22,10 +22,10 @@ export class ScoringRefused extends Error {
  */
 export async function resolveScoring(repos: Repositories, jobId: string, request: ScoringRequest): Promise<ResolvedScoringJob> {
   const [error] = scoringRequestErrors(request);
-  if (error) throw new ScoringRefused(error.field, error.message.replace(new RegExp(`^${error.field} `), ''));
+  if (error) throw new ScoringRefused(error.field, error.message);
   const version = await modelVersionOf(repos, request);
   const input = await repos.datasets.findVersion(request.dataset, request.datasetVersion ?? 'latest');
-  if (!input) throw new ScoringRefused('datasetVersion' in request && request.datasetVersion ? 'datasetVersion' : 'dataset', `names no dataset version (${request.dataset}@${request.datasetVersion ?? 'latest'})`, 'DatasetNotFound');
+  if (!input) throw new ScoringRefused(request.datasetVersion ? 'datasetVersion' : 'dataset', `names no dataset version (${request.dataset}@${request.datasetVersion ?? 'latest'})`, 'DatasetNotFound');
   const columns = new Set(input.columns.map((c) => c.name));
   const lacking = version.features.filter((f) => !columns.has(f.name)).map((f) => f.name);
   if (lacking.length > 0) throw new ScoringRefused('dataset', `${request.dataset}@${input.version} lacks the model's feature${lacking.length > 1 ? 's' : ''} ${lacking.join(', ')}`);
