@@ -31,16 +31,17 @@ export interface ActivityDependencies {
 export function createActivities(deps: ActivityDependencies) {
   const repos = tracedRepositories(createRepositories(deps.database.db));
   const store = openArtifactStore(deps.artifacts, deps.keyring);
+  const pseudonyms = deps.keyring ? new Pseudonyms(deps.keyring) : null;
   return {
     ...createSystemActivities(deps),
     ...createRunsActivities({ repos }),
     ...createDataActivities({ repos, store, importDir: deps.importDir }),
     ...createTrainingActivities({ repos, store }),
-    ...createScoringActivities({ repos, store }),
+    ...createScoringActivities({ repos, store, pseudonyms }),
     ...createEvaluationActivities({ repos, store }),
     ...createRegistryActivities({ repos }),
     ...createGatesActivities({ repos }),
-    ...createMonitoringActivities({ repos, store, pseudonyms: deps.keyring ? new Pseudonyms(deps.keyring) : null }),
+    ...createMonitoringActivities({ repos, store, pseudonyms }),
     ...createEventsActivities({ repos, webhookAllowRanges: deps.webhookAllowRanges ?? [] }),
   };
 }

@@ -37,6 +37,11 @@ export const scoringRequestSchema = z.strictObject({
     .regex(/^\d+(ms|s|m|h)$/, 'must be a duration such as 30s or 2m')
     .refine((text) => !/^\d+(ms|s|m|h)$/.test(text) || (durationMs(text) >= 5_000 && durationMs(text) <= 3_600_000), 'must be between 5s and 1h')
     .optional(),
+  /**
+   * Also judge the scored population's drift against the model's training reference: the same report a monitoring
+   * check makes of served traffic, of a uniform sample of the scored rows (at most the spec's `monitoring.maxRows`).
+   */
+  monitoring: z.boolean().optional(),
 });
 export type ScoringRequest = z.infer<typeof scoringRequestSchema>;
 
@@ -46,6 +51,11 @@ export interface ScoringInput {
   request: ScoringRequest;
   requestedBy: string;
   scheduleId?: string;
+}
+
+/** A request from an input whose absent fields may be null (GraphQL): fields left out are left out, not null. */
+export function scoringRequestOf(fields: object): ScoringRequest {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== null && value !== undefined)) as unknown as ScoringRequest;
 }
 
 /** What is wrong with a request, field by field; each message reads after its field's name. */
@@ -80,8 +90,10 @@ export interface ResolvedScoringJob {
   heartbeatTimeout: string;
   /** The model's sensitive features: a rejected row's reason never quotes their values. */
   sensitiveFeatures: string[];
-  /** Id columns that are sensitive features: the output's profile keeps no values of them. */
+  /** Id columns that are sensitive features, or that the model's training run declared sensitive: the output's profile keeps no values of them. */
   sensitiveColumns: string[];
+  /** Whether the job ends with a drift report of the rows it scored. */
+  monitoring: boolean;
 }
 
 /** One chunk of the input: its rows' place in the file and in the dataset (rows counted from 1). */
@@ -121,6 +133,8 @@ export interface ScoringReport {
   rejectsSha256: string | null;
   outputDatasetVersionId: string | null;
   scoreMs: number;
+  /** The drift report of the scored rows, when the job asked for one (`monitoring`). */
+  driftReportId?: string | null;
 }
 
 export function rejectedTooMany(report: Pick<ScoringReport, 'rows' | 'rejected'>, maxRejectedFraction: number): boolean {

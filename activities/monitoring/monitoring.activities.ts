@@ -3,16 +3,13 @@ import { budgetRefusal } from '../../domain/data/privacy-budget.js';
 import type { Repositories } from '../../db/repositories/index.js';
 import type { DriftStatus } from '../../db/schema/index.js';
 import type { RetrainAnswer, RetrainRequest } from '../../domain/monitoring/messages.js';
-import { durationMs, parsePipelineSpec, type MonitoringSpec, type PipelineSpec, type RetrainTrigger } from '../../domain/pipeline/spec.js';
+import { durationMs, parsePipelineSpec, type PipelineSpec, type RetrainTrigger } from '../../domain/pipeline/spec.js';
 import { publishEvent } from '../../clients/events.js';
 import { FailureType, permanentFailure } from '../failures.js';
 import type { ArtifactStore } from '../../storage/artifact-store.js';
-import type { PredictionDrift } from '../../db/schema/monitoring.js';
-import type { Cell } from '../../storage/read-rows.js';
-import { assessDrift, featureIgnored, featureLimits, findingsOf, type ReferenceProfile, type ServedRow } from './drift.js';
-import { DriftThreads } from './drift-threads.js';
-import { whileHeartbeating } from '../heartbeat.js';
-import { referenceOf, specOfVersion } from './reference.js';
+import { findingsOf, type ServedRow } from './drift.js';
+import { judgeRows } from './judge.js';
+import { specOfVersion } from './reference.js';
 import type { Pseudonyms } from '../../storage/encryption/pseudonym.js';
 import { requestRetraining } from '../../clients/retraining.js';
 
@@ -43,24 +40,6 @@ const MAX_SUMMARY = 1000;
  * Monitoring: checks a deployed model's served predictions against its training reference, stores each
  * check as a drift report, prepares retrainings and records alerts.
  */
-/** From this many predictions in a window, numeric features are compared on every core. */
-export const THREADED_ROWS = 50_000;
-let threads: DriftThreads | undefined;
-
-/** The window's numeric features compared with the reference on the drift threads, by name. */
-async function compareOnThreads(profile: ReferenceProfile, rows: readonly ServedRow[], monitoring: MonitoringSpec): Promise<Map<string, PredictionDrift>> {
-  threads ??= new DriftThreads();
-  const numeric = profile.features.flatMap((f) => (f.kind === 'numeric' && !featureIgnored(monitoring, f.name) ? [f] : []));
-  const drifts = await threads.compare(
-    numeric.map((f) => ({
-      reference: { values: Float64Array.from(f.values), edges: f.edges },
-      current: rows.map((r) => (r.inputs[f.name] ?? null) as Cell),
-      limits: featureLimits(monitoring, f.name),
-    })),
-  );
-  return new Map(numeric.map((f, i) => [f.name, drifts[i]!]));
-}
-
 export function createMonitoringActivities({ repos, store, pseudonyms = null }: { repos: Repositories; store: ArtifactStore; pseudonyms?: Pseudonyms | null }) {
   return {
     /**
@@ -81,41 +60,15 @@ export function createMonitoringActivities({ repos, store, pseudonyms = null }: 
       }
       const version = production.version;
       const spec = await specOfVersion(repos, version);
-      // Building a reference reads the whole training dataset once: keep heartbeating while it does.
-      const { profile, sha256 } = await whileHeartbeating({ stage: 'reference' }, () => referenceOf(repos, store, version, spec, pseudonyms));
       const windowEnd = new Date(input.windowEnd);
       if (Number.isNaN(windowEnd.getTime())) throw permanentFailure(FailureType.BadInput, `windowEnd ${input.windowEnd} is not a time`);
       const windowStart = new Date(windowEnd.getTime() - durationMs(spec.monitoring.window));
       heartbeat({ stage: 'window' });
       const rows = (await repos.predictions.window(production.deployment.modelId, windowStart, windowEnd, spec.monitoring.maxRows)) as ServedRow[];
-      heartbeat({ stage: 'statistics' });
-      const compared = rows.length >= THREADED_ROWS ? await compareOnThreads(profile, rows, spec.monitoring) : undefined;
-      const assessment = assessDrift({
-        reference: profile,
-        rows,
-        compared,
-        monitoring: spec.monitoring,
-        evaluationThresholds: spec.evaluation.thresholds,
-        task: version.task,
-        onFeature: (name) => heartbeat({ stage: 'statistics', feature: name }),
-      });
-      const report = await repos.monitoring.insertReport({
-        key: input.key,
-        modelId: production.deployment.modelId,
-        modelVersionId: version.id,
-        scheduleId: input.scheduleId ?? null,
-        status: assessment.status,
-        windowStart,
-        windowEnd,
-        rows: assessment.rows,
-        labelledRows: assessment.labelledRows,
-        driftedFeatures: assessment.driftedFeatures,
-        features: assessment.features,
-        prediction: assessment.prediction,
-        performance: assessment.performance,
-        reasons: assessment.reasons,
-        referenceSha256: sha256,
-      });
+      const { report, assessment } = await judgeRows(
+        { repos, store, pseudonyms },
+        { key: input.key, modelId: production.deployment.modelId, version, spec, rows, windowStart, windowEnd, scheduleId: input.scheduleId ?? null },
+      );
       return resultOf(report.status, report.id, version, report.driftedFeatures, assessment.findings, spec, report.reasons);
     },
 

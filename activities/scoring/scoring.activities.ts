@@ -13,9 +13,11 @@ import { outputColumns, REJECTS_HEADER, ScoreWriter } from '../../ml/scoring/out
 import { resolveScoring, ScoringRefused } from '../../ml/scoring/resolve.js';
 import { scoreChunk } from '../../ml/scoring/score-chunk.js';
 import { FailureType, permanentFailure } from '../failures.js';
+import { reportScoredDrift } from './scored-drift.js';
+import type { Pseudonyms } from '../../storage/encryption/pseudonym.js';
 
 /** The scoring activities that read or write whole files: they run on the training pool, beside the trials. */
-export const SCORING_POOL_ACTIVITY_NAMES = ['planScoring', 'scoreChunk', 'assembleRejects', 'assembleScores'] as const;
+export const SCORING_POOL_ACTIVITY_NAMES = ['planScoring', 'scoreChunk', 'assembleRejects', 'assembleScores', 'reportScoredDrift'] as const;
 
 /** A command model's serving process stops after this long without a chunk to score. */
 const COMMAND_IDLE_MS = 60_000;
@@ -25,7 +27,7 @@ const COMMAND_IDLE_MS = 60_000;
  * and joins the parts into a new dataset version. Every write is keyed by the job, and every part by its content,
  * so any activity may run again.
  */
-export function createScoringActivities(deps: { repos: Repositories; store: ArtifactStore }) {
+export function createScoringActivities(deps: { repos: Repositories; store: ArtifactStore; pseudonyms?: Pseudonyms | null }) {
   const { repos, store } = deps;
   const models = new ArtifactCache(store);
   // Command models' serving processes, kept warm between chunks, each stopped after a minute unused.
@@ -98,6 +100,11 @@ export function createScoringActivities(deps: { repos: Repositories; store: Arti
         }),
       );
       return { datasetVersionId: row.id, version: row.version };
+    },
+
+    /** Judges the rows the job scored against the model's training reference, as a drift report keyed by the job. */
+    async reportScoredDrift(input: { job: ResolvedScoringJob; outputDatasetVersionId: string }): Promise<{ driftReportId: string }> {
+      return await classified(() => reportScoredDrift({ repos, store, pseudonyms: deps.pseudonyms ?? null }, input.job, input.outputDatasetVersionId));
     },
   };
 }

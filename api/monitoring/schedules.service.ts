@@ -1,9 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription } from '@temporalio/client';
 import type { Config } from '../../config.js';
 import type { Repositories } from '../../db/repositories/index.js';
-import type { MonitorInput } from '../../domain/monitoring/messages.js';
-import { scheduleIdOf } from '../../domain/monitoring/messages.js';
+import { scheduleIdOf, type MonitorInput, type ScheduleKind } from '../../domain/monitoring/messages.js';
+import { scoringRequestErrors, scoringRequestOf, type ScoringInput, type ScoringRequest } from '../../domain/scoring.js';
+import { resolveScoring, ScoringRefused } from '../../ml/scoring/resolve.js';
 import { durationMs } from '../../domain/pipeline/spec.js';
 import { CUSTODY_MODEL } from '../../domain/search-attributes.js';
 import type { Caller } from '../access/principal.js';
@@ -11,12 +13,13 @@ import { auditRequest } from '../common/audit.js';
 import { modelNameField } from '../common/validate.js';
 import { CONFIG, REPOSITORIES, TEMPORAL_CLIENT } from '../core/tokens.js';
 import { temporalUiLink } from '../common/temporal-ui.js';
-import { ScheduleAction, type CreateScheduleInput, type ScheduleIdInput, type SchedulesInput } from './dto/monitoring.input.js';
+import { ScheduleAction, type CreateScheduleInput, type ScheduleIdInput, type ScheduleScoringInput, type SchedulesInput } from './dto/monitoring.input.js';
 import type { Schedule } from './models/schedule.model.js';
 import { MonitoringError } from './monitoring.error.js';
 
 const DURATION = /^(\d+)(s|m|h|d)$/;
-const SCHEDULE_ID = /^(monitor|retrain)-([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)$/;
+const SCHEDULE_ID = /^(monitor|retrain|score)-([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)$/;
+const KINDS = ['monitor', 'retrain', 'score'] as const satisfies readonly ScheduleKind[];
 const MIN_INTERVAL_MS = 10_000;
 const MIN_CATCHUP_MS = 10_000;
 const MAX_NOTE = 500;
@@ -25,7 +28,9 @@ const INVALID_ARGUMENT = 3;
 /** What the schedule's memo keeps: the spec as it was asked for (Temporal stores crons as calendars). */
 interface ScheduleMemo {
   model: string;
-  action: MonitorInput['action'];
+  action: ScheduleKind;
+  /** What each tick of a scoring schedule scores. */
+  score?: ScoringRequest | null;
   cron?: string | null;
   interval?: string | null;
   timeZone: string;
@@ -66,22 +71,21 @@ export class SchedulesService {
     if (!(await this.repos.registry.findModel(model))) {
       throw new MonitoringError('MODEL_NOT_FOUND', `Model ${model} is not registered; a schedule needs a model that a pipeline has registered`);
     }
+    const score = await this.scoringOf(model, action, input.score);
 
     const id = scheduleIdOf(action, model);
-    const memo: ScheduleMemo = { model, action, cron: hasCron ? input.cron!.trim() : null, interval: hasInterval ? input.interval! : null, timeZone, catchupWindow, createdBy: caller.name };
+    const memo: ScheduleMemo = { model, action, score, cron: hasCron ? input.cron!.trim() : null, interval: hasInterval ? input.interval! : null, timeZone, catchupWindow, createdBy: caller.name };
     try {
       await this.temporal.schedule.create({
         scheduleId: id,
         spec: { ...(hasCron ? { cronExpressions: [memo.cron!] } : { intervals: [{ every: durationMs(memo.interval!) }] }), timezone: timeZone },
         action: {
           type: 'startWorkflow',
-          workflowType: 'monitorModel',
-          args: [{ model, action, scheduleId: id } satisfies MonitorInput],
+          ...this.tickOf(id, memo),
           taskQueue: this.config.temporal.taskQueue,
           // Temporal appends the tick's time to this id, so every tick is its own workflow.
           workflowId: id,
           typedSearchAttributes: [{ key: CUSTODY_MODEL, value: model }],
-          staticSummary: action === 'monitor' ? `check ${model} for drift` : `retrain ${model}`,
         },
         policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: durationMs(catchupWindow) },
         state: { paused: input.paused ?? false, note: note ?? `created by ${caller.name}` },
@@ -99,13 +103,45 @@ export class SchedulesService {
       throw new MonitoringError('TEMPORAL_UNAVAILABLE', `The schedule could not be created: ${message}`);
     }
     try {
-      await this.audit(caller, 'schedule.created', id, { model, action, cron: memo.cron, interval: memo.interval, timeZone, catchupWindow, paused: input.paused ?? false });
+      await this.audit(caller, 'schedule.created', id, { model, action, score, cron: memo.cron, interval: memo.interval, timeZone, catchupWindow, paused: input.paused ?? false });
     } catch (error) {
       // No schedule without its audit event: take it back, so a retry starts clean.
       await this.temporal.schedule.getHandle(id).delete().catch(() => undefined);
       throw error;
     }
     return await this.get(id);
+  }
+
+  /** The workflow a tick starts, with its input and its summary in the Temporal UI. */
+  private tickOf(id: string, memo: ScheduleMemo) {
+    if (memo.action === 'score') {
+      const input: ScoringInput = { request: memo.score!, requestedBy: memo.createdBy, scheduleId: id };
+      return { workflowType: 'batchScore', args: [input], staticSummary: `score ${memo.score!.dataset} with ${memo.model}` };
+    }
+    const input: MonitorInput = { model: memo.model, action: memo.action, scheduleId: id };
+    return { workflowType: 'monitorModel', args: [input], staticSummary: memo.action === 'monitor' ? `check ${memo.model} for drift` : `retrain ${memo.model}` };
+  }
+
+  /**
+   * What each tick of a scoring schedule scores, checked now as a job would be (the dataset exists and holds the
+   * features of the version in production), so a mistake is a field error today rather than a failed tick tonight.
+   */
+  private async scoringOf(model: string, action: ScheduleKind, score: ScheduleScoringInput | null | undefined): Promise<ScoringRequest | null> {
+    if (action !== 'score') {
+      if (score) throw MonitoringError.invalid('input.score', 'is only for action SCORE');
+      return null;
+    }
+    if (!score) throw MonitoringError.invalid('input.score', 'is required with action SCORE: name the dataset each tick scores');
+    const request = scoringRequestOf({ ...score, model });
+    const [issue] = scoringRequestErrors(request);
+    if (issue) throw MonitoringError.invalid(`input.score.${issue.field}`, issue.message);
+    try {
+      await resolveScoring(this.repos, randomUUID(), request);
+    } catch (error) {
+      if (!(error instanceof ScoringRefused)) throw error;
+      throw MonitoringError.invalid(error.field === 'version' ? 'input.model' : `input.score.${error.field}`, error.reason);
+    }
+    return request;
   }
 
   async pause(input: ScheduleIdInput, caller: Caller): Promise<Schedule> {
@@ -144,7 +180,7 @@ export class SchedulesService {
   async list(input: SchedulesInput = {}): Promise<Schedule[]> {
     const names = input.model !== undefined && input.model !== null ? [modelNameField(input.model)] : (await this.repos.registry.listModels()).map((m) => m.name);
     const found = await Promise.all(
-      names.flatMap((model) => (['monitor', 'retrain'] as const).map((action) => this.find(scheduleIdOf(action, model)))),
+      names.flatMap((model) => KINDS.map((action) => this.find(scheduleIdOf(action, model)))),
     );
     return found.filter((s): s is Schedule => s !== null);
   }
@@ -179,7 +215,8 @@ export class SchedulesService {
     return {
       id,
       model: memo.model ?? model!,
-      action: (memo.action ?? action) === 'retrain' ? ScheduleAction.RETRAIN : ScheduleAction.MONITOR,
+      action: ACTION_OF[(memo.action ?? action) as ScheduleKind] ?? ScheduleAction.MONITOR,
+      score: memo.score ?? null,
       cron: memo.cron ?? null,
       interval: memo.interval ?? null,
       timeZone: d.spec.timezone ?? memo.timeZone ?? 'UTC',
@@ -199,7 +236,7 @@ export class SchedulesService {
   }
 
   private scheduleId(id: string): string {
-    if (typeof id !== 'string' || !SCHEDULE_ID.test(id)) throw MonitoringError.invalid('input.id', 'must be a schedule id: monitor-<model> or retrain-<model>');
+    if (typeof id !== 'string' || !SCHEDULE_ID.test(id)) throw MonitoringError.invalid('input.id', 'must be a schedule id: monitor-<model>, retrain-<model> or score-<model>');
     return id;
   }
 
@@ -213,6 +250,8 @@ export class SchedulesService {
     await auditRequest(this.repos, caller, { action, subjectType: 'schedule', subjectId: scheduleId, payload });
   }
 }
+
+const ACTION_OF: Record<ScheduleKind, ScheduleAction> = { monitor: ScheduleAction.MONITOR, retrain: ScheduleAction.RETRAIN, score: ScheduleAction.SCORE };
 
 /** The gRPC status code of a Temporal call's failure, if it carries one. */
 function grpcCode(error: unknown): number | undefined {

@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
+import { MonitoringModule } from '../monitoring/monitoring.module.js';
 import { ScoringResolver } from './scoring.resolver.js';
 import { ScoringService } from './scoring.service.js';
 
 /** Batch scoring jobs. */
-@Module({ providers: [ScoringResolver, ScoringService], exports: [ScoringService] })
+@Module({ imports: [MonitoringModule], providers: [ScoringResolver, ScoringService], exports: [ScoringService] })
 export class ScoringModule {}

@@ -4,6 +4,8 @@ import { MUTATION_ROLES, Roles } from '../access/roles.js';
 import type { RequestContext } from '../common/loaders.js';
 import { toDatasetVersionModel } from '../datasets/datasets.service.js';
 import { DatasetVersion } from '../datasets/models/dataset.model.js';
+import { DriftReport } from '../monitoring/models/drift-report.model.js';
+import { MonitoringService } from '../monitoring/monitoring.service.js';
 import { ModelVersion } from '../registry/models/model.model.js';
 import { toModelVersionModel } from '../registry/registry.service.js';
 import { ScoreDatasetInput, ScoringJobInput, ScoringJobsInput } from './dto/scoring.input.js';
@@ -12,7 +14,10 @@ import { ScoringService } from './scoring.service.js';
 
 @Resolver(() => ScoringJob)
 export class ScoringResolver {
-  constructor(private readonly scoring: ScoringService) {}
+  constructor(
+    private readonly scoring: ScoringService,
+    private readonly monitoring: MonitoringService,
+  ) {}
 
   @Roles(...MUTATION_ROLES.scoreDataset)
   @Mutation(() => ScoringJob, {
@@ -49,5 +54,10 @@ export class ScoringResolver {
     if (!job.outputDatasetVersionId) return null;
     const row = await ctx.loaders.datasetVersion.load(job.outputDatasetVersionId);
     return row ? toDatasetVersionModel(row) : null;
+  }
+
+  @ResolveField(() => DriftReport, { nullable: true, description: 'The drift report of the scored rows, when the job asked for one and it succeeded.' })
+  async driftReport(@Parent() job: ScoringJob): Promise<DriftReport | null> {
+    return job.driftReportId ? await this.monitoring.report({ id: job.driftReportId }) : null;
   }
 }

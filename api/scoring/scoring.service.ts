@@ -5,7 +5,7 @@ import { startRecordedScoring } from '../../clients/scoring.js';
 import type { Config } from '../../config.js';
 import type { Repositories } from '../../db/repositories/index.js';
 import type { ScoringJobRow } from '../../db/schema/index.js';
-import { scoringRequestErrors, scoringWorkflowId, type ResolvedScoringJob, type ScoringRequest } from '../../domain/scoring.js';
+import { scoringRequestErrors, scoringRequestOf, scoringWorkflowId, type ResolvedScoringJob, type ScoringRequest } from '../../domain/scoring.js';
 import { resolveScoring, ScoringRefused } from '../../ml/scoring/resolve.js';
 import type { Caller } from '../access/principal.js';
 import { decodeCursor, pageOf, pageSize } from '../common/pagination.js';
@@ -34,7 +34,7 @@ export class ScoringService {
    * error now rather than a failed job later; then starts the job and answers once it is recorded.
    */
   async score(input: ScoreDatasetInput, caller: Caller): Promise<ScoringJob> {
-    const request = requestOf(input);
+    const request = scoringRequestOf(input);
     const [issue] = scoringRequestErrors(request);
     if (issue) throw ScoringError.field('INVALID_INPUT', `input.${issue.field}`, issue.message);
     const jobId = randomUUID();
@@ -86,6 +86,7 @@ export class ScoringService {
       rejected: row.report?.rejected ?? null,
       rejectsSha256: row.report?.rejectsSha256 ?? null,
       scoreMs: row.report?.scoreMs ?? null,
+      driftReportId: row.report?.driftReportId ?? null,
       error: row.error ?? null,
       createdAt: row.createdAt,
       finishedAt: row.finishedAt,
@@ -109,9 +110,4 @@ export class ScoringService {
       outputDatasetVersionId: null, request, requestedBy: caller.name, scheduleId: null, status: 'running', chunks: null, report: null, error: null, finishedAt: null, createdAt: new Date(), updatedAt: new Date(),
     });
   }
-}
-
-/** The request as the workflow takes it: fields left out are left out, not null. */
-function requestOf(input: ScoreDatasetInput): ScoringRequest {
-  return Object.fromEntries(Object.entries({ ...input }).filter(([, value]) => value !== null && value !== undefined)) as ScoringRequest;
 }

@@ -17,6 +17,7 @@ interface ScoreOptions {
   chunkRows?: string;
   parallelism?: string;
   maxRejected?: string;
+  monitoring?: boolean;
   wait?: boolean;
   timeout?: string;
 }
@@ -33,6 +34,7 @@ export function registerScoringCommands(program: Command, ctx: () => Ctx): void 
     .option('--chunk-rows <n>', 'rows per chunk (100 to 1,000,000; 50,000 when omitted)')
     .option('--parallelism <n>', 'chunks scored at once (1 to 64; 4 when omitted)')
     .option('--max-rejected <fraction>', 'share of rows the model may reject before the job fails (0 to 1; 0.01 when omitted)')
+    .option('--monitoring', 'also write a drift report of the scored rows against the model’s training reference')
     .option('--wait', 'follow the job until it ends; the exit code is its outcome')
     .option('--timeout <duration>', 'with --wait, stop waiting after this long (exit 6)')
     .action(async (model: string, opts: ScoreOptions) => {
@@ -85,6 +87,7 @@ function scoreInput(model: string, opts: ScoreOptions): ScoreDatasetInput {
     ...(opts.chunkRows !== undefined ? { chunkRows: wholeNumber('--chunk-rows', opts.chunkRows, 100, 1_000_000) } : {}),
     ...(opts.parallelism !== undefined ? { parallelism: wholeNumber('--parallelism', opts.parallelism, 1, 64) } : {}),
     ...(fraction !== undefined ? { maxRejectedFraction: fraction } : {}),
+    ...(opts.monitoring ? { monitoring: true } : {}),
   };
 }
 
@@ -105,7 +108,7 @@ async function followJob(c: Ctx, job: ScoringJobDetailFragment, timeoutMs: numbe
 function jobTable(c: Ctx, jobs: ScoringJobDetailFragment[]): string {
   return table(
     c.out,
-    ['job', 'status', 'model', 'input', 'output', 'chunks', 'scored', 'rejected', 'took', 'error'],
+    ['job', 'status', 'model', 'input', 'output', 'chunks', 'scored', 'rejected', 'drift', 'took', 'error'],
     jobs.map((j) => [
       j.id,
       j.status,
@@ -115,6 +118,7 @@ function jobTable(c: Ctx, jobs: ScoringJobDetailFragment[]): string {
       `${j.chunksDone}/${j.chunksTotal ?? '?'}`,
       j.scored === null ? '' : num(j.scored),
       j.rejected === null ? '' : `${num(j.rejected)}${j.rejectsSha256 ? ` (rejects ${j.rejectsSha256.slice(0, 12)})` : ''}`,
+      j.driftReport ? `${j.driftReport.status}${j.driftReport.driftedFeatures.length ? `: ${j.driftReport.driftedFeatures.join(', ')}` : ''}` : '',
       duration(j.createdAt, j.finishedAt),
       j.error ? `${j.error.type}: ${j.error.message}` : '',
     ]),

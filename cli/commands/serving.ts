@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Ctx } from '../context.js';
-import { CliError, EXIT } from '../exit.js';
+import { CliError, EXIT, wholeNumber } from '../exit.js';
 import { COMPARE, CREATE_SCHEDULE, DELETE_SCHEDULE, DRIFT, PAUSE_SCHEDULE, PREDICT, RESUME_SCHEDULE, SCHEDULES, TRIGGER_SCHEDULE } from '../graphql/operations.js';
 import type {
   CompareQuery,
@@ -45,8 +45,10 @@ export function predictionInputs(opts: { input?: string; json?: string }): Recor
   return rows as Record<string, unknown>[];
 }
 
+/** What a schedule does, with the dataset a scoring schedule scores. */
+const actionOf = (s: ScheduleFieldsFragment): string => (s.action === 'SCORE' ? `SCORE ${(s.score as { dataset?: string } | null)?.dataset ?? ''}`.trim() : s.action);
 const scheduleTable = (c: Ctx, schedules: ScheduleFieldsFragment[]) =>
-  table(c.out, ['ID', 'MODEL', 'ACTION', 'EVERY', 'PAUSED', 'NEXT', 'TAKEN', 'NOTE'], schedules.map((s) => [s.id, s.model, s.action, s.cron ?? s.interval, s.paused ? 'yes' : 'no', s.nextRuns[0], s.actionsTaken, s.note]));
+  table(c.out, ['ID', 'MODEL', 'ACTION', 'EVERY', 'PAUSED', 'NEXT', 'TAKEN', 'NOTE'], schedules.map((s) => [s.id, s.model, actionOf(s), s.cron ?? s.interval, s.paused ? 'yes' : 'no', s.nextRuns[0], s.actionsTaken, s.note]));
 
 export function registerServingCommands(program: Command, ctx: () => Ctx): void {
   program
@@ -102,7 +104,7 @@ export function registerServingCommands(program: Command, ctx: () => Ctx): void 
       });
     });
 
-  const schedules = program.command('schedules').description('monitoring and retraining schedules (Temporal Schedules)');
+  const schedules = program.command('schedules').description('monitoring, retraining and scoring schedules (Temporal Schedules)');
   schedules
     .command('list')
     .option('--model <name>', "only this model's schedules")
@@ -113,21 +115,23 @@ export function registerServingCommands(program: Command, ctx: () => Ctx): void 
     });
   schedules
     .command('create')
-    .description('monitor or retrain a model on a cron or an interval')
+    .description('monitor, retrain or score with a model on a cron or an interval')
     .requiredOption('--model <name>', 'the model')
-    .option('--action <action>', 'monitor or retrain', 'monitor')
+    .option('--action <action>', 'monitor, retrain or score', 'monitor')
+    .option('--score <dataset>', 'each tick scores the newest version of this dataset with the version in production (implies --action score)')
+    .option('--output <dataset>', 'with --score: the dataset the scores are registered in (<model>-scores by default)')
+    .option('--id-column <column...>', 'with --score: input columns copied to each output row')
+    .option('--parallelism <n>', 'with --score: chunks scored at once (1 to 64)')
+    .option('--monitoring', 'with --score: also write a drift report of each tick’s scored rows')
     .option('--cron <expression>', 'such as "0 * * * *" (hourly)')
     .option('--interval <duration>', 'such as 1h or 30m')
     .option('--time-zone <zone>', 'IANA time zone the cron is read in (UTC by default)')
     .option('--catchup-window <duration>', 'ticks missed while Temporal was down are still taken if no later than this (1h by default)')
     .option('--paused', 'create it paused')
     .option('--note <text>', 'why it exists')
-    .action(async (opts: { model: string; action: string; cron?: string; interval?: string; timeZone?: string; catchupWindow?: string; paused?: boolean; note?: string }) => {
+    .action(async (opts: CreateScheduleOptions) => {
       const c = ctx();
-      const action = opts.action.toUpperCase();
-      if (action !== 'MONITOR' && action !== 'RETRAIN') throw new CliError('--action must be monitor or retrain', EXIT.usage);
-      const input = { model: opts.model, action: action as 'MONITOR' | 'RETRAIN', cron: opts.cron, interval: opts.interval, timeZone: opts.timeZone, catchupWindow: opts.catchupWindow, paused: opts.paused, note: opts.note };
-      const { createSchedule: s } = await c.api().request<CreateScheduleMutation, CreateScheduleMutationVariables>(CREATE_SCHEDULE, { input });
+      const { createSchedule: s } = await c.api().request<CreateScheduleMutation, CreateScheduleMutationVariables>(CREATE_SCHEDULE, { input: scheduleInput(opts) });
       print(c.out, s, () => scheduleTable(c, [s]));
     });
   const change = (name: string, description: string, query: string, field: string, withNote: boolean) => {
@@ -143,4 +147,40 @@ export function registerServingCommands(program: Command, ctx: () => Ctx): void 
   change('resume', 'resume a paused schedule', RESUME_SCHEDULE, 'resumeSchedule', true);
   change('trigger', 'run a schedule now', TRIGGER_SCHEDULE, 'triggerSchedule', false);
   change('delete', 'delete a schedule', DELETE_SCHEDULE, 'deleteSchedule', false);
+}
+
+interface CreateScheduleOptions {
+  model: string;
+  action: string;
+  score?: string;
+  output?: string;
+  idColumn?: string[];
+  parallelism?: string;
+  monitoring?: boolean;
+  cron?: string;
+  interval?: string;
+  timeZone?: string;
+  catchupWindow?: string;
+  paused?: boolean;
+  note?: string;
+}
+
+/** The mutation's input from the command line: `--score DATASET` makes it a scoring schedule. */
+function scheduleInput(opts: CreateScheduleOptions): CreateScheduleMutationVariables['input'] {
+  const action = (opts.score !== undefined && opts.action === 'monitor' ? 'score' : opts.action).toUpperCase();
+  if (action !== 'MONITOR' && action !== 'RETRAIN' && action !== 'SCORE') throw new CliError('--action must be monitor, retrain or score', EXIT.usage);
+  if ((action === 'SCORE') !== (opts.score !== undefined)) throw new CliError(action === 'SCORE' ? '--action score needs --score DATASET' : `--score does not go with --action ${opts.action}`, EXIT.usage);
+  const scoringOnly = [opts.output && '--output', opts.idColumn && '--id-column', opts.parallelism && '--parallelism', opts.monitoring && '--monitoring'].filter(Boolean);
+  if (action !== 'SCORE' && scoringOnly.length > 0) throw new CliError(`${scoringOnly.join(', ')} ${scoringOnly.length === 1 ? 'goes' : 'go'} only with --score`, EXIT.usage);
+  const score =
+    action === 'SCORE'
+      ? {
+          dataset: opts.score!,
+          ...(opts.output !== undefined ? { output: opts.output } : {}),
+          ...(opts.idColumn ? { idColumns: opts.idColumn } : {}),
+          ...(opts.parallelism !== undefined ? { parallelism: wholeNumber('--parallelism', opts.parallelism, 1, 64) } : {}),
+          ...(opts.monitoring ? { monitoring: true } : {}),
+        }
+      : undefined;
+  return { model: opts.model, action: action as 'MONITOR' | 'RETRAIN' | 'SCORE', score, cron: opts.cron, interval: opts.interval, timeZone: opts.timeZone, catchupWindow: opts.catchupWindow, paused: opts.paused, note: opts.note };
 }

@@ -514,6 +514,7 @@ const SCHEDULE = /* GraphQL */ `
     id
     model
     action
+    score
     cron
     interval
     timeZone
@@ -674,10 +675,17 @@ const SCORING_JOB_FIELDS = /* GraphQL */ `
     rejected
     rejectsSha256
     requestedBy
+    scheduleId
     createdAt
     finishedAt
     workflowId
     temporalUiUrl
+    driftReport {
+      id
+      status
+      rows
+      driftedFeatures
+    }
     error {
       type
       message

@@ -31,6 +31,8 @@ export type CreateScheduleInput = {
   note?: string | null | undefined;
   /** Create it paused. */
   paused?: boolean | null | undefined;
+  /** What each tick scores: required with action SCORE, refused with any other. */
+  score?: ScheduleScoringInput | null | undefined;
   /** IANA time zone the cron is read in, such as Europe/Berlin; UTC when omitted. */
   timeZone?: string | null | undefined;
 };
@@ -71,10 +73,31 @@ export type RunStatus =
   | 'running'
   | 'succeeded';
 
-/** MONITOR: each tick checks drift and retrains when a limit is crossed. RETRAIN: each tick retrains, whatever the drift. */
+/** MONITOR: each tick checks drift and retrains when a limit is crossed. RETRAIN: each tick retrains, whatever the drift. SCORE: each tick scores the newest version of a dataset with the version in production (a batch scoring job). */
 export type ScheduleAction =
   | 'MONITOR'
-  | 'RETRAIN';
+  | 'RETRAIN'
+  | 'SCORE';
+
+/** What each tick of a SCORE schedule scores: the newest version of the dataset, with the model version in production at the tick. */
+export type ScheduleScoringInput = {
+  /** Rows per chunk, 100 to 1,000,000; 50,000 when omitted. */
+  chunkRows?: number | null | undefined;
+  /** Dataset name. */
+  dataset: string;
+  /** How long a chunk may go silent before it runs elsewhere, 5s to 1h; 2m when omitted. */
+  heartbeatTimeout?: string | null | undefined;
+  /** Input columns copied to each output row to join on. */
+  idColumns?: Array<string> | null | undefined;
+  /** Share of rows the model may reject before the job fails; 0.01 when omitted. */
+  maxRejectedFraction?: number | null | undefined;
+  /** Also write a drift report of each tick’s scored rows. */
+  monitoring?: boolean | null | undefined;
+  /** Dataset the scores are registered in, a version a tick; <model>-scores when omitted. */
+  output?: string | null | undefined;
+  /** Chunks scored at once, 1 to 64; 4 when omitted. */
+  parallelism?: number | null | undefined;
+};
 
 /** A batch scoring job: a model version scores every row of a dataset version into a new dataset version. */
 export type ScoreDatasetInput = {
@@ -92,6 +115,8 @@ export type ScoreDatasetInput = {
   maxRejectedFraction?: number | null | undefined;
   /** Model name. */
   model: string;
+  /** Also write a drift report of the scored rows against the model’s training reference (a uniform sample of at most the spec’s monitoring.maxRows); false when omitted. */
+  monitoring?: boolean | null | undefined;
   /** Dataset the scores are registered in, as its next version; <model>-scores when omitted. */
   output?: string | null | undefined;
   /** Chunks scored at once on the training pool, 1 to 64; 4 when omitted. */
@@ -305,21 +330,21 @@ export type DriftQueryVariables = Exact<{
 
 export type DriftQuery = { driftReports: { nodes: Array<{ id: string, status: string, createdAt: string, windowStart: string, windowEnd: string, rows: number, reasons: Array<string>, driftedFeatures: Array<string>, features: Array<{ name: string | null, kind: string, psi: number, ksPValue: number | null, chiSquarePValue: number | null, drifted: boolean }>, performance: { judged: boolean, labelled: number, metrics: unknown, failures: Array<string> } }> } };
 
-export type ScheduleFieldsFragment = { id: string, model: string, action: ScheduleAction, cron: string | null, interval: string | null, timeZone: string, paused: boolean, nextRuns: Array<string>, actionsTaken: number, note: string | null };
+export type ScheduleFieldsFragment = { id: string, model: string, action: ScheduleAction, score: unknown, cron: string | null, interval: string | null, timeZone: string, paused: boolean, nextRuns: Array<string>, actionsTaken: number, note: string | null };
 
 export type SchedulesQueryVariables = Exact<{
   model?: string | null | undefined;
 }>;
 
 
-export type SchedulesQuery = { schedules: Array<{ id: string, model: string, action: ScheduleAction, cron: string | null, interval: string | null, timeZone: string, paused: boolean, nextRuns: Array<string>, actionsTaken: number, note: string | null }> };
+export type SchedulesQuery = { schedules: Array<{ id: string, model: string, action: ScheduleAction, score: unknown, cron: string | null, interval: string | null, timeZone: string, paused: boolean, nextRuns: Array<string>, actionsTaken: number, note: string | null }> };
 
 export type CreateScheduleMutationVariables = Exact<{
   input: CreateScheduleInput;
 }>;
 
 
-export type CreateScheduleMutation = { createSchedule: { id: string, model: string, action: ScheduleAction, cron: string | null, interval: string | null, timeZone: string, paused: boolean, nextRuns: Array<string>, actionsTaken: number, note: string | null } };
+export type CreateScheduleMutation = { createSchedule: { id: string, model: string, action: ScheduleAction, score: unknown, cron: string | null, interval: string | null, timeZone: string, paused: boolean, nextRuns: Array<string>, actionsTaken: number, note: string | null } };
 
 export type PauseScheduleMutationVariables = Exact<{
   id: string;
@@ -327,7 +352,7 @@ export type PauseScheduleMutationVariables = Exact<{
 }>;
 
 
-export type PauseScheduleMutation = { pauseSchedule: { id: string, model: string, action: ScheduleAction, cron: string | null, interval: string | null, timeZone: string, paused: boolean, nextRuns: Array<string>, actionsTaken: number, note: string | null } };
+export type PauseScheduleMutation = { pauseSchedule: { id: string, model: string, action: ScheduleAction, score: unknown, cron: string | null, interval: string | null, timeZone: string, paused: boolean, nextRuns: Array<string>, actionsTaken: number, note: string | null } };
 
 export type ResumeScheduleMutationVariables = Exact<{
   id: string;
@@ -335,21 +360,21 @@ export type ResumeScheduleMutationVariables = Exact<{
 }>;
 
 
-export type ResumeScheduleMutation = { resumeSchedule: { id: string, model: string, action: ScheduleAction, cron: string | null, interval: string | null, timeZone: string, paused: boolean, nextRuns: Array<string>, actionsTaken: number, note: string | null } };
+export type ResumeScheduleMutation = { resumeSchedule: { id: string, model: string, action: ScheduleAction, score: unknown, cron: string | null, interval: string | null, timeZone: string, paused: boolean, nextRuns: Array<string>, actionsTaken: number, note: string | null } };
 
 export type TriggerScheduleMutationVariables = Exact<{
   id: string;
 }>;
 
 
-export type TriggerScheduleMutation = { triggerSchedule: { id: string, model: string, action: ScheduleAction, cron: string | null, interval: string | null, timeZone: string, paused: boolean, nextRuns: Array<string>, actionsTaken: number, note: string | null } };
+export type TriggerScheduleMutation = { triggerSchedule: { id: string, model: string, action: ScheduleAction, score: unknown, cron: string | null, interval: string | null, timeZone: string, paused: boolean, nextRuns: Array<string>, actionsTaken: number, note: string | null } };
 
 export type DeleteScheduleMutationVariables = Exact<{
   id: string;
 }>;
 
 
-export type DeleteScheduleMutation = { deleteSchedule: { id: string, model: string, action: ScheduleAction, cron: string | null, interval: string | null, timeZone: string, paused: boolean, nextRuns: Array<string>, actionsTaken: number, note: string | null } };
+export type DeleteScheduleMutation = { deleteSchedule: { id: string, model: string, action: ScheduleAction, score: unknown, cron: string | null, interval: string | null, timeZone: string, paused: boolean, nextRuns: Array<string>, actionsTaken: number, note: string | null } };
 
 export type FirstAdminMutationVariables = Exact<{
   name: string;
@@ -377,25 +402,25 @@ export type DatasetVersionQueryVariables = Exact<{
 
 export type DatasetVersionQuery = { datasetVersion: { datasetName: string, version: number, rowCount: number, sha256: string, format: string, registeredBy: string, createdAt: string, source: string | null, license: string | null, intendedUse: string | null, datasheet: string } };
 
-export type ScoringJobDetailFragment = { id: string, status: ScoringJobStatus, model: string, outputDataset: string, chunksTotal: number | null, chunksDone: number, rows: number | null, scored: number | null, rejected: number | null, rejectsSha256: string | null, requestedBy: string, createdAt: string, finishedAt: string | null, workflowId: string, temporalUiUrl: string, modelVersion: { version: number } | null, inputDatasetVersion: { datasetName: string, version: number } | null, outputDatasetVersion: { id: string, datasetName: string, version: number, sha256: string } | null, error: { type: string, message: string } | null };
+export type ScoringJobDetailFragment = { id: string, status: ScoringJobStatus, model: string, outputDataset: string, chunksTotal: number | null, chunksDone: number, rows: number | null, scored: number | null, rejected: number | null, rejectsSha256: string | null, requestedBy: string, scheduleId: string | null, createdAt: string, finishedAt: string | null, workflowId: string, temporalUiUrl: string, modelVersion: { version: number } | null, inputDatasetVersion: { datasetName: string, version: number } | null, outputDatasetVersion: { id: string, datasetName: string, version: number, sha256: string } | null, driftReport: { id: string, status: string, rows: number, driftedFeatures: Array<string> } | null, error: { type: string, message: string } | null };
 
 export type ScoreDatasetMutationVariables = Exact<{
   input: ScoreDatasetInput;
 }>;
 
 
-export type ScoreDatasetMutation = { scoreDataset: { id: string, status: ScoringJobStatus, model: string, outputDataset: string, chunksTotal: number | null, chunksDone: number, rows: number | null, scored: number | null, rejected: number | null, rejectsSha256: string | null, requestedBy: string, createdAt: string, finishedAt: string | null, workflowId: string, temporalUiUrl: string, modelVersion: { version: number } | null, inputDatasetVersion: { datasetName: string, version: number } | null, outputDatasetVersion: { id: string, datasetName: string, version: number, sha256: string } | null, error: { type: string, message: string } | null } };
+export type ScoreDatasetMutation = { scoreDataset: { id: string, status: ScoringJobStatus, model: string, outputDataset: string, chunksTotal: number | null, chunksDone: number, rows: number | null, scored: number | null, rejected: number | null, rejectsSha256: string | null, requestedBy: string, scheduleId: string | null, createdAt: string, finishedAt: string | null, workflowId: string, temporalUiUrl: string, modelVersion: { version: number } | null, inputDatasetVersion: { datasetName: string, version: number } | null, outputDatasetVersion: { id: string, datasetName: string, version: number, sha256: string } | null, driftReport: { id: string, status: string, rows: number, driftedFeatures: Array<string> } | null, error: { type: string, message: string } | null } };
 
 export type ScoringJobQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type ScoringJobQuery = { scoringJob: { id: string, status: ScoringJobStatus, model: string, outputDataset: string, chunksTotal: number | null, chunksDone: number, rows: number | null, scored: number | null, rejected: number | null, rejectsSha256: string | null, requestedBy: string, createdAt: string, finishedAt: string | null, workflowId: string, temporalUiUrl: string, modelVersion: { version: number } | null, inputDatasetVersion: { datasetName: string, version: number } | null, outputDatasetVersion: { id: string, datasetName: string, version: number, sha256: string } | null, error: { type: string, message: string } | null } };
+export type ScoringJobQuery = { scoringJob: { id: string, status: ScoringJobStatus, model: string, outputDataset: string, chunksTotal: number | null, chunksDone: number, rows: number | null, scored: number | null, rejected: number | null, rejectsSha256: string | null, requestedBy: string, scheduleId: string | null, createdAt: string, finishedAt: string | null, workflowId: string, temporalUiUrl: string, modelVersion: { version: number } | null, inputDatasetVersion: { datasetName: string, version: number } | null, outputDatasetVersion: { id: string, datasetName: string, version: number, sha256: string } | null, driftReport: { id: string, status: string, rows: number, driftedFeatures: Array<string> } | null, error: { type: string, message: string } | null } };
 
 export type ScoringJobsQueryVariables = Exact<{
   input?: ScoringJobsInput | null | undefined;
 }>;
 
 
-export type ScoringJobsQuery = { scoringJobs: { nodes: Array<{ id: string, status: ScoringJobStatus, model: string, outputDataset: string, chunksTotal: number | null, chunksDone: number, rows: number | null, scored: number | null, rejected: number | null, rejectsSha256: string | null, requestedBy: string, createdAt: string, finishedAt: string | null, workflowId: string, temporalUiUrl: string, modelVersion: { version: number } | null, inputDatasetVersion: { datasetName: string, version: number } | null, outputDatasetVersion: { id: string, datasetName: string, version: number, sha256: string } | null, error: { type: string, message: string } | null }> } };
+export type ScoringJobsQuery = { scoringJobs: { nodes: Array<{ id: string, status: ScoringJobStatus, model: string, outputDataset: string, chunksTotal: number | null, chunksDone: number, rows: number | null, scored: number | null, rejected: number | null, rejectsSha256: string | null, requestedBy: string, scheduleId: string | null, createdAt: string, finishedAt: string | null, workflowId: string, temporalUiUrl: string, modelVersion: { version: number } | null, inputDatasetVersion: { datasetName: string, version: number } | null, outputDatasetVersion: { id: string, datasetName: string, version: number, sha256: string } | null, driftReport: { id: string, status: string, rows: number, driftedFeatures: Array<string> } | null, error: { type: string, message: string } | null }> } };

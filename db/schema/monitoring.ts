@@ -1,6 +1,7 @@
 import { index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { id, pagedTimestamps, timestamps, timestamptz } from './_columns.js';
 import { models, modelVersions } from './registry.js';
+import { scoringJobs } from './scoring.js';
 
 export const DRIFT_STATUSES = ['ok', 'drift', 'degraded', 'insufficient_data'] as const;
 /** ok: nothing crossed a limit; drift: inputs or predictions drifted; degraded: performance on feedback fell below its limits. */
@@ -57,6 +58,8 @@ export const driftReports = pgTable('drift_reports', {
   modelVersionId: uuid('model_version_id').notNull().references(() => modelVersions.id, { onDelete: 'restrict' }),
   /** The Temporal Schedule whose tick ran the check, if one did. */
   scheduleId: text('schedule_id'),
+  /** The batch scoring job whose scored rows were judged, if a job rather than served traffic was. */
+  scoringJobId: uuid('scoring_job_id').references(() => scoringJobs.id, { onDelete: 'restrict' }),
   status: text('status').$type<DriftStatus>().notNull(),
   windowStart: timestamptz('window_start').notNull(),
   windowEnd: timestamptz('window_end').notNull(),
@@ -74,6 +77,7 @@ export const driftReports = pgTable('drift_reports', {
   uniqueIndex('drift_reports_key').on(t.key),
   index('drift_reports_model_created_idx').on(t.modelId, t.createdAt),
   index('drift_reports_version_idx').on(t.modelVersionId),
+  index('drift_reports_scoring_job_idx').on(t.scoringJobId),
 ]);
 
 /**

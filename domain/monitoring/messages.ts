@@ -48,8 +48,11 @@ export const retrainerStateQuery = defineQuery<RetrainerState>('state');
 /** One retrainer per model: the workflow id is what makes "at most one retraining at a time" hold. */
 export const retrainerWorkflowId = (model: string): string => `retrainer-${model}`;
 
-/** Schedule ids: one monitoring schedule and one retraining schedule per model at most. */
-export const scheduleIdOf = (action: MonitorAction, model: string): string => `${action}-${model}`;
+/** What a model's schedule does each tick: check drift, retrain, or score a dataset (`batchScore`). */
+export type ScheduleKind = MonitorAction | 'score';
+
+/** Schedule ids: one schedule of each kind per model at most. */
+export const scheduleIdOf = (action: ScheduleKind, model: string): string => `${action}-${model}`;
 
 /** The input of a model's `retrainer` workflow. */
 export interface RetrainerInput {

@@ -35,6 +35,7 @@ export async function resolveScoring(repos: Repositories, jobId: string, request
   const clash = idColumns.find((c, i) => isOutputColumn(c) || idColumns.indexOf(c) !== i);
   if (clash) throw new ScoringRefused('idColumns', `cannot name ${JSON.stringify(clash)}: it is repeated or is an output column's name`);
   const sensitive = new Set(version.features.filter((f) => f.sensitive).map((f) => f.name));
+  const declared = await declaredSensitive(repos, version.runId);
   return {
     jobId,
     model: request.model,
@@ -52,7 +53,8 @@ export async function resolveScoring(repos: Repositories, jobId: string, request
     maxRejectedFraction: request.maxRejectedFraction ?? SCORING_DEFAULTS.maxRejectedFraction,
     heartbeatTimeout: request.heartbeatTimeout ?? SCORING_DEFAULTS.heartbeatTimeout,
     sensitiveFeatures: [...sensitive],
-    sensitiveColumns: idColumns.filter((c) => sensitive.has(c)),
+    sensitiveColumns: idColumns.filter((c) => sensitive.has(c) || declared.has(c)),
+    monitoring: request.monitoring ?? false,
   };
 }
 
@@ -67,4 +69,11 @@ async function modelVersionOf(repos: Repositories, request: ScoringRequest) {
   const found = (await repos.registry.versionsOfModels([model.id])).find((v) => v.version === request.version);
   if (!found) throw new ScoringRefused('version', `names no version of ${request.model} (${request.version})`, 'ModelNotFound');
   return found;
+}
+
+/** The columns the model's training run declared sensitive (its spec's dataset.sensitiveColumns), features or not. */
+async function declaredSensitive(repos: Repositories, runId: string): Promise<Set<string>> {
+  const run = await repos.runs.get(runId);
+  const declared = (run?.spec as { dataset?: { sensitiveColumns?: unknown } } | undefined)?.dataset?.sensitiveColumns;
+  return new Set(Array.isArray(declared) ? declared.filter((c): c is string => typeof c === 'string') : []);
 }

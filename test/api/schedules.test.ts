@@ -99,6 +99,58 @@ describe('schedules through GraphQL', () => {
     expect((await gql('{ schedules { id } }')).schedules).toEqual([]);
   });
 
+  it('scores a dataset on a schedule: each tick is a scoring job of the dataset’s newest version with the version in production', { timeout: 90_000 }, async () => {
+    const score = { dataset: 'iris', idColumns: ['species'], parallelism: 2, monitoring: true };
+    const { createSchedule } = await gql('mutation($score: ScheduleScoringInput!) { createSchedule(input: { model: "scheduled", action: SCORE, score: $score, cron: "0 2 * * *", paused: true }) { id action score } }', { score });
+    expect(createSchedule).toEqual({ id: 'score-scheduled', action: 'SCORE', score: { model: 'scheduled', ...score } });
+    const described = await temporal('score-scheduled');
+    expect(described.action).toMatchObject({
+      type: 'startWorkflow',
+      workflowType: 'batchScore',
+      args: [{ request: { model: 'scheduled', ...score }, requestedBy: 'engineer@example.com', scheduleId: 'score-scheduled' }],
+    });
+    expect((await gql('{ schedules(input: { model: "scheduled" }) { id } }')).schedules).toEqual([{ id: 'score-scheduled' }]);
+
+    await gql('mutation { triggerSchedule(input: { id: "score-scheduled" }) { id } }');
+    const JOB = 'id status scheduleId requestedBy rows scored modelVersion { version } inputDatasetVersion { datasetName } outputDatasetVersion { datasetName } driftReport { scheduleId rows }';
+    const jobs = await eventually(
+      async () => (await gql(`{ scoringJobs(input: { model: "scheduled" }) { nodes { ${JOB} } } }`)).scoringJobs.nodes,
+      (nodes: { status: string }[]) => nodes.length === 1 && nodes[0]!.status !== 'running',
+      60_000,
+    );
+    expect(jobs[0]).toMatchObject({
+      status: 'succeeded',
+      scheduleId: 'score-scheduled',
+      requestedBy: 'engineer@example.com',
+      rows: 150,
+      scored: 150,
+      modelVersion: { version: 1 },
+      inputDatasetVersion: { datasetName: 'iris' },
+      outputDatasetVersion: { datasetName: 'scheduled-scores' },
+      driftReport: { scheduleId: 'score-scheduled', rows: 150 },
+    });
+    await gql('mutation { deleteSchedule(input: { id: "score-scheduled" }) { id } }');
+  });
+
+  it('refuses a scoring schedule it could not run, naming the field', async () => {
+    await stack.api.gql('mutation($input: RegisterDatasetInput!) { registerDataset(input: $input) { id } }', { input: { name: 'no-flowers', content: 'a,b\n1,2\n', format: 'csv' } });
+    const cases: [string, Record<string, unknown> | null, string, RegExp][] = [
+      ['SCORE', null, 'input.score', /is required with action SCORE/],
+      ['MONITOR', { dataset: 'iris' }, 'input.score', /is only for action SCORE/],
+      ['SCORE', { dataset: 'nowhere' }, 'input.score.dataset', /names no dataset version/],
+      ['SCORE', { dataset: 'no-flowers' }, 'input.score.dataset', /lacks the model's features/],
+      ['SCORE', { dataset: 'iris', chunkRows: 5 }, 'input.score.chunkRows', /100/],
+      ['SCORE', { dataset: 'iris', idColumns: ['species', 'species'] }, 'input.score.idColumns', /repeated/],
+    ];
+    for (const [action, score, path, reason] of cases) {
+      const response = await stack.api.gql(`mutation($score: ScheduleScoringInput) { createSchedule(input: { model: "scheduled", action: ${action}, score: $score, interval: "1h" }) { id } }`, { score });
+      const issue = (response.errors?.[0]?.extensions as { issues?: { path: string; message: string }[] } | undefined)?.issues?.[0];
+      expect(issue?.path, `${action} ${JSON.stringify(score)}`).toBe(path);
+      expect(issue?.message).toMatch(reason);
+    }
+    expect((await gql('{ schedules(input: { model: "scheduled" }) { id } }')).schedules).toEqual([]);
+  });
+
   it.each([
     ['both cron and interval', '{ model: "scheduled", cron: "0 * * * *", interval: "1h" }', 'input', 'give exactly one of cron or interval'],
     ['neither', '{ model: "scheduled" }', 'input', 'give exactly one of cron or interval'],

@@ -218,6 +218,16 @@ describe('the custody CLI', () => {
     expect(JSON.parse((await run(['schedules', 'list', '--model', 'cli-approved', '-o', 'json'])).stdout)).toMatchObject([{ id, action: 'MONITOR', interval: '1h', paused: true, note: 'nightly check' }]);
     expect((await run(['schedules', 'delete', id])).code).toBe(0);
     expect(JSON.parse((await run(['schedules', 'list', '--model', 'cli-approved', '-o', 'json'])).stdout)).toEqual([]);
+
+    const scoring = await run(['schedules', 'create', '--model', 'cli-approved', '--score', 'iris', '--id-column', 'species', '--monitoring', '--cron', '0 2 * * *', '--paused']);
+    expect(scoring.code, scoring.stderr).toBe(0);
+    expect(scoring.stdout).toMatch(/score-cli-approved\s.*SCORE iris\s+0 2 \* \* \*/);
+    expect(JSON.parse((await run(['schedules', 'list', '--model', 'cli-approved', '-o', 'json'])).stdout)).toMatchObject([
+      { id: 'score-cli-approved', action: 'SCORE', score: { model: 'cli-approved', dataset: 'iris', idColumns: ['species'], monitoring: true } },
+    ]);
+    expect((await run(['schedules', 'delete', 'score-cli-approved'])).code).toBe(0);
+    expect((await run(['schedules', 'create', '--model', 'cli-approved', '--action', 'retrain', '--score', 'iris', '--interval', '1h'])).stderr).toBe('custody: --score does not go with --action retrain\n');
+    expect((await run(['schedules', 'create', '--model', 'cli-approved', '--monitoring', '--interval', '1h'])).stderr).toBe('custody: --monitoring goes only with --score\n');
   });
 
   it('score --wait follows a scoring job to its end: exit 0 with the output version, 3 when too many rows are rejected, 1 for a bad option', { timeout: 120_000 }, async () => {

@@ -40,6 +40,27 @@ function scoringCsv(count: number, bad: ReadonlySet<number> = new Set()): string
   return `${lines.join('\n')}\n`;
 }
 
+/** The rows of `csv` with `column` moved by `by`. */
+function shifted(csv: string, column: string, by: number): string {
+  const [header, ...lines] = csv.trim().split('\n');
+  const at = header!.split(',').indexOf(column);
+  // The quoted ids hold a comma: shift the field counted from the end, which no id reaches.
+  const fromEnd = header!.split(',').length - at;
+  return `${[header, ...lines.map((line) => { const f = line.split(','); f[f.length - fromEnd] = String(Number(f[f.length - fromEnd]) + by); return f.join(','); })].join('\n')}\n`;
+}
+
+const DRIFT_FIELDS = 'driftReport { id status rows scoringJobId workflowId driftedFeatures features { name drifted ksPValue psi } prediction { currentCount } }';
+interface Drift {
+  id: string;
+  status: string;
+  rows: number;
+  scoringJobId: string;
+  workflowId: string;
+  driftedFeatures: string[];
+  features: { name: string; drifted: boolean; ksPValue: number | null; psi: number }[];
+  prediction: { currentCount: number } | null;
+}
+
 describe('batch scoring', () => {
   let stack: TestStack;
   let store: ArtifactStore;
@@ -61,6 +82,8 @@ describe('batch scoring', () => {
   const score = (input: Record<string, unknown>) => stack.api.gql<{ scoreDataset: Job }>(`mutation($input: ScoreDatasetInput!) { scoreDataset(input: $input) { ${JOB_FIELDS} } }`, { input });
   const finished = (id: string) =>
     eventually(async () => (await stack.api.gql<{ scoringJob: Job }>(`query($id: ID!) { scoringJob(input: { id: $id }) { ${JOB_FIELDS} } }`, { id })).data!.scoringJob, (job) => job.status !== 'running', 90_000);
+  const driftOf = async (id: string) =>
+    (await stack.api.gql<{ scoringJob: { driftReport: Drift } }>(`query($id: ID!) { scoringJob(input: { id: $id }) { ${DRIFT_FIELDS} } }`, { id })).data!.scoringJob.driftReport;
   const csvOf = async (sha256: string) => parse(await store.read(sha256), { columns: true }) as Record<string, string>[];
 
   beforeAll(async () => {
@@ -96,8 +119,11 @@ describe('batch scoring', () => {
 
   it('writes the rejects file, and fails past maxRejectedFraction naming it', { timeout: 120_000 }, async () => {
     await register('with-bad-rows', scoringCsv(300, new Set([5, 77, 250, 299])));
-    const tolerant = await finished((await score({ model: 'scorer', dataset: 'with-bad-rows', chunkRows: 100, maxRejectedFraction: 0.05 })).data!.scoreDataset.id);
+    const tolerant = await finished((await score({ model: 'scorer', dataset: 'with-bad-rows', chunkRows: 100, maxRejectedFraction: 0.05, monitoring: true })).data!.scoreDataset.id);
     expect([tolerant.status, tolerant.rows, tolerant.scored, tolerant.rejected]).toEqual(['succeeded', 300, 296, 4]);
+    // The scored population is what drift judges: the rejected rows are not in it.
+    const drift = await driftOf(tolerant.id);
+    expect([drift.rows, drift.prediction!.currentCount, drift.scoringJobId]).toEqual([296, 296, tolerant.id]);
     const rejects = await csvOf(tolerant.rejectsSha256!);
     expect(rejects).toEqual([5, 77, 250, 299].map((row) => ({ row: String(row), reason: 'petal_length must be a number (got "tall")' })));
     expect((await csvOf(tolerant.outputDatasetVersion!.sha256)).map((r) => Number(r.row))).not.toContain(77);
@@ -106,7 +132,29 @@ describe('batch scoring', () => {
     expect([strict.status, strict.error!.type, strict.outputDatasetVersion]).toEqual(['failed', 'TooManyRejected', null]);
     expect(strict.error!.message).toContain(`4 of 300 rows (1.33%) were rejected, more than maxRejectedFraction 0.01; the rejects file ${tolerant.rejectsSha256}`);
     expect(strict.rejectsSha256).toBe(tolerant.rejectsSha256);
+    const trail = await stack.api.gql<{ auditTrail: { nodes: { action: string; actor: string }[] } }>('query($id: String!) { auditTrail(input: { subjectId: $id }) { nodes { action actor } } }', { id: strict.id });
+    expect(trail.data!.auditTrail.nodes.map((e) => `${e.actor} ${e.action}`).sort()).toEqual(['engineer@example.com scoring.started', 'system:scoring scoring.failed']);
     recordHistory(`score-${strict.id}`, 'batch-score-too-many-rejected');
+  });
+
+  it('judges the scored rows against the training reference when asked: a moved feature drifts, the others do not', { timeout: 120_000 }, async () => {
+    await register('moved', shifted(scoringCsv(1050), 'petal_width', 1.5));
+    const [plain, moved] = await Promise.all(
+      ['to-score', 'moved'].map(async (dataset) => finished((await score({ model: 'scorer', dataset, chunkRows: 300, monitoring: true })).data!.scoreDataset.id)),
+    );
+    expect([plain!.status, moved!.status]).toEqual(['succeeded', 'succeeded']);
+    const [same, drifted] = [await driftOf(plain!.id), await driftOf(moved!.id)];
+    expect([same.status, same.rows, same.driftedFeatures, same.scoringJobId, same.workflowId]).toEqual(['ok', 1050, [], plain!.id, `score-${plain!.id}`]);
+    expect(drifted.status).toBe('drift');
+    expect(drifted.driftedFeatures).toContain('petal_width');
+    expect(drifted.driftedFeatures).not.toContain('sepal_length');
+    expect(drifted.features.find((f) => f.name === 'petal_width')!.ksPValue).toBeLessThan(1e-6);
+    // The model's reports list it beside those of served traffic; without monitoring, a job makes none.
+    const listed = await stack.api.gql<{ driftReports: { nodes: { id: string }[] } }>('{ driftReports(input: { model: "scorer" }) { nodes { id } } }');
+    expect(listed.data!.driftReports.nodes.map((n) => n.id)).toEqual(expect.arrayContaining([same.id, drifted.id]));
+    const first = (await stack.api.gql<{ scoringJobs: { nodes: { id: string; driftReport: unknown }[] } }>('{ scoringJobs(input: { model: "scorer", first: 100 }) { nodes { id driftReport { id } } } }')).data!.scoringJobs.nodes.at(-1)!;
+    expect(first.driftReport).toBeNull();
+    recordHistory(`score-${moved!.id}`, 'batch-score-monitored');
   });
 
   it('walks lineage from the output dataset version to the scoring job, the model version and the input', { timeout: 60_000 }, async () => {

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { type temporal } from '@temporalio/proto';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +8,7 @@ import { EncryptionCodec } from '../../clients/payload-codec.js';
 import type { PipelineSpecInput } from '../../domain/pipeline/spec.js';
 import { seededRandom } from '../../domain/random.js';
 import { newKeySpec } from '../../storage/encryption/keyring.js';
+import { openArtifactStore } from '../../storage/open-store.js';
 import { createImportDir } from '../support/imports.js';
 import { eventually } from '../support/pipelines.js';
 import { startStack, type TestStack } from '../support/stack.js';
@@ -133,5 +136,39 @@ describe('sensitive columns', () => {
     const { schedules } = await gql('query { schedules(input: { model: "loans" }) { id recentRuns { workflowId } } }');
     await stack.worker.client.workflow.getHandle(schedules[0].recentRuns.at(-1).workflowId).result();
     await gql('mutation { deleteSchedule(input: { id: "monitor-loans" }) { id } }');
+  });
+
+  it('scores with sensitive columns: the scores are encrypted at rest, rejects withhold the values, drift hashes the category, and the history and audit carry none', { timeout: 180_000 }, async () => {
+    // 300 applications, of which rows 10 and 200 have an age the model cannot read (the marker).
+    const lines = applications(300).trim().split('\n');
+    for (const row of [10, 200]) lines[row] = lines[row]!.replace(/,(\d+),([fm]),(yes|no)$/, `,${MARKER}-age,$2,$3`);
+    await gql('mutation($input: RegisterDatasetInput!) { registerDataset(input: $input) { id } }', { input: { name: 'loans-open', content: `${lines.join('\n')}\n`, format: 'csv' } });
+    const JOB = 'id status workflowId scored rejected rejectsSha256 outputDatasetVersion { id sha256 datasheet columns { name categories } } driftReport { features { name bins { labels } } }';
+    const { scoreDataset } = await gql('mutation($input: ScoreDatasetInput!) { scoreDataset(input: $input) { id } }', { input: { model: 'loans', dataset: 'loans-open', idColumns: ['applicant_id'], chunkRows: 100, maxRejectedFraction: 0.05, monitoring: true } });
+    const job = await eventually(async () => (await gql(`query($id: ID!) { scoringJob(input: { id: $id }) { ${JOB} } }`, { id: scoreDataset.id })).scoringJob, (j) => j.status !== 'running', 120_000);
+    expect([job.status, job.scored, job.rejected]).toEqual(['succeeded', 298, 2]);
+
+    // The scores carry the sensitive id column, as asked: readable through the store, never in clear on its disk.
+    const store = openArtifactStore(stack.config.artifacts, stack.config.encryption!.keyring);
+    const scores = (await store.read(job.outputDatasetVersion.sha256)).toString('utf8');
+    expect(scores).toContain(`${MARKER}-1,`);
+    const dir = (stack.config.artifacts as { dir: string }).dir;
+    const onDisk = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((f) => f.isFile());
+    expect(onDisk.length).toBeGreaterThan(3);
+    for (const file of onDisk) expect(readFileSync(path.join(file.parentPath, file.name)).includes(MARKER), file.name).toBe(false);
+
+    // Rejected rows say which feature and why, without the value; the profile and datasheet keep no values.
+    const rejects = (await store.read(job.rejectsSha256)).toString('utf8');
+    expect(rejects).toBe('row,reason\n10,age must be a number\n200,age must be a number\n');
+    expect(job.outputDatasetVersion.columns.find((c: any) => c.name === 'applicant_id').categories).toBeNull();
+    expect(job.outputDatasetVersion.datasheet.includes(MARKER)).toBe(false);
+    const ethnicity = job.driftReport.features.find((f: any) => f.name === 'ethnicity');
+    expect(ethnicity.bins.labels.every((l: string) => /^h:[0-9a-f]{24}$/.test(l))).toBe(true);
+    expect(JSON.stringify(job.driftReport).includes(MARKER)).toBe(false);
+
+    expect((await historyText(job.workflowId)).includes(MARKER)).toBe(false);
+    const trail = await gql('query($id: String!) { auditTrail(input: { subjectId: $id }) { nodes { action actor payload } } }', { id: job.id });
+    expect(trail.auditTrail.nodes.map((e: any) => e.action)).toEqual(expect.arrayContaining(['scoring.started', 'scoring.succeeded']));
+    expect(JSON.stringify(trail).includes(MARKER)).toBe(false);
   });
 });

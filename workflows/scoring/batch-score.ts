@@ -79,7 +79,24 @@ async function score(job: ResolvedScoringJob): Promise<ScoringReport> {
     });
   }
   const output = await work.assembleScores({ job, parts: results.map((r) => r.partSha256) });
-  return { ...report, outputDatasetVersionId: output.datasetVersionId };
+  const scored = { ...report, outputDatasetVersionId: output.datasetVersionId };
+  // Only jobs that ask for it (a field no job before it could set) judge drift: histories without it replay as they ran.
+  return job.monitoring ? { ...scored, driftReportId: await judgeDrift(work, job, scored) } : scored;
+}
+
+/** The drift report of the scored rows; if it cannot be made, the job fails with its scores named in the report. */
+async function judgeDrift(work: ReturnType<typeof proxyActivities<ScoringActivities>>, job: ResolvedScoringJob, report: ScoringReport): Promise<string> {
+  try {
+    return (await work.reportScoredDrift({ job, outputDatasetVersionId: report.outputDatasetVersionId! })).driftReportId;
+  } catch (error) {
+    if (isCancellation(error)) throw error;
+    throw ApplicationFailure.create({
+      type: 'DriftReportFailed',
+      nonRetryable: true,
+      message: `the scores are registered (dataset version ${report.outputDatasetVersionId}), but their drift report could not be made: ${describe(error).message}`,
+      details: [{ report }],
+    });
+  }
 }
 
 /** Scores every chunk, `parallelism` at a time, recording each as it finishes; results in input order. */

@@ -40,6 +40,7 @@ export class DriftReport {
   @Field(() => ID) modelVersionId!: string;
   @Field({ description: 'ok, drift, degraded (performance below its limits) or insufficient_data.' }) status!: string;
   @Field(() => String, { nullable: true, description: 'The schedule whose tick ran the check.' }) scheduleId?: string | null;
+  @Field(() => ID, { nullable: true, description: 'The batch scoring job whose scored rows were judged; null for a check of served traffic.' }) scoringJobId?: string | null;
   @Field({ description: 'The check’s workflow id in Temporal.' }) workflowId!: string;
   @Field() temporalUiUrl!: string;
   @Field() windowStart!: Date;

@@ -1,3 +1,4 @@
+import { GraphQLJSON } from 'graphql-scalars';
 import { Field, Int, ObjectType } from '@nestjs/graphql';
 import { ScheduleAction } from '../dto/monitoring.input.js';
 
@@ -13,6 +14,8 @@ export class Schedule {
   @Field() id!: string;
   @Field() model!: string;
   @Field(() => ScheduleAction) action!: ScheduleAction;
+  @Field(() => GraphQLJSON, { nullable: true, description: 'What each tick of a SCORE schedule scores: the scoring request, without versions (each tick takes the newest dataset version and the model version in production).' })
+  score?: unknown;
   @Field(() => String, { nullable: true }) cron?: string | null;
   @Field(() => String, { nullable: true }) interval?: string | null;
   @Field() timeZone!: string;

@@ -12,6 +12,8 @@ export class ScoreDatasetInput {
   @Field(() => Int, { nullable: true, description: 'Chunks scored at once on the training pool, 1 to 64; 4 when omitted.' }) parallelism?: number;
   @Field(() => Float, { nullable: true, description: 'Share of rows the model may reject (0 to 1) before the job fails; 0.01 when omitted.' }) maxRejectedFraction?: number;
   @Field({ nullable: true, description: 'How long a chunk may go silent before its worker is taken for dead and the chunk runs elsewhere, 5s to 1h; 2m when omitted.' }) heartbeatTimeout?: string;
+  @Field({ nullable: true, description: 'Also write a drift report of the scored rows against the model’s training reference (a uniform sample of at most the spec’s monitoring.maxRows); false when omitted.' })
+  monitoring?: boolean;
 }
 
 @InputType()

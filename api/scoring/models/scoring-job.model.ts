@@ -34,6 +34,7 @@ export class ScoringJob {
   @Field(() => String, { nullable: true, description: 'sha256 of the rejects file (row, reason), when rows were rejected; download it from /v1/artifacts/{sha256}.' })
   rejectsSha256!: string | null;
   @Field(() => Int, { nullable: true, description: 'Milliseconds spent inside the model, summed over chunks.' }) scoreMs!: number | null;
+  @Field(() => ID, { nullable: true, description: 'The drift report of the scored rows, when the job asked for one (monitoring) and it succeeded.' }) driftReportId!: string | null;
   @Field(() => FailureDetail, { nullable: true }) error!: FailureDetail | null;
   @Field() createdAt!: Date;
   @Field(() => Date, { nullable: true }) finishedAt!: Date | null;

@@ -45,10 +45,11 @@ export type RunStatus =
   | 'running'
   | 'succeeded';
 
-/** MONITOR: each tick checks drift and retrains when a limit is crossed. RETRAIN: each tick retrains, whatever the drift. */
+/** MONITOR: each tick checks drift and retrains when a limit is crossed. RETRAIN: each tick retrains, whatever the drift. SCORE: each tick scores the newest version of a dataset with the version in production (a batch scoring job). */
 export type ScheduleAction =
   | 'MONITOR'
-  | 'RETRAIN';
+  | 'RETRAIN'
+  | 'SCORE';
 
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 

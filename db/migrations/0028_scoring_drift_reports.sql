@@ -1,0 +1,3 @@
+ALTER TABLE "drift_reports" ADD COLUMN "scoring_job_id" uuid;--> statement-breakpoint
+ALTER TABLE "drift_reports" ADD CONSTRAINT "drift_reports_scoring_job_id_scoring_jobs_id_fk" FOREIGN KEY ("scoring_job_id") REFERENCES "public"."scoring_jobs"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+CREATE INDEX "drift_reports_scoring_job_idx" ON "drift_reports" USING btree ("scoring_job_id");
