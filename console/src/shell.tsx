@@ -10,6 +10,7 @@ import { ReportPage } from './monitoring/report-page';
 import { RunPage } from './runs/run-page';
 import { RunsPage } from './runs/runs-page';
 import { SubmitPage } from './runs/submit-page';
+import { ScoringPage } from './scoring/scoring-page';
 import { useSession } from './session/session';
 
 function NavLink({ href, children }: { href: string; children: string }) {
@@ -56,6 +57,7 @@ export function Shell() {
           <Route path="/models/:name">{(params) => <ModelPage name={decodeURIComponent(params.name)} />}</Route>
           <Route path="/monitoring" component={MonitoringPage} />
           <Route path="/monitoring/reports/:id">{(params) => <ReportPage id={params.id} />}</Route>
+          <Route path="/scoring/:id">{(params) => <ScoringPage id={params.id} />}</Route>
           <Route path="/lineage/:id">{(params) => <LineagePage id={params.id} />}</Route>
           <Route path="/compare" component={ComparePage} />
           <Route path="/audit" component={AuditPage} />

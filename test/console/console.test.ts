@@ -36,11 +36,11 @@ describe('the web console', () => {
     await screenshot(page, name);
     await expectAccessible(page, name);
   };
-  const signIn = async (who: string) => {
-    await page.goto(`${base}/`);
-    await page.getByLabel('API token').fill(stack.api.tokens[who]!);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect.poll(() => page.getByTestId('who').textContent()).toContain(who);
+  const signIn = async (who: string, on = page) => {
+    await on.goto(`${base}/`);
+    await on.getByLabel('API token').fill(stack.api.tokens[who]!);
+    await on.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => on.getByTestId('who').textContent()).toContain(who);
   };
   const signOut = async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
@@ -197,6 +197,90 @@ describe('the web console', () => {
     expect(await page.getByTestId('lineage-edge').count()).toBeGreaterThanOrEqual(await page.getByTestId('lineage-node').count() - 1);
     await page.locator('[data-type="model_version"] a').first().click();
     await page.waitForURL(/\/models\/console-iris$/);
+  });
+
+  it('scores a dataset from the model page, follows the job to its end and on to the output; names a refused field; offers a viewer no action', { timeout: 120_000 }, async () => {
+    // Sixty chunks scored one at a time: long enough for the job page to show it running.
+    const rows = Array.from({ length: 6000 }, (_, i) => [`f-${i + 1}`, ...flowers[i % flowers.length]!.slice(0, 4)].join(','));
+    await stack.api.data('mutation($input: RegisterDatasetInput!) { registerDataset(input: $input) { id } }', {
+      input: { name: 'console-to-score', format: 'csv', content: ['flower_id,sepal_length,sepal_width,petal_length,petal_width', ...rows].join('\n') },
+    });
+    const jobCount = async () => (await stack.api.data<{ scoringJobs: { nodes: unknown[] } }>('{ scoringJobs(input: { model: "console-iris", first: 100 }) { nodes { id } } }')).scoringJobs.nodes.length;
+    await go('/models/console-iris', 'model-scoring', () => page.getByRole('heading', { name: 'Batch scoring' }).waitFor());
+    await page.getByRole('button', { name: 'Score a dataset' }).click();
+    const form = page.getByRole('form', { name: 'Score a dataset with console-iris' });
+
+    // An unknown dataset: the API's own field error, next to the form, with the field marked; nothing started.
+    const refused = await stack.api.gql('mutation { scoreDataset(input: { model: "console-iris", dataset: "no-such-data" }) { id } }');
+    const issue = (refused.errors?.[0]?.extensions?.issues as { path: string; message: string }[])[0]!;
+    expect(issue.path).toBe('input.dataset');
+    await form.getByLabel('Dataset', { exact: true }).fill('no-such-data');
+    await form.getByRole('button', { name: 'Start scoring' }).click();
+    await expect.poll(() => form.getByRole('list', { name: 'Fields refused' }).textContent()).toBe(`${issue.path} ${issue.message}`);
+    expect(await form.getByLabel('Dataset', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+    expect(page.url()).toMatch(/\/models\/console-iris$/);
+    expect(await jobCount()).toBe(0);
+    await screenshot(page, 'scoring-refused');
+    await expectAccessible(page, 'scoring-refused');
+
+    await form.getByLabel('Dataset', { exact: true }).fill('console-to-score');
+    await form.getByLabel('Output dataset').fill('console-iris-scores');
+    await form.getByLabel('Id columns').fill('flower_id');
+    await form.getByLabel('Drift report of the scored rows').check();
+    await form.getByText('Advanced options').click();
+    await form.getByLabel('Rows per chunk').fill('100');
+    await form.getByLabel('Parallelism').fill('1');
+    await form.getByRole('button', { name: 'Start scoring' }).click();
+    await page.waitForURL(/\/scoring\/[0-9a-f-]{36}$/);
+    const jobId = page.url().split('/').pop()!;
+    // The page follows the job by itself, with no reload: first partway, then to its end.
+    const progress = async () => Number(/^(\d+) of 60 chunks scored$/.exec((await page.getByTestId('chunks-done').textContent()) ?? '')?.[1] ?? -1);
+    await expect.poll(progress).toBeGreaterThanOrEqual(0);
+    // Status and progress read together, from one rendering of the page.
+    const [status, partway] = await page.locator('[data-testid="scoring-status"], [data-testid="chunks-done"]').allTextContents();
+    expect([status, Number(/^\d+/.exec(partway!)![0]) < 60]).toEqual(['running', true]);
+    await screenshot(page, 'scoring-job-running');
+    await expect.poll(() => page.getByTestId('scoring-status').textContent(), { timeout: 90_000 }).toBe('succeeded');
+    expect(await progress()).toBe(60);
+    expect(await page.getByRole('progressbar').getAttribute('value')).toBe('60');
+    expect(await page.getByTestId('report-rows').textContent()).toBe('6000');
+    expect(await page.getByTestId('report-scored').textContent()).toBe('6000');
+    expect(await page.getByTestId('report-rejected').textContent()).toBe('0');
+    expect(await page.getByTestId('report-chunks').textContent()).toBe('60');
+    expect(await page.getByTestId('rejects-sha').count()).toBe(0);
+    // Asked for from the form: the drift report of the 6,000 scored rows, linked to its page.
+    expect(await page.getByTestId('scoring-drift').textContent()).toMatch(/^(ok|drift) over a sample of 6000 rows/);
+    expect(await page.getByTestId('scoring-drift').getByRole('link').getAttribute('href')).toMatch(/^\/monitoring\/reports\/[0-9a-f-]{36}$/);
+    await expect.poll(() => page.getByRole('link', { name: 'console-iris v1', exact: true }).count()).toBe(1);
+    visited.push('scoring-job');
+    await screenshot(page, 'scoring-job');
+    await expectAccessible(page, 'scoring-job');
+
+    // The output's lineage leads back to this job.
+    await page.getByTestId('scoring-output').getByRole('link', { name: 'console-iris-scores v1' }).click();
+    await page.waitForURL(/\/lineage\/[0-9a-f-]{36}$/);
+    await page.locator('.lineage-node.root[data-type="dataset_version"]').getByText('console-iris-scores v1').waitFor();
+    await page.locator('[data-type="scoring_job"] a').first().click();
+    await page.waitForURL(new RegExp(`/scoring/${jobId}$`));
+
+    await page.goto(`${base}/models/console-iris`);
+    const row = page.locator(`[data-testid="scoring-job-row"][data-job="${jobId}"]`);
+    await expect.poll(() => row.textContent()).toContain('console-to-score v1 → console-iris-scores v1');
+    expect(await row.locator('td.num').textContent()).toBe('6000');
+    expect(await jobCount()).toBe(1);
+
+    // A viewer, in a tab of their own: the jobs, and no action.
+    const viewer = (await openPage(browser)).page;
+    try {
+      await signIn('viewer@example.com', viewer);
+      await viewer.goto(`${base}/models/console-iris`);
+      await viewer.getByTestId('scoring-job-row').first().waitFor();
+      expect(await viewer.getByRole('heading', { name: 'Batch scoring' }).count()).toBe(1);
+      expect(await viewer.getByRole('button', { name: 'Score a dataset' }).count()).toBe(0);
+      await screenshot(viewer, 'model-viewer');
+    } finally {
+      await viewer.context().close();
+    }
   });
 
   it('lists runs with chosen metric columns remembered, compares two runs, and searches and verifies the audit trail', { timeout: 90_000 }, async () => {

@@ -70,6 +70,8 @@ function describe(node: Node): { title: string; detail: string; href: string | n
   if (node.modelVersion) return { title: `${node.modelVersion.modelName} v${node.modelVersion.version}`, detail: 'model version', href: `/models/${encodeURIComponent(node.modelVersion.modelName)}` };
   if (node.deployment) return { title: `${node.deployment.stage} ${node.deployment.role}`, detail: `v${node.deployment.version} at ${node.deployment.trafficPercent}%`, href: `/models/${encodeURIComponent(node.deployment.modelName)}` };
   if (node.driftReport) return { title: `drift ${node.driftReport.status}`, detail: formatTime(node.driftReport.createdAt), href: `/monitoring/reports/${node.driftReport.id}` };
+  // The API gives a scoring job's node no fields of its own; its id is the job's.
+  if (node.type === 'scoring_job') return { title: 'scoring job', detail: node.id.slice(0, 8), href: `/scoring/${node.id}` };
   return { title: node.type, detail: node.id.slice(0, 8), href: null };
 }
 

@@ -5,6 +5,7 @@ import { refusalOf } from '../graphql/client';
 import { graphql } from '../graphql/generated';
 import type { ModelPageQuery } from '../graphql/generated/graphql';
 import { DeploymentsTimeline } from '../runs/deployments-timeline';
+import { ScoringSection } from '../scoring/scoring-jobs';
 import { ErrorNote } from '../ui/error-note';
 import { formatNumber, formatTime, numericLeaves } from '../ui/format';
 import { Markdown } from '../ui/markdown';
@@ -15,6 +16,7 @@ const ModelPageDoc = graphql(`
       name
       productionVersion {
         id
+        version
       }
       versions {
         id
@@ -64,7 +66,7 @@ const Datasheet = graphql(`
 
 type Version = ModelPageQuery['model']['versions'][number];
 
-/** One model: its versions with metrics, deployment history, what served at a chosen time, its card and datasheet. */
+/** One model: its versions with metrics, deployment history, what served at a chosen time, its scoring jobs, its card and datasheet. */
 export function ModelPage({ name }: { name: string }) {
   const [result] = useQuery({ query: ModelPageDoc, variables: { name } });
   const [chosen, setChosen] = useState<string | null>(null);
@@ -79,6 +81,7 @@ export function ModelPage({ name }: { name: string }) {
       <VersionsTable versions={versions} selected={selected?.id} productionId={model.productionVersion?.id} onSelect={setChosen} />
       <DeploymentsTimeline deployments={deploymentHistory} title="Deployment history" />
       <ServedAtPicker name={model.name} />
+      <ScoringSection model={model.name} versions={versions.map((v) => v.version)} productionVersion={model.productionVersion?.version} />
       {selected && <ModelCard version={selected} />}
     </article>
   );
