@@ -88,6 +88,8 @@ const envSchema = z.object({
   WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt.default(8),
   TEMPORAL_METRICS_ADDRESS: hostPort.optional(),
   WORKER_TASK_QUEUES: list(z.enum(WORKER_POOLS, { error: 'must list orchestration, training or both' })).prefault('orchestration,training').refine((pools) => pools.length > 0, 'must name orchestration, training or both'),
+  CUSTODY_SERVING_PORT: port.default(4001),
+  CUSTODY_SERVING_PROCESSES: positiveInt.refine((n) => n <= 64, 'must be at most 64').default(1),
   CUSTODY_BODY_LIMIT: byteSize.prefault('1mb'),
   CUSTODY_UPLOAD_LIMIT: byteSize.prefault('2gb'),
   CUSTODY_CORS_ORIGINS: list(origin).prefault(''),
@@ -120,8 +122,11 @@ export interface Config {
   /** `pools`: what this worker process serves (WORKER_TASK_QUEUES); `npm start` serves both. */
   worker: { maxConcurrentActivities: number; pools: WorkerPool[]; metricsAddress?: string };
   security: SecurityConfig;
-  /** `spoolDir`: the prediction log's write-ahead spool, on local disk (each API process writes its own files). */
-  serving: { spoolDir: string };
+  /**
+   * The data plane (`npm run serving`): its port, how many processes share it, and the prediction log's
+   * write-ahead spool on local disk (each process writes its own files, and takes over those of dead ones).
+   */
+  serving: { spoolDir: string; port: number; processes: number };
   /**
    * Payload encryption (CUSTODY_ENCRYPTION_KEYS): every Temporal payload sealed under the active key;
    * null when no key is configured. `codecOrigins` may call /codec from a browser (the Temporal UI's).
@@ -218,7 +223,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       auditedRefusalsPerMinute: e.CUSTODY_AUDITED_REFUSALS_PER_MINUTE,
       webhookAllowRanges: e.CUSTODY_WEBHOOK_ALLOW_RANGES,
     },
-    serving: { spoolDir: path.join(dataDir, 'prediction-spool') },
+    serving: { spoolDir: path.join(dataDir, 'prediction-spool'), port: e.CUSTODY_SERVING_PORT, processes: e.CUSTODY_SERVING_PROCESSES },
     encryption: encryptionSettings(e),
   };
 }

@@ -11,9 +11,12 @@ const sandboxBanned = [
   { group: ['**/db/**', '**/api/**', 'drizzle-orm', 'drizzle-orm/*', 'postgres', 'uuid', '@nestjs/*'], message: 'Workflows must not reach the database, the API or I/O libraries.', allowTypeImports: true },
 ];
 
-/** Forbids files matching `files` from importing any of the named top-level folders. */
-function wall(files, folders, message) {
-  const group = folders.flatMap((folder) => [`**/${folder}/**`, `../${folder}/**`]);
+/**
+ * Forbids files matching `files` from importing any of the named top-level folders; `topOnly` folders are matched
+ * from the root only (api/ has a serving/ of its own beside the top-level one).
+ */
+function wall(files, folders, message, topOnly = []) {
+  const group = [...folders.flatMap((folder) => [`**/${folder}/**`, `../${folder}/**`]), ...topOnly.flatMap((folder) => [1, 2, 3, 4].map((up) => `${'../'.repeat(up)}${folder}/**`))];
   return { files, rules: { 'no-restricted-imports': ['error', { patterns: [{ group, message }] }] } };
 }
 
@@ -61,9 +64,11 @@ export default tseslint.config(
   wall(['cli/**/*.ts'], ['activities', 'api', 'db', 'workflows', 'worker', 'ml', 'storage', 'clients', 'bench'], 'cli/ is a client of the GraphQL API: it may import only domain/ and itself.'),
   wall(['console/**/*.ts', 'console/**/*.tsx'], ['activities', 'api', 'db', 'workflows', 'worker', 'ml', 'storage', 'clients', 'bench', 'cli'], 'console/ is a client of the GraphQL API: it may import only domain/ and itself.'),
   wall(['observability/**/*.ts'], ['activities', 'api', 'db', 'workflows', 'worker', 'ml', 'storage', 'clients', 'bench'], 'observability/ (tracing) wraps what it is given: it imports nothing else of ours.'),
-  wall(['api/**/*.ts'], ['activities', 'worker', 'workflows', 'bench'], 'api/ never imports worker code or workflows: move what both need to domain/, ml/, storage/ or clients/.'),
+  wall(['api/**/*.ts'], ['activities', 'worker', 'workflows', 'bench'], 'api/ never imports worker code or workflows: move what both need to domain/, ml/, storage/ or clients/.', ['serving']),
+  // The data plane is the API's serving, access and metrics in a process of their own: it composes api/, and nothing imports it.
+  wall(['serving/**/*.ts'], ['activities', 'worker', 'workflows', 'bench', 'cli', 'console'], 'serving/ (the data plane) composes the API\'s serving; it never loads worker code or workflows.'),
   // Every entry point starts through start-up.ts, the API alone included: it is given the worker and the API, and imports neither.
-  wall(['start-up.ts'], ['activities', 'api', 'worker', 'workflows', 'ml', 'clients', 'bench', 'cli', 'console'], 'start-up.ts is shared by every entry point: it is given the worker and the API sides, and imports neither.'),
+  wall(['start-up.ts'], ['activities', 'api', 'worker', 'workflows', 'serving', 'ml', 'clients', 'bench', 'cli', 'console'], 'start-up.ts is shared by every entry point: it is given the worker and the API sides, and imports neither.'),
   {
     // One writer per fact: a run's record (its row, its steps) and its gates' record are written by its workflow
     // alone, through the projection activities (activities/runs/), and a scoring job's by its workflow through

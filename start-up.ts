@@ -32,11 +32,20 @@ export interface ApiSide {
   close(): Promise<void>;
 }
 
+/** The data plane of a process (serving/), listening on its own port. */
+export interface ServingSide {
+  url: string;
+  /** Stops serving requests; answered predictions are flushed to the log. */
+  stop(): Promise<void>;
+  close(): Promise<void>;
+}
+
 export interface StartUpOptions {
   /** The service name its spans carry. */
   service: string;
   worker?: (context: StartContext) => Promise<WorkerSide>;
   api?: (context: StartContext) => Promise<ApiSide>;
+  serving?: (context: StartContext) => Promise<ServingSide>;
 }
 
 /**
@@ -55,15 +64,19 @@ export async function startUp(options: StartUpOptions): Promise<never> {
   const context = { config, database };
   const worker = await options.worker?.(context);
   const api = await options.api?.(context);
+  const serving = await options.serving?.(context);
+  if (serving) process.stdout.write(`custody serving: predictions at ${serving.url}/v1/models/{name}/predict (process ${process.pid})\n`);
   await announce(context, worker, api);
   const stopped = new Promise<void>((resolve) =>
     onShutdownSignal(async () => {
+      await serving?.stop();
       await api?.stop();
       worker?.shutdown();
       resolve();
     }),
   );
   await (worker ? worker.run() : stopped);
+  await serving?.close();
   await api?.close();
   await worker?.close();
   await database.close();

@@ -78,3 +78,23 @@ export class AppModule {
     };
   }
 }
+
+/**
+ * The data plane (`npm run serving`, docker-compose's `serving`): predictions and feedback over REST, with the
+ * API's own tokens, roles, limits, errors, prediction log and metrics, and nothing of the control plane (no
+ * GraphQL, uploads or console), so a flood of predictions never waits behind, nor delays, an approval.
+ */
+@Module({})
+export class ServingAppModule {
+  static forRoot(deps: ApiDependencies): DynamicModule {
+    return {
+      module: ServingAppModule,
+      providers: [
+        { provide: APP_FILTER, useClass: DomainErrorFilter },
+        { provide: APP_PIPE, useClass: NoNulPipe },
+        { provide: APP_INTERCEPTOR, useClass: TracingInterceptor },
+      ],
+      imports: [CoreModule.forRoot(deps), AccessModule, MetricsModule, ServingModule],
+    };
+  }
+}

@@ -1,12 +1,12 @@
 import 'reflect-metadata';
-import { ConsoleLogger, type INestApplication, type LogLevel } from '@nestjs/common';
+import { ConsoleLogger, type DynamicModule, type INestApplication, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../config.js';
 import { temporalDataConverter } from '../clients/payload-codec.js';
 import { TokensService } from './access/tokens.service.js';
-import { AppModule } from './app.module.js';
+import { AppModule, ServingAppModule } from './app.module.js';
 import { serveConsole } from './http/console.js';
 import { hardenHttp } from './http/hardening.js';
 import { serveFastPredict } from './serving/fast-predict.js';
@@ -51,18 +51,31 @@ export async function announceFirstAdmin(app: INestApplication, graphqlUrl: stri
   );
 }
 
-/** Creates the NestJS application (not yet listening). */
+/** Creates the NestJS application (not yet listening): GraphQL, the console and REST. */
 export async function createApiApp(deps: ApiDependencies): Promise<INestApplication> {
-  const levels = LOG_LEVELS[deps.config.logLevel];
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(deps), {
+  const app = await createHttpApp(AppModule.forRoot(deps), deps.config);
+  serveConsole(app);
+  serveFastPredict(app, deps.config.security);
+  return app;
+}
+
+/** The data plane's application (not yet listening): predict and feedback over REST, metrics; no GraphQL, no console. */
+export async function createServingApp(deps: ApiDependencies): Promise<INestApplication> {
+  const app = await createHttpApp(ServingAppModule.forRoot(deps), deps.config);
+  serveFastPredict(app, deps.config.security);
+  return app;
+}
+
+/** A NestJS application of `module` behind the same hardening (limits, headers, rate limit, CORS) as every other. */
+async function createHttpApp(module: DynamicModule, config: Config): Promise<NestExpressApplication> {
+  const levels = LOG_LEVELS[config.logLevel];
+  const app = await NestFactory.create<NestExpressApplication>(module, {
     // JSON logs are one object a line, as the worker's are; text is for people at a terminal.
-    logger: deps.config.logFormat === 'json' ? new ConsoleLogger({ json: true, logLevels: levels, colors: false }) : levels,
+    logger: config.logFormat === 'json' ? new ConsoleLogger({ json: true, logLevels: levels, colors: false }) : levels,
     abortOnError: false,
     // hardenHttp parses bodies itself, after the rate limit and within the configured limit.
     bodyParser: false,
   });
-  hardenHttp(app, deps.config.security, deps.config.encryption);
-  serveConsole(app);
-  serveFastPredict(app, deps.config.security);
+  hardenHttp(app, config.security, config.encryption);
   return app;
 }

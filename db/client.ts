@@ -23,6 +23,12 @@ export interface Database {
   driver: 'postgres' | 'pglite';
   /** Applies pending migrations; safe to call from several processes at once. */
   migrate(): Promise<void>;
+  /**
+   * Calls `onNotify` with each NOTIFY on `channel` (from any process, once its transaction commits), and
+   * `onListening` each time the subscription is (re)made: after a lost connection, what was notified meanwhile is
+   * unknown, so a listener drops whatever it derived. Resolves once listening; the result stops it.
+   */
+  listen(channel: string, onNotify: (payload: string) => void, onListening?: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -72,6 +78,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
           await lockClient.end({ timeout: 5 });
         }
       },
+      async listen(channel, onNotify, onListening) {
+        const { unlisten } = await client.listen(channel, onNotify, onListening);
+        return unlisten;
+      },
       close: () => client.end({ timeout: 5 }),
     };
   }
@@ -84,6 +94,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     driver: 'pglite',
     // PGlite is one connection in this process, so there is nobody to race.
     migrate: () => migratePglite(drizzlePglite(client), { migrationsFolder: MIGRATIONS_FOLDER }),
+    // In this process: no connection to lose, so listening starts once.
+    async listen(channel, onNotify, onListening) {
+      const unlisten = await client.listen(channel, onNotify);
+      onListening?.();
+      return () => unlisten();
+    },
     close: () => client.close(),
   };
 }

@@ -111,7 +111,7 @@ export async function startCluster(options: { temporalCli: string; toxiproxyApi:
   const database = await openDatabase({ kind: 'postgres', url: direct.toString(), maxConnections: 4 });
   const config = loadConfig({ ...env, DATABASE_URL: direct.toString() });
   const repos = createRepositories(database.db);
-  const access = new TokensService(repos, new RefusalLimiter(config), new RefusalAudit(repos, config));
+  const access = new TokensService(repos, new RefusalLimiter(config), new RefusalAudit(repos, config), database);
   const tokens: Record<string, string> = {};
   for (const [person, role] of Object.entries(PEOPLE)) tokens[person] = (await access.create({ name: person, role }, 'faults')).token;
 

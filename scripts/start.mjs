@@ -1,6 +1,7 @@
 // `npm start`: the whole stack on one machine. Installs dependencies when missing, builds, starts
 // the Temporal dev server (persisted under the data directory, Web UI on :8233) unless
-// TEMPORAL_ADDRESS names another one, then runs the worker and the GraphQL API in one process.
+// TEMPORAL_ADDRESS names another one, then runs the worker and the GraphQL API in one process. On
+// PostgreSQL (DATABASE_URL) it also runs the data plane in processes of its own (CUSTODY_SERVING_PORT, :4001).
 // Ctrl-C stops everything cleanly; the next `npm start` finds the same runs again. The children stop
 // themselves if this launcher dies, and a start after a crash stops whatever of its own is left.
 // TEMPORAL_DEV_PORT and TEMPORAL_DEV_UI_PORT move the dev server off 7233 and 8233.
@@ -22,11 +23,12 @@ const env = { ...process.env };
 // Pid files of the servers this data directory's last start ran. After a crash (the launcher killed
 // with SIGKILL, say), whatever of them still runs is stopped here; nothing else is touched.
 const dataDir = path.resolve(ROOT, process.env.CUSTODY_DATA_DIR ?? '.data');
-const pidFiles = { app: path.join(dataDir, 'run', 'app.json'), temporal: path.join(dataDir, 'run', 'temporal.json') };
+const pidFiles = { app: path.join(dataDir, 'run', 'app.json'), serving: path.join(dataDir, 'run', 'serving.json'), temporal: path.join(dataDir, 'run', 'temporal.json') };
+const NAMES = { app: 'app', serving: 'data plane', temporal: 'Temporal dev server' };
 for (const [name, file] of Object.entries(pidFiles)) {
   const outcome = await reclaim(file);
   if (outcome === 'live') fail(`another npm start is running on ${dataDir}; stop it first, or set CUSTODY_DATA_DIR to start another`);
-  if (outcome === 'stopped') log(`stopped the ${name === 'app' ? 'app' : 'Temporal dev server'} an earlier start left running`);
+  if (outcome === 'stopped') log(`stopped the ${NAMES[name]} an earlier start left running`);
 }
 
 let temporal = null;
@@ -51,19 +53,18 @@ if (!process.env.TEMPORAL_ADDRESS) {
   log(`using the Temporal server at ${config.temporal.address}`);
 }
 
-// Its own process group, so a Ctrl-C arrives once, from us, and shutdown runs in order. The IPC
-// channel closes when this launcher dies, however it dies, and the app then shuts itself down.
-const appCommand = [process.execPath, '--enable-source-maps', path.join(ROOT, 'dist', 'main.js')];
-const app = spawnChild(appCommand[0], appCommand.slice(1), { env, detached: true, stdio: ['inherit', 'inherit', 'inherit', 'ipc'] });
-app.child.channel?.unref();
-if (app.child.pid) writePidFile(pidFiles.app, { pid: app.child.pid, command: appCommand, launcher: process.pid });
-void app.exited.then(() => rmSync(pidFiles.app, { force: true }));
+const app = startChild('main.js', pidFiles.app);
+// The embedded database belongs to the app's process: there, the API answers predictions itself.
+const serving = config.database.kind === 'postgres' ? startChild('serving/main.js', pidFiles.serving) : null;
 
 let stopping = false;
 async function stop(signal) {
   if (stopping) return;
   stopping = true;
   log(`stopping (${signal})…`);
+  // Predictions stop first (each process flushes its log), then the API and the worker.
+  serving?.child.kill('SIGTERM');
+  await serving?.exited;
   app.child.kill('SIGTERM');
   await app.exited;
   if (temporal) {
@@ -75,8 +76,10 @@ async function stop(signal) {
 // The children run in their own process groups, so every way this launcher is asked to stop must reach them.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => void stop(signal));
 
-const code = await app.exited;
+const code = await Promise.race([app.exited, ...(serving ? [serving.exited] : [])]);
 if (!stopping) {
+  for (const other of [app, serving]) other?.child.kill('SIGTERM');
+  await Promise.all([app.exited, serving?.exited]);
   temporal?.child.kill('SIGTERM');
   if (temporal) await temporal.exited;
   process.exit(code);
@@ -89,4 +92,17 @@ function devPort(name, fallback) {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`${name} must be a port between 1 and 65535 (got ${JSON.stringify(value)})`);
   return port;
+}
+
+/**
+ * A compiled entry point in its own process group, so a Ctrl-C arrives once, from us, and shutdown runs in order.
+ * The IPC channel closes when this launcher dies, however it dies, and the child then shuts itself down.
+ */
+function startChild(entry, pidFile) {
+  const command = [process.execPath, '--enable-source-maps', path.join(ROOT, 'dist', entry)];
+  const started = spawnChild(command[0], command.slice(1), { env, detached: true, stdio: ['inherit', 'inherit', 'inherit', 'ipc'] });
+  started.child.channel?.unref();
+  if (started.child.pid) writePidFile(pidFile, { pid: started.child.pid, command, launcher: process.pid });
+  void started.exited.then(() => rmSync(pidFile, { force: true }));
+  return started;
 }

@@ -35,13 +35,28 @@ describe('docker-compose.yml', () => {
     expect(valid).toBe(true);
   });
 
-  it('runs postgresql, temporal, temporal-ui, an S3 server with its bucket, api, worker, prometheus and grafana', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['api', 'grafana', 'postgresql', 'prometheus', 's3', 's3-init', 'temporal', 'temporal-ui', 'worker']);
+  it('runs postgresql, temporal, temporal-ui, an S3 server with its bucket, api, serving, worker, prometheus and grafana', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['api', 'grafana', 'postgresql', 'prometheus', 's3', 's3-init', 'serving', 'temporal', 'temporal-ui', 'worker']);
+  });
+
+  it('runs the data plane as replicas of its own, each one process with its own spool, on the port it publishes, scraped one by one', () => {
+    const serving = compose.services.serving! as { environment: Record<string, string>; deploy?: { replicas?: number }; ports?: string[]; volumes?: string[]; restart?: string };
+    const config = loadConfig(serving.environment);
+    expect(config.database.kind).toBe('postgres');
+    expect(serving.deploy?.replicas).toBeGreaterThanOrEqual(2);
+    expect(config.serving.processes).toBe(1);
+    // A spool on a volume shared by replicas would mix their files (pids repeat across containers): none is shared.
+    expect(serving.volumes ?? []).toEqual([]);
+    expect(serving.restart).toBe('unless-stopped');
+    expect(serving.ports).toEqual([`127.0.0.1:4001-${4000 + serving.deploy!.replicas!}:${config.serving.port}`]);
+    const prometheus = parse(readFileSync(path.join(PROJECT_ROOT, 'deploy/prometheus.yml'), 'utf8')) as { scrape_configs: { job_name: string; dns_sd_configs?: { names: string[]; port: number }[] }[] };
+    expect(prometheus.scrape_configs.find((c) => c.job_name === 'custody-serving')!.dns_sd_configs).toEqual([{ names: ['serving'], type: 'A', port: config.serving.port }]);
   });
 
   it("has Prometheus scrape the API's /metrics with a token and the worker's Temporal metrics, and Grafana chart only metrics that exist", () => {
     const prometheus = parse(readFileSync(path.join(PROJECT_ROOT, 'deploy/prometheus.yml'), 'utf8')) as { scrape_configs: { job_name: string; metrics_path?: string; authorization?: { credentials_file: string }; static_configs: { targets: string[] }[] }[] };
-    const [custody, worker] = prometheus.scrape_configs;
+    const job = (name: string) => prometheus.scrape_configs.find((c) => c.job_name === name);
+    const [custody, worker] = [job('custody'), job('custody-worker-temporal')];
     expect(custody).toMatchObject({ metrics_path: '/metrics', static_configs: [{ targets: [`api:${compose.services.api!.environment!.PORT}`] }] });
     expect(compose.services.prometheus!.volumes).toContain(`./deploy/custody-token:${custody!.authorization!.credentials_file}:ro`);
     expect(worker!.static_configs[0]!.targets).toEqual([`worker:${compose.services.worker!.environment!.TEMPORAL_METRICS_ADDRESS!.split(':')[1]}`]);
@@ -57,7 +72,7 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it.each(['api', 'worker'])('gives %s every variable it needs, each one the code knows, with valid values', (name) => {
+  it.each(['api', 'serving', 'worker'])('gives %s every variable it needs, each one the code knows, with valid values', (name) => {
     const env = compose.services[name]!.environment!;
     for (const key of Object.keys(env)) expect(CONFIG_VARIABLES).toContain(key);
     for (const required of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_TASK_QUEUE', 'CUSTODY_ARTIFACT_URL']) {
@@ -71,7 +86,7 @@ describe('docker-compose.yml', () => {
   it('keeps artifacts in the S3 service: api and worker share no volume, and use its bucket with its keys', () => {
     const s3 = compose.services.s3!;
     const bucketMaker = compose.services['s3-init']! as { environment?: Record<string, string>; entrypoint?: string[] };
-    for (const name of ['api', 'worker']) {
+    for (const name of ['api', 'serving', 'worker']) {
       const { environment, volumes, depends_on } = compose.services[name]!;
       expect(volumes ?? []).toEqual([]);
       expect(depends_on).toHaveProperty('s3-init');

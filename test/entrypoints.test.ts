@@ -4,8 +4,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../paths.js';
 
-// The compiled entry points, as `npm start`, `npm run api` and `npm run worker` run them (npm test builds first).
-describe.each(['main.js', 'api/main.js', 'worker/main.js'])('dist/%s', (entry) => {
+// The compiled entry points, as `npm start`, `npm run api`, `npm run worker` and `npm run serving` run them (npm test builds first).
+describe.each(['main.js', 'api/main.js', 'worker/main.js', 'serving/main.js'])('dist/%s', (entry) => {
   const file = path.join(PROJECT_ROOT, 'dist', entry);
 
   it.each([
@@ -22,4 +22,9 @@ describe.each(['main.js', 'api/main.js', 'worker/main.js'])('dist/%s', (entry) =
     expect(result.status).toBe(1);
     expect(result.stderr).toBe(`${line}\n`);
   });
+});
+
+it('dist/serving/main.js refuses the embedded database with one line saying what it needs', () => {
+  const result = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'dist', 'serving/main.js')], { cwd: PROJECT_ROOT, env: { PATH: process.env.PATH }, encoding: 'utf8', timeout: 30_000 });
+  expect([result.status, result.stderr]).toEqual([1, 'custody serving: the data plane as a process of its own needs PostgreSQL (DATABASE_URL); on the embedded database, the API answers predictions itself\n']);
 });

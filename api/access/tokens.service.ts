@@ -1,10 +1,12 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { Repositories } from '../../db/repositories/index.js';
 import { ROLES, type ApiTokenRow, type Role } from '../../db/schema/access.js';
 import { durationMs } from '../../domain/pipeline/spec.js';
 import { durationOrNaN, isUuid } from '../common/validate.js';
-import { REPOSITORIES } from '../core/tokens.js';
+import { DATABASE, REPOSITORIES } from '../core/tokens.js';
+import type { Database } from '../../db/client.js';
+import { CHANNELS } from '../../db/notifications.js';
 import { AccessError } from './access.error.js';
 import type { Caller } from './principal.js';
 import { hashToken } from './bearer.js';
@@ -64,20 +66,35 @@ function expiryOf(input: { expiresIn?: string | null; neverExpires?: boolean | n
  * operator create the first admin token; there is no default password.
  */
 @Injectable()
-export class TokensService implements OnApplicationBootstrap {
+export class TokensService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Access');
   private bootstrapCode: string | null = null;
   private readonly recent = new Map<string, { caller: Caller; expiresAt: Date | null; until: number }>();
+  private unlisten: (() => Promise<void>) | null = null;
 
   constructor(
     @Inject(REPOSITORIES) private readonly repos: Repositories,
     private readonly limiter: RefusalLimiter,
     private readonly refusals: RefusalAudit,
+    @Inject(DATABASE) private readonly database: Database,
   ) {}
 
-  /** At every start: the expiries a migration gave to tokens from before expiry go into the audit history. */
+  /**
+   * At every start: listens for changes to tokens and principals (a revocation, rotation or role change in any
+   * process), each of which forgets every remembered token; then the expiries a migration gave to tokens from
+   * before expiry go into the audit history.
+   */
   async onApplicationBootstrap(): Promise<void> {
+    try {
+      this.unlisten = await this.database.listen(CHANNELS.access, () => this.forget(), () => this.forget());
+    } catch (error) {
+      this.logger.warn(`token changes are not announced to this process (${(error as Error).message}); a revocation elsewhere takes up to ${AUTH_CACHE_MS / 1000} s here`);
+    }
     await this.auditGivenExpiries();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.unlisten?.().catch(() => undefined);
   }
 
   /**
@@ -114,8 +131,8 @@ export class TokensService implements OnApplicationBootstrap {
    * The token's principal, or why it does not authenticate: unknown or revoked, or expired (and when).
    * A token that authenticated is remembered for 10 seconds, so a busy client (serving) costs no lookup
    * and no hashing per request: the token is then held in this process's memory for those seconds, as
-   * its requests are. Revoking or rotating through this API forgets it at once; other API processes
-   * forget it within those 10 seconds.
+   * its requests are. Revoking or rotating it, or changing its principal, forgets it at once in every process
+   * that hears the change announced (migration 0029), and within those 10 seconds in any other.
    */
   async authenticate(token: string): Promise<Caller | { refused: string }> {
     const cached = this.remembered(token);

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { predictionId } from './prediction-id.js';
 import type { Repositories } from '../../db/repositories/index.js';
@@ -12,7 +12,9 @@ import type { Row } from '../../storage/read-rows.js';
 import { ArtifactStore } from '../../storage/artifact-store.js';
 import type { ModelArtifact } from '../../ml/artifact.js';
 import { isUuid } from '../common/validate.js';
-import { ARTIFACT_STORE, CONFIG, REPOSITORIES } from '../core/tokens.js';
+import { ARTIFACT_STORE, CONFIG, DATABASE, REPOSITORIES } from '../core/tokens.js';
+import type { Database } from '../../db/client.js';
+import { CHANNELS } from '../../db/notifications.js';
 import type { Config } from '../../config.js';
 import { Pseudonyms } from '../../storage/encryption/pseudonym.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -30,7 +32,9 @@ export interface ServedPrediction {
   latencyMs: number;
 }
 
+/** How long a model's routes are used without a read: a second, or a minute while changes are announced. */
 const ROUTES_TTL_MS = 1000;
+const ANNOUNCED_ROUTES_TTL_MS = 60_000;
 const MAX_INPUTS = 1000;
 
 /**
@@ -38,13 +42,17 @@ const MAX_INPUTS = 1000;
  * when one is given), the primary the rest. Models are loaded once per version and kept warm.
  */
 @Injectable()
-export class ServingService implements OnModuleDestroy {
+export class ServingService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('Serving');
   /** Command models' serving processes, one per served version, kept warm between calls. */
   private readonly commands = new CommandServers();
   private readonly models = new Map<string, Loading<ServedModel>>();
   /** Keyed hashes for sensitive categorical features in the log; without encryption keys they are dropped. */
   private readonly pseudonyms: Pseudonyms | null;
   private readonly routes = new Map<string, Loading<Routes> & { at: number }>();
+  /** While deployment changes are announced (LISTEN), routes live a minute; otherwise a second. */
+  private routesTtl = ROUTES_TTL_MS;
+  private unlisten: (() => Promise<void>) | null = null;
 
   constructor(
     @Inject(REPOSITORIES) private readonly repos: Repositories,
@@ -52,8 +60,24 @@ export class ServingService implements OnModuleDestroy {
     private readonly log: PredictionLog,
     private readonly metrics: MetricsService,
     @Inject(CONFIG) config: Config,
+    @Inject(DATABASE) private readonly database: Database,
   ) {
     this.pseudonyms = config.encryption ? new Pseudonyms(config.encryption.keyring) : null;
+  }
+
+  /**
+   * Listens for deployment changes: each one drops every cached route (a change is rare; a model's routes are one
+   * read), as does every (re)connection of the listener, since what changed while it was down is unknown.
+   */
+  async onModuleInit(): Promise<void> {
+    try {
+      this.unlisten = await this.database.listen(CHANNELS.deployments, () => this.routes.clear(), () => {
+        this.routes.clear();
+        this.routesTtl = ANNOUNCED_ROUTES_TTL_MS;
+      });
+    } catch (error) {
+      this.logger.warn(`deployment changes are not announced to this process (${(error as Error).message}); routes are read again every second`);
+    }
   }
 
   /**
@@ -130,8 +154,9 @@ export class ServingService implements OnModuleDestroy {
     return { predictionId, label };
   }
 
-  onModuleDestroy(): void {
+  async onModuleDestroy(): Promise<void> {
     this.commands.stopAll();
+    await this.unlisten?.().catch(() => undefined);
   }
 
   private async predictWith(artifact: ModelArtifact, rows: Row[]): Promise<Predictions> {
@@ -147,16 +172,19 @@ export class ServingService implements OnModuleDestroy {
     return { ...this.log.stats, pending: this.log.pending };
   }
 
-  /** The model's production routes when read less than a second ago, or nothing. */
+  /** The model's production routes when read within their time to live and unchanged since, or nothing. */
   private warmRoutes(modelName: string): Routes | undefined {
     const cached = this.routes.get(modelName);
-    return cached && Date.now() - cached.at < ROUTES_TTL_MS ? cached.value : undefined;
+    return cached && Date.now() - cached.at < this.routesTtl ? cached.value : undefined;
   }
 
-  /** The model's production routes, read at most once a second. */
+  /**
+   * The model's production routes, read at most once per time to live. A read is cached as it starts, so a change
+   * announced while it is under way drops it, and the next request reads again.
+   */
   private async productionOf(modelName: string): Promise<Routes> {
     const cached = this.routes.get(modelName);
-    if (cached && Date.now() - cached.at < ROUTES_TTL_MS) return await cached.promise;
+    if (cached && Date.now() - cached.at < this.routesTtl) return await cached.promise;
     const entry = { ...loading(this.repos.registry.history(modelName, new Date()).then((rows) => routesOf(rows.filter((d) => d.stage === 'production')))), at: Date.now() };
     this.routes.set(modelName, entry);
     const current = await entry.promise;

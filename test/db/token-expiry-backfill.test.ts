@@ -70,7 +70,7 @@ describe.each(['default', 'pglite'] as const)('tokens from before expiry, on the
     // The release before this one: tokens expire unless asked not to, and rotate.
     await migrateThrough(database, '0022_projection_fence');
     const config = testConfig();
-    const tokens = new TokensService(repos, new RefusalLimiter(config), new RefusalAudit(repos, config));
+    const tokens = new TokensService(repos, new RefusalLimiter(config), new RefusalAudit(repos, config), database);
     const admin = { name: 'admin@example.com', role: 'admin' as const };
     await repos.access.revokeToken(ids.revoked!, 'admin@example.com');
     ids.rotatedSuccessor = (await tokens.rotate({ id: ids.rotated! }, admin)).row.id;

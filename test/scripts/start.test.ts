@@ -3,8 +3,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { PROJECT_ROOT } from '../../paths.js';
+import { createTestDatabase } from '../support/database.js';
 import { eventually } from '../support/pipelines.js';
 // @ts-expect-error: plain ESM helper shared with `npm start`, without type declarations
 import { freePort } from '../../scripts/lib.mjs';
@@ -134,6 +135,30 @@ describe('npm start after a crash', () => {
       expect(server.listening).toBe(true);
     } finally {
       server.close();
+    }
+  });
+
+  it.skipIf(!inject('postgresAdminUrl'))('on PostgreSQL, runs the data plane on a port of its own beside the API, and stops it with the rest', { timeout: 180_000 }, async () => {
+    const database = await createTestDatabase();
+    const servingPort = await freePort();
+    try {
+      // The Temporal server the tests share: this start runs only the app and the data plane.
+      const launched = launch({ DATABASE_URL: database.url!, TEMPORAL_ADDRESS: inject('temporalAddress'), CUSTODY_SERVING_PORT: String(servingPort), CUSTODY_SERVING_PROCESSES: '2', CUSTODY_DATA_DIR: path.join(dataDir, 'postgres') });
+      await healthy(launched);
+      const refused = await eventually(
+        () => fetch(`http://127.0.0.1:${servingPort}/v1/models/iris/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"inputs":[{}]}' }).then((r) => r.status, () => 0),
+        (status) => status === 401,
+        60_000,
+      );
+      expect(refused).toBe(401);
+      expect(launched.output().match(/custody serving: predictions at /g)).toHaveLength(2);
+      const serving = JSON.parse(readFileSync(path.join(dataDir, 'postgres', 'run', 'serving.json'), 'utf8')) as { pid: number };
+      launched.child.kill('SIGTERM');
+      expect(await launched.exited).toBe(0);
+      expect(isAlive(serving.pid)).toBe(false);
+      expect(await fetch(`http://127.0.0.1:${servingPort}/v1/models/iris/predict`, { method: 'POST' }).then(() => 'answered', () => 'closed')).toBe('closed');
+    } finally {
+      await database.close();
     }
   });
 });

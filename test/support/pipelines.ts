@@ -33,13 +33,13 @@ export async function startPipelineWorkflow(
 }
 
 /** Polls `read` until it returns a value that passes `ok`, or fails after `timeoutMs`. */
-export async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+export async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 30_000, intervalMs = 200): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T;
   do {
     last = await read();
     if (ok(last)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
   } while (Date.now() < deadline);
   throw new Error(`condition not reached within ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
 }
