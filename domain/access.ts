@@ -25,6 +25,7 @@ export const MUTATION_ROLES = {
   deleteSchedule: ['submitter'],
   retrainModel: ['submitter'],
   scoreDataset: ['submitter'],
+  cancelScoringJob: ['submitter'],
   createWebhook: ['admin'],
   disableWebhook: ['admin'],
   createToken: ['admin'],

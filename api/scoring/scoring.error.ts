@@ -1,6 +1,6 @@
 import { DomainError, type FieldIssue, type PublicErrorCode } from '../errors/domain-error.js';
 
-export type ScoringErrorCode = 'INVALID_INPUT' | 'NOT_FOUND' | 'JOB_NOT_FOUND' | 'JOB_NOT_STARTED' | 'TEMPORAL_UNAVAILABLE';
+export type ScoringErrorCode = 'INVALID_INPUT' | 'NOT_FOUND' | 'JOB_NOT_FOUND' | 'JOB_NOT_STARTED' | 'JOB_NOT_RUNNING' | 'TEMPORAL_UNAVAILABLE';
 
 export class ScoringError extends DomainError<ScoringErrorCode> {
   readonly domain = 'scoring';
@@ -11,6 +11,8 @@ export class ScoringError extends DomainError<ScoringErrorCode> {
       case 'NOT_FOUND':
       case 'JOB_NOT_FOUND':
         return 'NOT_FOUND';
+      case 'JOB_NOT_RUNNING':
+        return 'CONFLICT';
       case 'JOB_NOT_STARTED':
       case 'TEMPORAL_UNAVAILABLE':
         return 'UNAVAILABLE';

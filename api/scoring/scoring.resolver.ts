@@ -8,7 +8,7 @@ import { DriftReport } from '../monitoring/models/drift-report.model.js';
 import { MonitoringService } from '../monitoring/monitoring.service.js';
 import { ModelVersion } from '../registry/models/model.model.js';
 import { toModelVersionModel } from '../registry/registry.service.js';
-import { ScoreDatasetInput, ScoringJobInput, ScoringJobsInput } from './dto/scoring.input.js';
+import { CancelScoringJobInput, ScoreDatasetInput, ScoringJobInput, ScoringJobsInput } from './dto/scoring.input.js';
 import { ScoringJob, ScoringJobConnection } from './models/scoring-job.model.js';
 import { ScoringService } from './scoring.service.js';
 
@@ -25,6 +25,12 @@ export class ScoringResolver {
   })
   async scoreDataset(@Args('input') input: ScoreDatasetInput, @CurrentCaller() caller: Caller): Promise<ScoringJob> {
     return await this.scoring.score(input, caller);
+  }
+
+  @Roles(...MUTATION_ROLES.cancelScoringJob)
+  @Mutation(() => ScoringJob, { description: 'Cancels a running scoring job: it ends cancelled, with no output registered. Answers the job as it was when asked.' })
+  async cancelScoringJob(@Args('input') input: CancelScoringJobInput, @CurrentCaller() caller: Caller): Promise<ScoringJob> {
+    return await this.scoring.cancel(input, caller);
   }
 
   @Query(() => ScoringJob)

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { startRecordedScoring } from '../../clients/scoring.js';
 import type { Config } from '../../config.js';
 import type { Repositories } from '../../db/repositories/index.js';
@@ -12,7 +12,8 @@ import { decodeCursor, pageOf, pageSize } from '../common/pagination.js';
 import { temporalUiLink } from '../common/temporal-ui.js';
 import { isUuid } from '../common/validate.js';
 import { CONFIG, REPOSITORIES, TEMPORAL_CLIENT } from '../core/tokens.js';
-import type { ScoreDatasetInput, ScoringJobsInput } from './dto/scoring.input.js';
+import type { CancelScoringJobInput, ScoreDatasetInput, ScoringJobsInput } from './dto/scoring.input.js';
+import { auditRequest } from '../common/audit.js';
 import { ScoringJobStatus, type ScoringJob, type ScoringJobConnection } from './models/scoring-job.model.js';
 import { ScoringError } from './scoring.error.js';
 
@@ -57,6 +58,24 @@ export class ScoringService {
     const row = await this.repos.scoring.get(id);
     if (!row) throw new ScoringError('JOB_NOT_FOUND', `No scoring job has id ${id}`);
     return this.toModel(row);
+  }
+
+  /**
+   * Asks a running job's workflow to cancel: chunks being scored see it on their next heartbeat, and the job ends
+   * `cancelled`, with no output registered. The job's record changes when its workflow ends, not here.
+   */
+  async cancel(input: CancelScoringJobInput, caller: Caller): Promise<ScoringJob> {
+    const job = await this.job(input.id);
+    if (input.reason && input.reason.length > 500) throw ScoringError.field('INVALID_INPUT', 'input.reason', 'must be at most 500 characters');
+    if (job.status !== ScoringJobStatus.running) throw new ScoringError('JOB_NOT_RUNNING', `Scoring job ${job.id} is ${job.status}; only a running job can be cancelled`);
+    try {
+      await this.temporal.workflow.getHandle(job.workflowId).cancel();
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) throw new ScoringError('JOB_NOT_RUNNING', `Scoring job ${job.id} is no longer running`);
+      throw new ScoringError('TEMPORAL_UNAVAILABLE', `The cancellation could not be delivered: ${(error as Error).message}`);
+    }
+    await auditRequest(this.repos, caller, { action: 'scoring.cancel_requested', subjectType: 'scoring_job', subjectId: job.id, payload: { reason: input.reason ?? null } });
+    return job;
   }
 
   async jobs(input: ScoringJobsInput): Promise<ScoringJobConnection> {

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import type { Ctx } from '../context.js';
 import { CliError, EXIT, wholeNumber, type ExitCode } from '../exit.js';
-import { SCORE_DATASET, SCORING_JOB, SCORING_JOBS } from '../graphql/operations.js';
-import type { ScoreDatasetInput, ScoreDatasetMutation, ScoringJobDetailFragment, ScoringJobQuery, ScoringJobsQuery, ScoringJobsQueryVariables, ScoringJobStatus } from '../graphql/types.js';
+import { CANCEL_SCORING_JOB, SCORE_DATASET, SCORING_JOB, SCORING_JOBS } from '../graphql/operations.js';
+import type { CancelScoringJobMutation, ScoreDatasetInput, ScoreDatasetMutation, ScoringJobDetailFragment, ScoringJobQuery, ScoringJobsQuery, ScoringJobsQueryVariables, ScoringJobStatus } from '../graphql/types.js';
 import { duration, num, print, table } from '../output.js';
 import { timeoutOf } from './runs.js';
 
@@ -68,6 +68,17 @@ export function registerScoringCommands(program: Command, ctx: () => Ctx): void 
       const c = ctx();
       const { scoringJob } = await c.api().request<ScoringJobQuery, { id: string }>(SCORING_JOB, { id });
       print(c.out, scoringJob, () => jobTable(c, [scoringJob]));
+    });
+  jobs
+    .command('cancel')
+    .description('cancel a running scoring job: it ends cancelled, with no output registered')
+    .argument('<job>', 'the job id')
+    .option('--reason <text>', 'why, for the audit history')
+    .action(async (id: string, opts: { reason?: string }) => {
+      const c = ctx();
+      const { cancelScoringJob } = await c.api().request<CancelScoringJobMutation, { id: string; reason?: string }>(CANCEL_SCORING_JOB, { id, reason: opts.reason });
+      c.err(`asked scoring job ${cancelScoringJob.id} to cancel; \`custody scoring get ${cancelScoringJob.id}\` shows when it has`);
+      print(c.out, cancelScoringJob, () => jobTable(c, [cancelScoringJob]));
     });
 }
 

@@ -702,6 +702,15 @@ export const SCORE_DATASET = /* GraphQL */ `
   }
 `;
 
+export const CANCEL_SCORING_JOB = /* GraphQL */ `
+  ${SCORING_JOB_FIELDS}
+  mutation CancelScoringJob($id: ID!, $reason: String) {
+    cancelScoringJob(input: { id: $id, reason: $reason }) {
+      ...ScoringJobDetail
+    }
+  }
+`;
+
 export const SCORING_JOB = /* GraphQL */ `
   ${SCORING_JOB_FIELDS}
   query ScoringJob($id: ID!) {

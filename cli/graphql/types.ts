@@ -411,6 +411,14 @@ export type ScoreDatasetMutationVariables = Exact<{
 
 export type ScoreDatasetMutation = { scoreDataset: { id: string, status: ScoringJobStatus, model: string, outputDataset: string, chunksTotal: number | null, chunksDone: number, rows: number | null, scored: number | null, rejected: number | null, rejectsSha256: string | null, requestedBy: string, scheduleId: string | null, createdAt: string, finishedAt: string | null, workflowId: string, temporalUiUrl: string, modelVersion: { version: number } | null, inputDatasetVersion: { datasetName: string, version: number } | null, outputDatasetVersion: { id: string, datasetName: string, version: number, sha256: string } | null, driftReport: { id: string, status: string, rows: number, driftedFeatures: Array<string> } | null, error: { type: string, message: string } | null } };
 
+export type CancelScoringJobMutationVariables = Exact<{
+  id: string | number;
+  reason?: string | null | undefined;
+}>;
+
+
+export type CancelScoringJobMutation = { cancelScoringJob: { id: string, status: ScoringJobStatus, model: string, outputDataset: string, chunksTotal: number | null, chunksDone: number, rows: number | null, scored: number | null, rejected: number | null, rejectsSha256: string | null, requestedBy: string, scheduleId: string | null, createdAt: string, finishedAt: string | null, workflowId: string, temporalUiUrl: string, modelVersion: { version: number } | null, inputDatasetVersion: { datasetName: string, version: number } | null, outputDatasetVersion: { id: string, datasetName: string, version: number, sha256: string } | null, driftReport: { id: string, status: string, rows: number, driftedFeatures: Array<string> } | null, error: { type: string, message: string } | null } };
+
 export type ScoringJobQueryVariables = Exact<{
   id: string | number;
 }>;

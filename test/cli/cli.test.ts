@@ -236,6 +236,8 @@ describe('the custody CLI', () => {
     const job = JSON.parse(scored.stdout) as { status: string; chunksTotal: number; scored: number; rejected: number; outputDatasetVersion: { datasetName: string; version: number } };
     expect(job).toMatchObject({ status: 'succeeded', chunksTotal: 2, scored: 150, rejected: 0, outputDatasetVersion: { datasetName: 'cli-approved-scores', version: 1 } });
     expect(scored.stderr).toMatch(/job \S+: succeeded, 2 of 2 chunks scored\n$/);
+    const cancelled = await run(['scoring', 'cancel', (job as unknown as { id: string }).id]);
+    expect([cancelled.code, cancelled.stderr]).toEqual([1, `custody: Scoring job ${(job as unknown as { id: string }).id} is succeeded; only a running job can be cancelled (CONFLICT)\n`]);
 
     const file = path.join(work, 'odd-flowers.csv');
     writeFileSync(file, 'sepal_length,sepal_width,petal_length,petal_width\n' + Array.from({ length: 120 }, (_, i) => `5.1,3.5,${i % 20 === 0 ? 'long' : '1.4'},0.2`).join('\n') + '\n');

@@ -239,6 +239,7 @@ describe('the web console', () => {
     // Status and progress read together, from one rendering of the page.
     const [status, partway] = await page.locator('[data-testid="scoring-status"], [data-testid="chunks-done"]').allTextContents();
     expect([status, Number(/^\d+/.exec(partway!)![0]) < 60]).toEqual(['running', true]);
+    expect(await page.getByRole('button', { name: 'Cancel job' }).count()).toBe(1);
     await screenshot(page, 'scoring-job-running');
     await expect.poll(() => page.getByTestId('scoring-status').textContent(), { timeout: 90_000 }).toBe('succeeded');
     expect(await progress()).toBe(60);
@@ -248,6 +249,7 @@ describe('the web console', () => {
     expect(await page.getByTestId('report-rejected').textContent()).toBe('0');
     expect(await page.getByTestId('report-chunks').textContent()).toBe('60');
     expect(await page.getByTestId('rejects-sha').count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Cancel job' }).count()).toBe(0);
     // Asked for from the form: the drift report of the 6,000 scored rows, linked to its page.
     expect(await page.getByTestId('scoring-drift').textContent()).toMatch(/^(ok|drift) over a sample of 6000 rows/);
     expect(await page.getByTestId('scoring-drift').getByRole('link').getAttribute('href')).toMatch(/^\/monitoring\/reports\/[0-9a-f-]{36}$/);

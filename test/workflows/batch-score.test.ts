@@ -216,4 +216,24 @@ describe('batch scoring', () => {
     expect(Object.keys(output[0]!)).toEqual(['row', 'prediction', 'probability_setosa', 'probability_versicolor', 'probability_virginica', 'model_version']);
     expect(new Set(output.map((r) => r.probability_setosa))).toEqual(new Set(['']));
   });
+
+  it('cancels a running job: its chunks stop, it ends cancelled with nothing registered, and the request is audited', { timeout: 180_000 }, async () => {
+    await release('slow-mean', (s) => {
+      s.training = { trainer: 'command', command: ['node', 'test/fixtures/nearest-mean-model.mjs'], params: { delayMs: 300 } };
+      s.evaluation = { primaryMetric: 'accuracy', thresholds: {}, champion: { enabled: false } };
+    });
+    const started = (await score({ model: 'slow-mean', dataset: 'to-score', chunkRows: 100, parallelism: 1 })).data!.scoreDataset;
+    const job = (id: string) => stack.api.gql<{ scoringJob: Job }>(`query($id: ID!) { scoringJob(input: { id: $id }) { ${JOB_FIELDS} } }`, { id }).then((r) => r.data!.scoringJob);
+    await eventually(() => job(started.id), (j) => j.chunksDone >= 1, 60_000);
+    const cancel = (as?: string) => stack.api.gql<{ cancelScoringJob: { id: string } }>('mutation($id: ID!) { cancelScoringJob(input: { id: $id, reason: "wrong data" }) { id } }', { id: started.id }, as ? { as } : {});
+    expect((await cancel('viewer@example.com')).errors![0]!.extensions!.code).toBe('FORBIDDEN');
+    expect((await cancel()).errors).toBeUndefined();
+    const ended = await finished(started.id);
+    expect([ended.status, ended.outputDatasetVersion]).toEqual(['cancelled', null]);
+    expect(ended.chunksDone).toBeLessThan(11);
+    const again = await cancel();
+    expect(again.errors![0]).toMatchObject({ message: `Scoring job ${started.id} is cancelled; only a running job can be cancelled`, extensions: { code: 'CONFLICT' } });
+    const trail = await stack.api.gql<{ auditTrail: { nodes: { action: string; actor: string; payload: { reason?: string } }[] } }>('query($id: String!) { auditTrail(input: { subjectId: $id }) { nodes { action actor payload } } }', { id: started.id });
+    expect(trail.data!.auditTrail.nodes.map((e) => `${e.actor} ${e.action}`).sort()).toEqual(['engineer@example.com scoring.cancel_requested', 'engineer@example.com scoring.started', 'system:scoring scoring.cancelled']);
+  });
 });

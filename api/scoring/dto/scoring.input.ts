@@ -22,6 +22,12 @@ export class ScoringJobInput {
 }
 
 @InputType()
+export class CancelScoringJobInput {
+  @Field(() => ID) id!: string;
+  @Field({ nullable: true, description: 'Why, for the audit history.' }) reason?: string;
+}
+
+@InputType()
 export class ScoringJobsInput {
   @Field({ nullable: true, description: 'Only this model’s jobs.' }) model?: string;
   @Field(() => Int, { nullable: true, description: 'Page size, 1 to 100; 20 when omitted.' }) first?: number;

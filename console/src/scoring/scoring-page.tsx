@@ -1,5 +1,5 @@
 import { useCallback } from 'react';
-import { useQuery } from 'urql';
+import { useMutation, useQuery } from 'urql';
 import { Link } from 'wouter';
 import { refusalOf } from '../graphql/client';
 import { graphql } from '../graphql/generated';
@@ -8,6 +8,7 @@ import { useLiveRefresh } from '../graphql/live';
 import { ErrorNote } from '../ui/error-note';
 import { formatDuration, formatTime } from '../ui/format';
 import { Status } from '../ui/status';
+import { useSession } from '../session/session';
 
 const ScoringJobDoc = graphql(`
   query ScoringJob($id: ID!) {
@@ -57,6 +58,14 @@ const ScoringJobDoc = graphql(`
   }
 `);
 
+const CancelScoringJob = graphql(`
+  mutation CancelScoringJobFromConsole($id: ID!) {
+    cancelScoringJob(input: { id: $id, reason: "cancelled from the console" }) {
+      id
+    }
+  }
+`);
+
 type Job = ScoringJobQuery['scoringJob'];
 
 /** One scoring job: who asked for what, its chunks as they are scored, and what it came to. */
@@ -81,11 +90,31 @@ export function ScoringPage({ id }: { id: string }) {
           </a>{' '}
           · <Link href={`/lineage/${job.id}`}>Lineage of this job</Link>
         </p>
+        <CancelAction job={job} onCancelled={refresh} />
         {job.error && <ErrorNote message={`${job.error.type}: ${job.error.message}`} />}
       </header>
       <ChunksProgress job={job} />
       {job.status !== 'running' && job.rows !== null && job.rows !== undefined && <JobReport job={job} />}
     </article>
+  );
+}
+
+/** Cancel, for a running job and a role that may: chunks stop at their next heartbeat and nothing is registered. */
+function CancelAction({ job, onCancelled }: { job: Job; onCancelled(): void }) {
+  const { may } = useSession();
+  const [cancelled, cancel] = useMutation(CancelScoringJob);
+  if (job.status !== 'running' || !may('cancelScoringJob')) return null;
+  const onCancel = async () => {
+    if (!window.confirm(`Cancel scoring job ${job.id}? No output is registered.`)) return;
+    if ((await cancel({ id: job.id })).data) onCancelled();
+  };
+  return (
+    <div className="actions">
+      <button type="button" className="danger" onClick={() => void onCancel()} disabled={cancelled.fetching}>
+        Cancel job
+      </button>
+      {cancelled.error && <ErrorNote {...refusalOf(cancelled.error)} />}
+    </div>
   );
 }
 
