@@ -10,6 +10,7 @@ import { driftBench, driftSection } from './drift.js';
 import { lineageBench, lineageSection } from './lineage.js';
 import { codecSection, codecStepCost, stepOverhead, stepsSection } from './orchestration.js';
 import { machineLine, writeReport } from './report.js';
+import { scoringBench, scoringSection } from './scoring.js';
 import { searchBench, searchSection } from './search.js';
 import { securityBench, securitySection } from './security.js';
 import { servingBench, servingSection } from './serving.js';
@@ -18,7 +19,7 @@ import { probePipeline, throughputBench, throughputSection } from './throughput.
 import { trainingBench, trainingSection } from './training.js';
 
 /** The benchmarks in BENCHMARKS.md's order (they run in the order `main` gives). */
-const BENCHMARKS = ['steps', 'codec', 'throughput', 'lineage', 'serving', 'drift', 'training', 'search', 'command-serving', 'security', 'console'] as const;
+const BENCHMARKS = ['steps', 'codec', 'throughput', 'lineage', 'serving', 'drift', 'training', 'scoring', 'search', 'command-serving', 'security', 'console'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 /** Those that share one database, worker and client; the worker stops before `security`. */
 const ON_THE_STACK: readonly Benchmark[] = ['steps', 'codec', 'throughput', 'serving', 'security', 'console', 'lineage'];
@@ -63,9 +64,15 @@ async function main() {
   installRuntime({ logLevel: 'warn' });
   const want = chosen(process.argv);
   const sections = new Map<Benchmark, string>();
-  const database = ON_THE_STACK.some((b) => want.has(b)) ? await onTheStack(want, sections) : 'none';
+  let database = ON_THE_STACK.some((b) => want.has(b)) ? await onTheStack(want, sections) : 'none';
   if (want.has('drift')) sections.set('drift', driftSection(await driftBench()));
   if (want.has('training')) sections.set('training', trainingSection(await trainingBench()));
+  // Its own database and worker processes (the training pool's, counted and measured), after the shared stack has stopped.
+  if (want.has('scoring')) {
+    const scoring = await scoringBench(process.env.TEMPORAL_ADDRESS!, process.env.CUSTODY_BENCH_TEMPORAL_PID ? Number(process.env.CUSTODY_BENCH_TEMPORAL_PID) : undefined);
+    sections.set('scoring', scoringSection(scoring));
+    if (database === 'none' && !('skipped' in scoring)) database = 'PostgreSQL';
+  }
   if (want.has('search')) sections.set('search', searchSection(searchBench()));
   if (want.has('command-serving')) sections.set('command-serving', commandServingSection(await commandServingBench()));
   const ordered = BENCHMARKS.filter((b) => sections.has(b)).map((b) => sections.get(b)!);

@@ -36,7 +36,8 @@ export function smallSpec(name: string): PipelineSpec {
   return parsed.spec;
 }
 
-async function openBenchDatabase(): Promise<{ database: Database; kind: string; drop: () => Promise<void> }> {
+/** A fresh database of the bench's own, dropped by `drop`; its `url` when it is PostgreSQL, which other processes can reach. */
+export async function openBenchDatabase(): Promise<{ database: Database; kind: string; url?: string; drop: () => Promise<void> }> {
   const admin = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const sql = postgres(admin, { max: 1, connect_timeout: 3, onnotice: () => {} });
   try {
@@ -51,7 +52,7 @@ async function openBenchDatabase(): Promise<{ database: Database; kind: string; 
       await sql.unsafe(`drop database ${name} with (force)`);
       await sql.end();
     };
-    return { database, kind: 'PostgreSQL', drop };
+    return { database, kind: 'PostgreSQL', url: url.toString(), drop };
   } catch {
     await sql.end({ timeout: 1 });
     const database = await openDatabase({ kind: 'pglite' });

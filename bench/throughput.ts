@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import { processCpuMs, processTree } from './processes.js';
 import { smallSpec, type Stack } from './stack.js';
 import { ms, stats, type Stats } from './timing.js';
 import { pipelineStart } from '../domain/pipeline/start.js';
@@ -12,38 +13,8 @@ const PIPELINES = 16;
 const ROUNDS = 4;
 /** The activities a small pipeline scheduled when the throughput goal was set, its projection writes among them. */
 const ACTIVITIES_WHEN_GOAL_SET = 23;
-/** Linux's clock ticks a second, the unit of /proc/<pid>/stat's CPU times. */
-const CLOCK_TICKS = 100;
-
 const KINDS = ['pipelines', 'work', 'floor', 'floorAtGoal'] as const;
 type Kind = (typeof KINDS)[number];
-
-/** CPU milliseconds a process has used, from /proc (0 where there is none to read). */
-function processCpuMs(pid: number, withExitedChildren = false): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]) + (withExitedChildren ? Number(fields[13]) + Number(fields[14]) : 0);
-    return (ticks * 1000) / CLOCK_TICKS;
-  } catch {
-    return 0;
-  }
-}
-
-/** A process and its descendants (the dev server runs under a guard process that stops it with the bench). */
-function processTree(pid: number): number[] {
-  const tree = [pid];
-  for (let i = 0; i < tree.length; i++) {
-    try {
-      for (const task of readdirSync(`/proc/${tree[i]}/task`)) {
-        const children = readFileSync(`/proc/${tree[i]}/task/${task}/children`, 'utf8').trim();
-        if (children) tree.push(...children.split(' ').map(Number));
-      }
-    } catch {
-      // gone already
-    }
-  }
-  return tree;
-}
 
 /**
  * CPU milliseconds of PostgreSQL on this machine (the bench's database is one of its databases): its live

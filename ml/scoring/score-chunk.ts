@@ -21,6 +21,20 @@ export interface ChunkScoring {
   commands?: CommandServers;
   signal?: AbortSignal;
   onProgress?: (rows: number) => void;
+  /** Filled in, when given, with where the chunk's time went (the benchmark asks; the activity does not). */
+  phases?: ChunkPhases;
+}
+
+/** A chunk's time by phase, in milliseconds: it adds to what the object holds. */
+export interface ChunkPhases {
+  /** Reading and parsing the rows, and checking each against the model's features. */
+  readMs: number;
+  /** Inside the model, as `scoreMs`. */
+  scoreMs: number;
+  /** Formatting the scores and writing them to the part's file. */
+  writeMs: number;
+  /** Storing the parts by their content. */
+  storeMs: number;
 }
 
 /**
@@ -32,11 +46,14 @@ export async function scoreChunk(deps: ChunkScoring, job: ResolvedScoringJob, co
   return await withPrivateDir('score', async (dir) => {
     const parts = { scores: path.join(dir, 'scores'), rejects: path.join(dir, 'rejects') };
     const out = { scores: createWriteStream(parts.scores), rejects: createWriteStream(parts.rejects) };
+    const lap = lapper(deps.phases);
     try {
-      const counts = await scoreRows(deps, job, readRowRange(inputFile, job.format, { start: chunk.startByte, end: chunk.endByte, columns }), chunk.firstRow, out);
+      const counts = await scoreRows(deps, job, readRowRange(inputFile, job.format, { start: chunk.startByte, end: chunk.endByte, columns }), chunk.firstRow, out, lap);
       await Promise.all([close(out.scores), close(out.rejects)]);
+      lap('writeMs');
       const scores = await deps.store.putFile(parts.scores);
       const rejects = counts.rejected > 0 ? await deps.store.putFile(parts.rejects) : null;
+      lap('storeMs');
       return { index: chunk.index, rows: counts.scored + counts.rejected, scored: counts.scored, rejected: counts.rejected, partSha256: scores.sha256, rejectsSha256: rejects?.sha256 ?? null, scoreMs: counts.scoreMs };
     } finally {
       out.scores.destroy();
@@ -45,7 +62,7 @@ export async function scoreChunk(deps: ChunkScoring, job: ResolvedScoringJob, co
   });
 }
 
-async function scoreRows(deps: ChunkScoring, job: ResolvedScoringJob, rows: AsyncIterable<Row>, firstRow: number, out: { scores: WriteStream; rejects: WriteStream }) {
+async function scoreRows(deps: ChunkScoring, job: ResolvedScoringJob, rows: AsyncIterable<Row>, firstRow: number, out: { scores: WriteStream; rejects: WriteStream }, lap: Lap) {
   const { artifact } = deps;
   const writer = new ScoreWriter(job.format, outputColumns(job.idColumns, artifact.classes), job.idColumns, job.version, artifact.classes);
   const sensitive = new Set(job.sensitiveFeatures);
@@ -56,7 +73,9 @@ async function scoreRows(deps: ChunkScoring, job: ResolvedScoringJob, rows: Asyn
     const started = performance.now();
     const predictions = await predictRows(deps.store, artifact, batch.rows, deps.signal, deps.commands);
     counts.scoreMs += performance.now() - started;
+    lap('scoreMs');
     await write(out.scores, writer.lines(batch.numbers, batch.ids, predictions));
+    lap('writeMs');
     counts.scored += batch.rows.length;
     batch.numbers = [];
     batch.ids = [];
@@ -67,12 +86,14 @@ async function scoreRows(deps: ChunkScoring, job: ResolvedScoringJob, rows: Asyn
   for await (const input of rows) {
     deps.signal?.throwIfAborted();
     const checked = checkInput(input, artifact, sensitive, { emptyIsMissing: true });
+    lap('readMs');
     if (checked.ok) {
       batch.numbers.push(number);
       batch.ids.push(input);
       batch.rows.push(checked.row);
     } else {
       await write(out.rejects, rejectLine(number, checked.feature === null ? checked.reason : `${checked.feature} ${checked.reason}`));
+      lap('writeMs');
       counts.rejected++;
     }
     number++;
@@ -80,6 +101,19 @@ async function scoreRows(deps: ChunkScoring, job: ResolvedScoringJob, rows: Asyn
   }
   await flush();
   return counts;
+}
+
+type Lap = (phase: keyof ChunkPhases) => void;
+
+/** Adds the time since the last lap to `phase`; nothing at all when no one asked for phases. */
+function lapper(phases: ChunkPhases | undefined): Lap {
+  if (!phases) return () => {};
+  let last = performance.now();
+  return (phase) => {
+    const now = performance.now();
+    phases[phase] += now - last;
+    last = now;
+  };
 }
 
 /** Writes text, waiting when the stream's buffer is full: memory stays flat however large the chunk. */
