@@ -4,45 +4,62 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../paths.js';
 
-// Worker processes as operators run them (the compiled `npm run worker` entry point, one pool each), and what
+// Worker and serving processes as operators run them (the compiled `npm run worker` and `npm run serving`), and what
 // processes use, read from /proc: CPU, resident memory, and the machine's load from everything else.
 
 /** Linux's clock ticks a second, the unit of /proc's CPU times. */
 const CLOCK_TICKS = 100;
 
-export interface WorkerProcess {
+export interface StartedProcess {
   pid: number;
   /** Stops it as an operator would (SIGTERM: in-flight activities finish), and waits for it to exit. */
   stop(): Promise<void>;
 }
 
 /** Starts a worker process serving `pool` with `env`; resolves once it polls. */
-export async function startWorkerProcess(env: Record<string, string>, pool: 'orchestration' | 'training'): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'dist', 'worker', 'main.js')], {
+export function startWorkerProcess(env: Record<string, string>, pool: 'orchestration' | 'training'): Promise<StartedProcess> {
+  return startProcess([path.join(PROJECT_ROOT, 'dist', 'worker', 'main.js')], { ...env, WORKER_TASK_QUEUES: pool }, (output) => output.includes('polling task queue'));
+}
+
+/** Starts the data plane (`npm run serving`) with `env` and `processes` processes; resolves once each listens. */
+export function startServingProcesses(env: Record<string, string>, processes: number): Promise<StartedProcess> {
+  const ready = (output: string) => (output.match(/custody serving: predictions at/g) ?? []).length >= processes;
+  return startProcess([path.join(PROJECT_ROOT, 'dist', 'serving', 'main.js')], { ...env, CUSTODY_SERVING_PROCESSES: String(processes) }, ready);
+}
+
+/** Starts the bare node:http baseline (bench/bare-http.ts) on `port` with `processes` processes. */
+export function startBareProcesses(port: number, processes: number): Promise<StartedProcess> {
+  return startProcess([path.join(PROJECT_ROOT, 'dist', 'bench', 'bare-http.js'), String(port), String(processes)], {}, (output) => output.includes('listening'));
+}
+
+/** Starts `node args…` in a process group of its own; resolves once its output satisfies `ready`. */
+async function startProcess(args: string[], env: Record<string, string>, ready: (output: string) => boolean): Promise<StartedProcess> {
+  const child = spawn(process.execPath, args, {
     cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH!, LOG_LEVEL: 'warn', ...env, WORKER_TASK_QUEUES: pool },
+    env: { PATH: process.env.PATH!, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
-    // Its own process group, so that stopping it reaches the training threads and serving processes it started.
+    // Its own process group, so that stopping it reaches the threads and processes it started.
     detached: true,
   });
-  await polling(child);
+  await started(child, ready);
   return { pid: child.pid!, stop: () => stopGroup(child) };
 }
 
-function polling(child: ChildProcess): Promise<void> {
+function started(child: ChildProcess, ready: (output: string) => boolean): Promise<void> {
   let output = '';
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the worker process did not start: ${output}`)), 120_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
+    const timer = setTimeout(() => reject(new Error(`the process did not start: ${output}`)), 120_000);
+    const read = (chunk: Buffer) => {
       output = `${output}${chunk.toString()}`.slice(-20_000);
-      if (!output.includes('polling task queue')) return;
+      if (!ready(output)) return;
       clearTimeout(timer);
       resolve();
-    });
-    child.stderr!.on('data', (chunk: Buffer) => (output = `${output}${chunk.toString()}`.slice(-20_000)));
+    };
+    child.stdout!.on('data', read);
+    child.stderr!.on('data', read);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`the worker process exited with ${code}: ${output}`));
+      reject(new Error(`the process exited with ${code}: ${output}`));
     });
   });
 }
@@ -119,6 +136,26 @@ export function processTree(pid: number): number[] {
   return tree;
 }
 
+/**
+ * CPU milliseconds of PostgreSQL on this machine (the bench's database is one of its databases): its live
+ * processes, and for its server process also the backends that have exited, which it reaped.
+ */
+export function postgresCpuMs(): number {
+  let total = 0;
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/comm`, 'utf8').trim() !== 'postgres') continue;
+      const parent = Number(readFileSync(`/proc/${name}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+      const server = readFileSync(`/proc/${parent}/comm`, 'utf8').trim() !== 'postgres';
+      total += processCpuMs(Number(name), server);
+    } catch {
+      // gone already
+    }
+  }
+  return total;
+}
+
 /** CPU milliseconds the whole machine has spent busy, over all its cores (/proc/stat). */
 function machineBusyMs(): number {
   const [, user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
@@ -127,20 +164,21 @@ function machineBusyMs(): number {
 
 /**
  * Measures, from now until `stop`, the cores the machine spent on processes other than `ours()` (the bench's
- * own): a benchmark's figures mean little if something else took its cores meanwhile.
+ * own) and the CPU milliseconds `alsoOursMs` counts (PostgreSQL's, say): a benchmark's figures mean little if
+ * something else took its cores meanwhile.
  */
-export function otherLoad(ours: () => number[]): { stop(): number } {
+export function otherLoad(ours: () => number[], alsoOursMs: () => number = () => 0): { stop(): number } {
   // This process also counts its children that have ended (Python's run, say): their CPU leaves /proc with them.
-  const cpu = () => machineBusyMs() - ours().reduce((total, pid) => total + processCpuMs(pid, pid === process.pid), 0);
+  const cpu = () => machineBusyMs() - ours().reduce((total, pid) => total + processCpuMs(pid, pid === process.pid), 0) - alsoOursMs();
   const [startCpu, startAt] = [cpu(), performance.now()];
   return { stop: () => Math.max(0, (cpu() - startCpu) / (performance.now() - startAt)) };
 }
 
 /** Waits, up to `maxMs`, until other processes take less than `cores` for two seconds; returns their load then. */
-export async function quietMachine(ours: () => number[], cores = 0.2, maxMs = 180_000): Promise<number> {
+export async function quietMachine(ours: () => number[], cores = 0.2, maxMs = 180_000, alsoOursMs?: () => number): Promise<number> {
   const started = performance.now();
   for (;;) {
-    const load = otherLoad(ours);
+    const load = otherLoad(ours, alsoOursMs);
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     const others = load.stop();
     if (others < cores || performance.now() - started > maxMs) return others;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { installRuntime } from '../worker/runtime.js';
 import { PROJECT_ROOT } from '../paths.js';
 import { commandServingBench, commandServingSection } from './command-serving.js';
+import { dataPlaneBench, dataPlaneSection } from './data-plane.js';
 import { consoleBench, consoleSection } from './console.js';
 import { driftBench, driftSection } from './drift.js';
 import { lineageBench, lineageSection } from './lineage.js';
@@ -19,10 +20,10 @@ import { probePipeline, throughputBench, throughputSection } from './throughput.
 import { trainingBench, trainingSection } from './training.js';
 
 /** The benchmarks in BENCHMARKS.md's order (they run in the order `main` gives). */
-const BENCHMARKS = ['steps', 'codec', 'throughput', 'lineage', 'serving', 'drift', 'training', 'scoring', 'search', 'command-serving', 'security', 'console'] as const;
+const BENCHMARKS = ['steps', 'codec', 'throughput', 'lineage', 'serving', 'data-plane', 'drift', 'training', 'scoring', 'search', 'command-serving', 'security', 'console'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 /** Those that share one database, worker and client; the worker stops before `security`. */
-const ON_THE_STACK: readonly Benchmark[] = ['steps', 'codec', 'throughput', 'serving', 'security', 'console', 'lineage'];
+const ON_THE_STACK: readonly Benchmark[] = ['steps', 'codec', 'throughput', 'serving', 'data-plane', 'security', 'console', 'lineage'];
 
 /** The benchmarks `--only a,b` (or `--only=a,b`) names; all of them without it. */
 function chosen(argv: string[]): Set<Benchmark> {
@@ -47,6 +48,10 @@ async function onTheStack(want: Set<Benchmark>, sections: Map<Benchmark, string>
     if (want.has('serving')) {
       if (!want.has('throughput')) await probePipeline(stack);
       sections.set('serving', servingSection(await servingBench({ config: stack.config, database: stack.database, temporal: stack.client, model: 'probe' }), stack.kind));
+    }
+    if (want.has('data-plane')) {
+      if (!want.has('throughput') && !want.has('serving')) await probePipeline(stack);
+      sections.set('data-plane', dataPlaneSection(await dataPlaneBench(stack, 'probe', serverPid)));
     }
     // With the worker stopped, the submissions made meanwhile are only accepted, not run.
     await stack.stopWorkers();

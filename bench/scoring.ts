@@ -26,7 +26,7 @@ import type { ArtifactStore } from '../storage/artifact-store.js';
 import { openArtifactStore } from '../storage/open-store.js';
 import { registerDatasetFile } from '../storage/register-dataset.js';
 import type { pipeline } from '../workflows/pipeline/pipeline.js';
-import { otherLoad, processTree, quietMachine, residentBytes, sampleResident, startWorkerProcess, type WorkerProcess } from './processes.js';
+import { otherLoad, processTree, quietMachine, residentBytes, sampleResident, startWorkerProcess, type StartedProcess } from './processes.js';
 import { featureNames, writeMatrix, writeTask } from './scoring-data.js';
 import { runScoringJob, type JobFigures } from './scoring-jobs.js';
 import { openBenchDatabase } from './stack.js';
@@ -99,7 +99,7 @@ interface Bench {
   repos: Repositories;
   store: ArtifactStore;
   client: Client;
-  processes: WorkerProcess[];
+  processes: StartedProcess[];
   versions: Map<Trainer, number>;
   /** The bench's own processes: this one and its children (the worker processes, Python), and the Temporal server. */
   ours: () => number[];

@@ -32,15 +32,23 @@ async function load(url: string, body: string, headers: Record<string, string>):
 
 const AUTOCANNON_CLI = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
 
+/** How a load from a process of its own is made: `rate` caps the requests a second over all connections. */
+export interface LoadShape {
+  connections: number;
+  seconds: number;
+  rate?: number;
+}
+
 /** The same load from autocannon's command line, in a process of its own (its JSON report read back). */
-function loadApart(url: string, body: string, headers: Record<string, string>): Promise<LoadFigure> {
+export function loadApart(url: string, body: string, headers: Record<string, string>, shape: LoadShape = { connections: CONNECTIONS, seconds: SECONDS }): Promise<LoadFigure & { answered: number }> {
   const headerArgs = Object.entries({ 'content-type': 'application/json', ...headers }).flatMap(([name, value]) => ['-H', `${name}=${value}`]);
-  const args = [AUTOCANNON_CLI, '-c', String(CONNECTIONS), '-d', String(SECONDS), '-m', 'POST', '-b', body, ...headerArgs, '-j', url];
+  const rate = shape.rate === undefined ? [] : ['-R', String(shape.rate)];
+  const args = [AUTOCANNON_CLI, '-c', String(shape.connections), '-d', String(shape.seconds), ...rate, '-m', 'POST', '-b', body, ...headerArgs, '-j', url];
   return new Promise((resolve, reject) =>
     execFile(process.execPath, args, { maxBuffer: 64 * 2 ** 20 }, (error, stdout) => {
       if (error) return reject(error);
-      const result = JSON.parse(stdout) as { requests: { average: number }; latency: { p50: number; p99: number }; errors: number; non2xx: number };
-      resolve({ requestsPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx });
+      const result = JSON.parse(stdout) as { requests: { average: number }; latency: { p50: number; p99: number }; errors: number; non2xx: number; '2xx': number };
+      resolve({ requestsPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx, answered: result['2xx'] });
     }),
   );
 }

@@ -67,6 +67,8 @@ export interface Stack {
   database: Database;
   /** PostgreSQL, or PGlite when none is reachable. */
   kind: string;
+  /** The database's URL when it is PostgreSQL, which other processes can reach. */
+  url?: string;
   config: Config;
   repos: Repositories;
   native: NativeConnection;
@@ -80,7 +82,7 @@ export interface Stack {
 /** The database, a worker for the bench's task queue (Custody's workflows plus the bench's), the training pool's worker, and a client. */
 export async function openStack(address: string): Promise<Stack> {
   const taskQueue = `bench-${randomBytes(4).toString('hex')}`;
-  const { database, kind, drop } = await openBenchDatabase();
+  const { database, kind, url, drop } = await openBenchDatabase();
   const config = loadConfig({ TEMPORAL_ADDRESS: address, CUSTODY_DATA_DIR: path.join(os.tmpdir(), `custody-bench-${taskQueue}`), LOG_LEVEL: 'warn' });
   const native = await NativeConnection.connect({ address });
   await ensureSearchAttributes(native, 'default');
@@ -105,5 +107,5 @@ export async function openStack(address: string): Promise<Stack> {
     await native.close();
     await drop();
   };
-  return { address, taskQueue, database, kind, config, repos: createRepositories(database.db), native, client, stopWorkers, close };
+  return { address, taskQueue, database, kind, url, config, repos: createRepositories(database.db), native, client, stopWorkers, close };
 }

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { processCpuMs, processTree } from './processes.js';
+import { postgresCpuMs, processCpuMs, processTree } from './processes.js';
 import { smallSpec, type Stack } from './stack.js';
 import { ms, stats, type Stats } from './timing.js';
 import { pipelineStart } from '../domain/pipeline/start.js';
@@ -15,26 +14,6 @@ const ROUNDS = 4;
 const ACTIVITIES_WHEN_GOAL_SET = 23;
 const KINDS = ['pipelines', 'work', 'floor', 'floorAtGoal'] as const;
 type Kind = (typeof KINDS)[number];
-
-/**
- * CPU milliseconds of PostgreSQL on this machine (the bench's database is one of its databases): its live
- * processes, and for its server process also the backends that have exited, which it reaped.
- */
-function postgresCpuMs(): number {
-  let total = 0;
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if (readFileSync(`/proc/${name}/comm`, 'utf8').trim() !== 'postgres') continue;
-      const parent = Number(readFileSync(`/proc/${name}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
-      const server = readFileSync(`/proc/${parent}/comm`, 'utf8').trim() !== 'postgres';
-      total += processCpuMs(Number(name), server);
-    } catch {
-      // gone already
-    }
-  }
-  return total;
-}
 
 interface CpuSample {
   worker: number;
