@@ -5,7 +5,7 @@ import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { Config } from '../../config.js';
 import { CONFIG } from '../core/tokens.js';
 import { bearerToken, hashToken } from './bearer.js';
-import { errorBody, sendJson } from '../http/respond.js';
+import { refusalBody, sendJson } from '../http/respond.js';
 
 const WINDOW_SECONDS = 60;
 const VOUCH_MS = 60_000;
@@ -138,7 +138,7 @@ export class RefusalLimiter {
         else this.held.delete(source);
         const seconds = Math.max(1, Math.ceil((waitMs - TARPIT_MS) / 1000));
         const message = `Too many refused authentications from this client: try again in ${seconds} s`;
-        if (!res.destroyed) sendJson(res, 429, errorBody('RATE_LIMITED', message, { retryAfterSeconds: seconds }), { 'retry-after': String(seconds) });
+        if (!res.destroyed) sendJson(res, 429, refusalBody(req, 'RATE_LIMITED', message, { retryAfterSeconds: seconds }), { 'retry-after': String(seconds) });
       }, TARPIT_MS).unref();
     };
   }

@@ -3,12 +3,13 @@ import { Client, WorkflowFailedError } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../../config.js';
-import { migrationState, type Database } from '../../db/client.js';
+import type { Database } from '../../db/client.js';
 import { trainingTaskQueue } from '../../domain/task-queues.js';
 import { CUSTODY_VERSION } from '../../paths.js';
 import { CONFIG, DATABASE, TEMPORAL_CLIENT } from '../core/tokens.js';
+import { databaseHealth } from './database-health.js';
 import { SystemError } from './system.error.js';
-import type { DatabaseHealth, Health, SelfCheck, TemporalHealth } from './models/health.model.js';
+import type { Health, SelfCheck, TemporalHealth } from './models/health.model.js';
 
 const { temporal } = proto;
 
@@ -23,12 +24,12 @@ export class HealthService {
   ) {}
 
   async health(): Promise<Health> {
-    const [temporalHealth, databaseHealth] = await Promise.all([this.temporalHealth(), this.databaseHealth()]);
+    const [temporalHealth, database] = await Promise.all([this.temporalHealth(), databaseHealth(this.database)]);
     return {
-      status: temporalHealth.reachable && databaseHealth.reachable ? 'ok' : 'degraded',
+      status: temporalHealth.reachable && database.reachable ? 'ok' : 'degraded',
       version: CUSTODY_VERSION,
       temporal: temporalHealth,
-      database: databaseHealth,
+      database,
     };
   }
 
@@ -60,15 +61,6 @@ export class HealthService {
       }),
     );
     return response.pollers?.length ?? 0;
-  }
-
-  private async databaseHealth(): Promise<DatabaseHealth> {
-    try {
-      const state = await migrationState(this.database.db);
-      return { reachable: true, driver: this.database.driver, migration: state.latest, pendingMigrations: state.pending, error: null };
-    } catch (error) {
-      return { reachable: false, driver: this.database.driver, migration: null, pendingMigrations: 0, error: (error as Error).message };
-    }
   }
 
   async selfCheck(): Promise<SelfCheck> {

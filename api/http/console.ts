@@ -5,7 +5,7 @@ import path from 'node:path';
 import { CONSOLE_DIR } from '../../paths.js';
 
 /** Paths the API itself answers; everything else a browser asks for is a page of the console. */
-const API_PATHS = /^\/(graphql|v1|metrics|health)(\/|$|\?)/;
+const API_PATHS = /^\/(graphql|v1|v2|metrics|health)(\/|$|\?)/;
 
 const isPageRequest = (req: IncomingMessage) => (req.method === 'GET' || req.method === 'HEAD') && (req.headers.accept ?? '').includes('text/html');
 

@@ -6,7 +6,7 @@ import type { Config, SecurityConfig } from '../../config.js';
 import { codecAccess } from './codec-access.js';
 import { RefusalLimiter } from '../access/refusal-limiter.js';
 import { TokensService } from '../access/tokens.service.js';
-import { errorBody, formatBytes, sendJson } from './respond.js';
+import { formatBytes, refusalBody, sendJson } from './respond.js';
 
 /** Paths whose bodies are streams read only after authentication (never parsed up front). */
 export const STREAMED_PATHS = /^\/v1\/datasets\//;
@@ -23,10 +23,10 @@ function jsonBodies(limit: number) {
       if (!error) return next();
       if (error.type === 'entity.too.large') {
         const message = `The request body is larger than the ${formatBytes(limit)} limit; upload datasets with POST /v1/datasets/{name}`;
-        return sendJson(res, 413, errorBody('PAYLOAD_TOO_LARGE', message, { limitBytes: limit }));
+        return sendJson(res, 413, refusalBody(req, 'PAYLOAD_TOO_LARGE', message, { limitBytes: limit }));
       }
       const status = error.status && error.status < 500 ? error.status : 400;
-      sendJson(res, status, errorBody('BAD_REQUEST', `The request body cannot be read: ${error.message}`));
+      sendJson(res, status, refusalBody(req, 'BAD_REQUEST', `The request body cannot be read: ${error.message}`));
     });
   };
 }

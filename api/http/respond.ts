@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
  * Answers a request from middleware, before Nest sees it, and closes the connection: the body the client
@@ -12,6 +12,14 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 
 /** The GraphQL-shaped error body every middleware refusal uses, so clients read one format. */
 export const errorBody = (code: string, message: string, extensions: Record<string, unknown> = {}) => ({ errors: [{ message, extensions: { code, ...extensions } }] });
+
+/** The Open Inference Protocol's paths, whose clients read one error shape, `{"error": "…"}`. */
+const INFERENCE_PROTOCOL_PATHS = /^\/v2(\/|$|\?)/;
+
+/** The body of a middleware refusal of `req`: `errorBody`'s, or the inference protocol's shape on its paths. */
+export function refusalBody(req: IncomingMessage, code: string, message: string, extensions: Record<string, unknown> = {}): unknown {
+  return INFERENCE_PROTOCOL_PATHS.test(req.url ?? '') ? { error: message } : errorBody(code, message, extensions);
+}
 
 /** A size in the largest whole unit, as error messages give it. */
 export function formatBytes(bytes: number): string {

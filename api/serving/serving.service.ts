@@ -32,10 +32,25 @@ export interface ServedPrediction {
   latencyMs: number;
 }
 
+/** How a request is routed beyond REST's default (each input on its own, by key or at random). */
+export interface Routing {
+  /** Serve every input with this version, which must serve production now (primary or canary): a pin never skips a gate. */
+  version?: number;
+  /** Serve every input with one version, as the inference protocol answers with one `model_version`. */
+  oneVersion?: boolean;
+}
+
+/** A model as it serves production: the version described, and every version a request may pin, with its artifact. */
+export interface DeployedModel {
+  version: number;
+  versions: { version: number; artifact: ModelArtifact }[];
+}
+
 /** How long a model's routes are used without a read: a second, or a minute while changes are announced. */
 const ROUTES_TTL_MS = 1000;
 const ANNOUNCED_ROUTES_TTL_MS = 60_000;
-const MAX_INPUTS = 1000;
+/** The most inputs (rows) one request may hold. */
+export const MAX_INPUTS = 1000;
 
 /**
  * Serves a model's production deployment: canary rows take their share of traffic (sticky by request key
@@ -84,15 +99,14 @@ export class ServingService implements OnModuleInit, OnModuleDestroy {
    * Predicts with the model's production routes and logs every prediction. Written for the hot path: with the
    * routes and the model warm and a built-in model, the one wait is the log's (each await costs a turn and a promise).
    */
-  async predict(modelName: string, inputs: unknown, key?: string | null): Promise<ServedPrediction[]> {
+  async predict(modelName: string, inputs: unknown, key?: string | null, routing: Routing = {}): Promise<ServedPrediction[]> {
     const started = performance.now();
     if (!Array.isArray(inputs) || inputs.length === 0) throw ServingError.field('inputs', 'must be a non-empty list of objects');
     if (inputs.length > MAX_INPUTS) throw ServingError.field('inputs', `must hold at most ${MAX_INPUTS} objects`);
-    const routes = this.warmRoutes(modelName) ?? (await this.productionOf(modelName));
-    if (!routes.primary && routes.canaries.length === 0) throw new ServingError('MODEL_NOT_DEPLOYED', `Model ${modelName} has no production deployment`);
+    const routes = deployed(this.warmRoutes(modelName) ?? (await this.productionOf(modelName)), modelName);
     const out: ServedPrediction[] = new Array(inputs.length);
     const logRows: NewPredictionRow[] = [];
-    const groups = routeInputs(routes, inputs.length, key);
+    const groups = routing.version === undefined ? routeInputs(routes, inputs.length, key, routing.oneVersion) : new Map([[deployedVersion(routes, modelName, routing.version), inputs.map((_, i) => i)]]);
     for (const [deployment, indexes] of groups) {
       const model = this.models.get(deployment.modelVersionId)?.value ?? (await this.model(deployment.modelVersionId));
       const rows = indexes.map((i) => validate(inputs[i], i, model.artifact, model.sensitive));
@@ -105,6 +119,18 @@ export class ServingService implements OnModuleInit, OnModuleDestroy {
     for (const [deployment, indexes] of groups) this.metrics.predictions.inc({ model: modelName, version: String(deployment.version), role: deployment.role }, indexes.length);
     this.metrics.predictionSeconds.observe({ model: modelName }, (performance.now() - started) / 1000);
     return out;
+  }
+
+  /**
+   * The model as it serves production, for its metadata: the pinned version (refused unless it serves production
+   * now), or else the primary, which serves whatever the canaries leave. Loads every version, so they are warm after.
+   */
+  async deployedModel(modelName: string, version?: number): Promise<DeployedModel> {
+    const routes = deployed(await this.productionOf(modelName), modelName);
+    const deployment = version === undefined ? (routes.primary ?? routes.canaries.at(-1)!) : deployedVersion(routes, modelName, version);
+    const serving = [...(routes.primary ? [routes.primary] : []), ...routes.canaries].sort((a, b) => a.version - b.version);
+    const versions = await Promise.all(serving.map(async (d) => ({ version: d.version, artifact: (await this.model(d.modelVersionId)).artifact })));
+    return { version: deployment.version, versions };
   }
 
   /** One deployment's predictions as the caller gets them, with their log rows added to `logRows`. */
@@ -242,6 +268,19 @@ interface Routes {
   canaries: DeploymentWithVersion[];
 }
 
+/** The routes, when anything serves production; a model that nothing serves is refused as not deployed. */
+function deployed(routes: Routes, modelName: string): Routes {
+  if (!routes.primary && routes.canaries.length === 0) throw new ServingError('MODEL_NOT_DEPLOYED', `Model ${modelName} has no production deployment`);
+  return routes;
+}
+
+/** The deployment serving `version` in production now, primary or canary; any other version (staged, awaiting approval, retired) is refused. */
+function deployedVersion(routes: Routes, modelName: string, version: number): DeploymentWithVersion {
+  const deployment = [...(routes.primary ? [routes.primary] : []), ...routes.canaries].find((d) => d.version === version);
+  if (!deployment) throw new ServingError('VERSION_NOT_DEPLOYED', `Model ${modelName} version ${version} does not serve production`);
+  return deployment;
+}
+
 function routesOf(deployments: DeploymentWithVersion[]): Routes {
   const sorted = [...deployments].sort((a, b) => a.id.localeCompare(b.id));
   return { primary: sorted.find((d) => d.role === 'primary'), canaries: sorted.filter((d) => d.role === 'canary') };
@@ -249,9 +288,10 @@ function routesOf(deployments: DeploymentWithVersion[]): Routes {
 
 /**
  * Which deployment serves each input, by index: a bucket in [0, 100) from the key (sticky: every input of a
- * keyed request goes one way) or at random per input; canaries own the lowest buckets, the primary the rest.
+ * keyed request goes one way), or at random per input (per request when `oneVersion`); canaries own the lowest
+ * buckets, the primary the rest.
  */
-function routeInputs(routes: Routes, count: number, key: string | null | undefined): Map<DeploymentWithVersion, number[]> {
+function routeInputs(routes: Routes, count: number, key: string | null | undefined, oneVersion = false): Map<DeploymentWithVersion, number[]> {
   const fallback = routes.primary ?? routes.canaries.at(-1)!;
   if (routes.canaries.length === 0) return new Map([[fallback, Array.from({ length: count }, (_, i) => i)]]);
   const routeOf = (bucket: number): DeploymentWithVersion => {
@@ -262,10 +302,11 @@ function routeInputs(routes: Routes, count: number, key: string | null | undefin
     }
     return fallback;
   };
-  const keyed = key ? routeOf(createHash('sha256').update(`${key}:`).digest().readUInt32BE(0) % 100) : null;
+  // One route for the whole request: the key's (sticky), or one draw when `oneVersion`; else one draw per input.
+  const whole = key ? routeOf(createHash('sha256').update(`${key}:`).digest().readUInt32BE(0) % 100) : oneVersion ? routeOf(Math.random() * 100) : null;
   const groups = new Map<DeploymentWithVersion, number[]>();
   for (let i = 0; i < count; i++) {
-    const route = keyed ?? routeOf(Math.random() * 100);
+    const route = whole ?? routeOf(Math.random() * 100);
     const indexes = groups.get(route);
     if (indexes) indexes.push(i);
     else groups.set(route, [i]);

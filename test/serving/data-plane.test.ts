@@ -86,6 +86,18 @@ describe.skipIf(!inject('postgresAdminUrl'))('the data plane in processes of its
     expect(graphql.status).toBe(404);
   });
 
+  it('answers the Open Inference Protocol (V2) too, with the same tokens', { timeout: 30_000 }, async () => {
+    expect((await fetch(`${base}/v2/health/ready`)).status).toBe(200);
+    const inputs = Object.entries(FLOWER).map(([name, value]) => ({ name, shape: [1], datatype: 'FP64', data: [value] }));
+    const infer = (headers: Record<string, string>) => fetch(`${base}/v2/models/plane/infer`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ id: 'plane-1', inputs, outputs: [{ name: 'label' }] }) });
+    const answer = await infer({ authorization: `Bearer ${stack.api.tokens['viewer@example.com']!}` });
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toEqual({ model_name: 'plane', model_version: '1', id: 'plane-1', outputs: [{ name: 'label', shape: [1], datatype: 'BYTES', data: ['setosa'] }] });
+    const anonymous = await infer({});
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toEqual({ error: expect.any(String) });
+  });
+
   it('refuses a token revoked through the API at once, though it had just authenticated', { timeout: 30_000 }, async () => {
     const { createToken } = await stack.api.data<{ createToken: { token: string; details: { id: string } } }>('mutation { createToken(input: { name: "app@example.com", role: "viewer" }) { token details { id } } }', {}, 'admin@example.com');
     // Both processes remember it (for ten seconds, without a notification).
