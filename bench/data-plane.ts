@@ -10,7 +10,7 @@ import { createApiApp } from '../api/bootstrap.js';
 import { parsePipelineSpec, type PipelineSpec } from '../domain/pipeline/spec.js';
 import { pipelineStart } from '../domain/pipeline/start.js';
 import type { Stack } from './stack.js';
-import { loadApart, type LoadFigure } from './serving-load.js';
+import { loadApart, loadAtFixedRate, type LoadFigure } from './serving-load.js';
 import { otherLoad, postgresCpuMs, processCpuMs, processTree, quietMachine, startBareProcesses, startServingProcesses, type StartedProcess } from './processes.js';
 
 // The data plane (`npm run serving`) in processes of its own, loaded from a load generator in a process of its
@@ -122,12 +122,12 @@ async function measuredLoad(server: StartedProcess, load: () => Promise<LoadFigu
 /** Full load and the fixed rate against `processes` bare processes, then against as many serving processes. */
 async function againstBare(env: Record<string, string>, processes: number, predict: Predict) {
   const body = JSON.stringify({ inputs: [FLOWER] });
-  const measure = async (server: StartedProcess, url: string, headers: Record<string, string>) => ({
-    throughput: await measuredLoad(server, () => loadApart(url, body, headers, { connections: CONNECTIONS, seconds: SECONDS })),
-    fixedRate: await measuredLoad(server, () => loadApart(url, body, headers, { connections: CONNECTIONS, seconds: SECONDS, rate: FIXED_RATE })),
+  const measure = async (server: StartedProcess, url: string, token?: string) => ({
+    throughput: await measuredLoad(server, () => loadApart(url, body, token ? { authorization: `Bearer ${token}` } : {}, { connections: CONNECTIONS, seconds: SECONDS })),
+    fixedRate: await measuredLoad(server, () => loadAtFixedRate(url, body, token, FIXED_RATE, SECONDS)),
   });
   const barePort = await freePort();
-  const bare = await started(startBareProcesses(barePort, processes), (server) => measure(server, `http://127.0.0.1:${barePort}/`, {}));
+  const bare = await started(startBareProcesses(barePort, processes), (server) => measure(server, `http://127.0.0.1:${barePort}/`));
   const port = await freePort();
   let warmed = 0;
   const serving = await started(startServingProcesses({ ...env, CUSTODY_SERVING_PORT: String(port) }, processes), async (server) => {
@@ -135,7 +135,7 @@ async function againstBare(env: Record<string, string>, processes: number, predi
     const headers = { authorization: `Bearer ${predict.token}` };
     // Warm: each process has loaded the model, compiled its hot path and remembered the token.
     warmed = (await loadApart(url, body, headers, { connections: 4, seconds: 3 })).answered;
-    return await measure(server, url, headers);
+    return await measure(server, url, predict.token);
   });
   return {
     figures: { throughput: { serving: serving.throughput, bare: bare.throughput }, fixedRate: { serving: serving.fixedRate, bare: bare.fixedRate } },
@@ -261,6 +261,8 @@ const perSecond = (n: number) => Math.round(n).toLocaleString('en');
 const ratio = (n: number) => `${n.toFixed(2)}×`;
 const verdict = (met: boolean) => (met ? '**met**' : '**not met**');
 const msText = (n: number) => `${n.toFixed(0)} ms`;
+/** A latency to a tenth of a millisecond (autocannon's are whole milliseconds). */
+const tenth = (n: number) => `${n.toFixed(1)} ms`;
 
 export function dataPlaneSection(figures: DataPlaneFigures): string {
   if ('skipped' in figures) return `## The data plane\n\nNot measured: ${figures.skipped}.\n`;
@@ -299,11 +301,11 @@ Goal: at least 0.5× the bare endpoint's requests per second with as many proces
 
 function fixedRateText(rows: RateFigures[]): string {
   const lines = rows.flatMap((r) => [
-    `| ${r.processes} | Custody serving | ${perSecond(r.serving.requestsPerSecond)} | ${r.serving.p50} ms | **${r.serving.p99} ms** | ${r.serving.errors} | ${cpuCells(r.serving)} |`,
-    `| ${r.processes} | bare \`node:http\` (baseline) | ${perSecond(r.bare.requestsPerSecond)} | ${r.bare.p50} ms | ${r.bare.p99} ms | ${r.bare.errors} | ${cpuCells(r.bare)} |`,
+    `| ${r.processes} | Custody serving | ${perSecond(r.serving.requestsPerSecond)} | ${tenth(r.serving.p50)} | **${tenth(r.serving.p99)}** | ${r.serving.errors} | ${cpuCells(r.serving)} |`,
+    `| ${r.processes} | bare \`node:http\` (baseline) | ${perSecond(r.bare.requestsPerSecond)} | ${tenth(r.bare.p50)} | ${tenth(r.bare.p99)} | ${r.bare.errors} | ${cpuCells(r.bare)} |`,
   ]);
   const met = rows.every((r) => r.serving.p99 <= 10);
-  return `The same at a fixed ${FIXED_RATE.toLocaleString('en')} requests a second over all ${CONNECTIONS} connections (autocannon \`-R ${FIXED_RATE}\`) for ${SECONDS} s: the latency an application sees below saturation.
+  return `The same at a fixed ${FIXED_RATE.toLocaleString('en')} requests a second for ${SECONDS} s, after a warm-up second, from an open-loop generator in a process of its own (bench/fixed-rate.ts: each request sent at its appointed time on keep-alive connections, however the answers before it fare, and its latency measured from that time, so a stall of either side counts): the latency an application sees below saturation. The generator wakes each millisecond, so half a millisecond or so of every latency is its own, as the baseline shows.
 
 | processes | endpoint | requests/s | p50 | p99 | errors | server cores | PostgreSQL cores | generator cores | other processes' cores | server CPU a request | PostgreSQL CPU a request |
 | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |

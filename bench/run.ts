@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { installRuntime } from '../worker/runtime.js';
 import { PROJECT_ROOT } from '../paths.js';
+import { claimsBench, claimsSection } from './claims.js';
 import { commandServingBench, commandServingSection } from './command-serving.js';
 import { dataPlaneBench, dataPlaneSection } from './data-plane.js';
 import { consoleBench, consoleSection } from './console.js';
@@ -20,7 +21,7 @@ import { probePipeline, throughputBench, throughputSection } from './throughput.
 import { trainingBench, trainingSection } from './training.js';
 
 /** The benchmarks in BENCHMARKS.md's order (they run in the order `main` gives). */
-const BENCHMARKS = ['steps', 'codec', 'throughput', 'lineage', 'serving', 'data-plane', 'drift', 'training', 'scoring', 'search', 'command-serving', 'security', 'console'] as const;
+const BENCHMARKS = ['steps', 'codec', 'throughput', 'lineage', 'serving', 'data-plane', 'drift', 'training', 'scoring', 'claims', 'search', 'command-serving', 'security', 'console'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 /** Those that share one database, worker and client; the worker stops before `security`. */
 const ON_THE_STACK: readonly Benchmark[] = ['steps', 'codec', 'throughput', 'serving', 'data-plane', 'security', 'console', 'lineage'];
@@ -77,6 +78,11 @@ async function main() {
     const scoring = await scoringBench(process.env.TEMPORAL_ADDRESS!, process.env.CUSTODY_BENCH_TEMPORAL_PID ? Number(process.env.CUSTODY_BENCH_TEMPORAL_PID) : undefined);
     sections.set('scoring', scoringSection(scoring));
     if (database === 'none' && !('skipped' in scoring)) database = 'PostgreSQL';
+  }
+  if (want.has('claims')) {
+    const claims = await claimsBench(process.env.TEMPORAL_ADDRESS!);
+    sections.set('claims', claimsSection(claims));
+    if (database === 'none' && !('skipped' in claims)) database = 'PostgreSQL';
   }
   if (want.has('search')) sections.set('search', searchSection(searchBench()));
   if (want.has('command-serving')) sections.set('command-serving', commandServingSection(await commandServingBench()));

@@ -8,8 +8,8 @@ import { taskRows } from './training-data.js';
 
 export const featureNames = (features: number): string[] => Array.from({ length: features }, (_, i) => `x${i + 1}`);
 
-/** Streams `lines` into `file`, a megabyte at a time, waiting whenever the stream's buffer is full. */
-async function writeLines(file: string, lines: Iterable<string>): Promise<void> {
+/** Streams `lines` into `file`, a megabyte at a time, waiting whenever the stream's buffer is full; returns its size. */
+export async function writeLines(file: string, lines: Iterable<string>): Promise<number> {
   const out = createWriteStream(file);
   let buffer = '';
   for (const line of lines) {
@@ -20,6 +20,7 @@ async function writeLines(file: string, lines: Iterable<string>): Promise<void> 
   }
   out.end(buffer);
   await once(out, 'finish');
+  return out.bytesWritten;
 }
 
 /**

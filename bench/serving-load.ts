@@ -2,6 +2,7 @@ import autocannon from 'autocannon';
 import { execFile } from 'node:child_process';
 import http from 'node:http';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import type { INestApplication } from '@nestjs/common';
 
 const CONNECTIONS = 32;
@@ -32,23 +33,38 @@ async function load(url: string, body: string, headers: Record<string, string>):
 
 const AUTOCANNON_CLI = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
 
-/** How a load from a process of its own is made: `rate` caps the requests a second over all connections. */
+/** How a load from a process of its own is made. */
 export interface LoadShape {
   connections: number;
   seconds: number;
-  rate?: number;
 }
 
 /** The same load from autocannon's command line, in a process of its own (its JSON report read back). */
 export function loadApart(url: string, body: string, headers: Record<string, string>, shape: LoadShape = { connections: CONNECTIONS, seconds: SECONDS }): Promise<LoadFigure & { answered: number }> {
   const headerArgs = Object.entries({ 'content-type': 'application/json', ...headers }).flatMap(([name, value]) => ['-H', `${name}=${value}`]);
-  const rate = shape.rate === undefined ? [] : ['-R', String(shape.rate)];
-  const args = [AUTOCANNON_CLI, '-c', String(shape.connections), '-d', String(shape.seconds), ...rate, '-m', 'POST', '-b', body, ...headerArgs, '-j', url];
+  const args = [AUTOCANNON_CLI, '-c', String(shape.connections), '-d', String(shape.seconds), '-m', 'POST', '-b', body, ...headerArgs, '-j', url];
   return new Promise((resolve, reject) =>
     execFile(process.execPath, args, { maxBuffer: 64 * 2 ** 20 }, (error, stdout) => {
       if (error) return reject(error);
       const result = JSON.parse(stdout) as { requests: { average: number }; latency: { p50: number; p99: number }; errors: number; non2xx: number; '2xx': number };
       resolve({ requestsPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx, answered: result['2xx'] });
+    }),
+  );
+}
+
+const FIXED_RATE_CLI = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './fixed-rate.ts' : './fixed-rate.js', import.meta.url));
+
+/**
+ * `rate` requests a second for `seconds` from bench/fixed-rate.ts, an open-loop generator in a process of its own,
+ * each latency measured from the request's appointed time (autocannon's fixed rate sends in bursts on many
+ * connections, which measures the generator more than the server).
+ */
+export function loadAtFixedRate(url: string, body: string, token: string | undefined, rate: number, seconds: number): Promise<LoadFigure & { answered: number }> {
+  return new Promise((resolve, reject) =>
+    execFile(process.execPath, [FIXED_RATE_CLI, url, String(rate), String(seconds), body, ...(token ? [token] : [])], (error, stdout) => {
+      if (error) return reject(error);
+      const result = JSON.parse(stdout) as { requestsPerSecond: number; p50: number; p99: number; errors: number; answered: number };
+      resolve({ requestsPerSecond: result.requestsPerSecond, p50: result.p50, p99: result.p99, errors: result.errors, answered: result.answered });
     }),
   );
 }

@@ -1,4 +1,7 @@
-import { createReadStream, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, renameSync, rmSync, statSync } from 'node:fs';
+import { Transform, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import http from 'node:http';
 import https from 'node:https';
 import type { Connection } from './config.js';
@@ -88,16 +91,59 @@ export class Api {
       });
       createReadStream(file).on('error', reject).pipe(request);
     });
-    type ErrorAnswer = { error?: { message: string; code?: string }; errors?: GraphQLError[] };
-    let body: ErrorAnswer | null;
+    let body: unknown;
     try {
-      body = JSON.parse(text) as ErrorAnswer;
+      body = JSON.parse(text);
     } catch {
       body = null;
     }
     if (status >= 200 && status < 300 && body) return body as Answer;
-    const error = body?.error ? { message: body.error.message, extensions: { code: body.error.code } } : body?.errors?.[0];
-    if (!error) throw new CliError(`${url.origin} answered HTTP ${status} without a Custody error; is it a Custody server?`, EXIT.unreachable);
-    throw new CliError(`${error.message} (${error.extensions?.code ?? 'ERROR'})`, exitOf(error));
+    throw refusal(url, status, body);
   }
+
+  /**
+   * Streams a REST download (`/v1/datasets/{name}/versions/{v}`, a scoring job's rejects) to `file`, or to stdout
+   * when `file` is null, never holding it whole, and checks what arrived against the sha256 the API sent. A file
+   * appears only whole and checked (written beside it, then renamed). Returns its size and sha256.
+   */
+  async download(path: string, file: string | null): Promise<{ bytes: number; sha256: string }> {
+    const url = new URL(this.connection.url.replace(/\/graphql$/, '') + path);
+    const response = await fetch(url, { headers: this.connection.token ? { authorization: `Bearer ${this.connection.token}` } : {} }).catch((error: Error & { cause?: { code?: string } }) => {
+      throw new CliError(`cannot reach ${url.origin}: ${error.cause?.code ?? error.message}`, EXIT.unreachable);
+    });
+    if (!response.ok || !response.body) throw refusal(url, response.status, await response.json().catch(() => null));
+    const partial = file === null ? null : `${file}.partial`;
+    const hash = createHash('sha256');
+    let bytes = 0;
+    const counted = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        bytes += chunk.length;
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
+    try {
+      // stdout stays open for what the command prints after.
+      await pipeline(response.body, counted, partial ? createWriteStream(partial) : (process.stdout as Writable), { end: partial !== null });
+    } catch (error) {
+      if (partial) rmSync(partial, { force: true });
+      throw new CliError(`the download from ${url.origin} broke off: ${(error as Error).message}`, EXIT.unreachable);
+    }
+    const sha256 = hash.digest('hex');
+    const sent = response.headers.get('x-custody-sha256');
+    if (sent && sent !== sha256) {
+      if (partial) rmSync(partial, { force: true });
+      throw new CliError(`the download from ${url.origin} does not match its sha256 (${sent}); nothing was kept`, EXIT.failed);
+    }
+    if (partial && file) renameSync(partial, file);
+    return { bytes, sha256 };
+  }
+}
+
+/** A REST refusal as one line and its exit code: the API's `{ error }` body, or a GraphQL-shaped refusal from before it. */
+function refusal(url: URL, status: number, body: unknown): CliError {
+  const answer = body as { error?: { message: string; code?: string }; errors?: GraphQLError[] } | null;
+  const error = answer?.error ? { message: answer.error.message, extensions: { code: answer.error.code } } : answer?.errors?.[0];
+  if (!error) return new CliError(`${url.origin} answered HTTP ${status} without a Custody error; is it a Custody server?`, EXIT.unreachable);
+  return new CliError(`${error.message} (${error.extensions?.code ?? 'ERROR'})`, exitOf(error));
 }

@@ -37,5 +37,11 @@ export const MUTATION_ROLES = {
 
 export type GuardedMutation = keyof typeof MUTATION_ROLES;
 
+/**
+ * Who may read data back whole (a dataset version's content, a scoring job's output and rejects): those who may
+ * register it and score it; a viewer sees its profile and lineage, not its rows.
+ */
+export const DATA_READ_ROLES = ['submitter'] as const satisfies readonly Role[];
+
 /** Whether a person of `role` may call `mutation` (the console offers only what this allows). */
 export const mayCall = (role: Role, mutation: GuardedMutation): boolean => roleSatisfies(role, MUTATION_ROLES[mutation]);

@@ -9,4 +9,4 @@ export const Roles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);
 /** Reachable without a token (only `health`). */
 export const Public = () => SetMetadata(PUBLIC_KEY, true);
 
-export { MUTATION_ROLES } from '../../domain/access.js';
+export { DATA_READ_ROLES, MUTATION_ROLES } from '../../domain/access.js';

@@ -1,6 +1,9 @@
-import { Controller, Headers, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { MUTATION_ROLES, Roles } from '../access/roles.js';
+import { DATA_READ_ROLES, MUTATION_ROLES, Roles } from '../access/roles.js';
+import { ARTIFACT_STORE } from '../core/tokens.js';
+import { sendStored } from '../http/send-stored.js';
+import { ArtifactStore } from '../../storage/artifact-store.js';
 import { CurrentCaller, type Caller } from '../access/principal.js';
 import { DatasetsService } from './datasets.service.js';
 
@@ -8,7 +11,7 @@ import { DatasetsService } from './datasets.service.js';
 const one = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 /**
- * Streaming dataset uploads: `POST /v1/datasets/{name}` with the file as the raw body (text/csv or
+ * Streaming dataset uploads and downloads. Uploads: `POST /v1/datasets/{name}` with the file as the raw body (text/csv or
  * application/x-ndjson, or ?format=csv|jsonl) and ?source=, ?license=, ?intendedUse= for the datasheet;
  * ?privacyEpsilon= (and ?allowNonPrivate=true) sets the dataset's privacy budget.
  * The token is checked before a byte of the body is read; the body streams into the store while hashing.
@@ -16,7 +19,17 @@ const one = (value: unknown): string | undefined => (typeof value === 'string' ?
  */
 @Controller('v1/datasets')
 export class DatasetsController {
-  constructor(private readonly datasets: DatasetsService) {}
+  constructor(
+    private readonly datasets: DatasetsService,
+    @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
+  ) {}
+
+  /** `GET /v1/datasets/{name}/versions/{version|latest}`: the version's content, streamed, with its sha256 in `x-custody-sha256`. */
+  @Roles(...DATA_READ_ROLES)
+  @Get(':name/versions/:version')
+  async download(@Param('name') name: string, @Param('version') version: string, @Res() res: ServerResponse, @CurrentCaller() caller: Caller): Promise<void> {
+    await sendStored(this.store, await this.datasets.download(name, version, caller), res);
+  }
 
   @Roles(...MUTATION_ROLES.registerDataset)
   @Post(':name')

@@ -12,6 +12,9 @@ import { NAME_PATTERN } from '../../domain/pipeline/spec.js';
 import type { Repositories } from '../../db/repositories/index.js';
 import type { DatasetRow, DatasetVersionRow } from '../../db/schema/index.js';
 import { isUuid } from '../common/validate.js';
+import { auditRequest } from '../common/audit.js';
+import type { Caller } from '../access/principal.js';
+import type { Download } from '../http/send-stored.js';
 import { ARTIFACT_STORE, CONFIG, REPOSITORIES } from '../core/tokens.js';
 import { DatasetError } from './datasets.error.js';
 import { budgetChangeRefusal, PrivacyBudgetRefused, type PrivacyBudget } from '../../domain/data/privacy-budget.js';
@@ -198,5 +201,19 @@ export class DatasetsService {
     const row = await this.repos.datasets.findVersion(input.name, input.version ?? 'latest');
     if (!row) throw new DatasetError('DATASET_NOT_FOUND', `Dataset ${input.name} has no version ${input.version ?? '(none registered)'}`);
     return toDatasetVersionModel(row);
+  }
+
+  /**
+   * A dataset version's content as a download (`version` a whole number or `latest`): what a scoring job wrote, or
+   * what was registered. Audited, since data read back whole should leave a trace.
+   */
+  async download(name: string, version: string, caller: Caller): Promise<Download> {
+    if (!/^(latest|[1-9]\d{0,8})$/.test(version)) throw invalid('version', 'must be a whole number from 1, or latest');
+    const row = await this.repos.datasets.findVersion(name, version === 'latest' ? 'latest' : Number(version));
+    if (!row) throw new DatasetError('DATASET_NOT_FOUND', `Dataset ${name} has no version ${version}`);
+    const payload = { dataset: row.datasetName, version: row.version, sha256: row.sha256 };
+    await auditRequest(this.repos, caller, { action: 'dataset.downloaded', subjectType: 'dataset_version', subjectId: row.id, payload });
+    const contentType = row.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson';
+    return { sha256: row.sha256, contentType, filename: `${row.datasetName}-v${row.version}.${row.format}` };
   }
 }

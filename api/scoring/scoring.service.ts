@@ -14,6 +14,7 @@ import { isUuid } from '../common/validate.js';
 import { CONFIG, REPOSITORIES, TEMPORAL_CLIENT } from '../core/tokens.js';
 import type { CancelScoringJobInput, ScoreDatasetInput, ScoringJobsInput } from './dto/scoring.input.js';
 import { auditRequest } from '../common/audit.js';
+import type { Download } from '../http/send-stored.js';
 import { ScoringJobStatus, type ScoringJob, type ScoringJobConnection } from './models/scoring-job.model.js';
 import { ScoringError } from './scoring.error.js';
 
@@ -58,6 +59,17 @@ export class ScoringService {
     const row = await this.repos.scoring.get(id);
     if (!row) throw new ScoringError('JOB_NOT_FOUND', `No scoring job has id ${id}`);
     return this.toModel(row);
+  }
+
+  /** A job's rejects file as a download, audited; a job that rejected nothing (or has not finished scoring) has none. */
+  async rejects(id: string, caller: Caller): Promise<Download> {
+    if (!isUuid(id)) throw ScoringError.field('INVALID_INPUT', 'id', 'must be a UUID');
+    const job = await this.repos.scoring.get(id);
+    if (!job) throw new ScoringError('JOB_NOT_FOUND', `No scoring job has id ${id}`);
+    const sha256 = job.report?.rejectsSha256;
+    if (!sha256) throw new ScoringError('NOT_FOUND', `Scoring job ${id} has no rejects file: ${job.report ? 'it rejected no rows' : 'it has not finished scoring'}`);
+    await auditRequest(this.repos, caller, { action: 'scoring.rejects_downloaded', subjectType: 'scoring_job', subjectId: id, payload: { sha256 } });
+    return { sha256, contentType: 'text/csv; charset=utf-8', filename: `rejects-${id}.csv` };
   }
 
   /**

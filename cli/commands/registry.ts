@@ -101,6 +101,18 @@ export function registerRegistryCommands(program: Command, ctx: () => Ctx): void
       print(c.out, v, () => v.datasheet.trimEnd());
     });
   datasets
+    .command('download')
+    .description("a dataset version's content (what was registered, or a scoring job's scores); the newest version by default")
+    .argument('<name>', 'the dataset name')
+    .option('--version <n>', 'this version instead')
+    .option('--file <path>', 'write it here (it appears only whole and checked against its sha256); stdout when omitted')
+    .action(async (name: string, opts: { version?: string; file?: string }) => {
+      const c = ctx();
+      const version = opts.version === undefined ? 'latest' : String(wholeNumber('--version', opts.version, 1, 2 ** 31 - 1));
+      const got = await c.api().download(`/v1/datasets/${encodeURIComponent(name)}/versions/${version}`, opts.file ?? null);
+      if (opts.file) c.err(`wrote ${opts.file}: ${got.bytes} bytes, sha256 ${got.sha256}`);
+    });
+  datasets
     .command('budget')
     .description("a dataset's privacy budget: the total ε, what is spent and remains, and every run's draw")
     .argument('<name>', 'the dataset name')

@@ -70,6 +70,16 @@ export function registerScoringCommands(program: Command, ctx: () => Ctx): void 
       print(c.out, scoringJob, () => jobTable(c, [scoringJob]));
     });
   jobs
+    .command('rejects')
+    .description("a job's rejects file: each rejected row's number and the reason (the scores are a dataset version: custody datasets download)")
+    .argument('<job>', 'the job id')
+    .option('--file <path>', 'write it here (it appears only whole and checked against its sha256); stdout when omitted')
+    .action(async (id: string, opts: { file?: string }) => {
+      const c = ctx();
+      const got = await c.api().download(`/v1/scoring-jobs/${encodeURIComponent(id)}/rejects`, opts.file ?? null);
+      if (opts.file) c.err(`wrote ${opts.file}: ${got.bytes} bytes, sha256 ${got.sha256}`);
+    });
+  jobs
     .command('cancel')
     .description('cancel a running scoring job: it ends cancelled, with no output registered')
     .argument('<job>', 'the job id')

@@ -1,5 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -140,6 +142,21 @@ describe('the custody CLI', () => {
     expect((await run(['runs', 'get'])).code).toBe(1);
   });
 
+  it('keeps no download that does not match the sha256 it was sent with', async () => {
+    // A fake of a transfer corrupted on the way (a proxy, a disk), which no real server of ours sends.
+    const server = http.createServer((_req, res) => res.writeHead(200, { 'x-custody-sha256': '0'.repeat(64) }).end('row,reason\n1,bad\n'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    try {
+      const file = path.join(work, 'corrupt.csv');
+      const corrupt = await run(['datasets', 'download', 'iris', '--file', file], 'engineer@example.com', { CUSTODY_URL: url });
+      expect([corrupt.code, corrupt.stderr]).toEqual([3, `custody: the download from ${url} does not match its sha256 (${'0'.repeat(64)}); nothing was kept\n`]);
+      expect([existsSync(file), existsSync(`${file}.partial`)]).toEqual([false, false]);
+    } finally {
+      server.close();
+    }
+  });
+
   it('a viewer who approves exits 7 with the reason', { timeout: 120_000 }, async () => {
     const idFile = path.join(work, 'viewer.id');
     const submitted = start(['submit', specFile('cli-viewer'), '--run-id-file', idFile]);
@@ -245,6 +262,23 @@ describe('the custody CLI', () => {
     const failed = await run(['score', 'cli-approved', '--dataset', 'odd-flowers', '--wait']);
     expect(failed.code).toBe(3);
     expect(failed.stdout).toMatch(/TooManyRejected: 6 of 120 rows \(5\.00%\) were rejected/);
+
+    // What a job wrote comes back whole and checked: the scores as a dataset version, the rejects by the job.
+    const scores = path.join(work, 'scores.csv');
+    const downloaded = await run(['datasets', 'download', 'cli-approved-scores', '--version', '1', '--file', scores]);
+    expect([downloaded.code, downloaded.stdout]).toEqual([0, '']);
+    const scoresSha = createHash('sha256').update(readFileSync(scores)).digest('hex');
+    expect(downloaded.stderr).toBe(`wrote ${scores}: ${statSync(scores).size} bytes, sha256 ${scoresSha}\n`);
+    expect(readFileSync(scores, 'utf8').trim().split('\n')).toHaveLength(151);
+    expect((await run(['datasets', 'download', 'cli-approved-scores', '--version', '1'])).stdout).toBe(readFileSync(scores, 'utf8'));
+    const listed = JSON.parse((await run(['scoring', 'list', '--model', 'cli-approved', '-o', 'json'])).stdout) as { id: string; status: string }[];
+    const failedJob = listed.find((j) => j.status === 'failed')!;
+    const rejects = await run(['scoring', 'rejects', failedJob.id]);
+    expect(rejects.code, rejects.stderr).toBe(0);
+    expect(rejects.stdout.trim().split('\n')).toEqual(['row,reason', ...[1, 21, 41, 61, 81, 101].map((row) => `${row},"petal_length must be a number (got ""long"")"`)]);
+    expect((await run(['scoring', 'rejects', failedJob.id], 'viewer@example.com')).code).toBe(7);
+    const none = await run(['datasets', 'download', 'cli-approved-scores', '--version', '9', '--file', path.join(work, 'none.csv')]);
+    expect([none.code, none.stderr, existsSync(path.join(work, 'none.csv')), existsSync(path.join(work, 'none.csv.partial'))]).toEqual([1, 'custody: Dataset cli-approved-scores has no version 9 (NOT_FOUND)\n', false, false]);
 
     expect((await run(['score', 'cli-approved', '--dataset', 'iris@x'])).stderr).toBe('custody: --dataset @version must be a whole number from 1 to 2147483647\n');
     const unknown = await run(['score', 'cli-approved', '--dataset', 'iris@9']);

@@ -257,6 +257,11 @@ describe('the web console', () => {
     visited.push('scoring-job');
     await screenshot(page, 'scoring-job');
     await expectAccessible(page, 'scoring-job');
+    // The scores download with this tab's token, as the file the job registered; it rejected nothing.
+    const [saved] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download scores' }).click()]);
+    expect(saved.suggestedFilename()).toBe('console-iris-scores-v1.csv');
+    expect(readFileSync((await saved.path())!, 'utf8').trim().split('\n')).toHaveLength(6001);
+    expect(await page.getByRole('button', { name: 'Download rejects' }).count()).toBe(0);
 
     // The output's lineage leads back to this job.
     await page.getByTestId('scoring-output').getByRole('link', { name: 'console-iris-scores v1' }).click();
@@ -280,6 +285,10 @@ describe('the web console', () => {
       expect(await viewer.getByRole('heading', { name: 'Batch scoring' }).count()).toBe(1);
       expect(await viewer.getByRole('button', { name: 'Score a dataset' }).count()).toBe(0);
       await screenshot(viewer, 'model-viewer');
+      // The job's facts, but not its rows.
+      await viewer.goto(`${base}/scoring/${jobId}`);
+      await expect.poll(() => viewer.getByTestId('scoring-status').textContent()).toBe('succeeded');
+      expect(await viewer.getByRole('button', { name: 'Download scores' }).count()).toBe(0);
     } finally {
       await viewer.context().close();
     }

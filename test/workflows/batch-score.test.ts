@@ -128,6 +128,8 @@ describe('batch scoring', () => {
     expect(rejects).toEqual([5, 77, 250, 299].map((row) => ({ row: String(row), reason: 'petal_length must be a number (got "tall")' })));
     expect((await csvOf(tolerant.outputDatasetVersion!.sha256)).map((r) => Number(r.row))).not.toContain(77);
 
+    await downloadsAsTheyWereWritten(tolerant);
+
     const strict = await finished((await score({ model: 'scorer', dataset: 'with-bad-rows', chunkRows: 100 })).data!.scoreDataset.id);
     expect([strict.status, strict.error!.type, strict.outputDatasetVersion]).toEqual(['failed', 'TooManyRejected', null]);
     expect(strict.error!.message).toContain(`4 of 300 rows (1.33%) were rejected, more than maxRejectedFraction 0.01; the rejects file ${tolerant.rejectsSha256}`);
@@ -136,6 +138,32 @@ describe('batch scoring', () => {
     expect(trail.data!.auditTrail.nodes.map((e) => `${e.actor} ${e.action}`).sort()).toEqual(['engineer@example.com scoring.started', 'system:scoring scoring.failed']);
     recordHistory(`score-${strict.id}`, 'batch-score-too-many-rejected');
   });
+
+  /** GET with `as`'s token (none for null) from the API's REST routes. */
+  const download = (route: string, as: string | null = 'engineer@example.com') =>
+    fetch(new URL(route, stack.api.url), { headers: as ? { authorization: `Bearer ${stack.api.tokens[as]}` } : {} });
+
+  /** The scores and the rejects come back through the API byte for byte, to submitters only, and each download is audited. */
+  async function downloadsAsTheyWereWritten(job: Job) {
+    const output = job.outputDatasetVersion!;
+    const scores = await download(`/v1/datasets/${output.datasetName}/versions/${output.version}`);
+    expect([scores.status, scores.headers.get('x-custody-sha256'), scores.headers.get('content-disposition')]).toEqual([200, output.sha256, `attachment; filename="${output.datasetName}-v${output.version}.csv"`]);
+    expect(await scores.text()).toBe((await store.read(output.sha256)).toString('utf8'));
+    const rejects = await download(`/v1/scoring-jobs/${job.id}/rejects`);
+    expect([rejects.status, rejects.headers.get('x-custody-sha256')]).toEqual([200, job.rejectsSha256]);
+    expect(await rejects.text()).toBe((await store.read(job.rejectsSha256!)).toString('utf8'));
+    // Rows read back whole are for those who may register and score them; a viewer sees profiles and lineage.
+    expect((await download(`/v1/scoring-jobs/${job.id}/rejects`, 'viewer@example.com')).status).toBe(403);
+    expect((await download(`/v1/datasets/${output.datasetName}/versions/latest`, 'viewer@example.com')).status).toBe(403);
+    expect((await download(`/v1/datasets/${output.datasetName}/versions/latest`, null)).status).toBe(401);
+    const refused = await download(`/v1/datasets/${output.datasetName}/versions/0`);
+    expect([refused.status, await refused.json()]).toEqual([400, { error: { code: 'BAD_USER_INPUT', message: 'version must be a whole number from 1, or latest', issues: [{ path: 'version', message: 'must be a whole number from 1, or latest' }] } }]);
+    expect((await download(`/v1/datasets/${output.datasetName}/versions/99`)).status).toBe(404);
+    expect((await download(`/v1/scoring-jobs/not-a-job/rejects`)).status).toBe(400);
+    const trail = async (id: string) => (await stack.api.data<{ auditTrail: { nodes: { action: string; actor: string }[] } }>('query($id: String!) { auditTrail(input: { subjectId: $id }) { nodes { action actor } } }', { id })).auditTrail.nodes;
+    expect(await trail(output.id)).toContainEqual({ action: 'dataset.downloaded', actor: 'engineer@example.com' });
+    expect(await trail(job.id)).toContainEqual({ action: 'scoring.rejects_downloaded', actor: 'engineer@example.com' });
+  }
 
   it('judges the scored rows against the training reference when asked: a moved feature drifts, the others do not', { timeout: 120_000 }, async () => {
     await register('moved', shifted(scoringCsv(1050), 'petal_width', 1.5));

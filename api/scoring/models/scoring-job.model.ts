@@ -31,7 +31,7 @@ export class ScoringJob {
   @Field(() => Int, { nullable: true, description: 'Input rows read (scored and rejected), once every chunk is scored.' }) rows!: number | null;
   @Field(() => Int, { nullable: true }) scored!: number | null;
   @Field(() => Int, { nullable: true }) rejected!: number | null;
-  @Field(() => String, { nullable: true, description: 'sha256 of the rejects file (row, reason), when rows were rejected; download it from /v1/artifacts/{sha256}.' })
+  @Field(() => String, { nullable: true, description: 'sha256 of the rejects file (row, reason), when rows were rejected; download it from /v1/scoring-jobs/{id}/rejects.' })
   rejectsSha256!: string | null;
   @Field(() => Int, { nullable: true, description: 'Milliseconds spent inside the model, summed over chunks.' }) scoreMs!: number | null;
   @Field(() => ID, { nullable: true, description: 'The drift report of the scored rows, when the job asked for one (monitoring) and it succeeded.' }) driftReportId!: string | null;

@@ -5,6 +5,7 @@ import { refusalOf } from '../graphql/client';
 import { graphql } from '../graphql/generated';
 import type { ScoringJobQuery } from '../graphql/generated/graphql';
 import { useLiveRefresh } from '../graphql/live';
+import { DownloadButton } from '../ui/download';
 import { ErrorNote } from '../ui/error-note';
 import { formatDuration, formatTime } from '../ui/format';
 import { Status } from '../ui/status';
@@ -91,11 +92,24 @@ export function ScoringPage({ id }: { id: string }) {
           · <Link href={`/lineage/${job.id}`}>Lineage of this job</Link>
         </p>
         <CancelAction job={job} onCancelled={refresh} />
+        <Downloads job={job} />
         {job.error && <ErrorNote message={`${job.error.type}: ${job.error.message}`} />}
       </header>
       <ChunksProgress job={job} />
       {job.status !== 'running' && job.rows !== null && job.rows !== undefined && <JobReport job={job} />}
     </article>
+  );
+}
+
+/** The scores (the output dataset version) and the rejects file, once the job has them. */
+function Downloads({ job }: { job: Job }) {
+  const output = job.outputDatasetVersion;
+  if (!output && !job.rejectsSha256) return null;
+  return (
+    <div className="actions">
+      {output && <DownloadButton path={`/v1/datasets/${encodeURIComponent(output.datasetName)}/versions/${output.version}`} fallback={`${output.datasetName}-v${output.version}`} label="Download scores" />}
+      {job.rejectsSha256 && <DownloadButton path={`/v1/scoring-jobs/${job.id}/rejects`} fallback={`rejects-${job.id}.csv`} label="Download rejects" />}
+    </div>
   );
 }
 
@@ -153,7 +167,7 @@ function JobFacts({ job }: { job: Job }) {
         <>
           <dt>Rejects file</dt>
           <dd>
-            <code data-testid="rejects-sha">{job.rejectsSha256}</code> <span className="hint">(row, reason; from /v1/artifacts with your token)</span>
+            <code data-testid="rejects-sha">{job.rejectsSha256}</code> <span className="hint">(row, reason)</span>
           </dd>
         </>
       )}
