@@ -63,12 +63,21 @@ function fastPredictName(req: IncomingMessage, limit: number): string | null {
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    // Decoded as it arrives (a character split between chunks is kept whole): one small body is one string.
+    let text = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (text += chunk));
+    req.once('end', () => resolve(text));
     req.once('error', reject);
   });
 }
+
+/**
+ * Whether a request body's parsed value may hold a NUL character: JSON text can carry one only as the escape
+ * `\u0000` (a raw control character is not valid JSON), so a body without that text holds none, and the walk
+ * that names the field runs only for a body with it.
+ */
+const mayHoldNul = (text: string) => text.includes('\\u0000');
 
 /**
  * Answers one predict request whose body has been read: the controller's checks, then the service's predictions.
@@ -78,6 +87,7 @@ function predictAnswerer(app: INestApplication, securityHeaders: string[], withS
   const tokens = app.get(TokensService);
   const serving = app.get(ServingService);
   const logger = new Logger('Serving');
+  const head = [...securityHeaders, 'content-type', 'application/json; charset=utf-8', 'content-length'];
   return async (req: IncomingMessage, res: ServerResponse, name: string, text: string): Promise<void> => {
     let body: unknown;
     try {
@@ -87,15 +97,17 @@ function predictAnswerer(app: INestApplication, securityHeaders: string[], withS
       return sendJson(res, 400, errorBody('BAD_REQUEST', `The request body cannot be read: ${(error as Error).message}`));
     }
     try {
-      const operation = `POST ${req.url!.split('?')[0]}`;
+      const operation = () => `POST ${req.url!.split('?')[0]}`;
       // A token seen in the last seconds, holding the role, passes without a wait; anything else takes the full checks.
-      const caller = tokens.remembered(bearerToken(req.headers.authorization)) ?? (await authenticateRequest(tokens, req.headers.authorization, sourceOf(req), operation));
-      if (!hasRole(caller, MUTATION_ROLES.predict)) await requireRole(tokens, caller, MUTATION_ROLES.predict, operation);
-      const nul = findNul(body, 'input');
+      const caller = tokens.remembered(bearerToken(req.headers.authorization)) ?? (await authenticateRequest(tokens, req.headers.authorization, sourceOf(req), operation()));
+      if (!hasRole(caller, MUTATION_ROLES.predict)) await requireRole(tokens, caller, MUTATION_ROLES.predict, operation());
+      const nul = mayHoldNul(text) ? findNul(body, 'input') : null;
       if (nul) throw InputError.field(nul, 'must not contain NUL characters');
       const { inputs, key } = predictRequest(body);
       const answer = JSON.stringify({ predictions: await serving.predict(name, inputs, key) });
-      res.writeHead(200, [...securityHeaders, 'content-type', 'application/json; charset=utf-8', 'content-length', String(Buffer.byteLength(answer))]).end(answer);
+      const headers = head.slice();
+      headers.push(String(Buffer.byteLength(answer)));
+      res.writeHead(200, headers).end(answer);
     } catch (error) {
       withSecurityHeaders(res);
       if (error instanceof DomainError) return sendRestError(req, res, error);

@@ -7,7 +7,14 @@ import { randomUUID } from 'node:crypto';
  * becomes 7 and its first twelve hex digits the time; the variant bits stay as they are.
  */
 export function predictionId(now = Date.now()): string {
-  const random = randomUUID();
-  const time = now.toString(16).padStart(12, '0');
-  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${random.slice(15)}`;
+  if (now !== prefixAt) {
+    const time = now.toString(16).padStart(12, '0');
+    prefix = `${time.slice(0, 8)}-${time.slice(8, 12)}-7`;
+    prefixAt = now;
+  }
+  return prefix + randomUUID().slice(15);
 }
+
+/** The time part of the last millisecond's ids: a busy server makes many ids a millisecond. */
+let prefixAt = Number.NaN;
+let prefix = '';

@@ -11,6 +11,28 @@ const INTERVAL_MS = 250;
 /** How often segments the database refused, and orphans of dead processes, are tried again. */
 const RETRY_MS = 2000;
 
+/** A prediction's log row as the serving path knows it; `createdAt` is already its ISO text (one per request, not per row). */
+export interface LoggedPrediction {
+  id: string;
+  modelId: string;
+  modelVersionId: string;
+  role: string;
+  requestKey: string | null;
+  inputs: Record<string, unknown>;
+  output: NonNullable<NewPredictionRow['output']>;
+  latencyMs: number;
+  createdAt: string;
+}
+
+/**
+ * The row's JSON text exactly as `JSON.stringify` writes the `NewPredictionRow` it stands for (the spool's line and
+ * `insertJson`'s element), written field by field: the hot path's rows skip a generic walk of the object and a
+ * Date's `toJSON` per row. Ids are UUIDs from the registry and `predictionId`, so they need no escaping.
+ */
+export function predictionRowJson(row: LoggedPrediction): string {
+  return `{"id":"${row.id}","modelId":"${row.modelId}","modelVersionId":"${row.modelVersionId}","role":${JSON.stringify(row.role)},"requestKey":${row.requestKey === null ? 'null' : JSON.stringify(row.requestKey)},"inputs":${JSON.stringify(row.inputs)},"output":${JSON.stringify(row.output)},"latencyMs":${JSON.stringify(row.latencyMs)},"createdAt":"${row.createdAt}"}`;
+}
+
 /**
  * Writes predictions to the database in batches, off the request path, with a write-ahead spool on local disk:
  * a prediction is in the spool before its answer goes out, and leaves it once the database has it. A batch the
@@ -24,8 +46,10 @@ export class PredictionLog implements OnModuleInit, OnModuleDestroy {
   private readonly spool: PredictionSpool;
   /** Spooled rows, each as its JSON text, waiting for the database. */
   private buffer: string[] = [];
-  /** Rows of this turn's requests, waiting for their one write to the spool. */
-  private arriving: { rows: NewPredictionRow[]; resolve: () => void }[] = [];
+  /** Rows (as JSON text) of this turn's requests, waiting for their one write to the spool. */
+  private arriving: string[] = [];
+  /** The requests those rows came from, resolved once the rows are spooled. */
+  private waiting: (() => void)[] = [];
   /** Sealed segments the database has not taken yet, with how many rows each holds. */
   private readonly retained = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
@@ -48,21 +72,23 @@ export class PredictionLog implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Takes a request's rows; resolves once they are in the spool, and the answer may go out. The rows of every
-   * request of one turn of the event loop go to disk in one write.
+   * Takes a request's rows, each as its JSON text (`predictionRowJson`); resolves once they are in the spool, and the
+   * answer may go out. The rows of every request of one turn of the event loop go to disk in one write.
    */
-  add(rows: NewPredictionRow[]): Promise<void> {
+  add(rowsJson: readonly string[]): Promise<void> {
     return new Promise((resolve) => {
-      this.arriving.push({ rows, resolve });
-      if (this.arriving.length === 1) setImmediate(() => this.spoolArrived());
+      for (const row of rowsJson) this.arriving.push(row);
+      this.waiting.push(resolve);
+      if (this.waiting.length === 1) setImmediate(() => this.spoolArrived());
     });
   }
 
   /** Spools what arrived this turn in one write, then buffers it for the database; never fails a prediction. */
   private spoolArrived(): void {
-    const arrived = this.arriving;
+    const rows = this.arriving;
+    const waiting = this.waiting;
     this.arriving = [];
-    const rows = arrived.flatMap((a) => a.rows.map((row) => JSON.stringify(row)));
+    this.waiting = [];
     try {
       this.spool.append(rows);
       for (const row of rows) this.buffer.push(row);
@@ -73,17 +99,17 @@ export class PredictionLog implements OnModuleInit, OnModuleDestroy {
       this.metrics.predictionLog.inc({ outcome: 'lost' }, rows.length);
       this.logger.error(`${rows.length} predictions could not be spooled and are lost (${this.stats.lost} in all): ${(error as Error).message}`);
     }
-    for (const { resolve } of arrived) resolve();
+    for (const resolve of waiting) resolve();
   }
 
   /** Predictions answered but not yet in the database. */
   get pending(): number {
-    return this.arriving.reduce((n, a) => n + a.rows.length, 0) + this.buffer.length + [...this.retained.values()].reduce((a, b) => a + b, 0);
+    return this.arriving.length + this.buffer.length + [...this.retained.values()].reduce((a, b) => a + b, 0);
   }
 
   /** Writes what is buffered; resolves when every write started so far has ended. */
   flush(): Promise<void> {
-    if (this.arriving.length > 0) this.spoolArrived();
+    if (this.waiting.length > 0) this.spoolArrived();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const batch = this.buffer;

@@ -3,7 +3,6 @@ import { createHash } from 'node:crypto';
 import { predictionId } from './prediction-id.js';
 import type { Repositories } from '../../db/repositories/index.js';
 import type { DeploymentWithVersion } from '../../db/repositories/registry.js';
-import type { NewPredictionRow } from '../../db/schema/index.js';
 import { loadArtifact, predictRows } from '../../ml/predict.js';
 import { predictBuiltIn } from '../../ml/trainers/built-in.js';
 import type { Predictions } from '../../ml/metrics.js';
@@ -18,7 +17,7 @@ import { CHANNELS } from '../../db/notifications.js';
 import type { Config } from '../../config.js';
 import { Pseudonyms } from '../../storage/encryption/pseudonym.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { PredictionLog } from './prediction-log.js';
+import { PredictionLog, predictionRowJson } from './prediction-log.js';
 import { ServingError } from './serving.error.js';
 import { checkInput } from '../../ml/input-check.js';
 
@@ -105,7 +104,7 @@ export class ServingService implements OnModuleInit, OnModuleDestroy {
     if (inputs.length > MAX_INPUTS) throw ServingError.field('inputs', `must hold at most ${MAX_INPUTS} objects`);
     const routes = deployed(this.warmRoutes(modelName) ?? (await this.productionOf(modelName)), modelName);
     const out: ServedPrediction[] = new Array(inputs.length);
-    const logRows: NewPredictionRow[] = [];
+    const logRows: string[] = [];
     const groups = routing.version === undefined ? routeInputs(routes, inputs.length, key, routing.oneVersion) : new Map([[deployedVersion(routes, modelName, routing.version), inputs.map((_, i) => i)]]);
     for (const [deployment, indexes] of groups) {
       const model = this.models.get(deployment.modelVersionId)?.value ?? (await this.model(deployment.modelVersionId));
@@ -133,26 +132,39 @@ export class ServingService implements OnModuleInit, OnModuleDestroy {
     return { version: deployment.version, versions };
   }
 
-  /** One deployment's predictions as the caller gets them, with their log rows added to `logRows`. */
-  private served(deployment: DeploymentWithVersion, model: ServedModel, rows: Row[], predictions: Predictions, latencyMs: number, key: string | null, logRows: NewPredictionRow[]): ServedPrediction[] {
+  /** One deployment's predictions as the caller gets them, with their log rows (JSON text) added to `logRows`. */
+  private served(deployment: DeploymentWithVersion, model: ServedModel, rows: Row[], predictions: Predictions, latencyMs: number, key: string | null, logRows: string[]): ServedPrediction[] {
     const { artifact, sensitive } = model;
-    const at = new Date();
-    return rows.map((row, i) => {
-      const probabilities = predictions.probabilities && predictions.classes ? Object.fromEntries(predictions.classes.map((c, k) => [c, predictions.probabilities![i]![k]!])) : null;
-      const served: ServedPrediction = { predictionId: predictionId(), modelVersionId: deployment.modelVersionId, version: deployment.version, role: deployment.role, value: predictions.values[i]!, probabilities, latencyMs };
-      logRows.push({
-        id: served.predictionId,
-        modelId: deployment.modelId,
-        modelVersionId: deployment.modelVersionId,
-        role: deployment.role,
-        requestKey: key,
-        inputs: sensitive.size > 0 ? this.loggable(row, artifact, sensitive) : row,
-        output: { value: served.value, ...(probabilities ? { probabilities } : {}) },
-        latencyMs,
-        createdAt: at,
-      });
-      return served;
-    });
+    const now = Date.now();
+    const createdAt = new Date(now).toISOString();
+    const { classes, probabilities: matrix } = predictions;
+    const served: ServedPrediction[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      let probabilities: Record<string, number> | null = null;
+      if (matrix && classes) {
+        probabilities = {};
+        const p = matrix[i]!;
+        for (let k = 0; k < classes.length; k++) setOwn(probabilities, classes[k]!, p[k]!);
+      }
+      const value = predictions.values[i]!;
+      const id = predictionId(now);
+      served[i] = { predictionId: id, modelVersionId: deployment.modelVersionId, version: deployment.version, role: deployment.role, value, probabilities, latencyMs };
+      logRows.push(
+        predictionRowJson({
+          id,
+          modelId: deployment.modelId,
+          modelVersionId: deployment.modelVersionId,
+          role: deployment.role,
+          requestKey: key,
+          inputs: sensitive.size > 0 ? this.loggable(row, artifact, sensitive) : row,
+          output: probabilities ? { value, probabilities } : { value },
+          latencyMs,
+          createdAt,
+        }),
+      );
+    }
+    return served;
   }
 
   /** The row as the log keeps it: a sensitive categorical value as its keyed hash (when keys are set), other sensitive values left out. */
@@ -312,6 +324,12 @@ function routeInputs(routes: Routes, count: number, key: string | null | undefin
     else groups.set(route, [i]);
   }
   return groups;
+}
+
+/** `target[name] = value` as an own property whatever the name, as `Object.fromEntries` sets it (a class named `__proto__` too). */
+function setOwn(target: Record<string, number>, name: string, value: number): void {
+  if (name === '__proto__') Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true });
+  else target[name] = value;
 }
 
 /** A served version: its model, and which of its features are sensitive. */

@@ -2,6 +2,10 @@ import { and, desc, eq, gt, isNull, lte, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { predictions, type PredictionRow } from '../schema/index.js';
 
+const INSERT_JSON = sql.raw(`insert into predictions (id, model_id, model_version_id, role, request_key, inputs, output, latency_ms, created_at, label, labeled_at)
+  select r."id", r."modelId", r."modelVersionId", r."role", r."requestKey", r."inputs", r."output", r."latencyMs", r."createdAt", r."label", r."labeledAt"`);
+const RECORD = sql.raw(`r("id" uuid, "modelId" uuid, "modelVersionId" uuid, "role" text, "requestKey" text, "inputs" jsonb, "output" jsonb, "latencyMs" real, "createdAt" timestamptz, "label" jsonb, "labeledAt" timestamptz)`);
+
 /** The prediction log and its feedback. */
 export class PredictionsRepository {
   constructor(private readonly db: Db) {}
@@ -9,14 +13,16 @@ export class PredictionsRepository {
   /**
    * Inserts predictions given as a JSON array of rows, each as `JSON.stringify` writes a `NewPredictionRow`:
    * one parameter however many rows, so a batch costs one statement and no mapping value by value. A
-   * prediction already written (by id) is skipped, so writing a batch twice is harmless.
+   * prediction already written (by id) is skipped, so writing a batch twice is harmless: a batch is first
+   * inserted plainly (a fresh batch, the usual case, has no id written before, and skips the cost of a
+   * speculative insert per row), and only if that fails, again skipping the ids already there.
    */
   async insertJson(rowsJson: string): Promise<void> {
-    await this.db.execute(sql`
-      insert into predictions (id, model_id, model_version_id, role, request_key, inputs, output, latency_ms, created_at, label, labeled_at)
-      select r."id", r."modelId", r."modelVersionId", r."role", r."requestKey", r."inputs", r."output", r."latencyMs", r."createdAt", r."label", r."labeledAt"
-      from jsonb_to_recordset(${rowsJson}::jsonb) as r("id" uuid, "modelId" uuid, "modelVersionId" uuid, "role" text, "requestKey" text, "inputs" jsonb, "output" jsonb, "latencyMs" real, "createdAt" timestamptz, "label" jsonb, "labeledAt" timestamptz)
-      on conflict (id) do nothing`);
+    try {
+      await this.db.execute(sql`${INSERT_JSON} from jsonb_to_recordset(${rowsJson}::jsonb) as ${RECORD}`);
+    } catch {
+      await this.db.execute(sql`${INSERT_JSON} from jsonb_to_recordset(${rowsJson}::jsonb) as ${RECORD} on conflict (id) do nothing`);
+    }
   }
 
   /** The newest predictions of a model served in (from, to], at most `limit`: what a monitoring check reads. */

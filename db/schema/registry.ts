@@ -1,4 +1,4 @@
-import { index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, jsonb, pgTable, text, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { id, timestamps, timestamptz } from './_columns.js';
 import { datasetVersions } from './datasets.js';
 import { pipelineRuns } from './runs.js';
@@ -37,6 +37,8 @@ export const modelVersions = pgTable('model_versions', {
   ...timestamps,
 }, (t) => [
   uniqueIndex('model_versions_model_version_key').on(t.modelId, t.version),
+  // The key the prediction log's one foreign key points at: a version together with its model.
+  unique('model_versions_model_id_key').on(t.modelId, t.id),
   uniqueIndex('model_versions_run_key').on(t.runId),
   index('model_versions_artifact_idx').on(t.artifactSha256),
   index('model_versions_trial_idx').on(t.trialId),
