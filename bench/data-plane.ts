@@ -7,9 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import postgres from 'postgres';
 import { TokensService } from '../api/access/tokens.service.js';
 import { createApiApp } from '../api/bootstrap.js';
-import { parsePipelineSpec, type PipelineSpec } from '../domain/pipeline/spec.js';
 import { pipelineStart } from '../domain/pipeline/start.js';
-import type { Stack } from './stack.js';
+import { smallSpec, type Stack } from './stack.js';
 import { loadApart, loadAtFixedRate, type LoadFigure } from './serving-load.js';
 import { otherLoad, postgresCpuMs, processCpuMs, processTree, quietMachine, startBareProcesses, startServingProcesses, type StartedProcess } from './processes.js';
 
@@ -153,25 +152,11 @@ async function started<T>(starting: Promise<StartedProcess>, use: (process: Star
   }
 }
 
-function gatedSpec(name: string): PipelineSpec {
-  const parsed = parsePipelineSpec({
-    name,
-    dataset: { name: 'iris', file: 'examples/iris/iris.csv' },
-    task: 'classification',
-    target: 'species',
-    training: { trainer: 'logistic-regression', params: { numSteps: 200 } },
-    evaluation: { primaryMetric: 'accuracy', champion: { enabled: false } },
-    gates: [{ name: GATE, quorum: QUORUM }],
-  });
-  if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
-  return parsed.spec;
-}
-
 /** Twice GATED_RUNS small pipelines, each waiting at a gate of QUORUM approvals; their run ids. */
 async function gatedRuns(stack: Stack): Promise<string[]> {
   const ids = await Promise.all(
     Array.from({ length: 2 * GATED_RUNS }, async (_, i) => {
-      const start = pipelineStart({ id: randomUUID(), spec: gatedSpec(`gated-${i}`), submittedBy: 'bench', purpose: 'release', trigger: 'manual', parentRunId: null, driftReportId: null });
+      const start = pipelineStart({ id: randomUUID(), spec: smallSpec(`gated-${i}`, { gates: [{ name: GATE, quorum: QUORUM }], deployment: undefined }), submittedBy: 'bench', purpose: 'release', trigger: 'manual', parentRunId: null, driftReportId: null });
       await stack.client.workflow.start('pipeline', { taskQueue: stack.taskQueue, ...start });
       return start.args[0].runId;
     }),

@@ -4,6 +4,7 @@ import http from 'node:http';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { INestApplication } from '@nestjs/common';
+import { bareHandler } from './bare-endpoint.js';
 
 const CONNECTIONS = 32;
 const SECONDS = 10;
@@ -71,16 +72,7 @@ export function loadAtFixedRate(url: string, body: string, token: string | undef
 
 /** A bare node:http endpoint that reads a JSON body and answers JSON: the most any Node server can do here. */
 async function bareServer(): Promise<{ url: string; close(): Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    let text = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (text += chunk));
-    req.on('end', () => {
-      const { inputs } = JSON.parse(text) as { inputs: unknown[] };
-      const answer = JSON.stringify({ predictions: inputs.map(() => ({ value: 'virginica' })) });
-      res.writeHead(200, { 'content-type': 'application/json' }).end(answer);
-    });
-  });
+  const server = http.createServer(bareHandler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
   return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((resolve) => server.close(() => resolve())) };

@@ -21,8 +21,11 @@ import { benchActivities } from './activities.js';
 /** The bench's workflows: compiled (npm run bench builds first, for NestJS's decorator metadata) or from source. */
 export const WORKFLOWS_PATH = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './workflows.ts' : './workflows.js', import.meta.url));
 
-/** A small pipeline: iris, validation, one logistic-regression trial, evaluation, registry, production; no gate. */
-export function smallSpec(name: string): PipelineSpec {
+/**
+ * A small pipeline: iris, validation, one logistic-regression trial, evaluation, registry, production; no gate.
+ * `more` overrides its fields (gates, say, or no deployment).
+ */
+export function smallSpec(name: string, more: Record<string, unknown> = {}): PipelineSpec {
   const parsed = parsePipelineSpec({
     name,
     dataset: { name: 'iris', file: 'examples/iris/iris.csv' },
@@ -31,6 +34,7 @@ export function smallSpec(name: string): PipelineSpec {
     training: { trainer: 'logistic-regression', params: { numSteps: 200 } },
     evaluation: { primaryMetric: 'accuracy', champion: { enabled: false } },
     deployment: { production: {} },
+    ...more,
   });
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
   return parsed.spec;
