@@ -39,6 +39,7 @@ export type ClaimsFigures =
       wallMs: number;
       job: ClaimsJob;
       rejectLines: number;
+      firstReject: string;
       lineage: string[];
       stderrTail: string;
     };
@@ -147,7 +148,7 @@ async function scoreFromCli(api: string, token: string, dir: string) {
     return ((await response.json()) as { data: T }).data;
   };
   const { scoringJob: job } = await graphql<{ scoringJob: ClaimsJob }>(JOB, { id });
-  const rejects = job.rejectsSha256 ? await (await fetch(`${api}/v1/artifacts/${job.rejectsSha256}`, { headers: { authorization: `Bearer ${token}` } })).text() : '';
+  const rejects = job.rejectsSha256 ? await (await fetch(`${api}/v1/scoring-jobs/${id}/rejects`, { headers: { authorization: `Bearer ${token}` } })).text() : '';
   const lineage = job.outputDatasetVersion
     ? (await graphql<{ lineage: { nodes: { id: string; type: string }[]; edges: { fromId: string; toId: string; relation: string }[] } }>(LINEAGE, { id: job.outputDatasetVersion.id })).lineage
     : { nodes: [], edges: [] };
@@ -157,6 +158,7 @@ async function scoreFromCli(api: string, token: string, dir: string) {
     wallMs,
     job,
     rejectLines: rejects.trim() === '' ? 0 : rejects.trim().split('\n').length - 1,
+    firstReject: rejects.trim().split('\n')[1] ?? '',
     lineage: lineage.edges.map((e) => `${typeOf.get(e.fromId)} —${e.relation}→ ${typeOf.get(e.toId)}`).sort(),
     stderrTail: run.stderr.trim().split('\n').at(-1) ?? '',
   };
@@ -182,7 +184,7 @@ through the API, on one orchestration and one training worker process, with the 
 | the command's time, start to end | ${(figures.wallMs / 1000).toFixed(1)} s |
 | status | ${job.status} |
 | rows read, scored, rejected | ${job.rows.toLocaleString('en')}, ${job.scored.toLocaleString('en')}, ${job.rejected.toLocaleString('en')} |
-| rejects file | ${job.rejectsSha256 ? `\`${job.rejectsSha256.slice(0, 12)}…\`, ${figures.rejectLines.toLocaleString('en')} rows with their row number and reason` : 'none'} |
+| rejects file (\`custody scoring rejects\`) | ${job.rejectsSha256 ? `\`${job.rejectsSha256.slice(0, 12)}…\`, ${figures.rejectLines.toLocaleString('en')} rows with their row number and reason; the first: \`${figures.firstReject}\`` : 'none'} |
 | output | ${output ? `dataset version \`${output.datasetName}@${output.version}\`, ${output.rowCount.toLocaleString('en')} rows` : 'none'} |
 | drift report of the scored rows | ${job.driftReport ? `${job.driftReport.status}; drifted: ${job.driftReport.driftedFeatures.join(', ') || 'none'}` : 'none'} |
 | lineage upstream of the output | ${figures.lineage.join('; ')} |

@@ -259,7 +259,7 @@ ${fixedRateText(figures.fixedRate)}
 
 ${approvalsText(figures.approvals)}
 
-Prediction log: ${perSecond(figures.answered)} predictions answered by the serving processes in these runs, ${perSecond(figures.logged)} logged.
+Prediction log: the load generators counted ${perSecond(figures.answered)} answers from the serving processes in these runs, and the log holds ${perSecond(figures.logged)} predictions from them (${figures.logged >= figures.answered ? 'none answered is missing; the few more are requests still in flight when a load ended, answered and logged after the generator stopped counting' : `**${perSecond(figures.answered - figures.logged)} answered are missing**`}).
 `;
 }
 
