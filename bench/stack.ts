@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,7 +88,8 @@ export interface Stack {
 export async function openStack(address: string): Promise<Stack> {
   const taskQueue = `bench-${randomBytes(4).toString('hex')}`;
   const { database, kind, url, drop } = await openBenchDatabase();
-  const config = loadConfig({ TEMPORAL_ADDRESS: address, CUSTODY_DATA_DIR: path.join(os.tmpdir(), `custody-bench-${taskQueue}`), LOG_LEVEL: 'warn' });
+  const dataDir = path.join(os.tmpdir(), `custody-bench-${taskQueue}`);
+  const config = loadConfig({ TEMPORAL_ADDRESS: address, CUSTODY_DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
   const native = await NativeConnection.connect({ address });
   await ensureSearchAttributes(native, 'default');
   const activities = () => createActivities({ database, artifacts: config.artifacts, importDir: PROJECT_ROOT });
@@ -110,6 +112,7 @@ export async function openStack(address: string): Promise<Stack> {
     await client.connection.close();
     await native.close();
     await drop();
+    rmSync(dataDir, { recursive: true, force: true });
   };
   return { address, taskQueue, database, kind, url, config, repos: createRepositories(database.db), native, client, stopWorkers, close };
 }

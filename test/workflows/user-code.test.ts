@@ -11,6 +11,8 @@ import { eventually, exampleSpec } from '../support/pipelines.js';
 import { startStack, type TestStack } from '../support/stack.js';
 
 const MARKER = `marker-${randomBytes(6).toString('hex')}`;
+/** When this file began: what its stack writes is newer. */
+const STARTED = Date.now() - 1000;
 const KEY = newKeySpec('k1');
 /** Secrets of the process that runs user code, as a worker or an API started with them in its environment has them. */
 const SECRETS = {
@@ -26,7 +28,7 @@ const NAMED = { TRAINING_REGION: `region-${randomBytes(4).toString('hex')}` };
 const ALLOWED = new Set(['PATH', 'HOME', 'LANG', 'TZ', 'TMPDIR', 'TMP', 'TEMP', 'TRAINING_REGION', 'CUSTODY_MODE', 'CUSTODY_TRAIN_DATA', 'CUSTODY_PREDICT_DATA', 'CUSTODY_PARAMS', 'CUSTODY_MODEL', 'CUSTODY_PREDICTIONS', 'CUSTODY_METRICS']);
 
 /** Every regular file under `dir` (recursively) that holds `needle` in its bytes, read as a stream with an overlap. */
-async function filesHolding(dir: string, needle: string): Promise<string[]> {
+async function filesHolding(dir: string, needle: string, since: number): Promise<string[]> {
   const found: string[] = [];
   let entries: Dirent[];
   try {
@@ -37,6 +39,8 @@ async function filesHolding(dir: string, needle: string): Promise<string[]> {
   for (const entry of entries) {
     if (!entry.isFile()) continue;
     const file = path.join(entry.parentPath, entry.name);
+    // Files last written before this file's stack started (a checkout, an earlier run's leftovers) hold nothing of it.
+    if ((statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0) < since) continue;
     let tail = '';
     try {
       for await (const chunk of createReadStream(file, { encoding: 'latin1', highWaterMark: 1 << 20 })) {
@@ -143,7 +147,7 @@ describe('user code under attack, with encryption at rest', () => {
 
   it('leaves no plaintext of the data on disk while the worker and the API are still alive', async () => {
     const places = [os.tmpdir(), path.dirname(stack.config.serving.spoolDir), (stack.config.artifacts as { dir: string }).dir];
-    const holding = (await Promise.all(places.map((dir) => filesHolding(dir, MARKER)))).flat();
+    const holding = (await Promise.all(places.map((dir) => filesHolding(dir, MARKER, STARTED)))).flat();
     // The only file that may hold it is the file the test itself imported from.
     expect(holding.filter((file) => !file.startsWith(imports.dir))).toEqual([]);
   });
