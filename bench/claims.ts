@@ -184,7 +184,7 @@ through the API, on one orchestration and one training worker process, with the 
 | the command's time, start to end | ${(figures.wallMs / 1000).toFixed(1)} s |
 | status | ${job.status} |
 | rows read, scored, rejected | ${job.rows.toLocaleString('en')}, ${job.scored.toLocaleString('en')}, ${job.rejected.toLocaleString('en')} |
-| rejects file (\`custody scoring rejects\`) | ${job.rejectsSha256 ? `\`${job.rejectsSha256.slice(0, 12)}…\`, ${figures.rejectLines.toLocaleString('en')} rows with their row number and reason; the first: \`${figures.firstReject}\`` : 'none'} |
+| rejects file (\`GET /v1/scoring-jobs/{id}/rejects\`) | ${job.rejectsSha256 ? `\`${job.rejectsSha256.slice(0, 12)}…\`, ${figures.rejectLines.toLocaleString('en')} rows with their row number and reason; the first: \`${figures.firstReject}\`` : 'none'} |
 | output | ${output ? `dataset version \`${output.datasetName}@${output.version}\`, ${output.rowCount.toLocaleString('en')} rows` : 'none'} |
 | drift report of the scored rows | ${job.driftReport ? `${job.driftReport.status}; drifted: ${job.driftReport.driftedFeatures.join(', ') || 'none'}` : 'none'} |
 | lineage upstream of the output | ${figures.lineage.join('; ')} |

@@ -35,9 +35,16 @@ export function checkInput(input: unknown, artifact: ModelArtifact, sensitive: R
       row[feature.name] = number;
     } else {
       if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return { ok: false, feature: feature.name, reason: 'must be a string, number or boolean' };
+      // Half of a UTF-16 pair is no text: nothing can store or compare it (the prediction log's database refuses it).
+      if (typeof value === 'string' && !wellFormed(value)) return { ok: false, feature: feature.name, reason: 'must be well-formed text (it holds half of a UTF-16 surrogate pair)' };
       row[feature.name] = String(value);
     }
   }
   return { ok: true, row };
 }
 
+/** Half of a UTF-16 surrogate pair on its own (with the `u` flag, a whole pair is one code point and does not match). */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** Whether `text` is well-formed UTF-16: text every store and comparison can take. */
+export const wellFormed = (text: string): boolean => !LONE_SURROGATE.test(text);

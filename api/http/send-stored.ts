@@ -14,15 +14,18 @@ export interface Download {
 }
 
 const logger = new Logger('Downloads');
+/** A download whose client takes nothing for this long is ended: on an encrypted store, its plaintext copy lives as long as it does. */
+const IDLE_MS = 30_000;
 
 /**
  * Streams stored content to the response, never loading it whole: its type, length, file name and sha256 (so the
- * receiver can check what arrived). The store checks a copy against its address before it is sent. A client that
- * leaves mid-stream only ends its own response.
+ * receiver can check what arrived). A bucket's or an encrypted store's copy is checked against its address before
+ * it is sent. A client that leaves mid-stream, or stops taking data for IDLE_MS, only ends its own response.
  */
 export async function sendStored(store: ArtifactStore, download: Download, res: ServerResponse): Promise<void> {
   await store.withLocalFile(download.sha256, async (file) => {
     const { size } = await stat(file);
+    res.setTimeout(IDLE_MS, () => res.destroy(new Error(`no data taken for ${IDLE_MS / 1000} s`)));
     res.writeHead(200, {
       'content-type': download.contentType,
       'content-length': String(size),

@@ -19,7 +19,8 @@ import { Pseudonyms } from '../../storage/encryption/pseudonym.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { PredictionLog, predictionRowJson } from './prediction-log.js';
 import { ServingError } from './serving.error.js';
-import { checkInput } from '../../ml/input-check.js';
+import { checkInput, wellFormed } from '../../ml/input-check.js';
+import { NAME_PATTERN } from '../../domain/pipeline/spec.js';
 
 export interface ServedPrediction {
   predictionId: string;
@@ -102,6 +103,7 @@ export class ServingService implements OnModuleInit, OnModuleDestroy {
     const started = performance.now();
     if (!Array.isArray(inputs) || inputs.length === 0) throw ServingError.field('inputs', 'must be a non-empty list of objects');
     if (inputs.length > MAX_INPUTS) throw ServingError.field('inputs', `must hold at most ${MAX_INPUTS} objects`);
+    if (key && !wellFormed(key)) throw ServingError.field('key', 'must be well-formed text (it holds half of a UTF-16 surrogate pair)');
     const routes = deployed(this.warmRoutes(modelName) ?? (await this.productionOf(modelName)), modelName);
     const out: ServedPrediction[] = new Array(inputs.length);
     const logRows: string[] = [];
@@ -221,11 +223,15 @@ export class ServingService implements OnModuleInit, OnModuleDestroy {
    * announced while it is under way drops it, and the next request reads again.
    */
   private async productionOf(modelName: string): Promise<Routes> {
+    // A name no model can have is not looked up, nor remembered.
+    if (!NAME_PATTERN.test(modelName)) return { primary: undefined, canaries: [] };
     const cached = this.routes.get(modelName);
     if (cached && Date.now() - cached.at < this.routesTtl) return await cached.promise;
     const entry = { ...loading(this.repos.registry.history(modelName, new Date()).then((rows) => routesOf(rows.filter((d) => d.stage === 'production')))), at: Date.now() };
     this.routes.set(modelName, entry);
     const current = await entry.promise;
+    // Only what serves is remembered: names that serve nothing (any caller may send many) leave no entry behind.
+    if (!current.primary && current.canaries.length === 0 && this.routes.get(modelName) === entry) this.routes.delete(modelName);
     void this.retainServing();
     return current;
   }

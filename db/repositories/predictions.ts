@@ -6,6 +6,12 @@ const INSERT_JSON = sql.raw(`insert into predictions (id, model_id, model_versio
   select r."id", r."modelId", r."modelVersionId", r."role", r."requestKey", r."inputs", r."output", r."latencyMs", r."createdAt", r."label", r."labeledAt"`);
 const RECORD = sql.raw(`r("id" uuid, "modelId" uuid, "modelVersionId" uuid, "role" text, "requestKey" text, "inputs" jsonb, "output" jsonb, "latencyMs" real, "createdAt" timestamptz, "label" jsonb, "labeledAt" timestamptz)`);
 
+/** PostgreSQL's unique_violation (23505), as postgres.js and PGlite report it, under Drizzle's wrapper or not. */
+function isUniqueViolation(error: unknown): boolean {
+  const codeOf = (e: unknown) => (e && typeof e === 'object' && 'code' in e ? (e as { code: unknown }).code : undefined);
+  return codeOf(error) === '23505' || codeOf((error as { cause?: unknown } | null)?.cause) === '23505';
+}
+
 /** The prediction log and its feedback. */
 export class PredictionsRepository {
   constructor(private readonly db: Db) {}
@@ -20,7 +26,9 @@ export class PredictionsRepository {
   async insertJson(rowsJson: string): Promise<void> {
     try {
       await this.db.execute(sql`${INSERT_JSON} from jsonb_to_recordset(${rowsJson}::jsonb) as ${RECORD}`);
-    } catch {
+    } catch (error) {
+      // Only a prediction written before is worth a second try; any other refusal is the caller's to see.
+      if (!isUniqueViolation(error)) throw error;
       await this.db.execute(sql`${INSERT_JSON} from jsonb_to_recordset(${rowsJson}::jsonb) as ${RECORD} on conflict (id) do nothing`);
     }
   }

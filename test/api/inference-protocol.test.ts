@@ -193,6 +193,13 @@ describe('the Open Inference Protocol (V2)', () => {
     expect(refused.status, refused.text).toBe(400);
     expect(refused.body.error).toMatch(/^inputs\[\d+\]\.data\[0\] of region must be a string/);
     expect(refused.text).not.toContain('4711');
+    // Half of a surrogate pair is no text: refused at the door, over REST and V2, so it never reaches (and stalls) the prediction log.
+    const lone = await call('POST', '/v1/models/oip-claims/predict', { inputs: [{ ...claim, channel: '\ud800' }] });
+    expect([lone.status, lone.body.error]).toEqual([400, expect.objectContaining({ message: 'inputs[0].channel must be well-formed text (it holds half of a UTF-16 surrogate pair)' })]);
+    const loneTensor = await infer({ inputs: inputs.map((t) => (t.name === 'channel' ? { ...t, data: ['\ud800'] } : t)) }, '/v2/models/oip-claims/infer');
+    expect([loneTensor.status, loneTensor.body.error]).toEqual([400, expect.stringMatching(/of channel must be well-formed text/)]);
+    const loneKey = await call('POST', '/v1/models/oip-claims/predict', { inputs: [claim], key: 'policy-\udc00' });
+    expect([loneKey.status, loneKey.body.error]).toEqual([400, expect.objectContaining({ message: 'key must be well-formed text (it holds half of a UTF-16 surrogate pair)' })]);
   });
 
   it('refuses bad tensors with 400 and {"error"} naming the tensor and the reason, never a 500', async () => {

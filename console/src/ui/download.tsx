@@ -25,7 +25,8 @@ async function download(path: string, fallback: string): Promise<string | null> 
   const url = URL.createObjectURL(await response.blob());
   const link = Object.assign(document.createElement('a'), { href: url, download: filenameOf(response, fallback) });
   link.click();
-  URL.revokeObjectURL(url);
+  // Revoked once the browser has taken the file: at once, some browsers would cancel the download.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
   return null;
 }
 
