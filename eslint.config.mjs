@@ -59,7 +59,10 @@ export default tseslint.config(
   wall(['domain/**/*.ts'], ['activities', 'api', 'db', 'workflows', 'worker', 'ml', 'storage', 'clients', 'observability', 'bench', 'test'], 'domain/ imports nothing else of ours.'),
   wall(['db/**/*.ts'], ['activities', 'api', 'workflows', 'worker', 'ml', 'storage', 'clients', 'observability', 'bench'], 'db/ may import only domain/ and itself.'),
   wall(['storage/**/*.ts'], ['activities', 'api', 'workflows', 'worker', 'ml', 'clients', 'bench'], 'storage/ may import only domain/, db/ and itself.'),
-  wall(['ml/**/*.ts'], ['activities', 'api', 'workflows', 'worker', 'clients', 'bench'], 'ml/ may import only domain/, db/, storage/ and itself.'),
+  { ...wall(['ml/**/*.ts'], ['activities', 'api', 'workflows', 'worker', 'clients', 'bench', 'export'], 'ml/ may import only domain/, db/, storage/ and itself; an exchange format (ml/export/) is for the edge, never the core.'), ignores: ['ml/export/**'] },
+  // Exchange formats at the edge: ml/export/ translates a model artifact with ml/ and domain/ alone (no database, store or
+  // API), and only the API (and tests) import it.
+  wall(['ml/export/**/*.ts'], ['activities', 'api', 'workflows', 'worker', 'clients', 'bench', 'db', 'storage'], 'ml/export/ (exchange formats) translates an artifact with ml/ and domain/ alone.'),
   wall(['clients/**/*.ts'], ['activities', 'api', 'worker', 'bench'], 'clients/ may not import activities/, api/ or worker/.'),
   wall(['cli/**/*.ts'], ['activities', 'api', 'db', 'workflows', 'worker', 'ml', 'storage', 'clients', 'bench'], 'cli/ is a client of the GraphQL API: it may import only domain/ and itself.'),
   wall(['console/**/*.ts', 'console/**/*.tsx'], ['activities', 'api', 'db', 'workflows', 'worker', 'ml', 'storage', 'clients', 'bench', 'cli'], 'console/ is a client of the GraphQL API: it may import only domain/ and itself.'),

@@ -102,7 +102,7 @@ export class Api {
   }
 
   /**
-   * Streams a REST download (`/v1/datasets/{name}/versions/{v}`, a scoring job's rejects) to `file`, or to stdout
+   * Streams a REST download (`/v1/datasets/{name}/versions/{v}`, a scoring job's rejects, a model's export) to `file`, or to stdout
    * when `file` is null, never holding it whole, and checks what arrived against the sha256 the API sent. A file
    * appears only whole and checked (written beside it, then renamed). Returns its size and sha256.
    */
@@ -112,6 +112,9 @@ export class Api {
       throw new CliError(`cannot reach ${url.origin}: ${error.cause?.code ?? error.message}`, EXIT.unreachable);
     });
     if (!response.ok || !response.body) throw refusal(url, response.status, await response.json().catch(() => null));
+    // The command promises a checked file: content without its sha256 (a proxy dropped the header) is refused.
+    const sent = response.headers.get('x-custody-sha256');
+    if (!sent) throw new CliError(`${url.origin} sent no sha256 (x-custody-sha256) to check the download against; nothing was written`, EXIT.failed);
     const partial = file === null ? null : `${file}.partial`;
     const hash = createHash('sha256');
     let bytes = 0;
@@ -122,21 +125,36 @@ export class Api {
         done(null, chunk);
       },
     });
+    // Interrupted (Ctrl-C, a stop), the part written so far goes too: a file appears only whole.
+    const interrupted = () => {
+      if (partial) rmSync(partial, { force: true });
+      process.exit(130);
+    };
+    process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
     try {
-      // stdout stays open for what the command prints after.
-      await pipeline(response.body, counted, partial ? createWriteStream(partial) : (process.stdout as Writable), { end: partial !== null });
+      await this.receive(response.body, counted, partial, url);
+      const sha256 = hash.digest('hex');
+      if (sha256 !== sent) throw new CliError(`the download from ${url.origin} does not match its sha256 (${sent}); ${partial ? 'nothing was kept' : 'what was written to stdout is corrupt'}`, EXIT.failed);
+      if (partial && file) renameSync(partial, file);
+      return { bytes, sha256 };
     } catch (error) {
       if (partial) rmSync(partial, { force: true });
+      if (error instanceof CliError) throw error;
+      throw new CliError(`the download could not be written to ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, EXIT.failed);
+    } finally {
+      process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
+    }
+  }
+
+  /** Pipes a download's body through `counted` to `partial`, or stdout; a reader that stops early (`| head`) ends it quietly. */
+  private async receive(body: NonNullable<Response['body']>, counted: Transform, partial: string | null, url: URL): Promise<void> {
+    try {
+      // stdout stays open for what the command prints after.
+      await pipeline(body, counted, partial ? createWriteStream(partial) : (process.stdout as Writable), { end: partial !== null });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EPIPE') process.exit(0);
       throw new CliError(`the download from ${url.origin} broke off: ${(error as Error).message}`, EXIT.unreachable);
     }
-    const sha256 = hash.digest('hex');
-    const sent = response.headers.get('x-custody-sha256');
-    if (sent && sent !== sha256) {
-      if (partial) rmSync(partial, { force: true });
-      throw new CliError(`the download from ${url.origin} does not match its sha256 (${sent}); nothing was kept`, EXIT.failed);
-    }
-    if (partial && file) renameSync(partial, file);
-    return { bytes, sha256 };
   }
 }
 

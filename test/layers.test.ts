@@ -30,6 +30,10 @@ describe('the layers’ walls', () => {
     ['api/serving/serving.service.ts', "import { wall } from '../../serving/start-serving.js';", /api\/ never imports worker code/],
     ['start-up.ts', "import type { wall } from './api/bootstrap.js';", /start-up\.ts is shared by every entry point/],
     ['ml/predict.ts', "import { wall } from '../activities/evaluation/evaluation.activities.js';", /ml\/ may import only/],
+    ['ml/predict.ts', "import { wall } from './export/onnx/export.js';", /an exchange format \(ml\/export\/\) is for the edge, never the core/],
+    ['ml/trees/forest.ts', "import { wall } from '../export/onnx/graph.js';", /an exchange format \(ml\/export\/\) is for the edge, never the core/],
+    ['ml/export/onnx/export.ts', "import { wall } from '../../../storage/artifact-store.js';", /ml\/export\/ \(exchange formats\) translates an artifact with ml\/ and domain\/ alone/],
+    ['ml/export/onnx/export.ts', "import { wall } from '../../../db/client.js';", /ml\/export\/ \(exchange formats\) translates an artifact with ml\/ and domain\/ alone/],
     ['storage/artifact-store.ts', "import { wall } from '../ml/predict.js';", /storage\/ may import only/],
     ['observability/tracing.ts', "import { wall } from '../db/client.js';", /observability\/ \(tracing\) wraps what it is given/],
     ['cli/commands/runs.ts', "import { wall } from '../../db/client.js';", /cli\/ is a client of the GraphQL API/],
@@ -87,6 +91,8 @@ describe('the layers’ walls', () => {
   it('imports that follow the layers pass', { timeout: 60_000 }, async () => {
     expect(await wallErrors('api/runs/runs.service.ts', "import { wall } from '../../domain/pipeline/gates.js';")).toEqual([]);
     expect(await wallErrors('ml/predict.ts', "import { wall } from '../storage/artifact-store.js';")).toEqual([]);
+    expect(await wallErrors('ml/export/onnx/export.ts', "import { wall } from '../../trainers/built-in.js';")).toEqual([]);
+    expect(await wallErrors('api/registry/model-export.service.ts', "import { wall } from '../../ml/export/onnx/export.js';")).toEqual([]);
     expect(await wallErrors('db/schema/runs.ts', "import { wall } from '../../domain/runs.js';")).toEqual([]);
     expect(await wallErrors('console/src/approvals/decide.tsx', "import { wall } from '../../../domain/access';")).toEqual([]);
   });

@@ -208,7 +208,7 @@ export class DatasetsService {
    * what was registered. Audited, since data read back whole should leave a trace.
    */
   async download(name: string, version: string, caller: Caller): Promise<Download> {
-    if (!/^(latest|[1-9]\d{0,8})$/.test(version)) throw invalid('version', 'must be a whole number from 1, or latest');
+    if (!/^(latest|[1-9]\d{0,9})$/.test(version) || Number(version) > 2 ** 31 - 1) throw invalid('version', 'must be a whole number from 1, or latest');
     const row = await this.repos.datasets.findVersion(name, version === 'latest' ? 'latest' : Number(version));
     if (!row) throw new DatasetError('DATASET_NOT_FOUND', `Dataset ${name} has no version ${version}`);
     const payload = { dataset: row.datasetName, version: row.version, sha256: row.sha256 };

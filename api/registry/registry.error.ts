@@ -1,6 +1,7 @@
 import { DomainError, type PublicErrorCode } from '../errors/domain-error.js';
 
-export type RegistryErrorCode = 'MODEL_NOT_FOUND' | 'MODEL_VERSION_NOT_FOUND' | 'INVALID_INPUT';
+/** MODEL_NOT_EXPORTABLE: the model has something without a faithful form in the format asked for (named in the issues). */
+export type RegistryErrorCode = 'MODEL_NOT_FOUND' | 'MODEL_VERSION_NOT_FOUND' | 'INVALID_INPUT' | 'MODEL_NOT_EXPORTABLE';
 
 export class RegistryError extends DomainError<RegistryErrorCode> {
   readonly domain = 'registry';
@@ -10,6 +11,7 @@ export class RegistryError extends DomainError<RegistryErrorCode> {
       case 'MODEL_VERSION_NOT_FOUND':
         return 'NOT_FOUND';
       case 'INVALID_INPUT':
+      case 'MODEL_NOT_EXPORTABLE':
         return 'BAD_USER_INPUT';
     }
   }

@@ -78,6 +78,25 @@ export function registerRegistryCommands(program: Command, ctx: () => Ctx): void
       if (!version) throw new CliError(opts.version === undefined ? `${name} has no version in production; give --version` : `${name} has no version ${opts.version}`, EXIT.usage);
       print(c.out, version, () => version.modelCard.trimEnd());
     });
+  models
+    .command('export')
+    .description('a model version as a file other runtimes load: ONNX, with its learned preprocessing inside; the production version by default')
+    .argument('<model>', 'the model name')
+    .option('--version <n>', 'this version instead')
+    .requiredOption('--format <format>', 'the file format: onnx')
+    .option('--file <path>', 'write it here (it appears only whole and checked against its sha256); stdout when omitted')
+    .action(async (name: string, opts: { version?: string; format: string; file?: string }) => {
+      const c = ctx();
+      if (opts.format !== 'onnx') throw new CliError(`--format must be onnx (got ${opts.format})`, EXIT.usage);
+      let version = opts.version === undefined ? undefined : wholeNumber('--version', opts.version, 1, 2 ** 31 - 1);
+      if (version === undefined) {
+        const { model } = await c.api().request<ModelQuery, { name: string }>(MODEL, { name });
+        version = model.productionVersion?.version;
+        if (version === undefined) throw new CliError(`${name} has no version in production; give --version`, EXIT.usage);
+      }
+      const got = await c.api().download(`/v1/models/${encodeURIComponent(name)}/versions/${version}/export?format=${opts.format}`, opts.file ?? null);
+      if (opts.file) c.err(`wrote ${opts.file}: ${got.bytes} bytes, sha256 ${got.sha256}`);
+    });
 
   const datasets = program.command('datasets').description('versioned datasets');
   datasets

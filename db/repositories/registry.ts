@@ -89,6 +89,16 @@ export class RegistryRepository {
     return row ?? null;
   }
 
+  /** A model's version by its number (`v3` of `claims`), if both exist. */
+  async findVersionByNumber(modelName: string, version: number): Promise<ModelVersionRow | null> {
+    const [row] = await this.db
+      .select({ version: modelVersions })
+      .from(modelVersions)
+      .innerJoin(models, eq(models.id, modelVersions.modelId))
+      .where(and(eq(models.name, modelName), eq(modelVersions.version, version)));
+    return row?.version ?? null;
+  }
+
   async findVersionsByIds(ids: readonly string[]): Promise<ModelVersionRow[]> {
     if (ids.length === 0) return [];
     return await this.db.select().from(modelVersions).where(inArray(modelVersions.id, [...ids]));

@@ -36,7 +36,7 @@ interface TrainInput {
 }
 
 /** Whether a trainer's numeric inputs are standardised (for a penalised linear model the scale matters). */
-const STANDARDISED: ReadonlySet<BuiltInTrainer> = new Set(['logistic-regression']);
+export const STANDARDISED: ReadonlySet<BuiltInTrainer> = new Set(['logistic-regression']);
 
 /**
  * Trains one built-in model on the rows with Custody's own learners (`ml/`), each checked against

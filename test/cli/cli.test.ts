@@ -18,6 +18,7 @@ import { testConfig } from '../support/config.js';
 import { createTestDatabase } from '../support/database.js';
 import { TokensService } from '../../api/access/tokens.service.js';
 import { createTemporalClient } from '../../api/bootstrap.js';
+import { decodeModel } from '../../ml/export/onnx/proto.js';
 
 /** The real CLI (the compiled `custody` bin), spawned against the real stack over HTTP. */
 const CLI = path.join(PROJECT_ROOT, 'scripts', 'custody.mjs');
@@ -144,7 +145,7 @@ describe('the custody CLI', () => {
 
   it('keeps no download that does not match the sha256 it was sent with', async () => {
     // A fake of a transfer corrupted on the way (a proxy, a disk), which no real server of ours sends.
-    const server = http.createServer((_req, res) => res.writeHead(200, { 'x-custody-sha256': '0'.repeat(64) }).end('row,reason\n1,bad\n'));
+    const server = http.createServer((req, res) => res.writeHead(200, req.url!.includes('unsigned') ? {} : { 'x-custody-sha256': '0'.repeat(64) }).end('row,reason\n1,bad\n'));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
     try {
@@ -152,6 +153,11 @@ describe('the custody CLI', () => {
       const corrupt = await run(['datasets', 'download', 'iris', '--file', file], 'engineer@example.com', { CUSTODY_URL: url });
       expect([corrupt.code, corrupt.stderr]).toEqual([3, `custody: the download from ${url} does not match its sha256 (${'0'.repeat(64)}); nothing was kept\n`]);
       expect([existsSync(file), existsSync(`${file}.partial`)]).toEqual([false, false]);
+      // Without the sha256 to check against (a proxy dropped it), nothing is written either.
+      const unchecked = await run(['datasets', 'download', 'unsigned', '--file', file], 'engineer@example.com', { CUSTODY_URL: url });
+      expect([unchecked.code, unchecked.stderr, existsSync(file)]).toEqual([3, `custody: ${url} sent no sha256 (x-custody-sha256) to check the download against; nothing was written\n`, false]);
+      const toStdout = await run(['datasets', 'download', 'iris'], 'engineer@example.com', { CUSTODY_URL: url });
+      expect([toStdout.code, toStdout.stderr]).toEqual([3, `custody: the download from ${url} does not match its sha256 (${'0'.repeat(64)}); what was written to stdout is corrupt\n`]);
     } finally {
       server.close();
     }
@@ -284,6 +290,23 @@ describe('the custody CLI', () => {
     const unknown = await run(['score', 'cli-approved', '--dataset', 'iris@9']);
     expect([unknown.code, unknown.stderr]).toEqual([1, 'custody: input.datasetVersion names no dataset version (iris@9) (NOT_FOUND)\n']);
     expect((await run(['score', 'cli-approved', '--dataset', 'iris'], 'viewer@example.com')).code).toBe(7);
+  });
+
+  it('models export writes the production version as ONNX, whole and checked against its sha256; a viewer is refused', async () => {
+    const file = path.join(work, 'cli-approved.onnx');
+    const exported = await run(['models', 'export', 'cli-approved', '--format', 'onnx', '--file', file]);
+    expect([exported.code, exported.stdout], exported.stderr).toEqual([0, '']);
+    const bytes = readFileSync(file);
+    expect(exported.stderr).toBe(`wrote ${file}: ${bytes.length} bytes, sha256 ${createHash('sha256').update(bytes).digest('hex')}\n`);
+    const model = decodeModel(bytes);
+    expect(model.graph.input.map((i) => i.name)).toEqual(['sepal_length', 'sepal_width', 'petal_length', 'petal_width']);
+    expect(model.graph.output.map((o) => o.name)).toEqual(['label', 'probabilities']);
+    const again = path.join(work, 'cli-approved-v1.onnx');
+    expect((await run(['models', 'export', 'cli-approved', '--version', '1', '--format', 'onnx', '--file', again])).code).toBe(0);
+    expect(readFileSync(again).equals(bytes)).toBe(true);
+    expect((await run(['models', 'export', 'cli-approved', '--format', 'onnx', '--file', path.join(work, 'viewer.onnx')], 'viewer@example.com')).code).toBe(7);
+    expect(existsSync(path.join(work, 'viewer.onnx'))).toBe(false);
+    expect(await run(['models', 'export', 'cli-approved', '--format', 'pmml'])).toMatchObject({ code: 1, stderr: 'custody: --format must be onnx (got pmml)\n' });
   });
 
   it('health needs no token, self-check runs a workflow, and datasets get shows the datasheet', async () => {

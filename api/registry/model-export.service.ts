@@ -1,0 +1,46 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Repositories } from '../../db/repositories/index.js';
+import { parseArtifact } from '../../ml/artifact.js';
+import { OnnxExportError } from '../../ml/export/onnx/export-error.js';
+import { exportOnnx } from '../../ml/export/onnx/export.js';
+import { CUSTODY_VERSION } from '../../paths.js';
+import { ArtifactStore } from '../../storage/artifact-store.js';
+import type { Caller } from '../access/principal.js';
+import { auditRequest } from '../common/audit.js';
+import { ARTIFACT_STORE, REPOSITORIES } from '../core/tokens.js';
+import type { Download } from '../http/send-stored.js';
+import { RegistryError } from './registry.error.js';
+
+const invalid = (field: string, message: string) => new RegistryError('INVALID_INPUT', `${field} ${message}`, [{ path: field, message }]);
+
+/**
+ * Model versions in exchange formats: ONNX for now. The export is stored content-addressed (the same version gives
+ * the same bytes, so it is stored once) and sent from the store with its sha256; each export is audited, and a model
+ * that cannot be exported faithfully is refused naming why.
+ */
+@Injectable()
+export class ModelExportService {
+  constructor(
+    @Inject(REPOSITORIES) private readonly repos: Repositories,
+    @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
+  ) {}
+
+  async export(name: string, version: string, format: unknown, caller: Caller): Promise<Download> {
+    if (format !== 'onnx') throw invalid('format', 'must be onnx');
+    if (!/^[1-9]\d{0,8}$/.test(version)) throw invalid('version', 'must be a whole number from 1');
+    const row = await this.repos.registry.findVersionByNumber(name, Number(version));
+    if (!row) throw new RegistryError('MODEL_VERSION_NOT_FOUND', `Model ${name} has no version ${version}`);
+    const artifact = parseArtifact(await this.store.read(row.artifactSha256));
+    let bytes: Uint8Array;
+    try {
+      bytes = exportOnnx(artifact, { model: name, version: row.version, producerVersion: CUSTODY_VERSION });
+    } catch (error) {
+      if (error instanceof OnnxExportError) throw new RegistryError('MODEL_NOT_EXPORTABLE', `${name} v${row.version} cannot be exported to ONNX: ${error.message}`, error.issues);
+      throw error;
+    }
+    const stored = await this.store.putBytes(bytes);
+    const payload = { model: name, version: row.version, format: 'onnx', sha256: stored.sha256, artifactSha256: row.artifactSha256 };
+    await auditRequest(this.repos, caller, { action: 'model.exported', subjectType: 'model_version', subjectId: row.id, payload });
+    return { sha256: stored.sha256, contentType: 'application/octet-stream', filename: `${name}-v${row.version}.onnx` };
+  }
+}

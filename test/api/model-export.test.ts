@@ -1,0 +1,131 @@
+import { createHash } from 'node:crypto';
+import * as ort from 'onnxruntime-web';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { benchmarkDatasets, splitOf } from '../../bench/datasets.js';
+import { ARTIFACT_STORE } from '../../api/core/tokens.js';
+import { createRepositories } from '../../db/repositories/index.js';
+import type { PipelineSpec } from '../../domain/pipeline/spec.js';
+import type { BuiltInModelArtifact } from '../../ml/artifact.js';
+import { predictBuiltIn, trainBuiltIn } from '../../ml/trainers/built-in.js';
+import type { ArtifactStore } from '../../storage/artifact-store.js';
+import { apiWith } from '../support/api.js';
+
+/**
+ * `GET /v1/models/{name}/versions/{version}/export?format=onnx` on the real API: the file loads in onnxruntime-web
+ * and answers as Custody does, only submitters and admins get it, each export is audited, and a model that cannot be
+ * exported faithfully is a 400 naming why.
+ */
+const iris = (await benchmarkDatasets()).find((d) => d.name === 'iris')!;
+const split = splitOf(iris);
+
+describe('exporting a model version to ONNX over REST', () => {
+  let server: Awaited<ReturnType<typeof apiWith>>;
+  let base: string;
+  const versionIds: string[] = [];
+  let exportable: BuiltInModelArtifact;
+
+  beforeAll(async () => {
+    ort.env.wasm.numThreads = 1;
+    server = await apiWith({});
+    base = server.api.url.replace(/\/graphql$/, '');
+    const store = server.api.app.get<ArtifactStore>(ARTIFACT_STORE);
+    const repos = createRepositories(server.database.db);
+    const { row: dataset } = await repos.datasets.register('iris', { sha256: 'a'.repeat(64), format: 'csv', sizeBytes: 10, rowCount: 150, columns: [], registeredBy: 'engineer@example.com' });
+    exportable = trainBuiltIn({ trainer: 'gradient-boosting', task: 'classification', rows: split.train, target: iris.target, features: iris.features, params: { maxIter: 20 }, seed: 0 });
+    // A date's parts have no ONNX form: a model that uses them cannot be exported.
+    const dated = split.train.map((r, i) => ({ ...r, measured_at: new Date(Date.UTC(2024, i % 12, 1 + (i % 28))).toISOString() }));
+    const unexportable = trainBuiltIn({
+      trainer: 'random-forest',
+      task: 'classification',
+      rows: dated,
+      target: iris.target,
+      features: [...iris.features, { name: 'measured_at', kind: 'categorical' }],
+      params: { nEstimators: 5 },
+      seed: 0,
+      featureSection: { impute: { numeric: 'mean', categorical: 'missing', indicators: false }, scale: 'none', oneHot: { minFrequency: 0 }, transforms: { measured_at: 'dateparts' }, interactions: [], select: { dropConstant: true } },
+    });
+    for (const [i, artifact] of [exportable, unexportable].entries()) {
+      const stored = await store.putBytes(Buffer.from(JSON.stringify(artifact)));
+      const runId = `00000000-0000-4000-8000-00000000000${i + 1}`;
+      await repos.runs.create({ id: runId, workflowId: `wf-${i}`, pipelineName: 'iris', modelName: 'iris', spec: {} as PipelineSpec, submittedBy: 'engineer@example.com', status: 'succeeded' });
+      const version = await repos.registry.registerVersion('iris', {
+        artifactSha256: stored.sha256,
+        trainer: artifact.trainer,
+        params: {},
+        metrics: {},
+        datasetVersionId: dataset.id,
+        runId,
+        codeVersion: 'test',
+        features: artifact.features.map(({ name, kind }) => ({ name, kind })),
+        target: iris.target,
+        task: 'classification',
+      });
+      versionIds.push(version.id);
+    }
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  const get = (route: string, as: string | null = 'engineer@example.com') => fetch(`${base}${route}`, { headers: as ? { authorization: `Bearer ${server.api.tokens[as]}` } : {} });
+
+  it('streams the version as ONNX, with its file name and sha256, and the file answers as Custody does', { timeout: 60_000 }, async () => {
+    const response = await get('/v1/models/iris/versions/1/export?format=onnx');
+    expect(response.status).toBe(200);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    expect([response.headers.get('content-type'), response.headers.get('content-disposition'), response.headers.get('x-custody-sha256')]).toEqual([
+      'application/octet-stream',
+      'attachment; filename="iris-v1.onnx"',
+      createHash('sha256').update(bytes).digest('hex'),
+    ]);
+    const session = await ort.InferenceSession.create(bytes);
+    const rows = split.test;
+    const feeds = Object.fromEntries(session.inputNames.map((name) => [name, new ort.Tensor('float64', Float64Array.from(rows, (r) => Number(r[name])), [rows.length, 1])]));
+    const out = await session.run(feeds);
+    const ours = predictBuiltIn(exportable, rows);
+    expect(Array.from(out.label!.data as string[])).toEqual(ours.values);
+    const probabilities = out.probabilities!.data as Float32Array;
+    ours.probabilities!.forEach((p, i) => p.forEach((value, k) => expect(Math.abs(value - probabilities[i * 3 + k]!)).toBeLessThanOrEqual(1e-5)));
+    await session.release();
+  });
+
+  it('is for submitters and admins: a viewer is refused, and no token is unauthenticated', async () => {
+    expect((await get('/v1/models/iris/versions/1/export?format=onnx', 'viewer@example.com')).status).toBe(403);
+    expect((await get('/v1/models/iris/versions/1/export?format=onnx', null)).status).toBe(401);
+    expect((await get('/v1/models/iris/versions/1/export?format=onnx', 'admin@example.com')).status).toBe(200);
+  });
+
+  it('refuses a model with a transform ONNX cannot hold, naming it, and bad requests with the field', async () => {
+    const refused = await get('/v1/models/iris/versions/2/export?format=onnx');
+    expect([refused.status, await refused.json()]).toEqual([
+      400,
+      {
+        error: {
+          code: 'BAD_USER_INPUT',
+          message: 'iris v2 cannot be exported to ONNX: features.transforms.measured_at: dateparts has no ONNX export',
+          issues: [{ path: 'features.transforms.measured_at', message: 'dateparts has no ONNX export' }],
+        },
+      },
+    ]);
+    const format = await get('/v1/models/iris/versions/1/export?format=pmml');
+    expect([format.status, ((await format.json()) as { error: { message: string } }).error.message]).toEqual([400, 'format must be onnx']);
+    expect((await get('/v1/models/iris/versions/0/export?format=onnx')).status).toBe(400);
+    expect((await get('/v1/models/iris/versions/9/export?format=onnx')).status).toBe(404);
+    expect((await get('/v1/models/nothing/versions/1/export?format=onnx')).status).toBe(404);
+  });
+
+  it('audits every export as model.exported, with the file’s sha256', async () => {
+    const response = await get('/v1/models/iris/versions/1/export?format=onnx');
+    const sha256 = response.headers.get('x-custody-sha256');
+    await response.arrayBuffer();
+    const { auditTrail } = await server.api.data<{ auditTrail: { nodes: { action: string; actor: string; payload: Record<string, unknown> }[] } }>(
+      'query($id: String!) { auditTrail(input: { subjectId: $id }) { nodes { action actor payload } } }',
+      { id: versionIds[0] },
+    );
+    const exports = auditTrail.nodes.filter((n) => n.action === 'model.exported');
+    expect(exports.map((n) => n.actor).sort()).toEqual(['admin@example.com', 'engineer@example.com', 'engineer@example.com']);
+    expect(exports[0]!.payload).toMatchObject({ model: 'iris', version: 1, format: 'onnx', sha256 });
+    const refused = await server.api.data<{ auditTrail: { nodes: { action: string }[] } }>('query($id: String!) { auditTrail(input: { subjectId: $id }) { nodes { action } } }', { id: versionIds[1] });
+    expect(refused.auditTrail.nodes.map((n) => n.action)).not.toContain('model.exported');
+  });
+});
