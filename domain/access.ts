@@ -26,6 +26,7 @@ export const MUTATION_ROLES = {
   retrainModel: ['submitter'],
   scoreDataset: ['submitter'],
   cancelScoringJob: ['submitter'],
+  exportModel: ['submitter'],
   createWebhook: ['admin'],
   disableWebhook: ['admin'],
   createToken: ['admin'],

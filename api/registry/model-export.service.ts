@@ -9,6 +9,8 @@ import type { Caller } from '../access/principal.js';
 import { auditRequest } from '../common/audit.js';
 import { ARTIFACT_STORE, REPOSITORIES } from '../core/tokens.js';
 import type { Download } from '../http/send-stored.js';
+import type { ExportModelInput } from './dto/registry.input.js';
+import type { ModelExport } from './models/model.model.js';
 import { RegistryError } from './registry.error.js';
 
 const invalid = (field: string, message: string) => new RegistryError('INVALID_INPUT', `${field} ${message}`, [{ path: field, message }]);
@@ -25,10 +27,25 @@ export class ModelExportService {
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
   ) {}
 
+  /** `GET /v1/models/{name}/versions/{version}/export?format=onnx`: the export as a download. */
   async export(name: string, version: string, format: unknown, caller: Caller): Promise<Download> {
     if (format !== 'onnx') throw invalid('format', 'must be onnx');
     if (!/^[1-9]\d{0,8}$/.test(version)) throw invalid('version', 'must be a whole number from 1');
-    const row = await this.repos.registry.findVersionByNumber(name, Number(version));
+    return (await this.exportVersion(name, Number(version), caller)).download;
+  }
+
+  /** `exportModel`: the version asked for, or the one serving production, exported and described with where to fetch it. */
+  async exportModel(input: ExportModelInput, caller: Caller): Promise<ModelExport> {
+    const version = input.version ?? (await this.repos.registry.productionPrimary(input.model))?.version.version;
+    if (version === undefined) throw invalid('input.version', `is needed: ${input.model} has no version serving production`);
+    if (!Number.isInteger(version) || version < 1) throw invalid('input.version', 'must be a whole number from 1');
+    const { download, sizeBytes } = await this.exportVersion(input.model, version, caller);
+    const downloadPath = `/v1/models/${encodeURIComponent(input.model)}/versions/${version}/export?format=${input.format}`;
+    return { model: input.model, version, format: input.format, filename: download.filename, sha256: download.sha256, sizeBytes, downloadPath };
+  }
+
+  private async exportVersion(name: string, version: number, caller: Caller): Promise<{ download: Download; sizeBytes: number }> {
+    const row = await this.repos.registry.findVersionByNumber(name, version);
     if (!row) throw new RegistryError('MODEL_VERSION_NOT_FOUND', `Model ${name} has no version ${version}`);
     const artifact = parseArtifact(await this.store.read(row.artifactSha256));
     let bytes: Uint8Array;
@@ -41,6 +58,6 @@ export class ModelExportService {
     const stored = await this.store.putBytes(bytes);
     const payload = { model: name, version: row.version, format: 'onnx', sha256: stored.sha256, artifactSha256: row.artifactSha256 };
     await auditRequest(this.repos, caller, { action: 'model.exported', subjectType: 'model_version', subjectId: row.id, payload });
-    return { sha256: stored.sha256, contentType: 'application/octet-stream', filename: `${name}-v${row.version}.onnx` };
+    return { download: { sha256: stored.sha256, contentType: 'application/octet-stream', filename: `${name}-v${row.version}.onnx` }, sizeBytes: bytes.byteLength };
   }
 }

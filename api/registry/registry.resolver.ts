@@ -1,13 +1,25 @@
-import { Args, Context, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, Context, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { CurrentCaller, type Caller } from '../access/principal.js';
+import { MUTATION_ROLES, Roles } from '../access/roles.js';
 import type { RequestContext } from '../common/loaders.js';
-import { DeploymentHistoryInput, ModelInput, ModelVersionInput } from './dto/registry.input.js';
-import { Deployment, Model, ModelVersion } from './models/model.model.js';
+import { DeploymentHistoryInput, ExportModelInput, ModelInput, ModelVersionInput } from './dto/registry.input.js';
+import { Deployment, Model, ModelExport, ModelVersion } from './models/model.model.js';
+import { ModelExportService } from './model-export.service.js';
 import { modelCardMarkdown } from './model-card.js';
 import { RegistryService, toDeploymentModel, toModelVersionModel } from './registry.service.js';
 
 @Resolver(() => Model)
 export class ModelsResolver {
-  constructor(private readonly registry: RegistryService) {}
+  constructor(
+    private readonly registry: RegistryService,
+    private readonly exports: ModelExportService,
+  ) {}
+
+  @Roles(...MUTATION_ROLES.exportModel)
+  @Mutation(() => ModelExport, { description: 'Exports a model version (the production one by default) and says where to fetch the file; audited. For submitters: the weights leave with it.' })
+  async exportModel(@Args('input') input: ExportModelInput, @CurrentCaller() caller: Caller): Promise<ModelExport> {
+    return await this.exports.exportModel(input, caller);
+  }
 
   @Query(() => Model)
   async model(@Args('input') input: ModelInput): Promise<Model> {

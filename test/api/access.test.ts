@@ -28,6 +28,7 @@ const CALLS: Record<keyof typeof MUTATION_ROLES, string> = {
   deleteSchedule: 'mutation { deleteSchedule(input: { id: "monitor-nope" }) { id } }',
   retrainModel: 'mutation { retrainModel(input: { model: "nope" }) { status } }',
   scoreDataset: 'mutation { scoreDataset(input: { model: "nope", dataset: "nope" }) { id } }',
+  exportModel: 'mutation { exportModel(input: { model: "nope", version: 1 }) { sha256 } }',
   cancelScoringJob: `mutation { cancelScoringJob(input: { id: "${ZERO}" }) { id } }`,
   createWebhook: 'mutation { createWebhook(input: { url: "ftp://x", events: ["*"] }) { secret } }',
   disableWebhook: 'mutation { disableWebhook(input: { id: "not-a-uuid" }) { id } }',

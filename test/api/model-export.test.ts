@@ -128,4 +128,18 @@ describe('exporting a model version to ONNX over REST', () => {
     const refused = await server.api.data<{ auditTrail: { nodes: { action: string }[] } }>('query($id: String!) { auditTrail(input: { subjectId: $id }) { nodes { action } } }', { id: versionIds[1] });
     expect(refused.auditTrail.nodes.map((n) => n.action)).not.toContain('model.exported');
   });
+
+  it('exports over GraphQL too: exportModel says where to fetch the file and its sha256, for submitters only', async () => {
+    const { exportModel } = await server.api.data<{ exportModel: Record<string, unknown> & { downloadPath: string } }>(
+      'mutation { exportModel(input: { model: "iris", version: 1 }) { model version format filename sha256 sizeBytes downloadPath } }',
+    );
+    const bytes = Buffer.from(await (await get(exportModel.downloadPath)).arrayBuffer());
+    expect(exportModel).toEqual({ model: 'iris', version: 1, format: 'onnx', filename: 'iris-v1.onnx', sha256: createHash('sha256').update(bytes).digest('hex'), sizeBytes: bytes.length, downloadPath: '/v1/models/iris/versions/1/export?format=onnx' });
+    const viewer = await server.api.gql('mutation { exportModel(input: { model: "iris", version: 1 }) { sha256 } }', {}, { as: 'viewer@example.com' });
+    expect(viewer.errors![0]!.extensions!.code).toBe('FORBIDDEN');
+    const unnamed = await server.api.gql('mutation { exportModel(input: { model: "iris" }) { sha256 } }');
+    expect(unnamed.errors![0]!.message).toBe('input.version is needed: iris has no version serving production');
+    const refused = await server.api.gql('mutation { exportModel(input: { model: "iris", version: 2 }) { sha256 } }');
+    expect(refused.errors![0]).toMatchObject({ message: 'iris v2 cannot be exported to ONNX: features.transforms.measured_at: dateparts has no ONNX export', extensions: { code: 'BAD_USER_INPUT' } });
+  });
 });

@@ -149,6 +149,8 @@ describe('the web console', () => {
     expect(await card.locator('img').count()).toBe(0);
     await expect.poll(() => page.getByLabel('Datasheet', { exact: true }).textContent()).toContain(XSS);
     expect(await page.locator('img[src="x"]').count()).toBe(0);
+    // An approver reads the card; the model's weights leave only with those who may read data back.
+    expect(await page.getByRole('button', { name: /as ONNX$/ }).count()).toBe(0);
     expect(record.dialogs).toEqual([]);
     await go('/models', 'models', () => page.getByTestId('model-row').first().waitFor());
   });
@@ -275,6 +277,11 @@ describe('the web console', () => {
     await expect.poll(() => row.textContent()).toContain('console-to-score v1 → console-iris-scores v1');
     expect(await row.locator('td.num').textContent()).toBe('6000');
     expect(await jobCount()).toBe(1);
+    // The version leaves as ONNX with this tab's token: the very file the API exports.
+    const [onnx] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export v1 as ONNX' }).click()]);
+    expect(onnx.suggestedFilename()).toBe('console-iris-v1.onnx');
+    const exported = await fetch(`${base}/v1/models/console-iris/versions/1/export?format=onnx`, { headers: { authorization: `Bearer ${stack.api.tokens['engineer@example.com']}` } });
+    expect(readFileSync((await onnx.path())!).equals(Buffer.from(await exported.arrayBuffer()))).toBe(true);
 
     // A viewer, in a tab of their own: the jobs, and no action.
     const viewer = (await openPage(browser)).page;
@@ -284,6 +291,8 @@ describe('the web console', () => {
       await viewer.getByTestId('scoring-job-row').first().waitFor();
       expect(await viewer.getByRole('heading', { name: 'Batch scoring' }).count()).toBe(1);
       expect(await viewer.getByRole('button', { name: 'Score a dataset' }).count()).toBe(0);
+      await viewer.locator('#card-title').waitFor();
+      expect(await viewer.getByRole('button', { name: /as ONNX$/ }).count()).toBe(0);
       await screenshot(viewer, 'model-viewer');
       // The job's facts, but not its rows.
       await viewer.goto(`${base}/scoring/${jobId}`);

@@ -1,4 +1,4 @@
-import { Field, ID, InputType } from '@nestjs/graphql';
+import { Field, ID, InputType, Int, registerEnumType } from '@nestjs/graphql';
 
 @InputType()
 export class ModelInput {
@@ -15,4 +15,17 @@ export class DeploymentHistoryInput {
   @Field({ description: 'Model name.' }) model!: string;
   @Field({ nullable: true, description: 'Only the deployments serving at this instant: what was in production at time T, and who approved it.' })
   at?: Date;
+}
+
+/** The exchange formats a model version can be exported in. */
+export enum ExportFormat {
+  ONNX = 'onnx',
+}
+registerEnumType(ExportFormat, { name: 'ExportFormat', description: 'ONNX: the model with its learned preprocessing, for ONNX Runtime and the servers built on it.' });
+
+@InputType({ description: 'A model version to export; the version serving production when `version` is left out.' })
+export class ExportModelInput {
+  @Field({ description: 'Model name.' }) model!: string;
+  @Field(() => Int, { nullable: true }) version?: number | null;
+  @Field(() => ExportFormat, { defaultValue: ExportFormat.ONNX }) format!: ExportFormat;
 }

@@ -73,3 +73,14 @@ export class Model {
   @Field() name!: string;
   @Field() createdAt!: Date;
 }
+
+@ObjectType({ description: 'A model version exported: fetch `downloadPath` from the API with your token for the file, whose sha256 this is.' })
+export class ModelExport {
+  @Field() model!: string;
+  @Field(() => Int) version!: number;
+  @Field() format!: string;
+  @Field() filename!: string;
+  @Field() sha256!: string;
+  @Field(() => Int) sizeBytes!: number;
+  @Field({ description: 'GET it with your token: `/v1/models/{name}/versions/{version}/export?format=…`.' }) downloadPath!: string;
+}

@@ -9,6 +9,7 @@ import { ScoringSection } from '../scoring/scoring-jobs';
 import { ErrorNote } from '../ui/error-note';
 import { formatNumber, formatTime, numericLeaves } from '../ui/format';
 import { Markdown } from '../ui/markdown';
+import { DownloadButton } from '../ui/download';
 
 const ModelPageDoc = graphql(`
   query ModelPage($name: String!) {
@@ -82,7 +83,7 @@ export function ModelPage({ name }: { name: string }) {
       <DeploymentsTimeline deployments={deploymentHistory} title="Deployment history" />
       <ServedAtPicker name={model.name} />
       <ScoringSection model={model.name} versions={versions.map((v) => v.version)} productionVersion={model.productionVersion?.version} />
-      {selected && <ModelCard version={selected} />}
+      {selected && <ModelCard model={model.name} version={selected} />}
     </article>
   );
 }
@@ -165,12 +166,15 @@ function ServedAtPicker({ name }: { name: string }) {
   );
 }
 
-function ModelCard({ version }: { version: Version }) {
+function ModelCard({ model, version }: { model: string; version: Version }) {
   const [sheet] = useQuery({ query: Datasheet, variables: { id: version.datasetVersionId } });
   return (
     <div className="two-columns">
       <section aria-labelledby="card-title" className="card">
         <h2 id="card-title">Model card, v{version.version}</h2>
+        <div className="actions">
+          <DownloadButton path={`/v1/models/${encodeURIComponent(model)}/versions/${version.version}/export?format=onnx`} fallback={`${model}-v${version.version}.onnx`} label={`Export v${version.version} as ONNX`} />
+        </div>
         <Markdown source={version.modelCard} label={`Model card of v${version.version}`} />
       </section>
       <section aria-labelledby="sheet-title" className="card">
