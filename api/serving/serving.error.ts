@@ -1,6 +1,6 @@
 import { DomainError, type PublicErrorCode } from '../errors/domain-error.js';
 
-export type ServingErrorCode = 'INVALID_INPUT' | 'MODEL_NOT_DEPLOYED' | 'VERSION_NOT_DEPLOYED' | 'PREDICTION_NOT_FOUND' | 'ALREADY_LABELLED' | 'MODEL_UNAVAILABLE';
+export type ServingErrorCode = 'INVALID_INPUT' | 'MODEL_NOT_DEPLOYED' | 'VERSION_NOT_DEPLOYED' | 'PREDICTION_NOT_FOUND' | 'ALREADY_LABELLED' | 'MODEL_UNAVAILABLE' | 'NO_SUCH_ROUTE';
 
 export class ServingError extends DomainError<ServingErrorCode> {
   readonly domain = 'serving';
@@ -11,6 +11,7 @@ export class ServingError extends DomainError<ServingErrorCode> {
       case 'MODEL_NOT_DEPLOYED':
       case 'VERSION_NOT_DEPLOYED':
       case 'PREDICTION_NOT_FOUND':
+      case 'NO_SUCH_ROUTE':
         return 'NOT_FOUND';
       case 'ALREADY_LABELLED':
         return 'CONFLICT';

@@ -198,6 +198,11 @@ describe('the Open Inference Protocol (V2)', () => {
     expect([lone.status, lone.body.error]).toEqual([400, expect.objectContaining({ message: 'inputs[0].channel must be well-formed text (it holds half of a UTF-16 surrogate pair)' })]);
     const loneTensor = await infer({ inputs: inputs.map((t) => (t.name === 'channel' ? { ...t, data: ['\ud800'] } : t)) }, '/v2/models/oip-claims/infer');
     expect([loneTensor.status, loneTensor.body.error]).toEqual([400, expect.stringMatching(/of channel must be well-formed text/)]);
+    // Any other path under /v2 is the protocol's 404, in its shape; a header key is ASCII (its bytes would read differently by client).
+    const unknown = await call('GET', '/v2/models/oip-claims/infer');
+    expect([unknown.status, unknown.body]).toEqual([404, { error: 'The inference protocol has no GET /v2/models/oip-claims/infer' }]);
+    const latin = await infer({ inputs }, '/v2/models/oip-claims/infer', { headers: { 'x-custody-key': 'm\u00fcller' } });
+    expect([latin.status, latin.body]).toEqual([400, { error: 'x-custody-key must be printable ASCII; send any other key as parameters.key' }]);
     const loneKey = await call('POST', '/v1/models/oip-claims/predict', { inputs: [claim], key: 'policy-\udc00' });
     expect([loneKey.status, loneKey.body.error]).toEqual([400, expect.objectContaining({ message: 'key must be well-formed text (it holds half of a UTF-16 surrogate pair)' })]);
   });

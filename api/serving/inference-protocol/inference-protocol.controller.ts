@@ -1,4 +1,5 @@
-import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Res, UseFilters } from '@nestjs/common';
+import { All, Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Req, Res, UseFilters } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../../../db/client.js';
 import type { ModelArtifact } from '../../../ml/artifact.js';
@@ -105,6 +106,13 @@ export class InferenceProtocolController {
     return await this.inferWith(name, versionNumber(name, version), body, key);
   }
 
+  /** Any other `/v2` path or method: the protocol's 404, in its shape (declared last, so it only takes what no route above does). */
+  @Public()
+  @All('*path')
+  unknown(@Req() req: IncomingMessage): never {
+    throw new ServingError('NO_SUCH_ROUTE', `The inference protocol has no ${req.method} ${(req.url ?? '').split('?')[0]!.slice(0, 200)}`);
+  }
+
   /**
    * Reads the tensors against the versions that may serve the request (the pinned one, or every one deployed),
    * then predicts through the service, every row by one version, so the answer names one `model_version`.
@@ -141,6 +149,8 @@ function versionNumber(name: string, version: string): number {
 
 /** The request's routing key, from `parameters.key` or the header; both may be sent only when they agree. */
 function routingKey(parameter: string | undefined, header: string | undefined): string | undefined {
+  // A header's bytes beyond ASCII read differently by client (latin1 or UTF-8): such a key goes in the body, where it is text.
+  if (header !== undefined && !/^[\x20-\x7e]*$/.test(header)) throw ServingError.field(KEY_HEADER, 'must be printable ASCII; send any other key as parameters.key');
   if (parameter !== undefined && header !== undefined && parameter !== header) throw ServingError.field('parameters.key', `differs from the ${KEY_HEADER} header`);
   return parameter ?? header;
 }
