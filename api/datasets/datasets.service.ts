@@ -11,7 +11,7 @@ import type { Config } from '../../config.js';
 import { NAME_PATTERN } from '../../domain/pipeline/spec.js';
 import type { Repositories } from '../../db/repositories/index.js';
 import type { DatasetRow, DatasetVersionRow } from '../../db/schema/index.js';
-import { isUuid } from '../common/validate.js';
+import { isUuid, versionParam } from '../common/validate.js';
 import { auditRequest } from '../common/audit.js';
 import type { Caller } from '../access/principal.js';
 import type { Download } from '../http/send-stored.js';
@@ -208,8 +208,9 @@ export class DatasetsService {
    * what was registered. Audited, since data read back whole should leave a trace.
    */
   async download(name: string, version: string, caller: Caller): Promise<Download> {
-    if (!/^(latest|[1-9]\d{0,9})$/.test(version) || Number(version) > 2 ** 31 - 1) throw invalid('version', 'must be a whole number from 1, or latest');
-    const row = await this.repos.datasets.findVersion(name, version === 'latest' ? 'latest' : Number(version));
+    const number = version === 'latest' ? 'latest' : versionParam(version);
+    if (number === null) throw invalid('version', 'must be a whole number from 1, or latest');
+    const row = await this.repos.datasets.findVersion(name, number);
     if (!row) throw new DatasetError('DATASET_NOT_FOUND', `Dataset ${name} has no version ${version}`);
     const payload = { dataset: row.datasetName, version: row.version, sha256: row.sha256 };
     await auditRequest(this.repos, caller, { action: 'dataset.downloaded', subjectType: 'dataset_version', subjectId: row.id, payload });

@@ -7,6 +7,7 @@ import { CUSTODY_VERSION } from '../../paths.js';
 import { ArtifactStore } from '../../storage/artifact-store.js';
 import type { Caller } from '../access/principal.js';
 import { auditRequest } from '../common/audit.js';
+import { versionParam } from '../common/validate.js';
 import { ARTIFACT_STORE, REPOSITORIES } from '../core/tokens.js';
 import type { Download } from '../http/send-stored.js';
 import type { ExportModelInput } from './dto/registry.input.js';
@@ -22,6 +23,9 @@ const invalid = (field: string, message: string) => new RegistryError('INVALID_I
  */
 @Injectable()
 export class ModelExportService {
+  /** Exports already written, by model, version and artifact: each is written once per process. */
+  private readonly files = new Map<string, { sha256: string; sizeBytes: number }>();
+
   constructor(
     @Inject(REPOSITORIES) private readonly repos: Repositories,
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
@@ -30,8 +34,9 @@ export class ModelExportService {
   /** `GET /v1/models/{name}/versions/{version}/export?format=onnx`: the export as a download. */
   async export(name: string, version: string, format: unknown, caller: Caller): Promise<Download> {
     if (format !== 'onnx') throw invalid('format', 'must be onnx');
-    if (!/^[1-9]\d{0,8}$/.test(version)) throw invalid('version', 'must be a whole number from 1');
-    return (await this.exportVersion(name, Number(version), caller)).download;
+    const number = versionParam(version);
+    if (number === null) throw invalid('version', 'must be a whole number from 1');
+    return (await this.exportVersion(name, number, caller)).download;
   }
 
   /** `exportModel`: the version asked for, or the one serving production, exported and described with where to fetch it. */
@@ -47,17 +52,30 @@ export class ModelExportService {
   private async exportVersion(name: string, version: number, caller: Caller): Promise<{ download: Download; sizeBytes: number }> {
     const row = await this.repos.registry.findVersionByNumber(name, version);
     if (!row) throw new RegistryError('MODEL_VERSION_NOT_FOUND', `Model ${name} has no version ${version}`);
-    const artifact = parseArtifact(await this.store.read(row.artifactSha256));
-    let bytes: Uint8Array;
-    try {
-      bytes = exportOnnx(artifact, { model: name, version: row.version, producerVersion: CUSTODY_VERSION });
-    } catch (error) {
-      if (error instanceof OnnxExportError) throw new RegistryError('MODEL_NOT_EXPORTABLE', `${name} v${row.version} cannot be exported to ONNX: ${error.message}`, error.issues);
-      throw error;
-    }
-    const stored = await this.store.putBytes(bytes);
+    const stored = await this.exported(name, row.version, row.artifactSha256);
     const payload = { model: name, version: row.version, format: 'onnx', sha256: stored.sha256, artifactSha256: row.artifactSha256 };
     await auditRequest(this.repos, caller, { action: 'model.exported', subjectType: 'model_version', subjectId: row.id, payload });
-    return { download: { sha256: stored.sha256, contentType: 'application/octet-stream', filename: `${name}-v${row.version}.onnx` }, sizeBytes: bytes.byteLength };
+    return { download: { sha256: stored.sha256, contentType: 'application/octet-stream', filename: `${name}-v${row.version}.onnx` }, sizeBytes: stored.sizeBytes };
+  }
+
+  /**
+   * The version's ONNX file in the store: written by the first export, then found again (an export is the same bytes
+   * every time, and a large forest takes a while to write), so each later download only streams it.
+   */
+  private async exported(name: string, version: number, artifactSha256: string): Promise<{ sha256: string; sizeBytes: number }> {
+    const key = `${name}@${version}:${artifactSha256}`;
+    const known = this.files.get(key);
+    if (known && (await this.store.has(known.sha256))) return known;
+    const artifact = parseArtifact(await this.store.read(artifactSha256));
+    let bytes: Uint8Array;
+    try {
+      bytes = exportOnnx(artifact, { model: name, version, producerVersion: CUSTODY_VERSION });
+    } catch (error) {
+      if (error instanceof OnnxExportError) throw new RegistryError('MODEL_NOT_EXPORTABLE', `${name} v${version} cannot be exported to ONNX: ${error.message}`, error.issues);
+      throw error;
+    }
+    const stored = { sha256: (await this.store.putBytes(bytes)).sha256, sizeBytes: bytes.byteLength };
+    this.files.set(key, stored);
+    return stored;
   }
 }

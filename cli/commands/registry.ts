@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { Ctx } from '../context.js';
+import { downloadTo, FILE_OPTION, type Ctx } from '../context.js';
 import { CliError, EXIT, wholeNumber } from '../exit.js';
 import { DATASET_VERSION, DATASETS, DEPLOYMENT_HISTORY, MODEL, MODEL_CARD, MODELS } from '../graphql/operations.js';
 import type {
@@ -84,7 +84,7 @@ export function registerRegistryCommands(program: Command, ctx: () => Ctx): void
     .argument('<model>', 'the model name')
     .option('--version <n>', 'this version instead')
     .requiredOption('--format <format>', 'the file format: onnx')
-    .option('--file <path>', 'write it here (it appears only whole and checked against its sha256); stdout when omitted')
+    .option(...FILE_OPTION)
     .action(async (name: string, opts: { version?: string; format: string; file?: string }) => {
       const c = ctx();
       if (opts.format !== 'onnx') throw new CliError(`--format must be onnx (got ${opts.format})`, EXIT.usage);
@@ -94,8 +94,7 @@ export function registerRegistryCommands(program: Command, ctx: () => Ctx): void
         version = model.productionVersion?.version;
         if (version === undefined) throw new CliError(`${name} has no version in production; give --version`, EXIT.usage);
       }
-      const got = await c.api().download(`/v1/models/${encodeURIComponent(name)}/versions/${version}/export?format=${opts.format}`, opts.file ?? null);
-      if (opts.file) c.err(`wrote ${opts.file}: ${got.bytes} bytes, sha256 ${got.sha256}`);
+      await downloadTo(c, `/v1/models/${encodeURIComponent(name)}/versions/${version}/export?format=${opts.format}`, opts.file);
     });
 
   const datasets = program.command('datasets').description('versioned datasets');
@@ -124,12 +123,11 @@ export function registerRegistryCommands(program: Command, ctx: () => Ctx): void
     .description("a dataset version's content (what was registered, or a scoring job's scores); the newest version by default")
     .argument('<name>', 'the dataset name')
     .option('--version <n>', 'this version instead')
-    .option('--file <path>', 'write it here (it appears only whole and checked against its sha256); stdout when omitted')
+    .option(...FILE_OPTION)
     .action(async (name: string, opts: { version?: string; file?: string }) => {
       const c = ctx();
       const version = opts.version === undefined ? 'latest' : String(wholeNumber('--version', opts.version, 1, 2 ** 31 - 1));
-      const got = await c.api().download(`/v1/datasets/${encodeURIComponent(name)}/versions/${version}`, opts.file ?? null);
-      if (opts.file) c.err(`wrote ${opts.file}: ${got.bytes} bytes, sha256 ${got.sha256}`);
+      await downloadTo(c, `/v1/datasets/${encodeURIComponent(name)}/versions/${version}`, opts.file);
     });
   datasets
     .command('budget')

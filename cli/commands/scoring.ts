@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Ctx } from '../context.js';
+import { downloadTo, FILE_OPTION, type Ctx } from '../context.js';
 import { CliError, EXIT, wholeNumber, type ExitCode } from '../exit.js';
 import { CANCEL_SCORING_JOB, SCORE_DATASET, SCORING_JOB, SCORING_JOBS } from '../graphql/operations.js';
 import type { CancelScoringJobMutation, ScoreDatasetInput, ScoreDatasetMutation, ScoringJobDetailFragment, ScoringJobQuery, ScoringJobsQuery, ScoringJobsQueryVariables, ScoringJobStatus } from '../graphql/types.js';
@@ -73,11 +73,10 @@ export function registerScoringCommands(program: Command, ctx: () => Ctx): void 
     .command('rejects')
     .description("a job's rejects file: each rejected row's number and the reason (the scores are a dataset version: custody datasets download)")
     .argument('<job>', 'the job id')
-    .option('--file <path>', 'write it here (it appears only whole and checked against its sha256); stdout when omitted')
+    .option(...FILE_OPTION)
     .action(async (id: string, opts: { file?: string }) => {
       const c = ctx();
-      const got = await c.api().download(`/v1/scoring-jobs/${encodeURIComponent(id)}/rejects`, opts.file ?? null);
-      if (opts.file) c.err(`wrote ${opts.file}: ${got.bytes} bytes, sha256 ${got.sha256}`);
+      await downloadTo(c, `/v1/scoring-jobs/${encodeURIComponent(id)}/rejects`, opts.file);
     });
   jobs
     .command('cancel')
