@@ -1,6 +1,9 @@
 import type { Row } from '../storage/read-rows.js';
 import type { ModelArtifact } from './artifact.js';
 
+/** The most inputs (rows) one prediction request may hold, wherever a model is served. */
+export const MAX_INPUTS = 1000;
+
 /** Why one input cannot be given to the model: the feature at fault and the reason, never quoting a sensitive value. */
 export interface InputRefusal {
   ok: false;

@@ -19,7 +19,7 @@ import { Pseudonyms } from '../../storage/encryption/pseudonym.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { PredictionLog, predictionRowJson } from './prediction-log.js';
 import { ServingError } from './serving.error.js';
-import { checkInput, wellFormed } from '../../ml/input-check.js';
+import { checkInput, MAX_INPUTS, wellFormed } from '../../ml/input-check.js';
 import { NAME_PATTERN } from '../../domain/pipeline/spec.js';
 
 export interface ServedPrediction {
@@ -49,8 +49,7 @@ export interface DeployedModel {
 /** How long a model's routes are used without a read: a second, or a minute while changes are announced. */
 const ROUTES_TTL_MS = 1000;
 const ANNOUNCED_ROUTES_TTL_MS = 60_000;
-/** The most inputs (rows) one request may hold. */
-export const MAX_INPUTS = 1000;
+export { MAX_INPUTS };
 
 /**
  * Serves a model's production deployment: canary rows take their share of traffic (sticky by request key

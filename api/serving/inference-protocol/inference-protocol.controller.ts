@@ -10,7 +10,7 @@ import { databaseHealth } from '../../health/database-health.js';
 import { ServingError } from '../serving.error.js';
 import { MAX_INPUTS, ServingService, type DeployedModel } from '../serving.service.js';
 import { InferenceProtocolErrorFilter } from './inference-protocol.filter.js';
-import { columnsOf, inputTensors, outputsOf, outputTensors, PLATFORM, readInferenceRequest, type MetadataTensor, type ResponseOutput } from './tensors.js';
+import { columnsOf, inputTensors, outputsOf, outputTensors, PLATFORM, readInferenceRequest, TensorInputError, type MetadataTensor, type ResponseOutput } from '../../../ml/export/inference-protocol/tensors.js';
 
 /** The header that may carry a request's routing key, as `parameters.key` does. */
 export const KEY_HEADER = 'x-custody-key';
@@ -121,7 +121,7 @@ export class InferenceProtocolController {
     const model = await this.serving.deployedModel(name, version);
     const candidates = model.versions.filter((v) => version === undefined || v.version === version);
     const described = artifactOf(model, model.version);
-    const request = readInferenceRequest(body, columnsOf(candidates.map((v) => v.artifact)), outputTensors(described), MAX_INPUTS);
+    const request = readRequest(body, candidates.map((v) => v.artifact), described);
     const key = routingKey(request.key, keyHeader);
     const predictions = await this.serving.predict(name, request.rows, key, { version, oneVersion: true }).catch((error: unknown) => {
       throw asTensorError(error, request.inputs);
@@ -129,6 +129,16 @@ export class InferenceProtocolController {
     const served = predictions[0]!.version;
     const artifact = model.versions.find((v) => v.version === served)?.artifact ?? described;
     return { model_name: name, model_version: String(served), id: request.id ?? randomUUID(), outputs: outputsOf(predictions, artifact, request.outputs) };
+  }
+}
+
+/** The request's tensors read against the candidate versions; a refusal is the service's, naming the field. */
+function readRequest(body: unknown, candidates: ModelArtifact[], described: ModelArtifact): ReturnType<typeof readInferenceRequest> {
+  try {
+    return readInferenceRequest(body, columnsOf(candidates), outputTensors(described), MAX_INPUTS);
+  } catch (error) {
+    if (error instanceof TensorInputError) throw ServingError.field(error.path, error.reason);
+    throw error;
   }
 }
 

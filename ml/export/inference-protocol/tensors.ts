@@ -1,13 +1,32 @@
-import type { ModelArtifact } from '../../../ml/artifact.js';
+import type { ModelArtifact } from '../../artifact.js';
 import type { ColumnKind } from '../../../domain/data/profile.js';
-import { ServingError } from '../serving.error.js';
-import type { ServedPrediction } from '../serving.service.js';
 
 /**
  * The Open Inference Protocol's tensors, translated to and from Custody's rows and predictions at the edge: one
  * input tensor per raw column of the model (shape [n] or [n, 1]), one row per index; outputs `label`,
- * `probabilities` (classifiers) and `prediction_id` (for recordFeedback).
+ * `probabilities` (classifiers) and, where predictions are logged, `prediction_id` (for recordFeedback). Used by
+ * the API's and the data plane's serving and by `custody serve` for a bundle alone.
  */
+
+/** A request the protocol refuses: the field at fault (`inputs[2].data[3]`) and why, never quoting a value. */
+export class TensorInputError extends Error {
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(`${path} ${reason}`);
+    this.name = 'TensorInputError';
+  }
+}
+
+/** One prediction as the outputs carry it: its value, a classifier's probabilities, and its id where it was logged. */
+export interface TensorPrediction {
+  value: string | number;
+  probabilities: Record<string, number> | null;
+  predictionId?: string;
+}
+
+const refuse = (path: string, reason: string) => new TensorInputError(path, reason);
 
 /** A tensor's description in model metadata; -1 is a dimension of any size. */
 export interface MetadataTensor {
@@ -60,13 +79,13 @@ export function inputTensors(artifact: ModelArtifact): MetadataTensor[] {
   return artifact.features.map((f) => ({ name: f.name, datatype: f.kind === 'numeric' ? 'FP64' : 'BYTES', shape: [-1] }));
 }
 
-/** A model's outputs in metadata: the label, a classifier's probabilities (one column per class), and each prediction's id. */
-export function outputTensors(artifact: ModelArtifact): MetadataTensor[] {
+/** A model's outputs in metadata: the label, a classifier's probabilities (one column per class), and each logged prediction's id. */
+export function outputTensors(artifact: ModelArtifact, { logged = true }: { logged?: boolean } = {}): MetadataTensor[] {
   const classifier = artifact.task === 'classification';
   return [
     { name: 'label', datatype: classifier ? 'BYTES' : 'FP64', shape: [-1] },
     ...(classifier ? [{ name: 'probabilities', datatype: 'FP64', shape: [-1, artifact.classes?.length ?? -1] }] : []),
-    { name: 'prediction_id', datatype: 'BYTES', shape: [-1] },
+    ...(logged ? [{ name: 'prediction_id', datatype: 'BYTES', shape: [-1] }] : []),
   ];
 }
 
@@ -80,13 +99,13 @@ export function columnsOf(artifacts: ModelArtifact[]): Columns {
 
 /** Reads an inference request body into rows; every refusal names the field and why, and never quotes a value. */
 export function readInferenceRequest(body: unknown, columns: Columns, outputs: MetadataTensor[], maxRows: number): InferenceRequest {
-  if (!isObject(body)) throw ServingError.field('body', 'must be a JSON object with "inputs"');
+  if (!isObject(body)) throw refuse('body', 'must be a JSON object with "inputs"');
   const { id, parameters, inputs, outputs: requested } = body;
-  if (id !== undefined && typeof id !== 'string') throw ServingError.field('id', 'must be a string');
-  if (parameters !== undefined && !isObject(parameters)) throw ServingError.field('parameters', 'must be an object');
+  if (id !== undefined && typeof id !== 'string') throw refuse('id', 'must be a string');
+  if (parameters !== undefined && !isObject(parameters)) throw refuse('parameters', 'must be an object');
   const key = isObject(parameters) ? parameters.key : undefined;
-  if (key !== undefined && typeof key !== 'string') throw ServingError.field('parameters.key', 'must be a string');
-  if (!Array.isArray(inputs) || inputs.length === 0) throw ServingError.field('inputs', 'must be a non-empty list of tensors, one per column');
+  if (key !== undefined && typeof key !== 'string') throw refuse('parameters.key', 'must be a string');
+  if (!Array.isArray(inputs) || inputs.length === 0) throw refuse('inputs', 'must be a non-empty list of tensors, one per column');
   const tensors = inputs.map((input, i) => readInput(input, i, columns));
   const rows = rowsOf(tensors, columns, maxRows);
   return { id, key, rows, inputs: tensors.map((t) => t.name), outputs: requestedOutputs(requested, outputs) };
@@ -100,26 +119,26 @@ interface ColumnTensor {
 
 function readInput(input: unknown, index: number, columns: Columns): ColumnTensor {
   const at = `inputs[${index}]`;
-  if (!isObject(input)) throw ServingError.field(at, 'must be a tensor object with name, shape, datatype and data');
+  if (!isObject(input)) throw refuse(at, 'must be a tensor object with name, shape, datatype and data');
   const { name, shape, datatype, data } = input;
-  if (typeof name !== 'string') throw ServingError.field(`${at}.name`, 'must be a string');
+  if (typeof name !== 'string') throw refuse(`${at}.name`, 'must be a string');
   const kinds = columns.kinds.get(name);
-  if (!kinds) throw ServingError.field(`${at}.name`, `"${name}" is not an input of this model (its inputs are ${[...columns.kinds.keys()].join(', ')})`);
-  if (typeof datatype !== 'string') throw ServingError.field(`${at}.datatype`, 'must be a string');
+  if (!kinds) throw refuse(`${at}.name`, `"${name}" is not an input of this model (its inputs are ${[...columns.kinds.keys()].join(', ')})`);
+  if (typeof datatype !== 'string') throw refuse(`${at}.datatype`, 'must be a string');
   const fits = [...kinds].flatMap((kind) => (kind === 'numeric' ? NUMERIC : CATEGORICAL));
-  if (!fits.includes(datatype)) throw ServingError.field(`${at}.datatype`, `${datatype} does not fit ${name}, a ${[...kinds].join(' or ')} column: send ${fits.join(', ')}`);
+  if (!fits.includes(datatype)) throw refuse(`${at}.datatype`, `${datatype} does not fit ${name}, a ${[...kinds].join(' or ')} column: send ${fits.join(', ')}`);
   return { name, values: valuesOf(shape, data, datatype, at, name) };
 }
 
 /** A column tensor's values, one per row: its shape [n] or [n, 1], and each element of its datatype. */
 function valuesOf(shape: unknown, data: unknown, datatype: string, at: string, name: string): unknown[] {
   if (!Array.isArray(shape) || !(shape.length === 1 || (shape.length === 2 && shape[1] === 1)) || !Number.isInteger(shape[0]) || shape[0] < 0) {
-    throw ServingError.field(`${at}.shape`, `must be [n] or [n, 1] for ${name}, one value per row`);
+    throw refuse(`${at}.shape`, `must be [n] or [n, 1] for ${name}, one value per row`);
   }
-  if (!Array.isArray(data)) throw ServingError.field(`${at}.data`, 'must be a list of values');
+  if (!Array.isArray(data)) throw refuse(`${at}.data`, 'must be a list of values');
   // The protocol allows a tensor's natural nesting ([[1], [2]] for shape [2, 1]) as well as the flat list.
   const values = data.every((v) => Array.isArray(v) && v.length === 1) ? data.map((v: unknown[]) => v[0]) : data;
-  if (values.length !== shape[0]) throw ServingError.field(`${at}.data`, `holds ${values.length} values for ${name}, but its shape [${shape.join(', ')}] says ${shape[0]}`);
+  if (values.length !== shape[0]) throw refuse(`${at}.data`, `holds ${values.length} values for ${name}, but its shape [${shape.join(', ')}] says ${shape[0]}`);
   values.forEach((value, row) => checkElement(value, datatype, `${at}.data[${row}]`, name));
   return values;
 }
@@ -128,7 +147,7 @@ function valuesOf(shape: unknown, data: unknown, datatype: string, at: string, n
 function checkElement(value: unknown, datatype: string, path: string, name: string): void {
   if (value === null) return;
   const fits = datatype === 'BYTES' ? typeof value === 'string' : datatype === 'BOOL' ? typeof value === 'boolean' : fitsNumber(value, datatype);
-  if (!fits) throw ServingError.field(path, `of ${name} must be ${elementOf(datatype)} (the tensor's datatype is ${datatype})`);
+  if (!fits) throw refuse(path, `of ${name} must be ${elementOf(datatype)} (the tensor's datatype is ${datatype})`);
 }
 
 function fitsNumber(value: unknown, datatype: string): boolean {
@@ -149,23 +168,23 @@ function elementOf(datatype: string): string {
 function rowsOf(tensors: ColumnTensor[], columns: Columns, maxRows: number): Record<string, unknown>[] {
   const count = tensors[0]!.values.length;
   tensors.forEach((tensor, i) => {
-    if (tensors.findIndex((t) => t.name === tensor.name) !== i) throw ServingError.field(`inputs[${i}].name`, `"${tensor.name}" is given twice`);
-    if (tensor.values.length !== count) throw ServingError.field(`inputs[${i}].shape`, `gives ${tensor.name} ${tensor.values.length} rows, but ${tensors[0]!.name} has ${count}: every input needs one value per row`);
+    if (tensors.findIndex((t) => t.name === tensor.name) !== i) throw refuse(`inputs[${i}].name`, `"${tensor.name}" is given twice`);
+    if (tensor.values.length !== count) throw refuse(`inputs[${i}].shape`, `gives ${tensor.name} ${tensor.values.length} rows, but ${tensors[0]!.name} has ${count}: every input needs one value per row`);
   });
   const missing = columns.required.find((name) => !tensors.some((t) => t.name === name));
-  if (missing) throw ServingError.field('inputs', `has no tensor ${missing}: the model needs one per column (null in data for a value missing on purpose)`);
-  if (count === 0 || count > maxRows) throw ServingError.field('inputs[0].shape', `must give 1 to ${maxRows} rows`);
+  if (missing) throw refuse('inputs', `has no tensor ${missing}: the model needs one per column (null in data for a value missing on purpose)`);
+  if (count === 0 || count > maxRows) throw refuse('inputs[0].shape', `must give 1 to ${maxRows} rows`);
   return Array.from({ length: count }, (_, row) => Object.fromEntries(tensors.map((t) => [t.name, t.values[row]])));
 }
 
 /** The outputs asked for, by name (all of them when none are), each one the model gives. */
 function requestedOutputs(requested: unknown, outputs: MetadataTensor[]): string[] {
   if (requested === undefined) return outputs.map((o) => o.name);
-  if (!Array.isArray(requested)) throw ServingError.field('outputs', 'must be a list of {"name": …}');
+  if (!Array.isArray(requested)) throw refuse('outputs', 'must be a list of {"name": …}');
   return requested.map((output, i) => {
     const name = isObject(output) ? output.name : undefined;
-    if (typeof name !== 'string') throw ServingError.field(`outputs[${i}].name`, 'must be a string');
-    if (!outputs.some((o) => o.name === name)) throw ServingError.field(`outputs[${i}].name`, `"${name}" is not an output of this model (its outputs are ${outputs.map((o) => o.name).join(', ')})`);
+    if (typeof name !== 'string') throw refuse(`outputs[${i}].name`, 'must be a string');
+    if (!outputs.some((o) => o.name === name)) throw refuse(`outputs[${i}].name`, `"${name}" is not an output of this model (its outputs are ${outputs.map((o) => o.name).join(', ')})`);
     return name;
   });
 }
@@ -174,7 +193,7 @@ function requestedOutputs(requested: unknown, outputs: MetadataTensor[]): string
  * The response's output tensors for one version's predictions: `label` (BYTES, or FP64 for regression),
  * `probabilities` [n, classes] FP64 with the class order as a JSON list in `parameters.classes`, and `prediction_id`.
  */
-export function outputsOf(predictions: ServedPrediction[], artifact: ModelArtifact, names: string[]): ResponseOutput[] {
+export function outputsOf(predictions: TensorPrediction[], artifact: ModelArtifact, names: string[]): ResponseOutput[] {
   const n = predictions.length;
   const classifier = artifact.task === 'classification';
   const classes = artifact.classes ?? Object.keys(predictions[0]?.probabilities ?? {});
@@ -184,7 +203,7 @@ export function outputsOf(predictions: ServedPrediction[], artifact: ModelArtifa
       predictions.every((p) => p.probabilities)
         ? { name: 'probabilities', datatype: 'FP64', shape: [n, classes.length], parameters: { classes: JSON.stringify(classes) }, data: predictions.flatMap((p) => classes.map((c) => p.probabilities![c]!)) }
         : null,
-    prediction_id: () => ({ name: 'prediction_id', datatype: 'BYTES', shape: [n], data: predictions.map((p) => p.predictionId) }),
+    prediction_id: () => (predictions.every((p) => p.predictionId) ? { name: 'prediction_id', datatype: 'BYTES', shape: [n], data: predictions.map((p) => p.predictionId!) } : null),
   };
   return names.map((name) => tensors[name]?.() ?? null).filter((t): t is ResponseOutput => t !== null);
 }
