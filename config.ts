@@ -3,6 +3,7 @@ import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import type { ArtifactSettings } from './storage/open-store.js';
 import { Keyring } from './storage/encryption/keyring.js';
+import { signingKeyFrom, type SigningKey } from './bundle/signing.js';
 import { WORKER_POOLS, type WorkerPool } from './domain/task-queues.js';
 import { deniedVariable, INHERITED_VARIABLES } from './domain/user-code.js';
 
@@ -102,6 +103,7 @@ const envSchema = z.object({
   CUSTODY_ENCRYPTION_KEYS: list(keySpec).prefault(''),
   CUSTODY_ENCRYPTION_ACTIVE_KEY: z.string().min(1, 'must not be empty').optional(),
   CUSTODY_CODEC_ORIGINS: list(origin).optional(),
+  CUSTODY_SIGNING_KEY: z.string().min(1, 'must not be empty').optional(),
 });
 
 /** Every variable the processes read, with its default; README's configuration table lists the same. */
@@ -132,6 +134,11 @@ export interface Config {
    * null when no key is configured. `codecOrigins` may call /codec from a browser (the Temporal UI's).
    */
   encryption: { keyring: Keyring; codecOrigins: string[] } | null;
+  /**
+   * The Ed25519 key model bundles are signed with (CUSTODY_SIGNING_KEY). Without one, a development or test
+   * stack makes its own on first need and keeps it in `developmentKeyFile`; production signs nothing.
+   */
+  signing: { key: SigningKey | null; developmentKeyFile: string | null };
 }
 
 /** The limits and allow-lists of the HTTP surface (SECURITY.md explains each). */
@@ -170,7 +177,7 @@ function artifactSettings(e: z.infer<typeof envSchema>, dataDir: string): Artifa
 }
 
 /** Variables whose values are secrets: a bad one is named, its value never echoed (stderr ends up in logs). */
-const SECRET_VARIABLES = new Set(['CUSTODY_ENCRYPTION_KEYS', 'AWS_SECRET_ACCESS_KEY']);
+const SECRET_VARIABLES = new Set(['CUSTODY_ENCRYPTION_KEYS', 'AWS_SECRET_ACCESS_KEY', 'CUSTODY_SIGNING_KEY']);
 
 /** A bad value, as the one-line error shows it: quoted, a URL's password masked, a secret's not at all. */
 function shownValue(name: string, value: string | undefined): string {
@@ -225,7 +232,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     serving: { spoolDir: path.join(dataDir, 'prediction-spool'), port: e.CUSTODY_SERVING_PORT, processes: e.CUSTODY_SERVING_PROCESSES },
     encryption: encryptionSettings(e),
+    signing: signingSettings(e, dataDir),
   };
+}
+
+/** The bundle signing key from CUSTODY_SIGNING_KEY, refused at start when it is not an Ed25519 private key. */
+function signingSettings(e: z.infer<typeof envSchema>, dataDir: string): Config['signing'] {
+  const developmentKeyFile = e.NODE_ENV === 'production' ? null : path.join(dataDir, 'signing-key.pem');
+  if (!e.CUSTODY_SIGNING_KEY) return { key: null, developmentKeyFile };
+  try {
+    return { key: signingKeyFrom(e.CUSTODY_SIGNING_KEY), developmentKeyFile: null };
+  } catch (error) {
+    throw new ConfigError(`invalid configuration: ${(error as Error).message}`);
+  }
 }
 
 /** The keyring from CUSTODY_ENCRYPTION_KEYS (the last key active unless CUSTODY_ENCRYPTION_ACTIVE_KEY names one). */

@@ -61,10 +61,13 @@ export default tseslint.config(
   wall(['storage/**/*.ts'], ['activities', 'api', 'workflows', 'worker', 'ml', 'clients', 'bench'], 'storage/ may import only domain/, db/ and itself.'),
   { ...wall(['ml/**/*.ts'], ['activities', 'api', 'workflows', 'worker', 'clients', 'bench', 'export'], 'ml/ may import only domain/, db/, storage/ and itself; an exchange format (ml/export/) is for the edge, never the core.'), ignores: ['ml/export/**'] },
   // Exchange formats at the edge: ml/export/ translates a model artifact with ml/ and domain/ alone (no database, store or
-  // API), and only the API (and tests) import it.
+  // API), and only the API, bundle/ (and tests) import it.
   wall(['ml/export/**/*.ts'], ['activities', 'api', 'workflows', 'worker', 'clients', 'bench', 'db', 'storage'], 'ml/export/ (exchange formats) translates an artifact with ml/ and domain/ alone.'),
   wall(['clients/**/*.ts'], ['activities', 'api', 'worker', 'bench'], 'clients/ may not import activities/, api/ or worker/.'),
-  wall(['cli/**/*.ts'], ['activities', 'api', 'db', 'workflows', 'worker', 'ml', 'storage', 'clients', 'bench'], 'cli/ is a client of the GraphQL API: it may import only domain/ and itself.'),
+  wall(['cli/**/*.ts'], ['activities', 'api', 'db', 'workflows', 'worker', 'ml', 'storage', 'clients', 'bench'], 'cli/ is a client of the GraphQL API: it may import only domain/, bundle/ (to verify and serve a bundle) and itself.'),
+  // Model bundles: their format (written by the API, checked by the CLI) and `custody serve`, which predicts with ml/ and
+  // nothing of the stack's (no database, store, Temporal or API).
+  wall(['bundle/**/*.ts'], ['activities', 'api', 'db', 'workflows', 'worker', 'storage', 'clients', 'bench', 'cli', 'console', 'serving'], 'bundle/ (model bundles and custody serve) uses ml/ and domain/ alone: a bundle is served without the stack.'),
   wall(['console/**/*.ts', 'console/**/*.tsx'], ['activities', 'api', 'db', 'workflows', 'worker', 'ml', 'storage', 'clients', 'bench', 'cli'], 'console/ is a client of the GraphQL API: it may import only domain/ and itself.'),
   wall(['observability/**/*.ts'], ['activities', 'api', 'db', 'workflows', 'worker', 'ml', 'storage', 'clients', 'bench'], 'observability/ (tracing) wraps what it is given: it imports nothing else of ours.'),
   wall(['api/**/*.ts'], ['activities', 'worker', 'workflows', 'bench'], 'api/ never imports worker code or workflows: move what both need to domain/, ml/, storage/ or clients/.', ['serving']),

@@ -65,6 +65,17 @@ export class Api {
     return body.data as Data;
   }
 
+  /** A REST GET's JSON answer (`/v1/keys`); an error answer becomes one line and its exit code, as for GraphQL. */
+  async getJson(path: string): Promise<unknown> {
+    const url = new URL(this.connection.url.replace(/\/graphql$/, '') + path);
+    const response = await fetch(url, { headers: this.connection.token ? { authorization: `Bearer ${this.connection.token}` } : {} }).catch((error: Error & { cause?: { code?: string } }) => {
+      throw new CliError(`cannot reach ${url.origin}: ${error.cause?.code ?? error.message}`, EXIT.unreachable);
+    });
+    const body: unknown = await response.json().catch(() => null);
+    if (response.ok && body !== null) return body;
+    throw refusal(url, response.status, body);
+  }
+
   /**
    * Streams a file to a REST upload endpoint (`/v1/datasets/{name}`), never holding it whole, and returns
    * the JSON answer; an error answer becomes one line and its exit code, as for GraphQL. A server that

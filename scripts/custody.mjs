@@ -8,9 +8,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const entry = path.join(root, 'dist', 'cli', 'main.js');
-/** The newest source the CLI is built from (cli/ and domain/). */
+/** The newest source the CLI is built from (cli/ and domain/, and bundle/ with the ml/ that `custody serve` predicts with). */
 const newestSource = () =>
-  Math.max(...['cli', 'domain'].flatMap((dir) => readdirSync(path.join(root, dir), { recursive: true }).filter((f) => String(f).endsWith('.ts')).map((f) => statSync(path.join(root, dir, String(f))).mtimeMs)));
+  Math.max(...['cli', 'domain', 'bundle', 'ml'].flatMap((dir) => readdirSync(path.join(root, dir), { recursive: true }).filter((f) => String(f).endsWith('.ts')).map((f) => statSync(path.join(root, dir, String(f))).mtimeMs)));
 const buildInfo = path.join(root, 'dist', '.tsbuildinfo');
 if (!existsSync(entry) || !existsSync(buildInfo) || statSync(buildInfo).mtimeMs < newestSource()) {
   process.stderr.write('custody: building the CLI…\n');

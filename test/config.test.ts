@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { generateKeyPairSync } from 'node:crypto';
+import { generateSigningKey, signingKeyFrom } from '../bundle/signing.js';
 import { ConfigError, loadConfig } from '../config.js';
 
 describe('configuration', () => {
@@ -45,6 +47,19 @@ describe('configuration', () => {
     expect(loadConfig({ NODE_ENV: 'production', CUSTODY_GRAPHQL_INTROSPECTION: 'true' }).security.introspection).toBe(true);
     const set = loadConfig({ CUSTODY_BODY_LIMIT: '512kb', CUSTODY_CORS_ORIGINS: 'https://a.example, http://localhost:5173', CUSTODY_WEBHOOK_ALLOW_RANGES: '10.0.0.0/8' }).security;
     expect(set).toMatchObject({ bodyLimit: 512 * 1024, corsOrigins: ['https://a.example', 'http://localhost:5173'], webhookAllowRanges: ['10.0.0.0/8'] });
+  });
+
+  it('reads the bundle signing key from CUSTODY_SIGNING_KEY, refusing any other key without quoting it; a development stack keeps its own, production none', () => {
+    const { pem } = generateSigningKey();
+    expect(loadConfig({ CUSTODY_SIGNING_KEY: pem }).signing.key?.keyId).toBe(signingKeyFrom(pem).keyId);
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+    for (const bad of [rsa, 'not a key']) {
+      expect(() => loadConfig({ CUSTODY_SIGNING_KEY: bad })).toThrow(ConfigError);
+      expect(() => loadConfig({ CUSTODY_SIGNING_KEY: bad })).toThrow(/^invalid configuration: CUSTODY_SIGNING_KEY: /);
+      expect(() => loadConfig({ CUSTODY_SIGNING_KEY: bad })).not.toThrow(bad.split('\n')[1] ?? bad);
+    }
+    expect(loadConfig({ CUSTODY_DATA_DIR: '/srv/custody' }).signing).toEqual({ key: null, developmentKeyFile: '/srv/custody/signing-key.pem' });
+    expect(loadConfig({ NODE_ENV: 'production' }).signing).toEqual({ key: null, developmentKeyFile: null });
   });
 
   it('treats empty values as unset', () => {

@@ -37,6 +37,9 @@ describe('the layers’ walls', () => {
     ['storage/artifact-store.ts', "import { wall } from '../ml/predict.js';", /storage\/ may import only/],
     ['observability/tracing.ts', "import { wall } from '../db/client.js';", /observability\/ \(tracing\) wraps what it is given/],
     ['cli/commands/runs.ts', "import { wall } from '../../db/client.js';", /cli\/ is a client of the GraphQL API/],
+    ['cli/commands/bundles.ts', "import { wall } from '../../ml/predict.js';", /cli\/ is a client of the GraphQL API/],
+    ['bundle/serve.ts', "import { wall } from '../storage/artifact-store.js';", /bundle\/ \(model bundles and custody serve\) uses ml\/ and domain\/ alone/],
+    ['bundle/serve.ts', "import { wall } from '../api/serving/serving.service.js';", /bundle\/ \(model bundles and custody serve\) uses ml\/ and domain\/ alone/],
     ['console/src/runs/run-page.tsx', "import { wall } from '../../../db/client.js';", /console\/ is a client of the GraphQL API/],
     ['console/src/approvals/decide.tsx', "import { wall } from '../../../api/runs/runs.service.js';", /console\/ is a client of the GraphQL API/],
   ];

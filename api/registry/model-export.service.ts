@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Repositories } from '../../db/repositories/index.js';
+import type { ModelVersionRow } from '../../db/schema/index.js';
 import { parseArtifact } from '../../ml/artifact.js';
 import { OnnxExportError } from '../../ml/export/onnx/export-error.js';
 import { exportOnnx } from '../../ml/export/onnx/export.js';
@@ -10,16 +11,26 @@ import { auditRequest } from '../common/audit.js';
 import { versionParam } from '../common/validate.js';
 import { ARTIFACT_STORE, REPOSITORIES } from '../core/tokens.js';
 import type { Download } from '../http/send-stored.js';
+import { writeBundle, type SigningKey } from '../../bundle/format.js';
+import { BundleSigning } from './bundle-signing.service.js';
 import type { ExportModelInput } from './dto/registry.input.js';
+import { bundleFiles } from './model-bundle.js';
 import type { ModelExport } from './models/model.model.js';
 import { RegistryError } from './registry.error.js';
 
 const invalid = (field: string, message: string) => new RegistryError('INVALID_INPUT', `${field} ${message}`, [{ path: field, message }]);
 
+/** The formats a version is exported in: the ONNX graph alone, or a signed bundle of everything about it. */
+export type ExportFormatName = 'onnx' | 'bundle';
+const FORMATS: Record<ExportFormatName, { extension: string; contentType: string }> = {
+  onnx: { extension: 'onnx', contentType: 'application/octet-stream' },
+  bundle: { extension: 'tar.gz', contentType: 'application/gzip' },
+};
+
 /**
- * Model versions in exchange formats: ONNX for now. The export is stored content-addressed (the same version gives
- * the same bytes, so it is stored once) and sent from the store with its sha256; each export is audited, and a model
- * that cannot be exported faithfully is refused naming why.
+ * Model versions in exchange formats: ONNX, and signed bundles (bundle/). The export is stored content-addressed
+ * (the same version gives the same bytes, so it is stored once) and sent from the store with its sha256; each
+ * export is audited, and a model that cannot be exported faithfully is refused naming why.
  */
 @Injectable()
 export class ModelExportService {
@@ -29,14 +40,15 @@ export class ModelExportService {
   constructor(
     @Inject(REPOSITORIES) private readonly repos: Repositories,
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
+    private readonly signing: BundleSigning,
   ) {}
 
-  /** `GET /v1/models/{name}/versions/{version}/export?format=onnx`: the export as a download. */
+  /** `GET /v1/models/{name}/versions/{version}/export?format=onnx|bundle`: the export as a download. */
   async export(name: string, version: string, format: unknown, caller: Caller): Promise<Download> {
-    if (format !== 'onnx') throw invalid('format', 'must be onnx');
+    if (format !== 'onnx' && format !== 'bundle') throw invalid('format', 'must be onnx or bundle');
     const number = versionParam(version);
     if (number === null) throw invalid('version', 'must be a whole number from 1');
-    return (await this.exportVersion(name, number, caller)).download;
+    return (await this.exportVersion(name, number, format, caller)).download;
   }
 
   /** `exportModel`: the version asked for, or the one serving production, exported and described with where to fetch it. */
@@ -44,18 +56,30 @@ export class ModelExportService {
     const version = input.version ?? (await this.repos.registry.productionPrimary(input.model))?.version.version;
     if (version === undefined) throw invalid('input.version', `is needed: ${input.model} has no version serving production`);
     if (!Number.isInteger(version) || version < 1) throw invalid('input.version', 'must be a whole number from 1');
-    const { download, sizeBytes } = await this.exportVersion(input.model, version, caller);
+    const { download, sizeBytes } = await this.exportVersion(input.model, version, input.format, caller);
     const downloadPath = `/v1/models/${encodeURIComponent(input.model)}/versions/${version}/export?format=${input.format}`;
     return { model: input.model, version, format: input.format, filename: download.filename, sha256: download.sha256, sizeBytes, downloadPath };
   }
 
-  private async exportVersion(name: string, version: number, caller: Caller): Promise<{ download: Download; sizeBytes: number }> {
+  private async exportVersion(name: string, version: number, format: ExportFormatName, caller: Caller): Promise<{ download: Download; sizeBytes: number }> {
+    // A stack that cannot sign says so first, whatever the version.
+    const key = format === 'bundle' ? await this.signing.key() : null;
     const row = await this.repos.registry.findVersionByNumber(name, version);
     if (!row) throw new RegistryError('MODEL_VERSION_NOT_FOUND', `Model ${name} has no version ${version}`);
-    const stored = await this.exported(name, row.version, row.artifactSha256);
-    const payload = { model: name, version: row.version, format: 'onnx', sha256: stored.sha256, artifactSha256: row.artifactSha256 };
+    const stored = key ? await this.bundled(name, row, key) : await this.exported(name, row.version, row.artifactSha256);
+    const payload = { model: name, version: row.version, format, sha256: stored.sha256, artifactSha256: row.artifactSha256, ...('keyId' in stored ? { keyId: stored.keyId } : {}) };
     await auditRequest(this.repos, caller, { action: 'model.exported', subjectType: 'model_version', subjectId: row.id, payload });
-    return { download: { sha256: stored.sha256, contentType: 'application/octet-stream', filename: `${name}-v${row.version}.onnx` }, sizeBytes: stored.sizeBytes };
+    const { extension, contentType } = FORMATS[format];
+    return { download: { sha256: stored.sha256, contentType, filename: `${name}-v${row.version}.${extension}` }, sizeBytes: stored.sizeBytes };
+  }
+
+  /** The version's signed bundle in the store, written once per signing key (bundle/contents.ts lists what it holds). */
+  private async bundled(name: string, row: ModelVersionRow, key: SigningKey): Promise<{ sha256: string; sizeBytes: number; keyId: string }> {
+    const stored = await this.once(`${name}@${row.version}:${row.artifactSha256}:bundle:${key.keyId}`, async () => {
+      const files = await bundleFiles(this.repos, this.store, name, row, CUSTODY_VERSION);
+      return await writeBundle(files, { model: name, version: row.version, custodyVersion: CUSTODY_VERSION }, key);
+    });
+    return { ...stored, keyId: key.keyId };
   }
 
   /**
@@ -63,17 +87,22 @@ export class ModelExportService {
    * every time, and a large forest takes a while to write), so each later download only streams it.
    */
   private async exported(name: string, version: number, artifactSha256: string): Promise<{ sha256: string; sizeBytes: number }> {
-    const key = `${name}@${version}:${artifactSha256}`;
+    return await this.once(`${name}@${version}:${artifactSha256}`, async () => {
+      const artifact = parseArtifact(await this.store.read(artifactSha256));
+      try {
+        return exportOnnx(artifact, { model: name, version, producerVersion: CUSTODY_VERSION });
+      } catch (error) {
+        if (error instanceof OnnxExportError) throw new RegistryError('MODEL_NOT_EXPORTABLE', `${name} v${version} cannot be exported to ONNX: ${error.message}`, error.issues);
+        throw error;
+      }
+    });
+  }
+
+  /** The file `write` makes, stored once per `key` in this process (and found again in the store after). */
+  private async once(key: string, write: () => Promise<Uint8Array>): Promise<{ sha256: string; sizeBytes: number }> {
     const known = this.files.get(key);
     if (known && (await this.store.has(known.sha256))) return known;
-    const artifact = parseArtifact(await this.store.read(artifactSha256));
-    let bytes: Uint8Array;
-    try {
-      bytes = exportOnnx(artifact, { model: name, version, producerVersion: CUSTODY_VERSION });
-    } catch (error) {
-      if (error instanceof OnnxExportError) throw new RegistryError('MODEL_NOT_EXPORTABLE', `${name} v${version} cannot be exported to ONNX: ${error.message}`, error.issues);
-      throw error;
-    }
+    const bytes = await write();
     const stored = { sha256: (await this.store.putBytes(bytes)).sha256, sizeBytes: bytes.byteLength };
     this.files.set(key, stored);
     return stored;

@@ -1,7 +1,10 @@
 import { DomainError, type PublicErrorCode } from '../errors/domain-error.js';
 
-/** MODEL_NOT_EXPORTABLE: the model has something without a faithful form in the format asked for (named in the issues). */
-export type RegistryErrorCode = 'MODEL_NOT_FOUND' | 'MODEL_VERSION_NOT_FOUND' | 'INVALID_INPUT' | 'MODEL_NOT_EXPORTABLE';
+/**
+ * MODEL_NOT_EXPORTABLE: the model has something without a faithful form in the format asked for (named in the issues).
+ * SIGNING_KEY_MISSING: a bundle was asked for where no signing key is configured (production without CUSTODY_SIGNING_KEY).
+ */
+export type RegistryErrorCode = 'MODEL_NOT_FOUND' | 'MODEL_VERSION_NOT_FOUND' | 'INVALID_INPUT' | 'MODEL_NOT_EXPORTABLE' | 'SIGNING_KEY_MISSING';
 
 export class RegistryError extends DomainError<RegistryErrorCode> {
   readonly domain = 'registry';
@@ -13,6 +16,8 @@ export class RegistryError extends DomainError<RegistryErrorCode> {
       case 'INVALID_INPUT':
       case 'MODEL_NOT_EXPORTABLE':
         return 'BAD_USER_INPUT';
+      case 'SIGNING_KEY_MISSING':
+        return 'UNAVAILABLE';
     }
   }
 }

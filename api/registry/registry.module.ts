@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
+import { BundleSigning } from './bundle-signing.service.js';
+import { KeysController } from './keys.controller.js';
 import { ModelExportService } from './model-export.service.js';
 import { RegistryController } from './registry.controller.js';
 import { ModelsResolver, ModelVersionsResolver } from './registry.resolver.js';
 import { RegistryService } from './registry.service.js';
 
-@Module({ controllers: [RegistryController], providers: [ModelsResolver, ModelVersionsResolver, RegistryService, ModelExportService] })
+@Module({ controllers: [RegistryController, KeysController], providers: [ModelsResolver, ModelVersionsResolver, RegistryService, ModelExportService, BundleSigning] })
 export class RegistryModule {}

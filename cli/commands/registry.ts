@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { downloadTo, FILE_OPTION, type Ctx } from '../context.js';
+import { registerBundleCommands } from './bundles.js';
 import { CliError, EXIT, wholeNumber } from '../exit.js';
 import { DATASET_VERSION, DATASETS, DEPLOYMENT_HISTORY, MODEL, MODEL_CARD, MODELS } from '../graphql/operations.js';
 import type {
@@ -80,14 +81,14 @@ export function registerRegistryCommands(program: Command, ctx: () => Ctx): void
     });
   models
     .command('export')
-    .description('a model version as a file other runtimes load: ONNX, with its learned preprocessing inside; the production version by default')
+    .description('a model version as a file: onnx, the model with its learned preprocessing inside, for other runtimes; bundle, a signed .tar.gz with the model, its card, datasheet, environment, input schema, metrics and a Dockerfile (custody models verify, custody serve); the production version by default')
     .argument('<model>', 'the model name')
     .option('--version <n>', 'this version instead')
-    .requiredOption('--format <format>', 'the file format: onnx')
+    .requiredOption('--format <format>', 'the file format: onnx or bundle')
     .option(...FILE_OPTION)
     .action(async (name: string, opts: { version?: string; format: string; file?: string }) => {
       const c = ctx();
-      if (opts.format !== 'onnx') throw new CliError(`--format must be onnx (got ${opts.format})`, EXIT.usage);
+      if (opts.format !== 'onnx' && opts.format !== 'bundle') throw new CliError(`--format must be onnx or bundle (got ${opts.format})`, EXIT.usage);
       let version = opts.version === undefined ? undefined : wholeNumber('--version', opts.version, 1, 2 ** 31 - 1);
       if (version === undefined) {
         const { model } = await c.api().request<ModelQuery, { name: string }>(MODEL, { name });
@@ -96,6 +97,8 @@ export function registerRegistryCommands(program: Command, ctx: () => Ctx): void
       }
       await downloadTo(c, `/v1/models/${encodeURIComponent(name)}/versions/${version}/export?format=${opts.format}`, opts.file);
     });
+
+  registerBundleCommands(program, models, ctx);
 
   const datasets = program.command('datasets').description('versioned datasets');
   datasets

@@ -1,10 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { validate as validateDockerfile } from 'dockerfile-utils';
+import { BUNDLE_PATHS, BUNDLE_PORT } from '../../bundle/contents.js';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { PipelineSpecInput } from '../../domain/pipeline/spec.js';
-import { PROJECT_ROOT } from '../../paths.js';
+import { CUSTODY_VERSION, PROJECT_ROOT } from '../../paths.js';
 import { apiWith } from '../support/api.js';
 import type { TestDatabase } from '../support/database.js';
 import { eventually, exampleSpec } from '../support/pipelines.js';
@@ -24,6 +28,25 @@ interface Answer<T = any> {
   status: number;
   text: string;
   body: T;
+}
+
+/**
+ * `custody serve` as a process of its own (the `custody` bin, or `entry` as the bundle's Dockerfile names it), once it
+ * says where it listens; `stop` ends it as a container stop does.
+ */
+async function custodyServe(args: string[], env: Record<string, string>, entry = path.join(PROJECT_ROOT, 'scripts', 'custody.mjs')) {
+  const child = spawn(process.execPath, [entry, ...args], { cwd: PROJECT_ROOT, env: { ...process.env, ...env } });
+  let stderr = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      const listening = / on (http:\/\/\S+) \(/.exec(stderr);
+      if (listening) resolve(listening[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`custody serve exited ${code}: ${stderr}`)));
+  });
+  const stop = () => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve()).kill('SIGTERM')));
+  return { url, stop };
 }
 
 /** One column's tensor, as the specification's example builds one. */
@@ -288,6 +311,73 @@ describe('the Open Inference Protocol (V2)', () => {
       const [id] = answer.body.outputs.find((o: { name: string }) => o.name === 'prediction_id').data as string[];
       const logged = async () => (await stack.database.db.execute(sql`select role from predictions where id = ${id!}`)) as unknown as { role: string }[];
       expect((await eventually(logged, (r) => r.length === 1, 10_000))[0]!.role).toBe(role);
+    }
+  });
+
+  it('serves each model’s bundle alone with custody serve: the specification’s client gets what the stack answers, and the bundle’s Dockerfile is valid and runs just that', { timeout: 180_000 }, async () => {
+    const work = mkdtempSync(path.join(os.tmpdir(), 'custody-bundles-'));
+    const engineer = stack.api.tokens['engineer@example.com']!;
+    const stackClient = new InferenceClient(base, stack.api.tokens['viewer@example.com']!);
+    const irisRows = csvRows('examples/iris/iris.csv', 'species', 5);
+    const cases = [
+      ['oip', versions.primary, irisRows],
+      ['oip-claims', 1, csvRows('examples/claims-private/claims.csv', 'claim', 150)],
+      ['oip-diabetes', 1, csvRows('examples/diabetes/diabetes.csv', 'progression', 20)],
+    ] as const;
+    try {
+      for (const [model, version, rows] of cases) {
+        const file = path.join(work, `${model}.tar.gz`);
+        const exported = await fetch(`${base}/v1/models/${model}/versions/${version}/export?format=bundle`, { headers: { authorization: `Bearer ${engineer}` } });
+        expect(exported.status, await exported.clone().text().catch(() => '')).toBe(200);
+        writeFileSync(file, Buffer.from(await exported.arrayBuffer()));
+        const served = await custodyServe(['serve', file, '--port', '0'], { CUSTODY_SERVE_TOKEN: 'bundle-token' });
+        try {
+          const bundleClient = new InferenceClient(served.url, 'bundle-token');
+          const fromStack = await stackClient.predict(`${model}/versions/${version}`, rows);
+          const fromBundle = await bundleClient.predict(`${model}/versions/${version}`, rows);
+          expect(fromBundle).toEqual(fromStack);
+          // REST predict answers the same values; without the token only health answers.
+          const rest = await fetch(`${served.url}/v1/models/${model}/predict`, { method: 'POST', headers: { authorization: 'Bearer bundle-token', 'content-type': 'application/json' }, body: JSON.stringify({ inputs: rows }) });
+          const predictions = ((await rest.json()) as { predictions: { value: unknown }[] }).predictions;
+          expect(predictions.map((p) => p.value)).toEqual(fromStack.rows.map((r) => r.label));
+          expect((await fetch(`${served.url}/v2/models/${model}/infer`, { method: 'POST', body: '{}' })).status).toBe(401);
+          expect((await fetch(`${served.url}/v2/health/ready`)).status).toBe(200);
+        } finally {
+          await served.stop();
+        }
+      }
+
+      // The Dockerfile, unpacked with the bundle: valid, built on Custody's image, and its ENTRYPOINT (run here from the
+      // image's working directory, this checkout) serves the unpacked bundle, which its HEALTHCHECK finds ready.
+      const dir = path.join(work, 'unpacked');
+      mkdirSync(dir);
+      execFileSync('tar', ['-xzf', path.join(work, 'oip.tar.gz'), '-C', dir]);
+      const dockerfile = readFileSync(path.join(dir, 'Dockerfile'), 'utf8');
+      expect(validateDockerfile(dockerfile)).toEqual([]);
+      const instruction = (name: string) => dockerfile.split('\n').find((line) => line.startsWith(`${name} `))!.slice(name.length + 1);
+      expect(instruction('FROM')).toBe(`custody:${CUSTODY_VERSION}`);
+      expect(instruction('COPY')).toBe('--chown=node:node . /bundle');
+      const image = readFileSync(path.join(PROJECT_ROOT, 'Dockerfile'), 'utf8');
+      expect(image).toMatch(/^WORKDIR \/app$/m);
+      expect(image).toMatch(/^COPY --from=build \/app\/dist \.\/dist$/m);
+      const entrypoint = (JSON.parse(instruction('ENTRYPOINT')) as string[]).map((arg) => (arg === '/bundle' ? dir : arg === String(BUNDLE_PORT) ? '0' : arg));
+      expect(entrypoint.slice(0, 3)).toEqual(['node', 'dist/cli/main.js', 'serve']);
+      const fromImage = await custodyServe(entrypoint.slice(2), {}, entrypoint[1]);
+      try {
+        const health = (JSON.parse(instruction('HEALTHCHECK').replace(/^CMD /, '')) as string[]).map((arg) => arg.replace(`:${BUNDLE_PORT}/`, `:${new URL(fromImage.url).port}/`));
+        expect(execFileSync(process.execPath, health.slice(1), { encoding: 'utf8' })).toBe('');
+        expect((await new InferenceClient(fromImage.url, '').predict('oip', irisRows)).rows).toEqual((await stackClient.predict(`oip/versions/${versions.primary}`, irisRows)).rows);
+      } finally {
+        await fromImage.stop();
+      }
+      // One byte of the model changed: custody serve refuses to start (exit 2), naming the file.
+      const artifact = path.join(dir, BUNDLE_PATHS.artifact);
+      const changed = readFileSync(artifact);
+      changed[changed.length >> 1] ^= 1;
+      writeFileSync(artifact, changed);
+      await expect(custodyServe(['serve', dir, '--port', '0'], {})).rejects.toThrow(`custody serve exited 2: custody: ${dir}: ${BUNDLE_PATHS.artifact}: sha256 differs from the manifest`);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
     }
   });
 });

@@ -9,6 +9,8 @@ import type { BuiltInModelArtifact } from '../../ml/artifact.js';
 import { predictBuiltIn, trainBuiltIn } from '../../ml/trainers/built-in.js';
 import type { ArtifactStore } from '../../storage/artifact-store.js';
 import { apiWith } from '../support/api.js';
+import { BUNDLE_PATHS } from '../../bundle/contents.js';
+import { readBundle, trustedKeys, verifyBundle } from '../../bundle/format.js';
 
 /**
  * `GET /v1/models/{name}/versions/{version}/export?format=onnx` on the real API: the file loads in onnxruntime-web
@@ -44,13 +46,15 @@ describe('exporting a model version to ONNX over REST', () => {
       seed: 0,
       featureSection: { impute: { numeric: 'mean', categorical: 'missing', indicators: false }, scale: 'none', oneHot: { minFrequency: 0 }, transforms: { measured_at: 'dateparts' }, interactions: [], select: { dropConstant: true } },
     });
-    for (const [i, artifact] of [exportable, unexportable].entries()) {
+    // A command model: its team's own program, which neither format can carry.
+    const command = { format: 'custody-model/v1', kind: 'command', command: ['python3', 'predict.py'], modelSha256: 'b'.repeat(64), task: 'classification', target: iris.target, features: iris.features, params: {}, seed: 0 };
+    for (const [i, artifact] of [exportable, unexportable, command as never as BuiltInModelArtifact].entries()) {
       const stored = await store.putBytes(Buffer.from(JSON.stringify(artifact)));
       const runId = `00000000-0000-4000-8000-00000000000${i + 1}`;
       await repos.runs.create({ id: runId, workflowId: `wf-${i}`, pipelineName: 'iris', modelName: 'iris', spec: {} as PipelineSpec, submittedBy: 'engineer@example.com', status: 'succeeded' });
       const version = await repos.registry.registerVersion('iris', {
         artifactSha256: stored.sha256,
-        trainer: artifact.trainer,
+        trainer: artifact.trainer ?? 'command',
         params: {},
         metrics: {},
         datasetVersionId: dataset.id,
@@ -67,6 +71,7 @@ describe('exporting a model version to ONNX over REST', () => {
     await server?.close();
   });
 
+  const repos = () => createRepositories(server.database.db);
   const get = (route: string, as: string | null = 'engineer@example.com') => fetch(`${base}${route}`, { headers: as ? { authorization: `Bearer ${server.api.tokens[as]}` } : {} });
 
   it('streams the version as ONNX, with its file name and sha256, and the file answers as Custody does', { timeout: 60_000 }, async () => {
@@ -108,7 +113,7 @@ describe('exporting a model version to ONNX over REST', () => {
       },
     ]);
     const format = await get('/v1/models/iris/versions/1/export?format=pmml');
-    expect([format.status, ((await format.json()) as { error: { message: string } }).error.message]).toEqual([400, 'format must be onnx']);
+    expect([format.status, ((await format.json()) as { error: { message: string } }).error.message]).toEqual([400, 'format must be onnx or bundle']);
     expect((await get('/v1/models/iris/versions/0/export?format=onnx')).status).toBe(400);
     expect((await get('/v1/models/iris/versions/9/export?format=onnx')).status).toBe(404);
     expect((await get('/v1/models/nothing/versions/1/export?format=onnx')).status).toBe(404);
@@ -141,5 +146,45 @@ describe('exporting a model version to ONNX over REST', () => {
     expect(unnamed.errors![0]!.message).toBe('input.version is needed: iris has no version serving production');
     const refused = await server.api.gql('mutation { exportModel(input: { model: "iris", version: 2 }) { sha256 } }');
     expect(refused.errors![0]).toMatchObject({ message: 'iris v2 cannot be exported to ONNX: features.transforms.measured_at: dateparts has no ONNX export', extensions: { code: 'BAD_USER_INPUT' } });
+  });
+
+  it('exports a signed bundle that verifies with the key at /v1/keys; a model with no ONNX form is bundled without its graph, saying why; a command model is refused', async () => {
+    const keys = await fetch(`${base}/v1/keys`).then((r) => r.json());
+    expect(keys).toEqual({ keys: [expect.objectContaining({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA' })] });
+    const trusted = trustedKeys(keys);
+    const response = await get('/v1/models/iris/versions/1/export?format=bundle');
+    expect([response.status, response.headers.get('content-type'), response.headers.get('content-disposition')]).toEqual([200, 'application/gzip', 'attachment; filename="iris-v1.tar.gz"']);
+    const bundle = await readBundle(new Uint8Array(await response.arrayBuffer()));
+    expect(verifyBundle(bundle, trusted)).toEqual({ manifest: expect.objectContaining({ model: 'iris', version: 1 }), keyId: trusted[0]!.kid });
+    // The native artifact is the version's own, and its ONNX graph is the ONNX export's.
+    expect(createHash('sha256').update(bundle.files.get(BUNDLE_PATHS.artifact)!).digest('hex')).toBe((await repos().registry.findVersionByNumber('iris', 1))!.artifactSha256);
+    const onnx = Buffer.from(await (await get('/v1/models/iris/versions/1/export?format=onnx')).arrayBuffer());
+    expect(Buffer.from(bundle.files.get(BUNDLE_PATHS.onnx)!).equals(onnx)).toBe(true);
+    const schema = JSON.parse(Buffer.from(bundle.files.get(BUNDLE_PATHS.inputSchema)!).toString('utf8'));
+    expect(schema).toMatchObject({ type: 'object', required: iris.features.map((f) => f.name), properties: { sepal_length: { type: ['number', 'null'] } } });
+
+    const dated = await readBundle(new Uint8Array(await (await get('/v1/models/iris/versions/2/export?format=bundle')).arrayBuffer()));
+    expect(dated.files.has(BUNDLE_PATHS.onnx)).toBe(false);
+    expect(JSON.parse(Buffer.from(dated.files.get(BUNDLE_PATHS.cardJson)!).toString('utf8')).onnx).toEqual({ exported: false, reason: 'features.transforms.measured_at: dateparts has no ONNX export' });
+    const command = await get('/v1/models/iris/versions/3/export?format=bundle');
+    expect([command.status, ((await command.json()) as { error: { message: string } }).error.message]).toEqual([400, "iris v3 cannot be bundled: a command model runs its team's own code, which a bundle does not carry"]);
+
+    const { auditTrail } = await server.api.data<{ auditTrail: { nodes: { action: string; payload: Record<string, unknown> }[] } }>(
+      'query($id: String!) { auditTrail(input: { subjectId: $id }) { nodes { action payload } } }',
+      { id: versionIds[0] },
+    );
+    expect(auditTrail.nodes.filter((n) => n.payload.format === 'bundle')).toEqual([{ action: 'model.exported', payload: expect.objectContaining({ format: 'bundle', keyId: trusted[0]!.kid }) }]);
+  });
+
+  it('in production without CUSTODY_SIGNING_KEY, publishes no key and refuses bundles, naming the variable', async () => {
+    const production = await apiWith({ NODE_ENV: 'production' });
+    try {
+      const url = production.api.url.replace(/\/graphql$/, '');
+      expect(await fetch(`${url}/v1/keys`).then((r) => r.json())).toEqual({ keys: [] });
+      const { errors } = await production.api.gql('mutation { exportModel(input: { model: "iris", version: 1, format: BUNDLE }) { sha256 } }');
+      expect(errors![0]).toMatchObject({ message: expect.stringContaining('CUSTODY_SIGNING_KEY is not set'), extensions: { code: 'UNAVAILABLE' } });
+    } finally {
+      await production.close();
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -19,6 +19,8 @@ import { createTestDatabase } from '../support/database.js';
 import { TokensService } from '../../api/access/tokens.service.js';
 import { createTemporalClient } from '../../api/bootstrap.js';
 import { decodeModel } from '../../ml/export/onnx/proto.js';
+import { BUNDLE_PATHS } from '../../bundle/contents.js';
+import { generateSigningKey, readBundle } from '../../bundle/format.js';
 
 /** The real CLI (the compiled `custody` bin), spawned against the real stack over HTTP. */
 const CLI = path.join(PROJECT_ROOT, 'scripts', 'custody.mjs');
@@ -306,7 +308,36 @@ describe('the custody CLI', () => {
     expect(readFileSync(again).equals(bytes)).toBe(true);
     expect((await run(['models', 'export', 'cli-approved', '--format', 'onnx', '--file', path.join(work, 'viewer.onnx')], 'viewer@example.com')).code).toBe(7);
     expect(existsSync(path.join(work, 'viewer.onnx'))).toBe(false);
-    expect(await run(['models', 'export', 'cli-approved', '--format', 'pmml'])).toMatchObject({ code: 1, stderr: 'custody: --format must be onnx (got pmml)\n' });
+    expect(await run(['models', 'export', 'cli-approved', '--format', 'pmml'])).toMatchObject({ code: 1, stderr: 'custody: --format must be onnx or bundle (got pmml)\n' });
+  });
+
+  it('models export --format bundle writes a signed bundle that models verify checks against /v1/keys; one byte changed fails, naming the file', async () => {
+    const file = path.join(work, 'cli-approved.tar.gz');
+    const exported = await run(['models', 'export', 'cli-approved', '--format', 'bundle', '--file', file]);
+    expect(exported.code, exported.stderr).toBe(0);
+    const bundle = await readBundle(readFileSync(file));
+    expect(bundle.manifest.files.map((f) => f.path)).toEqual(Object.values(BUNDLE_PATHS).sort());
+    const verified = await run(['models', 'verify', file, '-o', 'json'], null);
+    expect(verified.code, verified.stderr).toBe(0);
+    const keys = (await (await fetch(stack.api.url.replace(/\/graphql$/, '/v1/keys'))).json()) as { keys: { kid: string }[] };
+    expect(JSON.parse(verified.stdout)).toEqual({ bundle: file, model: 'cli-approved', version: 1, files: bundle.manifest.files.length, keyId: keys.keys[0]!.kid });
+
+    // Unpacked by GNU tar, it verifies; with one byte of the model changed it is refused (exit 2), naming the file.
+    const dir = mkdtempSync(path.join(work, 'bundle-'));
+    execFileSync('tar', ['-xzf', file, '-C', dir]);
+    expect((await run(['models', 'verify', dir], null)).code).toBe(0);
+    const artifact = path.join(dir, BUNDLE_PATHS.artifact);
+    const changed = readFileSync(artifact);
+    changed[changed.length >> 1] ^= 1;
+    writeFileSync(artifact, changed);
+    const refused = await run(['models', 'verify', dir], null);
+    expect([refused.code, refused.stderr]).toEqual([2, expect.stringMatching(new RegExp(`^custody: ${dir}: ${BUNDLE_PATHS.artifact}: sha256 differs from the manifest`))]);
+
+    // A key the bundle was not signed with is not trusted.
+    const other = path.join(work, 'other-key.pem');
+    writeFileSync(other, generateSigningKey().key.publicKey.export({ type: 'spki', format: 'pem' }));
+    const untrusted = await run(['models', 'verify', file, '--public-key', other], null);
+    expect([untrusted.code, untrusted.stderr]).toEqual([2, expect.stringContaining('manifest.sig: signed by key')]);
   });
 
   it('health needs no token, self-check runs a workflow, and datasets get shows the datasheet', async () => {

@@ -1,3 +1,4 @@
+import { readBundle, trustedKeys, verifyBundle } from '../../bundle/format.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -282,6 +283,11 @@ describe('the web console', () => {
     expect(onnx.suggestedFilename()).toBe('console-iris-v1.onnx');
     const exported = await fetch(`${base}/v1/models/console-iris/versions/1/export?format=onnx`, { headers: { authorization: `Bearer ${stack.api.tokens['engineer@example.com']}` } });
     expect(readFileSync((await onnx.path())!).equals(Buffer.from(await exported.arrayBuffer()))).toBe(true);
+    // And as a signed bundle, which verifies with the key the API publishes.
+    const [bundle] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export v1 as a signed bundle' }).click()]);
+    expect(bundle.suggestedFilename()).toBe('console-iris-v1.tar.gz');
+    const keys = trustedKeys(await (await fetch(`${base}/v1/keys`)).json());
+    expect(verifyBundle(await readBundle(readFileSync((await bundle.path())!)), keys).manifest).toMatchObject({ model: 'console-iris', version: 1 });
 
     // A viewer, in a tab of their own: the jobs, and no action.
     const viewer = (await openPage(browser)).page;
@@ -292,7 +298,7 @@ describe('the web console', () => {
       expect(await viewer.getByRole('heading', { name: 'Batch scoring' }).count()).toBe(1);
       expect(await viewer.getByRole('button', { name: 'Score a dataset' }).count()).toBe(0);
       await viewer.locator('#card-title').waitFor();
-      expect(await viewer.getByRole('button', { name: /as ONNX$/ }).count()).toBe(0);
+      expect(await viewer.getByRole('button', { name: /^Export v/ }).count()).toBe(0);
       await screenshot(viewer, 'model-viewer');
       // The job's facts, but not its rows.
       await viewer.goto(`${base}/scoring/${jobId}`);

@@ -174,6 +174,7 @@ function ModelCard({ model, version }: { model: string; version: Version }) {
         <h2 id="card-title">Model card, v{version.version}</h2>
         <div className="actions">
           <DownloadButton path={`/v1/models/${encodeURIComponent(model)}/versions/${version.version}/export?format=onnx`} fallback={`${model}-v${version.version}.onnx`} label={`Export v${version.version} as ONNX`} />
+          <DownloadButton path={`/v1/models/${encodeURIComponent(model)}/versions/${version.version}/export?format=bundle`} fallback={`${model}-v${version.version}.tar.gz`} label={`Export v${version.version} as a signed bundle`} />
         </div>
         <Markdown source={version.modelCard} label={`Model card of v${version.version}`} />
       </section>
