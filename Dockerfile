@@ -18,7 +18,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/db/migrations ./db/migrations
 # The ONNX schema the model export writes with.
-COPY --from=build /app/ml/export/onnx/onnx-ml.proto ./ml/export/onnx/onnx-ml.proto
+COPY --from=build /app/ml/onnx/onnx-ml.proto ./ml/onnx/onnx-ml.proto
 COPY --from=build /app/examples ./examples
 RUN mkdir -p /var/lib/custody/artifacts && chown -R node:node /var/lib/custody
 USER node

@@ -12,6 +12,8 @@ export interface TrialEnvironment {
   /** Installed packages by lower-case name, as the interpreter reports them. */
   packages?: Record<string, string>;
   lockfile?: { path: string; sha256: string };
+  /** An imported model: its ONNX file's sha256, the program that wrote it, and its opset. */
+  imported?: { sha256: string; producer: string; producerVersion: string; opset: number };
 }
 
 /** Every field in which two environments differ, packages one by one, for a reproduction to report. */
@@ -31,6 +33,7 @@ export function flatEnvironment(e: TrialEnvironment | null): Map<string, string>
   if (e.interpreter) out.set('interpreter', `${e.interpreter.command} ${e.interpreter.version}`);
   for (const [name, version] of Object.entries(e.packages ?? {})) out.set(`package ${name}`, version);
   if (e.lockfile) out.set(`lockfile ${e.lockfile.path}`, e.lockfile.sha256);
+  if (e.imported) out.set('imported', `${e.imported.sha256} from ${e.imported.producer} ${e.imported.producerVersion} (opset ${e.imported.opset})`.replace('  ', ' '));
   return out;
 }
 

@@ -45,7 +45,28 @@ export interface CommandModelArtifact {
   variables?: string[];
 }
 
-export type ModelArtifact = BuiltInModelArtifact | CommandModelArtifact;
+/**
+ * A model trained elsewhere and imported as an ONNX file (stored by hash), predicted with in onnxruntime: which of
+ * its inputs takes which column, and which outputs hold the label and the probabilities.
+ */
+export interface OnnxModelArtifact {
+  format: 'custody-model/v1';
+  kind: 'onnx';
+  modelSha256: string;
+  task: PipelineSpec['task'];
+  target: string;
+  features: { name: string; kind: ColumnKind }[];
+  /** The graph's inputs, one per feature: the element type and rank ([N] or [N, 1]) each takes. */
+  inputs: { name: string; type: 'float' | 'double' | 'int64' | 'string'; rank: 1 | 2 }[];
+  outputs: { label: string; probabilities?: string };
+  classes?: string[];
+  /** The program that wrote the file (its producer_name and producer_version). */
+  producer: { name: string; version: string };
+  params: Params;
+  seed: number;
+}
+
+export type ModelArtifact = BuiltInModelArtifact | CommandModelArtifact | OnnxModelArtifact;
 
 
 export function parseArtifact(bytes: Buffer): ModelArtifact {

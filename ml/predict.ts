@@ -1,6 +1,7 @@
 import type { Row } from '../storage/read-rows.js';
 import type { ArtifactStore } from '../storage/artifact-store.js';
 import { predictBuiltIn } from './trainers/built-in.js';
+import { predictOnnx } from './onnx/run.js';
 import type { CommandServers } from './command/server.js';
 import { predictWithCommand } from './command/trainer.js';
 import { parseArtifact, type ModelArtifact } from './artifact.js';
@@ -12,11 +13,13 @@ export async function loadArtifact(store: ArtifactStore, sha256: string): Promis
 }
 
 /**
- * Predicts with any model artifact: in process for built-in models; for command models through their
- * warm serve-mode process when `commands` is given (serving), else a process for this call (batch scoring).
+ * Predicts with any model artifact: in process for built-in models and imported ONNX models (onnxruntime, each
+ * model loaded once); for command models through their warm serve-mode process when `commands` is given
+ * (serving), else a process for this call (batch scoring).
  */
 export async function predictRows(store: ArtifactStore, artifact: ModelArtifact, rows: Row[], signal?: AbortSignal, commands?: CommandServers): Promise<Predictions> {
   if (artifact.kind === 'builtin') return predictBuiltIn(artifact, rows);
+  if (artifact.kind === 'onnx') return await predictOnnx(artifact, () => store.read(artifact.modelSha256), rows);
   // The model's file is read (and decrypted) in memory; its process gets a private copy for as long as it runs.
   if (commands) return await commands.predict(artifact, () => store.read(artifact.modelSha256), rows);
   return await predictWithCommand(artifact, await store.read(artifact.modelSha256), rows, { signal });

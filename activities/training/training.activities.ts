@@ -13,7 +13,10 @@ import { CommandTrainerError, commandCodeVersion, trainWithCommand } from '../..
 import { loadRows, sampleRows, splitRows } from '../../ml/trainers/dataset-table.js';
 import { captureEnvironment, environmentHash, LockfileError } from './environment.js';
 import { canonicalJson } from '../../domain/canonical-json.js';
-import { ENGINE, type CommandModelArtifact } from '../../ml/artifact.js';
+import { ENGINE, type CommandModelArtifact, type OnnxModelArtifact } from '../../ml/artifact.js';
+import { inspectOnnx, OnnxImportError, type InspectedOnnx } from '../../ml/onnx/inspect.js';
+import { metricsOf, predictRows } from '../../ml/predict.js';
+import type { ColumnKind } from '../../domain/data/profile.js';
 import { resolveModelInputs, splitOptionsOf } from './model-inputs.js';
 import { siblingModule, ThreadPool } from '../threads.js';
 import type { ThreadResult, TrainJob, TrainMessage } from '../../ml/trainers/job.js';
@@ -71,11 +74,13 @@ export function createTrainingActivities({ repos, store }: { repos: Repositories
       const trainer = input.trainer ?? spec.training.trainer!;
       const command = input.trainer ? input.command : spec.training.command;
       const { version, features } = await resolveModelInputs(repos, input.datasetVersionId, spec);
-      const environment = await captureEnvironment(command, spec.training.environment?.lockfile, spec.training.environment?.variables).catch((error: Error) => {
+      const captured = await captureEnvironment(command, spec.training.environment?.lockfile, spec.training.environment?.variables).catch((error: Error) => {
         // A missing lock file is bad input; a probe that failed (a busy machine, say) is worth another try.
         if (error instanceof LockfileError) throw permanentFailure(FailureType.BadInput, `trial ${input.trialIndex}: the environment could not be read: ${error.message}`);
         throw new Error(`trial ${input.trialIndex}: the environment could not be read: ${error.message}`);
       });
+      const imported = trainer === 'imported' ? await importedModel(store, spec, version.columns) : null;
+      const environment = imported ? { ...captured, imported: imported.environment } : captured;
       const featureSection = featureSectionOf(spec);
       const codeVersion = command ? `custody@${CUSTODY_VERSION}+${await commandCodeVersion(command)}` : `custody@${CUSTODY_VERSION}+${ENGINE}`;
       const job: TrainJob = {
@@ -88,6 +93,7 @@ export function createTrainingActivities({ repos, store }: { repos: Repositories
         split: splitOptionsOf(spec),
         trainer,
         command,
+        ...(imported ? { model: spec.training.model } : {}),
         ...(command && spec.training.environment?.variables?.length ? { variables: spec.training.environment.variables } : {}),
         params,
         seed: spec.training.seed,
@@ -123,7 +129,9 @@ export function createTrainingActivities({ repos, store }: { repos: Repositories
       let featureDecisions: FeatureDecision[] | undefined;
       let privacy: PrivacyReport | undefined;
       try {
-        if (job.trainer === 'command') {
+        if (imported) {
+          ({ artifactJson, metrics } = await validateImported(job, store, imported.inspected));
+        } else if (job.trainer === 'command') {
           const ticker = setInterval(beat, 2000);
           try {
             ({ artifactJson, metrics } = await trainByCommand(job, store, beat));
@@ -193,6 +201,49 @@ async function trainByCommand(job: TrainJob, store: ArtifactStore, beat: () => v
       ? classificationMetrics(scored.map((r) => String(r[job.target])), predictions)
       : regressionMetrics(scored.map((r) => Number(r[job.target])), predictions.values.map(Number));
   return { artifactJson: canonicalJson(artifact), metrics: { ...extraMetrics, ...(metrics as Record<string, number>) } };
+}
+
+/**
+ * An imported model's ONNX file, read from the store and checked against the dataset's columns: refused for good,
+ * naming every mismatch, when it cannot be imported.
+ */
+async function importedModel(store: ArtifactStore, spec: Pick<PipelineSpec, 'training' | 'target' | 'task'>, columns: { name: string; kind: ColumnKind }[]) {
+  const sha256 = spec.training.model!;
+  if (!(await store.has(sha256))) throw permanentFailure(FailureType.BadInput, `training.model: no ONNX file ${sha256} has been imported (POST /v1/models/{name}/import puts it in the store)`);
+  let inspected: InspectedOnnx;
+  try {
+    inspected = inspectOnnx(await store.read(sha256), columns, spec.target);
+  } catch (error) {
+    if (error instanceof OnnxImportError) throw permanentFailure(FailureType.BadInput, `training.model: the ONNX file cannot be imported: ${error.message}`);
+    throw error;
+  }
+  if (inspected.task !== spec.task) throw permanentFailure(FailureType.BadInput, `task: the ONNX file is a ${inspected.task} model, but the spec's task is ${spec.task}`);
+  const environment = { sha256, producer: inspected.producer.name, producerVersion: inspected.producer.version, opset: inspected.opset };
+  return { inspected, environment };
+}
+
+/** An imported model's artifact, and its metrics on the validation split, as a trained candidate has them. */
+async function validateImported(job: TrainJob, store: ArtifactStore, inspected: InspectedOnnx): Promise<{ artifactJson: string; metrics: Record<string, number> }> {
+  const features = inspected.inputs.map(({ name, kind }) => ({ name, kind }));
+  const rows = await store.withLocalFile(job.datasetSha256, (file) => loadRows(file, job.format, [...features.map((f) => f.name), job.target], job.target));
+  const { train, validation } = splitRows(rows, job.target, job.split);
+  const scored = validation.length > 0 ? validation : train;
+  const artifact: OnnxModelArtifact = {
+    format: 'custody-model/v1',
+    kind: 'onnx',
+    modelSha256: job.model!,
+    task: inspected.task,
+    target: job.target,
+    features,
+    inputs: inspected.inputs.map(({ name, type, rank }) => ({ name, type, rank })),
+    outputs: inspected.outputs,
+    ...(inspected.classes ? { classes: inspected.classes } : {}),
+    producer: inspected.producer,
+    params: {},
+    seed: job.seed,
+  };
+  const metrics = metricsOf(artifact, scored, await predictRows(store, artifact, scored, cancellationSignal()));
+  return { artifactJson: canonicalJson(artifact), metrics: metrics as Record<string, number> };
 }
 
 export type TrainingActivities = ReturnType<typeof createTrainingActivities>;

@@ -68,13 +68,13 @@ function formatOfContentType(contentType: string | null | undefined): DatasetFor
   return null;
 }
 
-const tooLarge = (limit: number) => new DatasetError('TOO_LARGE', `The upload is larger than the ${formatBytes(limit)} limit (CUSTODY_UPLOAD_LIMIT)`, [{ path: 'body', message: `must be at most ${formatBytes(limit)}` }]);
+export const tooLarge = (limit: number) => new DatasetError('TOO_LARGE', `The upload is larger than the ${formatBytes(limit)} limit (CUSTODY_UPLOAD_LIMIT)`, [{ path: 'body', message: `must be at most ${formatBytes(limit)}` }]);
 
 /**
  * The body, at most `limit` bytes of it: past that the copy fails with a 413 error and the body is left
  * unread (paused, not destroyed, so the 413 still reaches the client). A body that ends early fails the copy.
  */
-function limited(body: Readable, limit: number): Readable {
+export function limited(body: Readable, limit: number): Readable {
   const incomplete = () => new DatasetError('INVALID_INPUT', 'The upload ended before its body was complete', [{ path: 'body', message: 'is incomplete' }]);
   // The client may have hung up while its token was checked: then there is nothing left to read.
   if (body.destroyed || body.readableAborted) throw incomplete();

@@ -20,7 +20,8 @@ const text = (value: string) => new TextEncoder().encode(value);
 export async function bundleFiles(repos: Repositories, store: ArtifactStore, name: string, version: ModelVersionRow, custodyVersion: string): Promise<BundleFile[]> {
   const artifactBytes = await store.read(version.artifactSha256);
   const artifact = parseArtifact(artifactBytes);
-  if (artifact.kind !== 'builtin') throw new RegistryError('MODEL_NOT_EXPORTABLE', `${name} v${version.version} cannot be bundled: a command model runs its team's own code, which a bundle does not carry`);
+  if (artifact.kind === 'command') throw new RegistryError('MODEL_NOT_EXPORTABLE', `${name} v${version.version} cannot be bundled: a command model runs its team's own code, which a bundle does not carry`);
+  if (artifact.kind === 'onnx') throw new RegistryError('MODEL_NOT_EXPORTABLE', `${name} v${version.version} cannot be bundled: an imported model runs in onnxruntime, which custody serve does not load; export it as ONNX`);
   const [dataset, run, decisions, trials] = await Promise.all([
     repos.datasets.findVersionsByIds([version.datasetVersionId]).then((rows) => rows[0] ?? null),
     repos.runs.getMany([version.runId]).then((rows) => rows[0] ?? null),

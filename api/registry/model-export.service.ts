@@ -89,6 +89,8 @@ export class ModelExportService {
   private async exported(name: string, version: number, artifactSha256: string): Promise<{ sha256: string; sizeBytes: number }> {
     return await this.once(`${name}@${version}:${artifactSha256}`, async () => {
       const artifact = parseArtifact(await this.store.read(artifactSha256));
+      // An imported model's export is the file it was imported as.
+      if (artifact.kind === 'onnx') return await this.store.read(artifact.modelSha256);
       try {
         return exportOnnx(artifact, { model: name, version, producerVersion: CUSTODY_VERSION });
       } catch (error) {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { downloadTo, FILE_OPTION, type Ctx } from '../context.js';
 import { registerBundleCommands } from './bundles.js';
+import { registerImportCommand } from './imports.js';
 import { CliError, EXIT, wholeNumber } from '../exit.js';
 import { DATASET_VERSION, DATASETS, DEPLOYMENT_HISTORY, MODEL, MODEL_CARD, MODELS } from '../graphql/operations.js';
 import type {
@@ -99,6 +100,7 @@ export function registerRegistryCommands(program: Command, ctx: () => Ctx): void
     });
 
   registerBundleCommands(program, models, ctx);
+  registerImportCommand(models, ctx);
 
   const datasets = program.command('datasets').description('versioned datasets');
   datasets

@@ -54,7 +54,7 @@ export function timeoutOf(text: string | undefined): number | undefined {
   throw new CliError(`--timeout must be a duration such as 90s, 30m or 2h, not ${text}`, EXIT.usage);
 }
 
-const summaryTable = (ctx: Ctx, runs: RunSummaryFragment[]) =>
+export const summaryTable = (ctx: Ctx, runs: RunSummaryFragment[]) =>
   table(
     ctx.out,
     ['RUN', 'PIPELINE', 'MODEL', 'STATUS', 'STEP', 'BY', 'STARTED', 'TOOK'],
@@ -80,7 +80,7 @@ function detailTable(ctx: Ctx, run: RunDetailFragment): string {
 }
 
 /** Prints the run as it ended and turns its outcome into the exit code. */
-function finish(ctx: Ctx, run: RunDetailFragment): void {
+export function finish(ctx: Ctx, run: RunDetailFragment): void {
   print(ctx.out, run, () => detailTable(ctx, run));
   process.exitCode = exitOfRun(run.status) ?? EXIT.succeeded;
 }

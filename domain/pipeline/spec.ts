@@ -35,7 +35,8 @@ export const LOWER_IS_BETTER: ReadonlySet<MetricName> = new Set(['logLoss', 'rms
 
 export const BUILT_IN_TRAINERS = ['logistic-regression', 'linear-regression', 'ridge-regression', 'random-forest', 'gradient-boosting'] as const;
 export type BuiltInTrainer = (typeof BUILT_IN_TRAINERS)[number];
-export const TRAINERS = [...BUILT_IN_TRAINERS, 'command'] as const;
+/** `imported`: a model trained elsewhere, given as an ONNX file (`training.model`), evaluated and governed as any other. */
+export const TRAINERS = [...BUILT_IN_TRAINERS, 'command', 'imported'] as const;
 export type TrainerName = (typeof TRAINERS)[number];
 
 const datasetRef = z.strictObject({
@@ -241,6 +242,8 @@ export const pipelineSpecSchema = z
       trainer: z.enum(TRAINERS).optional(),
       /** For the `command` trainer: the program and its arguments, run from the repository root. */
       command: z.array(z.string().min(1)).min(1).optional(),
+      /** For the `imported` trainer: the sha256 of the ONNX file in the artifact store (`POST /v1/models/{name}/import` puts it there). */
+      model: z.string().regex(/^[0-9a-f]{64}$/, 'must be the sha256 (64 lowercase hex digits) of an imported ONNX file').optional(),
       params: z.record(z.string(), paramValue).default({}),
       /** Algorithm selection: one search across several trainers, the best picked on the validation split. */
       candidates: z.array(candidate).min(1).max(10).optional(),
@@ -467,6 +470,21 @@ function checkTraining(spec: PipelineSpec, ctx: Issues): void {
     ctx.addIssue({ code: 'custom', path: ['training', 'search', 'trials'], message: 'is required for random search' });
   }
   if (training.privacy) checkPrivacy(spec, ctx);
+  checkImported(spec, ctx);
+}
+
+/** An imported model is one file, evaluated as it is: nothing to search, select or generate. */
+function checkImported(spec: PipelineSpec, ctx: Issues): void {
+  const { training } = spec;
+  const at = (...path: (string | number)[]) => ['training', ...path];
+  training.candidates?.forEach((c, i) => c.trainer === 'imported' && ctx.addIssue({ code: 'custom', path: at('candidates', i, 'trainer'), message: 'imported is a model already trained: give it as training.trainer, without candidates' }));
+  if (training.trainer !== 'imported') {
+    if (training.model) ctx.addIssue({ code: 'custom', path: at('model'), message: `is only for the imported trainer, not ${training.trainer ?? 'candidates'}` });
+    return;
+  }
+  if (!training.model) ctx.addIssue({ code: 'custom', path: at('model'), message: 'is required when trainer is imported: the sha256 of the ONNX file' });
+  if (Object.keys(training.params).length > 0 || Object.keys(training.search.space).length > 0) ctx.addIssue({ code: 'custom', path: at('params'), message: 'an imported model is trained already: it takes no params or search space' });
+  if (spec.features) ctx.addIssue({ code: 'custom', path: ['features'], message: "an imported model's inputs are its graph's: leave features out" });
 }
 
 /** A private run trains one logistic regression, on columns chosen without looking at the data. */

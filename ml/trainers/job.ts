@@ -18,6 +18,8 @@ export interface TrainJob {
   split: SplitOptions;
   trainer: TrainerName;
   command?: string[];
+  /** For the imported trainer: the sha256 of its ONNX file. */
+  model?: string;
   /** Variables of the worker's environment a command trainer is given (training.environment.variables), when any. */
   variables?: string[];
   params: Params;

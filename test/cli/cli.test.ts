@@ -18,7 +18,7 @@ import { testConfig } from '../support/config.js';
 import { createTestDatabase } from '../support/database.js';
 import { TokensService } from '../../api/access/tokens.service.js';
 import { createTemporalClient } from '../../api/bootstrap.js';
-import { decodeModel } from '../../ml/export/onnx/proto.js';
+import { decodeModel } from '../../ml/onnx/proto.js';
 import { BUNDLE_PATHS } from '../../bundle/contents.js';
 import { generateSigningKey, readBundle } from '../../bundle/format.js';
 
@@ -338,6 +338,46 @@ describe('the custody CLI', () => {
     writeFileSync(other, generateSigningKey().key.publicKey.export({ type: 'spki', format: 'pem' }));
     const untrusted = await run(['models', 'verify', file, '--public-key', other], null);
     expect([untrusted.code, untrusted.stderr]).toEqual([2, expect.stringContaining('manifest.sig: signed by key')]);
+  });
+
+  it('models import brings a scikit-learn model (ONNX) in as a run: refused naming an input that is no column; evaluated, gated, deployed and served as scikit-learn predicts', { timeout: 180_000 }, async () => {
+    const fixtures = path.join(PROJECT_ROOT, 'test', 'fixtures', 'onnx');
+    const args = ['--name', 'cli-imported', '--dataset', 'iris', '--target', 'species'];
+    const misspelt = await run(['models', 'import', path.join(fixtures, 'iris-misspelt.onnx'), ...args]);
+    expect([misspelt.code, misspelt.stderr]).toEqual([1, expect.stringContaining('inputs.petal_lenght: is not a column of the data (its columns are sepal_length, sepal_width, petal_length, petal_width)')]);
+    expect((await run(['models', 'import', path.join(fixtures, 'iris-logistic.onnx'), ...args], 'viewer@example.com')).code).toBe(7);
+
+    const spec = path.join(work, 'import.yaml');
+    writeFileSync(spec, toYaml({ evaluation: { primaryMetric: 'accuracy', thresholds: { accuracy: { min: 0.9 } } }, gates: [{ name: 'import-approval', role: 'approver', quorum: 1, timeout: '1d', onTimeout: 'reject' }], deployment: { production: {} } }));
+    const submitted = await run(['models', 'import', path.join(fixtures, 'iris-logistic.onnx'), ...args, '--spec', spec, '-o', 'json']);
+    expect(submitted.code, submitted.stderr).toBe(0);
+    expect(submitted.stderr).toMatch(/^imported .+iris-logistic\.onnx: sha256 [0-9a-f]{64}, a classification model from scikit-learn taking sepal_length, sepal_width, petal_length, petal_width\n$/);
+    const id = JSON.parse(submitted.stdout).id as string;
+    // The same gate as a trained model's: nothing serves until an approver says so.
+    await eventually(() => status(id), (s) => s === 'awaiting_approval', 90_000);
+    expect((await run(['approve', id], 'approver@example.com')).code).toBe(0);
+    await eventually(() => status(id), (s) => s === 'succeeded', 90_000);
+    const { pipelineRun } = await stack.api.data<{ pipelineRun: { trials: { trainer: string; environment: { imported: Record<string, unknown> } }[]; modelVersion: { trainer: string; metrics: Record<string, number>; modelCard: string } } }>(
+      'query($id: ID!) { pipelineRun(input: { runId: $id }) { trials { trainer environment } modelVersion { trainer metrics modelCard } } }',
+      { id },
+    );
+    const sha256 = createHash('sha256').update(readFileSync(path.join(fixtures, 'iris-logistic.onnx'))).digest('hex');
+    expect(pipelineRun.trials).toEqual([expect.objectContaining({ trainer: 'imported', environment: expect.objectContaining({ imported: { sha256, producer: 'scikit-learn', producerVersion: expect.any(String), opset: 17 } }) })]);
+    expect(pipelineRun.modelVersion.trainer).toBe('imported');
+    expect(pipelineRun.modelVersion.metrics.accuracy).toBeGreaterThan(0.9);
+
+    // Served in the API through onnxruntime: what scikit-learn predicted for the same rows.
+    const expected = JSON.parse(readFileSync(path.join(fixtures, 'iris-logistic.json'), 'utf8')) as { classes: string[]; labels: string[]; probabilities: number[][] };
+    const columns = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
+    const inputs = readFileSync(path.join(PROJECT_ROOT, 'examples/iris/iris.csv'), 'utf8').trim().split('\n').slice(1).map((line) => Object.fromEntries(columns.map((c, k) => [c, Number(line.split(',')[k])])));
+    const response = await fetch(stack.api.url.replace(/\/graphql$/, '/v1/models/cli-imported/predict'), { method: 'POST', headers: { authorization: `Bearer ${stack.api.tokens['viewer@example.com']}`, 'content-type': 'application/json' }, body: JSON.stringify({ inputs }) });
+    const { predictions } = (await response.json()) as { predictions: { value: string; probabilities: Record<string, number> }[] };
+    expect(predictions.map((p) => p.value)).toEqual(expected.labels);
+    predictions.forEach((p, i) => expected.classes.forEach((c, k) => expect(Math.abs(p.probabilities[c]! - expected.probabilities[i]![k]!)).toBeLessThanOrEqual(1e-6)));
+    // Its export is the file it was imported as.
+    const exported = path.join(work, 'cli-imported.onnx');
+    expect((await run(['models', 'export', 'cli-imported', '--format', 'onnx', '--file', exported])).code).toBe(0);
+    expect(createHash('sha256').update(readFileSync(exported)).digest('hex')).toBe(sha256);
   });
 
   it('health needs no token, self-check runs a workflow, and datasets get shows the datasheet', async () => {

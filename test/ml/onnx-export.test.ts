@@ -13,7 +13,7 @@ import type { Row } from '../../storage/read-rows.js';
 import type { FeatureSection } from '../../ml/features/spec.js';
 import { OnnxExportError } from '../../ml/export/onnx/export-error.js';
 import { exportOnnx } from '../../ml/export/onnx/export.js';
-import { decodeModel } from '../../ml/export/onnx/proto.js';
+import { decodeModel } from '../../ml/onnx/proto.js';
 import { predictBuiltIn, trainBuiltIn } from '../../ml/trainers/built-in.js';
 import { decodeTree, encodeTree, type EncodedTree } from '../../ml/trees/tree.js';
 

@@ -190,6 +190,21 @@ describe('training candidates', () => {
     expect(stray.ok || stray.issues.map((i) => i.path)).toEqual(['training.params', 'training.search.space']);
   });
 
+  it('take an imported model as one file: its sha256 required, no params, candidates or features', () => {
+    const model = 'a'.repeat(64);
+    expect(parsePipelineSpec({ ...base, training: { trainer: 'imported', model } }).ok).toBe(true);
+    const wrong = (training: Record<string, unknown>, extra: Record<string, unknown> = {}) => {
+      const parsed = parsePipelineSpec({ ...base, ...extra, training });
+      return parsed.ok ? [] : parsed.issues.map((i) => `${i.path} ${i.message}`);
+    };
+    expect(wrong({ trainer: 'imported' })).toEqual(['training.model is required when trainer is imported: the sha256 of the ONNX file']);
+    expect(wrong({ trainer: 'imported', model: 'abc' })).toEqual(['training.model must be the sha256 (64 lowercase hex digits) of an imported ONNX file']);
+    expect(wrong({ trainer: 'imported', model, params: { C: 1 } })).toEqual(['training.params an imported model is trained already: it takes no params or search space']);
+    expect(wrong({ trainer: 'imported', model }, { features: ['sepal_length'] })).toEqual(["features an imported model's inputs are its graph's: leave features out"]);
+    expect(wrong({ candidates: [{ trainer: 'random-forest' }, { trainer: 'imported' }] })).toEqual(['training.candidates.1.trainer imported is a model already trained: give it as training.trainer, without candidates']);
+    expect(wrong({ trainer: 'random-forest', model })).toEqual(['training.model is only for the imported trainer, not random-forest']);
+  });
+
   it('check each candidate on its own path', () => {
     const parsed = parsePipelineSpec({ ...base, training: { candidates: [{ trainer: 'linear-regression' }, { trainer: 'command' }, { trainer: 'random-forest', space: { maxDepth: { min: 2, max: 9 } } }] } });
     expect(parsed.ok || parsed.issues.map((i) => `${i.path} ${i.message}`)).toEqual([

@@ -4,7 +4,7 @@ import type { LinearModel } from '../../linear/ridge.js';
 import type { BoostedModel } from '../../trees/boosting.js';
 import { decodeTree, type EncodedTree, type Tree } from '../../trees/tree.js';
 import { BATCH, doubleTensor, ML, type Attribute, type GraphBuilder } from './graph.js';
-import { DataType } from './proto.js';
+import { DataType } from '../../onnx/proto.js';
 
 /** The graph's outputs: `label` (the class, or the value for regression) and a classifier's `probabilities`. */
 export const OUTPUTS = { label: 'label', probabilities: 'probabilities' } as const;

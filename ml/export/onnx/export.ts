@@ -3,7 +3,7 @@ import { addEstimator, OUTPUTS } from './estimators.js';
 import { OnnxExportError } from './export-error.js';
 import { GraphBuilder, IR_VERSION, OPSETS } from './graph.js';
 import { modelInputs } from './preprocess.js';
-import { encodeModel } from './proto.js';
+import { encodeModel } from '../../onnx/proto.js';
 
 /** What the exported file says it is: the registry's model and version, and the Custody that wrote it. */
 export interface ExportedModel {
@@ -21,6 +21,9 @@ export interface ExportedModel {
 export function exportOnnx(artifact: ModelArtifact, about: ExportedModel): Uint8Array {
   if (artifact.kind === 'command') {
     throw new OnnxExportError([{ path: 'training.trainer', message: 'a command model runs its own program, which has no ONNX export; only the built-in trainers’ models can be exported' }]);
+  }
+  if (artifact.kind === 'onnx') {
+    throw new OnnxExportError([{ path: 'training.trainer', message: 'an imported model is an ONNX file already: export gives back the file that was imported' }]);
   }
   if (artifact.engine !== ENGINE) {
     throw new OnnxExportError([{ path: 'training.trainer', message: `this ${artifact.trainer} model was trained by the first version’s libraries, which have no ONNX export; train it again to export it` }]);

@@ -1,4 +1,4 @@
-import { AttributeType, DataType, type AttributeProto, type DataTypeCode, type GraphProto, type NodeProto, type TensorProto, type ValueInfoProto } from './proto.js';
+import { AttributeType, DataType, type AttributeProto, type DataTypeCode, type GraphProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../../onnx/proto.js';
 
 /** The operator sets an export uses: ONNX 17 and ONNX-ML 3 (doubles in the tree ensembles), IR version 8. */
 export const IR_VERSION = 8;

@@ -6,7 +6,7 @@ import type { FeatureEncoding } from '../../trainers/encoding.js';
 import { STANDARDISED } from '../../trainers/built-in.js';
 import { OnnxExportError, type ExportIssue } from './export-error.js';
 import { BATCH, ML, type GraphBuilder } from './graph.js';
-import { DataType } from './proto.js';
+import { DataType } from '../../onnx/proto.js';
 
 /**
  * The learned preprocessing as graph nodes, computed in doubles as Custody computes it: from the raw columns

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import protobuf, { type Type } from 'protobufjs';
-import { PROJECT_ROOT } from '../../../paths.js';
+import { PROJECT_ROOT } from '../../paths.js';
 
 /**
- * The parts of ONNX's schema (onnx-ml.proto, vendored beside this file) that an export writes, with the schema's own
- * field names. protobufjs encodes them from the schema; no byte is written by hand.
+ * The parts of ONNX's schema (onnx-ml.proto, vendored beside this file) that an export writes and an import reads,
+ * with the schema's own field names. protobufjs encodes and decodes them from the schema; no byte is handled by hand.
  */
 
 /** TensorProto.DataType: the element types an export uses. */
@@ -82,7 +82,7 @@ let schema: Type | undefined;
 /** onnx.ModelProto from the vendored schema, parsed once, with the schema's field names kept. */
 function modelType(): Type {
   if (!schema) {
-    const source = readFileSync(path.join(PROJECT_ROOT, 'ml', 'export', 'onnx', 'onnx-ml.proto'), 'utf8');
+    const source = readFileSync(path.join(PROJECT_ROOT, 'ml', 'onnx', 'onnx-ml.proto'), 'utf8');
     schema = protobuf.parse(source, { keepCase: true }).root.lookupType('onnx.ModelProto');
   }
   return schema;
@@ -96,7 +96,7 @@ export function encodeModel(model: ModelProto): Uint8Array {
   return type.encode(type.fromObject(model)).finish();
 }
 
-/** A model read back from its bytes (int64 fields as numbers, bytes as Buffers): for checks of what was written. */
+/** A model read from its bytes (int64 fields as numbers, bytes as Buffers): an imported file, or a check of what was written. */
 export function decodeModel(bytes: Uint8Array): ModelProto {
   const type = modelType();
   return type.toObject(type.decode(bytes), { longs: Number, bytes: Buffer, defaults: false, arrays: true }) as ModelProto;
