@@ -27,6 +27,7 @@ export const MUTATION_ROLES = {
   scoreDataset: ['submitter'],
   cancelScoringJob: ['submitter'],
   exportModel: ['submitter'],
+  importModel: ['submitter'],
   createWebhook: ['admin'],
   disableWebhook: ['admin'],
   createToken: ['admin'],

@@ -2,7 +2,9 @@ import { Args, Context, Mutation, Parent, Query, ResolveField, Resolver } from '
 import { CurrentCaller, type Caller } from '../access/principal.js';
 import { MUTATION_ROLES, Roles } from '../access/roles.js';
 import type { RequestContext } from '../common/loaders.js';
-import { DeploymentHistoryInput, ExportModelInput, ModelInput, ModelVersionInput } from './dto/registry.input.js';
+import { DeploymentHistoryInput, ExportModelInput, ImportModelInput, ModelInput, ModelVersionInput } from './dto/registry.input.js';
+import { ModelImportService } from './model-import.service.js';
+import { PipelineRun } from '../runs/models/pipeline-run.model.js';
 import { Deployment, Model, ModelExport, ModelVersion } from './models/model.model.js';
 import { ModelExportService } from './model-export.service.js';
 import { modelCardMarkdown } from './model-card.js';
@@ -13,12 +15,21 @@ export class ModelsResolver {
   constructor(
     private readonly registry: RegistryService,
     private readonly exports: ModelExportService,
+    private readonly imports: ModelImportService,
   ) {}
 
   @Roles(...MUTATION_ROLES.exportModel)
   @Mutation(() => ModelExport, { description: 'Exports a model version (the production one by default) and says where to fetch the file; audited. For submitters: the weights leave with it.' })
   async exportModel(@Args('input') input: ExportModelInput, @CurrentCaller() caller: Caller): Promise<ModelExport> {
     return await this.exports.exportModel(input, caller);
+  }
+
+  @Roles(...MUTATION_ROLES.importModel)
+  @Mutation(() => PipelineRun, {
+    description: 'Starts a run that evaluates and governs an uploaded ONNX model (POST /v1/models/{name}/import) like a trained one: trainer imported, the spec\'s gates (one approval by default).',
+  })
+  async importModel(@Args('input') input: ImportModelInput, @CurrentCaller() caller: Caller): Promise<PipelineRun> {
+    return await this.imports.submit(input, caller);
   }
 
   @Query(() => Model)

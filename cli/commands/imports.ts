@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { parsePipelineSpec } from '../../domain/pipeline/spec.js';
 import type { Ctx } from '../context.js';
 import { CliError, EXIT } from '../exit.js';
-import { SUBMIT } from '../graphql/operations.js';
-import type { SubmitMutation, SubmitMutationVariables } from '../graphql/types.js';
+import { IMPORT_MODEL } from '../graphql/operations.js';
+import type { ImportModelMutation, ImportModelMutationVariables } from '../graphql/types.js';
 import { follow, stderrProgress } from '../watch.js';
 import { print } from '../output.js';
 import { finish, summaryTable, timeoutOf } from './runs.js';
@@ -14,16 +13,15 @@ import { finish, summaryTable, timeoutOf } from './runs.js';
 interface ImportedOnnx {
   sha256: string;
   task: 'classification' | 'regression';
-  dataset: { name: string; version: number };
-  target: string;
   inputs: { name: string }[];
   producer: { name: string; version: string };
 }
 
 /**
  * `custody models import FILE`: a model trained elsewhere, as ONNX, brought in as a run. The file is uploaded and
- * checked against the dataset (every mismatch named), then a pipeline evaluates it on that dataset's test split
- * with the same fairness, importance, model card and gates as a trained model: those of `--spec`, or one approval.
+ * checked against the dataset (every mismatch named), then `importModel` starts a pipeline that evaluates it on that
+ * dataset's test split with the same fairness, importance, model card and gates as a trained model: those of
+ * `--spec`, or one approval.
  */
 export function registerImportCommand(models: Command, ctx: () => Ctx): void {
   models
@@ -39,14 +37,12 @@ export function registerImportCommand(models: Command, ctx: () => Ctx): void {
     .action(async (file: string, opts: { name: string; dataset: string; target: string; spec?: string; wait?: boolean; timeout?: string }) => {
       const c = ctx();
       const timeoutMs = timeoutOf(opts.timeout);
-      const base = opts.spec ? specFile(opts.spec) : {};
+      const base = opts.spec ? specFile(opts.spec) : undefined;
       const query = new URLSearchParams({ dataset: opts.dataset, target: opts.target });
       const imported = await c.api().upload<ImportedOnnx>(`/v1/models/${encodeURIComponent(opts.name)}/import?${query}`, file, { 'content-type': 'application/octet-stream' });
       c.err(`imported ${file}: sha256 ${imported.sha256}, a ${imported.task} model from ${imported.producer.name || 'an unnamed producer'} taking ${imported.inputs.map((i) => i.name).join(', ')}`);
-      const spec = importSpec(base, opts.name, imported);
-      const parsed = parsePipelineSpec(spec);
-      if (!parsed.ok) throw new CliError(`the import's pipeline spec is not valid:\n${parsed.issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`, EXIT.usage);
-      const { submitPipeline: run } = await c.api().request<SubmitMutation, SubmitMutationVariables>(SUBMIT, { specText: JSON.stringify(spec) });
+      const input = { model: opts.name, dataset: opts.dataset, target: opts.target, file: imported.sha256, ...(base ? { spec: base } : {}) };
+      const { importModel: run } = await c.api().request<ImportModelMutation, ImportModelMutationVariables>(IMPORT_MODEL, { input });
       if (!opts.wait) return print(c.out, run, () => summaryTable(c, [run]));
       c.err(`submitted run ${run.id}; following it (Ctrl-C stops following, not the run)`);
       finish(c, await follow(c.api(), stderrProgress(), run.id, { timeoutMs }));
@@ -62,22 +58,4 @@ function specFile(file: string): Record<string, unknown> {
   }
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new CliError(`--spec ${file}: must be a pipeline spec (a mapping)`, EXIT.usage);
   return raw as Record<string, unknown>;
-}
-
-/** The import's pipeline: the given spec (or one approval gate) with the imported file as its training. */
-function importSpec(base: Record<string, unknown>, model: string, imported: ImportedOnnx): Record<string, unknown> {
-  const classification = imported.task === 'classification';
-  return {
-    apiVersion: 'custody/v1',
-    name: `${model}-import`,
-    evaluation: { primaryMetric: classification ? 'f1' : 'rmse' },
-    gates: [{ name: 'import-approval', role: 'approver', quorum: 1, timeout: '7d', onTimeout: 'reject' }],
-    ...base,
-    model,
-    dataset: { name: imported.dataset.name, version: imported.dataset.version },
-    task: imported.task,
-    target: imported.target,
-    features: undefined,
-    training: { trainer: 'imported', model: imported.sha256 },
-  };
 }

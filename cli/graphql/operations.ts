@@ -117,6 +117,15 @@ export const SUBMIT = /* GraphQL */ `
   ${RUN_SUMMARY}
 `;
 
+export const IMPORT_MODEL = /* GraphQL */ `
+  mutation ImportModel($input: ImportModelInput!) {
+    importModel(input: $input) {
+      ...RunSummary
+    }
+  }
+  ${RUN_SUMMARY}
+`;
+
 export const RUNS = /* GraphQL */ `
   query Runs($input: PipelineRunsInput) {
     pipelineRuns(input: $input) {

@@ -37,6 +37,20 @@ export type CreateScheduleInput = {
   timeZone?: string | null | undefined;
 };
 
+/** A model trained elsewhere, as an ONNX file already uploaded (POST /v1/models/{name}/import), to evaluate and govern as a run. */
+export type ImportModelInput = {
+  /** The data it is evaluated on: NAME (the latest version) or NAME@VERSION. */
+  dataset: string;
+  /** The sha256 of the ONNX file, as the upload answered it. */
+  file: string;
+  /** The model name to register it under. */
+  model: string;
+  /** The rest of the pipeline (evaluation, fairness, gates, deployment); its training, dataset, target, task and features are the import's. One approval gate and f1 or rmse when left out. */
+  spec?: unknown;
+  /** The column it predicts. */
+  target: string;
+};
+
 /** UPSTREAM: what it came from; DOWNSTREAM: what came from it. */
 export type LineageDirection =
   | 'BOTH'
@@ -155,6 +169,13 @@ export type SubmitMutationVariables = Exact<{
 
 
 export type SubmitMutation = { submitPipeline: { id: string, pipelineName: string, modelName: string, status: RunStatus, purpose: string, trigger: string, currentStep: string | null, submittedBy: string, createdAt: string, finishedAt: string | null, workflowId: string, temporalUiUrl: string, error: { type: string, message: string, details: unknown } | null } };
+
+export type ImportModelMutationVariables = Exact<{
+  input: ImportModelInput;
+}>;
+
+
+export type ImportModelMutation = { importModel: { id: string, pipelineName: string, modelName: string, status: RunStatus, purpose: string, trigger: string, currentStep: string | null, submittedBy: string, createdAt: string, finishedAt: string | null, workflowId: string, temporalUiUrl: string, error: { type: string, message: string, details: unknown } | null } };
 
 export type RunsQueryVariables = Exact<{
   input?: PipelineRunsInput | null | undefined;

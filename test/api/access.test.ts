@@ -29,6 +29,7 @@ const CALLS: Record<keyof typeof MUTATION_ROLES, string> = {
   retrainModel: 'mutation { retrainModel(input: { model: "nope" }) { status } }',
   scoreDataset: 'mutation { scoreDataset(input: { model: "nope", dataset: "nope" }) { id } }',
   exportModel: 'mutation { exportModel(input: { model: "nope", version: 1 }) { sha256 } }',
+  importModel: 'mutation { importModel(input: { model: "nope", dataset: "nope", target: "y", file: "abc" }) { id } }',
   cancelScoringJob: `mutation { cancelScoringJob(input: { id: "${ZERO}" }) { id } }`,
   createWebhook: 'mutation { createWebhook(input: { url: "ftp://x", events: ["*"] }) { secret } }',
   disableWebhook: 'mutation { disableWebhook(input: { id: "not-a-uuid" }) { id } }',

@@ -1,4 +1,5 @@
 import { Field, ID, InputType, Int, registerEnumType } from '@nestjs/graphql';
+import { GraphQLJSON } from 'graphql-scalars';
 
 @InputType()
 export class ModelInput {
@@ -33,4 +34,14 @@ export class ExportModelInput {
   @Field({ description: 'Model name.' }) model!: string;
   @Field(() => Int, { nullable: true }) version?: number | null;
   @Field(() => ExportFormat, { defaultValue: ExportFormat.ONNX }) format!: ExportFormat;
+}
+
+@InputType({ description: 'A model trained elsewhere, as an ONNX file already uploaded (POST /v1/models/{name}/import), to evaluate and govern as a run.' })
+export class ImportModelInput {
+  @Field({ description: 'The model name to register it under.' }) model!: string;
+  @Field({ description: 'The data it is evaluated on: NAME (the latest version) or NAME@VERSION.' }) dataset!: string;
+  @Field({ description: 'The column it predicts.' }) target!: string;
+  @Field({ description: 'The sha256 of the ONNX file, as the upload answered it.' }) file!: string;
+  @Field(() => GraphQLJSON, { nullable: true, description: 'The rest of the pipeline (evaluation, fairness, gates, deployment); its training, dataset, target, task and features are the import\'s. One approval gate and f1 or rmse when left out.' })
+  spec?: unknown;
 }
