@@ -213,8 +213,8 @@ export class DatasetsService {
     const row = await this.repos.datasets.findVersion(name, number);
     if (!row) throw new DatasetError('DATASET_NOT_FOUND', `Dataset ${name} has no version ${version}`);
     const payload = { dataset: row.datasetName, version: row.version, sha256: row.sha256 };
-    await auditRequest(this.repos, caller, { action: 'dataset.downloaded', subjectType: 'dataset_version', subjectId: row.id, payload });
+    const audit = () => auditRequest(this.repos, caller, { action: 'dataset.downloaded', subjectType: 'dataset_version', subjectId: row.id, payload });
     const contentType = row.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson';
-    return { sha256: row.sha256, contentType, filename: `${row.datasetName}-v${row.version}.${row.format}` };
+    return { sha256: row.sha256, contentType, filename: `${row.datasetName}-v${row.version}.${row.format}`, audit };
   }
 }

@@ -68,9 +68,10 @@ export class ModelExportService {
     if (!row) throw new RegistryError('MODEL_VERSION_NOT_FOUND', `Model ${name} has no version ${version}`);
     const stored = key ? await this.bundled(name, row, key) : await this.exported(name, row.version, row.artifactSha256);
     const payload = { model: name, version: row.version, format, sha256: stored.sha256, artifactSha256: row.artifactSha256, ...('keyId' in stored ? { keyId: stored.keyId } : {}) };
-    await auditRequest(this.repos, caller, { action: 'model.exported', subjectType: 'model_version', subjectId: row.id, payload });
+    // The weights leave with the download, which is what is audited: exportModel only prepares the file and says where it is.
+    const audit = () => auditRequest(this.repos, caller, { action: 'model.exported', subjectType: 'model_version', subjectId: row.id, payload });
     const { extension, contentType } = FORMATS[format];
-    return { download: { sha256: stored.sha256, contentType, filename: `${name}-v${row.version}.${extension}` }, sizeBytes: stored.sizeBytes };
+    return { download: { sha256: stored.sha256, contentType, filename: `${name}-v${row.version}.${extension}`, audit }, sizeBytes: stored.sizeBytes };
   }
 
   /** The version's signed bundle in the store, written once per signing key (bundle/contents.ts lists what it holds). */

@@ -68,8 +68,8 @@ export class ScoringService {
     if (!job) throw new ScoringError('JOB_NOT_FOUND', `No scoring job has id ${id}`);
     const sha256 = job.report?.rejectsSha256;
     if (!sha256) throw new ScoringError('NOT_FOUND', `Scoring job ${id} has no rejects file: ${job.report ? 'it rejected no rows' : 'it has not finished scoring'}`);
-    await auditRequest(this.repos, caller, { action: 'scoring.rejects_downloaded', subjectType: 'scoring_job', subjectId: id, payload: { sha256 } });
-    return { sha256, contentType: 'text/csv; charset=utf-8', filename: `rejects-${id}.csv` };
+    const audit = () => auditRequest(this.repos, caller, { action: 'scoring.rejects_downloaded', subjectType: 'scoring_job', subjectId: id, payload: { sha256 } });
+    return { sha256, contentType: 'text/csv; charset=utf-8', filename: `rejects-${id}.csv`, audit };
   }
 
   /**

@@ -187,4 +187,27 @@ describe('exporting a model version to ONNX over REST', () => {
       await production.close();
     }
   });
+
+  it('audits the download itself: not exportModel, not a HEAD request, and not content the store has lost, which is a 503 naming no path', async () => {
+    const exportsOf = async (id: string) =>
+      (await server.api.data<{ auditTrail: { nodes: { action: string }[] } }>('query($id: String!) { auditTrail(input: { subjectId: $id }) { nodes { action } } }', { id })).auditTrail.nodes.filter((n) => n.action === 'model.exported').length;
+    const before = await exportsOf(versionIds[1]!);
+    const { exportModel } = await server.api.data<{ exportModel: { downloadPath: string; sha256: string } }>('mutation { exportModel(input: { model: "iris", version: 2, format: BUNDLE }) { downloadPath sha256 } }');
+    expect(await exportsOf(versionIds[1]!)).toBe(before);
+    const head = await fetch(`${base}${exportModel.downloadPath}`, { method: 'HEAD', headers: { authorization: `Bearer ${server.api.tokens['engineer@example.com']}` } });
+    expect([head.status, head.headers.get('x-custody-sha256')]).toEqual([200, exportModel.sha256]);
+    expect(await exportsOf(versionIds[1]!)).toBe(before);
+    await (await get(exportModel.downloadPath)).arrayBuffer();
+    expect(await exportsOf(versionIds[1]!)).toBe(before + 1);
+    // A bundle lost from the store is written again; a dataset's content lost is a clear 503, with no server path, and no download audited.
+    await server.api.app.get<ArtifactStore>(ARTIFACT_STORE).discard(exportModel.sha256);
+    expect((await get(exportModel.downloadPath)).headers.get('x-custody-sha256')).toBe(exportModel.sha256);
+    const dataset = (await repos().datasets.findVersion('iris', 1))!;
+    const lost = await get('/v1/datasets/iris/versions/1');
+    const text = await lost.text();
+    expect([lost.status, JSON.parse(text).error]).toEqual([503, { code: 'UNAVAILABLE', message: `The stored content of iris-v1.csv (sha256 ${dataset.sha256}) cannot be read from the artifact store; an operator must restore it` }]);
+    expect(text).not.toContain(server.config.artifacts.kind === 'local' ? server.config.artifacts.dir : 'artifacts');
+    const downloads = await server.api.data<{ auditTrail: { nodes: { action: string }[] } }>('query($id: String!) { auditTrail(input: { subjectId: $id }) { nodes { action } } }', { id: dataset.id });
+    expect(downloads.auditTrail.nodes.map((n) => n.action)).not.toContain('dataset.downloaded');
+  });
 });
