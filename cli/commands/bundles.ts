@@ -16,6 +16,7 @@ const PUBLIC_KEY_OPTION = ['--public-key <file>', "trust this key: a PEM public 
 export function registerBundleCommands(program: Command, models: Command, ctx: () => Ctx): void {
   models
     .command('verify')
+    .summary("checks a bundle's files and signature; exit 2 naming the file at fault")
     .description("checks a model bundle: every file against its sha256 in the manifest, and the manifest's signature against the server's keys (/v1/keys) or --public-key; exits 2 naming the file at fault")
     .argument('<bundle>', 'the bundle (.tar.gz), or the directory it was unpacked into')
     .option(...PUBLIC_KEY_OPTION)
@@ -30,6 +31,7 @@ export function registerBundleCommands(program: Command, models: Command, ctx: (
 
   program
     .command('serve')
+    .summary('serves a model bundle alone: the Open Inference Protocol and REST predict, no database or Temporal')
     .description("serves a model bundle alone (no database, Temporal or Custody server): the Open Inference Protocol under /v2 and REST predict under /v1/models/{name}/predict; every digest is checked first, and the signature with --public-key. Set CUSTODY_SERVE_TOKEN to require it as a bearer token")
     .argument('<bundle>', 'the bundle (.tar.gz), or the directory it was unpacked into')
     .option('--port <n>', 'the port to listen on', '8080')

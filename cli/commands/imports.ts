@@ -26,6 +26,7 @@ interface ImportedOnnx {
 export function registerImportCommand(models: Command, ctx: () => Ctx): void {
   models
     .command('import')
+    .summary('an ONNX model trained elsewhere, as a run governed like a trained one')
     .description("a model trained elsewhere (ONNX, one input per column) as a run: evaluated on the dataset's test split and governed like a trained one; the spec's gates with --spec, else one approval")
     .argument('<file>', 'the .onnx file')
     .requiredOption('--name <model>', 'the model name to register it under')

@@ -82,6 +82,7 @@ export function registerRegistryCommands(program: Command, ctx: () => Ctx): void
     });
   models
     .command('export')
+    .summary('a model version as ONNX, or as a signed bundle')
     .description('a model version as a file: onnx, the model with its learned preprocessing inside, for other runtimes; bundle, a signed .tar.gz with the model, its card, datasheet, environment, input schema, metrics and a Dockerfile (custody models verify, custody serve); the production version by default')
     .argument('<model>', 'the model name')
     .option('--version <n>', 'this version instead')

@@ -283,6 +283,19 @@ describe('the web console', () => {
     expect(onnx.suggestedFilename()).toBe('console-iris-v1.onnx');
     const exported = await fetch(`${base}/v1/models/console-iris/versions/1/export?format=onnx`, { headers: { authorization: `Bearer ${stack.api.tokens['engineer@example.com']}` } });
     expect(readFileSync((await onnx.path())!).equals(Buffer.from(await exported.arrayBuffer()))).toBe(true);
+    // Content that no longer matches the sha256 it came with is not saved, and the card says why.
+    let downloads = 0;
+    page.on('download', () => downloads++);
+    await page.route('**/export?format=onnx', async (route) => {
+      const original = await route.fetch();
+      const body = Buffer.from(await original.body());
+      body[body.length >> 1]! ^= 1;
+      await route.fulfill({ response: original, body });
+    });
+    await page.getByRole('button', { name: 'Export v1 as ONNX' }).click();
+    await page.getByText(/the download does not match the sha256 the server sent/).waitFor();
+    await page.unroute('**/export?format=onnx');
+    expect(downloads).toBe(0);
     // And as a signed bundle, which verifies with the key the API publishes.
     const [bundle] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export v1 as a signed bundle' }).click()]);
     expect(bundle.suggestedFilename()).toBe('console-iris-v1.tar.gz');
