@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { validate as validateDockerfile } from 'dockerfile-utils';
 import { BUNDLE_PATHS, BUNDLE_PORT } from '../../bundle/contents.js';
+import { generateSigningKey } from '../../bundle/signing.js';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -370,6 +371,10 @@ describe('the Open Inference Protocol (V2)', () => {
       } finally {
         await fromImage.stop();
       }
+      // Signed by a key it is not told to trust: custody serve refuses to start (exit 2), naming the signature.
+      const other = path.join(work, 'other-key.pem');
+      writeFileSync(other, generateSigningKey().key.publicKey.export({ type: 'spki', format: 'pem' }));
+      await expect(custodyServe(['serve', dir, '--port', '0', '--public-key', other], {})).rejects.toThrow(/custody serve exited 2: .*manifest\.sig: signed by key .*, which is not among the trusted keys/);
       // One byte of the model changed: custody serve refuses to start (exit 2), naming the file.
       const artifact = path.join(dir, BUNDLE_PATHS.artifact);
       const changed = readFileSync(artifact);

@@ -365,6 +365,9 @@ describe('the custody CLI', () => {
     expect(pipelineRun.trials).toEqual([expect.objectContaining({ trainer: 'imported', environment: expect.objectContaining({ imported: { sha256, producer: 'scikit-learn', producerVersion: expect.any(String), opset: 17 } }) })]);
     expect(pipelineRun.modelVersion.trainer).toBe('imported');
     expect(pipelineRun.modelVersion.metrics.accuracy).toBeGreaterThan(0.9);
+    // The accepted upload is audited with its hash; the refused one is not.
+    const { auditTrail } = await stack.api.data<{ auditTrail: { nodes: { action: string; actor: string; payload: { sha256: string } }[] } }>('query { auditTrail(input: { subjectId: "cli-imported" }) { nodes { action actor payload } } }');
+    expect(auditTrail.nodes.filter((n) => n.action === 'model.imported').map((n) => [n.actor, n.payload.sha256])).toEqual([['engineer@example.com', sha256]]);
 
     // Served in the API through onnxruntime: what scikit-learn predicted for the same rows.
     const expected = JSON.parse(readFileSync(path.join(fixtures, 'iris-logistic.json'), 'utf8')) as { classes: string[]; labels: string[]; probabilities: number[][] };
