@@ -77,16 +77,17 @@ export default tseslint.config(
   wall(['start-up.ts'], ['activities', 'api', 'worker', 'workflows', 'serving', 'ml', 'clients', 'bench', 'cli', 'console'], 'start-up.ts is shared by every entry point: it is given the worker and the API sides, and imports neither.'),
   {
     // One writer per fact: a run's record (its row, its steps) and its gates' record are written by its workflow
-    // alone, through the projection activities (activities/runs/), and a scoring job's by its workflow through
-    // activities/scoring/; the API starts workflows and reads.
+    // alone, through the projection activities (activities/runs/), a scoring job's by its workflow through
+    // activities/scoring/, and a release's (shadow, A/B test) by its run through activities/release/; the API reads.
     files: ['**/*.ts', '**/*.tsx'],
-    ignores: ['activities/runs/**', 'activities/scoring/**', 'db/**', 'test/**', 'bench/**'],
+    ignores: ['activities/runs/**', 'activities/scoring/**', 'activities/release/**', 'db/**', 'test/**', 'bench/**'],
     rules: {
       'no-restricted-syntax': [
         'error',
         { selector: "CallExpression[callee.object.property.name='runs'][callee.property.name=/^(create|update|upsertStep)$/]", message: "A run's record has one writer, its workflow (activities/runs/): start the workflow instead." },
         { selector: "CallExpression[callee.object.property.name='gates'][callee.property.name='record']", message: "A gate's record has one writer, its run's workflow (activities/runs/); a refusal is an audit event." },
         { selector: "CallExpression[callee.object.property.name='scoring'][callee.property.name=/^(record|progress|finish)$/]", message: "A scoring job's record has one writer, its workflow (activities/scoring/): start the workflow instead." },
+        { selector: "CallExpression[callee.object.property.name='releases'][callee.property.name=/^(start|setDeployment|setReport|finish|look)$/]", message: "A release's record has one writer, its run's workflow (activities/release/)." },
       ],
     },
   },

@@ -7,6 +7,7 @@ import { createEventsActivities } from './events/events.activities.js';
 import { createGatesActivities } from './gates/gates.activities.js';
 import { createMonitoringActivities } from './monitoring/monitoring.activities.js';
 import { createRegistryActivities } from './registry/registry.activities.js';
+import { createReleaseActivities } from './release/release.activities.js';
 import { createRunsActivities } from './runs/runs.activities.js';
 import { createScoringActivities } from './scoring/scoring.activities.js';
 import { openArtifactStore, type ArtifactSettings } from '../storage/open-store.js';
@@ -40,6 +41,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createScoringActivities({ repos, store, pseudonyms }),
     ...createEvaluationActivities({ repos, store }),
     ...createRegistryActivities({ repos }),
+    ...createReleaseActivities({ repos }),
     ...createGatesActivities({ repos }),
     ...createMonitoringActivities({ repos, store, pseudonyms }),
     ...createEventsActivities({ repos, webhookAllowRanges: deps.webhookAllowRanges ?? [] }),

@@ -24,6 +24,7 @@ import { LineageModule } from './lineage/lineage.module.js';
 import { MonitoringModule } from './monitoring/monitoring.module.js';
 import { RunsModule } from './runs/runs.module.js';
 import { RegistryModule } from './registry/registry.module.js';
+import { ReleasesModule } from './releases/releases.module.js';
 import { ServingModule } from './serving/serving.module.js';
 import { ScoringModule } from './scoring/scoring.module.js';
 
@@ -69,6 +70,7 @@ export class AppModule {
         CodecModule,
         ArtifactsModule,
         RegistryModule,
+        ReleasesModule,
         ScoringModule,
         LineageModule,
         ServingModule,

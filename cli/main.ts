@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { registerAdminCommands } from './commands/admin.js';
 import { registerGateCommands } from './commands/gates.js';
 import { registerRegistryCommands } from './commands/registry.js';
+import { registerReleaseCommands } from './commands/releases.js';
 import { registerRunCommands } from './commands/runs.js';
 import { registerScoringCommands } from './commands/scoring.js';
 import { registerServingCommands } from './commands/serving.js';
@@ -30,6 +31,7 @@ async function main(argv: string[]): Promise<void> {
   registerGateCommands(program, ctx);
   registerRegistryCommands(program, ctx);
   registerServingCommands(program, ctx);
+  registerReleaseCommands(program, ctx);
   registerScoringCommands(program, ctx);
   registerAdminCommands(program, ctx);
   await program.parseAsync(argv);

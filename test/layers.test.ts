@@ -57,6 +57,8 @@ describe('the layers’ walls', () => {
     ['activities/registry/registry.activities.ts', 'void repos.gates.record({});', /A gate's record has one writer/],
     ['api/scoring/scoring.service.ts', 'void this.repos.scoring.record({});', /A scoring job's record has one writer, its workflow/],
     ['api/scoring/scoring.service.ts', 'void this.repos.scoring.finish({});', /A scoring job's record has one writer, its workflow/],
+    ['api/releases/releases.service.ts', 'void this.repos.releases.finish({});', /A release's record has one writer/],
+    ['activities/registry/registry.activities.ts', 'void repos.releases.look({});', /A release's record has one writer/],
   ];
   it.each(writes)('%s cannot write what a workflow owns: %s', { timeout: 60_000 }, async (filePath, line, message) => {
     const [result] = await eslint.lintText(`${line}\n`, { filePath });
@@ -69,6 +71,8 @@ describe('the layers’ walls', () => {
     for (const [filePath, line] of [
       ['activities/runs/runs.activities.ts', 'void repos.runs.create({}); void repos.gates.record({});'],
       ['activities/scoring/scoring.activities.ts', 'void repos.scoring.record({}); void repos.scoring.progress(); void repos.scoring.finish({});'],
+      ['activities/release/release.activities.ts', 'void repos.releases.start({}); void repos.releases.look(id, {}); void repos.releases.finish(id);'],
+      ['api/releases/releases.service.ts', 'void this.repos.releases.ofModel(id, 1); void this.repos.releases.looksOf([]);'],
       ['api/scoring/scoring.service.ts', 'void this.repos.scoring.get(id); void this.repos.scoring.list({}, 1);'],
       ['api/runs/runs.service.ts', 'void this.repos.runs.get(id); void this.repos.gates.ofRuns([]);'],
     ]) {

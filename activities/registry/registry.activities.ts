@@ -88,7 +88,10 @@ export function createRegistryActivities({ repos }: { repos: Repositories }) {
       await publishFromActivity(repos, {
         type: 'deployment.started',
         modelName: version.modelName,
-        message: `${version.modelName} v${version.version} serves ${input.stage}${input.role === 'canary' ? ` as a ${input.trafficPercent}% canary` : ''}`,
+        message:
+          input.role === 'shadow'
+            ? `${version.modelName} v${version.version} shadows ${input.stage} on ${input.trafficPercent}% of requests`
+            : `${version.modelName} v${version.version} serves ${input.stage}${input.role === 'canary' ? ` as a ${input.trafficPercent}% canary` : ''}`,
         data: { deploymentId: row.id, modelVersionId: input.modelVersionId, version: version.version, stage: input.stage, role: input.role, trafficPercent: input.trafficPercent, runId: input.runId, approvedBy: input.approvedBy },
       });
       return { deploymentId: row.id, startedAt: row.startedAt.toISOString(), ...mark };

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Repositories } from '../../db/repositories/index.js';
 import type { DeploymentWithVersion } from '../../db/repositories/registry.js';
-import type { AuditEventRow, DatasetVersionRow, DriftReportRow, EventRow, ModelRow, ModelVersionRow, PipelineRunRow, RunStepRow, TrialRow } from '../../db/schema/index.js';
+import type { AuditEventRow, DatasetVersionRow, DriftReportRow, EventRow, ModelRow, ModelVersionRow, PipelineRunRow, ReleaseLookRow, ReleaseRow, RunStepRow, TrialRow } from '../../db/schema/index.js';
 import type { GateDecisionRecord } from '../../domain/pipeline/gates.js';
 
 const byKey = <K, V>(keys: readonly K[], rows: V[], keyOf: (row: V) => K): (V | null)[] => {
@@ -46,6 +46,8 @@ export function createLoaders(repos: Repositories) {
     driftReport: new DataLoader<string, DriftReportRow | null>(async (ids) => byKey(ids, await repos.monitoring.reportsByIds(ids), (r) => r.id)),
     model: new DataLoader<string, ModelRow | null>(async (ids) => byKey(ids, await repos.registry.findModelsByIds(ids), (r) => r.id)),
     event: new DataLoader<string, EventRow | null>(async (ids) => byKey(ids, await repos.events.getMany(ids), (r) => r.id)),
+    releasesOfRun: new DataLoader<string, ReleaseRow[]>(async (ids) => groupBy(ids, await repos.releases.ofRuns(ids), (r) => r.runId)),
+    looksOfRelease: new DataLoader<string, ReleaseLookRow[]>(async (ids) => groupBy(ids, await repos.releases.looksOf(ids), (r) => r.releaseId)),
     versionsOfDataset: new DataLoader<string, DatasetVersionRow[]>(async (ids) => groupBy(ids, await repos.datasets.versionsOf(ids), (r) => r.datasetId)),
   };
 }

@@ -20,6 +20,12 @@ export class MetricsService {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
+  readonly shadowPredictions = new Counter({
+    name: 'custody_shadow_predictions_total',
+    help: 'Copies of production requests sent to shadow versions, by model, version and outcome: logged, failed (the shadow refused or crashed), timeout, or dropped (the shadow queue was full).',
+    labelNames: ['model', 'version', 'outcome'],
+    registers: [this.registry],
+  });
   readonly predictionLog = new Counter({ name: 'custody_prediction_log_rows_total', help: 'Prediction-log rows, by outcome: logged, or lost (a failed batch write).', labelNames: ['outcome'], registers: [this.registry] });
 
   constructor(

@@ -22,6 +22,8 @@ export interface LoggedPrediction {
   output: NonNullable<NewPredictionRow['output']>;
   latencyMs: number;
   createdAt: string;
+  /** A shadow's prediction: the id of the prediction answered to the same request. */
+  shadowOf?: string;
 }
 
 /**
@@ -30,7 +32,7 @@ export interface LoggedPrediction {
  * Date's `toJSON` per row. Ids are UUIDs from the registry and `predictionId`, so they need no escaping.
  */
 export function predictionRowJson(row: LoggedPrediction): string {
-  return `{"id":"${row.id}","modelId":"${row.modelId}","modelVersionId":"${row.modelVersionId}","role":${JSON.stringify(row.role)},"requestKey":${row.requestKey === null ? 'null' : JSON.stringify(row.requestKey)},"inputs":${JSON.stringify(row.inputs)},"output":${JSON.stringify(row.output)},"latencyMs":${JSON.stringify(row.latencyMs)},"createdAt":"${row.createdAt}"}`;
+  return `{"id":"${row.id}","modelId":"${row.modelId}","modelVersionId":"${row.modelVersionId}","role":${JSON.stringify(row.role)},"requestKey":${row.requestKey === null ? 'null' : JSON.stringify(row.requestKey)},"inputs":${JSON.stringify(row.inputs)},"output":${JSON.stringify(row.output)},"latencyMs":${JSON.stringify(row.latencyMs)},"createdAt":"${row.createdAt}"${row.shadowOf === undefined ? '' : `,"shadowOf":"${row.shadowOf}"`}}`;
 }
 
 /**

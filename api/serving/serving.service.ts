@@ -19,6 +19,7 @@ import { Pseudonyms } from '../../storage/encryption/pseudonym.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { PredictionLog, predictionRowJson } from './prediction-log.js';
 import { ServingError } from './serving.error.js';
+import { ShadowMirror, type ShadowJob, type ShadowOutcome } from './shadow-mirror.js';
 import { checkInput, MAX_INPUTS, wellFormed } from '../../ml/input-check.js';
 import { NAME_PATTERN } from '../../domain/pipeline/spec.js';
 
@@ -67,6 +68,8 @@ export class ServingService implements OnModuleInit, OnModuleDestroy {
   /** While deployment changes are announced (LISTEN), routes live a minute; otherwise a second. */
   private routesTtl = ROUTES_TTL_MS;
   private unlisten: (() => Promise<void>) | null = null;
+  /** Shadow versions' copies of production requests, run off the request path. */
+  private readonly shadows: ShadowMirror;
 
   constructor(
     @Inject(REPOSITORIES) private readonly repos: Repositories,
@@ -77,6 +80,10 @@ export class ServingService implements OnModuleInit, OnModuleDestroy {
     @Inject(DATABASE) private readonly database: Database,
   ) {
     this.pseudonyms = config.encryption ? new Pseudonyms(config.encryption.keyring) : null;
+    this.shadows = new ShadowMirror((job: ShadowJob, outcome: ShadowOutcome, rows: number) => {
+      this.metrics.shadowPredictions.inc({ model: job.modelName, version: String(job.version), outcome }, rows);
+      if (outcome === 'failed' || outcome === 'timeout') this.logger.warn(`shadow ${job.modelName} v${job.version}: ${outcome}`);
+    });
   }
 
   /**
@@ -116,6 +123,7 @@ export class ServingService implements OnModuleInit, OnModuleDestroy {
       served.forEach((prediction, i) => (out[indexes[i]!] = prediction));
     }
     await this.log.add(logRows);
+    if (routes.shadows.length > 0) this.mirror(modelName, routes.shadows, inputs, out, key ?? null);
     for (const [deployment, indexes] of groups) this.metrics.predictions.inc({ model: modelName, version: String(deployment.version), role: deployment.role }, indexes.length);
     this.metrics.predictionSeconds.observe({ model: modelName }, (performance.now() - started) / 1000);
     return out;
@@ -133,8 +141,44 @@ export class ServingService implements OnModuleInit, OnModuleDestroy {
     return { version: deployment.version, versions };
   }
 
+  /**
+   * Offers each shadow a copy of the request's inputs the primary answered (a sampled share of requests: by key,
+   * sticky, or at random), paired with the primary's prediction ids. Never waits and never throws.
+   */
+  private mirror(modelName: string, shadows: DeploymentWithVersion[], inputs: unknown[], served: ServedPrediction[], key: string | null): void {
+    const indexes = served.flatMap((prediction, i) => (prediction.role === 'primary' ? [i] : []));
+    if (indexes.length === 0) return;
+    for (const shadow of shadows) {
+      const bucket = key ? createHash('sha256').update(`${key}:shadow`).digest().readUInt32BE(0) % 100 : Math.random() * 100;
+      if (bucket >= shadow.trafficPercent) continue;
+      const copied = indexes.map((i) => inputs[i]);
+      const pairedWith = indexes.map((i) => served[i]!.predictionId);
+      this.shadows.offer({ modelName, version: shadow.version, run: () => this.shadowPredict(shadow, copied, pairedWith, key) });
+    }
+  }
+
+  /** A shadow's predictions for copied inputs, logged with role `shadow` beside the primary's; inputs it cannot take are left out. */
+  private async shadowPredict(deployment: DeploymentWithVersion, inputs: unknown[], pairedWith: string[], key: string | null): Promise<number> {
+    const model = await this.model(deployment.modelVersionId);
+    const rows: Row[] = [];
+    const shadowOf: string[] = [];
+    inputs.forEach((input, i) => {
+      const checked = checkInput(input, model.artifact, model.sensitive);
+      if (!checked.ok) return;
+      rows.push(checked.row);
+      shadowOf.push(pairedWith[i]!);
+    });
+    if (rows.length === 0) throw new Error('the shadow takes none of the inputs');
+    const started = performance.now();
+    const predictions = model.artifact.kind === 'builtin' ? predictBuiltIn(model.artifact, rows) : await predictRows(this.store, model.artifact, rows, undefined, this.commands);
+    const logRows: string[] = [];
+    this.served(deployment, model, rows, predictions, (performance.now() - started) / rows.length, key, logRows, shadowOf);
+    await this.log.add(logRows);
+    return rows.length;
+  }
+
   /** One deployment's predictions as the caller gets them, with their log rows (JSON text) added to `logRows`. */
-  private served(deployment: DeploymentWithVersion, model: ServedModel, rows: Row[], predictions: Predictions, latencyMs: number, key: string | null, logRows: string[]): ServedPrediction[] {
+  private served(deployment: DeploymentWithVersion, model: ServedModel, rows: Row[], predictions: Predictions, latencyMs: number, key: string | null, logRows: string[], shadowOf?: string[]): ServedPrediction[] {
     const { artifact, sensitive } = model;
     const now = Date.now();
     const createdAt = new Date(now).toISOString();
@@ -162,6 +206,7 @@ export class ServingService implements OnModuleInit, OnModuleDestroy {
           output: probabilities ? { value, probabilities } : { value },
           latencyMs,
           createdAt,
+          shadowOf: shadowOf?.[i],
         }),
       );
     }
@@ -223,7 +268,7 @@ export class ServingService implements OnModuleInit, OnModuleDestroy {
    */
   private async productionOf(modelName: string): Promise<Routes> {
     // A name no model can have is not looked up, nor remembered.
-    if (!NAME_PATTERN.test(modelName)) return { primary: undefined, canaries: [] };
+    if (!NAME_PATTERN.test(modelName)) return { primary: undefined, canaries: [], shadows: [] };
     const cached = this.routes.get(modelName);
     if (cached && Date.now() - cached.at < this.routesTtl) return await cached.promise;
     const entry = { ...loading(this.repos.registry.history(modelName, new Date()).then((rows) => routesOf(rows.filter((d) => d.stage === 'production')))), at: Date.now() };
@@ -240,7 +285,7 @@ export class ServingService implements OnModuleInit, OnModuleDestroy {
     const serving = new Set<string>();
     for (const { promise } of this.routes.values()) {
       const current = await promise.catch(() => null);
-      for (const deployment of current ? [...current.canaries, ...(current.primary ? [current.primary] : [])] : []) {
+      for (const deployment of current ? [...current.canaries, ...current.shadows, ...(current.primary ? [current.primary] : [])] : []) {
         const artifact = (await this.models.get(deployment.modelVersionId)?.promise.catch(() => null))?.artifact;
         if (artifact?.kind === 'command') serving.add(serverKey(artifact));
       }
@@ -279,10 +324,14 @@ function loading<T>(promise: Promise<T>): Loading<T> {
   return entry;
 }
 
-/** A model's production deployments: the primary, and the canaries in a fixed order (by id), which own the lowest buckets. */
+/**
+ * A model's production deployments: the primary, the canaries in a fixed order (by id), which own the lowest
+ * buckets, and the shadows, which answer no one and take copies of what the primary answers.
+ */
 interface Routes {
   primary: DeploymentWithVersion | undefined;
   canaries: DeploymentWithVersion[];
+  shadows: DeploymentWithVersion[];
 }
 
 /** The routes, when anything serves production; a model that nothing serves is refused as not deployed. */
@@ -300,7 +349,7 @@ function deployedVersion(routes: Routes, modelName: string, version: number): De
 
 function routesOf(deployments: DeploymentWithVersion[]): Routes {
   const sorted = [...deployments].sort((a, b) => a.id.localeCompare(b.id));
-  return { primary: sorted.find((d) => d.role === 'primary'), canaries: sorted.filter((d) => d.role === 'canary') };
+  return { primary: sorted.find((d) => d.role === 'primary'), canaries: sorted.filter((d) => d.role === 'canary'), shadows: sorted.filter((d) => d.role === 'shadow') };
 }
 
 /**

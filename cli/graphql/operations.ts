@@ -739,3 +739,50 @@ export const SCORING_JOBS = /* GraphQL */ `
     }
   }
 `;
+
+export const RELEASES = /* GraphQL */ `
+  query Releases($model: String!, $limit: Int!) {
+    releases(input: { model: $model, limit: $limit }) {
+      id
+      runId
+      modelName
+      strategy
+      status
+      outcome
+      challengerVersion
+      championVersion
+      settings
+      report
+      checks {
+        name
+        required
+        actual
+        passed
+      }
+      startedAt
+      endedAt
+      looks {
+        look
+        at
+        estimate
+        lower
+        upper
+        pValue
+        champion {
+          version
+          predictions
+          labelled
+          estimate
+        }
+        challenger {
+          version
+          predictions
+          labelled
+          estimate
+        }
+        plannedChampion
+        plannedChallenger
+      }
+    }
+  }
+`;

@@ -453,3 +453,11 @@ export type ScoringJobsQueryVariables = Exact<{
 
 
 export type ScoringJobsQuery = { scoringJobs: { nodes: Array<{ id: string, status: ScoringJobStatus, model: string, outputDataset: string, chunksTotal: number | null, chunksDone: number, rows: number | null, scored: number | null, rejected: number | null, rejectsSha256: string | null, requestedBy: string, scheduleId: string | null, createdAt: string, finishedAt: string | null, workflowId: string, temporalUiUrl: string, modelVersion: { version: number } | null, inputDatasetVersion: { datasetName: string, version: number } | null, outputDatasetVersion: { id: string, datasetName: string, version: number, sha256: string } | null, driftReport: { id: string, status: string, rows: number, driftedFeatures: Array<string> } | null, error: { type: string, message: string } | null }> } };
+
+export type ReleasesQueryVariables = Exact<{
+  model: string;
+  limit: number;
+}>;
+
+
+export type ReleasesQuery = { releases: Array<{ id: string, runId: string, modelName: string, strategy: string, status: string, outcome: string | null, challengerVersion: number, championVersion: number | null, settings: unknown, report: unknown, startedAt: string, endedAt: string | null, checks: Array<{ name: string, required: string, actual: string, passed: boolean }>, looks: Array<{ look: number, at: string, estimate: number | null, lower: number | null, upper: number | null, pValue: number, plannedChampion: number | null, plannedChallenger: number | null, champion: { version: number, predictions: number, labelled: number, estimate: number | null }, challenger: { version: number, predictions: number, labelled: number, estimate: number | null } }> }> };

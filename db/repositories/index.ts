@@ -12,6 +12,7 @@ import { PredictionsRepository } from './predictions.js';
 import { PrivacyRepository } from './privacy.js';
 import { RegistryRepository } from './registry.js';
 import { RunsRepository } from './runs.js';
+import { ReleasesRepository } from './releases.js';
 import { ScoringRepository } from './scoring.js';
 import { TrialsRepository } from './trials.js';
 
@@ -33,6 +34,7 @@ export function createRepositories(db: Db) {
     encryptionKeys: new EncryptionKeysRepository(db),
     privacy: new PrivacyRepository(db),
     scoring: new ScoringRepository(db),
+    releases: new ReleasesRepository(db),
   };
 }
 

@@ -1,10 +1,10 @@
-import { and, desc, eq, gt, isNull, lte, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, lte, ne, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { predictions, type PredictionRow } from '../schema/index.js';
 
-const INSERT_JSON = sql.raw(`insert into predictions (id, model_id, model_version_id, role, request_key, inputs, output, latency_ms, created_at, label, labeled_at)
-  select r."id", r."modelId", r."modelVersionId", r."role", r."requestKey", r."inputs", r."output", r."latencyMs", r."createdAt", r."label", r."labeledAt"`);
-const RECORD = sql.raw(`r("id" uuid, "modelId" uuid, "modelVersionId" uuid, "role" text, "requestKey" text, "inputs" jsonb, "output" jsonb, "latencyMs" real, "createdAt" timestamptz, "label" jsonb, "labeledAt" timestamptz)`);
+const INSERT_JSON = sql.raw(`insert into predictions (id, model_id, model_version_id, role, request_key, inputs, output, latency_ms, created_at, label, labeled_at, shadow_of)
+  select r."id", r."modelId", r."modelVersionId", r."role", r."requestKey", r."inputs", r."output", r."latencyMs", r."createdAt", r."label", r."labeledAt", r."shadowOf"`);
+const RECORD = sql.raw(`r("id" uuid, "modelId" uuid, "modelVersionId" uuid, "role" text, "requestKey" text, "inputs" jsonb, "output" jsonb, "latencyMs" real, "createdAt" timestamptz, "label" jsonb, "labeledAt" timestamptz, "shadowOf" uuid)`);
 
 /** PostgreSQL's unique_violation (23505), as postgres.js and PGlite report it, under Drizzle's wrapper or not. */
 function isUniqueViolation(error: unknown): boolean {
@@ -33,12 +33,12 @@ export class PredictionsRepository {
     }
   }
 
-  /** The newest predictions of a model served in (from, to], at most `limit`: what a monitoring check reads. */
+  /** The newest predictions of a model served in (from, to], at most `limit`: what a monitoring check reads. A shadow's are not served, so not read. */
   async window(modelId: string, from: Date, to: Date, limit: number): Promise<Pick<PredictionRow, 'modelVersionId' | 'inputs' | 'output' | 'label'>[]> {
     return await this.db
       .select({ modelVersionId: predictions.modelVersionId, inputs: predictions.inputs, output: predictions.output, label: predictions.label })
       .from(predictions)
-      .where(and(eq(predictions.modelId, modelId), gt(predictions.createdAt, from), lte(predictions.createdAt, to)))
+      .where(and(eq(predictions.modelId, modelId), gt(predictions.createdAt, from), lte(predictions.createdAt, to), ne(predictions.role, 'shadow')))
       .orderBy(desc(predictions.createdAt))
       .limit(limit);
   }

@@ -133,8 +133,8 @@ export class RegistryRepository {
 
   /**
    * Makes a version serve a stage, idempotently keyed by `key`. A `primary` ends the stage's current
-   * primary (superseded) and any canary of the same run (promoted); a `canary` ends the run's previous
-   * canary step (promoted).
+   * primary (superseded) and any canary or shadow of the same run (promoted); a `canary` ends the run's
+   * previous canary step or its shadow (promoted).
    */
   async deploy(input: {
     key: string;
@@ -158,7 +158,7 @@ export class RegistryRepository {
         await this.end(tx, and(active, eq(deployments.role, 'primary'))!, 'superseded', input.at);
       }
       if (input.runId) {
-        await this.end(tx, and(active, eq(deployments.role, 'canary'), eq(deployments.runId, input.runId))!, 'promoted', input.at);
+        await this.end(tx, and(active, inArray(deployments.role, ['canary', 'shadow']), eq(deployments.runId, input.runId))!, 'promoted', input.at);
       }
       const [row] = await tx
         .insert(deployments)

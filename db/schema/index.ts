@@ -11,3 +11,4 @@ export * from './events.js';
 export * from './encryption.js';
 export * from './privacy.js';
 export * from './scoring.js';
+export * from './releases.js';

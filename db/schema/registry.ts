@@ -48,7 +48,8 @@ export const modelVersions = pgTable('model_versions', {
 export const DEPLOYMENT_STAGES = ['staging', 'production'] as const;
 export type DeploymentStage = (typeof DEPLOYMENT_STAGES)[number];
 
-export const DEPLOYMENT_ROLES = ['primary', 'canary'] as const;
+/** `shadow` receives copies of production requests and never answers them; it takes no traffic share from the primary. */
+export const DEPLOYMENT_ROLES = ['primary', 'canary', 'shadow'] as const;
 export type DeploymentRole = (typeof DEPLOYMENT_ROLES)[number];
 
 export const DEPLOYMENT_END_REASONS = ['superseded', 'promoted', 'rolled_back', 'cancelled'] as const;

@@ -13,6 +13,12 @@ export const predictions = pgTable('predictions', {
   inputs: jsonb('inputs').$type<Record<string, unknown>>().notNull(),
   output: jsonb('output').$type<{ value: string | number; probabilities?: Record<string, number> }>().notNull(),
   latencyMs: real('latency_ms').notNull(),
+  /**
+   * A shadow's prediction: the prediction answered to the same request, whose label it shares. No foreign key: the
+   * shadow's row may reach the log before its primary's, and the report reads shadow rows by version and joins on the
+   * primary's key.
+   */
+  shadowOf: uuid('shadow_of'),
   createdAt: timestamptz('created_at').notNull(),
   label: jsonb('label').$type<string | number>(),
   labeledAt: timestamptz('labeled_at'),

@@ -165,6 +165,59 @@ const driftLimits = {
 export const RETRAIN_TRIGGERS = ['drift', 'prediction', 'performance'] as const;
 export type RetrainTrigger = (typeof RETRAIN_TRIGGERS)[number];
 
+/** What an A/B test compares per labelled prediction: a mean of per-prediction scores, or (rocAuc) a ranking. */
+export const AB_TEST_METRICS = { classification: ['accuracy', 'logLoss', 'rocAuc'], regression: ['mae', 'mse'] } as const;
+export type AbTestMetric = (typeof AB_TEST_METRICS)[keyof typeof AB_TEST_METRICS][number];
+/** The most looks an A/B test may take (`maxDuration / checkEvery`): each is a timer and an activity in the run's history. */
+export const MAX_AB_TEST_LOOKS = 1000;
+
+/**
+ * A shadow release: the new version receives a copy of sampled production requests off the request path, its
+ * answers are logged beside the primary's and never returned, and its report is judged before promotion.
+ */
+const shadowSpec = z.strictObject({
+  /** How long the shadow receives copies of production traffic before its report is judged. */
+  duration: positiveDuration,
+  /** The share of production requests copied to the shadow, in percent. */
+  sample: z.number().int().min(1).max(100).default(100),
+  /** What the report must show before promotion goes on; a shortfall rolls the shadow back. */
+  require: z
+    .strictObject({
+      /** The share of paired predictions on which shadow and primary give the same class (classification). */
+      agreement: z.number().min(0).max(1).optional(),
+      /** The shadow's primary metric on labelled predictions may trail the primary's by at most this much. */
+      metricTolerance: z.number().min(0).optional(),
+      /** Labelled pairs the metric requirement needs before it can pass. */
+      minLabelled: z.number().int().min(1).default(30),
+    })
+    .optional(),
+  /** A gate from `gates` that opens after the report instead of before deployment, so approvers decide with it. */
+  gate: z.string().min(1).optional(),
+});
+
+/**
+ * An A/B test: the challenger takes `traffic`% of production (sticky by request key), and a mixture sequential
+ * probability ratio test on labelled predictions promotes it or rolls it back; valid however often it is looked at.
+ */
+const abTestSpec = z.strictObject({
+  traffic: z.number().int().min(1).max(99).default(50),
+  metric: z.enum([...AB_TEST_METRICS.classification, ...AB_TEST_METRICS.regression]),
+  /** The smallest difference in `metric` worth detecting, in the metric's units; the test's planned size is set by it. */
+  minimumDetectableEffect: z.number().positive(),
+  /** The chance of declaring a difference where there is none, however often the test is looked at. */
+  alpha: z.number().gt(0).max(0.2).default(0.05),
+  /** The chance of detecting a true difference of `minimumDetectableEffect` by the planned size. */
+  power: z.number().min(0.5).lt(1).default(0.8),
+  /** With no decision by then, the test stops as inconclusive and `gate` decides. */
+  maxDuration: positiveDuration.default('14d'),
+  /** How often the labelled log is looked at. */
+  checkEvery: positiveDuration.default('1h'),
+  /** The gate from `gates` that decides an inconclusive test; it is not asked before deployment. */
+  gate: z.string().min(1),
+});
+export type ShadowSpec = z.output<typeof shadowSpec>;
+export type AbTestSpec = z.output<typeof abTestSpec>;
+
 /**
  * How a deployed model is watched: the window of served predictions each check reads, the drift limits
  * per feature, prediction drift, performance on labelled feedback, and what starts a retraining.
@@ -320,6 +373,10 @@ export const pipelineSpecSchema = z
             canary: z.array(z.number().int().min(1).max(99)).max(10).default([]),
             bakeTime: duration.default('0s'),
             checks: stageChecks.optional(),
+            /** Before promotion, the new version shadows the primary for a while; its report decides. */
+            shadow: shadowSpec.optional(),
+            /** Instead of canaries, an A/B test against the primary decides promotion. */
+            abTest: abTestSpec.optional(),
           })
           .prefault({}),
       })
@@ -378,7 +435,28 @@ export const pipelineSpecSchema = z
     if (canary.some((p, i) => i > 0 && p <= canary[i - 1]!)) {
       ctx.addIssue({ code: 'custom', path: ['deployment', 'production', 'canary'], message: 'percentages must increase' });
     }
+    checkRelease(spec, ctx);
   });
+
+/** A release strategy's gate names one of the spec's gates; an A/B test's metric fits the task and replaces canaries. */
+function checkRelease(spec: PipelineSpec, ctx: Issues): void {
+  const { shadow, abTest, canary } = spec.deployment.production;
+  const path = (...rest: (string | number)[]) => ['deployment', 'production', ...rest];
+  const gateNames = new Set(spec.gates.map((g) => g.name));
+  for (const [name, gate] of [['shadow', shadow?.gate], ['abTest', abTest?.gate]] as const) {
+    if (gate !== undefined && !gateNames.has(gate)) ctx.addIssue({ code: 'custom', path: path(name, 'gate'), message: `names no gate of this spec (${[...gateNames].join(', ') || 'it has none'})` });
+  }
+  if (shadow?.gate !== undefined && shadow.gate === abTest?.gate) ctx.addIssue({ code: 'custom', path: path('abTest', 'gate'), message: 'must differ from the shadow\'s gate' });
+  if (shadow?.require?.agreement !== undefined && spec.task !== 'classification') {
+    ctx.addIssue({ code: 'custom', path: path('shadow', 'require', 'agreement'), message: 'is for classification tasks (a regression shadow reports its differences)' });
+  }
+  if (!abTest) return;
+  const metrics: readonly string[] = AB_TEST_METRICS[spec.task];
+  if (!metrics.includes(abTest.metric)) ctx.addIssue({ code: 'custom', path: path('abTest', 'metric'), message: `${abTest.metric} is not a ${spec.task} metric; use one of ${metrics.join(', ')}` });
+  if (canary.length > 0) ctx.addIssue({ code: 'custom', path: path('abTest'), message: 'replaces canary: give one or the other' });
+  const looks = Math.floor(durationMs(abTest.maxDuration) / durationMs(abTest.checkEvery));
+  if (looks > MAX_AB_TEST_LOOKS) ctx.addIssue({ code: 'custom', path: path('abTest', 'checkEvery'), message: `would look ${looks} times in maxDuration; at most ${MAX_AB_TEST_LOOKS}: look less often` });
+}
 
 /** A spec as submitted (defaults optional). */
 export type PipelineSpecInput = z.input<typeof pipelineSpecSchema>;

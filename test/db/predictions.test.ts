@@ -32,13 +32,15 @@ describe.each(['default', 'pglite'] as const)('the prediction log on the %s driv
       createdAt: new Date(Date.UTC(2026, 10, 28, 2, 30, 0, 123 + i)),
       ...extra,
     });
-    const rows = [row(0), row(1), row(2)];
+    const rows = [row(0), row(1)];
+    // A shadow's prediction names the one answered to the same request.
+    rows.push(row(2, { role: 'shadow', shadowOf: rows[0]!.id }));
     const { predictions: log } = createRepositories(database.db);
     await log.insertJson(`[${rows.map((r) => JSON.stringify(r)).join(',')}]`);
     await log.insertJson(`[${[rows[1]!, row(3)].map((r) => JSON.stringify(r)).join(',')}]`);
 
     const stored = await database.db.select().from(predictions).orderBy(asc(predictions.createdAt));
     expect(stored).toHaveLength(4);
-    expect(stored.slice(0, 3)).toEqual(rows.map((r) => ({ ...r, label: null, labeledAt: null })));
+    expect(stored.slice(0, 3)).toEqual(rows.map((r) => ({ ...r, label: null, labeledAt: null, shadowOf: r.shadowOf ?? null })));
   });
 });

@@ -8,18 +8,35 @@ import { RolledBack, Rollout, type RolloutActions } from '../../workflows/pipeli
  */
 const version = { modelVersionId: 'mv-1', modelName: 'churn', version: 3, artifactSha256: 'abc' };
 
-function fakeWorld(failOn?: string) {
+type Look = Awaited<ReturnType<RolloutActions['release']['lookAtAbTest']>>;
+
+/** A fake world; `verdicts` are what successive A/B looks return, `shadowFailures` what the shadow report misses. */
+function fakeWorld(failOn?: string, options: { verdicts?: Look['verdict'][]; shadowFailures?: string[]; champion?: boolean } = {}) {
   const calls: string[] = [];
+  let clock = 0;
+  const verdicts = [...(options.verdicts ?? [])];
   const actions: RolloutActions = {
-    deploy: async (r) => calls.push(`deploy ${r.stage} ${r.role} ${r.trafficPercent}% key=${r.key} by=${r.approvedBy.join(',')}`),
-    rollback: async (r) => calls.push(`rollback ${r.stage} key=${r.key}`),
+    deploy: async (r) => (calls.push(`deploy ${r.stage} ${r.role} ${r.trafficPercent}% key=${r.key} by=${r.approvedBy.join(',')}`), { deploymentId: `dep-${calls.length}`, startedAt: 'T0', auditSeq: 1, auditHash: 'h' }),
+    rollback: async (r) => (calls.push(`rollback ${r.stage} key=${r.key}`), { restoredVersionId: null, auditSeq: 1, auditHash: 'h' }),
     check: async (r, summary) => {
       calls.push(`${summary} on ${r.checkDataset ? `${r.checkDataset.name}@v${r.checkDataset.version}` : 'test split'}`);
-      return { metrics: { accuracy: summary === failOn ? 0.5 : 0.9 }, rows: 100, data: 'test split' };
+      return { metrics: { accuracy: summary === failOn ? 0.5 : 0.9 }, rows: 100, data: 'test split' } as never;
     },
-    sleep: async (ms) => void calls.push(`bake ${ms / 1000}s`),
+    sleep: async (ms) => void ((clock += ms), calls.push(`bake ${ms / 1000}s`)),
+    release: {
+      start: async (r) => (calls.push(`start ${r.strategy} key=${r.key}`), { releaseId: 'rel-1', championVersionId: options.champion === false ? null : 'mv-0' }),
+      reportShadow: async (r) => (calls.push(`report shadow ${r.deploymentId} since ${r.since} until ${r.until} on ${r.primaryMetric}`), { failures: options.shadowFailures ?? [], pairs: 40 }),
+      lookAtAbTest: async (r) => {
+        calls.push(`look ${r.look} at ${r.until} after ${r.state.looks} looks`);
+        const state = { ...r.state, looks: r.state.looks + 1, estimate: 0.05, lower: 0.01, upper: 0.09, pValue: 0.01 };
+        const arm = { version: 1, predictions: 100, labelled: 80, estimate: 0.8 };
+        return { figures: { look: r.look, at: r.until, champion: arm, challenger: arm, state, plannedSamples: null }, verdict: verdicts.shift() ?? 'continue', plannedReached: false };
+      },
+      finish: async (r) => void calls.push(`finish ${r.status}: ${r.outcome}`),
+      now: () => clock,
+    },
   };
-  const rollout = new Rollout({ runId: 'run-1', executionKey: 'wf:exec', modelSpec: {} as never, datasetVersionId: 'dv-1', thresholds: { accuracy: { min: 0.8 } }, actions });
+  const rollout = new Rollout({ runId: 'run-1', executionKey: 'wf:exec', modelSpec: {} as never, datasetVersionId: 'dv-1', thresholds: { accuracy: { min: 0.8 } }, primaryMetric: 'accuracy', actions });
   return { calls, rollout };
 }
 
@@ -65,5 +82,68 @@ describe('staged rollout', () => {
     calls.length = 0;
     await rollout.rollbackAll('check failed');
     expect(calls).toEqual(['rollback production key=wf:exec:production:rollback']);
+  });
+});
+
+describe('release strategies', () => {
+  const abTest = { traffic: 50, metric: 'accuracy', minimumDetectableEffect: 0.05, alpha: 0.05, power: 0.8, maxDuration: '3h', checkEvery: '1h', gate: 'ab' } as const;
+
+  it('shadows production for its duration, reports on the window it served, and passes before promotion ends the shadow', async () => {
+    const { calls, rollout } = fakeWorld();
+    expect(await rollout.shadow(version, { duration: '2h', sample: 25 }, ['ana'])).toEqual({ releaseId: 'rel-1', status: 'passed', pairs: 40 });
+    await rollout.production(version, { canary: [], bakeTime: '0s' } as never, ['ana']);
+    expect(calls).toEqual([
+      'start shadow key=wf:exec:release:shadow',
+      'deploy production shadow 25% key=wf:exec:production:shadow:25 by=ana',
+      'bake 7200s',
+      'report shadow dep-2 since T0 until 1970-01-01T02:00:00.000Z on accuracy',
+      'finish passed: 40 paired predictions met the requirements',
+      'deploy production primary 100% key=wf:exec:production:primary by=ana',
+      'check production on test split',
+    ]);
+  });
+
+  it('rolls back a shadow whose report misses a requirement, naming it', async () => {
+    const { calls, rollout } = fakeWorld(undefined, { shadowFailures: ['shadow agreement: 0.7 on 40 pairs, required ≥ 0.9'] });
+    const failure = await rollout.shadow(version, { duration: '1h', sample: 100 }, []).catch((e: unknown) => e);
+    expect((failure as RolledBack).reasons).toEqual(['shadow agreement: 0.7 on 40 pairs, required ≥ 0.9']);
+    expect(calls.at(-1)).toBe('finish failed: shadow agreement: 0.7 on 40 pairs, required ≥ 0.9');
+    calls.length = 0;
+    await rollout.rollbackAll('check failed');
+    expect(calls).toEqual(['rollback production key=wf:exec:production:rollback']);
+  });
+
+  it('skips a strategy when nothing else serves production, deploying nothing for it', async () => {
+    const { calls, rollout } = fakeWorld(undefined, { champion: false });
+    expect((await rollout.shadow(version, { duration: '1h', sample: 100 }, [])).status).toBe('skipped');
+    expect((await rollout.abTest(version, abTest, [])).outcome).toBe('skipped');
+    expect(calls).toEqual(['start shadow key=wf:exec:release:shadow', 'start ab_test key=wf:exec:release:ab-test']);
+    await rollout.rollbackAll('cancelled');
+    expect(calls).toHaveLength(2);
+  });
+
+  it('looks every checkEvery, carrying the test state from look to look, and promotes on the verdict', async () => {
+    const { calls, rollout } = fakeWorld(undefined, { verdicts: ['continue', 'promote'] });
+    expect(await rollout.abTest(version, abTest, ['ana'])).toEqual({ releaseId: 'rel-1', outcome: 'promoted', looks: 2 });
+    expect(calls).toEqual([
+      'start ab_test key=wf:exec:release:ab-test',
+      'deploy production canary 50% key=wf:exec:production:ab-test by=ana',
+      'bake 3600s',
+      'look 1 at 1970-01-01T01:00:00.000Z after 0 looks',
+      'bake 3600s',
+      'look 2 at 1970-01-01T02:00:00.000Z after 1 looks',
+      'finish promoted: better: accuracy difference 0.05 in [0.01, 0.09] at 95% (p 0.01) on 80 vs 80 labelled predictions',
+    ]);
+  });
+
+  it('rolls back a worse challenger, and stops as inconclusive at maxDuration', async () => {
+    const worse = fakeWorld(undefined, { verdicts: ['roll_back'] });
+    const failure = await worse.rollout.abTest(version, abTest, []).catch((e: unknown) => e);
+    expect((failure as RolledBack).reasons[0]).toMatch(/^A\/B test: v3 is worse than the primary on accuracy: accuracy difference/);
+    expect(worse.calls.at(-1)).toMatch(/^finish rolled_back: worse: /);
+    const undecided = fakeWorld();
+    expect(await undecided.rollout.abTest(version, abTest, [])).toEqual({ releaseId: 'rel-1', outcome: 'inconclusive', looks: 3 });
+    expect(undecided.calls.filter((c) => c.startsWith('look'))).toHaveLength(3);
+    expect(undecided.calls.at(-1)).toMatch(/^finish inconclusive: no decision within 3h: /);
   });
 });

@@ -151,6 +151,46 @@ describe('monitoring section of the spec', () => {
   });
 });
 
+describe('release strategies in the spec', () => {
+  const gates = [{ name: 'promote' }];
+  const production = (release: Record<string, unknown>) => ({ ...base, gates, deployment: { production: release } });
+
+  it('fills the defaults of a shadow and an A/B test', () => {
+    const shadow = parsePipelineSpec(production({ shadow: { duration: '2d', gate: 'promote', require: { agreement: 0.9 } } }));
+    expect(shadow.ok && shadow.spec.deployment.production.shadow).toEqual({ duration: '2d', sample: 100, gate: 'promote', require: { agreement: 0.9, minLabelled: 30 } });
+    const abTest = parsePipelineSpec(production({ abTest: { metric: 'logLoss', minimumDetectableEffect: 0.02, gate: 'promote' } }));
+    expect(abTest.ok && abTest.spec.deployment.production.abTest).toEqual({ traffic: 50, metric: 'logLoss', minimumDetectableEffect: 0.02, alpha: 0.05, power: 0.8, maxDuration: '14d', checkEvery: '1h', gate: 'promote' });
+  });
+
+  it('names each field a release strategy gets wrong, with the reason', () => {
+    const parsed = parsePipelineSpec({
+      ...base,
+      task: 'regression',
+      evaluation: { primaryMetric: 'rmse' },
+      gates,
+      deployment: {
+        production: {
+          canary: [10],
+          shadow: { duration: '0s', sample: 0, gate: 'nobody', require: { agreement: 0.9 } },
+          abTest: { metric: 'accuracy', minimumDetectableEffect: 0, alpha: 0.5, maxDuration: '14d', checkEvery: '1m', gate: 'promote' },
+        },
+      },
+    });
+    if (parsed.ok) throw new Error('expected issues');
+    expect(Object.fromEntries(parsed.issues.map((i) => [i.path, i.message]))).toEqual({
+      'deployment.production.shadow.duration': 'must be longer than 0',
+      'deployment.production.shadow.sample': expect.stringMatching(/>=1/),
+      'deployment.production.abTest.minimumDetectableEffect': expect.stringMatching(/>0/),
+      'deployment.production.abTest.alpha': expect.stringMatching(/<=0.2/),
+      'deployment.production.shadow.gate': 'names no gate of this spec (promote)',
+      'deployment.production.shadow.require.agreement': 'is for classification tasks (a regression shadow reports its differences)',
+      'deployment.production.abTest.metric': 'accuracy is not a regression metric; use one of mae, mse',
+      'deployment.production.abTest': 'replaces canary: give one or the other',
+      'deployment.production.abTest.checkEvery': 'would look 20160 times in maxDuration; at most 1000: look less often',
+    });
+  });
+});
+
 describe('training candidates', () => {
   const candidates = [
     { trainer: 'logistic-regression', params: { C: 1 }, space: { C: [0.1, 1] } },

@@ -102,14 +102,24 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
     const version = (modelVersion = await step('register-model', () => registerModel(spec, runId, training, dataset, evaluated)));
 
     const approvedBy: string[] = [];
-    for (const gateSpec of spec.gates) {
-      const passed = await step(`gate:${gateSpec.name}`, () => passGate(gates, gateSpec, setStatus));
-      approvedBy.push(...passed.approvedBy);
-    }
+    const gate = async (gateSpec: GateSpec) => approvedBy.push(...(await step(`gate:${gateSpec.name}`, () => passGate(gates, gateSpec, setStatus))).approvedBy);
+    // A gate a release strategy names opens once its evidence is in, not here.
+    const { staging, production } = spec.deployment;
+    const deferred = new Set([production.shadow?.gate, production.abTest?.gate]);
+    for (const gateSpec of spec.gates) if (!deferred.has(gateSpec.name)) await gate(gateSpec);
 
     const deployment = (rollout = createRollout(spec, runId, `${workflowId}:${executionId}`, dataset, changes));
-    const { staging, production } = spec.deployment;
     if (staging) await step('deploy:staging', () => deployment.staging(version, staging, approvedBy));
+    const { shadow, abTest } = production;
+    const gateNamed = (name: string) => spec.gates.find((g) => g.name === name)!;
+    if (shadow) {
+      await step('release:shadow', () => deployment.shadow(version, shadow, approvedBy));
+      if (shadow.gate) await gate(gateNamed(shadow.gate));
+    }
+    if (abTest) {
+      const test = await step('release:ab-test', () => deployment.abTest(version, abTest, approvedBy));
+      if (test.outcome === 'inconclusive') await gate(gateNamed(abTest.gate));
+    }
     await step('deploy:production', () => deployment.production(version, production, approvedBy));
 
     await setStatus('succeeded', { currentStep: null, finished: true });
@@ -128,7 +138,8 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
         }
       });
     if (error instanceof Rejected) {
-      await setStatus('rejected', { finished: true, error: describe(error) });
+      // A gate after a release strategy began (a shadow's, an inconclusive A/B test's) undoes what it deployed.
+      await cleanUp('rejected', 'rejected', describe(error));
       return await finish({ status: 'rejected', ...versionOf, reasons: error.reasons });
     }
     if (error instanceof RolledBack) {

@@ -2,6 +2,7 @@ import { ApplicationFailure, log, proxyActivities, proxyLocalActivities, sleep, 
 import type { DataActivities, DatasetVersionRef } from '../../activities/data/data.activities.js';
 import type { EvaluationActivities, EvaluationResult } from '../../activities/evaluation/evaluation.activities.js';
 import type { ModelVersionRef, RegistryActivities } from '../../activities/registry/registry.activities.js';
+import type { ReleaseActivities } from '../../activities/release/release.activities.js';
 import { evaluationFailures } from '../../domain/pipeline/decisions.js';
 import { modelNameOf, type PipelineSpec } from '../../domain/pipeline/spec.js';
 import type { Changes } from './changes.js';
@@ -27,7 +28,14 @@ const registry: ActivityOptions = {
   retry: { initialInterval: '500 ms', maximumInterval: '30 seconds', maximumAttempts: 10 },
 };
 
+/** A release's reads of the prediction log: a shadow report reads up to its bound of pairs and bootstraps its metrics. */
+const release: ActivityOptions = {
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 10 },
+};
+
 const datasets = proxyActivities<DataActivities>(data);
+const releases = proxyActivities<ReleaseActivities>(release);
 const evaluations = proxyActivities<EvaluationActivities>(evaluation);
 /**
  * Evaluation heartbeats in runs since the patch, so a worker killed mid-evaluation is noticed within a minute
@@ -111,6 +119,7 @@ export function createRollout(spec: PipelineSpec, runId: string, executionKey: s
     modelSpec: modelSpecOf(spec),
     datasetVersionId: dataset.id,
     thresholds: spec.evaluation.thresholds,
+    primaryMetric: spec.evaluation.primaryMetric,
     actions: {
       deploy: (request, summary) => registries.deploy.executeWithOptions({ ...registry, summary }, [request]),
       rollback: (request, summary) => {
@@ -119,6 +128,13 @@ export function createRollout(spec: PipelineSpec, runId: string, executionKey: s
       },
       check: (request, summary) => evaluations.checkStage.executeWithOptions({ ...evaluationOptions(changes), summary }, [request]),
       sleep: (ms) => sleep(ms),
+      release: {
+        start: (request, summary) => releases.startRelease.executeWithOptions({ ...release, summary }, [request]),
+        reportShadow: (request, summary) => releases.reportShadow.executeWithOptions({ ...release, summary }, [request]),
+        lookAtAbTest: (request, summary) => releases.lookAtAbTest.executeWithOptions({ ...release, summary }, [request]),
+        finish: (request, summary) => releases.finishRelease.executeWithOptions({ ...release, summary }, [request]),
+        now: () => Date.now(),
+      },
     },
   });
 }

@@ -58,7 +58,7 @@ export class Deployment {
   @Field(() => ID) modelVersionId!: string;
   @Field(() => Int) version!: number;
   @Field({ description: 'staging or production' }) stage!: string;
-  @Field({ description: 'primary serves what the canaries do not; canary serves trafficPercent' }) role!: string;
+  @Field({ description: 'primary serves what the canaries do not; canary serves trafficPercent; shadow answers no one and takes copies of trafficPercent of the requests the primary answers' }) role!: string;
   @Field(() => Int) trafficPercent!: number;
   @Field(() => ID, { nullable: true }) runId?: string | null;
   @Field(() => [String]) approvedBy!: string[];

@@ -1,0 +1,31 @@
+import { Args, Context, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import type { RequestContext } from '../common/loaders.js';
+import { PipelineRun } from '../runs/models/pipeline-run.model.js';
+import { ReleasesInput } from './dto/releases.input.js';
+import { Release, ReleaseLook } from './models/release.model.js';
+import { ReleasesService, toReleaseLookModel } from './releases.service.js';
+
+@Resolver(() => Release)
+export class ReleasesResolver {
+  constructor(private readonly service: ReleasesService) {}
+
+  @Query(() => [Release], { description: 'A model\'s shadows and A/B tests, newest first, with their reports: what `custody deployments report` prints.' })
+  async releases(@Args('input') input: ReleasesInput): Promise<Release[]> {
+    return await this.service.ofModel(input.model, input.limit);
+  }
+
+  @ResolveField(() => [ReleaseLook], { description: 'An A/B test\'s looks in order: its effect, interval and samples per arm over time.' })
+  async looks(@Parent() release: Release, @Context() ctx: RequestContext): Promise<ReleaseLook[]> {
+    return (await ctx.loaders.looksOfRelease.load(release.id)).map(toReleaseLookModel);
+  }
+}
+
+@Resolver(() => PipelineRun)
+export class RunReleasesResolver {
+  constructor(private readonly service: ReleasesService) {}
+
+  @ResolveField(() => [Release], { description: 'The release strategies this run carried out (a shadow, an A/B test), oldest first: what an approver sees before promotion.' })
+  async releases(@Parent() run: PipelineRun, @Context() ctx: RequestContext): Promise<Release[]> {
+    return await this.service.toModels(await ctx.loaders.releasesOfRun.load(run.id));
+  }
+}

@@ -1,0 +1,184 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PipelineSpecInput } from '../../domain/pipeline/spec.js';
+import type { ShadowReport } from '../../domain/release/report.js';
+import { rowsOf } from '../../db/client.js';
+import { PROJECT_ROOT } from '../../paths.js';
+import { eventually, exampleSpec } from '../support/pipelines.js';
+import { startStack, type TestStack } from '../support/stack.js';
+
+/** Iris flowers of each species, and a few on the border, so that two models trained differently disagree on some. */
+const FLOWERS = [
+  { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 },
+  { sepal_length: 6.0, sepal_width: 2.9, petal_length: 4.5, petal_width: 1.5 },
+  { sepal_length: 6.3, sepal_width: 2.8, petal_length: 5.1, petal_width: 1.5 },
+  { sepal_length: 6.5, sepal_width: 3.0, petal_length: 5.8, petal_width: 2.2 },
+  { sepal_length: 5.9, sepal_width: 3.2, petal_length: 4.8, petal_width: 1.8 },
+  { sepal_length: 6.1, sepal_width: 3.0, petal_length: 4.9, petal_width: 1.8 },
+];
+const SPECIES = ['setosa', 'versicolor', 'virginica'];
+
+interface Served {
+  predictionId: string;
+  version: number;
+  role: string;
+  value: string;
+}
+
+interface ReleaseView {
+  strategy: string;
+  status: string;
+  outcome: string | null;
+  report: unknown;
+  checks: { name: string; passed: boolean }[];
+  looks: { look: number; at: string; estimate: number | null; lower: number | null; upper: number | null; pValue: number; champion: { labelled: number; predictions: number }; challenger: { labelled: number; predictions: number } }[];
+}
+
+/**
+ * Shadow and A/B releases end to end: a real stack trains and releases versions, the test plays production traffic
+ * and late labels through the API, and the run's workflow decides; the figures are checked against the log itself.
+ */
+describe('release strategies', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startStack();
+  }, 120_000);
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  const specOf = (model: string, change: (s: PipelineSpecInput) => void): PipelineSpecInput => {
+    const spec = exampleSpec('iris') as PipelineSpecInput;
+    Object.assign(spec, { name: model, model, gates: [], training: { trainer: 'logistic-regression', seed: 1 } });
+    spec.evaluation = { primaryMetric: 'accuracy', thresholds: {}, champion: { enabled: false } };
+    spec.deployment = { production: {} };
+    change(spec);
+    return spec;
+  };
+  const submit = async (spec: PipelineSpecInput) => (await stack.api.data<{ submitPipeline: { id: string } }>('mutation($input: SubmitPipelineInput!) { submitPipeline(input: $input) { id } }', { input: { spec } }, 'engineer@example.com')).submitPipeline.id;
+  const run = async (id: string) =>
+    (
+      await stack.api.data<{ pipelineRun: { status: string; currentStep: string | null; releases: ReleaseView[] } }>(
+        `query($id: ID!) { pipelineRun(input: { runId: $id }) { status currentStep releases { strategy status outcome report checks { name passed } looks { look at estimate lower upper pValue champion { labelled predictions } challenger { labelled predictions } } } } }`,
+        { id },
+      )
+    ).pipelineRun;
+  const settled = (id: string, statuses: string[], timeout = 120_000) => eventually(() => run(id), (r) => statuses.includes(r.status), timeout, 500);
+  const deployments = async (model: string) => (await stack.api.data<{ model: { currentDeployments: { role: string; version: number }[] } }>('query($name: String!) { model(input: { name: $name }) { currentDeployments { role version } } }', { name: model })).model.currentDeployments;
+  const predict = async (model: string, inputs: unknown[], key: string) =>
+    (await stack.api.data<{ predict: Served[] }>('mutation($input: PredictInput!) { predict(input: $input) { predictionId version role value } }', { input: { model, inputs, key } }, 'viewer@example.com')).predict;
+  const label = async (predictionId: string, value: string) => {
+    const answer = await stack.api.gql('mutation($input: FeedbackInput!) { recordFeedback(input: $input) { predictionId } }', { input: { predictionId, label: value } }, { as: 'engineer@example.com' });
+    expect(answer.errors).toBeUndefined();
+  };
+  const query = async <T>(statement: ReturnType<typeof sql>) => rowsOf<T>(await stack.database.db.execute(statement));
+  const releaseFirst = async (model: string) => expect((await settled(await submit(specOf(model, () => undefined)), ['succeeded', 'failed'])).status).toBe('succeeded');
+
+  it('shadows production without answering anyone, reports what the log holds, and promotes through its gate', { timeout: 300_000 }, async () => {
+    await releaseFirst('shadowed');
+    const id = await submit(
+      specOf('shadowed', (s) => {
+        // A shallow forest on two features: a model that disagrees with the logistic regression on the border flowers.
+        s.training = { trainer: 'random-forest', seed: 3, params: { nEstimators: 5, maxDepth: 1 } };
+        s.gates = [{ name: 'promote' }];
+        s.deployment = { production: { shadow: { duration: '25s', sample: 100, gate: 'promote', require: { agreement: 0.2 } } } };
+      }),
+    );
+    await eventually(() => deployments('shadowed'), (d) => d.some((x) => x.role === 'shadow'), 120_000, 300);
+    const served: Served[] = [];
+    for (let i = 0; i < 40; i++) served.push(...(await predict('shadowed', [FLOWERS[i % FLOWERS.length], FLOWERS[(i + 1) % FLOWERS.length]], `user-${i}`)));
+    // Users get the primary's answers only: a shadow never answers.
+    expect(new Set(served.map((p) => `${p.role} v${p.version}`))).toEqual(new Set(['primary v1']));
+    for (const p of served.slice(0, 30)) await label(p.predictionId, p.value);
+
+    const waiting = await settled(id, ['awaiting_approval', 'failed', 'rolled_back']);
+    expect(waiting.currentStep).toBe('gate:promote');
+    const [shadow] = waiting.releases;
+    expect(shadow).toMatchObject({ strategy: 'shadow', status: 'passed', checks: [{ name: 'agreement', passed: true }] });
+    const report = shadow!.report as ShadowReport;
+    // The report against the log itself: every served prediction paired once, agreement and labels as logged.
+    const [log] = await query<{ pairs: number; agree: number; labelled: number }>(sql`
+      select count(*)::int as pairs, count(*) filter (where s.output->>'value' = p.output->>'value')::int as agree, count(p.label)::int as labelled
+      from predictions s join predictions p on p.id = s.shadow_of where s.role = 'shadow'
+        and s.model_version_id = (select id from model_versions where run_id = ${id})`);
+    expect(log).toEqual({ pairs: served.length, agree: expect.any(Number), labelled: 30 });
+    expect(report).toMatchObject({ pairs: log!.pairs, pairsUsed: log!.pairs, labelled: 30 });
+    expect(report.agreement!.estimate).toBeCloseTo(log!.agree / log!.pairs, 12);
+    expect(log!.agree).toBeLessThan(log!.pairs);
+    expect(report.disagreements.length).toBeGreaterThan(0);
+    expect(report.primary.metrics.accuracy!.estimate).toBe(1);
+    expect(report.shadow.latencyMs.p50).toBeGreaterThan(0);
+
+    // The CLI prints the same report.
+    const cli = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, [path.join(PROJECT_ROOT, 'scripts', 'custody.mjs'), 'deployments', 'report', 'shadowed'], { env: { ...process.env, CUSTODY_URL: stack.api.url, CUSTODY_TOKEN: stack.api.tokens['viewer@example.com']!, NO_COLOR: '1', CUSTODY_OUTPUT: '' } }, (error, stdout, stderr) =>
+        error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+      ),
+    );
+    expect(cli).toContain(`shadowed v2 shadow against v1: passed (${log!.pairs} paired predictions met the requirements)`);
+    expect(cli).toContain(`agreement ${Number((log!.agree / log!.pairs).toPrecision(4))}`);
+
+    const approved = await stack.api.gql('mutation($id: ID!) { approveGate(input: { runId: $id, gate: "promote" }) { name } }', { id }, { as: 'approver@example.com' });
+    expect(approved.errors).toBeUndefined();
+    expect((await settled(id, ['succeeded', 'failed', 'rolled_back'])).status).toBe('succeeded');
+    expect(await deployments('shadowed')).toEqual([{ role: 'primary', version: 2 }]);
+    const [ended] = await query<{ end_reason: string }>(sql`select end_reason from deployments where role = 'shadow' and run_id = ${id}`);
+    expect(ended!.end_reason).toBe('promoted');
+  });
+
+  /** Plays an A/B test: every keyed request served, then (late) labels that make each arm right with its own rate. */
+  const playAbTest = async (model: string, runId: string, rightRate: { primary: number; canary: number }) => {
+    await eventually(() => deployments(model), (d) => d.some((x) => x.role === 'canary'), 120_000, 300);
+    const served: Served[] = [];
+    for (let i = 0; i < 500; i++) served.push(...(await predict(model, [FLOWERS[i % FLOWERS.length]], `customer-${i}`)));
+    // Labels arrive after the first look, which therefore counts served predictions and no labels.
+    await eventually(() => run(runId), (r) => (r.releases[0]?.looks.length ?? 0) >= 1, 60_000, 300);
+    let k = 0;
+    for (const p of served) {
+      const right = (k++ % 100) / 100 < rightRate[p.role as 'primary' | 'canary'];
+      await label(p.predictionId, right ? p.value : SPECIES[(SPECIES.indexOf(p.value) + 1) % 3]!);
+    }
+    return served;
+  };
+  const abSpec = (model: string) =>
+    specOf(model, (s) => {
+      s.gates = [{ name: 'decide' }];
+      s.deployment = { production: { abTest: { traffic: 50, metric: 'accuracy', minimumDetectableEffect: 0.2, checkEvery: '4s', maxDuration: '10m', gate: 'decide' } } };
+    });
+
+  it('promotes a better challenger once its labels show it with confidence, with the figures on the release', { timeout: 300_000 }, async () => {
+    await releaseFirst('ab-better');
+    const id = await submit(abSpec('ab-better'));
+    const served = await playAbTest('ab-better', id, { primary: 0.6, canary: 0.95 });
+    const done = await settled(id, ['succeeded', 'failed', 'rolled_back', 'awaiting_approval']);
+    expect(done.status).toBe('succeeded');
+    const [test] = done.releases;
+    expect(test).toMatchObject({ strategy: 'ab_test', status: 'promoted', outcome: expect.stringMatching(/^better: accuracy difference 0\.3\d* in \[0\.\d+, 0\.\d+\] at 95%/) });
+    expect(test!.looks[0]!.champion.labelled + test!.looks[0]!.challenger.labelled).toBe(0);
+    const last = test!.looks.at(-1)!;
+    expect(last.lower).toBeGreaterThan(0);
+    expect(last.pValue).toBeLessThanOrEqual(0.05);
+    // Samples per arm as the log counts them at that look: labelled predictions only.
+    const [counts] = await query<{ champion: number; challenger: number }>(sql`
+      select count(*) filter (where role = 'primary')::int as champion, count(*) filter (where role = 'canary')::int as challenger from predictions
+      where model_id = (select id from models where name = 'ab-better') and labeled_at <= ${last.at}::timestamptz
+        and created_at >= (select started_at from deployments where run_id = ${id} and role = 'canary')`);
+    expect([last.champion.labelled, last.challenger.labelled]).toEqual([counts!.champion, counts!.challenger]);
+    expect(last.champion.predictions + last.challenger.predictions).toBe(served.length);
+    expect(await deployments('ab-better')).toEqual([{ role: 'primary', version: 2 }]);
+    const audit = await query<{ payload: { status: string; report: { latest: { look: number } } } }>(sql`select payload from audit_events where action = 'release.decided' and subject_id = ${id}`);
+    expect(audit.map((a) => [a.payload.status, a.payload.report.latest.look])).toEqual([['promoted', last.look]]);
+  });
+
+  it('rolls back a worse challenger, restoring the primary to all traffic', { timeout: 300_000 }, async () => {
+    await releaseFirst('ab-worse');
+    const id = await submit(abSpec('ab-worse'));
+    await playAbTest('ab-worse', id, { primary: 0.95, canary: 0.55 });
+    const done = await settled(id, ['succeeded', 'failed', 'rolled_back', 'awaiting_approval']);
+    expect(done.status).toBe('rolled_back');
+    expect(done.releases[0]).toMatchObject({ status: 'rolled_back', outcome: expect.stringMatching(/^worse: accuracy difference -0\.\d+ in \[-0\.\d+, -0\.\d+\]/) });
+    expect(await deployments('ab-worse')).toEqual([{ role: 'primary', version: 1 }]);
+  });
+});
