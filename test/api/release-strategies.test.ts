@@ -128,6 +128,39 @@ describe('release strategies', () => {
     expect(ended!.end_reason).toBe('promoted');
   });
 
+  const scrape = async () => (await (await fetch(stack.api.url.replace(/graphql$/, 'metrics'), { headers: { authorization: `Bearer ${stack.api.tokens['viewer@example.com']}` } })).text()).split('\n');
+  const shadowCount = (lines: string[], model: string, outcome: string) =>
+    lines.filter((l) => l.startsWith('custody_shadow_predictions_total{') && l.includes(`model="${model}"`) && l.includes(`outcome="${outcome}"`)).reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
+
+  it.each([
+    ['slow', { delayMs: 4000 }, 'logged'],
+    ['crashing', { crashServing: true }, 'failed'],
+  ])('a %s shadow never slows or fails the answers users get', { timeout: 300_000 }, async (kind, params, outcome) => {
+    const model = `isolated-${kind}`;
+    await releaseFirst(model);
+    const id = await submit(
+      specOf(model, (s) => {
+        s.training = { trainer: 'command', command: ['node', 'test/fixtures/nearest-mean-model.mjs'], params };
+        s.deployment = { production: { shadow: { duration: '1h', sample: 100 } } };
+      }),
+    );
+    await eventually(() => deployments(model), (d) => d.some((x) => x.role === 'shadow'), 120_000, 300);
+    const answers: Served[] = [];
+    for (let i = 0; i < 10; i++) answers.push(...(await predict(model, [FLOWERS[i % FLOWERS.length]], `user-${i}`)));
+    // Every answer came from the primary, and before any shadow prediction existed: the slow shadow takes 4 s
+    // for its first, the crashing one never gives one. Had an answer waited on the shadow, its row would be here.
+    expect(answers.map((a) => `${a.role} v${a.version}`)).toEqual(Array(10).fill('primary v1'));
+    const shadowRows = async () => (await query<{ n: number }>(sql`select count(*)::int as n from predictions where role = 'shadow' and model_version_id = (select id from model_versions where run_id = ${id})`))[0]!.n;
+    expect(await shadowRows()).toBe(0);
+    // The shadow did take the copies: logged (slow), or failed and counted (crashing).
+    await eventually(async () => shadowCount(await scrape(), model, outcome), (n) => n >= 1, 60_000, 500);
+    // A logged row reaches the database with the log's next batch.
+    if (outcome === 'logged') await eventually(shadowRows, (n) => n >= 1, 10_000, 200);
+    else expect(await shadowRows()).toBe(0);
+    await stack.api.data('mutation($id: ID!) { cancelRun(input: { runId: $id }) { id } }', { id });
+    await eventually(() => deployments(model), (d) => d.every((x) => x.role === 'primary'), 60_000, 300);
+  });
+
   /** Plays an A/B test: every keyed request served, then (late) labels that make each arm right with its own rate. */
   const playAbTest = async (model: string, runId: string, rightRate: { primary: number; canary: number }) => {
     await eventually(() => deployments(model), (d) => d.some((x) => x.role === 'canary'), 120_000, 300);
