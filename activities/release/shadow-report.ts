@@ -117,10 +117,15 @@ function metricsOf(pairs: ShadowPair[], side: 'primary' | 'shadow', task: Shadow
 function disagreementsOf(pairs: ShadowPair[], classification: boolean): Disagreement[] {
   const distance = (p: ShadowPair) => (classification ? totalVariation(p) : Math.abs(Number(p.shadow.value) - Number(p.primary.value)));
   const differing = classification ? pairs.filter((p) => String(p.primary.value) !== String(p.shadow.value)) : pairs;
-  return differing
-    .map((p) => ({ predictionId: p.predictionId, inputs: p.inputs, primary: p.primary, shadow: p.shadow, label: p.label, distance: distance(p) }))
-    .sort((a, b) => b.distance - a.distance || a.predictionId.localeCompare(b.predictionId))
-    .slice(0, DISAGREEMENTS);
+  // One row per distinct input: the same request sent again is counted, not listed again.
+  const byInput = new Map<string, Disagreement>();
+  for (const p of differing) {
+    const key = JSON.stringify(p.inputs, Object.keys(p.inputs).sort());
+    const seen = byInput.get(key);
+    if (seen) seen.occurrences++;
+    else byInput.set(key, { predictionId: p.predictionId, inputs: p.inputs, primary: p.primary, shadow: p.shadow, label: p.label, distance: distance(p), occurrences: 1 });
+  }
+  return [...byInput.values()].sort((a, b) => b.distance - a.distance || a.predictionId.localeCompare(b.predictionId)).slice(0, DISAGREEMENTS);
 }
 
 function totalVariation(pair: ShadowPair): number {

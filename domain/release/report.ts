@@ -54,6 +54,8 @@ export interface Disagreement {
   label: string | number | null;
   /** Total variation distance between the probabilities (classification), or |shadow − primary| (regression). */
   distance: number;
+  /** How many paired predictions had this same input (the one shown is the newest). */
+  occurrences: number;
 }
 
 /** A requirement of the spec, as the report met it or not. */

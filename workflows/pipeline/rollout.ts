@@ -162,5 +162,6 @@ function describeLook(figures: Awaited<ReturnType<ReleaseActivities['lookAtAbTes
   const { state, champion, challenger } = figures;
   const round = (x: number | null) => (x === null ? '∞' : String(Math.round(x * 10_000) / 10_000));
   const interval = `[${state.lower === null ? '-∞' : round(state.lower)}, ${round(state.upper)}]`;
-  return `${plan.metric} difference ${round(state.estimate)} in ${interval} at ${Math.round((1 - plan.alpha) * 100)}% (p ${round(state.pValue)}) on ${challenger.labelled} vs ${champion.labelled} labelled predictions`;
+  const p = state.pValue < 1e-4 ? state.pValue.toExponential(1) : round(state.pValue);
+  return `${plan.metric} difference ${round(state.estimate)} in ${interval} at ${Math.round((1 - plan.alpha) * 100)}% (p ${p}) on ${challenger.labelled} vs ${champion.labelled} labelled predictions`;
 }

@@ -9,6 +9,7 @@ import { useSession } from '../session/session';
 import { ErrorNote } from '../ui/error-note';
 import { formatTime, numericLeaves } from '../ui/format';
 import { FairnessTables, MetricsTable, fairnessReports } from '../runs/evaluation-section';
+import { RunReleases } from '../releases/release-section';
 import { DecideGate, mayDecide } from './decide';
 
 const Inbox = graphql(`
@@ -108,6 +109,7 @@ export function InboxPage() {
                 <FairnessTables reports={fairnessReports(run.modelVersion.fairness)} />
               </>
             )}
+            <RunReleases runId={run.id} />
             <DecideGate runId={run.id} gate={gate.name} onDecided={refresh} />
           </article>
         );

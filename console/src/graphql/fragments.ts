@@ -53,3 +53,49 @@ export const ColumnDriftFields = graphql(`
     }
   }
 `);
+
+/** A release strategy (shadow or A/B test) with its report; an A/B test's report holds its latest look. */
+export const ReleaseFields = graphql(`
+  fragment ReleaseFields on Release {
+    id
+    strategy
+    status
+    outcome
+    challengerVersion
+    championVersion
+    settings
+    report
+    checks {
+      name
+      required
+      actual
+      passed
+    }
+    startedAt
+    endedAt
+  }
+`);
+
+/** Every look of an A/B test, for its plot over time. */
+export const ReleaseLookFields = graphql(`
+  fragment ReleaseLookFields on ReleaseLook {
+    look
+    at
+    estimate
+    lower
+    upper
+    pValue
+    champion {
+      version
+      predictions
+      labelled
+      estimate
+    }
+    challenger {
+      version
+      predictions
+      labelled
+      estimate
+    }
+  }
+`);

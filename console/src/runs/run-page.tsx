@@ -6,6 +6,7 @@ import { useLiveRefresh } from '../graphql/live';
 import { ErrorNote } from '../ui/error-note';
 import { formatTime } from '../ui/format';
 import { ACTIVE_RUN, Status } from '../ui/status';
+import { ReleasesSection } from '../releases/release-section';
 import { DeploymentsTimeline } from './deployments-timeline';
 import { GatesSection } from './gates-section';
 import { EvaluationSection } from './evaluation-section';
@@ -70,6 +71,7 @@ export function RunPage({ id }: { id: string }) {
       <ValidationSection run={run} />
       <TrialsSection run={run} />
       <EvaluationSection run={run} />
+      <ReleasesSection releases={run.releases} />
       <GatesSection run={run} onChanged={refresh} />
       <DeploymentsTimeline deployments={run.deployments} />
     </article>

@@ -79,6 +79,12 @@ export const RunDetail = graphql(`
       deployments {
         ...DeploymentFields
       }
+      releases {
+        ...ReleaseFields
+        looks {
+          ...ReleaseLookFields
+        }
+      }
       modelVersion {
         id
         version
