@@ -42,5 +42,9 @@ describe.each(['default', 'pglite'] as const)('the prediction log on the %s driv
     const stored = await database.db.select().from(predictions).orderBy(asc(predictions.createdAt));
     expect(stored).toHaveLength(4);
     expect(stored.slice(0, 3)).toEqual(rows.map((r) => ({ ...r, label: null, labeledAt: null, shadowOf: r.shadowOf ?? null })));
+    // Monitoring reads what was served: the shadow's prediction is not among it.
+    const served = await log.window(model, new Date(0), new Date('2027-01-01T00:00:00Z'), 10);
+    expect(served).toHaveLength(3);
+    expect(served.map((r) => r.output)).not.toContainEqual(rows[2]!.output);
   });
 });
