@@ -92,6 +92,13 @@ describe('release strategies', () => {
     // Users get the primary's answers only: a shadow never answers.
     expect(new Set(served.map((p) => `${p.role} v${p.version}`))).toEqual(new Set(['primary v1']));
     for (const p of served.slice(0, 30)) await label(p.predictionId, p.value);
+    // Nor can a caller pin it: the inference protocol serves a pinned version only if it serves production.
+    const pinned = await fetch(stack.api.url.replace(/graphql$/, 'v2/models/shadowed/versions/2/infer'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.api.tokens['viewer@example.com']}` },
+      body: JSON.stringify({ inputs: Object.entries(FLOWERS[0]!).map(([name, value]) => ({ name, shape: [1], datatype: 'FP64', data: [value] })) }),
+    });
+    expect([pinned.status, ((await pinned.json()) as { error: string }).error]).toEqual([404, 'Model shadowed version 2 does not serve production']);
 
     const waiting = await settled(id, ['awaiting_approval', 'failed', 'rolled_back']);
     expect(waiting.currentStep).toBe('gate:promote');
