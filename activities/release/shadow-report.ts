@@ -36,8 +36,8 @@ export function shadowReport(input: ShadowReportInput): ShadowReport {
     labelled: labelled.length,
     agreement: classification ? agreementOf(pairs) : null,
     differences: classification ? null : differencesOf(pairs),
-    primary: sideOf(input.primaryVersion, pairs, labelled, 'primary', task),
-    shadow: sideOf(input.shadowVersion, pairs, labelled, 'shadow', task),
+    primary: sideOf(input.primaryVersion, pairs, labelled, 'primary', task, scoreRange(pairs, classification)),
+    shadow: sideOf(input.shadowVersion, pairs, labelled, 'shadow', task, scoreRange(pairs, classification)),
     disagreements: disagreementsOf(pairs, classification),
   };
   return { ...report, checks: checksOf(report, input) };
@@ -65,7 +65,14 @@ function differencesOf(pairs: ShadowPair[]): ShadowReport['differences'] {
   return { histogram: histogram(differences), mean: mean(differences), p05: quantile(sorted, 0.05), p50: quantile(sorted, 0.5), p95: quantile(sorted, 0.95) };
 }
 
-function sideOf(version: number, pairs: ShadowPair[], labelled: ShadowPair[], side: 'primary' | 'shadow', task: ShadowReportInput['task']): ShadowSide {
+/** The range both sides' score histograms share, so their bins line up: [0, 1] for probabilities, else both sides' values. */
+function scoreRange(pairs: ShadowPair[], classification: boolean): [number, number] {
+  if (classification) return [0, 1];
+  const values = pairs.flatMap((p) => [Number(p.primary.value), Number(p.shadow.value)]).filter(Number.isFinite);
+  return values.length > 0 ? [Math.min(...values), Math.max(...values)] : [0, 1];
+}
+
+function sideOf(version: number, pairs: ShadowPair[], labelled: ShadowPair[], side: 'primary' | 'shadow', task: ShadowReportInput['task'], range: [number, number]): ShadowSide {
   const outputs = pairs.map((p) => p[side]);
   const latencies = pairs.map((p) => (side === 'primary' ? p.primaryLatencyMs : p.shadowLatencyMs));
   const classification = task === 'classification';
@@ -75,7 +82,7 @@ function sideOf(version: number, pairs: ShadowPair[], labelled: ShadowPair[], si
   return {
     version,
     latencyMs: latencyOf(latencies),
-    scores: classification ? histogram(scores, 0, 1, 10) : histogram(scores),
+    scores: histogram(scores, range[0], range[1], classification ? 10 : BINS),
     classes: classification ? classes : null,
     metrics: metricsWithIntervals(labelled, side, task),
   };

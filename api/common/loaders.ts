@@ -47,6 +47,7 @@ export function createLoaders(repos: Repositories) {
     model: new DataLoader<string, ModelRow | null>(async (ids) => byKey(ids, await repos.registry.findModelsByIds(ids), (r) => r.id)),
     event: new DataLoader<string, EventRow | null>(async (ids) => byKey(ids, await repos.events.getMany(ids), (r) => r.id)),
     releasesOfRun: new DataLoader<string, ReleaseRow[]>(async (ids) => groupBy(ids, await repos.releases.ofRuns(ids), (r) => r.runId)),
+    releaseOfDeployment: new DataLoader<string, ReleaseRow | null>(async (ids) => byKey(ids, await repos.releases.ofDeployments(ids), (r) => r.deploymentId!)),
     looksOfRelease: new DataLoader<string, ReleaseLookRow[]>(async (ids) => groupBy(ids, await repos.releases.looksOf(ids), (r) => r.releaseId)),
     versionsOfDataset: new DataLoader<string, DatasetVersionRow[]>(async (ids) => groupBy(ids, await repos.datasets.versionsOf(ids), (r) => r.datasetId)),
   };

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { ReleasesResolver, RunReleasesResolver } from './releases.resolver.js';
+import { DeploymentReleaseResolver, ReleasesResolver, RunReleasesResolver } from './releases.resolver.js';
 import { ReleasesService } from './releases.service.js';
 
-@Module({ providers: [ReleasesResolver, RunReleasesResolver, ReleasesService] })
+@Module({ providers: [ReleasesResolver, RunReleasesResolver, DeploymentReleaseResolver, ReleasesService] })
 export class ReleasesModule {}

@@ -1,5 +1,6 @@
 import { Args, Context, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import type { RequestContext } from '../common/loaders.js';
+import { Deployment } from '../registry/models/model.model.js';
 import { PipelineRun } from '../runs/models/pipeline-run.model.js';
 import { ReleasesInput } from './dto/releases.input.js';
 import { Release, ReleaseLook } from './models/release.model.js';
@@ -27,5 +28,16 @@ export class RunReleasesResolver {
   @ResolveField(() => [Release], { description: 'The release strategies this run carried out (a shadow, an A/B test), oldest first: what an approver sees before promotion.' })
   async releases(@Parent() run: PipelineRun, @Context() ctx: RequestContext): Promise<Release[]> {
     return await this.service.toModels(await ctx.loaders.releasesOfRun.load(run.id));
+  }
+}
+
+@Resolver(() => Deployment)
+export class DeploymentReleaseResolver {
+  constructor(private readonly service: ReleasesService) {}
+
+  @ResolveField(() => Release, { nullable: true, description: 'The shadow or A/B test this deployment carried out, with its outcome and figures.' })
+  async release(@Parent() deployment: Deployment, @Context() ctx: RequestContext): Promise<Release | null> {
+    const row = await ctx.loaders.releaseOfDeployment.load(deployment.id);
+    return row ? ((await this.service.toModels([row]))[0] ?? null) : null;
   }
 }

@@ -91,6 +91,11 @@ export class ReleasesRepository {
     return await this.db.select().from(releases).where(inArray(releases.runId, [...runIds])).orderBy(asc(releases.startedAt));
   }
 
+  async ofDeployments(deploymentIds: readonly string[]): Promise<ReleaseRow[]> {
+    if (deploymentIds.length === 0) return [];
+    return await this.db.select().from(releases).where(inArray(releases.deploymentId, [...deploymentIds]));
+  }
+
   async ofModel(modelId: string, limit: number): Promise<ReleaseRow[]> {
     return await this.db.select().from(releases).where(eq(releases.modelId, modelId)).orderBy(desc(releases.startedAt)).limit(limit);
   }

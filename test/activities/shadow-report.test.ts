@@ -76,6 +76,10 @@ describe('the shadow report', () => {
     expect(report.agreement).toBeNull();
     expect(report.differences).toMatchObject({ mean: 4.5, p05: expect.closeTo(0.45, 12), p50: 4.5, p95: expect.closeTo(8.55, 12) });
     expect(report.differences!.histogram.counts.reduce((a, b) => a + b, 0)).toBe(10);
+    // Both sides' scores on the same bins, spanning both: the primary's all in the first, the shadow's spread.
+    expect(report.primary.scores.edges).toEqual(report.shadow.scores.edges);
+    expect([report.primary.scores.edges[0], report.primary.scores.edges.at(-1)]).toEqual([10, 19]);
+    expect(report.primary.scores.counts[0]).toBe(10);
     expect(report.primary.metrics.rmse!.estimate).toBe(0);
   });
 });

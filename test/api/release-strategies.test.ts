@@ -208,6 +208,8 @@ describe('release strategies', () => {
     expect([last.champion.labelled, last.challenger.labelled]).toEqual([counts!.champion, counts!.challenger]);
     expect(last.champion.predictions + last.challenger.predictions).toBe(served.length);
     expect(await deployments('ab-better')).toEqual([{ role: 'primary', version: 2 }]);
+    const history = await stack.api.data<{ deploymentHistory: { role: string; release: { status: string; strategy: string } | null }[] }>('{ deploymentHistory(input: { model: "ab-better" }) { role release { status strategy } } }');
+    expect(history.deploymentHistory.find((d) => d.role === 'canary')!.release).toEqual({ status: 'promoted', strategy: 'ab_test' });
     const audit = await query<{ payload: { status: string; report: { latest: { look: number } } } }>(sql`select payload from audit_events where action = 'release.decided' and subject_id = ${id}`);
     expect(audit.map((a) => [a.payload.status, a.payload.report.latest.look])).toEqual([['promoted', last.look]]);
   });

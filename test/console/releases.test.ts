@@ -74,6 +74,7 @@ describe('release evidence in the console', () => {
     const release = item.locator('[data-testid="release"][data-strategy="shadow"]');
     await expect.poll(() => release.getByTestId('shadow-summary').textContent()).toMatch(/^40 paired predictions \(40 in the figures\), 20 labelled\. Agreement \d/);
     await expect.poll(() => release.getByRole('table', { name: 'Requirements of the spec' }).textContent()).toContain('agreement≥ 0.2');
+    expect(await release.getByTestId('shadow-scores-chart').locator('svg path').count()).toBeGreaterThan(2);
     await screenshot(page, 'approvals-shadow-report');
     await expectAccessible(page, 'approvals-shadow-report');
     await item.getByRole('button', { name: 'Approve' }).click();

@@ -17,6 +17,7 @@ interface Interval {
 }
 interface Side {
   version: number;
+  scores: { edges: number[]; counts: number[] };
   latencyMs: { mean: number; p50: number; p95: number; p99: number };
   metrics: Record<string, Interval>;
 }
@@ -121,6 +122,7 @@ function ShadowView({ report, checks }: { report: Shadow; checks: Release['check
           ))}
         </tbody>
       </table>
+      <ScoresChart primary={report.primary} shadow={report.shadow} classification={report.agreement !== null} />
       {checks.length > 0 && (
         <table className="grid" aria-label="Requirements of the spec">
           <thead>
@@ -171,6 +173,24 @@ function ShadowView({ report, checks }: { report: Shadow; checks: Release['check
       )}
     </>
   );
+}
+
+/** Both sides' score distributions on the same bins: the top class's probability, or the predicted value. */
+function ScoresChart({ primary, shadow, classification }: { primary: Side; shadow: Side; classification: boolean }) {
+  const option = useMemo<ChartOption>(() => {
+    const bins = primary.scores.counts.map((_, i) => `${formatNumber(primary.scores.edges[i])}–${formatNumber(primary.scores.edges[i + 1])}`);
+    return {
+      tooltip: { trigger: 'axis' },
+      legend: { data: [`primary v${primary.version}`, `shadow v${shadow.version}`] },
+      xAxis: { type: 'category', data: bins, name: classification ? 'top class probability' : 'predicted value' },
+      yAxis: { type: 'value', name: 'predictions' },
+      series: [
+        { name: `primary v${primary.version}`, type: 'bar', data: primary.scores.counts },
+        { name: `shadow v${shadow.version}`, type: 'bar', data: shadow.scores.counts },
+      ],
+    };
+  }, [primary, shadow, classification]);
+  return <Chart option={option} label="The distribution of each side's scores" height={220} testId="shadow-scores-chart" />;
 }
 
 /** The latest look from an A/B report, as a look. */
