@@ -1,5 +1,6 @@
 import { WorkflowIdReusePolicy } from '@temporalio/client';
 import { sql } from 'drizzle-orm';
+import { rowsOf } from '../../db/client.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { pipeline } from '../../workflows/pipeline/pipeline.js';
 import type { PipelineSpecInput } from '../../domain/pipeline/spec.js';
@@ -113,6 +114,31 @@ describe('runs started again keep their purpose and their gates', () => {
     const done = await until(id, ['succeeded', 'failed', 'rejected', 'rolled_back']);
     expect(done.status).toBe('succeeded');
     expect(done.deployments).toEqual([{ stage: 'production', role: 'primary' }]);
+  });
+
+  it('a shadow release cancelled at its gate takes its shadow down, and resumed waits at the gate again for someone but its submitter', { timeout: 180_000 }, async () => {
+    const first = await submit({ ...slowRelease('shadow-resume', 0), training: { trainer: 'logistic-regression' } });
+    await until(first, ['succeeded']);
+    const spec: PipelineSpecInput = { ...slowRelease('shadow-resume', 0), training: { trainer: 'logistic-regression' }, gates: [{ name: 'promote' }], deployment: { production: { shadow: { duration: '1s', gate: 'promote' } } } };
+    const id = await submit(spec, 'admin@example.com');
+    const waiting = await until(id, ['awaiting_approval', 'failed', 'succeeded']);
+    expect([waiting.status, waiting.currentStep]).toEqual(['awaiting_approval', 'gate:promote']);
+    expect(waiting.deployments).toEqual([{ stage: 'production', role: 'shadow' }]);
+    await gql('mutation($id: ID!) { cancelRun(input: { runId: $id }) { id } }', { id });
+    await until(id, ['cancelled']);
+    const [shadow] = rowsOf<{ end_reason: string }>(await stack.database.db.execute(sql`select end_reason from deployments where run_id = ${id} and role = 'shadow'`));
+    expect(shadow!.end_reason).toBe('rolled_back');
+
+    await gql('mutation($id: ID!) { resumeRun(input: { runId: $id }) { id } }', { id });
+    // The shadow's evidence is kept (its step reused); the gate after it is asked again.
+    const again = await eventually(() => read(id), (r) => r.status === 'awaiting_approval' && r.steps.some((s: any) => s.name === 'release:shadow' && s.status === 'reused'), 90_000);
+    expect(again.currentStep).toBe('gate:promote');
+    const self = await stack.api.gql('mutation($id: ID!) { approveGate(input: { runId: $id }) { status } }', { id }, { as: 'admin@example.com' });
+    expect(self.errors![0]!.message).toBe('The decision was refused: admin@example.com submitted this run and cannot approve its gates');
+    await gql('mutation($id: ID!) { approveGate(input: { runId: $id }) { status } }', { id }, 'approver@example.com');
+    const done = await until(id, ['succeeded', 'failed', 'rejected', 'rolled_back']);
+    expect(done.status).toBe('succeeded');
+    expect(done.deployments.filter((d: any) => d.role === 'primary')).toEqual([{ stage: 'production', role: 'primary' }]);
   });
 
   it('is recorded by its workflow alone, yet found by a read right after the submission and the resume', { timeout: 120_000 }, async () => {
