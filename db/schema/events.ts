@@ -3,7 +3,7 @@ import { id, pagedTimestamps, timestamps, timestamptz } from './_columns.js';
 
 /**
  * Registry changes and monitoring alerts, as events subscribers can receive: `model.registered`,
- * `deployment.started`, `deployment.rolled_back`, and the `alert.*` types (why a retraining started, was
+ * `deployment.started`, `deployment.rolled_back`, `release.decided` (a shadow's or an A/B test's outcome), and the `alert.*` types (why a retraining started, was
  * skipped, or how it ended). `key` makes each event exactly-once when the activity writing it retries.
  */
 export const events = pgTable('events', {

@@ -212,6 +212,8 @@ describe('release strategies', () => {
     expect(history.deploymentHistory.find((d) => d.role === 'canary')!.release).toEqual({ status: 'promoted', strategy: 'ab_test' });
     const audit = await query<{ payload: { status: string; report: { latest: { look: number } } } }>(sql`select payload from audit_events where action = 'release.decided' and subject_id = ${id}`);
     expect(audit.map((a) => [a.payload.status, a.payload.report.latest.look])).toEqual([['promoted', last.look]]);
+    const { events } = await stack.api.data<{ events: { nodes: { type: string; message: string }[] } }>('{ events(input: { model: "ab-better", type: "release.*" }) { nodes { type message } } }');
+    expect(events.nodes).toEqual([{ type: 'release.decided', message: expect.stringMatching(/^ab-better v2: A\/B test promoted: better: accuracy difference/) }]);
   });
 
   it('rolls back a worse challenger, restoring the primary to all traffic', { timeout: 300_000 }, async () => {

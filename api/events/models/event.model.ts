@@ -5,7 +5,7 @@ import { PageInfo } from '../../runs/models/pipeline-run.model.js';
 @ObjectType({ description: 'A registry change or a monitoring alert, as subscribers receive it.' })
 export class Event {
   @Field(() => ID) id!: string;
-  @Field({ description: 'model.registered, deployment.started, deployment.rolled_back, alert.retraining_started, alert.retraining_skipped, alert.retraining_finished' })
+  @Field({ description: 'model.registered, deployment.started, deployment.rolled_back, release.decided, alert.retraining_started, alert.retraining_skipped, alert.retraining_finished' })
   type!: string;
   @Field(() => String, { nullable: true }) model?: string | null;
   @Field({ description: 'What happened and why, in one sentence.' }) message!: string;
