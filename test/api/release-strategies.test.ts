@@ -6,6 +6,7 @@ import type { PipelineSpecInput } from '../../domain/pipeline/spec.js';
 import type { ShadowReport } from '../../domain/release/report.js';
 import { rowsOf } from '../../db/client.js';
 import { PROJECT_ROOT } from '../../paths.js';
+import { recordHistory } from '../support/histories.js';
 import { eventually, exampleSpec } from '../support/pipelines.js';
 import { startStack, type TestStack } from '../support/stack.js';
 
@@ -73,6 +74,8 @@ describe('release strategies', () => {
     const answer = await stack.api.gql('mutation($input: FeedbackInput!) { recordFeedback(input: $input) { predictionId } }', { input: { predictionId, label: value } }, { as: 'engineer@example.com' });
     expect(answer.errors).toBeUndefined();
   };
+  const record = async (id: string, name: string) =>
+    recordHistory((await stack.api.data<{ pipelineRun: { workflowId: string } }>('query($id: ID!) { pipelineRun(input: { runId: $id }) { workflowId } }', { id })).pipelineRun.workflowId, name);
   const query = async <T>(statement: ReturnType<typeof sql>) => rowsOf<T>(await stack.database.db.execute(statement));
   const releaseFirst = async (model: string) => expect((await settled(await submit(specOf(model, () => undefined)), ['succeeded', 'failed'])).status).toBe('succeeded');
 
@@ -133,6 +136,7 @@ describe('release strategies', () => {
     expect(await deployments('shadowed')).toEqual([{ role: 'primary', version: 2 }]);
     const [ended] = await query<{ end_reason: string }>(sql`select end_reason from deployments where role = 'shadow' and run_id = ${id}`);
     expect(ended!.end_reason).toBe('promoted');
+    await record(id, 'shadow-passed-then-approved');
   });
 
   const scrape = async () => (await (await fetch(stack.api.url.replace(/graphql$/, 'metrics'), { headers: { authorization: `Bearer ${stack.api.tokens['viewer@example.com']}` } })).text()).split('\n');
@@ -210,6 +214,7 @@ describe('release strategies', () => {
     expect(await deployments('ab-better')).toEqual([{ role: 'primary', version: 2 }]);
     const history = await stack.api.data<{ deploymentHistory: { role: string; release: { status: string; strategy: string } | null }[] }>('{ deploymentHistory(input: { model: "ab-better" }) { role release { status strategy } } }');
     expect(history.deploymentHistory.find((d) => d.role === 'canary')!.release).toEqual({ status: 'promoted', strategy: 'ab_test' });
+    await record(id, 'ab-test-promoted');
     const audit = await query<{ payload: { status: string; report: { latest: { look: number } } } }>(sql`select payload from audit_events where action = 'release.decided' and subject_id = ${id}`);
     expect(audit.map((a) => [a.payload.status, a.payload.report.latest.look])).toEqual([['promoted', last.look]]);
     const { events } = await stack.api.data<{ events: { nodes: { type: string; message: string }[] } }>('{ events(input: { model: "ab-better", type: "release.*" }) { nodes { type message } } }');
@@ -224,5 +229,6 @@ describe('release strategies', () => {
     expect(done.status).toBe('rolled_back');
     expect(done.releases[0]).toMatchObject({ status: 'rolled_back', outcome: expect.stringMatching(/^worse: accuracy difference -0\.\d+ in \[-0\.\d+, -0\.\d+\]/) });
     expect(await deployments('ab-worse')).toEqual([{ role: 'primary', version: 1 }]);
+    await record(id, 'ab-test-rolled-back');
   });
 });
