@@ -161,7 +161,9 @@ function abTestSettings(settings: AbTestSpec): Omit<AbTestReport, 'latest'> {
 function plannedOf(settings: AbTestSpec, champion: ArmEstimate): AbLook['plannedSamples'] {
   const variance = champion.estimateVariance * champion.n;
   if (!(variance > 0) || champion.n < 2) return null;
-  return plannedSamples({ minimumDetectableEffect: settings.minimumDetectableEffect, alpha: settings.alpha, power: settings.power, variance, challengerShare: settings.traffic / 100, tau2: mixingVariance(settings.minimumDetectableEffect) });
+  const planned = plannedSamples({ minimumDetectableEffect: settings.minimumDetectableEffect, alpha: settings.alpha, power: settings.power, variance, challengerShare: settings.traffic / 100, tau2: mixingVariance(settings.minimumDetectableEffect) });
+  // Never fewer than a look needs to decide at all: a test must not stop as planned before it could have decided.
+  return { champion: Math.max(planned.champion, AB_TEST_MIN_SAMPLES), challenger: Math.max(planned.challenger, AB_TEST_MIN_SAMPLES) };
 }
 
 /** An arm's figures and its estimate for the test (null with fewer than two labelled predictions). */
@@ -187,6 +189,8 @@ async function aucArm(repos: Repositories, arm: ArmWindow): Promise<{ figures: O
   const nNeg = positives.length - nPos;
   if (nPos === 0 || nNeg === 0) return { figures: { predictions, labelled: scores.length, estimate: null }, estimate: null };
   const auc = rocAuc(positives, scores);
+  // At 0 or 1 the Hanley–McNeil variance is 0: the normal model cannot weigh the arm yet, so the look decides nothing.
+  if (auc <= 0 || auc >= 1) return { figures: { predictions, labelled: scores.length, estimate: auc }, estimate: null };
   const q1 = auc / (2 - auc);
   const q2 = (2 * auc * auc) / (1 + auc);
   const variance = (auc * (1 - auc) + (nPos - 1) * (q1 - auc * auc) + (nNeg - 1) * (q2 - auc * auc)) / (nPos * nNeg);

@@ -2,6 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Repositories } from '../../db/repositories/index.js';
 import type { ModelVersionRow, ReleaseLookRow, ReleaseRow } from '../../db/schema/index.js';
 import type { ShadowReport } from '../../domain/release/report.js';
+import { roleSatisfies } from '../../domain/access.js';
+import type { Caller } from '../access/principal.js';
+import { DATA_READ_ROLES } from '../access/roles.js';
 import { REPOSITORIES } from '../core/tokens.js';
 import { RegistryError } from '../registry/registry.error.js';
 import type { Release, ReleaseLook } from './models/release.model.js';
@@ -14,20 +17,31 @@ export class ReleasesService {
   constructor(@Inject(REPOSITORIES) private readonly repos: Repositories) {}
 
   /** A model's releases, newest first. */
-  async ofModel(modelName: string, limit: number): Promise<Release[]> {
+  async ofModel(modelName: string, limit: number, caller: Caller): Promise<Release[]> {
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw new RegistryError('INVALID_INPUT', `input.limit must be an integer from 1 to ${MAX_LIMIT}`);
     const model = await this.repos.registry.findModel(modelName);
     if (!model) throw new RegistryError('MODEL_NOT_FOUND', `No model is named ${modelName}`);
-    return await this.toModels(await this.repos.releases.ofModel(model.id, limit), model.name);
+    return await this.toModels(await this.repos.releases.ofModel(model.id, limit), caller, model.name);
   }
 
-  /** Releases as the API shows them, each with its versions' numbers. */
-  async toModels(rows: ReleaseRow[], modelName?: string): Promise<Release[]> {
+  /**
+   * Releases as the API shows them, each with its versions' numbers. The served inputs a shadow report quotes are
+   * data rows: only those who may read data back see them (a viewer or an approver sees the rest of the report).
+   */
+  async toModels(rows: ReleaseRow[], caller: Caller, modelName?: string): Promise<Release[]> {
     const ids = [...new Set(rows.flatMap((r) => [r.challengerVersionId, r.championVersionId].filter((id): id is string => id !== null)))];
     const versions = new Map((await this.repos.registry.findVersionsByIds(ids)).map((v) => [v.id, v]));
     const names = modelName ? null : new Map((await this.repos.registry.findModelsByIds([...new Set(rows.map((r) => r.modelId))])).map((m) => [m.id, m.name]));
-    return rows.map((row) => toReleaseModel(row, versions, modelName ?? names!.get(row.modelId) ?? ''));
+    const readsData = roleSatisfies(caller.role, DATA_READ_ROLES);
+    return rows.map((row) => toReleaseModel(readsData ? row : withoutInputs(row), versions, modelName ?? names!.get(row.modelId) ?? ''));
   }
+}
+
+/** The release with its shadow report's quoted inputs withheld. */
+function withoutInputs(row: ReleaseRow): ReleaseRow {
+  if (row.strategy !== 'shadow' || !row.report) return row;
+  const report = row.report as ShadowReport;
+  return { ...row, report: { ...report, disagreements: report.disagreements.map((d) => ({ ...d, inputs: null })) } };
 }
 
 export function toReleaseModel(row: ReleaseRow, versions: Map<string, ModelVersionRow>, modelName: string): Release {

@@ -45,7 +45,7 @@ function shadowText(out: Out, report: ShadowReport): string {
   if (report.checks.length > 0) parts.push(table(out, ['CHECK', 'REQUIRED', 'ACTUAL', 'PASSED'], report.checks.map((c) => [c.name, c.required, c.actual, c.passed ? 'yes' : 'NO'])));
   if (report.disagreements.length > 0) {
     const value = (o: { value: string | number }) => String(o.value);
-    parts.push(`most different:\n${table(out, ['PREDICTION', 'PRIMARY', 'SHADOW', 'LABEL', 'DISTANCE', 'TIMES', 'INPUTS'], report.disagreements.map((d) => [d.predictionId, value(d.primary), value(d.shadow), d.label, num(d.distance), d.occurrences, JSON.stringify(d.inputs)]))}`);
+    parts.push(`most different:\n${table(out, ['PREDICTION', 'PRIMARY', 'SHADOW', 'LABEL', 'DISTANCE', 'TIMES', 'INPUTS'], report.disagreements.map((d) => [d.predictionId, value(d.primary), value(d.shadow), d.label, num(d.distance), d.occurrences, d.inputs ? JSON.stringify(d.inputs) : '(withheld from your role)']))}`);
   }
   return parts.join('\n\n');
 }

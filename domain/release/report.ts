@@ -48,7 +48,8 @@ export interface ShadowSide {
 /** A served input on which the two versions disagree most. */
 export interface Disagreement {
   predictionId: string;
-  inputs: Record<string, unknown>;
+  /** The served input; null where the reader may not read data rows back (withheld by the API). */
+  inputs: Record<string, unknown> | null;
   primary: { value: string | number; probabilities?: Record<string, number> };
   shadow: { value: string | number; probabilities?: Record<string, number> };
   label: string | number | null;

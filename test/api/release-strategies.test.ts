@@ -118,6 +118,11 @@ describe('release strategies', () => {
     expect(report.agreement!.estimate).toBeCloseTo(log!.agree / log!.pairs, 12);
     expect(log!.agree).toBeLessThan(log!.pairs);
     expect(report.disagreements.length).toBeGreaterThan(0);
+    expect(report.disagreements[0]!.inputs).not.toBeNull();
+    // The inputs it quotes are served data: a viewer reads the report without them.
+    const asViewer = await stack.api.data<{ releases: { report: ShadowReport }[] }>('{ releases(input: { model: "shadowed" }) { report } }', {}, 'viewer@example.com');
+    expect(asViewer.releases[0]!.report.disagreements.map((d) => d.inputs)).toEqual(report.disagreements.map(() => null));
+    expect(asViewer.releases[0]!.report.agreement).toEqual(report.agreement);
     expect(report.primary.metrics.accuracy!.estimate).toBe(1);
     expect(report.shadow.latencyMs.p50).toBeGreaterThan(0);
 
@@ -129,6 +134,7 @@ describe('release strategies', () => {
     );
     expect(cli).toContain(`shadowed v2 shadow against v1: passed (${log!.pairs} paired predictions met the requirements)`);
     expect(cli).toContain(`agreement ${Number((log!.agree / log!.pairs).toPrecision(4))}`);
+    expect(cli).toContain('(withheld from your role)');
 
     const approved = await stack.api.gql('mutation($id: ID!) { approveGate(input: { runId: $id, gate: "promote" }) { name } }', { id }, { as: 'approver@example.com' });
     expect(approved.errors).toBeUndefined();
@@ -219,6 +225,15 @@ describe('release strategies', () => {
     expect(audit.map((a) => [a.payload.status, a.payload.report.latest.look])).toEqual([['promoted', last.look]]);
     const { events } = await stack.api.data<{ events: { nodes: { type: string; message: string }[] } }>('{ events(input: { model: "ab-better", type: "release.*" }) { nodes { type message } } }');
     expect(events.nodes).toEqual([{ type: 'release.decided', message: expect.stringMatching(/^ab-better v2: A\/B test promoted: better: accuracy difference/) }]);
+  });
+
+  it('asks the A/B test’s gate of a first release, which has nothing to be tested against: no version reaches production unapproved', { timeout: 300_000 }, async () => {
+    const id = await submit(abSpec('ab-first'));
+    const waiting = await settled(id, ['awaiting_approval', 'succeeded', 'failed']);
+    expect([waiting.status, waiting.currentStep]).toEqual(['awaiting_approval', 'gate:decide']);
+    expect(waiting.releases[0]).toMatchObject({ strategy: 'ab_test', status: 'skipped' });
+    expect(await deployments('ab-first')).toEqual([]);
+    await stack.api.data('mutation($id: ID!) { cancelRun(input: { runId: $id }) { id } }', { id });
   });
 
   it('rolls back a worse challenger, restoring the primary to all traffic', { timeout: 300_000 }, async () => {

@@ -75,6 +75,8 @@ describe('release evidence in the console', () => {
     await expect.poll(() => release.getByTestId('shadow-summary').textContent()).toMatch(/^40 paired predictions \(40 in the figures\), 20 labelled\. Agreement \d/);
     await expect.poll(() => release.getByRole('table', { name: 'Requirements of the spec' }).textContent()).toContain('agreement≥ 0.2');
     expect(await release.getByTestId('shadow-scores-chart').locator('svg path').count()).toBeGreaterThan(2);
+    // An approver reads the report, not the served inputs it quotes (data rows are for those who may read data back).
+    await expect.poll(() => release.getByRole('table', { name: 'Inputs on which they differ most' }).textContent()).toContain('withheld: your role does not read served inputs');
     await screenshot(page, 'approvals-shadow-report');
     await expectAccessible(page, 'approvals-shadow-report');
     await item.getByRole('button', { name: 'Approve' }).click();

@@ -11,7 +11,7 @@ const version = { modelVersionId: 'mv-1', modelName: 'churn', version: 3, artifa
 type Look = Awaited<ReturnType<RolloutActions['release']['lookAtAbTest']>>;
 
 /** A fake world; `verdicts` are what successive A/B looks return, `shadowFailures` what the shadow report misses. */
-function fakeWorld(failOn?: string, options: { verdicts?: Look['verdict'][]; shadowFailures?: string[]; champion?: boolean } = {}) {
+function fakeWorld(failOn?: string, options: { verdicts?: Look['verdict'][]; shadowFailures?: string[]; champion?: boolean; stallAfterSleeps?: number } = {}) {
   const calls: string[] = [];
   let clock = 0;
   const verdicts = [...(options.verdicts ?? [])];
@@ -22,7 +22,13 @@ function fakeWorld(failOn?: string, options: { verdicts?: Look['verdict'][]; sha
       calls.push(`${summary} on ${r.checkDataset ? `${r.checkDataset.name}@v${r.checkDataset.version}` : 'test split'}`);
       return { metrics: { accuracy: summary === failOn ? 0.5 : 0.9 }, rows: 100, data: 'test split' } as never;
     },
-    sleep: async (ms) => void ((clock += ms), calls.push(`bake ${ms / 1000}s`)),
+    sleep: (ms) => {
+      // A timer that never fires once `stallAfterSleeps` have: the run is waiting when something else ends it.
+      if (calls.filter((c) => c.startsWith('bake')).length >= (options.stallAfterSleeps ?? Infinity)) return new Promise<void>(() => undefined);
+      clock += ms;
+      calls.push(`bake ${ms / 1000}s`);
+      return Promise.resolve();
+    },
     release: {
       start: async (r) => (calls.push(`start ${r.strategy} key=${r.key}`), { releaseId: 'rel-1', championVersionId: options.champion === false ? null : 'mv-0' }),
       reportShadow: async (r) => (calls.push(`report shadow ${r.deploymentId} since ${r.since} until ${r.until} on ${r.primaryMetric}`), { failures: options.shadowFailures ?? [], pairs: 40 }),
@@ -134,6 +140,18 @@ describe('release strategies', () => {
       'look 2 at 1970-01-01T02:00:00.000Z after 1 looks',
       'finish promoted: better: accuracy difference 0.05 in [0.01, 0.09] at 95% (p 0.01) on 80 vs 80 labelled predictions',
     ]);
+  });
+
+  it('ends a release still deciding when the run ends, before rolling back what it deployed', async () => {
+    const { calls, rollout } = fakeWorld(undefined, { verdicts: ['continue'], stallAfterSleeps: 1 });
+    void rollout.abTest(version, abTest, []);
+    // The test is mid-way (its second look never comes, as for a run cancelled during its wait).
+    await expect.poll(() => calls.at(-1)).toBe('look 1 at 1970-01-01T01:00:00.000Z after 0 looks');
+    calls.length = 0;
+    await rollout.rollbackAll('cancelled');
+    expect(calls).toEqual(['finish rolled_back: the run was cancelled before the release decided', 'rollback production key=wf:exec:production:rollback']);
+    await rollout.rollbackAll('cancelled');
+    expect(calls.filter((c) => c.startsWith('finish'))).toHaveLength(1);
   });
 
   it('rolls back a worse challenger, and stops as inconclusive at maxDuration', async () => {

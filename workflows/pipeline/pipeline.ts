@@ -118,7 +118,8 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
     }
     if (abTest) {
       const test = await step('release:ab-test', () => deployment.abTest(version, abTest, approvedBy));
-      if (test.outcome === 'inconclusive') await gate(gateNamed(abTest.gate));
+      // Its gate decides whenever the evidence did not: an inconclusive test, or one skipped for want of a champion.
+      if (test.outcome !== 'promoted') await gate(gateNamed(abTest.gate));
     }
     await step('deploy:production', () => deployment.production(version, production, approvedBy));
 

@@ -58,6 +58,8 @@ export interface RolloutOptions {
  */
 export class Rollout {
   private readonly deployed = new Set<Stage>();
+  /** The release under way, if any: ended with the rollback when the run ends before it decides. */
+  private openRelease: string | undefined;
 
   constructor(private readonly options: RolloutOptions) {}
 
@@ -89,10 +91,12 @@ export class Rollout {
     const release = await actions.release.start({ key: `${executionKey}:release:shadow`, runId, modelVersionId: version.modelVersionId, strategy: 'shadow', settings: plan }, 'start shadow release');
     if (!release.championVersionId) return { releaseId: release.releaseId, status: 'skipped', pairs: 0 };
     this.deployed.add('production');
+    this.openRelease = release.releaseId;
     const deployment = await this.deploy(version, 'production', 'shadow', plan.sample, approvedBy);
     await actions.sleep(durationMs(plan.duration));
     const window = { releaseId: release.releaseId, deploymentId: deployment.deploymentId, since: deployment.startedAt, until: new Date(actions.release.now()).toISOString() };
     const report = await actions.release.reportShadow({ ...window, primaryMetric }, 'report shadow');
+    this.openRelease = undefined;
     if (report.failures.length > 0) {
       await actions.release.finish({ releaseId: release.releaseId, status: 'failed', outcome: report.failures.join('; ') }, 'shadow failed');
       throw new RolledBack(report.failures);
@@ -111,9 +115,13 @@ export class Rollout {
     const release = await actions.release.start({ key: `${executionKey}:release:ab-test`, runId, modelVersionId: version.modelVersionId, strategy: 'ab_test', settings: plan }, 'start A/B test');
     if (!release.championVersionId) return { releaseId: release.releaseId, outcome: 'skipped', looks: 0 };
     this.deployed.add('production');
+    this.openRelease = release.releaseId;
     const deployment = await this.deploy(version, 'production', 'canary', plan.traffic, approvedBy, 'ab-test');
     const deadline = actions.release.now() + durationMs(plan.maxDuration);
-    const finish = (status: 'promoted' | 'rolled_back' | 'inconclusive', outcome: string) => actions.release.finish({ releaseId: release.releaseId, status, outcome }, `A/B test ${status.replace('_', ' ')}`);
+    const finish = (status: 'promoted' | 'rolled_back' | 'inconclusive', outcome: string) => {
+      this.openRelease = undefined;
+      return actions.release.finish({ releaseId: release.releaseId, status, outcome }, `A/B test ${status.replace('_', ' ')}`);
+    };
     let state: SequentialState = START;
     for (let look = 1; ; look++) {
       await actions.sleep(Math.max(0, Math.min(durationMs(plan.checkEvery), deadline - actions.release.now())));
@@ -134,6 +142,10 @@ export class Rollout {
   /** Undoes production, then staging, for each stage this run deployed to. */
   async rollbackAll(why: string): Promise<void> {
     const { actions, executionKey, runId } = this.options;
+    if (this.openRelease) {
+      await actions.release.finish({ releaseId: this.openRelease, status: 'rolled_back', outcome: `the run was ${why === 'check failed' ? 'rolled back' : why} before the release decided` }, 'end the release');
+      this.openRelease = undefined;
+    }
     for (const stage of ['production', 'staging'] as const) {
       if (!this.deployed.has(stage)) continue;
       await actions.rollback({ key: `${executionKey}:${stage}:rollback`, runId, stage }, `roll back ${stage} (${why})`);

@@ -30,7 +30,7 @@ interface Shadow {
   differences: { mean: number; p05: number; p50: number; p95: number } | null;
   primary: Side;
   shadow: Side;
-  disagreements: { predictionId: string; inputs: Record<string, unknown>; primary: { value: string | number }; shadow: { value: string | number }; label: string | number | null; distance: number; occurrences: number }[];
+  disagreements: { predictionId: string; inputs: Record<string, unknown> | null; primary: { value: string | number }; shadow: { value: string | number }; label: string | number | null; distance: number; occurrences: number }[];
 }
 interface AbReport {
   latest: { look: number; at: string; state: { estimate: number | null; lower: number | null; upper: number | null; pValue: number }; champion: Look['champion']; challenger: Look['challenger'] } | null;
@@ -159,9 +159,7 @@ function ShadowView({ report, checks }: { report: Shadow; checks: Release['check
           <tbody>
             {report.disagreements.map((d) => (
               <tr key={d.predictionId}>
-                <td>
-                  <code>{JSON.stringify(d.inputs)}</code>
-                </td>
+                <td>{d.inputs ? <code>{JSON.stringify(d.inputs)}</code> : <span className="hint">withheld: your role does not read served inputs</span>}</td>
                 <td>{String(d.primary.value)}</td>
                 <td>{String(d.shadow.value)}</td>
                 <td>{d.label ?? '—'}</td>
