@@ -132,8 +132,8 @@ async function releaseOf(repos: Repositories, input: ReleaseWindow) {
   const release = await repos.releases.get(input.releaseId);
   if (!release?.championVersionId) throw permanentFailure(FailureType.BadInput, `release ${input.releaseId} does not exist or has no champion`);
   if (release.deploymentId !== input.deploymentId) await repos.releases.setDeployment(release.id, input.deploymentId);
-  const [champion, challenger] = await repos.registry.findVersionsByIds([release.championVersionId, release.challengerVersionId]).then((rows) => [rows.find((r) => r.id === release.championVersionId)!, rows.find((r) => r.id === release.challengerVersionId)!]);
-  return { release, champion: champion!, challenger: challenger! };
+  const versions = new Map((await repos.registry.findVersionsByIds([release.championVersionId, release.challengerVersionId])).map((v) => [v.id, v]));
+  return { release, champion: versions.get(release.championVersionId)!, challenger: versions.get(release.challengerVersionId)! };
 }
 
 /** What the audit keeps of a release's report: the A/B figures whole; of a shadow's, its counts, agreement and checks. */

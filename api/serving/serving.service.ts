@@ -149,8 +149,7 @@ export class ServingService implements OnModuleInit, OnModuleDestroy {
     const indexes = served.flatMap((prediction, i) => (prediction.role === 'primary' ? [i] : []));
     if (indexes.length === 0) return;
     for (const shadow of shadows) {
-      const bucket = key ? createHash('sha256').update(`${key}:shadow`).digest().readUInt32BE(0) % 100 : Math.random() * 100;
-      if (bucket >= shadow.trafficPercent) continue;
+      if (bucketOf(key, 'shadow') >= shadow.trafficPercent) continue;
       const copied = indexes.map((i) => inputs[i]);
       const pairedWith = indexes.map((i) => served[i]!.predictionId);
       this.shadows.offer({ modelName, version: shadow.version, run: () => this.shadowPredict(shadow, copied, pairedWith, key) });
@@ -369,7 +368,7 @@ function routeInputs(routes: Routes, count: number, key: string | null | undefin
     return fallback;
   };
   // One route for the whole request: the key's (sticky), or one draw when `oneVersion`; else one draw per input.
-  const whole = key ? routeOf(createHash('sha256').update(`${key}:`).digest().readUInt32BE(0) % 100) : oneVersion ? routeOf(Math.random() * 100) : null;
+  const whole = key ? routeOf(bucketOf(key)) : oneVersion ? routeOf(Math.random() * 100) : null;
   const groups = new Map<DeploymentWithVersion, number[]>();
   for (let i = 0; i < count; i++) {
     const route = whole ?? routeOf(Math.random() * 100);
@@ -378,6 +377,11 @@ function routeInputs(routes: Routes, count: number, key: string | null | undefin
     else groups.set(route, [i]);
   }
   return groups;
+}
+
+/** A bucket in [0, 100): the key's, always the same for one key and purpose (sticky), or a random one without a key. */
+function bucketOf(key: string | null, purpose = ''): number {
+  return key ? createHash('sha256').update(`${key}:${purpose}`).digest().readUInt32BE(0) % 100 : Math.random() * 100;
 }
 
 /** `target[name] = value` as an own property whatever the name, as `Object.fromEntries` sets it (a class named `__proto__` too). */

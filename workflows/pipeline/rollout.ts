@@ -96,12 +96,11 @@ export class Rollout {
     await actions.sleep(durationMs(plan.duration));
     const window = { releaseId: release.releaseId, deploymentId: deployment.deploymentId, since: deployment.startedAt, until: new Date(actions.release.now()).toISOString() };
     const report = await actions.release.reportShadow({ ...window, primaryMetric }, 'report shadow');
-    this.openRelease = undefined;
     if (report.failures.length > 0) {
-      await actions.release.finish({ releaseId: release.releaseId, status: 'failed', outcome: report.failures.join('; ') }, 'shadow failed');
+      await this.finishRelease('failed', report.failures.join('; '), 'shadow failed');
       throw new RolledBack(report.failures);
     }
-    await actions.release.finish({ releaseId: release.releaseId, status: 'passed', outcome: `${report.pairs} paired predictions met the requirements` }, 'shadow passed');
+    await this.finishRelease('passed', `${report.pairs} paired predictions met the requirements`, 'shadow passed');
     return { releaseId: release.releaseId, status: 'passed', pairs: report.pairs };
   }
 
@@ -118,10 +117,7 @@ export class Rollout {
     this.openRelease = release.releaseId;
     const deployment = await this.deploy(version, 'production', 'canary', plan.traffic, approvedBy, 'ab-test');
     const deadline = actions.release.now() + durationMs(plan.maxDuration);
-    const finish = (status: 'promoted' | 'rolled_back' | 'inconclusive', outcome: string) => {
-      this.openRelease = undefined;
-      return actions.release.finish({ releaseId: release.releaseId, status, outcome }, `A/B test ${status.replace('_', ' ')}`);
-    };
+    const finish = (status: 'promoted' | 'rolled_back' | 'inconclusive', outcome: string) => this.finishRelease(status, outcome, `A/B test ${status.replace('_', ' ')}`);
     let state: SequentialState = START;
     for (let look = 1; ; look++) {
       await actions.sleep(Math.max(0, Math.min(durationMs(plan.checkEvery), deadline - actions.release.now())));
@@ -142,14 +138,17 @@ export class Rollout {
   /** Undoes production, then staging, for each stage this run deployed to. */
   async rollbackAll(why: string): Promise<void> {
     const { actions, executionKey, runId } = this.options;
-    if (this.openRelease) {
-      await actions.release.finish({ releaseId: this.openRelease, status: 'rolled_back', outcome: `the run was ${why === 'check failed' ? 'rolled back' : why} before the release decided` }, 'end the release');
-      this.openRelease = undefined;
-    }
+    if (this.openRelease) await this.finishRelease('rolled_back', `the run was ${why === 'check failed' ? 'rolled back' : why} before the release decided`, 'end the release');
     for (const stage of ['production', 'staging'] as const) {
       if (!this.deployed.has(stage)) continue;
       await actions.rollback({ key: `${executionKey}:${stage}:rollback`, runId, stage }, `roll back ${stage} (${why})`);
     }
+  }
+
+  /** Ends the release under way; it counts as open until its end is recorded, so a run ending meanwhile ends it again (a no-op). */
+  private async finishRelease(status: Parameters<ReleaseActions['finish']>[0]['status'], outcome: string, summary: string): Promise<void> {
+    await this.options.actions.release.finish({ releaseId: this.openRelease!, status, outcome }, summary);
+    this.openRelease = undefined;
   }
 
   private async deploy(version: ModelVersionRef, stage: Stage, role: 'primary' | 'canary' | 'shadow', percent: number, approvedBy: string[], purpose?: 'ab-test') {
