@@ -1,10 +1,14 @@
 import { createHash } from 'node:crypto';
 import { activityInfo, CancelledFailure, cancellationSignal, heartbeat, log } from '@temporalio/activity';
 import type { Repositories } from '../../db/repositories/index.js';
+import type { TrialOutcome } from '../../db/repositories/trials.js';
+import type { TrialRow } from '../../db/schema/index.js';
+import { medianCurve, pruneRound, type Pruning } from '../../domain/pipeline/pruning.js';
 import { CUSTODY_VERSION } from '../../paths.js';
-import type { Params } from '../../domain/pipeline/search.js';
+import { candidateOf, type Params } from '../../domain/pipeline/search.js';
+import { isBetter } from '../../domain/pipeline/decisions.js';
 import type { PrivacyReport } from '../../domain/evaluation/reports.js';
-import { featureSectionOf, type PipelineSpec, type TrainerName } from '../../domain/pipeline/spec.js';
+import { featureSectionOf, trainingCandidates, type MetricName, type PipelineSpec, type TrainerName } from '../../domain/pipeline/spec.js';
 import type { FeatureDecision } from '../../ml/features/pipeline.js';
 import { classificationMetrics, regressionMetrics } from '../../ml/metrics.js';
 import { FailureType, permanentFailure } from '../failures.js';
@@ -34,6 +38,10 @@ export interface TrainCandidateInput {
   reuse?: boolean;
   /** Successive halving: train on this share of the training rows (a seeded sample); all rows when omitted. */
   sampleFraction?: number;
+  /** Median pruning (boosted trees): the warm-up, and this run's trials whose learning curves give the medians. */
+  pruning?: { warmupRounds: number; medianOf: number[] };
+  /** Warm start: the earlier run's trial whose configuration this one retries. */
+  seededFromTrialId?: string;
 }
 
 export interface TrialResult {
@@ -43,16 +51,15 @@ export interface TrialResult {
   artifactSha256: string;
   /** Set when an earlier identical trial's artifact was reused instead of training again. */
   reusedFromTrialId: string | null;
+  /** The round pruning stopped the trial at; absent when it ran to the end. */
+  prunedAtRound?: number;
 }
 
 /** What a heartbeat carries, so a retry after a worker crash resumes instead of training again. */
 interface TrainingProgress {
   stage: 'training' | 'stored';
   elapsedMs?: number;
-  artifactSha256?: string;
-  metrics?: Record<string, number>;
-  featureDecisions?: FeatureDecision[];
-  privacy?: PrivacyReport;
+  outcome?: TrialOutcome;
 }
 
 /**
@@ -64,6 +71,10 @@ const trainingPool = () => (trainThreads ??= new ThreadPool<ThreadResult>(siblin
 
 export function createTrainingActivities({ repos, store }: { repos: Repositories; store: ArtifactStore }) {
   return {
+    /** Warm start: the earlier runs' best configurations this search begins with (see `warmStartTrials`). */
+    async warmStartTrials(input: WarmStartInput): Promise<WarmStartTrial[]> {
+      return await warmStartTrials(repos, input);
+    },
     /**
      * Trains one hyperparameter candidate and scores it on the validation split. Content-addressed
      * caching: when an earlier successful trial had the same cache key (dataset hash, split, trainer,
@@ -102,23 +113,27 @@ export function createTrainingActivities({ repos, store }: { repos: Repositories
         ...(input.sampleFraction !== undefined && input.sampleFraction < 1 ? { sampleFraction: input.sampleFraction } : {}),
         ...(spec.training.privacy && trainer === 'logistic-regression' ? { privacy: spec.training.privacy } : {}),
       };
+      // Pruning is left out of the key: a cached trial is reused when these medians would stop it where it stopped.
       const cacheKey = createHash('sha256').update(canonicalJson(job)).digest('hex');
+      const pruning = input.pruning && trainer === 'gradient-boosting' ? { warmupRounds: input.pruning.warmupRounds, medians: medianCurve(await repos.trials.curves(input.runId, input.pruning.medianOf)) } : undefined;
       const info = activityInfo();
-      const trial = await repos.trials.start({ runId: input.runId, index: input.trialIndex, trainer: job.trainer, params, cacheKey, codeVersion, attempt: info.attempt, sampleFraction: job.sampleFraction ?? 1, environment });
-      const done = async (artifactSha256: string, metrics: Record<string, number>, reusedFromTrialId: string | null, featureDecisions?: FeatureDecision[] | null, privacy?: PrivacyReport | null): Promise<TrialResult> => {
-        await repos.trials.succeed(trial.id, { metrics, artifactSha256, reusedFromTrialId, featureDecisions: featureDecisions ?? null, privacy: privacy ?? null });
-        return { trialId: trial.id, trialIndex: input.trialIndex, metrics, artifactSha256, reusedFromTrialId };
+      const trial = await repos.trials.start({ runId: input.runId, index: input.trialIndex, trainer: job.trainer, params, cacheKey, codeVersion, attempt: info.attempt, sampleFraction: job.sampleFraction ?? 1, environment, seededFromTrialId: input.seededFromTrialId ?? null });
+      const done = async (outcome: TrialOutcome): Promise<TrialResult> => {
+        await repos.trials.succeed(trial.id, outcome);
+        const { metrics, artifactSha256, reusedFromTrialId, prunedAtRound } = outcome;
+        return { trialId: trial.id, trialIndex: input.trialIndex, metrics, artifactSha256, reusedFromTrialId: reusedFromTrialId ?? null, ...(prunedAtRound ? { prunedAtRound } : {}) };
       };
 
-      const cached = input.reuse === false ? null : await repos.trials.findCached(cacheKey, trial.id);
+      const cached = input.reuse === false ? undefined : (await repos.trials.findCached(cacheKey, trial.id)).find((row) => reusableUnder(row, pruning));
       if (cached && (await store.has(cached.artifactSha256!))) {
         log.info('reusing the artifact of an identical earlier trial', { trialId: cached.id, cacheKey });
-        return await done(cached.artifactSha256!, cached.metrics ?? {}, cached.reusedFromTrialId ?? cached.id, cached.featureDecisions, cached.privacy);
+        const { artifactSha256, metrics, featureDecisions, privacy, learningCurve, prunedAtRound } = cached;
+        return await done({ artifactSha256: artifactSha256!, metrics: metrics ?? {}, reusedFromTrialId: cached.reusedFromTrialId ?? cached.id, featureDecisions, privacy, learningCurve, prunedAtRound });
       }
       const resumed = info.heartbeatDetails as TrainingProgress | undefined;
-      if (resumed?.stage === 'stored' && resumed.artifactSha256 && resumed.metrics && (await store.has(resumed.artifactSha256))) {
+      if (resumed?.stage === 'stored' && resumed.outcome && (await store.has(resumed.outcome.artifactSha256))) {
         log.info('resuming from the heartbeat of a previous attempt: the artifact is already stored');
-        return await done(resumed.artifactSha256, resumed.metrics, null, resumed.featureDecisions, resumed.privacy);
+        return await done({ ...resumed.outcome, reusedFromTrialId: null });
       }
 
       const started = Date.now();
@@ -128,6 +143,8 @@ export function createTrainingActivities({ repos, store }: { repos: Repositories
       let metrics: Record<string, number>;
       let featureDecisions: FeatureDecision[] | undefined;
       let privacy: PrivacyReport | undefined;
+      let learningCurve: number[] | undefined;
+      let prunedAtRound: number | undefined;
       try {
         if (imported) {
           ({ artifactJson, metrics } = await validateImported(job, store, imported.inspected));
@@ -141,7 +158,8 @@ export function createTrainingActivities({ repos, store }: { repos: Repositories
         } else {
           const ticker = setInterval(beat, 2000);
           try {
-            const result = await store.withLocalFile(version.sha256, (datasetPath) => trainingPool().run(() => ({ message: { job, datasetPath } satisfies TrainMessage }), cancellationSignal()));
+            const message: TrainMessage = { job: pruning ? { ...job, pruning } : job, datasetPath: '' };
+            const result = await store.withLocalFile(version.sha256, (datasetPath) => trainingPool().run(() => ({ message: { ...message, datasetPath } }), cancellationSignal()));
             if (!result.ok) {
               if (!result.retryable) {
                 const type = result.errorType === 'DataFormatError' ? FailureType.DataFormat : FailureType.TrainerParams;
@@ -149,7 +167,7 @@ export function createTrainingActivities({ repos, store }: { repos: Repositories
               }
               throw new Error(`trial ${input.trialIndex}: ${result.message}`);
             }
-            ({ artifactJson, metrics, featureDecisions, privacy } = result);
+            ({ artifactJson, metrics, featureDecisions, privacy, learningCurve, prunedAtRound } = result);
           } finally {
             clearInterval(ticker);
           }
@@ -169,10 +187,22 @@ export function createTrainingActivities({ repos, store }: { repos: Repositories
         throw error;
       }
       const stored = await store.putBytes(Buffer.from(artifactJson));
-      heartbeat({ stage: 'stored', artifactSha256: stored.sha256, metrics, featureDecisions, privacy } satisfies TrainingProgress);
-      return await done(stored.sha256, metrics, null, featureDecisions, privacy);
+      const outcome: TrialOutcome = { artifactSha256: stored.sha256, metrics, featureDecisions, privacy, learningCurve, prunedAtRound };
+      heartbeat({ stage: 'stored', outcome } satisfies TrainingProgress);
+      return await done(outcome);
     },
   };
+}
+
+/**
+ * Whether a cached trial's artifact is what this trial would train: unpruned when this one is not pruned; with
+ * pruning, only when its stored curve stops under these medians exactly where it stopped (training is deterministic,
+ * so the curve is the same).
+ */
+function reusableUnder(row: TrialRow, pruning: Pruning | undefined): boolean {
+  // Before there are medians nothing is pruned, so any trial that ran to its end will do (with or without a curve).
+  if (!pruning || pruning.medians.length === 0) return row.prunedAtRound === null;
+  return row.learningCurve !== null && pruneRound(row.learningCurve, pruning) === row.prunedAtRound;
 }
 
 async function trainByCommand(job: TrainJob, store: ArtifactStore, beat: () => void): Promise<{ artifactJson: string; metrics: Record<string, number> }> {
@@ -244,6 +274,47 @@ async function validateImported(job: TrainJob, store: ArtifactStore, inspected: 
   };
   const metrics = metricsOf(artifact, scored, await predictRows(store, artifact, scored, cancellationSignal()));
   return { artifactJson: canonicalJson(artifact), metrics: metrics as Record<string, number> };
+}
+
+export interface WarmStartInput {
+  runId: string;
+  modelName: string;
+  datasetName: string;
+  training: PipelineSpec['training'];
+  metric: MetricName;
+  /** How many configurations to begin with, at most. */
+  count: number;
+}
+
+/** An earlier run's trial to begin a search with: its configuration, which candidate it is, and where it came from. */
+export interface WarmStartTrial {
+  trialId: string;
+  candidate: number;
+  trainer: TrainerName;
+  params: Params;
+}
+
+/**
+ * The best distinct configurations of a model's earlier runs on the same dataset name that fit this search's
+ * candidates: what a tpe search with `warmStart` begins with. Read-only, so a retry gives the same answer until
+ * another run finishes.
+ */
+export async function warmStartTrials(repos: Repositories, input: WarmStartInput): Promise<WarmStartTrial[]> {
+  const trainers = [...new Set(trainingCandidates(input.training).map((c) => c.trainer))];
+  const rows = await repos.trials.ofEarlierRuns({ modelName: input.modelName, datasetName: input.datasetName, exceptRunId: input.runId, trainers, limit: 2000 });
+  const scored = rows.filter((row) => typeof row.metrics?.[input.metric] === 'number' && Number.isFinite(row.metrics[input.metric]));
+  scored.sort((a, b) => (isBetter(input.metric, a.metrics![input.metric]!, b.metrics![input.metric]!) ? -1 : isBetter(input.metric, b.metrics![input.metric]!, a.metrics![input.metric]!) ? 1 : 0));
+  const out: WarmStartTrial[] = [];
+  const seen = new Set<string>();
+  for (const row of scored) {
+    const candidate = candidateOf(input.training, row);
+    const key = canonicalJson({ trainer: row.trainer, params: row.params });
+    if (candidate === null || seen.has(key)) continue;
+    seen.add(key);
+    out.push({ trialId: row.id, candidate, trainer: row.trainer as TrainerName, params: row.params as Params });
+    if (out.length >= input.count) break;
+  }
+  return out;
 }
 
 export type TrainingActivities = ReturnType<typeof createTrainingActivities>;

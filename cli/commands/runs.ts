@@ -75,7 +75,7 @@ function detailTable(ctx: Ctx, run: RunDetailFragment): string {
     ['temporal', run.temporalUiUrl],
   ]);
   const steps = table(ctx.out, ['STEP', 'STATUS', 'ATTEMPTS', 'TOOK'], run.steps.map((s) => [s.name, s.status, s.attempts, duration(s.startedAt, s.finishedAt)]));
-  const trials = run.leaderboard.length ? '\n\n' + table(ctx.out, ['RANK', 'TRAINER', 'METRIC', 'VALUE'], run.leaderboard.map((e) => [e.rank, e.trainer, e.metric, num(e.value)])) : '';
+  const trials = run.leaderboard.length ? '\n\n' + table(ctx.out, ['RANK', 'TRAINER', 'METRIC', 'VALUE', 'NOTE'], run.leaderboard.map((e) => [e.rank, e.trainer, e.metric, num(e.value), trialNote(e)])) : '';
   return `${head}\n\n${steps}${trials}`;
 }
 
@@ -168,4 +168,9 @@ export function registerRunCommands(program: Command, ctx: () => Ctx): void {
       const { resumeRun: run } = await c.api().request<ResumeMutation, { runId: string }>(RESUME, { runId: id });
       print(c.out, run, () => summaryTable(c, [run]));
     });
+}
+
+/** What sets a leaderboard row apart: a warm start from an earlier run, or where pruning stopped it. */
+function trialNote(entry: { prunedAtRound: number | null; fromHistory: boolean }): string {
+  return [entry.fromHistory ? 'warm start' : '', entry.prunedAtRound !== null ? `pruned at round ${entry.prunedAtRound}` : ''].filter(Boolean).join(', ');
 }

@@ -75,6 +75,8 @@ const RUN_DETAIL = /* GraphQL */ `
       trainer
       metric
       value
+      prunedAtRound
+      fromHistory
     }
     modelVersion {
       version

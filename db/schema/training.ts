@@ -40,6 +40,12 @@ export const trials = pgTable('trials', {
   featureDecisions: jsonb('feature_decisions').$type<FeatureDecisionRecord[]>(),
   /** What a private (DP-SGD) trial spent: ε at δ, and the settings that give it. */
   privacy: jsonb('privacy').$type<PrivacyReport>(),
+  /** A boosted-trees trial's validation loss after each round, when the search prunes. */
+  learningCurve: jsonb('learning_curve').$type<number[]>(),
+  /** The round a pruned trial was stopped at (its model keeps the rounds up to it); null when it ran to the end. */
+  prunedAtRound: integer('pruned_at_round'),
+  /** Warm start: the earlier run's trial whose configuration this one retried. */
+  seededFromTrialId: uuid('seeded_from_trial_id'),
   /** The share of the training rows the trial saw: below 1 on the early rungs of successive halving. */
   sampleFraction: doublePrecision('sample_fraction').notNull().default(1),
   attempts: integer('attempts').notNull().default(0),

@@ -1,4 +1,5 @@
 import { seededRandom } from '../random.js';
+import { proposeValue, type Dimension, type Observation } from './tpe.js';
 import { trainingCandidates, type PipelineSpec, type TrainerName, type TrainingCandidate } from './spec.js';
 
 export type Params = Record<string, number | string | boolean>;
@@ -95,10 +96,75 @@ export interface SearchPlan {
 
 /** The search of a spec over a dataset of `rowCount` rows: what the workflow runs and what a run's progress counts. */
 export function searchPlan(spec: Pick<PipelineSpec, 'training' | 'split'>, rowCount: number): SearchPlan {
-  const plans = searchTrials(spec.training);
   const { search } = spec.training;
+  // A tpe search proposes each trial from the ones before it: nothing is planned ahead but how many.
+  if (search.strategy === 'tpe') return { plans: [], rungs: [{ fraction: 1, keep: search.trials! }], total: search.trials! };
+  const plans = searchTrials(spec.training);
   const trainRows = Math.floor(rowCount * (1 - spec.split.testFraction) * (1 - spec.split.validationFraction));
   const rungs = search.strategy === 'halving' ? halvingRungs(plans.length, search.eta ?? 3, trainRows) : [{ fraction: 1, keep: plans.length }];
   const total = rungs.reduce((n, _rung, r) => n + (r === 0 ? plans.length : rungs[r - 1]!.keep), 0);
   return { plans, rungs, total };
+}
+
+/** A trial of an adaptive search as the sampler sees it: its plan, its candidate, and (once finished) how it did. */
+export interface SearchedTrial {
+  plan: TrialPlan;
+  candidate: number;
+  /** Lower is better: the primary metric on the validation split, negated when higher is better. */
+  loss: number;
+  prunedAtRound?: number;
+}
+
+const CANDIDATE = '@candidate';
+
+/**
+ * The next trial of a tpe search: which candidate (when there are several), then each of its ranges and lists, from
+ * every finished trial and the ones still running (counted as the worst). Its own random stream, from the seed and
+ * the trial's number, so a trial's proposal depends only on the trials before it: the same on a replay, a resume or
+ * another worker.
+ */
+export function proposeTrial(training: PipelineSpec['training'], finished: SearchedTrial[], running: Pick<SearchedTrial, 'plan' | 'candidate'>[], index: number): Pick<SearchedTrial, 'plan' | 'candidate'> {
+  const candidates = trainingCandidates(training);
+  const random = seededRandom((Math.imul(training.seed ^ 0x7e5, 0x9e3779b1) + Math.imul(index + 1, 0x85ebca6b)) >>> 0);
+  const history = finished.map((t): Observation => ({ params: observed(candidates, t), loss: t.loss, ...(t.prunedAtRound !== undefined ? { prunedAtRound: t.prunedAtRound } : {}) }));
+  const liars = running.map((t) => observed(candidates, t));
+  const choices = candidates.map((_, i) => i);
+  const candidate = candidates.length > 1 ? (proposeValue(CANDIDATE, { kind: 'categorical', choices }, history, liars, random) as number) : 0;
+  const chosen = candidates[candidate]!;
+  const params: Params = { ...chosen.params };
+  for (const [key, range] of Object.entries(chosen.space)) params[key] = proposeValue(`${candidate}/${key}`, dimensionOf(range), history, liars, random);
+  return { candidate, plan: { trainer: chosen.trainer, ...(chosen.command ? { command: chosen.command } : {}), params } };
+}
+
+/** A trial's searched values, named per candidate so one candidate's `maxDepth` never informs another's. */
+function observed(candidates: TrainingCandidate[], trial: Pick<SearchedTrial, 'plan' | 'candidate'>): Params {
+  const out: Params = { [CANDIDATE]: trial.candidate };
+  for (const key of Object.keys(candidates[trial.candidate]?.space ?? {})) if (trial.plan.params[key] !== undefined) out[`${trial.candidate}/${key}`] = trial.plan.params[key]!;
+  return out;
+}
+
+function dimensionOf(range: TrainingCandidate['space'][string]): Dimension {
+  if (Array.isArray(range)) return { kind: 'categorical', choices: range };
+  return { kind: 'numeric', min: range.min, max: range.max, integer: range.integer, log: range.log };
+}
+
+/**
+ * Which candidate an earlier trial belongs to, if any: the same trainer and command, the same fixed params, and
+ * every searched value inside this candidate's space (so a warm start never leaves the space it searches).
+ */
+export function candidateOf(training: PipelineSpec['training'], trial: { trainer: string; params: Record<string, unknown> }): number | null {
+  const candidates = trainingCandidates(training);
+  const index = candidates.findIndex((c) => c.trainer === trial.trainer && inCandidate(c, trial.params));
+  return index < 0 ? null : index;
+}
+
+function inCandidate(candidate: TrainingCandidate, params: Record<string, unknown>): boolean {
+  const keys = new Set([...Object.keys(candidate.params), ...Object.keys(candidate.space)]);
+  if (Object.keys(params).some((key) => !keys.has(key))) return false;
+  if (Object.entries(candidate.params).some(([key, value]) => key in candidate.space ? false : params[key] !== value)) return false;
+  return Object.entries(candidate.space).every(([key, range]) => {
+    const value = params[key];
+    if (Array.isArray(range)) return range.includes(value as number | string | boolean);
+    return typeof value === 'number' && value >= range.min && value <= range.max && (!range.integer || Number.isInteger(value));
+  });
 }

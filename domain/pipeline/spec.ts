@@ -70,6 +70,10 @@ const paramValue = z.union([z.number(), z.string(), z.boolean()]);
 const paramSpace = z.union([
   z.array(paramValue).min(1),
   z.strictObject({ min: z.number(), max: z.number(), integer: z.boolean().default(false), log: z.boolean().default(false) }),
+  // Optuna's spelling of the same range, `{ low, high, log, type: int }`, read as the one above.
+  z
+    .strictObject({ low: z.number(), high: z.number(), type: z.enum(['float', 'int']).default('float'), log: z.boolean().default(false) })
+    .transform(({ low, high, type, log }) => ({ min: low, max: high, integer: type === 'int', log })),
 ]);
 
 const columnTransform = z.union([
@@ -302,9 +306,18 @@ export const pipelineSpecSchema = z
       candidates: z.array(candidate).min(1).max(10).optional(),
       search: z
         .strictObject({
-          /** grid, random (`trials` draws per candidate), or halving: successive halving over those draws. */
-          strategy: z.enum(['grid', 'random', 'halving']).default('grid'),
+          /**
+           * grid, random (`trials` draws per candidate), halving (successive halving over those draws), or tpe: the
+           * Tree-structured Parzen Estimator, `trials` in all, each batch proposed from every trial before it.
+           */
+          strategy: z.enum(['grid', 'random', 'halving', 'tpe']).default('grid'),
           trials: z.number().int().min(1).max(200).optional(),
+          /** median: a boosted-trees trial whose validation loss is above the median of earlier trials' at the same round stops there. */
+          pruning: z.enum(['none', 'median']).optional(),
+          /** Rounds every trial runs before pruning may stop it (10 when omitted). */
+          warmupRounds: z.number().int().min(0).max(10_000).optional(),
+          /** tpe: begin with the best configurations of this model's earlier runs on the same dataset and trainers. */
+          warmStart: z.boolean().optional(),
           parallelism: z.number().int().min(1).max(32).default(2),
           space: z.record(z.string().min(1), paramSpace).default({}),
           /** Halving: the share of configurations kept after each rung is 1/eta (3 when omitted). */
@@ -544,11 +557,26 @@ function checkTraining(spec: PipelineSpec, ctx: Issues): void {
   if (search.strategy === 'halving' && search.trials === undefined && trainingCandidates(training).some((c) => Object.values(c.space).some((v) => !Array.isArray(v)))) {
     ctx.addIssue({ code: 'custom', path: ['training', 'search', 'trials'], message: `is required for ${search.strategy} search over ranges` });
   }
-  if (search.strategy === 'random' && search.trials === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['training', 'search', 'trials'], message: 'is required for random search' });
+  if ((search.strategy === 'random' || search.strategy === 'tpe') && search.trials === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['training', 'search', 'trials'], message: `is required for ${search.strategy} search` });
   }
+  checkAdaptive(training, ctx);
   if (training.privacy) checkPrivacy(spec, ctx);
   checkImported(spec, ctx);
+}
+
+/** Pruning and warm start: what each needs from the strategy and the candidates. */
+function checkAdaptive(training: PipelineSpec['training'], ctx: Issues): void {
+  const { search } = training;
+  const at = (field: string) => ['training', 'search', field];
+  if (search.pruning === 'median') {
+    if (search.strategy !== 'tpe' && search.strategy !== 'random') {
+      ctx.addIssue({ code: 'custom', path: at('pruning'), message: search.strategy === 'halving' ? 'halving prunes by its rungs already; pruning is for tpe or random search' : 'is for tpe or random search' });
+    } else if (!trainingCandidates(training).some((c) => c.trainer === 'gradient-boosting')) {
+      ctx.addIssue({ code: 'custom', path: at('pruning'), message: 'needs a gradient-boosting candidate: only boosted trees report a validation loss per round' });
+    }
+  }
+  if (search.warmStart && search.strategy !== 'tpe') ctx.addIssue({ code: 'custom', path: at('warmStart'), message: 'is for tpe search, which learns from the trials it begins with' });
 }
 
 /** An imported model is one file, evaluated as it is: nothing to search, select or generate. */
@@ -595,7 +623,7 @@ function checkCandidate(spec: PipelineSpec, c: TrainingCandidate, prefix: (strin
   }
   const ranges = Object.entries(c.space).filter(([, space]) => !Array.isArray(space));
   if (spec.training.search.strategy === 'grid') {
-    for (const [key] of ranges) ctx.addIssue({ code: 'custom', path: [...spacePath, key], message: 'grid search takes a list of values; ranges are for random search' });
+    for (const [key] of ranges) ctx.addIssue({ code: 'custom', path: [...spacePath, key], message: 'grid search takes a list of values; ranges are for random or tpe search' });
     const size = Object.values(c.space).reduce((n, values) => n * (Array.isArray(values) ? values.length : 1), 1);
     if (size > 200) ctx.addIssue({ code: 'custom', path: spacePath, message: `the grid has ${size} combinations; at most 200 are allowed` });
   }

@@ -33,6 +33,8 @@ interface TrainInput {
   /** training.privacy: the logistic regression is trained with DP-SGD instead of L-BFGS. */
   privacy?: PrivacySpec;
   onProgress?: (done: number, total: number) => void;
+  /** Gradient boosting: rows whose loss is reported after every round, and whether to go on (pruning). */
+  watch?: { rows: Row[]; onLoss: (round: number, loss: number) => 'continue' | 'stop' };
 }
 
 /** Whether a trainer's numeric inputs are standardised (for a penalised linear model the scale matters). */
@@ -108,6 +110,11 @@ export function trainBuiltIn(input: TrainInput): BuiltInModelArtifact {
         sampleWeight: y instanceof Int32Array ? weightsOf(fitOn ? pick(y, fitOn) : y) : undefined,
         earlyStopping: held ? { X: rowsOf(X, held.stop), y: pick(y, held.stop), patience: params.nIterNoChange as number, tolerance: params.validationTolerance as number } : undefined,
         onIteration: (done) => input.onProgress?.(done, params.maxIter as number),
+        watch: input.watch && {
+          X: featurePipeline ? transformFeatures(featurePipeline, input.watch.rows) : encodedMatrix(input.watch.rows, features, false),
+          y: task === 'classification' ? classIndices(input.watch.rows, target, classes!) : Float64Array.from(input.watch.rows, (r) => Number(r[target])),
+          onLoss: input.watch.onLoss,
+        },
       });
       const { rounds, ...rest } = fitted;
       model = { ...rest, rounds: rounds.map((trees) => trees.map(encodeTree)) };

@@ -5,6 +5,7 @@ import type { FeatureDecision } from '../features/pipeline.js';
 import type { FeatureSection } from '../features/spec.js';
 import type { SplitOptions } from './dataset-table.js';
 import type { PrivacyReport } from '../privacy/dp-sgd.js';
+import type { Pruning } from '../../domain/pipeline/pruning.js';
 
 /** Everything that determines a trained model; its canonical hash is the trial's cache key. */
 export interface TrainJob {
@@ -31,6 +32,11 @@ export interface TrainJob {
   sampleFraction?: number;
   /** DP-SGD settings (training.privacy), when the model is trained privately. */
   privacy?: PrivacySpec;
+  /**
+   * Median pruning (boosted trees): report the validation loss after every round and stop where `stopsAt` says.
+   * Not part of the cache key: whether a cached trial fits is decided from its stored curve.
+   */
+  pruning?: Pruning;
 }
 
 /** What a training thread is sent: the job, and where the dataset's plaintext copy is. */
@@ -40,5 +46,5 @@ export interface TrainMessage {
 }
 
 export type ThreadResult =
-  | { ok: true; artifactJson: string; metrics: Record<string, number>; featureDecisions?: FeatureDecision[]; privacy?: PrivacyReport }
+  | { ok: true; artifactJson: string; metrics: Record<string, number>; featureDecisions?: FeatureDecision[]; privacy?: PrivacyReport; learningCurve?: number[]; prunedAtRound?: number }
   | { ok: false; errorType: string; message: string; retryable: boolean };

@@ -15,6 +15,8 @@ export interface BoostOptions extends LeafwiseOptions {
   onIteration?: (done: number) => void;
   /** When given (one entry per feature), receives every split's gain: the model's gain importance. */
   gains?: Float64Array;
+  /** Rows whose mean loss is reported after every round (pruning); training stops when `onLoss` says so. */
+  watch?: { X: Matrix; y: Float64Array | Int32Array; onLoss: (round: number, loss: number) => 'continue' | 'stop' };
 }
 
 /**
@@ -42,6 +44,8 @@ export function fitBoosting(data: Binned, y: Float64Array | Int32Array, loss: Bo
   const hessians = Array.from({ length: scores }, () => new Float64Array(n));
   const stop = options.earlyStopping;
   const validationRaw = stop ? Array.from({ length: scores }, (_, k) => new Float64Array(stop.X.rows).fill(baseline[k]!)) : [];
+  const watch = options.watch;
+  const watchRaw = watch ? Array.from({ length: scores }, (_, k) => new Float64Array(watch.X.rows).fill(baseline[k]!)) : [];
   const rounds: Tree[][] = [];
   const validationLoss: number[] = [];
   let best = { loss: Number.POSITIVE_INFINITY, rounds: 0 };
@@ -55,9 +59,11 @@ export function fitBoosting(data: Binned, y: Float64Array | Int32Array, loss: Bo
       for (let i = 0; i < n; i++) scoresK[i]! += added[i]!;
       trees.push(tree);
       if (stop) for (let i = 0; i < stop.X.rows; i++) validationRaw[k]![i]! += tree.values[leafOf(tree, stop.X, i)]!;
+      if (watch) for (let i = 0; i < watch.X.rows; i++) watchRaw[k]![i]! += tree.values[leafOf(tree, watch.X, i)]!;
     }
     rounds.push(trees);
     options.onIteration?.(round + 1);
+    if (watch && watch.onLoss(round + 1, meanLoss(loss, watch.y, watchRaw)) === 'stop') break;
     if (!stop) continue;
     const current = meanLoss(loss, stop.y, validationRaw);
     validationLoss.push(current);

@@ -250,7 +250,7 @@ describe('training candidates', () => {
     expect(parsed.ok || parsed.issues.map((i) => `${i.path} ${i.message}`)).toEqual([
       'training.candidates.0.trainer linear-regression is for regression tasks',
       'training.candidates.1.command is required when trainer is command',
-      'training.candidates.2.space.maxDepth grid search takes a list of values; ranges are for random search',
+      'training.candidates.2.space.maxDepth grid search takes a list of values; ranges are for random or tpe search',
     ]);
   });
 });

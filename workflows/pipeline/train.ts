@@ -1,10 +1,12 @@
 import { ActivityCancellationType, isCancellation, proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import { trainingTaskQueue } from '../../domain/task-queues.js';
 import type { DatasetVersionRef } from '../../activities/data/data.activities.js';
-import type { TrainingActivities, TrialResult } from '../../activities/training/training.activities.js';
+import type { TrainCandidateInput, TrainingActivities, TrialResult } from '../../activities/training/training.activities.js';
 import { bestIndex, type Metrics } from '../../domain/pipeline/decisions.js';
-import { searchPlan, type TrialPlan } from '../../domain/pipeline/search.js';
-import { durationMs, type MetricName, type PipelineSpec } from '../../domain/pipeline/spec.js';
+import { proposeTrial, searchPlan, searchTrials, type SearchedTrial, type TrialPlan } from '../../domain/pipeline/search.js';
+import { durationMs, LOWER_IS_BETTER, modelNameOf, trainingCandidates, type MetricName, type PipelineSpec } from '../../domain/pipeline/spec.js';
+import { TPE_SETTINGS } from '../../domain/pipeline/tpe.js';
+import { DEFAULT_WARMUP_ROUNDS } from '../../domain/pipeline/pruning.js';
 import type { Changes } from './changes.js';
 
 export interface TrainingOutput {
@@ -47,10 +49,11 @@ export async function train(
   let done = 0;
   let nextIndex = 0;
   onProgress(0, total);
-  const trainOne = async (plan: TrialPlan, index: number, fraction: number): Promise<TrialResult> => {
+  const trainOne = async (plan: TrialPlan, index: number, fraction: number, extra: TrialExtras = {}): Promise<TrialResult> => {
     const share = fraction < 1 ? ` on ${Number((fraction * 100).toPrecision(3))}% of the rows` : '';
+    const seeded = extra.seededFromTrialId ? ' (warm start)' : '';
     try {
-      return await trainCandidate.executeWithOptions({ ...options, summary: `trial ${index}: ${plan.trainer} ${JSON.stringify(plan.params)}${share}` }, [
+      return await trainCandidate.executeWithOptions({ ...options, summary: `trial ${index}: ${plan.trainer} ${JSON.stringify(plan.params)}${share}${seeded}` }, [
         {
           runId,
           trialIndex: index,
@@ -61,12 +64,16 @@ export async function train(
           params: plan.params,
           reuse,
           ...(fraction < 1 ? { sampleFraction: fraction } : {}),
+          ...extra,
         },
       ]);
     } finally {
       onProgress(++done, total);
     }
   };
+  // tpe, and any search that prunes, go batch by batch: each batch is proposed (or pruned) from the ones before it.
+  // Runs begun before these strategies have neither field, so they take the path below as they always did.
+  if (search.strategy === 'tpe' || search.pruning === 'median') return await searchAdaptively(spec, runId, dataset, total, trainOne);
   let alive = plans;
   let ranked: TrialResult[] = [];
   let counts = { succeeded: 0, failed: 0, reused: 0 };
@@ -91,6 +98,79 @@ export async function train(
     bestMetrics: best.metrics,
     ...counts,
   };
+}
+
+type TrialExtras = Pick<TrainCandidateInput, 'pruning' | 'seededFromTrialId'>;
+type TrainOne = (plan: TrialPlan, index: number, fraction: number, extra?: TrialExtras) => Promise<TrialResult>;
+
+/** Warm start's read of earlier runs: a short query on the orchestration queue. */
+const warmStart = proxyActivities<TrainingActivities>({ startToCloseTimeout: '1 minute', retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 } });
+
+/**
+ * A search in batches of `parallelism`: tpe proposes each trial from every finished one (and the rest of its batch as
+ * the worst, the constant liar), after beginning with the earlier runs' best when it warm-starts; random takes its
+ * drawn plans in order. With median pruning, every trial is given the trials whose learning curves set the medians.
+ * The whole search is a function of the seed and the trials' results, so a replay or a resume proposes the same.
+ */
+async function searchAdaptively(spec: PipelineSpec, runId: string, dataset: DatasetVersionRef, total: number, trainOne: TrainOne): Promise<TrainingOutput> {
+  const { training, evaluation } = spec;
+  const { search } = training;
+  const drawn = search.strategy === 'tpe' ? [] : searchTrials(training);
+  const seeds = search.warmStart
+    ? await warmStart.warmStartTrials.executeWithOptions({ startToCloseTimeout: '1 minute', summary: `warm start from earlier runs of ${modelNameOf(spec)}` }, [
+        { runId, modelName: modelNameOf(spec), datasetName: dataset.name, training, metric: evaluation.primaryMetric, count: Math.min(TPE_SETTINGS.startupTrials, Math.ceil(total / 2)) },
+      ])
+    : [];
+  const finished: SearchedTrial[] = [];
+  const results: TrialResult[] = [];
+  const curved: number[] = [];
+  let firstFailure: unknown;
+  for (let index = 0; index < total; ) {
+    const batch: (Pick<SearchedTrial, 'plan' | 'candidate'> & { seededFromTrialId?: string })[] = [];
+    for (let j = 0; j < Math.min(search.parallelism, total - index); j++) {
+      const seed = seeds[index + j];
+      if (seed) batch.push({ plan: { trainer: seed.trainer, params: seed.params, ...commandOf(training, seed.candidate) }, candidate: seed.candidate, seededFromTrialId: seed.trialId });
+      else batch.push(search.strategy === 'tpe' ? proposeTrial(training, finished, batch, index + j) : { plan: drawn[index + j]!, candidate: 0 });
+    }
+    const pruning = search.pruning === 'median' ? { warmupRounds: search.warmupRounds ?? DEFAULT_WARMUP_ROUNDS, medianOf: [...curved] } : undefined;
+    const settled = await Promise.allSettled(batch.map((t, j) => trainOne(t.plan, index + j, 1, { ...(pruning ? { pruning } : {}), ...(t.seededFromTrialId ? { seededFromTrialId: t.seededFromTrialId } : {}) })));
+    const cancelled = settled.find((s) => s.status === 'rejected' && isCancellation(s.reason));
+    if (cancelled) throw (cancelled as PromiseRejectedResult).reason;
+    settled.forEach((outcome, j) => {
+      if (outcome.status === 'rejected') return void (firstFailure ??= outcome.reason);
+      const result = outcome.value;
+      results.push(result);
+      finished.push({ ...batch[j]!, loss: lossOf(result.metrics, evaluation.primaryMetric), ...(result.prunedAtRound ? { prunedAtRound: result.prunedAtRound } : {}) });
+      if (batch[j]!.plan.trainer === 'gradient-boosting' && !result.prunedAtRound) curved.push(result.trialIndex);
+    });
+    index += batch.length;
+  }
+  if (results.length === 0) throw firstFailure;
+  // A pruned trial's model stopped early on purpose: the best is chosen among the trials that ran to their end.
+  const complete = results.filter((r) => !r.prunedAtRound);
+  const best = rank(complete.length > 0 ? complete : results, evaluation.primaryMetric)[0]!;
+  const succeeded = results.length;
+  return {
+    bestTrialId: best.trialId,
+    bestTrialIndex: best.trialIndex,
+    bestArtifactSha256: best.artifactSha256,
+    bestMetrics: best.metrics,
+    succeeded,
+    failed: total - succeeded,
+    reused: results.filter((r) => r.reusedFromTrialId).length,
+  };
+}
+
+/** Lower is better: the primary metric, negated when higher is better; a trial without it counts as the worst. */
+function lossOf(metrics: Metrics, metric: MetricName): number {
+  const value = metrics[metric];
+  if (typeof value !== 'number' || !Number.isFinite(value)) return Number.POSITIVE_INFINITY;
+  return LOWER_IS_BETTER.has(metric) ? value : -value;
+}
+
+function commandOf(training: PipelineSpec['training'], candidate: number): { command?: string[] } {
+  const command = trainingCandidates(training)[candidate]?.command;
+  return command ? { command } : {};
 }
 
 /** Trials best first on `metric` (the earlier trial first on ties, so the choice is deterministic). */

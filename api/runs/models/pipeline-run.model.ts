@@ -60,6 +60,12 @@ export class Trial {
   @Field(() => [FeatureDecision], { nullable: true, description: 'With a features section: every column generated, kept or dropped, and why.' })
   featureDecisions?: FeatureDecision[] | null;
   @Field(() => PrivacySpent, { nullable: true, description: 'ε spent, when the trial trained with differential privacy.' }) privacy?: PrivacySpent | null;
+  @Field(() => [Float], { nullable: true, description: "With median pruning: a boosted-trees trial's validation loss after each round." })
+  learningCurve?: number[] | null;
+  @Field(() => Int, { nullable: true, description: 'The round median pruning stopped the trial at; null when it ran to its end.' })
+  prunedAtRound?: number | null;
+  @Field(() => ID, { nullable: true, description: "Warm start: the earlier run's trial whose configuration this one retried." })
+  seededFromTrialId?: string | null;
 }
 
 @ObjectType({ description: 'What the features section did with one input or generated column.' })
@@ -82,6 +88,9 @@ export class LeaderboardEntry {
   @Field(() => Float) sampleFraction!: number;
   @Field(() => Int, { nullable: true }) durationMs?: number | null;
   @Field({ description: 'True when the trial reused an identical earlier trial\'s artifact.' }) reused!: boolean;
+  @Field(() => Int, { nullable: true, description: 'The round median pruning stopped the trial at; pruned trials rank after those that ran to their end.' })
+  prunedAtRound?: number | null;
+  @Field({ description: "True when the configuration came from an earlier run's trials (warm start)." }) fromHistory!: boolean;
 }
 
 @ObjectType({ description: 'One decision on a gate as recorded: accepted (the gate record) or refused (the audit history).' })

@@ -57,6 +57,8 @@ export const RunDetail = graphql(`
         startedAt
         finishedAt
         reusedFromTrialId
+        prunedAtRound
+        seededFromTrialId
       }
       gates {
         ...GateFields

@@ -78,6 +78,8 @@ export function TrialsSection({ run }: { run: Run }) {
                     <td>
                       <Status value={t.status} />
                       {t.reusedFromTrialId ? <span className="hint"> reused</span> : null}
+                      {t.seededFromTrialId ? <span className="hint"> warm start</span> : null}
+                      {t.prunedAtRound ? <span className="hint"> pruned at round {t.prunedAtRound}</span> : null}
                       {t.error ? <span className="error-text"> {t.error}</span> : null}
                     </td>
                     <td className="num">{formatNumber(numericLeaves(t.metrics)[primary])}</td>
