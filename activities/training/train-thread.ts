@@ -54,10 +54,12 @@ async function train(job: TrainJob, datasetPath: string): Promise<ThreadResult> 
 function watch(rows: Row[], pruning: Pruning) {
   const curve: number[] = [];
   let stopped = false;
+  let best = Number.POSITIVE_INFINITY;
   const onLoss = (round: number, loss: number): 'continue' | 'stop' => {
     const kept = Number(loss.toPrecision(10));
     curve.push(kept);
-    stopped = stopsAt(round, kept, pruning);
+    best = Math.min(best, kept);
+    stopped = stopsAt(round, best, pruning);
     return stopped ? 'stop' : 'continue';
   };
   return { curve, stopped: () => stopped, watch: { rows, onLoss } };

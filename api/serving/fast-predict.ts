@@ -13,7 +13,7 @@ import { InputError } from '../errors/input-error.js';
 import { sendRestError } from '../errors/rest-error.js';
 import { securityHeaderList } from '../http/hardening.js';
 import { errorBody, sendJson } from '../http/respond.js';
-import { predictRequest } from './serving.controller.js';
+import { explainFlag, predictRequest } from './serving.controller.js';
 import { ServingService } from './serving.service.js';
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -79,6 +79,14 @@ function readBody(req: IncomingMessage): Promise<string> {
  */
 const mayHoldNul = (text: string) => text.includes('\\u0000');
 
+/** One query parameter of a request's path as the framework's path reads it: absent, one value, or a list when repeated. */
+function queryParam(url: string, name: string): string | string[] | undefined {
+  const at = url.indexOf('?');
+  if (at < 0) return undefined;
+  const values = new URLSearchParams(url.slice(at + 1)).getAll(name);
+  return values.length > 1 ? values : values[0];
+}
+
 /**
  * Answers one predict request whose body has been read: the controller's checks, then the service's predictions.
  * An answer carries the security headers, written with it in one go (`securityHeaders`, flat), or set before an error.
@@ -104,7 +112,7 @@ function predictAnswerer(app: INestApplication, securityHeaders: string[], withS
       const nul = mayHoldNul(text) ? findNul(body, 'input') : null;
       if (nul) throw InputError.field(nul, 'must not contain NUL characters');
       const { inputs, key } = predictRequest(body);
-      const answer = JSON.stringify({ predictions: await serving.predict(name, inputs, key) });
+      const answer = JSON.stringify({ predictions: await serving.predict(name, inputs, key, {}, explainFlag(queryParam(req.url!, 'explain'))) });
       const headers = head.slice();
       headers.push(String(Buffer.byteLength(answer)));
       res.writeHead(200, headers).end(answer);

@@ -1,9 +1,9 @@
-import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { MUTATION_ROLES, Roles } from '../access/roles.js';
 import { ServingError } from './serving.error.js';
 import { ServingService, type ServedPrediction } from './serving.service.js';
 
-/** REST for applications: POST /v1/models/{name}/predict with { "inputs": [ … ], "key"?: "…" }. */
+/** REST for applications: POST /v1/models/{name}/predict[?explain=true] with { "inputs": [ … ], "key"?: "…" }. */
 @Controller('v1/models')
 export class ServingController {
   constructor(private readonly serving: ServingService) {}
@@ -11,9 +11,9 @@ export class ServingController {
   @Roles(...MUTATION_ROLES.predict)
   @Post(':name/predict')
   @HttpCode(200)
-  async predict(@Param('name') name: string, @Body() body: unknown): Promise<{ predictions: ServedPrediction[] }> {
+  async predict(@Param('name') name: string, @Body() body: unknown, @Query('explain') explain: unknown): Promise<{ predictions: ServedPrediction[] }> {
     const { inputs, key } = predictRequest(body);
-    return { predictions: await this.serving.predict(name, inputs, key) };
+    return { predictions: await this.serving.predict(name, inputs, key, {}, explainFlag(explain)) };
   }
 }
 
@@ -23,4 +23,11 @@ export function predictRequest(body: unknown): { inputs: unknown; key: string | 
   const { inputs, key } = body as { inputs?: unknown; key?: unknown };
   if (key !== undefined && key !== null && typeof key !== 'string') throw ServingError.field('key', 'must be a string');
   return { inputs, key: key ?? undefined };
+}
+
+/** `?explain=true` (or 1); absent, false or 0 is no; anything else is refused, naming the parameter. */
+export function explainFlag(value: unknown): boolean {
+  if (value === undefined || value === 'false' || value === '0') return false;
+  if (value === 'true' || value === '1' || value === '') return true;
+  throw ServingError.field('explain', 'must be true or false');
 }

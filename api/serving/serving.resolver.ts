@@ -11,7 +11,7 @@ export class ServingResolver {
   @Roles(...MUTATION_ROLES.predict)
   @Mutation(() => [Prediction], { description: 'Predicts with the model in production, canaries taking their share; every prediction is logged.' })
   async predict(@Args('input') input: PredictInput): Promise<Prediction[]> {
-    return await this.serving.predict(input.model, input.inputs, input.key);
+    return await this.serving.predict(input.model, input.inputs, input.key, {}, input.explain ?? false);
   }
 
   @Roles(...MUTATION_ROLES.recordFeedback)

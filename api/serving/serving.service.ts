@@ -5,6 +5,7 @@ import type { Repositories } from '../../db/repositories/index.js';
 import type { DeploymentWithVersion } from '../../db/repositories/registry.js';
 import { loadArtifact, predictRows } from '../../ml/predict.js';
 import { predictBuiltIn } from '../../ml/trainers/built-in.js';
+import { explainBuiltIn, ExplanationError, type RowExplanation } from '../../ml/explain/explain.js';
 import type { Predictions } from '../../ml/metrics.js';
 import { CommandServerError, CommandServers, serverKey } from '../../ml/command/server.js';
 import type { Row } from '../../storage/read-rows.js';
@@ -31,6 +32,19 @@ export interface ServedPrediction {
   value: string | number;
   probabilities: Record<string, number> | null;
   latencyMs: number;
+  /** When asked for: the prediction's exact SHAP values per input column, and its base value. */
+  explanation?: RowExplanation;
+}
+
+/** Exact SHAP values of a built-in model's predictions; any other model, or one that cannot be explained, is refused naming `explain`. */
+function explanationsOf(artifact: ModelArtifact, rows: Row[], version: number): RowExplanation[] {
+  if (artifact.kind !== 'builtin') throw ServingError.field('explain', `version ${version} is ${artifact.kind === 'onnx' ? 'an imported ONNX' : 'a command'} model; explanations are for Custody's built-in trainers`);
+  try {
+    return explainBuiltIn(artifact, rows);
+  } catch (error) {
+    if (error instanceof ExplanationError) throw ServingError.field('explain', `version ${version}: ${error.message}`);
+    throw error;
+  }
 }
 
 /** How a request is routed beyond REST's default (each input on its own, by key or at random). */
@@ -105,7 +119,7 @@ export class ServingService implements OnModuleInit, OnModuleDestroy {
    * Predicts with the model's production routes and logs every prediction. Written for the hot path: with the
    * routes and the model warm and a built-in model, the one wait is the log's (each await costs a turn and a promise).
    */
-  async predict(modelName: string, inputs: unknown, key?: string | null, routing: Routing = {}): Promise<ServedPrediction[]> {
+  async predict(modelName: string, inputs: unknown, key?: string | null, routing: Routing = {}, explain = false): Promise<ServedPrediction[]> {
     const started = performance.now();
     if (!Array.isArray(inputs) || inputs.length === 0) throw ServingError.field('inputs', 'must be a non-empty list of objects');
     if (inputs.length > MAX_INPUTS) throw ServingError.field('inputs', `must hold at most ${MAX_INPUTS} objects`);
@@ -120,7 +134,9 @@ export class ServingService implements OnModuleInit, OnModuleDestroy {
       const predicting = performance.now();
       const predictions = model.artifact.kind === 'builtin' ? predictBuiltIn(model.artifact, rows) : await this.predictWith(model.artifact, rows);
       const served = this.served(deployment, model, rows, predictions, (performance.now() - predicting) / rows.length, key ?? null, logRows);
-      served.forEach((prediction, i) => (out[indexes[i]!] = prediction));
+      // Explanations cost only when asked for, and after the answer's latency is taken.
+      const explanations = explain ? explanationsOf(model.artifact, rows, deployment.version) : null;
+      served.forEach((prediction, i) => (out[indexes[i]!] = explanations ? { ...prediction, explanation: explanations[i]! } : prediction));
     }
     await this.log.add(logRows);
     if (routes.shadows.length > 0) this.mirror(modelName, routes.shadows, inputs, out, key ?? null);

@@ -1,7 +1,7 @@
 /**
  * Median pruning (Optuna's MedianPruner; Golovin et al., 2017, "Google Vizier"): a boosted-trees trial reports its
- * validation loss after every round, and stops at the first round past the warm-up where that loss is worse than the
- * median of the earlier finished trials' losses at the same round.
+ * validation loss after every round, and stops at the first round past the warm-up where its best loss so far is worse
+ * than the median of the earlier finished trials' losses at the same round.
  */
 export interface Pruning {
   /** Rounds every trial runs before it may be stopped. */
@@ -23,15 +23,22 @@ export function medianCurve(curves: readonly (readonly number[])[]): number[] {
   return Array.from({ length: rounds }, (_, r) => median(curves.flatMap((c) => (r < c.length && Number.isFinite(c[r]) ? [c[r]!] : []))));
 }
 
-/** Whether a trial stops after `round` (1-based) with this loss: past the warm-up and worse than that round's median. */
-export function stopsAt(round: number, loss: number, pruning: Pruning): boolean {
+/**
+ * Whether a trial stops after `round` (1-based), its best loss so far being `best`: past the warm-up, and worse than
+ * that round's median (Optuna's rule: a trial whose loss rose after a good round is judged by its best).
+ */
+export function stopsAt(round: number, best: number, pruning: Pruning): boolean {
   const median = pruning.medians[round - 1];
-  return round > pruning.warmupRounds && median !== undefined && Number.isFinite(median) && !(loss <= median);
+  return round > pruning.warmupRounds && median !== undefined && Number.isFinite(median) && !(best <= median);
 }
 
 /** The round a trial with this curve stops at under `pruning`, or null when it runs to the curve's end. */
 export function pruneRound(curve: readonly number[], pruning: Pruning): number | null {
-  for (let r = 0; r < curve.length; r++) if (stopsAt(r + 1, curve[r]!, pruning)) return r + 1;
+  let best = Number.POSITIVE_INFINITY;
+  for (let r = 0; r < curve.length; r++) {
+    best = Math.min(best, curve[r]!);
+    if (stopsAt(r + 1, best, pruning)) return r + 1;
+  }
   return null;
 }
 

@@ -68,13 +68,14 @@ export function trainBuiltIn(input: TrainInput): BuiltInModelArtifact {
         break;
       }
       const fitted = fitLogistic(X, y, classes!.length, { C: params.C as number, maxIterations: params.maxIter as number, tolerance: params.tol as number, sampleWeight: weightsOf(y) });
-      [model, report] = [fitted, { ...fitted.fit }];
+      // The inputs' training means: the baseline of the model's exact linear SHAP values (a private model keeps none).
+      [model, report] = [{ ...fitted, means: columnMeans(X) }, { ...fitted.fit }];
       break;
     }
     case 'linear-regression':
     case 'ridge-regression': {
       const alpha = trainer === 'ridge-regression' ? (params.alpha as number) : 0;
-      [model, report] = [fitRidge(X, yValue(), alpha, params.intercept as boolean), { solver: 'cholesky', alpha }];
+      [model, report] = [{ ...fitRidge(X, yValue(), alpha, params.intercept as boolean), means: columnMeans(X) }, { solver: 'cholesky', alpha }];
       break;
     }
     case 'random-forest': {
@@ -136,7 +137,7 @@ function fitPrivately(X: Matrix, y: Int32Array, classes: number, privacy: Privac
 /** Predicts with a built-in artifact; classification includes class probabilities. */
 export function predictBuiltIn(artifact: BuiltInModelArtifact, rows: Row[]): Predictions {
   if (artifact.engine !== ENGINE) return predictLegacy(artifact, rows);
-  const X = artifact.featurePipeline ? transformFeatures(artifact.featurePipeline, rows) : encodedMatrix(rows, artifact.features, STANDARDISED.has(artifact.trainer));
+  const X = inputMatrix(artifact, rows);
   const model = decoded(artifact);
   const classes = artifact.classes;
   const labelled = (probabilities: number[][]): Predictions => ({ values: probabilities.map((p) => classes![argmax(p)]!), probabilities, classes });
@@ -157,9 +158,14 @@ export function predictBuiltIn(artifact: BuiltInModelArtifact, rows: Row[]): Pre
   }
 }
 
+/** The model's input matrix for rows: the fitted features section, or the stored encoding. */
+export function inputMatrix(artifact: BuiltInModelArtifact, rows: Row[]): Matrix {
+  return artifact.featurePipeline ? transformFeatures(artifact.featurePipeline, rows) : encodedMatrix(rows, artifact.features, STANDARDISED.has(artifact.trainer));
+}
+
 /** Decoded trees, kept per artifact object: a served model decodes its trees once, not per request. */
 const decodedModels = new WeakMap<object, unknown>();
-function decoded(artifact: BuiltInModelArtifact): unknown {
+export function decoded(artifact: BuiltInModelArtifact): unknown {
   const key = artifact.model as object;
   if (!decodedModels.has(key)) {
     let value: unknown = artifact.model;
@@ -179,6 +185,13 @@ function encodedMatrix(rows: Row[], features: FeatureEncoding[], standardise: bo
   const data = new Float64Array(rows.length * cols);
   encoded.forEach((row, i) => data.set(row, i * cols));
   return matrix(rows.length, cols, data);
+}
+
+/** Each input column's mean over the rows: the baseline of an exact linear explanation. */
+function columnMeans(X: Matrix): number[] {
+  const sums = new Float64Array(X.cols);
+  for (let i = 0; i < X.rows; i++) for (let j = 0; j < X.cols; j++) sums[j]! += X.data[i * X.cols + j]!;
+  return Array.from(sums, (sum) => (X.rows ? sum / X.rows : 0));
 }
 
 function classIndices(rows: Row[], target: string, classes: string[]): Int32Array {

@@ -72,6 +72,7 @@ export function growCart(data: Binned, target: CartTarget, weights: Float64Array
     total.fill(0);
     for (let p = start; p < end; p++) accumulate(total, order[p]!, weights[order[p]!]!);
     const W = weightOf(total);
+    builder.cover(node, W);
     const count = end - start;
     const split = depth < options.maxDepth && count >= options.minSamplesSplit && count >= 2 * options.minSamplesLeaf && !isPure(total, W) ? bestSplit(start, end, W) : null;
     if (!split) {

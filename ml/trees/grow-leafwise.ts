@@ -106,6 +106,7 @@ export function growLeafwise(
   };
 
   const root: Node = { id: builder.add(), start: 0, end: n, depth: 0, ...sums(0, n), hist: buildHist(0, n), split: null };
+  builder.cover(root.id, n);
   findSplit(root);
   const leaves: Node[] = [root];
   while (leaves.length < options.maxLeafNodes) {
@@ -118,6 +119,8 @@ export function growLeafwise(
     const left: Node = { id: builder.add(), start: node.start, end: mid, depth: node.depth + 1, G: split.GL, H: split.HL, hist: null, split: null };
     const right: Node = { id: builder.add(), start: mid, end: node.end, depth: node.depth + 1, G: node.G - split.GL, H: node.H - split.HL, hist: null, split: null };
     builder.split(node.id, split.feature, data.edges[split.feature]![split.bin]!, left.id, right.id);
+    builder.cover(left.id, mid - node.start);
+    builder.cover(right.id, node.end - mid);
     if (gains) gains[split.feature]! += split.gain;
     const [small, large] = mid - node.start <= node.end - mid ? [left, right] : [right, left];
     small.hist = buildHist(small.start, small.end);

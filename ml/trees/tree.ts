@@ -13,6 +13,11 @@ export interface Tree {
   right: Int32Array;
   values: Float64Array;
   width: number;
+  /**
+   * Per node, the training weight that reached it (rows, or bootstrap counts times class weights): what TreeSHAP's
+   * path-dependent expectation weighs the branches by. Absent in trees grown before explanations.
+   */
+  cover?: Float64Array;
 }
 
 /** Grows a tree's arrays node by node, doubling as it goes. */
@@ -22,6 +27,7 @@ export class TreeBuilder {
   private left = new Int32Array(64);
   private right = new Int32Array(64);
   private values = new Float64Array(64);
+  private covers = new Float64Array(64);
   private nodes = 0;
   private leaves = 0;
 
@@ -35,9 +41,14 @@ export class TreeBuilder {
         b.set(a);
         return b;
       };
-      [this.feature, this.threshold, this.left, this.right] = [grow(this.feature), grow(this.threshold), grow(this.left), grow(this.right)];
+      [this.feature, this.threshold, this.left, this.right, this.covers] = [grow(this.feature), grow(this.threshold), grow(this.left), grow(this.right), grow(this.covers)];
     }
     return this.nodes++;
+  }
+
+  /** The training weight that reached `node`. */
+  cover(node: number, weight: number): void {
+    this.covers[node] = weight;
   }
 
   split(node: number, feature: number, threshold: number, left: number, right: number): void {
@@ -69,6 +80,7 @@ export class TreeBuilder {
       right: this.right.slice(0, n),
       values: this.values.slice(0, this.leaves * this.width),
       width: this.width,
+      cover: this.covers.slice(0, n),
     };
   }
 }
@@ -91,6 +103,7 @@ export interface EncodedTree {
   left: string;
   right: string;
   values: string;
+  cover?: string;
 }
 
 const b64 = (a: Int32Array | Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
@@ -102,7 +115,7 @@ function unb64<T extends Int32Array | Float64Array>(text: string, Type: { new (b
 }
 
 export function encodeTree(tree: Tree): EncodedTree {
-  return { width: tree.width, feature: b64(tree.feature), threshold: b64(tree.threshold), left: b64(tree.left), right: b64(tree.right), values: b64(tree.values) };
+  return { width: tree.width, feature: b64(tree.feature), threshold: b64(tree.threshold), left: b64(tree.left), right: b64(tree.right), values: b64(tree.values), ...(tree.cover ? { cover: b64(tree.cover) } : {}) };
 }
 
 export function decodeTree(encoded: EncodedTree): Tree {
@@ -113,5 +126,6 @@ export function decodeTree(encoded: EncodedTree): Tree {
     left: unb64(encoded.left, Int32Array),
     right: unb64(encoded.right, Int32Array),
     values: unb64(encoded.values, Float64Array),
+    ...(encoded.cover ? { cover: unb64(encoded.cover, Float64Array) } : {}),
   };
 }

@@ -110,6 +110,40 @@ describe('serving', () => {
     expect((await send(requests[0]!, false)).status).toBe(200);
   });
 
+  it('explains a prediction when asked: exact SHAP values per column adding up to the served probability, the same over GraphQL and both REST paths', async () => {
+    const inputs = [flower, { ...flower, petal_length: 1.4, petal_width: 0.2 }];
+    const { data } = await stack.api.gql<{ predict: { version: number; value: string; probabilities: Record<string, number>; explanation: any }[] }>(
+      'mutation($input: PredictInput!) { predict(input: $input) { version value probabilities explanation { of link base output contributions { feature value } } } }',
+      { input: { model: 'served', inputs, key: 'customer-42', explain: true } },
+      { as: 'viewer@example.com' },
+    );
+    for (const p of data!.predict) {
+      // A forest classifier's output is its class share; the class explained is the one predicted.
+      expect(p.explanation).toMatchObject({ of: p.value, link: 'identity' });
+      expect(p.explanation.output).toBeCloseTo(p.probabilities[p.value]!, 9);
+      const sum = p.explanation.contributions.reduce((a: number, c: { value: number }) => a + c.value, p.explanation.base);
+      expect(Math.abs(sum - p.explanation.output)).toBeLessThan(1e-9);
+      expect(p.explanation.contributions.map((c: { feature: string }) => c.feature).sort()).toEqual(Object.keys(flower).sort());
+    }
+    // Without explain, nothing is computed or sent.
+    const plain = await predict([flower], 'customer-42');
+    expect(plain.data!.predict[0]).not.toHaveProperty('explanation');
+    const url = stack.api.url.replace('/graphql', '/v1/models/served/predict');
+    const rest = async (query: string, framework: boolean) => {
+      const headers = { 'content-type': 'application/json', authorization: `Bearer ${stack.api.tokens['viewer@example.com']}`, ...(framework ? { origin: 'http://127.0.0.1' } : {}) };
+      const response = await fetch(`${url}${query}`, { method: 'POST', headers, body: JSON.stringify({ inputs, key: 'customer-42' }) });
+      const body = (await response.json()) as { predictions?: { explanation?: unknown }[]; error?: { message: string } };
+      return { status: response.status, explanations: body.predictions?.map((p) => p.explanation), error: body.error?.message };
+    };
+    for (const framework of [false, true]) {
+      expect(await rest('?explain=true', framework)).toEqual({ status: 200, explanations: data!.predict.map((p) => p.explanation), error: undefined });
+      expect((await rest('?explain=false', framework)).explanations).toEqual([undefined, undefined]);
+      const refused = await rest('?explain=maybe', framework);
+      expect(refused.status).toBe(400);
+      expect(refused.error).toBe('explain must be true or false');
+    }
+  });
+
   it('refuses bad input with an error naming the field, over GraphQL and REST', async () => {
     const gql = await predict([flower, { ...flower, petal_length: 'long' }]);
     expect(gql.errors![0]).toMatchObject({ message: 'inputs[1].petal_length must be a number (got "long")', extensions: { code: 'BAD_USER_INPUT' } });

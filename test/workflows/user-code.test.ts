@@ -107,6 +107,9 @@ describe('user code under attack, with encryption at rest', () => {
     // Served too: the API starts the model's serve-mode process from the sealed store.
     const served = await stack.api.data('mutation($input: PredictInput!) { predict(input: $input) { value } }', { input: { model: 'probe', inputs: [{ sepal_length: 5, sepal_width: 3, petal_length: 1.4, petal_width: 0.2, batch: 'b1' }] } }, 'viewer@example.com');
     expect(served.predict).toHaveLength(1);
+    // A command model's predictions cannot be explained: asking is refused, naming the field.
+    const explained = await stack.api.gql('mutation($input: PredictInput!) { predict(input: $input) { value } }', { input: { model: 'probe', explain: true, inputs: [{ sepal_length: 5, sepal_width: 3, petal_length: 1.4, petal_width: 0.2, batch: 'b1' }] } }, { as: 'viewer@example.com' });
+    expect(explained.errors![0]).toMatchObject({ message: expect.stringMatching(/^explain version 1 is a command model; explanations are for Custody's built-in trainers$/), extensions: { code: 'BAD_USER_INPUT' } });
   }, 180_000);
   afterAll(async () => {
     await stack?.stop();

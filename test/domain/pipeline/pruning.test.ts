@@ -12,15 +12,18 @@ describe('median pruning', () => {
     expect(medianCurve(curves)).toEqual([0.55, 0.45, 0.32, 0.33]);
   });
 
-  it('stops a trial only past the warm-up, and only where it is worse than that round\'s median', () => {
+  it('stops a trial only past the warm-up, and only where its best so far is worse than that round\'s median', () => {
     const pruning = { warmupRounds: 2, medians: [0.5, 0.4, 0.3, 0.2] };
     expect(stopsAt(1, 9, pruning)).toBe(false);
     expect(stopsAt(2, 9, pruning)).toBe(false);
     expect(stopsAt(3, 0.3, pruning)).toBe(false);
     expect(stopsAt(3, 0.31, pruning)).toBe(true);
     expect(stopsAt(5, 9, pruning)).toBe(false); // no earlier trial reached round 5
+    expect(pruneRound([0.9, 0.9, 0.31, 0.25], pruning)).toBe(3);
     expect(pruneRound([0.9, 0.9, 0.29, 0.25], pruning)).toBe(4);
     expect(pruneRound([0.9, 0.9, 0.29, 0.2], pruning)).toBeNull();
+    // Judged by its best so far: a loss that rose after a good round does not stop it while that round beats the median.
+    expect(pruneRound([0.9, 0.35, 0.25, 0.3], { warmupRounds: 2, medians: [0.5, 0.4, 0.3, 0.28] })).toBeNull();
   });
 
   it('stops the boosted trees at the round asked, having reported the validation loss of the model as it then was', () => {
