@@ -45,6 +45,8 @@ export interface DatasetFigures {
   random30: Run[];
   random100: Run[];
   optunaVersion: string;
+  /** Why Optuna could not be run here (no python3 with Optuna), when it could not. */
+  optunaMissing?: string;
 }
 
 interface Scored {
@@ -130,6 +132,7 @@ function random(dataset: BenchmarkDataset, split: Splits, seed: number): { rando
 /** Optuna's TPESampler (defaults, the seed given) asking, Custody's training answering. */
 async function optuna(dataset: BenchmarkDataset, split: Splits, seed: number): Promise<Run & { version: string }> {
   const child = spawn(process.env.CUSTODY_BENCH_PYTHON ?? 'python3', [path.join(PROJECT_ROOT, 'bench', 'optuna-ask-tell.py')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  child.once('error', () => child.stdout.destroy());
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const call = async (message: object): Promise<any> => {
     child.stdin.write(`${JSON.stringify(message)}\n`);
@@ -161,9 +164,15 @@ export async function adaptiveSearchBench(names?: string[]): Promise<DatasetFigu
     for (const seed of SEEDS) {
       figures.tpe.push(tpe(dataset, split, seed, false));
       figures.tpePruned.push(tpe(dataset, split, seed, true));
-      const { version, ...run } = await optuna(dataset, split, seed);
-      figures.optuna.push(run);
-      figures.optunaVersion = version;
+      if (!figures.optunaMissing) {
+        try {
+          const { version, ...run } = await optuna(dataset, split, seed);
+          figures.optuna.push(run);
+          figures.optunaVersion = version;
+        } catch (error) {
+          figures.optunaMissing = (error as Error).message;
+        }
+      }
       const { random30, random100 } = random(dataset, split, seed);
       figures.random30.push(random30);
       figures.random100.push(random100);
@@ -207,7 +216,7 @@ The boosted trees (${FIXED.maxIter} rounds) on the six benchmark datasets, searc
 | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${rows.join('\n')}
 
-Custody's tpe is within noise of Optuna's on ${matched} of ${figures.length} datasets; tpe with pruning reaches a 100-trial random search's best in at most half its training time on ${met} of ${figures.length} (the goal: 5 of 6).
+${figures.some((f) => f.optunaMissing) ? `Optuna could not be run on this machine (${figures.find((f) => f.optunaMissing)!.optunaMissing}); its column is empty.\n\n` : ''}Custody's tpe is within noise of Optuna's on ${matched} of ${figures.length} datasets; tpe with pruning reaches a 100-trial random search's best in at most half its training time on ${met} of ${figures.length} (the goal: 5 of 6).
 `;
 }
 

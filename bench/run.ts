@@ -14,6 +14,8 @@ import { codecSection, codecStepCost, stepOverhead, stepsSection } from './orche
 import { machineLine, writeReport } from './report.js';
 import { scoringBench, scoringSection } from './scoring.js';
 import { searchBench, searchSection } from './search.js';
+import { adaptiveSearchBench, adaptiveSearchSection } from './adaptive-search.js';
+import { explainBench, explainSection } from './explain.js';
 import { securityBench, securitySection } from './security.js';
 import { servingBench, servingSection } from './serving.js';
 import { openStack, smallSpec, type Stack } from './stack.js';
@@ -21,7 +23,7 @@ import { probePipeline, throughputBench, throughputSection } from './throughput.
 import { trainingBench, trainingSection } from './training.js';
 
 /** The benchmarks in BENCHMARKS.md's order (they run in the order `main` gives). */
-const BENCHMARKS = ['steps', 'codec', 'throughput', 'lineage', 'serving', 'data-plane', 'drift', 'training', 'scoring', 'claims', 'search', 'command-serving', 'security', 'console'] as const;
+const BENCHMARKS = ['steps', 'codec', 'throughput', 'lineage', 'serving', 'data-plane', 'drift', 'training', 'scoring', 'claims', 'search', 'adaptive-search', 'explain', 'command-serving', 'security', 'console'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 /** Those that share one database, worker and client; the worker stops before `security`. */
 const ON_THE_STACK: readonly Benchmark[] = ['steps', 'codec', 'throughput', 'serving', 'data-plane', 'security', 'console', 'lineage'];
@@ -85,6 +87,8 @@ async function main() {
     if (database === 'none' && !('skipped' in claims)) database = 'PostgreSQL';
   }
   if (want.has('search')) sections.set('search', searchSection(searchBench()));
+  if (want.has('adaptive-search')) sections.set('adaptive-search', adaptiveSearchSection(await adaptiveSearchBench()));
+  if (want.has('explain')) sections.set('explain', explainSection(explainBench()));
   if (want.has('command-serving')) sections.set('command-serving', commandServingSection(await commandServingBench()));
   const ordered = BENCHMARKS.filter((b) => sections.has(b)).map((b) => sections.get(b)!);
   const report = writeReport(path.join(PROJECT_ROOT, 'BENCHMARKS.md'), ordered, { whole: want.size === BENCHMARKS.length, machine: machineLine(database) });

@@ -11,10 +11,12 @@ import type { MetricName } from '../../domain/pipeline/spec.js';
 import { metricsOf, loadArtifact, predictRows, scoreMany, scoreRows } from '../../ml/predict.js';
 import { seededRandom, shuffled } from '../../domain/random.js';
 import { fairnessReport, permutationImportance, type FairnessReport, type FeatureImportance } from './responsible.js';
+import { explanationSummary } from '../../ml/explain/summary.js';
+import type { ExplanationSummary } from '../../domain/evaluation/reports.js';
 
 const IMPORTANCE_ROWS = 2000;
 
-type EvaluationSpec = Pick<PipelineSpec, 'task' | 'target' | 'features' | 'split'> & { fairness?: PipelineSpec['fairness'] };
+type EvaluationSpec = Pick<PipelineSpec, 'task' | 'target' | 'features' | 'split'> & { fairness?: PipelineSpec['fairness']; sensitiveColumns?: string[] };
 
 export interface EvaluationResult {
   metrics: Metrics;
@@ -23,6 +25,8 @@ export interface EvaluationResult {
   fairness?: FairnessReport;
   /** Permutation importance of each feature on the test split, for the primary metric. */
   importances: FeatureImportance[];
+  /** Exact SHAP values on (a sample of) the test split, or why there are none. */
+  explanations?: ExplanationSummary | { skipped: string };
   /** The production version at evaluation time, scored on the same test rows; null when there is none. */
   champion: { modelVersionId: string; version: number; metrics: Metrics; note?: string } | null;
 }
@@ -93,6 +97,8 @@ export function createEvaluationActivities({ repos, store }: { repos: Repositori
           : (await scoreMany(store, candidate, datasets, cancellationSignal())).map((m) => m[input.primaryMetric]),
       { seed: input.spec.split.seed, onBatch: () => heartbeat({ stage: 'feature importance' }) },
     );
+    heartbeat({ stage: 'explanations' });
+    const explanations = explanationSummary(candidate, rows, { seed: input.spec.split.seed, sensitive: new Set(input.spec.sensitiveColumns ?? []) });
     let champion: EvaluationResult['champion'] = null;
     const production = input.compareChampion ? await repos.registry.productionPrimary(input.modelName) : null;
     if (production) {
@@ -110,7 +116,7 @@ export function createEvaluationActivities({ repos, store }: { repos: Repositori
               note: `the champion uses columns this run does not (${missing.join(', ')}); compared on its recorded metrics`,
             };
     }
-    return { metrics, testRows: rows.length, fairness, importances, champion };
+    return { metrics, testRows: rows.length, fairness, importances, explanations, champion };
   }
 
   async function checkStage(input: StageCheckInput): Promise<StageCheckResult> {

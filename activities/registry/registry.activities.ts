@@ -7,6 +7,7 @@ import { auditFromActivity, type AuditMark } from '../audit.js';
 import { publishFromActivity } from '../events/publish.js';
 import { FailureType, permanentFailure } from '../failures.js';
 import type { FairnessReport, FeatureImportance } from '../evaluation/responsible.js';
+import type { ExplanationSummary } from '../../domain/evaluation/reports.js';
 import { resolveModelInputs } from '../training/model-inputs.js';
 
 export interface ModelVersionRef {
@@ -27,6 +28,7 @@ export function createRegistryActivities({ repos }: { repos: Repositories }) {
       metrics: Record<string, number>;
       fairness?: FairnessReport;
       importances?: FeatureImportance[];
+      explanations?: ExplanationSummary | { skipped: string };
       spec: Pick<PipelineSpec, 'task' | 'target' | 'features'> & { fairness?: PipelineSpec['fairness']; sensitiveColumns?: string[] };
     }): Promise<ModelVersionRef> {
       const trial = await repos.trials.get(input.trialId);
@@ -41,6 +43,7 @@ export function createRegistryActivities({ repos }: { repos: Repositories }) {
         metrics: input.metrics,
         fairness: input.fairness ?? null,
         importances: input.importances ?? [],
+        explanations: input.explanations ?? null,
         privacy: trial.privacy ?? null,
         datasetVersionId: input.datasetVersionId,
         runId: input.runId,

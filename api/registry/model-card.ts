@@ -95,6 +95,7 @@ export function modelCardMarkdown(input: {
     '| --- | --- | --- |',
     ...version.importances.map((f) => `| ${cell(f.feature)} | ${num(f.importance)} | ${num(f.std)} |`),
     '',
+    ...explanationLines(version.explanations),
     '## Approvals',
     '',
     ...(decisions.filter((d) => d.accepted).length > 0
@@ -169,6 +170,28 @@ function featureSection(decisions: FeatureDecisionRecord[] | null): string[] {
     '| feature | from | how | decision | why |',
     '| --- | --- | --- | --- | --- |',
     ...decisions.map((d) => `| ${cell(d.feature)} | ${cell(d.source)} | ${cell(d.how)} | ${d.action} | ${cell(d.reason)} |`),
+    '',
+  ];
+}
+
+/** The card's explanations: mean |SHAP| per column on the test split, and the rows scored highest and lowest. */
+function explanationLines(explanations: ModelVersionRow['explanations']): string[] {
+  if (!explanations) return [];
+  if ('skipped' in explanations) return ['## Explanations (SHAP)', '', `Not computed: ${explanations.skipped}.`, ''];
+  const { rows, of, link, base } = explanations;
+  const top = (row: { top: { feature: string; value: number }[] }) => row.top.map((c) => `${cell(c.feature)} ${c.value >= 0 ? '+' : ''}${num(c.value)}`).join(', ');
+  return [
+    `## Explanations (SHAP, ${rows} test rows)`,
+    '',
+    `Exact SHAP values of the output explained (${cell(of)}, link ${link}; base value ${num(base)}), per input column.`,
+    '',
+    '| feature | mean \\|SHAP\\| |',
+    '| --- | --- |',
+    ...explanations.meanAbs.map((m) => `| ${cell(m.feature)} | ${num(m.value)} |`),
+    '',
+    '| test row | output | top contributions |',
+    '| --- | --- | --- |',
+    ...explanations.extremes.map((e) => `| ${e.rank} | ${num(e.output)} | ${top(e)} |`),
     '',
   ];
 }

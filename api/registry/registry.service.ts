@@ -7,7 +7,14 @@ import { REPOSITORIES } from '../core/tokens.js';
 import type { Deployment, ModelVersion } from './models/model.model.js';
 import { RegistryError } from './registry.error.js';
 
-export const toModelVersionModel = (row: ModelVersionRow, modelName: string): ModelVersion => ({ ...row, modelName });
+export const toModelVersionModel = (row: ModelVersionRow, modelName: string): ModelVersion => ({ ...row, modelName, explanations: explanationsOf(row.explanations) });
+
+/** A version's stored explanations as GraphQL gives them: a summary, or only why there is none. */
+function explanationsOf(stored: ModelVersionRow['explanations']): ModelVersion['explanations'] {
+  if (!stored) return null;
+  if ('skipped' in stored) return { skipped: stored.skipped, meanAbs: [], dependence: [], extremes: [] };
+  return stored;
+}
 export const toDeploymentModel = (row: DeploymentWithVersion): Deployment => ({ ...row });
 
 /** Reads the model registry: models, versions and the deployment history. */

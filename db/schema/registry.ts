@@ -3,7 +3,7 @@ import { id, timestamps, timestamptz } from './_columns.js';
 import { datasetVersions } from './datasets.js';
 import { pipelineRuns } from './runs.js';
 import { trials } from './training.js';
-import type { FairnessReport, FeatureImportance, PrivacyReport } from '../../domain/evaluation/reports.js';
+import type { ExplanationSummary, FairnessReport, FeatureImportance, PrivacyReport } from '../../domain/evaluation/reports.js';
 
 export const models = pgTable('models', {
   id: id(),
@@ -24,6 +24,8 @@ export const modelVersions = pgTable('model_versions', {
   fairness: jsonb('fairness').$type<FairnessReport>(),
   /** Permutation feature importance on the test split, most important first. */
   importances: jsonb('importances').$type<FeatureImportance[]>().notNull().default([]),
+  /** Exact SHAP values on the test split (mean |SHAP|, dependence, the extremes), or why there are none; null before explanations. */
+  explanations: jsonb('explanations').$type<ExplanationSummary | { skipped: string }>(),
   /** ε spent by DP-SGD, when the model was trained privately. */
   privacy: jsonb('privacy').$type<PrivacyReport>(),
   datasetVersionId: uuid('dataset_version_id').notNull().references(() => datasetVersions.id, { onDelete: 'restrict' }),

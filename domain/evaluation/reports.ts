@@ -30,3 +30,25 @@ export interface PrivacyReport {
   batchSize: number;
   accountant: 'rdp';
 }
+
+/** One input column's contribution to one explained output. */
+export interface Contribution {
+  feature: string;
+  value: number;
+}
+
+/**
+ * Exact SHAP values of a model on (a sample of) its test split: the mean |contribution| per input column, the
+ * contribution against the value for the top numeric columns that are not sensitive, and the top contributions of
+ * the highest and lowest scored rows. Numbers and column names only: no input value of a sensitive column.
+ */
+export interface ExplanationSummary {
+  rows: number;
+  /** What is explained: the class (or the target) and the link (see ml/explain). */
+  of: string;
+  link: string;
+  base: number;
+  meanAbs: Contribution[];
+  dependence: { feature: string; points: [value: number, contribution: number][] }[];
+  extremes: { rank: 'highest' | 'lowest'; output: number; top: Contribution[] }[];
+}

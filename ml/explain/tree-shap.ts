@@ -28,29 +28,42 @@ export class TreeShap {
    * tree must have covers.
    */
   explain(tree: Tree, x: ArrayLike<number>, phi: Float64Array, scale: number): void {
-    this.recurse(tree, x, phi, scale, 0, 0, 0, 1, 1, -1);
+    this.tree = tree;
+    this.x = x;
+    this.phi = phi;
+    this.scale = scale;
+    this.recurse(0, 0, 0, 1, 1, -1);
   }
 
-  private recurse(tree: Tree, x: ArrayLike<number>, phi: Float64Array, scale: number, node: number, at: number, depth: number, zero: number, one: number, feature: number): void {
-    const { d } = this;
+  private tree!: Tree;
+  private x!: ArrayLike<number>;
+  private phi!: Float64Array;
+  private scale = 1;
+
+  private recurse(node: number, at: number, depth: number, zero: number, one: number, feature: number): void {
+    const { d, tree } = this;
     // This level's path starts after the parent's (which has `depth` entries), copied so siblings do not share it.
     const path = at + depth;
     if (depth > 0) this.copy(at, path, depth);
     this.extend(path, depth, zero, one, feature);
     const split = tree.feature[node]!;
     if (split < 0) {
-      const width = tree.width;
+      const { width, values } = tree;
+      const { phi } = this;
       const leaf = tree.right[node]! * width;
       for (let i = 1; i <= depth; i++) {
-        const w = this.unwoundSum(path, depth, i) * (this.one[path + i]! - this.zero[path + i]!) * scale;
+        const w = this.unwoundSum(path, depth, i) * (this.one[path + i]! - this.zero[path + i]!) * this.scale;
         const base = d[path + i]! * width;
-        for (let k = 0; k < width; k++) phi[base + k]! += w * tree.values[leaf + k]!;
+        for (let k = 0; k < width; k++) phi[base + k]! += w * values[leaf + k]!;
       }
       return;
     }
-    const hot = x[split]! > tree.threshold[node]! ? tree.right[node]! : tree.left[node]!;
-    const cold = hot === tree.left[node]! ? tree.right[node]! : tree.left[node]!;
-    const cover = tree.cover![node]!;
+    const left = tree.left[node]!;
+    const right = tree.right[node]!;
+    const hot = this.x[split]! > tree.threshold[node]! ? right : left;
+    const cold = hot === left ? right : left;
+    const covers = tree.cover!;
+    const cover = covers[node]!;
     let [zeroBefore, oneBefore] = [1, 1];
     let unique = depth;
     // A feature split on again higher up: undo its earlier entry and carry its fractions into this split.
@@ -61,15 +74,19 @@ export class TreeShap {
       unique--;
       break;
     }
-    this.recurse(tree, x, phi, scale, hot, path, unique + 1, (zeroBefore * tree.cover![hot]!) / cover, oneBefore, split);
-    this.recurse(tree, x, phi, scale, cold, path, unique + 1, (zeroBefore * tree.cover![cold]!) / cover, 0, split);
+    this.recurse(hot, path, unique + 1, (zeroBefore * covers[hot]!) / cover, oneBefore, split);
+    this.recurse(cold, path, unique + 1, (zeroBefore * covers[cold]!) / cover, 0, split);
   }
 
+  /** Copies a path forward (element by element: a path is short, and a typed array's copyWithin costs more than it moves). */
   private copy(from: number, to: number, count: number): void {
-    this.d.copyWithin(to, from, from + count);
-    this.zero.copyWithin(to, from, from + count);
-    this.one.copyWithin(to, from, from + count);
-    this.weight.copyWithin(to, from, from + count);
+    const { d, zero, one, weight } = this;
+    for (let i = 0; i < count; i++) {
+      d[to + i] = d[from + i]!;
+      zero[to + i] = zero[from + i]!;
+      one[to + i] = one[from + i]!;
+      weight[to + i] = weight[from + i]!;
+    }
   }
 
   /** Adds a feature to the path (its fractions), updating the weights of every subset size. */
@@ -112,16 +129,20 @@ export class TreeShap {
     const { weight } = this;
     const one = this.one[path + index]!;
     const zero = this.zero[path + index]!;
-    let next = weight[path + depth]!;
+    const n = depth + 1;
     let total = 0;
-    for (let i = depth - 1; i >= 0; i--) {
-      if (one !== 0) {
-        const w = (next * (depth + 1)) / ((i + 1) * one);
+    if (one !== 0) {
+      let next = weight[path + depth]!;
+      const byOne = n / one;
+      const zeroShare = zero / n;
+      for (let i = depth - 1; i >= 0; i--) {
+        const w = (next * byOne) / (i + 1);
         total += w;
-        next = weight[path + i]! - (w * zero * (depth - i)) / (depth + 1);
-      } else {
-        total += (weight[path + i]! / zero) * ((depth + 1) / (depth - i));
+        next = weight[path + i]! - w * zeroShare * (depth - i);
       }
+    } else {
+      const byZero = n / zero;
+      for (let i = depth - 1; i >= 0; i--) total += (weight[path + i]! * byZero) / (depth - i);
     }
     return total;
   }

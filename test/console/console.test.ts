@@ -113,7 +113,10 @@ describe('the web console', () => {
     await expect.poll(() => page.getByTestId('step').count(), { timeout: 60_000 }).toBeGreaterThanOrEqual(6);
     expect(await page.getByTestId('trial-row').count()).toBe(4);
     // Charts drawn: the parallel-coordinates plot and the scatter as SVG with content.
-    for (const chart of ['parallel-plot', 'scatter-plot', 'importance-chart']) expect(await page.getByTestId(chart).locator('svg path').count()).toBeGreaterThan(3);
+    for (const chart of ['parallel-plot', 'scatter-plot', 'importance-chart', 'shap-chart']) expect(await page.getByTestId(chart).locator('svg path').count()).toBeGreaterThan(3);
+    // Exact SHAP values on the test split: a dependence plot for each of the top numeric columns (iris has four).
+    expect(await page.getByTestId('dependence-plot').count()).toBe(3);
+    expect(await page.getByTestId('extreme-row').count()).toBe(6);
     // The person who submitted is not offered an approval of their own run.
     expect(await gate.getByRole('button', { name: 'Approve' }).count()).toBe(0);
     await expect.poll(() => gate.textContent()).toContain('You submitted this run');
@@ -130,6 +133,10 @@ describe('the web console', () => {
     const item = page.locator(`[data-testid="inbox-item"][data-run="${runId}"]`);
     // The description with markup shows as text in the model card summary, and nothing ran.
     await expect.poll(() => item.locator('.card-summary').textContent()).toContain(XSS);
+    // The approver sees what drove the highest and lowest scored test rows.
+    const extremes = item.getByRole('table', { name: 'Top contributions of the highest and lowest scored test rows' });
+    expect(await extremes.getByTestId('extreme-row').count()).toBe(6);
+    expect(await extremes.textContent()).toMatch(/petal_(length|width) [+-]/);
     await item.getByRole('button', { name: 'Reject' }).click();
     expect(await item.getByRole('button', { name: 'Confirm rejection' }).isDisabled()).toBe(true);
     await item.getByRole('button', { name: 'Back' }).click();

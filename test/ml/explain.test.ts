@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../domain/random.js';
 import { claims, splitOf } from '../../bench/datasets.js';
 import { attributions, explainBuiltIn } from '../../ml/explain/explain.js';
+import { explanationSummary } from '../../ml/explain/summary.js';
 import { decoded, inputMatrix, predictBuiltIn, trainBuiltIn } from '../../ml/trainers/built-in.js';
 import { rawScores, type BoostedModel } from '../../ml/trees/boosting.js';
 import type { Tree } from '../../ml/trees/tree.js';
@@ -118,5 +119,37 @@ describe('explanations of every built-in trainer', () => {
         expect(new Set(e.contributions.map((c) => c.feature))).toEqual(new Set(dataset.features.map((f) => f.name)));
       }
     }
+  });
+});
+
+describe('the explanation summary of an evaluation', () => {
+  const dataset = claims();
+  const split = splitOf(dataset);
+  const artifact = trainBuiltIn({ trainer: 'gradient-boosting', task: 'classification', rows: split.train.slice(0, 2000), target: dataset.target, features: dataset.features, params: { maxIter: 40 }, seed: 2 });
+
+  it('never plots the values of a sensitive column, though its contribution (a number) is listed', () => {
+    const open = explanationSummary(artifact, split.test, { seed: 1, sensitive: new Set() });
+    if ('skipped' in open) throw new Error(open.skipped);
+    const top = open.dependence[0]!.feature;
+    const guarded = explanationSummary(artifact, split.test, { seed: 1, sensitive: new Set([top]) });
+    if ('skipped' in guarded) throw new Error(guarded.skipped);
+    expect(guarded.dependence.map((d) => d.feature)).not.toContain(top);
+    expect(guarded.meanAbs.map((m) => m.feature)).toContain(top);
+    expect(JSON.stringify(guarded.extremes)).not.toMatch(/"points"/);
+    expect(open.rows).toBe(1000); // of the 1,200 test rows, the most an evaluation explains
+    // Mean |SHAP| is the mean over the rows explained of each column's absolute contribution (400 rows: all explained).
+    const rows = split.test.slice(0, 400);
+    const few = explanationSummary(artifact, rows, { seed: 1, sensitive: new Set() });
+    if ('skipped' in few) throw new Error(few.skipped);
+    const explained = explainBuiltIn(artifact, rows);
+    const mean = explained.reduce((a, e) => a + Math.abs(e.contributions.find((c) => c.feature === top)!.value), 0) / explained.length;
+    expect(few.rows).toBe(400);
+    expect(few.meanAbs.find((m) => m.feature === top)!.value).toBeCloseTo(mean, 12);
+  });
+
+  it('says why when a model cannot be explained', () => {
+    const privateLike = { ...artifact, trainer: 'logistic-regression' as const, model: { classes: 2, features: 1, coef: [[0, 0]], fit: {} } };
+    expect(explanationSummary(privateLike as never, split.test, { seed: 1, sensitive: new Set() })).toEqual({ skipped: expect.stringMatching(/keeps no training means/) });
+    expect(explanationSummary({ kind: 'command' } as never, split.test, { seed: 1, sensitive: new Set() })).toEqual({ skipped: 'a command model is not explained' });
   });
 });

@@ -28,7 +28,7 @@ function claimsCsv(): string {
 const RUN = `query($id: ID!) { pipelineRun(input: { runId: $id }) { status workflowId error { type message } trialsPlanned
   trials { id index trainer params status metrics learningCurve prunedAtRound seededFromTrialId reusedFromTrialId }
   leaderboard { rank trialIndex params value prunedAtRound fromHistory }
-  modelVersion { params } } }`;
+  modelVersion { id params explanations { rows of link base meanAbs { feature value } dependence { feature points } extremes { rank output top { feature value } } skipped } } } }`;
 
 /**
  * An adaptive search end to end, on a real Temporal server and database: tpe proposing batch by batch with median
@@ -106,6 +106,24 @@ describe('a tpe search with median pruning, and a warm start from it', () => {
     expect(first.leaderboard[0].prunedAtRound).toBeNull();
     expect(first.leaderboard.every((e: any) => e.fromHistory === false)).toBe(true);
     recordHistory(first.workflowId, 'tpe-with-median-pruning');
+
+    // The registered version carries exact SHAP values on 1,000 of the test split's 1,200 rows (the most an evaluation explains), and so does its card.
+    const { explanations } = first.modelVersion;
+    expect(explanations).toMatchObject({ rows: 1000, of: 'yes', link: 'logit', skipped: null });
+    expect(explanations.meanAbs.map((m: any) => m.feature).sort()).toEqual(claims().features.map((f) => f.name).sort());
+    expect(explanations.meanAbs.map((m: any) => m.value)).toEqual([...explanations.meanAbs.map((m: any) => m.value)].sort((a: number, b: number) => b - a));
+    expect(explanations.extremes.map((e: any) => e.rank)).toEqual(['highest', 'highest', 'highest', 'lowest', 'lowest', 'lowest']);
+    expect(explanations.extremes[0].output).toBeGreaterThan(explanations.extremes[5].output);
+    expect(explanations.dependence.map((d: any) => d.feature)).toEqual(explanations.meanAbs.map((m: any) => m.feature).filter((f: string) => claims().features.find((c) => c.name === f)!.kind === 'numeric').slice(0, 3));
+    const { modelVersion } = await stack.api.data('query($id: ID!) { modelVersion(input: { id: $id }) { modelCard } }', { id: first.modelVersion.id });
+    expect(modelVersion.modelCard).toContain('## Explanations (SHAP, 1000 test rows)');
+    expect(modelVersion.modelCard).toContain(`| ${explanations.meanAbs[0].feature} | `);
+    // Served with explain: true, a prediction's contributions add up to its log-odds.
+    const { predict } = await stack.api.data('mutation($input: PredictInput!) { predict(input: $input) { probabilities explanation { of link base output contributions { value } } } }', { input: { model: 'claims-tpe', explain: true, inputs: [claims().rows[0]] } }, 'viewer@example.com');
+    const [served] = predict;
+    expect(served.explanation).toMatchObject({ of: 'yes', link: 'logit' });
+    expect(1 / (1 + Math.exp(-served.explanation.output))).toBeCloseTo(served.probabilities.yes, 9);
+    expect(served.explanation.contributions.reduce((a: number, c: any) => a + c.value, served.explanation.base)).toBeCloseTo(served.explanation.output, 9);
   });
 
   it('begins the next run of the model with the best configurations of the first, reused because the data is the same', { timeout: 240_000 }, async () => {

@@ -107,6 +107,8 @@ export async function registerModel(spec: PipelineSpec, runId: string, training:
       metrics: evaluated.metrics as Record<string, number>,
       fairness: evaluated.fairness,
       importances: evaluated.importances,
+      // Runs evaluated before explanations have none to pass.
+      ...(evaluated.explanations ? { explanations: evaluated.explanations } : {}),
       spec: modelSpecOf(spec),
     },
   ]);

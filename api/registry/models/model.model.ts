@@ -27,6 +27,37 @@ export class PrivacySpent {
   @Field(() => Int) batchSize!: number;
 }
 
+@ObjectType({ description: "One input column's share of an explained output." })
+export class ColumnContribution {
+  @Field() feature!: string;
+  @Field(() => Float) value!: number;
+}
+
+@ObjectType({ description: 'SHAP values against the value of one numeric input column, one point per explained test row.' })
+export class DependencePlot {
+  @Field() feature!: string;
+  @Field(() => [[Float]], { description: '[value, contribution] pairs.' }) points!: number[][];
+}
+
+@ObjectType({ description: 'One of the test rows with the highest or lowest explained output, and what drove it most.' })
+export class ExtremeRow {
+  @Field({ description: 'highest or lowest' }) rank!: string;
+  @Field(() => Float) output!: number;
+  @Field(() => [ColumnContribution]) top!: ColumnContribution[];
+}
+
+@ObjectType({ description: "Exact SHAP values of the model on (a sample of) its test split. Numbers and column names only: no sensitive column's value." })
+export class ExplanationSummary {
+  @Field(() => Int, { nullable: true, description: 'Test rows explained.' }) rows?: number | null;
+  @Field(() => String, { nullable: true, description: 'The class (or target) explained.' }) of?: string | null;
+  @Field(() => String, { nullable: true, description: 'identity, logit or softmax: what output is explained.' }) link?: string | null;
+  @Field(() => Float, { nullable: true }) base?: number | null;
+  @Field(() => [ColumnContribution], { description: 'Mean |SHAP| per input column, largest first.' }) meanAbs!: ColumnContribution[];
+  @Field(() => [DependencePlot], { description: 'For the top numeric columns that are not sensitive.' }) dependence!: DependencePlot[];
+  @Field(() => [ExtremeRow], { description: 'The three highest and three lowest explained rows, with their top three contributions.' }) extremes!: ExtremeRow[];
+  @Field(() => String, { nullable: true, description: 'Why the model has no explanations (not built in, trained before explanations, too large).' }) skipped?: string | null;
+}
+
 @ObjectType({ description: 'A registered, content-hashed model artifact and where it came from.' })
 export class ModelVersion {
   @Field(() => ID) id!: string;
@@ -48,6 +79,8 @@ export class ModelVersion {
   @Field(() => [FeatureImportance], { description: 'Permutation feature importance on the test split, most important first.' })
   importances!: FeatureImportance[];
   @Field(() => PrivacySpent, { nullable: true, description: 'ε spent, when the model was trained with differential privacy.' }) privacy?: PrivacySpent | null;
+  @Field(() => ExplanationSummary, { nullable: true, description: 'Exact SHAP values on the test split; null for versions registered before explanations.' })
+  explanations?: ExplanationSummary | null;
   @Field() createdAt!: Date;
 }
 

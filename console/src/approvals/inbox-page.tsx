@@ -10,6 +10,7 @@ import { ErrorNote } from '../ui/error-note';
 import { formatTime, numericLeaves } from '../ui/format';
 import { FairnessTables, MetricsTable, fairnessReports } from '../runs/evaluation-section';
 import { RunReleases } from '../releases/release-section';
+import { RunExtremes } from '../runs/explanations';
 import { DecideGate, mayDecide } from './decide';
 
 const Inbox = graphql(`
@@ -107,6 +108,7 @@ export function InboxPage() {
                 <pre className="card-summary">{cardSummary(run.modelVersion.modelCard)}</pre>
                 <MetricsTable metrics={numericLeaves(run.modelVersion.metrics)} thresholds={spec.evaluation?.thresholds ?? {}} champion={evaluation.champion ?? null} primary={spec.evaluation?.primaryMetric ?? ''} />
                 <FairnessTables reports={fairnessReports(run.modelVersion.fairness)} />
+                <RunExtremes runId={run.id} />
               </>
             )}
             <RunReleases runId={run.id} />

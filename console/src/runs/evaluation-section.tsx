@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
 import { Chart, type ChartOption } from '../charts/chart';
+import { ExplanationCharts, ExtremeRows } from './explanations';
 import { formatNumber, numericLeaves } from '../ui/format';
 import type { Run } from './run-query';
 import { primaryMetricOf } from './trials-section';
@@ -50,6 +51,12 @@ export function EvaluationSection({ run }: { run: Run }) {
       {run.modelVersion?.privacy && <PrivacyNote privacy={run.modelVersion.privacy} />}
       <FairnessTables reports={fairnessReports(run.modelVersion?.fairness)} />
       {importances.length > 0 && <ImportanceChart importances={importances} />}
+      {run.modelVersion?.explanations && (
+        <>
+          <ExplanationCharts explanations={run.modelVersion.explanations} />
+          <ExtremeRows explanations={run.modelVersion.explanations} />
+        </>
+      )}
     </section>
   );
 }

@@ -97,6 +97,28 @@ export const RunDetail = graphql(`
           importance
           std
         }
+        explanations {
+          rows
+          of
+          link
+          skipped
+          meanAbs {
+            feature
+            value
+          }
+          dependence {
+            feature
+            points
+          }
+          extremes {
+            rank
+            output
+            top {
+              feature
+              value
+            }
+          }
+        }
         privacy {
           epsilon
           delta
