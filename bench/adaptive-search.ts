@@ -26,7 +26,7 @@ const FIXED = { maxIter: 100, earlyStopping: false };
 const BUDGET = 30;
 const SEEDS = [1, 2, 3, 4, 5];
 const RANDOM_TRIALS = 100;
-const WARMUP_ROUNDS = 10;
+const WARMUP_ROUNDS = 50;
 
 interface Run {
   /** The best validation score: ROC AUC (higher is better) or RMSE (lower). */
@@ -100,7 +100,7 @@ const lossOf = (dataset: BenchmarkDataset, value: number) => (dataset.task === '
 const bestOf = (dataset: BenchmarkDataset, values: number[]) => (dataset.task === 'classification' ? Math.max(...values) : Math.min(...values));
 
 /** Custody's tpe as the workflow runs it, one trial at a time (as Optuna's study.optimize does), with or without pruning. */
-function tpe(dataset: BenchmarkDataset, split: Splits, seed: number, prune: boolean): Run {
+function tpe(dataset: BenchmarkDataset, split: Splits, seed: number, prune: boolean, warmupRounds = WARMUP_ROUNDS): Run {
   const training = trainingOf(dataset, seed, 'tpe', BUDGET);
   const finished: SearchedTrial[] = [];
   const curves: number[][] = [];
@@ -109,7 +109,7 @@ function tpe(dataset: BenchmarkDataset, split: Splits, seed: number, prune: bool
   let pruned = 0;
   for (let index = 0; index < BUDGET; index++) {
     const proposal = proposeTrial(training, finished, [], index);
-    const scored = objective(dataset, split, proposal.plan.params, prune ? { warmupRounds: WARMUP_ROUNDS, medians: medianCurve(curves) } : undefined);
+    const scored = objective(dataset, split, proposal.plan.params, prune ? { warmupRounds, medians: medianCurve(curves) } : undefined);
     seconds += scored.seconds;
     finished.push({ ...proposal, loss: lossOf(dataset, scored.value), ...(scored.prunedAtRound ? { prunedAtRound: scored.prunedAtRound } : {}) });
     if (scored.prunedAtRound) pruned++;
@@ -224,3 +224,5 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const figures = await adaptiveSearchBench(process.argv.slice(2));
   process.stdout.write(`${JSON.stringify(figures)}\n`);
 }
+
+export const tpeForTest = tpe;

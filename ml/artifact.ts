@@ -11,6 +11,12 @@ import type { FeatureEncoding } from './trainers/encoding.js';
 /** The learners of `ml/`; an artifact without `engine` was trained by the earlier libraries. */
 export const ENGINE = 'custody-ml/2';
 
+/**
+ * What a built-in artifact holds, beyond its predictions: part of every trial's cache key, so a trial never reuses an
+ * artifact that lacks it. 2: each tree's covers and a linear model's input means, which explanations need.
+ */
+export const ARTIFACT_REVISION = 2;
+
 export interface BuiltInModelArtifact {
   format: 'custody-model/v1';
   kind: 'builtin';

@@ -17,7 +17,7 @@ import { CommandTrainerError, commandCodeVersion, trainWithCommand } from '../..
 import { loadRows, sampleRows, splitRows } from '../../ml/trainers/dataset-table.js';
 import { captureEnvironment, environmentHash, LockfileError } from './environment.js';
 import { canonicalJson } from '../../domain/canonical-json.js';
-import { ENGINE, type CommandModelArtifact, type OnnxModelArtifact } from '../../ml/artifact.js';
+import { ARTIFACT_REVISION, ENGINE, type CommandModelArtifact, type OnnxModelArtifact } from '../../ml/artifact.js';
 import { inspectOnnx, OnnxImportError, type InspectedOnnx } from '../../ml/onnx/inspect.js';
 import { metricsOf, predictRows } from '../../ml/predict.js';
 import type { ColumnKind } from '../../domain/data/profile.js';
@@ -109,6 +109,7 @@ export function createTrainingActivities({ repos, store }: { repos: Repositories
         params,
         seed: spec.training.seed,
         codeVersion,
+        revision: ARTIFACT_REVISION,
         environment: environmentHash(environment),
         ...(input.sampleFraction !== undefined && input.sampleFraction < 1 ? { sampleFraction: input.sampleFraction } : {}),
         ...(spec.training.privacy && trainer === 'logistic-regression' ? { privacy: spec.training.privacy } : {}),
@@ -130,10 +131,10 @@ export function createTrainingActivities({ repos, store }: { repos: Repositories
         const { artifactSha256, metrics, featureDecisions, privacy, learningCurve, prunedAtRound } = cached;
         return await done({ artifactSha256: artifactSha256!, metrics: metrics ?? {}, reusedFromTrialId: cached.reusedFromTrialId ?? cached.id, featureDecisions, privacy, learningCurve, prunedAtRound });
       }
-      const resumed = info.heartbeatDetails as TrainingProgress | undefined;
-      if (resumed?.stage === 'stored' && resumed.outcome && (await store.has(resumed.outcome.artifactSha256))) {
+      const resumed = storedOutcome(info.heartbeatDetails);
+      if (resumed && (await store.has(resumed.artifactSha256))) {
         log.info('resuming from the heartbeat of a previous attempt: the artifact is already stored');
-        return await done({ ...resumed.outcome, reusedFromTrialId: null });
+        return await done({ ...resumed, reusedFromTrialId: null });
       }
 
       const started = Date.now();
@@ -192,6 +193,15 @@ export function createTrainingActivities({ repos, store }: { repos: Repositories
       return await done(outcome);
     },
   };
+}
+
+/** A previous attempt's stored outcome from its heartbeat: today's shape, or the one before learning curves (its fields at the top). */
+function storedOutcome(details: unknown): TrialOutcome | null {
+  const progress = details as (TrainingProgress & Partial<TrialOutcome>) | undefined;
+  if (progress?.stage !== 'stored') return null;
+  if (progress.outcome) return progress.outcome;
+  const { artifactSha256, metrics, featureDecisions, privacy } = progress;
+  return artifactSha256 && metrics ? { artifactSha256, metrics, featureDecisions, privacy } : null;
 }
 
 /**

@@ -1,11 +1,12 @@
 import { Args, Context, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { CurrentCaller, type Caller } from '../access/principal.js';
-import { MUTATION_ROLES, Roles } from '../access/roles.js';
+import { DATA_READ_ROLES, MUTATION_ROLES, Roles } from '../access/roles.js';
+import { roleSatisfies } from '../../domain/access.js';
 import type { RequestContext } from '../common/loaders.js';
 import { DeploymentHistoryInput, ExportModelInput, ImportModelInput, ModelInput, ModelVersionInput } from './dto/registry.input.js';
 import { ModelImportService } from './model-import.service.js';
 import { PipelineRun } from '../runs/models/pipeline-run.model.js';
-import { Deployment, Model, ModelExport, ModelVersion } from './models/model.model.js';
+import { Deployment, ExplanationSummary, Model, ModelExport, ModelVersion } from './models/model.model.js';
 import { ModelExportService } from './model-export.service.js';
 import { modelCardMarkdown } from './model-card.js';
 import { RegistryService, toDeploymentModel, toModelVersionModel } from './registry.service.js';
@@ -73,6 +74,14 @@ export class ModelVersionsResolver {
   @Query(() => ModelVersion)
   async modelVersion(@Args('input') input: ModelVersionInput): Promise<ModelVersion> {
     return await this.registry.modelVersion(input.id);
+  }
+
+  /** The dependence plots hold test-split values: only roles that may read data back see their points. */
+  @ResolveField(() => ExplanationSummary, { nullable: true, description: 'Exact SHAP values on the test split; null for versions registered before explanations. Dependence points only for roles that may read data.' })
+  explanations(@Parent() version: ModelVersion, @CurrentCaller() caller: Caller): ExplanationSummary | null {
+    const explanations = version.explanations ?? null;
+    if (!explanations || roleSatisfies(caller.role, DATA_READ_ROLES)) return explanations;
+    return { ...explanations, dependence: explanations.dependence.map((d) => ({ ...d, points: [] })) };
   }
 
   @ResolveField(() => String, { description: 'The model card as Markdown: intended use, data, metrics, fairness, feature importances, approvals and lineage.' })

@@ -5,7 +5,7 @@ import type { Repositories } from '../../db/repositories/index.js';
 import type { DeploymentWithVersion } from '../../db/repositories/registry.js';
 import { loadArtifact, predictRows } from '../../ml/predict.js';
 import { predictBuiltIn } from '../../ml/trainers/built-in.js';
-import { explainBuiltIn, ExplanationError, type RowExplanation } from '../../ml/explain/explain.js';
+import { explainBuiltIn, explanationCost, ExplanationError, type RowExplanation } from '../../ml/explain/explain.js';
 import type { Predictions } from '../../ml/metrics.js';
 import { CommandServerError, CommandServers, serverKey } from '../../ml/command/server.js';
 import type { Row } from '../../storage/read-rows.js';
@@ -36,15 +36,30 @@ export interface ServedPrediction {
   explanation?: RowExplanation;
 }
 
-/** Exact SHAP values of a built-in model's predictions; any other model, or one that cannot be explained, is refused naming `explain`. */
-function explanationsOf(artifact: ModelArtifact, rows: Row[], version: number): RowExplanation[] {
+/** The work one request may spend on explanations (TreeSHAP steps; about half a second here): they run on the request's thread. */
+const EXPLAIN_BUDGET = 5e7;
+
+/**
+ * Refuses, naming `explain`, before anything is predicted: a model that is not built in, one that cannot be
+ * explained, or more rows than the budget allows for this model.
+ */
+export function checkExplainable(artifact: ModelArtifact, rows: number, version: number): void {
   if (artifact.kind !== 'builtin') throw ServingError.field('explain', `version ${version} is ${artifact.kind === 'onnx' ? 'an imported ONNX' : 'a command'} model; explanations are for Custody's built-in trainers`);
+  let cost: number;
   try {
-    return explainBuiltIn(artifact, rows);
+    cost = explanationCost(artifact);
   } catch (error) {
     if (error instanceof ExplanationError) throw ServingError.field('explain', `version ${version}: ${error.message}`);
     throw error;
   }
+  const most = Math.max(1, Math.floor(EXPLAIN_BUDGET / cost));
+  if (rows > most) throw ServingError.field('explain', `version ${version} can explain at most ${most} inputs in one request (it has ${rows}); send fewer`);
+}
+
+/** Exact SHAP values of a built-in model's predictions (checked by `checkExplainable` first). */
+function explanationsOf(artifact: ModelArtifact, rows: Row[], version: number): RowExplanation[] {
+  if (artifact.kind !== 'builtin') throw ServingError.field('explain', `version ${version} cannot be explained`);
+  return explainBuiltIn(artifact, rows);
 }
 
 /** How a request is routed beyond REST's default (each input on its own, by key or at random). */
@@ -131,6 +146,7 @@ export class ServingService implements OnModuleInit, OnModuleDestroy {
     for (const [deployment, indexes] of groups) {
       const model = this.models.get(deployment.modelVersionId)?.value ?? (await this.model(deployment.modelVersionId));
       const rows = indexes.map((i) => validate(inputs[i], i, model.artifact, model.sensitive));
+      if (explain) checkExplainable(model.artifact, rows.length, deployment.version);
       const predicting = performance.now();
       const predictions = model.artifact.kind === 'builtin' ? predictBuiltIn(model.artifact, rows) : await this.predictWith(model.artifact, rows);
       const served = this.served(deployment, model, rows, predictions, (performance.now() - predicting) / rows.length, key ?? null, logRows);

@@ -123,9 +123,10 @@ const CANDIDATE = '@candidate';
  * the trial's number, so a trial's proposal depends only on the trials before it: the same on a replay, a resume or
  * another worker.
  */
-export function proposeTrial(training: PipelineSpec['training'], finished: SearchedTrial[], running: Pick<SearchedTrial, 'plan' | 'candidate'>[], index: number): Pick<SearchedTrial, 'plan' | 'candidate'> {
+export function proposeTrial(training: PipelineSpec['training'], finished: SearchedTrial[], running: Pick<SearchedTrial, 'plan' | 'candidate'>[], index: number, warmStarts = 0): Pick<SearchedTrial, 'plan' | 'candidate'> {
   const candidates = trainingCandidates(training);
-  const random = seededRandom((Math.imul(training.seed ^ 0x7e5, 0x9e3779b1) + Math.imul(index + 1, 0x85ebca6b)) >>> 0);
+  // A warm-started search draws other numbers than the run it started from, so it does not retry that run's random start.
+  const random = seededRandom((Math.imul(training.seed ^ 0x7e5, 0x9e3779b1) + Math.imul(index + 1, 0x85ebca6b) + Math.imul(warmStarts, 0xc2b2ae35)) >>> 0);
   const history = finished.map((t): Observation => ({ params: observed(candidates, t), loss: t.loss, ...(t.prunedAtRound !== undefined ? { prunedAtRound: t.prunedAtRound } : {}) }));
   const liars = running.map((t) => observed(candidates, t));
   const choices = candidates.map((_, i) => i);
@@ -149,13 +150,14 @@ function dimensionOf(range: TrainingCandidate['space'][string]): Dimension {
 }
 
 /**
- * Which candidate an earlier trial belongs to, if any: the same trainer and command, the same fixed params, and
+ * Which candidate an earlier trial belongs to, if any: the same trainer, the same fixed params, and
  * every searched value inside this candidate's space (so a warm start never leaves the space it searches).
  */
 export function candidateOf(training: PipelineSpec['training'], trial: { trainer: string; params: Record<string, unknown> }): number | null {
   const candidates = trainingCandidates(training);
-  const index = candidates.findIndex((c) => c.trainer === trial.trainer && inCandidate(c, trial.params));
-  return index < 0 ? null : index;
+  const matching = candidates.flatMap((c, i) => (c.trainer === trial.trainer && inCandidate(c, trial.params) ? [i] : []));
+  // Two candidates it fits equally (two commands with the same params, say) cannot be told apart: neither is assumed.
+  return matching.length === 1 ? matching[0]! : null;
 }
 
 function inCandidate(candidate: TrainingCandidate, params: Record<string, unknown>): boolean {

@@ -577,6 +577,16 @@ function checkAdaptive(training: PipelineSpec['training'], ctx: Issues): void {
     }
   }
   if (search.warmStart && search.strategy !== 'tpe') ctx.addIssue({ code: 'custom', path: at('warmStart'), message: 'is for tpe search, which learns from the trials it begins with' });
+  if (search.warmupRounds !== undefined && search.pruning !== 'median') ctx.addIssue({ code: 'custom', path: at('warmupRounds'), message: 'is for pruning: median' });
+  if (search.strategy === 'tpe' && trainingCandidates(training).length === 1 && Object.keys(trainingCandidates(training)[0]!.space).length === 0) {
+    ctx.addIssue({ code: 'custom', path: at('space'), message: 'tpe needs something to search: give a range or a list' });
+  }
+}
+
+/** What tpe needs of a range: whole bounds for whole numbers, and a log range of whole numbers from 1 up. */
+function checkTpeRange(range: { min: number; max: number; integer: boolean; log: boolean }, path: (string | number)[], ctx: Issues): void {
+  if (range.integer && (!Number.isInteger(range.min) || !Number.isInteger(range.max))) ctx.addIssue({ code: 'custom', path, message: 'a whole-number range takes whole-number bounds' });
+  else if (range.integer && range.log && range.min < 1) ctx.addIssue({ code: 'custom', path: [...path, 'min'], message: 'must be at least 1 for a whole-number log range' });
 }
 
 /** An imported model is one file, evaluated as it is: nothing to search, select or generate. */
@@ -630,6 +640,7 @@ function checkCandidate(spec: PipelineSpec, c: TrainingCandidate, prefix: (strin
   for (const [key, space] of ranges) {
     if (!Array.isArray(space) && space.min > space.max) ctx.addIssue({ code: 'custom', path: [...spacePath, key, 'min'], message: 'must not exceed max' });
     if (!Array.isArray(space) && space.log && space.min <= 0) ctx.addIssue({ code: 'custom', path: [...spacePath, key, 'min'], message: 'must be positive for a log-scale range' });
+    else if (!Array.isArray(space) && spec.training.search.strategy === 'tpe') checkTpeRange(space, [...spacePath, key], ctx);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { BuiltInModelArtifact } from '../artifact.js';
+import { ENGINE, type BuiltInModelArtifact } from '../artifact.js';
 import type { Matrix } from '../matrix.js';
 import type { LinearModel } from '../linear/ridge.js';
 import type { LogisticModel } from '../linear/logistic.js';
@@ -39,6 +39,7 @@ export interface RowExplanation {
  * inputs, then summed back to the raw columns they came from (an interaction's share split evenly between its two).
  */
 export function explainBuiltIn(artifact: BuiltInModelArtifact, rows: Row[]): RowExplanation[] {
+  assertExplainable(artifact);
   const X = inputMatrix(artifact, rows);
   const { phi, base, outputs } = attributions(artifact, X);
   const sources = inputSources(artifact);
@@ -55,6 +56,25 @@ export function explainBuiltIn(artifact: BuiltInModelArtifact, rows: Row[]): Row
     const contributions = [...sums].map(([feature, value]) => ({ feature, value })).sort((a, b) => Math.abs(b.value) - Math.abs(a.value) || a.feature.localeCompare(b.feature));
     return { ...describe(artifact, outputs, k), base: base[k]!, output, contributions };
   });
+}
+
+/** Refuses, as an ExplanationError, a model trained by the first version's libraries (it has neither covers nor means). */
+export function assertExplainable(artifact: BuiltInModelArtifact): void {
+  if (artifact.engine !== ENGINE) throw new ExplanationError("this model was trained by an earlier version of Custody's learners; reproduce the run to explain it");
+}
+
+/**
+ * TreeSHAP's work per row (leaves × depth², summed over trees) or a linear model's (its inputs): what a caller bounds
+ * before explaining, since the work runs where it is asked for.
+ */
+export function explanationCost(artifact: BuiltInModelArtifact): number {
+  assertExplainable(artifact);
+  const model = decoded(artifact);
+  const trees = artifact.trainer === 'random-forest' ? (model as Tree[]) : artifact.trainer === 'gradient-boosting' ? (model as BoostedModel).rounds.flat() : [];
+  if (trees.length === 0) return Math.max(1, artifact.features.length) * 10;
+  let cost = 0;
+  for (const tree of trees) cost += ((tree.feature.length + 1) / 2) * Math.max(1, depthOf(tree)) ** 2;
+  return cost;
 }
 
 export interface Attributions {
@@ -95,7 +115,9 @@ export function attributions(artifact: BuiltInModelArtifact, X: Matrix): Attribu
  */
 function treeAttributions(trees: Tree[], X: Matrix, outputs: number, scale: number, base: Float64Array, outputOf?: (t: number) => number): Attributions {
   if (trees.some((t) => !t.cover)) throw new ExplanationError('this model was trained before Custody recorded how its training rows split; reproduce the run to explain it');
-  const shap = new TreeShap(Math.max(0, ...trees.map(depthOf)));
+  let deepest = 0;
+  for (const tree of trees) deepest = Math.max(deepest, depthOf(tree));
+  const shap = new TreeShap(deepest);
   const phi = Array.from({ length: X.rows }, () => new Float64Array(X.cols * outputs));
   const scratch = new Float64Array(X.cols);
   trees.forEach((tree, t) => {

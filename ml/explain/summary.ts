@@ -2,11 +2,7 @@ import type { ExplanationSummary } from '../../domain/evaluation/reports.js';
 import { seededRandom, shuffled } from '../../domain/random.js';
 import { numericValue, type Row } from '../../storage/read-rows.js';
 import type { ModelArtifact } from '../artifact.js';
-import type { BoostedModel } from '../trees/boosting.js';
-import { decoded } from '../trainers/built-in.js';
-import type { Tree } from '../trees/tree.js';
-import { explainBuiltIn, ExplanationError } from './explain.js';
-import { depthOf } from './tree-shap.js';
+import { explainBuiltIn, explanationCost, ExplanationError, inputSources } from './explain.js';
 
 /** Work an evaluation spends on explanations: rows × Σ over trees of leaves × depth², about four seconds here. */
 const BUDGET = 3e8;
@@ -22,7 +18,13 @@ const round = (v: number) => Number(v.toPrecision(6));
  */
 export function explanationSummary(artifact: ModelArtifact, rows: Row[], options: { seed: number; sensitive: ReadonlySet<string> }): ExplanationSummary | { skipped: string } {
   if (artifact.kind !== 'builtin') return { skipped: `a ${artifact.kind} model is not explained` };
-  const perRow = costPerRow(artifact);
+  let perRow: number;
+  try {
+    perRow = explanationCost(artifact);
+  } catch (error) {
+    if (error instanceof ExplanationError) return { skipped: error.message };
+    throw error;
+  }
   const count = Math.min(rows.length, MAX_ROWS, Math.floor(BUDGET / perRow));
   if (count < Math.min(MIN_ROWS, rows.length)) return { skipped: `too large to explain at evaluation (about ${perRow.toExponential(1)} steps a row)` };
   const sample = count < rows.length ? shuffled(rows, seededRandom(options.seed ^ 0x5a9)).slice(0, count) : rows;
@@ -36,7 +38,9 @@ export function explanationSummary(artifact: ModelArtifact, rows: Row[], options
   const totals = new Map<string, number>();
   for (const e of explained) for (const c of e.contributions) totals.set(c.feature, (totals.get(c.feature) ?? 0) + Math.abs(c.value));
   const meanAbs = [...totals].map(([feature, total]) => ({ feature, value: total / explained.length })).sort((a, b) => b.value - a.value || a.feature.localeCompare(b.feature));
-  const numeric = new Set(artifact.features.filter((f) => f.kind === 'numeric' && !options.sensitive.has(f.name)).map((f) => f.name));
+  // A column generated from a sensitive one and another (an interaction) carries the sensitive value in its share: both are kept out of per-row figures.
+  const tainted = new Set(inputSources(artifact).filter((sources) => sources.some((s) => options.sensitive.has(s))).flat());
+  const numeric = new Set(artifact.features.filter((f) => f.kind === 'numeric' && !tainted.has(f.name)).map((f) => f.name));
   const dependence = meanAbs
     .filter((m) => numeric.has(m.feature))
     .slice(0, 3)
@@ -48,7 +52,7 @@ export function explanationSummary(artifact: ModelArtifact, rows: Row[], options
       }).slice(0, DEPENDENCE_POINTS),
     }));
   const order = explained.map((e, i) => ({ e, i })).sort((a, b) => b.e.output - a.e.output || a.i - b.i);
-  const top = (e: (typeof explained)[number]) => e.contributions.slice(0, 3);
+  const top = (e: (typeof explained)[number]) => e.contributions.filter((c) => !tainted.has(c.feature)).slice(0, 3);
   const extremes = [
     ...order.slice(0, 3).map(({ e }) => ({ rank: 'highest' as const, output: e.output, top: top(e) })),
     ...order.slice(-3).reverse().map(({ e }) => ({ rank: 'lowest' as const, output: e.output, top: top(e) })),
@@ -57,12 +61,4 @@ export function explanationSummary(artifact: ModelArtifact, rows: Row[], options
   // A multi-class model explains each row's predicted class, so its rows speak of different classes.
   const of = explained.every((e) => e.of === first.of) ? first.of : 'the predicted class';
   return { rows: explained.length, of, link: first.link, base: first.base, meanAbs, dependence, extremes };
-}
-
-/** TreeSHAP's work per row (leaves × depth², summed over trees); a linear model's is its inputs. */
-function costPerRow(artifact: Extract<ModelArtifact, { kind: 'builtin' }>): number {
-  const model = decoded(artifact);
-  const trees = artifact.trainer === 'random-forest' ? (model as Tree[]) : artifact.trainer === 'gradient-boosting' ? (model as BoostedModel).rounds.flat() : [];
-  if (trees.length === 0) return artifact.features.length * 10;
-  return trees.reduce((sum, tree) => sum + ((tree.feature.length + 1) / 2) * Math.max(1, depthOf(tree)) ** 2, 0);
 }

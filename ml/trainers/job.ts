@@ -26,6 +26,8 @@ export interface TrainJob {
   params: Params;
   seed: number;
   codeVersion: string;
+  /** ARTIFACT_REVISION when the trial was trained (absent before there was one). */
+  revision?: number;
   /** The short hash of the trial's environment (see environment.ts). */
   environment?: string;
   /** Set below 1 by successive halving: the share of training rows this trial sees. */

@@ -126,8 +126,8 @@ describe('serving', () => {
       expect(p.explanation.contributions.map((c: { feature: string }) => c.feature).sort()).toEqual(Object.keys(flower).sort());
     }
     // Without explain, nothing is computed or sent.
-    const plain = await predict([flower], 'customer-42');
-    expect(plain.data!.predict[0]).not.toHaveProperty('explanation');
+    const plain = await stack.api.gql<{ predict: { explanation: unknown }[] }>('mutation($input: PredictInput!) { predict(input: $input) { explanation { base } } }', { input: { model: 'served', inputs: [flower] } }, { as: 'viewer@example.com' });
+    expect(plain.data!.predict).toEqual([{ explanation: null }]);
     const url = stack.api.url.replace('/graphql', '/v1/models/served/predict');
     const rest = async (query: string, framework: boolean) => {
       const headers = { 'content-type': 'application/json', authorization: `Bearer ${stack.api.tokens['viewer@example.com']}`, ...(framework ? { origin: 'http://127.0.0.1' } : {}) };

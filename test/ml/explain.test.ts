@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../domain/random.js';
 import { claims, splitOf } from '../../bench/datasets.js';
-import { attributions, explainBuiltIn } from '../../ml/explain/explain.js';
+import { attributions, explainBuiltIn, ExplanationError } from '../../ml/explain/explain.js';
 import { explanationSummary } from '../../ml/explain/summary.js';
 import { decoded, inputMatrix, predictBuiltIn, trainBuiltIn } from '../../ml/trainers/built-in.js';
 import { rawScores, type BoostedModel } from '../../ml/trees/boosting.js';
@@ -10,14 +10,14 @@ import type { BuiltInTrainer } from '../../domain/pipeline/spec.js';
 import type { Row } from '../../storage/read-rows.js';
 
 /** Six numeric columns with interactions and a missing value now and then: small enough to enumerate every coalition. */
-function smallSet(task: 'classification' | 'regression'): { rows: Row[]; features: { name: string; kind: 'numeric' }[] } {
+function smallSet(task: 'classification' | 'regression' | 'three-classes'): { rows: Row[]; features: { name: string; kind: 'numeric' }[] } {
   const random = seededRandom(99);
   const names = ['a', 'b', 'c', 'd', 'e', 'f'];
   const rows = Array.from({ length: 400 }, () => {
     const x = names.map(() => random() * 4 - 2);
     const signal = x[0]! * x[1]! + Math.sin(x[2]!) * 2 + (x[3]! > 0.5 ? 1.5 : -0.5) + 0.3 * random();
     const row: Row = Object.fromEntries(names.map((n, j) => [n, random() < 0.05 ? null : x[j]!]));
-    row.y = task === 'classification' ? (signal > 0.4 ? 'yes' : 'no') : signal;
+    row.y = task === 'classification' ? (signal > 0.4 ? 'yes' : 'no') : task === 'three-classes' ? (signal < -0.5 ? 'low' : signal < 1 ? 'mid' : 'high') : signal;
     return row;
   });
   return { rows, features: names.map((name) => ({ name, kind: 'numeric' as const })) };
@@ -55,8 +55,10 @@ function bruteForce(trees: Tree[], scale: number, outputOf: (t: number) => numbe
 }
 
 describe('TreeSHAP', () => {
-  const cases: { trainer: BuiltInTrainer; task: 'classification' | 'regression'; params: Record<string, number | boolean> }[] = [
+  const cases: { trainer: BuiltInTrainer; task: 'classification' | 'regression' | 'three-classes'; params: Record<string, number | boolean> }[] = [
     { trainer: 'random-forest', task: 'classification', params: { nEstimators: 6, maxDepth: 6 } },
+    { trainer: 'random-forest', task: 'three-classes', params: { nEstimators: 5, maxDepth: 6 } },
+    { trainer: 'gradient-boosting', task: 'three-classes', params: { maxIter: 6, maxLeafNodes: 8, earlyStopping: false } },
     { trainer: 'random-forest', task: 'regression', params: { nEstimators: 6, maxDepth: 7 } },
     { trainer: 'gradient-boosting', task: 'classification', params: { maxIter: 12, maxLeafNodes: 15, earlyStopping: false } },
     { trainer: 'gradient-boosting', task: 'regression', params: { maxIter: 12, maxLeafNodes: 31, minSamplesLeaf: 5, earlyStopping: false } },
@@ -64,7 +66,7 @@ describe('TreeSHAP', () => {
   for (const { trainer, task, params } of cases) {
     it(`equals the exact Shapley values of all 64 coalitions, to 1e-9: ${trainer}, ${task}`, () => {
       const { rows, features } = smallSet(task);
-      const artifact = trainBuiltIn({ trainer, task, rows, target: 'y', features, params, seed: 3 });
+      const artifact = trainBuiltIn({ trainer, task: task === 'regression' ? 'regression' : 'classification', rows, target: 'y', features, params, seed: 3 });
       const X = inputMatrix(artifact, rows.slice(0, 25));
       const { phi, outputs } = attributions(artifact, X);
       const model = decoded(artifact);
@@ -135,7 +137,8 @@ describe('the explanation summary of an evaluation', () => {
     if ('skipped' in guarded) throw new Error(guarded.skipped);
     expect(guarded.dependence.map((d) => d.feature)).not.toContain(top);
     expect(guarded.meanAbs.map((m) => m.feature)).toContain(top);
-    expect(JSON.stringify(guarded.extremes)).not.toMatch(/"points"/);
+    expect(guarded.extremes.flatMap((e) => e.top.map((c) => c.feature))).not.toContain(top);
+    expect(open.extremes.flatMap((e) => e.top.map((c) => c.feature))).toContain(top);
     expect(open.rows).toBe(1000); // of the 1,200 test rows, the most an evaluation explains
     // Mean |SHAP| is the mean over the rows explained of each column's absolute contribution (400 rows: all explained).
     const rows = split.test.slice(0, 400);
@@ -147,7 +150,20 @@ describe('the explanation summary of an evaluation', () => {
     expect(few.meanAbs.find((m) => m.feature === top)!.value).toBeCloseTo(mean, 12);
   });
 
+  it('keeps a column that shares an interaction with a sensitive one out of the per-row figures too', () => {
+    const section = { interactions: [['age', 'prior_claims']] as [string, string][], impute: { numeric: 'mean' as const, categorical: 'missing' as const, indicators: false }, scale: 'auto' as const, oneHot: { minFrequency: 0 }, transforms: {}, select: { dropConstant: true } };
+    const interacting = trainBuiltIn({ trainer: 'gradient-boosting', task: 'classification', rows: split.train.slice(0, 2000), target: dataset.target, features: dataset.features, params: { maxIter: 40 }, seed: 2, featureSection: section as never });
+    const summary = explanationSummary(interacting, split.test, { seed: 1, sensitive: new Set(['prior_claims']) });
+    if ('skipped' in summary) throw new Error(summary.skipped);
+    const perRow = [...summary.dependence.map((d) => d.feature), ...summary.extremes.flatMap((e) => e.top.map((c) => c.feature))];
+    expect(perRow.filter((f) => f === 'age' || f === 'prior_claims')).toEqual([]);
+    expect(summary.meanAbs.map((m) => m.feature)).toEqual(expect.arrayContaining(['age', 'prior_claims']));
+  });
+
   it('says why when a model cannot be explained', () => {
+    const legacy = { ...artifact, engine: undefined };
+    expect(explanationSummary(legacy as never, split.test, { seed: 1, sensitive: new Set() })).toEqual({ skipped: expect.stringMatching(/earlier version of Custody's learners/) });
+    expect(() => explainBuiltIn(legacy as never, split.test.slice(0, 1))).toThrow(ExplanationError);
     const privateLike = { ...artifact, trainer: 'logistic-regression' as const, model: { classes: 2, features: 1, coef: [[0, 0]], fit: {} } };
     expect(explanationSummary(privateLike as never, split.test, { seed: 1, sensitive: new Set() })).toEqual({ skipped: expect.stringMatching(/keeps no training means/) });
     expect(explanationSummary({ kind: 'command' } as never, split.test, { seed: 1, sensitive: new Set() })).toEqual({ skipped: 'a command model is not explained' });

@@ -130,7 +130,7 @@ async function searchAdaptively(spec: PipelineSpec, runId: string, dataset: Data
     for (let j = 0; j < Math.min(search.parallelism, total - index); j++) {
       const seed = seeds[index + j];
       if (seed) batch.push({ plan: { trainer: seed.trainer, params: seed.params, ...commandOf(training, seed.candidate) }, candidate: seed.candidate, seededFromTrialId: seed.trialId });
-      else batch.push(search.strategy === 'tpe' ? proposeTrial(training, finished, batch, index + j) : { plan: drawn[index + j]!, candidate: 0 });
+      else batch.push(search.strategy === 'tpe' ? proposeTrial(training, finished, batch, index + j, seeds.length) : { plan: drawn[index + j]!, candidate: 0 });
     }
     const pruning = search.pruning === 'median' ? { warmupRounds: search.warmupRounds ?? DEFAULT_WARMUP_ROUNDS, medianOf: [...curved] } : undefined;
     const settled = await Promise.allSettled(batch.map((t, j) => trainOne(t.plan, index + j, 1, { ...(pruning ? { pruning } : {}), ...(t.seededFromTrialId ? { seededFromTrialId: t.seededFromTrialId } : {}) })));

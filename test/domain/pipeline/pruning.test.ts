@@ -53,10 +53,15 @@ describe('the search section', () => {
 
   it('accepts tpe with pruning and warm start, and names every field it refuses', () => {
     expect(issues({ trainer: 'gradient-boosting', search: { strategy: 'tpe', trials: 30, pruning: 'median', warmupRounds: 5, warmStart: true, space: { learningRate: { low: 0.01, high: 0.3, log: true }, maxLeafNodes: { low: 8, high: 128, type: 'int' } } } })).toEqual([]);
-    expect(issues({ trainer: 'gradient-boosting', search: { strategy: 'tpe' } })).toEqual(['training.search.trials: is required for tpe search']);
+    expect(issues({ trainer: 'gradient-boosting', search: { strategy: 'tpe' } })).toEqual(['training.search.trials: is required for tpe search', 'training.search.space: tpe needs something to search: give a range or a list']);
+    expect(issues({ trainer: 'gradient-boosting', search: { strategy: 'tpe', trials: 9, warmupRounds: 5, space: { l2Regularization: [0, 1] } } })).toEqual(['training.search.warmupRounds: is for pruning: median']);
+    expect(issues({ trainer: 'gradient-boosting', search: { strategy: 'tpe', trials: 9, space: { minSamplesLeaf: { low: 0, high: 100, type: 'int', log: true } } } })).toEqual(['training.search.space.minSamplesLeaf.min: must be positive for a log-scale range']);
+    expect(issues({ trainer: 'gradient-boosting', search: { strategy: 'tpe', trials: 9, space: { minSamplesLeaf: { low: 0.6, high: 100, type: 'int', log: true } } } })).toEqual(['training.search.space.minSamplesLeaf: a whole-number range takes whole-number bounds']);
+    expect(issues({ trainer: 'gradient-boosting', search: { strategy: 'tpe', trials: 9, space: { maxLeafNodes: { min: 2.5, max: 9, integer: true } } } })).toEqual(['training.search.space.maxLeafNodes: a whole-number range takes whole-number bounds']);
     expect(issues({ trainer: 'gradient-boosting', search: { strategy: 'halving', trials: 9, pruning: 'median', space: { learningRate: { low: 0.01, high: 0.3 } } } })).toEqual(['training.search.pruning: halving prunes by its rungs already; pruning is for tpe or random search']);
-    expect(issues({ trainer: 'random-forest', search: { strategy: 'tpe', trials: 9, pruning: 'median' } })).toEqual(['training.search.pruning: needs a gradient-boosting candidate: only boosted trees report a validation loss per round']);
+    expect(issues({ trainer: 'random-forest', search: { strategy: 'tpe', trials: 9, pruning: 'median', space: { maxDepth: [4, 8] } } })).toEqual(['training.search.pruning: needs a gradient-boosting candidate: only boosted trees report a validation loss per round']);
     expect(issues({ trainer: 'gradient-boosting', search: { strategy: 'random', trials: 9, warmStart: true } })).toEqual(['training.search.warmStart: is for tpe search, which learns from the trials it begins with']);
+    expect(issues({ trainer: 'gradient-boosting', search: { strategy: 'tpe', trials: 9, space: { minSamplesLeaf: { low: 1, high: 100, type: 'int', log: true } } } })).toEqual([]);
     expect(issues({ trainer: 'gradient-boosting', search: { strategy: 'tpe', trials: 9, space: { learningRate: { low: 0, high: 0.3, log: true } } } })).toEqual(['training.search.space.learningRate.min: must be positive for a log-scale range']);
     expect(issues({ trainer: 'gradient-boosting', search: { strategy: 'tpe', trials: 9, space: { maxLeafNodes: { low: 8, high: 128, type: 'integer' } } } })[0]).toMatch(/^training\.search\.space\.maxLeafNodes/);
   });
