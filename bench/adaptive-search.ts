@@ -225,4 +225,3 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   process.stdout.write(`${JSON.stringify(figures)}\n`);
 }
 
-export const tpeForTest = tpe;
