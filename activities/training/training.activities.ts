@@ -294,6 +294,8 @@ export interface WarmStartInput {
   metric: MetricName;
   /** How many configurations to begin with, at most. */
   count: number;
+  /** A reproduction's original run: begin exactly where it began, whatever ran since. */
+  reproduces?: string;
 }
 
 /** An earlier run's trial to begin a search with: its configuration, which candidate it is, and where it came from. */
@@ -310,6 +312,10 @@ export interface WarmStartTrial {
  * another run finishes.
  */
 export async function warmStartTrials(repos: Repositories, input: WarmStartInput): Promise<WarmStartTrial[]> {
+  if (input.reproduces) {
+    const original = (await repos.trials.ofRuns([input.reproduces])).filter((t) => t.seededFromTrialId !== null).sort((a, b) => a.index - b.index);
+    return original.map((t) => ({ trialId: t.seededFromTrialId!, candidate: candidateOf(input.training, t) ?? 0, trainer: t.trainer as TrainerName, params: t.params as Params }));
+  }
   const trainers = [...new Set(trainingCandidates(input.training).map((c) => c.trainer))];
   const rows = await repos.trials.ofEarlierRuns({ modelName: input.modelName, datasetName: input.datasetName, exceptRunId: input.runId, trainers, limit: 2000 });
   const scored = rows.filter((row) => typeof row.metrics?.[input.metric] === 'number' && Number.isFinite(row.metrics[input.metric]));

@@ -25,7 +25,7 @@ function claimsCsv(): string {
   return [columns.join(','), ...dataset.rows.map((r) => columns.map((c) => (r[c] === null ? '' : String(r[c]))).join(','))].join('\n');
 }
 
-const RUN = `query($id: ID!) { pipelineRun(input: { runId: $id }) { status workflowId error { type message } trialsPlanned
+const RUN = `query($id: ID!) { pipelineRun(input: { runId: $id }) { id status workflowId error { type message } trialsPlanned
   trials { id index trainer params status metrics learningCurve prunedAtRound seededFromTrialId reusedFromTrialId }
   leaderboard { rank trialIndex params value prunedAtRound fromHistory }
   modelVersion { id params explanations { rows of link base meanAbs { feature value } dependence { feature points } extremes { rank output top { feature value } } skipped } } } }`;
@@ -72,6 +72,7 @@ describe('a tpe search with median pruning, and a warm start from it', () => {
     return await eventually(async () => (await stack.api.data(RUN, { id: submitPipeline.id })).pipelineRun, (r) => r.status !== 'running', 200_000);
   };
   let first: any;
+  let warmStarted: any;
 
   it('proposes every trial from the ones before it, prunes the trials worse than the median, and picks the best of the rest', { timeout: 240_000 }, async () => {
     first = await submit(spec);
@@ -144,5 +145,15 @@ describe('a tpe search with median pruning, and a warm start from it', () => {
     const tried = new Set(first.trials.map((t: any) => JSON.stringify(t.params)));
     expect(second.trials.slice(7).filter((t: any) => tried.has(JSON.stringify(t.params)))).toEqual([]);
     recordHistory(second.workflowId, 'tpe-warm-started');
+    warmStarted = second;
+  });
+
+  it('reproduces a warm-started run exactly: the same seeds (not what ran since), the same proposals, the same model', { timeout: 240_000 }, async () => {
+    const { reproduce } = await stack.api.data('mutation($id: ID!) { reproduce(input: { runId: $id }) { id } }', { id: warmStarted.id });
+    const read = async () => (await stack.api.data(`query($id: ID!) { pipelineRun(input: { runId: $id }) { status reproduction { identical } trials { params seededFromTrialId prunedAtRound } } }`, { id: reproduce.id })).pipelineRun;
+    const copy = await eventually(read, (r) => r.reproduction?.identical !== null && r.reproduction?.identical !== undefined, 200_000);
+    expect(copy.reproduction.identical).toBe(true);
+    const shape = (trials: any[]) => trials.map((t) => ({ params: t.params, seededFromTrialId: t.seededFromTrialId, prunedAtRound: t.prunedAtRound }));
+    expect(shape(copy.trials)).toEqual(shape(warmStarted.trials));
   });
 });

@@ -92,7 +92,7 @@ export async function pipeline(input: PipelineInput): Promise<PipelineResult> {
     // Runs started before privacy budgets existed replay without drawing from one.
     if (changes.has('privacy-budget-draw')) await drawPrivacy(spec, runId, dataset, submittedBy);
     const onProgress = (done: number, total: number) => Object.assign(progress, { trialsDone: done, trialsTotal: total });
-    const training = await step('train', () => train(spec, runId, dataset, onProgress, !reproducing, changes));
+    const training = await step('train', () => train(spec, runId, dataset, onProgress, !reproducing, changes, reproducing ? input.parentRunId : undefined));
     if (reproducing) {
       await setStatus('succeeded', { currentStep: null, finished: true });
       return await finish({ status: 'succeeded', artifactSha256: training.bestArtifactSha256, reasons: [] });

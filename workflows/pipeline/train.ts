@@ -31,6 +31,8 @@ export async function train(
   onProgress: (done: number, total: number) => void,
   reuse: boolean,
   changes: Changes,
+  /** A reproduction's original run: a warm start begins from the configurations that run began from. */
+  reproduces?: string,
 ): Promise<TrainingOutput> {
   // Trials run on the training pool's queue (or the spec's own); runs begun before the pools existed keep theirs.
   const taskQueue = changes.has('training-task-queue') ? (spec.training.taskQueue ?? trainingTaskQueue(workflowInfo().taskQueue)) : undefined;
@@ -73,7 +75,7 @@ export async function train(
   };
   // tpe, and any search that prunes, go batch by batch: each batch is proposed (or pruned) from the ones before it.
   // Runs begun before these strategies have neither field, so they take the path below as they always did.
-  if (search.strategy === 'tpe' || search.pruning === 'median') return await searchAdaptively(spec, runId, dataset, total, trainOne);
+  if (search.strategy === 'tpe' || search.pruning === 'median') return await searchAdaptively(spec, runId, dataset, total, trainOne, reproduces);
   let alive = plans;
   let ranked: TrialResult[] = [];
   let counts = { succeeded: 0, failed: 0, reused: 0 };
@@ -112,13 +114,13 @@ const warmStart = proxyActivities<TrainingActivities>({ startToCloseTimeout: '1 
  * drawn plans in order. With median pruning, every trial is given the trials whose learning curves set the medians.
  * The whole search is a function of the seed and the trials' results, so a replay or a resume proposes the same.
  */
-async function searchAdaptively(spec: PipelineSpec, runId: string, dataset: DatasetVersionRef, total: number, trainOne: TrainOne): Promise<TrainingOutput> {
+async function searchAdaptively(spec: PipelineSpec, runId: string, dataset: DatasetVersionRef, total: number, trainOne: TrainOne, reproduces?: string): Promise<TrainingOutput> {
   const { training, evaluation } = spec;
   const { search } = training;
   const drawn = search.strategy === 'tpe' ? [] : searchTrials(training);
   const seeds = search.warmStart
     ? await warmStart.warmStartTrials.executeWithOptions({ startToCloseTimeout: '1 minute', summary: `warm start from earlier runs of ${modelNameOf(spec)}` }, [
-        { runId, modelName: modelNameOf(spec), datasetName: dataset.name, training, metric: evaluation.primaryMetric, count: Math.min(TPE_SETTINGS.startupTrials, Math.ceil(total / 2)) },
+        { runId, modelName: modelNameOf(spec), datasetName: dataset.name, training, metric: evaluation.primaryMetric, count: Math.min(TPE_SETTINGS.startupTrials, Math.ceil(total / 2)), ...(reproduces ? { reproduces } : {}) },
       ])
     : [];
   const finished: SearchedTrial[] = [];
