@@ -1,3 +1,4 @@
+import { claims } from '../../bench/datasets.js';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,4 +19,11 @@ export function createImportDir(): { dir: string; write(name: string, content: s
     },
     read: (name) => readFileSync(path.join(dir, name), 'utf8'),
   };
+}
+
+/** The claims benchmark set (6,000 policies) as the CSV a person would register. */
+export function claimsCsv(): string {
+  const dataset = claims();
+  const columns = [...dataset.features.map((f) => f.name), dataset.target];
+  return [columns.join(','), ...dataset.rows.map((r) => columns.map((c) => (r[c] === null ? '' : String(r[c]))).join(','))].join('\n');
 }

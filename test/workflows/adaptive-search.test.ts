@@ -4,6 +4,7 @@ import { parsePipelineSpec } from '../../domain/pipeline/spec.js';
 import { proposeTrial, type SearchedTrial } from '../../domain/pipeline/search.js';
 import { medianCurve, pruneRound } from '../../domain/pipeline/pruning.js';
 import { claims } from '../../bench/datasets.js';
+import { claimsCsv } from '../support/imports.js';
 import { recordHistory } from '../support/histories.js';
 import { createImportDir } from '../support/imports.js';
 import { eventually } from '../support/pipelines.js';
@@ -19,11 +20,6 @@ function expectPrunedByTheMedians(trials: any[]): void {
   }
 }
 
-function claimsCsv(): string {
-  const dataset = claims();
-  const columns = [...dataset.features.map((f) => f.name), dataset.target];
-  return [columns.join(','), ...dataset.rows.map((r) => columns.map((c) => (r[c] === null ? '' : String(r[c]))).join(','))].join('\n');
-}
 
 const RUN = `query($id: ID!) { pipelineRun(input: { runId: $id }) { id status workflowId error { type message } trialsPlanned
   trials { id index trainer params status metrics learningCurve prunedAtRound seededFromTrialId reusedFromTrialId }

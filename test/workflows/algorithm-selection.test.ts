@@ -1,17 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PipelineSpecInput } from '../../domain/pipeline/spec.js';
-import { claims } from '../../bench/datasets.js';
+import { claimsCsv } from '../support/imports.js';
 import { recordHistory } from '../support/histories.js';
 import { createImportDir } from '../support/imports.js';
 import { eventually } from '../support/pipelines.js';
 import { startStack, type TestStack } from '../support/stack.js';
 
-/** The claims set (6,000 policies, 17% with a claim) as the CSV a person would register. */
-function claimsCsv(): string {
-  const dataset = claims();
-  const columns = [...dataset.features.map((f) => f.name), dataset.target];
-  return [columns.join(','), ...dataset.rows.map((r) => columns.map((c) => (r[c] === null ? '' : String(r[c]))).join(','))].join('\n');
-}
 
 /**
  * Algorithm selection end to end: three trainers searched together by successive halving, every
